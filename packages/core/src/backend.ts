@@ -1,0 +1,194 @@
+import type { DType, TypedArray } from './dtype.ts';
+
+/**
+ * The backend contract: memory, a handful of primitive kernels, readback.
+ *
+ * Everything else — broadcasting, type promotion, views, composite ops such as softmax or
+ * layer norm — is built once in core from these primitives. A backend never sees a
+ * broadcast rule or a type-promotion rule: core has already expanded inputs (stride 0) to
+ * the output's shape and cast them to the dtype the kernel expects.
+ *
+ * Ordering: compute calls only enqueue work, and work runs in call order. `read` is the only
+ * asynchronous call; it resolves after every call made before it has run. A synchronous
+ * backend (wasm) simply runs each call at once.
+ *
+ * Ownership: core allocates every buffer (`alloc`) and frees it (`free`) exactly once, when
+ * the last tensor viewing it is disposed. A backend never frees a buffer on its own.
+ */
+
+/** A backend's handle for one allocation. Opaque to core. */
+export type BufferId = number;
+
+/**
+ * A strided window onto a buffer. `strides` and `offset` count elements, not bytes.
+ * A stride may be 0 (a broadcast dimension) or negative (a flipped one). Element
+ * `[i0, i1, ...]` lives at `offset + i0*strides[0] + i1*strides[1] + ...`.
+ */
+export interface View {
+  readonly buffer: BufferId;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * Element-wise functions of one argument. `out` has the input's dtype unless noted.
+ * - float32 only: exp log sqrt rsqrt sin cos tanh sigmoid erf log1p expm1 reciprocal
+ * - float32 and int32: neg abs sign relu floor ceil round (floor/ceil/round are the identity on int32;
+ *   `round` rounds half to even, as PyTorch)
+ * - bool only: logicalNot (bool -> bool)
+ */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'sign' | 'relu' | 'floor' | 'ceil' | 'round'
+  | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'erf'
+  | 'log1p' | 'expm1' | 'reciprocal'
+  | 'logicalNot';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round',
+  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf',
+  'log1p', 'expm1', 'reciprocal',
+  'logicalNot',
+];
+
+/**
+ * Element-wise functions of two arguments; `a` and `b` always share a dtype.
+ * - arithmetic (out has the inputs' dtype):
+ *   add sub mul maximum minimum remainder pow — float32 and int32; div — float32 only.
+ *   maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`);
+ *   int32 remainder by 0 gives 0. int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
+ * - comparisons (out is bool): eq ne lt le gt ge — float32, int32 and bool.
+ * - logical (bool -> bool): logicalAnd logicalOr logicalXor.
+ */
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'remainder' | 'pow'
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
+  | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge',
+  'logicalAnd', 'logicalOr', 'logicalXor',
+];
+
+/**
+ * Reductions. `sum`, `prod`, `max`, `min` keep the input's dtype (float32 or int32; core
+ * casts bool to int32 first). `argmax`/`argmin` write int32 indices along exactly one axis,
+ * the first index of the extreme value; a NaN counts as the extreme (as PyTorch). `max`/`min`
+ * propagate NaN. An empty sum is 0 and an empty product 1; core rejects empty max/min/arg*.
+ */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
+
+/** Distributions of `random`. */
+export type RandomKind = 'uniform' | 'normal';
+
+/**
+ * Counter-based random numbers (Philox 4x32-10, Salmon et al. 2011), so one seed gives the same
+ * numbers on every backend. Element `i` of the output uses the Philox block for counter
+ * `(counter + floor(i / 4))` as a 64-bit value split into words `[lo, hi, 0, 0]`, with the key
+ * `[seedLo, seedHi]`. Of that block's four 32-bit words `w`:
+ * - uniform: element `i` is `(w[i % 4] >>> 8) * 2^-24`, in [0, 1).
+ * - normal: elements `4c..4c+3` come from Box-Muller on the pairs `(w0, w1)` and `(w2, w3)`:
+ *   `u1 = ((wA >>> 8) + 1) * 2^-24` (in (0, 1]), `u2 = (wB >>> 8) * 2^-24`,
+ *   `r = sqrt(-2 ln u1)`, giving `r cos(2 pi u2)` then `r sin(2 pi u2)`, computed in float64
+ *   and rounded once to float32.
+ * `philox.ts` in core is the reference implementation.
+ */
+export interface RandomParams {
+  readonly kind: RandomKind;
+  readonly seedLo: number;
+  readonly seedHi: number;
+  /** The first block's counter; a non-negative integer below 2^53. */
+  readonly counter: number;
+}
+
+/** Optional fused kernels: fast paths over a correct composite default in core. */
+export interface FusedKernels {
+  /** Placeholder for fast paths added with their tests (softmax, layer norm, attention, optimizer steps). */
+  readonly _reserved?: never;
+}
+
+/** What a backend reports about its own memory, beyond the bytes core has allocated. */
+export interface BackendMemory {
+  /** Bytes the backend holds from the system (wasm: linear memory size; GPU: pooled buffers). */
+  readonly reservedBytes: number;
+}
+
+/**
+ * A compute backend.
+ *
+ * Output views (`out`) of compute calls are contiguous row-major windows of a buffer that core
+ * allocated, possibly at a non-zero `offset`; only `copy`'s `dst` may be arbitrarily strided.
+ * Input views may be strided in any way (strides 0 and negative included). Inputs and outputs
+ * never overlap unless core says so (`unary`/`binary` may be called in place with `out` equal to
+ * a contiguous input view).
+ *
+ * A backend that cannot run an op with given dtypes throws an Error naming the op, the backend
+ * and the dtypes; it never computes something else. Kernels that take indices (`gather`,
+ * `scatterAdd`) throw a RangeError naming the bad index, the dimension and its size.
+ */
+export interface Backend {
+  readonly name: string;
+
+  /** Allocates `bytes` bytes (may be 0). The contents are unspecified. */
+  alloc(bytes: number): BufferId;
+  /** Releases a buffer; core calls it exactly once per `alloc`. */
+  free(buffer: BufferId): void;
+  /** Copies `src` into the buffer starting at `byteOffset`. Ordered with compute calls. */
+  write(buffer: BufferId, src: TypedArray, byteOffset?: number): void;
+  /** Reads a view into a new contiguous host array, after all earlier calls have run. */
+  read(view: View): Promise<TypedArray>;
+  /** Synchronous `read`, for backends that can (wasm). */
+  readSync?(view: View): TypedArray;
+
+  /** `out[i] = op(x[i])`; shapes are equal. */
+  unary(op: UnaryOp, x: View, out: View): void;
+  /** `out[i] = op(a[i], b[i])`; shapes are equal (core broadcasts with stride 0). */
+  binary(op: BinaryOp, a: View, b: View, out: View): void;
+  /** `out[i] = cond[i] ? a[i] : b[i]`; `cond` is bool, `a`/`b`/`out` share a dtype; shapes are equal. */
+  where(cond: View, a: View, b: View, out: View): void;
+  /**
+   * Reduces `x` over `axes` (sorted, distinct, non-empty). `out` has `x`'s shape with those axes
+   * set to 1 (keepdim form).
+   */
+  reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void;
+  /**
+   * Batched float32 matrix product: `a` is `[...B, M, K]`, `b` is `[...B, K, N]`, `out` is
+   * `[...B, M, N]`, with identical batch shapes `B` (core broadcasts with stride 0). Any strides,
+   * so transposed operands need no copy.
+   */
+  matmul(a: View, b: View, out: View): void;
+  /**
+   * `dst[i] = src[i]`, converting dtype if they differ: float -> int truncates toward zero
+   * (NaN -> 0, saturating at the int32 range), anything -> bool is `!= 0`, bool -> number is 0/1.
+   * `dst` may be strided but has no stride 0.
+   */
+  copy(src: View, dst: View): void;
+  /** Sets every element of a contiguous `dst` to `value` (already checked against the dtype by core). */
+  fill(dst: View, value: number): void;
+  /**
+   * PyTorch's gather: `out[..., j, ...] = x[..., index[..., j, ...], ...]` along `dim`.
+   * `index` is int32 with `out`'s shape; on the other dimensions `x` is at least as large.
+   */
+  gather(x: View, dim: number, index: View, out: View): void;
+  /**
+   * `dst[..., index[..., j, ...], ...] += src[..., j, ...]` along `dim`, accumulating repeated
+   * indices. `dst` is contiguous float32 or int32; `index` (int32) and `src` share a shape.
+   */
+  scatterAdd(dst: View, dim: number, index: View, src: View): void;
+  /** Fills a contiguous float32 `dst` with Philox random numbers; see {@link RandomParams}. */
+  random(dst: View, params: RandomParams): void;
+
+  /** Optional fused kernels, each an override of a composite in core. */
+  readonly fused?: FusedKernels;
+  /** The backend's own memory figures. */
+  memory?(): BackendMemory;
+  /** Releases everything; the backend is unusable afterwards. */
+  destroy?(): void;
+}
+
+/** Creates a backend, asynchronously when it must load code or a device. */
+export type BackendFactory = (options?: Record<string, unknown>) => Backend | Promise<Backend>;

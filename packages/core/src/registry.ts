@@ -1,0 +1,94 @@
+import type { Backend, BackendFactory } from './backend.ts';
+
+interface Registration {
+  factory: BackendFactory;
+  priority: number;
+}
+
+const registry = new Map<string, Registration>();
+const instances = new Map<string, Backend>();
+let current: Backend | null = null;
+let pending: Promise<Backend> | null = null;
+
+/**
+ * Makes a backend available under `name`. Backends call this when their module is imported;
+ * `priority` orders them for {@link setBackend} without a name (highest first).
+ * Registering a name again replaces the factory (a live instance stays until `setBackend`).
+ */
+export function registerBackend(name: string, factory: BackendFactory, priority = 0): void {
+  registry.set(name, { factory, priority });
+}
+
+/** The names of the registered backends, highest priority first. */
+export function listBackends(): string[] {
+  return [...registry.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
+}
+
+/**
+ * Selects the backend new tensors are created on, creating it on first use (asynchronous: the
+ * wasm backend compiles its module, the WebGPU backend requests a device). Without a name, the
+ * registered backend with the highest priority is chosen. `options` go to the factory the first
+ * time the backend is created. Tensors already created stay on their own backend.
+ */
+export async function setBackend(name?: string, options?: Record<string, unknown>): Promise<Backend> {
+  const chosen = name ?? listBackends()[0];
+  if (chosen === undefined) {
+    throw new Error(
+      'torchlet: no backend is registered. Import one first, e.g. `import "@torchlet/backend-wasm"` ' +
+        '(the umbrella package `torchlet` registers them for you).',
+    );
+  }
+  const reg = registry.get(chosen);
+  if (!reg) {
+    throw new Error(
+      `torchlet: unknown backend '${chosen}'. Registered backends: ${listBackends().join(', ') || 'none'}.`,
+    );
+  }
+  const task = (async () => {
+    let backend = instances.get(chosen);
+    if (!backend) {
+      backend = await reg.factory(options);
+      instances.set(chosen, backend);
+    }
+    current = backend;
+    return backend;
+  })();
+  pending = task;
+  try {
+    return await task;
+  } finally {
+    if (pending === task) pending = null;
+  }
+}
+
+/** Resolves when the backend being set up by {@link setBackend} (if any) is ready. */
+export async function ready(): Promise<void> {
+  if (pending) await pending;
+}
+
+/** The current backend. Throws a message saying what to do when none is set. */
+export function getBackend(): Backend {
+  if (current) return current;
+  throw new Error(
+    pending
+      ? "torchlet: the backend is still initialising; `await torch.ready()` (or the promise from setBackend) before creating tensors."
+      : "torchlet: no backend is set. Call `await torch.setBackend('wasm')` (or 'webgpu') before creating tensors.",
+  );
+}
+
+/** The current backend's name, or null before {@link setBackend}. */
+export function getBackendName(): string | null {
+  return current ? current.name : null;
+}
+
+/**
+ * Forgets a backend instance (after a device loss, say); the next `setBackend(name)` creates a
+ * fresh one. Tensors on the old instance must not be used afterwards.
+ */
+export function removeBackendInstance(name: string): void {
+  const b = instances.get(name);
+  if (!b) return;
+  instances.delete(name);
+  if (current === b) current = null;
+  b.destroy?.();
+}
