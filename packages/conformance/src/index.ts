@@ -1,0 +1,6 @@
+export * from './cases.ts';
+export * from './decode.ts';
+export * from './compare.ts';
+export * from './run-case.ts';
+export * from './strip.ts';
+export * from './suite.ts';
