@@ -1,0 +1,8 @@
+/**
+ * torchlet: the umbrella package. `import * as torch from 'torchlet'` gives the whole API of
+ * the @torchlet/* packages, with the WebAssembly backend registered (`await torch.setBackend('wasm')`).
+ */
+// Registers the 'wasm' backend with core's registry as a side effect of the import.
+import '@torchlet/backend-wasm';
+
+export * from '@torchlet/core';
