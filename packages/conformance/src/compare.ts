@@ -125,7 +125,7 @@ function compareTensor(
     const e = expected.data[i]!;
     if (closeEnough(a, e, expected.dtype, tol)) continue;
     count++;
-    if (bad.length < SHOW) bad.push(`${indexString(i, expected.shape)} got ${fmt(a)} expected ${fmt(expectedValue(e, expected.dtype))}`);
+    if (bad.length < SHOW) bad.push(`${indexString(i, expected.shape)} got ${fmt(a, expected.dtype)} expected ${fmt(expectedValue(e, expected.dtype), expected.dtype)}`);
   }
   if (count > 0) {
     const rule = expected.dtype === 'int32' || expected.dtype === 'bool' ? 'exact' : `rtol=${tol.rtol}, atol=${tol.atol}`;
@@ -164,6 +164,13 @@ function indexString(i: number, shape: readonly number[]): string {
   return `[${idx.reverse().join(', ')}]`;
 }
 
-function fmt(x: number): string {
-  return Object.is(x, -0) ? '-0' : String(x);
+/** `x` as its shortest decimal, at float32 precision for float32 (as the case files write it). */
+function fmt(x: number, dtype: CaseDType): string {
+  if (Object.is(x, -0)) return '-0';
+  if (dtype !== 'float32' || !Number.isFinite(x) || Math.fround(x) !== x) return String(x);
+  for (let p = 1; p < 9; p++) {
+    const s = x.toPrecision(p);
+    if (Math.fround(Number(s)) === x) return String(Number(s));
+  }
+  return String(Number(x.toPrecision(9)));
 }
