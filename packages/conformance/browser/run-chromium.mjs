@@ -3,7 +3,7 @@
  * Runs the conformance page (built by `vite build --config browser/vite.config.ts` into
  * browser/dist/) in headless Chromium and reports its summary:
  *
- *   node browser/run-chromium.mjs [--backend wasm] [--timeout-ms 600000]
+ *   node browser/run-chromium.mjs [--backend wasm] [--timeout-ms 300000]
  *
  * Serves browser/dist/ on 127.0.0.1 (a random port), drives /usr/bin/chromium (or $CHROMIUM)
  * through playwright-core with a fresh profile under <repo>/.tmp/, prints each family's counts
@@ -25,7 +25,7 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const backend = option('--backend', 'wasm');
-const timeoutMs = Number(option('--timeout-ms', process.env.CONFORMANCE_TIMEOUT_MS ?? '600000'));
+const timeoutMs = Number(option('--timeout-ms', process.env.CONFORMANCE_TIMEOUT_MS ?? '300000'));
 const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 /** How many failure lines to print. */
 const SHOW = 50;
