@@ -2,3 +2,20 @@ export * from './dtype.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export * from './philox.ts';
+export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions } from './tensor.ts';
+export { memory, tidy, keep, type MemoryInfo } from './memory.ts';
+export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState } from './random.ts';
+export { broadcastShapes, contiguousStrides, numel, type Shape } from './shape.ts';
+export * from './ops/creation.ts';
+export {
+  neg, abs, sign, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, log1p, expm1, reciprocal,
+  floor, ceil, round, square, logicalNot, add, sub, mul, div, remainder, maximum, minimum, pow, clamp,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType,
+} from './ops/elementwise.ts';
+export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
+export { sum, mean, prod, max, min, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type VarOptions } from './ops/reduce.ts';
+export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, clone } from './ops/view.ts';
+export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
+export { where, maskedFill, gather, indexSelect, tril, triu } from './ops/indexing.ts';
+export { matmul, mm, bmm, linear } from './ops/linalg.ts';
+export { contiguous } from './ops/util.ts';

@@ -92,3 +92,8 @@ export function removeBackendInstance(name: string): void {
   if (current === b) current = null;
   b.destroy?.();
 }
+
+/** @internal Live backend instances by name (for memory()). */
+export function listInstances(): ReadonlyMap<string, Backend> {
+  return instances;
+}

@@ -1,0 +1,57 @@
+/** Activation functions, composed from primitives (autograd differentiates them through those). */
+import { tidy } from '../memory.ts';
+import type { Tensor } from '../tensor.ts';
+import { add, erf, expm1, gt, log1p, mul, sigmoid, tanh, exp, div, unary } from './elementwise.ts';
+import { where } from './indexing.ts';
+
+export const relu = (x: Tensor): Tensor => unary('relu', x);
+
+export interface GeluOptions {
+  /** `'none'` (exact, with erf) or `'tanh'` (the tanh approximation). */
+  approximate?: 'none' | 'tanh';
+}
+
+/** GELU: `x * Phi(x)`; with `approximate: 'tanh'`, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`. */
+export function gelu(x: Tensor, options?: GeluOptions): Tensor {
+  const approximate = options?.approximate ?? 'none';
+  if (approximate !== 'none' && approximate !== 'tanh') {
+    throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approximate)}'`);
+  }
+  return tidy(() => {
+    if (approximate === 'tanh') {
+      const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+      return mul(mul(x, 0.5), add(tanh(inner), 1));
+    }
+    return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  });
+}
+
+/** SiLU (swish): `x * sigmoid(x)`. */
+export function silu(x: Tensor): Tensor {
+  return tidy(() => mul(x, sigmoid(x)));
+}
+
+/** `x` where `x > 0`, else `negativeSlope * x`. */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return tidy(() => where(gt(x, 0), x, mul(x, negativeSlope)));
+}
+
+/** `x` where `x > 0`, else `alpha * (exp(x) - 1)`. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return tidy(() => where(gt(x, 0), x, mul(expm1(x), alpha)));
+}
+
+export interface SoftplusOptions {
+  beta?: number;
+  threshold?: number;
+}
+
+/** `log(1 + exp(beta x)) / beta`, and `x` itself where `beta x > threshold` (PyTorch's rule). */
+export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
+  const beta = options?.beta ?? 1;
+  const threshold = options?.threshold ?? 20;
+  return tidy(() => {
+    const bx = mul(x, beta);
+    return where(gt(bx, threshold), x, div(log1p(exp(bx)), beta));
+  });
+}

@@ -1,0 +1,240 @@
+/** Element-wise ops: PyTorch's type promotion and scalar handling over the unary/binary primitives. */
+import type { BinaryOp, UnaryOp } from '../backend.ts';
+import { promoteTypes, type DType } from '../dtype.ts';
+import { broadcastShapes, sameShape, shapeStr } from '../shape.ts';
+import { Tensor, type TensorLike } from '../tensor.ts';
+import { binaryP, broadcastView, unaryP } from './primitives.ts';
+import { castTo, checkFillValue, describe, disposeTemps, scalarTensor } from './util.ts';
+
+/** Unary ops defined on float32 only: integer and bool inputs are converted first, as in PyTorch. */
+const FLOAT_UNARY: ReadonlySet<UnaryOp> = new Set([
+  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log1p', 'expm1', 'reciprocal',
+]);
+
+function checkInput(op: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(x)}`);
+  x.view_();
+  return x;
+}
+
+/** Runs a unary primitive with PyTorch's input conversions. */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  checkInput(op, x);
+  let dtype: DType = x.dtype;
+  if (op === 'logicalNot') dtype = 'bool';
+  else if (FLOAT_UNARY.has(op)) dtype = 'float32';
+  else if (x.dtype === 'bool') {
+    if (op === 'neg') throw new TypeError('neg: negation, the `-` operator, on a bool tensor is not supported; use logicalNot()');
+    dtype = 'int32';
+  }
+  const xc = castTo(x, dtype, false);
+  try {
+    return unaryP(op, xc);
+  } finally {
+    disposeTemps([xc], [x]);
+  }
+}
+
+export const neg = (x: Tensor): Tensor => unary('neg', x);
+export const abs = (x: Tensor): Tensor => unary('abs', x);
+export const sign = (x: Tensor): Tensor => unary('sign', x);
+export const exp = (x: Tensor): Tensor => unary('exp', x);
+export const log = (x: Tensor): Tensor => unary('log', x);
+export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+export const sin = (x: Tensor): Tensor => unary('sin', x);
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+export const erf = (x: Tensor): Tensor => unary('erf', x);
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
+export const floor = (x: Tensor): Tensor => unary('floor', x);
+export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+export const round = (x: Tensor): Tensor => unary('round', x);
+export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+export const square = (x: Tensor): Tensor => mul(x, x);
+
+/** The dtype a Python-style scalar takes next to a tensor of `dtype` (PyTorch's wrapped-number rule). */
+function scalarResultType(dtype: DType, value: number | boolean): DType {
+  if (typeof value === 'boolean') return dtype;
+  if (Number.isInteger(value)) return dtype === 'bool' ? 'int32' : dtype;
+  return 'float32';
+}
+
+/** The dtype PyTorch computes `a op b` in, for tensors and Python-style scalars. */
+export function resultType(a: TensorLike, b: TensorLike): DType {
+  if (a instanceof Tensor && b instanceof Tensor) return promoteTypes(a.dtype, b.dtype);
+  if (a instanceof Tensor) return scalarResultType(a.dtype, b as number | boolean);
+  if (b instanceof Tensor) return scalarResultType(b.dtype, a as number | boolean);
+  return typeof a === 'boolean' && typeof b === 'boolean' ? 'bool' : 'float32';
+}
+
+/**
+ * The operands of a binary op as tensors of one dtype. Scalars become 0-d tensors on the
+ * tensor operand's backend. Returns the operands and which of them are temporaries.
+ */
+function operands(op: string, a: TensorLike, b: TensorLike, force?: DType): [Tensor, Tensor] {
+  const aT = a instanceof Tensor, bT = b instanceof Tensor;
+  if (!aT && !bT) throw new TypeError(`${op}: expected at least one Tensor operand, got ${describe(a)} and ${describe(b)}`);
+  for (const [v, name] of [[a, 'input'], [b, 'other']] as const) {
+    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new TypeError(`${op}: expected ${name} to be a Tensor, number or boolean, got ${describe(v)}`);
+    }
+    if (v instanceof Tensor) v.view_();
+  }
+  const dtype = force ?? resultType(a, b);
+  const backend = (aT ? (a as Tensor) : (b as Tensor)).backend;
+  const toT = (v: TensorLike): Tensor => {
+    if (v instanceof Tensor) return castTo(v, dtype, false);
+    if (typeof v === 'number' && dtype !== 'float32' && !Number.isFinite(v)) {
+      throw new RangeError(`${op}: the scalar ${v} cannot take part in a ${dtype} operation`);
+    }
+    return scalarTensor(v, dtype, backend);
+  };
+  const ta = toT(a);
+  try {
+    return [ta, toT(b)];
+  } catch (e) {
+    if (ta !== a) ta.dispose();
+    throw e;
+  }
+}
+
+/** Runs a binary primitive with promotion; `force` overrides the computation dtype. */
+function binary(op: BinaryOp, a: TensorLike, b: TensorLike, force?: DType): Tensor {
+  const [ta, tb] = operands(op, a, b, force);
+  try {
+    if ((ta.dtype === 'bool') && !['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'].includes(op)) {
+      // PyTorch computes bool arithmetic on integers here.
+      const ia = castTo(ta, 'int32', false), ib = castTo(tb, 'int32', false);
+      try {
+        return binaryP(op, ia, ib);
+      } finally {
+        disposeTemps([ia, ib], [ta, tb]);
+      }
+    }
+    return binaryP(op, ta, tb);
+  } finally {
+    disposeTemps([ta, tb], [a, b].filter((v): v is Tensor => v instanceof Tensor));
+  }
+}
+
+/** `a + alpha * b`. */
+export function add(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
+  const alpha = options?.alpha ?? 1;
+  if (alpha === 1) return binary('add', a, b);
+  const scaled = mul(b, alpha);
+  try {
+    return binary('add', a, scaled);
+  } finally {
+    scaled.dispose();
+  }
+}
+
+/** `a - alpha * b`. */
+export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }): Tensor {
+  if ((a instanceof Tensor && a.dtype === 'bool') || (b instanceof Tensor && b.dtype === 'bool')) {
+    if (typeof a !== 'number' && typeof b !== 'number') {
+      throw new TypeError('sub: subtraction, the `-` operator, with bool tensors is not supported; use logicalXor()');
+    }
+  }
+  const alpha = options?.alpha ?? 1;
+  if (alpha === 1) return binary('sub', a, b);
+  const scaled = mul(b, alpha);
+  try {
+    return binary('sub', a, scaled);
+  } finally {
+    scaled.dispose();
+  }
+}
+
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** True division: integer inputs give float32, as in PyTorch. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b, 'float32');
+export const remainder = (a: TensorLike, b: TensorLike): Tensor => binary('remainder', a, b);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
+export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
+export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b, 'bool');
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b, 'bool');
+export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logicalXor', a, b, 'bool');
+
+/** `input ** exponent`. An integer tensor to a negative integer power follows integer rules (PyTorch errors; we give 0). */
+export function pow(input: TensorLike, exponent: TensorLike): Tensor {
+  if (typeof exponent === 'number' && input instanceof Tensor && input.dtype === 'float32') {
+    // Common exponents as cheaper, more accurate primitives (PyTorch special-cases these too).
+    if (exponent === 1) return castTo(input, 'float32', true);
+    if (exponent === 2) return mul(input, input);
+    if (exponent === 0.5) return sqrt(input);
+    if (exponent === -0.5) return rsqrt(input);
+    if (exponent === -1) return reciprocal(input);
+  }
+  return binary('pow', input, exponent);
+}
+
+/**
+ * Clamps to `[min, max]` (either may be omitted). NaN stays NaN; with `min > max` every element
+ * becomes `max`, as in PyTorch.
+ */
+export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+  checkInput('clamp', x);
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new TypeError("clamp: at least one of 'min' or 'max' must not be None");
+  }
+  let r = castTo(x, x.dtype, true);
+  if (min !== undefined && min !== null) {
+    const next = maximum(r, min);
+    r.dispose();
+    r = next;
+  }
+  if (max !== undefined && max !== null) {
+    const next = minimum(r, max);
+    r.dispose();
+    r = next;
+  }
+  return r;
+}
+
+/**
+ * Writes `src` (a tensor or a scalar, broadcast to `dst`'s shape and converted to its dtype)
+ * into `dst`'s elements in place. Returns `dst`.
+ */
+export function copyInto<T extends Tensor>(dst: T, src: TensorLike): T {
+  const dv = dst.view_();
+  if (dst.strides.some((s, i) => s === 0 && dst.shape[i]! > 1)) {
+    throw new Error(`in-place operation on an expanded tensor (shape ${shapeStr(dst.shape)}, strides [${dst.strides.join(', ')}]) would write one element many times; call contiguous() first`);
+  }
+  if (src instanceof Tensor) {
+    const shape = broadcastShapes(src.shape, dst.shape);
+    if (!sameShape(shape, dst.shape)) {
+      throw new RangeError(`copy_: the source of shape ${shapeStr(src.shape)} does not broadcast to the destination's shape ${shapeStr(dst.shape)}`);
+    }
+    if (src.backend !== dst.backend) throw new Error(`copy_: the source is on '${src.backend.name}' and the destination on '${dst.backend.name}'`);
+    dst.backend.copy(broadcastView(src, dst.shape), dv);
+  } else {
+    const value = checkFillValue(src, dst.dtype, 'fill_');
+    const s = scalarTensor(value, dst.dtype, dst.backend);
+    try {
+      dst.backend.copy(broadcastView(s, dst.shape), dv);
+    } finally {
+      s.dispose();
+    }
+  }
+  return dst;
+}
+
+/** Stores `result` into `dst` in place and disposes `result`. */
+export function assign<T extends Tensor>(dst: T, result: Tensor): T {
+  try {
+    return copyInto(dst, result);
+  } finally {
+    result.dispose();
+  }
+}

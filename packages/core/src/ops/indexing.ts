@@ -1,0 +1,111 @@
+/** Selection by condition or index: where, maskedFill, gather, indexSelect, tril/triu. */
+import { tidy } from '../memory.ts';
+import { broadcastShapes, normalizeDim, sameShape, shapeStr } from '../shape.ts';
+import { Tensor, type TensorLike } from '../tensor.ts';
+import { gatherP, whereP } from './primitives.ts';
+import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectTensor, scalarTensor } from './util.ts';
+import { arange } from './creation.ts';
+import { sub, le, ge, resultType } from './elementwise.ts';
+
+/** `condition ? input : other`, broadcasting all three; the result dtype promotes input and other. */
+export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
+  expectTensor('where', condition, 'condition');
+  if (condition.dtype !== 'bool') {
+    throw new TypeError(`where: expected condition of dtype bool, got ${condition.dtype}`);
+  }
+  for (const v of [input, other]) {
+    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new TypeError(`where: expected a Tensor, number or boolean, got ${describe(v)}`);
+    }
+  }
+  const dtype = resultType(input, other);
+  const toT = (v: TensorLike): Tensor =>
+    v instanceof Tensor ? castTo(v, dtype, false) : scalarTensor(checkFillValue(v, dtype, 'where'), dtype, condition.backend);
+  const a = toT(input);
+  const b = toT(other);
+  try {
+    return whereP(condition, a, b);
+  } finally {
+    disposeTemps([a, b], [input, other].filter((v): v is Tensor => v instanceof Tensor));
+  }
+}
+
+/** Elements of `input` where `mask` (bool, broadcast to input's shape) is true become `value`. */
+export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
+  expectTensor('maskedFill', input);
+  expectTensor('maskedFill', mask, 'mask');
+  expectDType('maskedFill', mask, ['bool'], 'mask');
+  const shape = broadcastShapes(input.shape, mask.shape);
+  if (!sameShape(shape, input.shape)) {
+    throw new RangeError(`maskedFill: the mask of shape ${shapeStr(mask.shape)} does not broadcast to the input's shape ${shapeStr(input.shape)}`);
+  }
+  if (value instanceof Tensor) {
+    if (value.ndim !== 0) throw new RangeError(`maskedFill: only a 0-d value tensor is supported, got shape ${shapeStr(value.shape)}`);
+    return tidy(() => where(mask, castTo(value, input.dtype, false), input));
+  }
+  const v = scalarTensor(checkFillValue(value, input.dtype, 'maskedFill'), input.dtype, input.backend);
+  try {
+    return whereP(mask, v, input);
+  } finally {
+    v.dispose();
+  }
+}
+
+function checkIndex(op: string, index: Tensor): void {
+  expectTensor(op, index, 'index');
+  if (index.dtype !== 'int32') throw new TypeError(`${op}: expected index of dtype int32, got ${index.dtype}`);
+}
+
+/** PyTorch's gather: `out[i][j] = input[index[i][j]][j]` for dim 0, and so on. */
+export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
+  expectTensor('gather', input);
+  checkIndex('gather', index);
+  const d = normalizeDim(dim, input.ndim);
+  if (index.ndim !== input.ndim && !(input.ndim === 0 && index.ndim <= 1)) {
+    throw new RangeError(`gather: index tensor must have the same number of dimensions as input tensor (input ${shapeStr(input.shape)}, index ${shapeStr(index.shape)})`);
+  }
+  for (let i = 0; i < index.ndim; i++) {
+    if (i !== d && index.shape[i]! > (input.shape[i] ?? 1)) {
+      throw new RangeError(`gather: size of index ${shapeStr(index.shape)} must not exceed the input's ${shapeStr(input.shape)} at dimension ${i} (other than dim ${d})`);
+    }
+  }
+  return gatherP(input, d, index);
+}
+
+/** The slices of `input` along `dim` at the positions in the 1-D int32 `index`. */
+export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
+  expectTensor('indexSelect', input);
+  checkIndex('indexSelect', index);
+  if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 1-D, got shape ${shapeStr(index.shape)}`);
+  const d = normalizeDim(dim, input.ndim);
+  const k = index.numel();
+  const outShape = input.ndim === 0 ? [] : input.shape.map((s, i) => (i === d ? k : s));
+  // The index seen as input-rank with stride 0 everywhere but `dim`: gather does the rest.
+  const iv = index.view_();
+  const strides = outShape.map((_, i) => (i === d ? (iv.strides[0] ?? 0) : 0));
+  return gatherP(input, d, { ...iv, shape: outShape, strides });
+}
+
+/** Keeps elements with `col - row <= diagonal` (lower triangle) of the last two dims. */
+export function tril(input: Tensor, diagonal = 0): Tensor {
+  return triangle('tril', input, diagonal);
+}
+
+/** Keeps elements with `col - row >= diagonal` (upper triangle) of the last two dims. */
+export function triu(input: Tensor, diagonal = 0): Tensor {
+  return triangle('triu', input, diagonal);
+}
+
+function triangle(op: 'tril' | 'triu', input: Tensor, diagonal: number): Tensor {
+  expectTensor(op, input);
+  if (input.ndim < 2) throw new RangeError(`${op}: input tensor must have at least 2 dimensions, got shape ${shapeStr(input.shape)}`);
+  if (!Number.isInteger(diagonal)) throw new TypeError(`${op}: diagonal must be an integer, got ${diagonal}`);
+  const rows = input.shape[input.ndim - 2]!, cols = input.shape[input.ndim - 1]!;
+  return tidy(() => {
+    const r = arange(0, rows, 1, { dtype: 'int32', backend: input.backend }).reshape([rows, 1]);
+    const c = arange(0, cols, 1, { dtype: 'int32', backend: input.backend }).reshape([1, cols]);
+    const diff = sub(c, r);
+    const keep = op === 'tril' ? le(diff, diagonal) : ge(diff, diagonal);
+    return where(keep, input, input.dtype === 'bool' ? false : 0);
+  });
+}

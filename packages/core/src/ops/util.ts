@@ -1,0 +1,124 @@
+/** Internal helpers every op uses: allocation, views over shared storage, casts, scalars. */
+import type { Backend, View } from '../backend.ts';
+import { allocTyped, dtypeSize, type DType, type TypedArray } from '../dtype.ts';
+import { getBackend } from '../registry.ts';
+import { contiguousStrides, isContiguous, numel, shapeStr, type Shape } from '../shape.ts';
+import { Storage } from '../storage.ts';
+import { Tensor } from '../tensor.ts';
+
+/** A new contiguous tensor with unspecified contents. */
+export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
+  const storage = Storage.alloc(backend, numel(shape) * dtypeSize(dtype));
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A new tensor viewing `base`'s buffer with another layout (no copy). */
+export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  base.view_(); // throws if disposed
+  base.storage.retain();
+  return new Tensor(base.storage, shape, strides, offset, base.dtype);
+}
+
+/** The contiguous output view of a fresh tensor. */
+export function outView(t: Tensor): View {
+  return t.view_();
+}
+
+/** Checks that all tensors live on one backend and returns it. */
+export function sameBackend(op: string, ...ts: Tensor[]): Backend {
+  const b = ts[0]!.backend;
+  for (const t of ts) {
+    t.view_();
+    if (t.backend !== b) {
+      throw new Error(
+        `${op}: expected all tensors on one backend, got '${b.name}' and '${t.backend.name}'. Move tensors with the same backend before combining them.`,
+      );
+    }
+  }
+  return b;
+}
+
+/** A 0-d tensor holding `value` on `backend`. */
+export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
+  const t = empty([], dtype, backend);
+  const host = allocTyped(dtype, 1);
+  host[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  backend.write(t.storage.buffer, host);
+  return t;
+}
+
+/** Checks a fill value against a dtype: ints and bools take finite values only. */
+export function checkFillValue(value: unknown, dtype: DType, op: string): number {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${op}: expected a number or boolean fill value, got ${typeof value} (${String(value)})`);
+  }
+  if (dtype !== 'float32' && !Number.isFinite(value)) {
+    throw new RangeError(`${op}: cannot fill a ${dtype} tensor with the non-finite value ${value}`);
+  }
+  if (dtype === 'int32' && (!Number.isInteger(value) || value < -2147483648 || value > 2147483647)) {
+    throw new RangeError(`${op}: ${value} is not an int32 value`);
+  }
+  return value;
+}
+
+/** A contiguous copy of `t` converted to `dtype`. */
+export function copyAs(t: Tensor, dtype: DType): Tensor {
+  const out = empty(t.shape, dtype, t.backend);
+  t.backend.copy(t.view_(), out.view_());
+  return out;
+}
+
+/**
+ * `t` converted to `dtype`. When it already has the dtype: a new reference to the same buffer
+ * if `newRef`, else `t` itself (callers then must not dispose it).
+ */
+export function castTo(t: Tensor, dtype: DType, newRef: boolean): Tensor {
+  if (t.dtype === dtype) return newRef ? viewOf(t, t.shape, t.strides, t.offset) : t;
+  return copyAs(t, dtype);
+}
+
+/** `t` itself if contiguous with offset 0... else a contiguous copy; always a new reference. */
+export function contiguous(t: Tensor): Tensor {
+  if (isContiguous(t.shape, t.strides)) return viewOf(t, t.shape, contiguousStrides(t.shape), t.offset);
+  return copyAs(t, t.dtype);
+}
+
+/** Disposes the temporaries in `ts` that are not among `keep`. */
+export function disposeTemps(ts: ReadonlyArray<Tensor | null | undefined>, keep: readonly Tensor[]): void {
+  for (const t of ts) if (t && !keep.includes(t)) t.dispose();
+}
+
+export async function readView(t: Tensor): Promise<TypedArray> {
+  return t.backend.read(t.view_());
+}
+
+export function readViewSync(t: Tensor): TypedArray {
+  const b = t.backend;
+  if (!b.readSync) {
+    throw new Error(
+      `dataSync(): the '${b.name}' backend cannot read synchronously; use \`await tensor.data()\` instead.`,
+    );
+  }
+  return b.readSync(t.view_());
+}
+
+/** Checks a dtype for an op, with a message naming the op and what it accepts. */
+export function expectDType(op: string, t: Tensor, allowed: readonly DType[], what = 'input'): void {
+  if (!allowed.includes(t.dtype)) {
+    throw new TypeError(`${op}: expected ${what} of dtype ${allowed.join(' or ')}, got ${t.dtype} (shape ${shapeStr(t.shape)})`);
+  }
+}
+
+/** Checks that `x` is a tensor (not disposed), naming the argument. */
+export function expectTensor(op: string, x: unknown, what = 'input'): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected ${what} to be a Tensor, got ${describe(x)}`);
+  x.view_();
+  return x;
+}
+
+export function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x;
+}

@@ -1,0 +1,213 @@
+/**
+ * View ops: new shapes, strides and offsets over the same buffer. None of them copies, except
+ * `reshape` of a layout that no strides can describe (as in PyTorch) and `clone`.
+ */
+import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numel, shapeStr, viewStrides } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import { copyAs, expectTensor, viewOf } from './util.ts';
+
+/** Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('reshape', x);
+  const target = inferShape(shape, x.numel(), x.shape);
+  const strides = viewStrides(x.shape, x.strides, target);
+  if (strides) return viewOf(x, target, strides, x.offset);
+  const c = copyAs(x, x.dtype);
+  try {
+    return viewOf(c, target, contiguousStrides(target), 0);
+  } finally {
+    c.dispose();
+  }
+}
+
+/** Like reshape, but never copies: throws when the strides do not allow a view (PyTorch's message). */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('view', x);
+  const target = inferShape(shape, x.numel(), x.shape);
+  const strides = viewStrides(x.shape, x.strides, target);
+  if (!strides) {
+    throw new RangeError(
+      `view size is not compatible with input tensor's size and stride (shape ${shapeStr(x.shape)}, strides ${shapeStr(x.strides)}): ` +
+        'at least one dimension spans across two contiguous subspaces. Use reshape(...) instead.',
+    );
+  }
+  return viewOf(x, target, strides, x.offset);
+}
+
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  expectTensor('permute', x);
+  if (dims.length !== x.ndim) {
+    throw new RangeError(`permute: number of dims don't match: input has ${x.ndim} dims (shape ${shapeStr(x.shape)}), permutation has ${dims.length}`);
+  }
+  const p = normalizeDims(dims, x.ndim);
+  return viewOf(x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset);
+}
+
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  expectTensor('transpose', x);
+  if (x.ndim === 0) {
+    normalizeDim(dim0, 0);
+    normalizeDim(dim1, 0);
+    return viewOf(x, [], [], x.offset);
+  }
+  const a = normalizeDim(dim0, x.ndim), b = normalizeDim(dim1, x.ndim);
+  const p = x.shape.map((_, i) => i);
+  p[a] = b;
+  p[b] = a;
+  return permute(x, p);
+}
+
+/** Transpose of a tensor with at most 2 dims. */
+export function t(x: Tensor): Tensor {
+  expectTensor('t', x);
+  if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D (shape ${shapeStr(x.shape)})`);
+  return x.ndim < 2 ? viewOf(x, x.shape, x.strides, x.offset) : transpose(x, 0, 1);
+}
+
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  expectTensor('unsqueeze', x);
+  const d = normalizeDim(dim, x.ndim + 1);
+  const shape = [...x.shape], strides = [...x.strides];
+  const stride = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, stride);
+  return viewOf(x, shape, strides, x.offset);
+}
+
+/** Removes size-1 dims: all of them, or those listed (a listed dim of another size stays). */
+export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Tensor {
+  expectTensor('squeeze', x);
+  const dims = dim === undefined || dim === null ? null : normalizeDims(typeof dim === 'number' ? [dim] : dim, x.ndim);
+  const shape: number[] = [], strides: number[] = [];
+  x.shape.forEach((s, i) => {
+    const drop = s === 1 && (dims === null || dims.includes(i));
+    if (!drop) {
+      shape.push(s);
+      strides.push(x.strides[i]!);
+    }
+  });
+  return viewOf(x, shape, strides, x.offset);
+}
+
+/** Broadcasts to `size` with stride-0 dims; -1 keeps a dim. */
+export function expand(x: Tensor, size: readonly number[]): Tensor {
+  expectTensor('expand', x);
+  if (size.length < x.ndim) {
+    throw new RangeError(`expand: the number of sizes provided (${size.length}) must be greater or equal to the number of dimensions in the tensor (${x.ndim})`);
+  }
+  const off = size.length - x.ndim;
+  const shape: number[] = [], strides: number[] = [];
+  for (let i = 0; i < size.length; i++) {
+    const want = size[i]!;
+    if (i < off) {
+      if (want < 0) throw new RangeError(`expand: -1 is not allowed in a leading, non-existing dimension (size ${shapeStr(size)})`);
+      shape.push(want);
+      strides.push(0);
+      continue;
+    }
+    const have = x.shape[i - off]!;
+    if (want === -1 || want === have) {
+      shape.push(have);
+      strides.push(x.strides[i - off]!);
+    } else if (have === 1 && Number.isInteger(want) && want >= 0) {
+      shape.push(want);
+      strides.push(0);
+    } else {
+      throw new RangeError(
+        `The expanded size of the tensor (${want}) must match the existing size (${have}) at non-singleton dimension ${i}.  Target sizes: ${shapeStr(size)}.  Tensor sizes: ${shapeStr(x.shape)}`,
+      );
+    }
+  }
+  return viewOf(x, shape, strides, x.offset);
+}
+
+/** `x[..., start:end:step]` on `dim`, with Python's rules (negative indices, clamping, null = open). */
+export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+  expectTensor('slice', x);
+  const d = normalizeDim(dim, x.ndim);
+  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  const n = x.shape[d]!;
+  const clampIdx = (v: number | null | undefined, dflt: number): number => {
+    if (v === null || v === undefined) return dflt;
+    if (!Number.isInteger(v)) throw new TypeError(`slice: indices must be integers, got ${v}`);
+    const w = v < 0 ? v + n : v;
+    return Math.min(Math.max(w, 0), n);
+  };
+  const s = clampIdx(start, 0);
+  const e = Math.max(clampIdx(end, n), s);
+  const len = Math.ceil((e - s) / step);
+  const shape = [...x.shape], strides = [...x.strides];
+  shape[d] = len;
+  strides[d] = x.strides[d]! * step;
+  return viewOf(x, shape, strides, x.offset + (len > 0 ? s * x.strides[d]! : 0));
+}
+
+/** `length` elements of `dim` from `start` (which may be negative). */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  expectTensor('narrow', x);
+  const d = normalizeDim(dim, x.ndim);
+  const n = x.shape[d]!;
+  const s = start < 0 ? start + n : start;
+  if (!Number.isInteger(start) || s < 0 || s > n) {
+    throw new RangeError(`narrow: start (${start}) out of range for dimension ${d} of size ${n}`);
+  }
+  if (!Number.isInteger(length) || length < 0 || s + length > n) {
+    throw new RangeError(`narrow: start (${s}) + length (${length}) exceeds dimension size (${n}) of dimension ${d}`);
+  }
+  return slice(x, d, s, s + length);
+}
+
+/** The slice at `index` of `dim`, with that dim removed. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  expectTensor('select', x);
+  if (x.ndim === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
+  const d = normalizeDim(dim, x.ndim);
+  const n = x.shape[d]!;
+  if (!Number.isInteger(index) || index < -n || index >= n) {
+    throw new RangeError(`select(): index ${index} out of range for tensor of size ${shapeStr(x.shape)} at dimension ${d}`);
+  }
+  const i = index < 0 ? index + n : index;
+  const shape = [...x.shape], strides = [...x.strides];
+  shape.splice(d, 1);
+  strides.splice(d, 1);
+  return viewOf(x, shape, strides, x.offset + i * x.strides[d]!);
+}
+
+/** Reverses the order of elements along `dims` (negative strides, no copy). */
+export function flip(x: Tensor, dims: readonly number[]): Tensor {
+  expectTensor('flip', x);
+  const ds = normalizeDims(dims, x.ndim);
+  const strides = [...x.strides];
+  let offset = x.offset;
+  for (const d of ds) {
+    if (x.ndim === 0) continue;
+    const n = x.shape[d]!;
+    if (n > 1) offset += (n - 1) * x.strides[d]!;
+    strides[d] = -x.strides[d]!;
+  }
+  return viewOf(x, x.shape, strides, offset);
+}
+
+/** Merges dims `startDim..endDim` into one. */
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  expectTensor('flatten', x);
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeDim(startDim, x.ndim), e = normalizeDim(endDim, x.ndim);
+  if (s > e) throw new RangeError(`flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
+  const merged = numel(x.shape.slice(s, e + 1));
+  return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
+}
+
+/** Splits dim `dim` into `sizes` (one may be -1). */
+export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+  expectTensor('unflatten', x);
+  const d = normalizeDim(dim, x.ndim);
+  const inner = inferShape(sizes, x.shape[d]!, [x.shape[d]!]);
+  return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
+}
+
+/** A contiguous copy with its own buffer. */
+export function clone(x: Tensor): Tensor {
+  expectTensor('clone', x);
+  return copyAs(x, x.dtype);
+}

@@ -1,0 +1,55 @@
+/**
+ * The global random generator: a seed and a Philox block counter. Every random op takes
+ * `ceil(n / 4)` blocks, so `manualSeed(s)` followed by the same calls gives the same numbers on
+ * every backend and runtime.
+ */
+
+/** PyTorch's default seed, so an unseeded program is still repeatable. */
+const DEFAULT_SEED = 67280421310721;
+
+let seed = DEFAULT_SEED;
+let counter = 0;
+
+function checkSeed(s: number): void {
+  if (!Number.isSafeInteger(s) || s < 0) {
+    throw new RangeError(`manualSeed: the seed must be a non-negative safe integer, got ${s}`);
+  }
+}
+
+/** Seeds the generator and resets its counter. */
+export function manualSeed(s: number): void {
+  checkSeed(s);
+  seed = s;
+  counter = 0;
+}
+
+/** The seed in use. */
+export function initialSeed(): number {
+  return seed;
+}
+
+/** Seeds the generator from `Math.random` and returns the seed. */
+export function seedRandomly(): number {
+  const s = Math.floor(Math.random() * 2 ** 52);
+  manualSeed(s);
+  return s;
+}
+
+/** @internal Reserves `blocks` Philox blocks and returns the parameters for the first. */
+export function nextRandom(blocks: number): { seedLo: number; seedHi: number; counter: number } {
+  const params = { seedLo: seed % 4294967296, seedHi: Math.floor(seed / 4294967296), counter };
+  counter += blocks;
+  return params;
+}
+
+/** The generator's state, to save and restore with {@link setRngState}. */
+export function getRngState(): { seed: number; counter: number } {
+  return { seed, counter };
+}
+
+export function setRngState(state: { seed: number; counter: number }): void {
+  checkSeed(state.seed);
+  if (!Number.isSafeInteger(state.counter) || state.counter < 0) throw new RangeError(`setRngState: bad counter ${state.counter}`);
+  seed = state.seed;
+  counter = state.counter;
+}

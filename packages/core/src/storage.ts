@@ -1,0 +1,69 @@
+import type { Backend, BufferId } from './backend.ts';
+
+/**
+ * One backend allocation, shared by every tensor that views it (a tensor and its reshapes,
+ * slices and transposes). Reference-counted: the buffer is freed when the last tensor viewing
+ * it is disposed or collected.
+ */
+export class Storage {
+  /** Tensors (live views) holding this storage. */
+  private refs = 1;
+
+  constructor(
+    readonly backend: Backend,
+    readonly buffer: BufferId,
+    readonly bytes: number,
+  ) {
+    stats.buffers++;
+    stats.bytes += bytes;
+    const b = perBackend(backend.name);
+    b.buffers++;
+    b.bytes += bytes;
+  }
+
+  /** Allocates a new storage of `bytes` bytes on `backend`. */
+  static alloc(backend: Backend, bytes: number): Storage {
+    return new Storage(backend, backend.alloc(bytes), bytes);
+  }
+
+  get released(): boolean {
+    return this.refs <= 0;
+  }
+
+  retain(): void {
+    this.refs++;
+  }
+
+  /** Drops one reference; frees the buffer when it was the last. */
+  release(): void {
+    if (this.refs <= 0) return;
+    if (--this.refs === 0) {
+      stats.buffers--;
+      stats.bytes -= this.bytes;
+      const b = perBackend(this.backend.name);
+      b.buffers--;
+      b.bytes -= this.bytes;
+      this.backend.free(this.buffer);
+    }
+  }
+}
+
+interface Counters {
+  buffers: number;
+  bytes: number;
+}
+
+/** Live allocation counters, updated by Storage. */
+export const stats: Counters & { tensors: number } = { tensors: 0, buffers: 0, bytes: 0 };
+const backends = new Map<string, Counters>();
+
+function perBackend(name: string): Counters {
+  let c = backends.get(name);
+  if (!c) backends.set(name, (c = { buffers: 0, bytes: 0 }));
+  return c;
+}
+
+/** Per-backend counters (read-only snapshot). */
+export function backendCounters(): Map<string, Counters> {
+  return backends;
+}
