@@ -1,0 +1,12 @@
+// The kernels' entry point: everything the glue calls.
+export { alloc, free, heapBytes } from './alloc';
+export { scratch } from './iter';
+export { unaryF32, unaryI32, logicalNot } from './unary';
+export { binaryF32, binaryI32, binaryBool } from './binary';
+export { where } from './where';
+export { reduce } from './reduce';
+export { matmul } from './matmul';
+export { copy } from './copy';
+export { fill } from './fill';
+export { gather, scatterAdd } from './gather';
+export { random, philoxBlock } from './random';

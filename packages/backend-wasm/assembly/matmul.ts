@@ -1,0 +1,216 @@
+// float32 matrix product C[M,N] = A[M,K] B[K,N] with arbitrary (byte) strides for A and B and a
+// contiguous row-major C (ldc = N). Batches are looped by the glue.
+import { alloc, free } from './alloc';
+
+// Register tile: MR rows x NR columns of C held in MR * NR/4 = 8 v128 accumulators; with two
+// B vectors and one broadcast A value that is 11 live v128 values, inside the 15 SIMD registers
+// V8 can allocate on x64.
+const MR = 4;
+const NR = 8;
+// Cache blocks: a KC x NR panel of packed B (8 KiB) stays in L1 while the micro-kernel sweeps
+// the MC x KC block of packed A (64 KiB, L2); the KC x NC block of packed B (L2/L3) is reused
+// for every MC block.
+const KC = 256;
+const MC = 64;
+const NC = 1024;
+/** Below this many multiply-adds the plain triple loop wins (no packing). */
+const SMALL: i64 = 4096;
+
+const EDGE: usize = memory.data(MR * NR * 4, 16);
+
+/** c + a*b: fused (single rounding, or not: relaxed) with relaxed SIMD, two roundings otherwise. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * The micro-kernel: C[0:4, 0:8] (+)= Ap[0:kc, 0:4]^T Bp[0:kc, 0:8], where the packed A panel
+ * holds 4 values of one column per k and the packed B panel 8 values of one row per k.
+ * `accumulate` adds to C (later KC blocks) instead of overwriting it (the first).
+ */
+function kernel4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    a += MR * 4;
+    b += NR * 4;
+  }
+  const r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(r1));
+    c11 = f32x4.add(c11, v128.load(r1, 16));
+    c20 = f32x4.add(c20, v128.load(r2));
+    c21 = f32x4.add(c21, v128.load(r2, 16));
+    c30 = f32x4.add(c30, v128.load(r3));
+    c31 = f32x4.add(c31, v128.load(r3, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(r1, c10);
+  v128.store(r1, c11, 16);
+  v128.store(r2, c20);
+  v128.store(r2, c21, 16);
+  v128.store(r3, c30);
+  v128.store(r3, c31, 16);
+}
+
+/**
+ * Packs A[0:mc, 0:kc] (strides sam, sak in bytes) into MR-row panels: panel q holds, for each k,
+ * the MR values A[q*MR + 0..MR-1, k], zero-padded past mc. Transposes happen here, for free.
+ */
+function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const m = min(MR, mc - i0);
+    const panel = dst + <usize>(i0 * kc * 4);
+    const src = a + <usize>(i0 * sam);
+    if (m == MR && sam == 4) {
+      // A is column-major here (a transposed operand): each k is one 16-byte load.
+      for (let p = 0; p < kc; p++) v128.store(panel + (<usize>p << 4), v128.load(src + <usize>(p * sak)));
+    } else {
+      if (m < MR) memory.fill(panel, 0, <usize>(kc * MR * 4));
+      for (let i = 0; i < m; i++) {
+        const row = src + <usize>(i * sam);
+        const out = panel + (<usize>i << 2);
+        for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * MR * 4), load<f32>(row + <usize>(p * sak)));
+      }
+    }
+  }
+}
+
+/**
+ * Packs B[0:kc, 0:nc] (strides sbk, sbn in bytes) into NR-column panels: panel q holds, for each
+ * k, the NR values B[k, q*NR + 0..NR-1], zero-padded past nc.
+ */
+function packB(b: usize, sbk: i32, sbn: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const n = min(NR, nc - j0);
+    const panel = dst + <usize>(j0 * kc * 4);
+    const src = b + <usize>(j0 * sbn);
+    if (n == NR && sbn == 4) {
+      // Row-major B: each k is two 16-byte loads.
+      for (let p = 0; p < kc; p++) {
+        const s = src + <usize>(p * sbk), d = panel + (<usize>p << 5);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else {
+      if (n < NR) memory.fill(panel, 0, <usize>(kc * NR * 4));
+      // Walk each column of B down k: contiguous reads when B is transposed (sbk == 4).
+      for (let j = 0; j < n; j++) {
+        const col = src + <usize>(j * sbn);
+        const out = panel + (<usize>j << 2);
+        for (let p = 0; p < kc; p++) store<f32>(out + <usize>(p * NR * 4), load<f32>(col + <usize>(p * sbk)));
+      }
+    }
+  }
+}
+
+/** The plain triple loop for tiny products. */
+function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): void {
+  for (let i = 0; i < M; i++) {
+    const arow = a + <usize>(i * sam);
+    const crow = c + <usize>(i * N * 4);
+    for (let j = 0; j < N; j++) {
+      const bcol = b + <usize>(j * sbn);
+      let acc: f32 = 0;
+      for (let p = 0; p < K; p++) acc += load<f32>(arow + <usize>(p * sak)) * load<f32>(bcol + <usize>(p * sbk));
+      store<f32>(crow + (<usize>j << 2), acc);
+    }
+  }
+}
+
+/**
+ * C = A B. Returns 0, or 1 when the packing buffers cannot be allocated.
+ *
+ * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
+ * the BLIS loop order):
+ *
+ *   for jc in 0..N step NC                     B block columns
+ *     for pc in 0..K step KC                   depth blocks; pack B[pc:+KC, jc:+NC] -> Bp
+ *       for ic in 0..M step MC                 pack A[ic:+MC, pc:+KC] -> Ap
+ *         for jr in 0..nc step NR              one KC x NR panel of Bp (L1)
+ *           for ir in 0..mc step MR            one KC x MR panel of Ap (L2)
+ *             kernel4x8: C[ic+ir:+MR, jc+jr:+NR] (+)= Ap panel * Bp panel
+ *
+ * Edge tiles (mr < MR or nr < NR) run the same kernel on zero-padded panels into a scratch
+ * tile, then copy the valid part out. The first depth block overwrites C, later ones add.
+ */
+export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): i32 {
+  if (M == 0 || N == 0) return 0;
+  if (K == 0) {
+    memory.fill(c, 0, <usize>(M * N * 4));
+    return 0;
+  }
+  if (<i64>M * <i64>N * <i64>K <= SMALL) {
+    small(a, b, c, M, N, K, sam, sak, sbk, sbn);
+    return 0;
+  }
+  const ldc = <usize>N << 2;
+  const kcMax = min(KC, K);
+  const ncMax = min(NC, (N + NR - 1) / NR * NR);
+  const mcMax = min(MC, (M + MR - 1) / MR * MR);
+  const ap = alloc(<usize>(mcMax * kcMax * 4));
+  const bp = alloc(<usize>(kcMax * ncMax * 4));
+  if (!ap || !bp) {
+    if (ap) free(ap);
+    if (bp) free(bp);
+    return 1;
+  }
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const accumulate = pc > 0;
+      packB(b + <usize>(pc * sbk + jc * sbn), sbk, sbn, kc, nc, bp);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        packA(a + <usize>(ic * sam + pc * sak), sam, sak, mc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bpanel = bp + <usize>(jr * kc * 4);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const apanel = ap + <usize>(ir * kc * 4);
+            const ct = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              kernel4x8(apanel, bpanel, kc, ct, ldc, accumulate);
+            } else {
+              kernel4x8(apanel, bpanel, kc, EDGE, NR * 4, false);
+              for (let i = 0; i < mr; i++) {
+                const crow = ct + <usize>i * ldc;
+                const erow = EDGE + <usize>(i * NR * 4);
+                for (let j = 0; j < nr; j++) {
+                  const at = <usize>j << 2;
+                  const v = load<f32>(erow + at);
+                  store<f32>(crow + at, accumulate ? load<f32>(crow + at) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  free(ap);
+  free(bp);
+  return 0;
+}

@@ -1,0 +1,411 @@
+import {
+  BINARY_OPS,
+  UNARY_OPS,
+  dtypeSize,
+  type Backend,
+  type BackendMemory,
+  type BinaryOp,
+  type BufferId,
+  type DType,
+  type RandomParams,
+  type ReduceOp,
+  type TypedArray,
+  type UnaryOp,
+  type View,
+} from '@torchlet/core';
+import { coalesce, contiguousStrides, isContiguous, numel } from './layout.ts';
+import { loadKernels, type KernelExports, type KernelVariant } from './load.ts';
+
+/** Kernel dtype codes (assembly/*.ts). */
+const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
+const BINARY_CODE = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
+
+const FLOAT_UNARY = new Set<UnaryOp>([
+  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log1p', 'expm1', 'reciprocal',
+]);
+const NUMERIC_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round']);
+const ARITH_BINARY = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow']);
+const COMPARE_BINARY = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/** Must match MAX_RANK in assembly/iter.ts. */
+const MAX_RANK = 32;
+const ROW_BYTES = MAX_RANK * 4;
+
+function unsupported(op: string, dtypes: Record<string, DType>): Error {
+  const list = Object.entries(dtypes).map(([k, d]) => `${k}: ${d}`).join(', ');
+  return new Error(`wasm backend: '${op}' is not supported for dtypes (${list})`);
+}
+
+/** Options of {@link createWasmBackend}. */
+export interface WasmBackendOptions {
+  /** Force a kernel build; by default relaxed SIMD where the engine supports it, else plain SIMD. */
+  variant?: KernelVariant;
+}
+
+/**
+ * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
+ * wraps `readSync`. Buffers live in the module's linear memory; since `memory.grow` detaches the
+ * old ArrayBuffer, host views of it are re-created after any call that may allocate.
+ */
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  /** Which compiled variant runs ('relaxed' uses f32x4.relaxed_madd in matmul). */
+  readonly variant: KernelVariant;
+  private readonly k: KernelExports;
+  private readonly scratchPtr: number;
+  private i32View: Int32Array;
+  /** Live buffers: pointer -> byte size. The BufferId is the pointer. */
+  private readonly live = new Map<number, number>();
+  private destroyed = false;
+
+  constructor(exports: KernelExports, variant: KernelVariant) {
+    this.k = exports;
+    this.variant = variant;
+    this.scratchPtr = exports.scratch();
+    this.i32View = new Int32Array(exports.memory.buffer);
+  }
+
+  // ---- memory --------------------------------------------------------------------------------
+
+  alloc(bytes: number): BufferId {
+    this.check();
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes`);
+    const ptr = bytes < 2 ** 32 ? this.k.alloc(bytes) : 0;
+    if (ptr === 0) throw new RangeError(`wasm backend: out of memory allocating ${bytes} bytes`);
+    this.live.set(ptr, bytes);
+    return ptr;
+  }
+
+  free(buffer: BufferId): void {
+    this.check();
+    if (!this.live.delete(buffer)) throw new Error(`wasm backend: free of unknown buffer ${buffer}`);
+    this.k.free(buffer);
+  }
+
+  write(buffer: BufferId, src: TypedArray, byteOffset = 0): void {
+    const size = this.size(buffer);
+    if (byteOffset < 0 || byteOffset + src.byteLength > size) {
+      throw new RangeError(`wasm backend: write of ${src.byteLength} bytes at ${byteOffset} overruns a ${size}-byte buffer`);
+    }
+    new Uint8Array(this.k.memory.buffer, buffer + byteOffset, src.byteLength).set(
+      new Uint8Array(src.buffer, src.byteOffset, src.byteLength),
+    );
+  }
+
+  read(view: View): Promise<TypedArray> {
+    try {
+      return Promise.resolve(this.readSync(view));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  readSync(view: View): TypedArray {
+    this.check();
+    const n = numel(view.shape);
+    const size = dtypeSize(view.dtype);
+    if (n === 0) return this.typed(view.dtype, new ArrayBuffer(0));
+    if (isContiguous(view.shape, view.strides)) {
+      const start = this.addr(view);
+      return this.typed(view.dtype, this.k.memory.buffer.slice(start, start + n * size));
+    }
+    const tmp = this.alloc(n * size);
+    try {
+      this.copy(view, { buffer: tmp, dtype: view.dtype, shape: view.shape, strides: contiguousStrides(view.shape), offset: 0 });
+      return this.typed(view.dtype, this.k.memory.buffer.slice(tmp, tmp + n * size));
+    } finally {
+      this.free(tmp);
+    }
+  }
+
+  memory(): BackendMemory {
+    return { reservedBytes: this.k.memory.buffer.byteLength };
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.live.clear();
+  }
+
+  // ---- element-wise ----------------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: View, out: View): void {
+    this.check();
+    const code = UNARY_CODE.get(op);
+    const ok =
+      code !== undefined &&
+      x.dtype === out.dtype &&
+      (FLOAT_UNARY.has(op) ? x.dtype === 'float32'
+        : NUMERIC_UNARY.has(op) ? x.dtype === 'float32' || x.dtype === 'int32'
+        : x.dtype === 'bool');
+    if (!ok) throw unsupported(`unary ${op}`, { x: x.dtype, out: out.dtype });
+    const rank = this.layout(out.shape, [x, out]);
+    if (rank === 0) return;
+    if (x.dtype === 'float32') this.k.unaryF32(code, this.addr(x), this.addr(out), rank);
+    else if (x.dtype === 'int32') this.k.unaryI32(code, this.addr(x), this.addr(out), rank);
+    else this.k.logicalNot(this.addr(x), this.addr(out), rank);
+  }
+
+  binary(op: BinaryOp, a: View, b: View, out: View): void {
+    this.check();
+    const code = BINARY_CODE.get(op);
+    const t = a.dtype;
+    const ok =
+      code !== undefined &&
+      b.dtype === t &&
+      (ARITH_BINARY.has(op) ? (t === 'float32' || (t === 'int32' && op !== 'div')) && out.dtype === t
+        : COMPARE_BINARY.has(op) ? out.dtype === 'bool'
+        : t === 'bool' && out.dtype === 'bool');
+    if (!ok) throw unsupported(`binary ${op}`, { a: a.dtype, b: b.dtype, out: out.dtype });
+    const rank = this.layout(out.shape, [a, b, out]);
+    if (rank === 0) return;
+    const fn = t === 'float32' ? this.k.binaryF32 : t === 'int32' ? this.k.binaryI32 : this.k.binaryBool;
+    fn(code, this.addr(a), this.addr(b), this.addr(out), rank);
+  }
+
+  where(cond: View, a: View, b: View, out: View): void {
+    this.check();
+    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype) {
+      throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
+    }
+    const rank = this.layout(out.shape, [cond, a, b, out]);
+    if (rank === 0) return;
+    this.k.where(dtypeSize(out.dtype), this.addr(cond), this.addr(a), this.addr(b), this.addr(out), rank);
+  }
+
+  // ---- reductions ----------------------------------------------------------------------------
+
+  reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void {
+    this.check();
+    const arg = op === 'argmax' || op === 'argmin';
+    const numeric = x.dtype === 'float32' || x.dtype === 'int32';
+    if (!numeric || out.dtype !== (arg ? 'int32' : x.dtype) || !(op in REDUCE_CODE)) {
+      throw unsupported(`reduce ${op}`, { x: x.dtype, out: out.dtype });
+    }
+    if (arg && axes.length !== 1) throw new Error(`wasm backend: reduce ${op} takes exactly one axis, got [${axes.join(', ')}]`);
+    if (numel(out.shape) === 0) return;
+    const reduced = new Set(axes);
+    const outerShape: number[] = [], outerX: number[] = [], outerOut: number[] = [];
+    const innerShape: number[] = [], innerX: number[] = [];
+    for (let d = 0; d < x.shape.length; d++) {
+      if (reduced.has(d)) {
+        innerShape.push(x.shape[d]!);
+        innerX.push(x.strides[d]!);
+      } else {
+        outerShape.push(x.shape[d]!);
+        outerX.push(x.strides[d]!);
+        outerOut.push(out.strides[d]!);
+      }
+    }
+    if (numel(innerShape) === 0) {
+      this.fill(out, op === 'prod' ? 1 : 0); // core rejects empty max/min/arg*
+      return;
+    }
+    const size = dtypeSize(x.dtype);
+    const outer = coalesce(outerShape, [outerX, outerOut]);
+    const inner = arg ? { shape: innerShape, strides: [innerX] } : coalesce(innerShape, [innerX]);
+    this.writeRows(0, outer.shape, outer.strides.map((s, i) => scale(s, i === 0 ? size : dtypeSize(out.dtype))));
+    this.writeRows(5, inner.shape, [scale(inner.strides[0]!, size)]);
+    this.k.reduce(REDUCE_CODE[op], DTYPE_CODE[x.dtype], this.addr(x), this.addr(out), outer.shape.length, inner.shape.length);
+  }
+
+  // ---- matmul --------------------------------------------------------------------------------
+
+  matmul(a: View, b: View, out: View): void {
+    this.check();
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') {
+      throw unsupported('matmul', { a: a.dtype, b: b.dtype, out: out.dtype });
+    }
+    const r = out.shape.length;
+    if (r < 2 || a.shape.length !== r || b.shape.length !== r) {
+      throw new Error(`wasm backend: matmul needs operands of equal rank >= 2, got [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
+    }
+    const M = out.shape[r - 2]!, N = out.shape[r - 1]!, K = a.shape[r - 1]!;
+    if (a.shape[r - 2] !== M || b.shape[r - 2] !== K || b.shape[r - 1] !== N) {
+      throw new Error(`wasm backend: matmul shapes do not agree: [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
+    }
+    if (numel(out.shape) === 0) return;
+    const batchShape = out.shape.slice(0, r - 2);
+    const batch = coalesce(batchShape, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), out.strides.slice(0, r - 2)]);
+    const [sa, sb, so] = batch.strides as [number[], number[], number[]];
+    const sam = a.strides[r - 2]! * 4, sak = a.strides[r - 1]! * 4;
+    const sbk = b.strides[r - 2]! * 4, sbn = b.strides[r - 1]! * 4;
+    let pa = this.addr(a), pb = this.addr(b), pc = this.addr(out);
+    // Odometer over the (coalesced) batch dims.
+    const rank = batch.shape.length;
+    const idx = new Array<number>(rank).fill(0);
+    const total = numel(batch.shape);
+    for (let t = 0; t < total; t++) {
+      if (this.k.matmul(pa, pb, pc, M, N, K, sam, sak, sbk, sbn) !== 0) {
+        throw new RangeError('wasm backend: out of memory allocating matmul packing buffers');
+      }
+      for (let d = rank - 1; d >= 0; d--) {
+        if (++idx[d]! < batch.shape[d]!) {
+          pa += sa[d]! * 4; pb += sb[d]! * 4; pc += so[d]! * 4;
+          break;
+        }
+        idx[d] = 0;
+        const back = batch.shape[d]! - 1;
+        pa -= sa[d]! * 4 * back; pb -= sb[d]! * 4 * back; pc -= so[d]! * 4 * back;
+      }
+    }
+  }
+
+  // ---- data movement ---------------------------------------------------------------------------
+
+  copy(src: View, dst: View): void {
+    this.check();
+    const rank = this.layout(dst.shape, [src, dst]);
+    if (rank === 0) return;
+    this.k.copy(DTYPE_CODE[src.dtype], DTYPE_CODE[dst.dtype], this.addr(src), this.addr(dst), rank);
+  }
+
+  fill(dst: View, value: number): void {
+    this.check();
+    const n = numel(dst.shape);
+    if (n === 0) return;
+    this.k.fill(DTYPE_CODE[dst.dtype], this.addr(dst), n, value);
+  }
+
+  gather(x: View, dim: number, index: View, out: View): void {
+    this.check();
+    if (index.dtype !== 'int32' || out.dtype !== x.dtype) {
+      throw unsupported('gather', { x: x.dtype, index: index.dtype, out: out.dtype });
+    }
+    const { rank, dimStride, dimLen } = this.indexLayout(x, dim, index, out);
+    if (rank === 0) return;
+    const code = this.k.gather(dtypeSize(x.dtype), this.addr(index), this.addr(out), this.addr(x), rank, dimStride, dimLen);
+    if (code !== 0) throw this.indexError('gather', dim, dimLen);
+  }
+
+  scatterAdd(dst: View, dim: number, index: View, src: View): void {
+    this.check();
+    if (index.dtype !== 'int32' || (dst.dtype !== 'float32' && dst.dtype !== 'int32') || src.dtype !== dst.dtype) {
+      throw unsupported('scatterAdd', { dst: dst.dtype, index: index.dtype, src: src.dtype });
+    }
+    const { rank, dimStride, dimLen } = this.indexLayout(dst, dim, index, src);
+    if (rank === 0) return;
+    const code = this.k.scatterAdd(DTYPE_CODE[dst.dtype], this.addr(index), this.addr(src), this.addr(dst), rank, dimStride, dimLen);
+    if (code !== 0) throw this.indexError('scatterAdd', dim, dimLen);
+  }
+
+  random(dst: View, params: RandomParams): void {
+    this.check();
+    if (dst.dtype !== 'float32') throw unsupported(`random ${params.kind}`, { dst: dst.dtype });
+    const n = numel(dst.shape);
+    if (n === 0) return;
+    const c = params.counter;
+    this.k.random(
+      params.kind === 'uniform' ? 0 : 1,
+      this.addr(dst),
+      n,
+      params.seedLo >>> 0,
+      params.seedHi >>> 0,
+      c % 4294967296,
+      Math.floor(c / 4294967296),
+    );
+  }
+
+  // ---- test hooks ------------------------------------------------------------------------------
+
+  /** One Philox 4x32-10 block computed by the kernels (for known-answer tests). */
+  philoxBlock(counter: readonly number[], key: readonly [number, number]): [number, number, number, number] {
+    this.k.philoxBlock(counter[0]! >>> 0, counter[1]! >>> 0, counter[2]! >>> 0, counter[3]! >>> 0, key[0] >>> 0, key[1] >>> 0);
+    const at = (this.scratchPtr + 7 * ROW_BYTES) >> 2;
+    const v = this.ints();
+    return [v[at]! >>> 0, v[at + 1]! >>> 0, v[at + 2]! >>> 0, v[at + 3]! >>> 0];
+  }
+
+  /** Bytes the kernel allocator spans (allocated or free), for tests of reuse. */
+  heapBytes(): number {
+    return this.k.heapBytes();
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private check(): void {
+    if (this.destroyed) throw new Error('wasm backend: used after destroy()');
+  }
+
+  private size(buffer: BufferId): number {
+    const size = this.live.get(buffer);
+    if (size === undefined) throw new Error(`wasm backend: unknown buffer ${buffer}`);
+    return size;
+  }
+
+  /** Byte address of a view's first element. */
+  private addr(v: View): number {
+    return v.buffer + v.offset * dtypeSize(v.dtype);
+  }
+
+  private typed(dtype: DType, buf: ArrayBuffer): TypedArray {
+    return dtype === 'float32' ? new Float32Array(buf) : dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
+  }
+
+  /** An Int32Array over the current memory (re-created after memory.grow detached the old one). */
+  private ints(): Int32Array {
+    if (this.i32View.buffer !== this.k.memory.buffer) this.i32View = new Int32Array(this.k.memory.buffer);
+    return this.i32View;
+  }
+
+  /**
+   * Coalesces the shape shared by `views`, writes it with their byte strides to the scratch area
+   * (operands 0..3) and returns the rank, or 0 for an empty tensor (nothing to do).
+   */
+  private layout(shape: readonly number[], views: readonly View[]): number {
+    if (numel(shape) === 0) return 0;
+    const l = coalesce(shape, views.map((v) => v.strides as number[]));
+    this.writeRows(0, l.shape, l.strides.map((s, i) => scale(s, dtypeSize(views[i]!.dtype))));
+    return l.shape.length;
+  }
+
+  /** Writes a shape (at scratch row `row`) and byte strides (the rows after it). */
+  private writeRows(row: number, shape: readonly number[], strides: readonly number[][]): void {
+    if (shape.length > MAX_RANK) throw new Error(`wasm backend: rank ${shape.length} exceeds ${MAX_RANK} after merging dims`);
+    const v = this.ints();
+    const base = (this.scratchPtr >> 2) + row * MAX_RANK;
+    for (let d = 0; d < shape.length; d++) v[base + d] = shape[d]!;
+    strides.forEach((s, k) => {
+      const at = base + (k + 1) * MAX_RANK;
+      for (let d = 0; d < s.length; d++) v[at + d] = s[d]!;
+    });
+  }
+
+  /**
+   * Layout for gather/scatterAdd: iterates `index`'s shape over operands (index, other, data),
+   * with the data operand's stride along `dim` zeroed (the kernel adds index * dimStride).
+   */
+  private indexLayout(data: View, dim: number, index: View, other: View): { rank: number; dimStride: number; dimLen: number } {
+    const r = index.shape.length;
+    const dataRank = data.shape.length;
+    if (dim < 0 || dim >= Math.max(r, 1) || dataRank !== r || other.shape.length !== r) {
+      throw new Error(`wasm backend: gather/scatterAdd dim ${dim} or ranks do not agree (data rank ${dataRank}, index rank ${r})`);
+    }
+    if (numel(index.shape) === 0) return { rank: 0, dimStride: 0, dimLen: 0 };
+    const dimLen = r === 0 ? 1 : data.shape[dim]!;
+    const dimStride = r === 0 ? 0 : data.strides[dim]! * dtypeSize(data.dtype);
+    const shape = r === 0 ? [1] : [...index.shape];
+    const pick = (v: View, zeroDim: boolean): number[] =>
+      r === 0 ? [0] : v.strides.map((s, d) => (zeroDim && d === dim ? 0 : s * dtypeSize(v.dtype)));
+    this.writeRows(0, shape, [pick(index, false), pick(other, false), pick(data, true)]);
+    return { rank: shape.length, dimStride, dimLen };
+  }
+
+  private indexError(op: string, dim: number, size: number): RangeError {
+    const v = this.ints();
+    const at = (this.scratchPtr + 7 * ROW_BYTES) >> 2;
+    return new RangeError(`wasm backend: ${op} index ${v[at]} is out of bounds for dimension ${dim} with size ${size}`);
+  }
+}
+
+function scale(strides: readonly number[], bytes: number): number[] {
+  return strides.map((s) => s * bytes);
+}
+
+/** Compiles the kernels and returns a ready backend. */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const { exports, variant } = await loadKernels(options.variant);
+  return new WasmBackend(exports, variant);
+}

@@ -1,0 +1,10 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: 'backend-wasm',
+    include: ['test/**/*.test.ts'],
+    // Builds src/kernels.generated.ts from assembly/ when it is missing (a fresh clone).
+    globalSetup: ['./test/global-setup.ts'],
+  },
+});
