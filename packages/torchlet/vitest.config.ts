@@ -1,3 +1,5 @@
 import { defineProject } from 'vitest/config';
+import { workspaceAlias } from '../../vitest.alias.ts';
 
-export default defineProject({ test: { name: 'torchlet', include: ['test/**/*.test.ts'] } });
+export default defineProject({
+  resolve: { alias: workspaceAlias }, test: { name: 'torchlet', include: ['test/**/*.test.ts'] } });

@@ -1,4 +1,7 @@
-import type { Case } from './cases.ts';
+import * as torch from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import type { Case, TensorJson } from './cases.ts';
+import { decodeNumber, decodeTensor } from './decode.ts';
 
 /**
  * A result tensor. `data` may be a typed array, a number array, or booleans for bool tensors;
@@ -27,6 +30,125 @@ export interface CaseResult {
   readonly initial?: Readonly<Record<string, number>>;
 }
 
+type Kwargs = Readonly<Record<string, unknown>>;
+/** A case's tensor arguments by name (`tensors.0`, `tensors.1`, ... for lists). */
+type Args = Readonly<Record<string, Tensor>>;
+type OpResult = Tensor | readonly Tensor[];
+type OpFn = (args: Args, kw: Kwargs) => OpResult;
+
+/** A kwarg as a number: the case files write special floats as strings. */
+function num(v: unknown): number {
+  return decodeNumber(v as number);
+}
+
+function optNum(v: unknown): number | undefined {
+  return v === undefined || v === null ? undefined : num(v);
+}
+
+/** `other` / `exponent`: a tensor input if there is one, else the Python number in kwargs. */
+function operand(args: Args, kw: Kwargs, name: string): Tensor | number {
+  const t = args[name];
+  if (t) return t;
+  if (!(name in kw)) throw new Error(`runCase: the case has neither an input nor a kwarg named '${name}'`);
+  return num(kw[name]);
+}
+
+function reduceOpts(kw: Kwargs): { dim?: number | number[]; keepdim?: boolean } {
+  return { dim: kw.dim as number | number[] | undefined, keepdim: kw.keepdim as boolean | undefined };
+}
+
+const unary = (f: (x: Tensor) => Tensor): OpFn => (a) => f(a.input!);
+const binary = (f: (x: Tensor, y: Tensor | number) => Tensor, other = 'other'): OpFn => (a, kw) => f(a.input!, operand(a, kw, other));
+const tensorList = (a: Args): Tensor[] =>
+  Object.keys(a)
+    .filter((k) => k.startsWith('tensors.'))
+    .sort((x, y) => Number(x.slice(8)) - Number(y.slice(8)))
+    .map((k) => a[k]!);
+
+/**
+ * The functional cases: PyTorch's name in the case file -> the torchlet call. Each entry is the
+ * line a user would write, so this table doubles as a translation reference.
+ */
+const OPS: Record<string, OpFn> = {
+  // element-wise
+  neg: unary(torch.neg), abs: unary(torch.abs), exp: unary(torch.exp), log: unary(torch.log),
+  sqrt: unary(torch.sqrt), rsqrt: unary(torch.rsqrt), sin: unary(torch.sin), cos: unary(torch.cos),
+  tanh: unary(torch.tanh), sigmoid: unary(torch.sigmoid), relu: unary(torch.relu), silu: unary(torch.silu),
+  gelu: (a, kw) => torch.gelu(a.input!, { approximate: kw.approximate as 'none' | 'tanh' | undefined }),
+  leakyRelu: (a, kw) => torch.leakyRelu(a.input!, optNum(kw.negativeSlope)),
+  elu: (a, kw) => torch.elu(a.input!, optNum(kw.alpha)),
+  softplus: (a, kw) => torch.softplus(a.input!, { beta: optNum(kw.beta), threshold: optNum(kw.threshold) }),
+  add: (a, kw) => torch.add(a.input!, operand(a, kw, 'other'), { alpha: optNum(kw.alpha) }),
+  sub: (a, kw) => torch.sub(a.input!, operand(a, kw, 'other'), { alpha: optNum(kw.alpha) }),
+  mul: binary(torch.mul), div: binary(torch.div),
+  maximum: binary(torch.maximum), minimum: binary(torch.minimum),
+  pow: binary(torch.pow, 'exponent'),
+  clamp: (a, kw) => torch.clamp(a.input!, optNum(kw.min), optNum(kw.max)),
+  where: (a) => torch.where(a.condition!, a.input!, a.other!),
+  eq: binary(torch.eq), ne: binary(torch.ne), lt: binary(torch.lt),
+  le: binary(torch.le), gt: binary(torch.gt), ge: binary(torch.ge),
+  // reductions
+  sum: (a, kw) => torch.sum(a.input!, reduceOpts(kw)),
+  mean: (a, kw) => torch.mean(a.input!, reduceOpts(kw)),
+  prod: (a, kw) => torch.prod(a.input!, reduceOpts(kw)),
+  logsumexp: (a, kw) => torch.logsumexp(a.input!, reduceOpts(kw)),
+  var: (a, kw) => torch.var(a.input!, { ...reduceOpts(kw), unbiased: kw.unbiased as boolean | undefined }),
+  std: (a, kw) => torch.std(a.input!, { ...reduceOpts(kw), unbiased: kw.unbiased as boolean | undefined }),
+  max: (a, kw) => (kw.dim === undefined || kw.dim === null ? torch.max(a.input!) : torch.max(a.input!, { dim: kw.dim as number, keepdim: kw.keepdim as boolean | undefined })),
+  min: (a, kw) => (kw.dim === undefined || kw.dim === null ? torch.min(a.input!) : torch.min(a.input!, { dim: kw.dim as number, keepdim: kw.keepdim as boolean | undefined })),
+  argmax: (a, kw) => torch.argmax(a.input!, { dim: kw.dim as number | undefined, keepdim: kw.keepdim as boolean | undefined }),
+  argmin: (a, kw) => torch.argmin(a.input!, { dim: kw.dim as number | undefined, keepdim: kw.keepdim as boolean | undefined }),
+  // shapes
+  reshape: (a, kw) => a.input!.reshape(kw.shape as number[]),
+  view: (a, kw) => a.input!.view(kw.shape as number[]),
+  permute: (a, kw) => a.input!.permute(kw.dims as number[]),
+  transpose: (a, kw) => a.input!.transpose(kw.dim0 as number, kw.dim1 as number),
+  unsqueeze: (a, kw) => a.input!.unsqueeze(kw.dim as number),
+  squeeze: (a, kw) => a.input!.squeeze(kw.dim as number | undefined),
+  expand: (a, kw) => a.input!.expand(kw.size as number[]),
+  flatten: (a, kw) => a.input!.flatten(kw.startDim as number | undefined, kw.endDim as number | undefined),
+  contiguous: (a) => a.input!.contiguous(),
+  cat: (a, kw) => torch.cat(tensorList(a), kw.dim as number | undefined),
+  stack: (a, kw) => torch.stack(tensorList(a), kw.dim as number | undefined),
+  split: (a, kw) => torch.split(a.input!, kw.splitSizeOrSections as number | number[], kw.dim as number | undefined),
+  chunk: (a, kw) => torch.chunk(a.input!, kw.chunks as number, kw.dim as number | undefined),
+  narrow: (a, kw) => a.input!.narrow(kw.dim as number, kw.start as number, kw.length as number),
+  slice: (a, kw) => a.input!.slice(kw.dim as number, kw.start as number | null, kw.end as number | null, kw.step as number | undefined),
+  select: (a, kw) => a.input!.select(kw.dim as number, kw.index as number),
+  flip: (a, kw) => a.input!.flip(kw.dims as number[]),
+  gather: (a, kw) => torch.gather(a.input!, kw.dim as number, a.index!),
+  indexSelect: (a, kw) => torch.indexSelect(a.input!, kw.dim as number, a.index!),
+  maskedFill: (a, kw) => torch.maskedFill(a.input!, a.mask!, num(kw.value)),
+  tril: (a, kw) => torch.tril(a.input!, kw.diagonal as number | undefined),
+  triu: (a, kw) => torch.triu(a.input!, kw.diagonal as number | undefined),
+  repeat: (a, kw) => a.input!.repeat(kw.sizes as number[]),
+  chain: (a, kw) => {
+    let x = a.input!;
+    for (const step of kw.ops as ReadonlyArray<{ fn: string; kwargs: Kwargs }>) {
+      const f = OPS[step.fn];
+      if (!f) throw new Error(`runCase: chain step '${step.fn}' has no torchlet mapping`);
+      x = f({ input: x }, step.kwargs) as Tensor;
+    }
+    return x;
+  },
+  // linear algebra
+  matmul: (a) => torch.matmul(a.input!, a.other!),
+  mm: (a) => torch.mm(a.input!, a.mat2!),
+  bmm: (a) => torch.bmm(a.input!, a.mat2!),
+  linear: (a) => torch.linear(a.input!, a.weight!, a.bias),
+};
+
+/** Uploads a case tensor to the current backend. */
+function toTensor(t: TensorJson): Tensor {
+  const d = decodeTensor(t);
+  if (d.dtype === 'float64') throw new Error(`runCase: float64 input '${t.name ?? ''}' has no torchlet dtype`);
+  return torch.fromArray(d.data as Float32Array | Int32Array | Uint8Array, d.shape, { dtype: d.dtype });
+}
+
+async function toResult(t: Tensor): Promise<ResultTensor> {
+  return { dtype: t.dtype, shape: [...t.shape], data: await t.data() };
+}
+
 /**
  * Runs one conformance case on the backend called `backendName` and returns what torchlet
  * computed, in the case file's layout (see {@link CaseResult}).
@@ -35,9 +157,24 @@ export interface CaseResult {
  * `training`, `forwardKwargs`, `steps[].grads`, `optimizer`, `numSteps`. It never reads the
  * expected values (`outputs`, `grads.inputs`, `grads.params`, `steps[].params`, `initial`)
  * — the conformance tests run it on copies with those deleted to check.
+ *
+ * Every tensor it creates is disposed before it returns.
  */
 export async function runCase(caseJson: Case, backendName: string): Promise<CaseResult> {
-  void caseJson;
-  void backendName;
-  throw new Error('runCase: not implemented yet');
+  const op = OPS[caseJson.fn];
+  if (!op) throw new Error(`runCase: no torchlet mapping for '${caseJson.fn}' (case ${caseJson.id})`);
+  if (torch.getBackendName() !== backendName) await torch.setBackend(backendName);
+  const created: Tensor[] = [];
+  try {
+    const outputs = torch.tidy(() => {
+      const args: Record<string, Tensor> = {};
+      caseJson.inputs.forEach((t, i) => (args[t.name ?? `input${i}`] = toTensor(t)));
+      const r = op(args, caseJson.kwargs ?? {});
+      return Array.isArray(r) ? [...r] : [r as Tensor];
+    });
+    created.push(...outputs);
+    return { outputs: await Promise.all(outputs.map(toResult)) };
+  } finally {
+    for (const t of created) t.dispose();
+  }
 }

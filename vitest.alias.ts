@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Tests run against the packages' sources, not their built dist/, so a test never sees a stale
+ * build and every package shares one instance of core (one backend registry).
+ */
+const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export const workspaceAlias: Record<string, string> = {
+  '@torchlet/core': src('core'),
+  '@torchlet/backend-wasm': src('backend-wasm'),
+  torchlet: src('torchlet'),
+};
