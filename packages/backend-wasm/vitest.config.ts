@@ -1,6 +1,8 @@
 import { defineProject } from 'vitest/config';
+import { workspaceAlias } from '../../vitest.alias.ts';
 
 export default defineProject({
+  resolve: { alias: workspaceAlias },
   test: {
     name: 'backend-wasm',
     include: ['test/**/*.test.ts'],
