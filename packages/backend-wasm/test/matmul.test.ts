@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { View } from '@torchlet/core';
+import { backend, contiguous, gatherValues, numel, rng } from './helpers.ts';
+import type { WasmBackend } from '../src/index.ts';
+
+interface Operand {
+  view: View;
+  /** Logical row-major values. */
+  values: number[];
+}
+
+/**
+ * A float32 operand of logical shape [...batch, r, c]; `transposed` stores the last two dims
+ * swapped (column-major matrices), `broadcastBatch` makes batch dim 0 stride 0, `flip` negates
+ * the last stride.
+ */
+function operand(
+  be: WasmBackend, batch: number[], r: number, c: number, rand: () => number,
+  opts: { transposed?: boolean; broadcastBatch?: boolean; flip?: boolean; offset?: number } = {},
+): Operand {
+  const shape = [...batch, r, c];
+  const storeShape = opts.transposed ? [...batch, c, r] : shape;
+  let strides = contiguous(storeShape);
+  if (opts.transposed) {
+    const n = strides.length;
+    strides = [...strides.slice(0, n - 2), strides[n - 1]!, strides[n - 2]!];
+  }
+  let length = numel(storeShape);
+  if (opts.broadcastBatch && batch.length > 0) {
+    strides[0] = 0;
+    length = numel(storeShape.slice(1));
+  }
+  let offset = opts.offset ?? 0;
+  if (opts.flip) {
+    const last = strides.length - 1;
+    offset += (c - 1) * strides[last]!;
+    strides[last] = -strides[last]!;
+  }
+  const data = new Float32Array(length + (opts.offset ?? 0));
+  for (let i = 0; i < data.length; i++) data[i] = rand() * 2 - 1;
+  const buffer = be.alloc(Math.max(1, data.length) * 4);
+  be.write(buffer, data);
+  return { view: { buffer, dtype: 'float32', shape, strides, offset }, values: gatherValues(data, shape, strides, offset) };
+}
+
+function matmulRef(a: number[], b: number[], batch: number, M: number, N: number, K: number): number[] {
+  const out = new Array(batch * M * N).fill(0);
+  for (let t = 0; t < batch; t++)
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[t * M * K + i * K + k]! * b[t * K * N + k * N + j]!;
+        out[t * M * N + i * N + j] = s;
+      }
+  return out;
+}
+
+function check(be: WasmBackend, a: Operand, b: Operand, batch: number[], M: number, N: number, K: number, what: string): void {
+  const outShape = [...batch, M, N];
+  const buffer = be.alloc(Math.max(1, numel(outShape) + 2) * 4);
+  const out: View = { buffer, dtype: 'float32', shape: outShape, strides: contiguous(outShape), offset: 2 };
+  be.matmul(a.view, b.view, out);
+  const got = be.readSync(out);
+  const want = matmulRef(a.values, b.values, numel(batch), M, N, K);
+  // float32 accumulation of K products of values in [-1, 1]: error grows like K * eps.
+  const tol = 4 * Math.max(1, K) * 2 ** -24 * 2;
+  for (let i = 0; i < want.length; i++) {
+    if (!(Math.abs(got[i]! - want[i]!) <= tol)) {
+      throw new Error(`${what}: element ${i}: got ${got[i]}, expected ${want[i]} (tol ${tol})`);
+    }
+  }
+  expect(got.length).toBe(want.length);
+}
+
+const SIZES = [1, 3, 4, 8, 17, 65, 129];
+
+describe('matmul', () => {
+  it('matches the triple loop for many M, N, K, plain and transposed', async () => {
+    const be = await backend();
+    const rand = rng(42);
+    for (const M of SIZES)
+      for (const N of SIZES)
+        for (const K of [1, 3, 17, 65, 129, 300]) {
+          if (M * N * K > 129 * 129 * 129) continue;
+          for (const ta of [false, true])
+            for (const tb of [false, true]) {
+              const a = operand(be, [], M, K, rand, { transposed: ta });
+              const b = operand(be, [], K, N, rand, { transposed: tb, offset: 3 });
+              check(be, a, b, [], M, N, K, `${M}x${K} @ ${K}x${N} ta=${ta} tb=${tb}`);
+            }
+        }
+  });
+
+  it('handles sizes spanning several cache blocks (K > 256, N > 1024 style edges)', async () => {
+    const be = await backend();
+    const rand = rng(7);
+    for (const [M, N, K] of [[70, 1030, 9], [131, 67, 520], [5, 9, 1000]] as const) {
+      check(be, operand(be, [], M, K, rand), operand(be, [], K, N, rand, { transposed: true }), [], M, N, K, `${M}x${K}x${N}`);
+    }
+  });
+
+  it('batches with strides, stride-0 broadcast and negative strides', async () => {
+    const be = await backend();
+    const rand = rng(8);
+    const cases: [number[], number, number, number][] = [[[3], 5, 7, 4], [[2, 3], 17, 9, 33], [[4], 1, 1, 1], [[2, 2, 2], 3, 5, 2], [[6], 65, 17, 20]];
+    for (const [batch, M, N, K] of cases) {
+      for (const variant of [0, 1, 2, 3]) {
+        const a = operand(be, batch, M, K, rand, { broadcastBatch: variant === 1, transposed: variant === 3 });
+        const b = operand(be, batch, K, N, rand, { broadcastBatch: variant === 2, flip: variant === 3 });
+        check(be, a, b, batch, M, N, K, `batch [${batch}] ${M}x${K}x${N} variant ${variant}`);
+      }
+    }
+  });
+
+  it('handles K = 0 (zeros) and empty outputs', async () => {
+    const be = await backend();
+    const rand = rng(1);
+    const a = operand(be, [], 3, 0, rand);
+    const b = operand(be, [], 0, 4, rand);
+    const buffer = be.alloc(12 * 4);
+    be.fill({ buffer, dtype: 'float32', shape: [12], strides: [1], offset: 0 }, 7);
+    const out: View = { buffer, dtype: 'float32', shape: [3, 4], strides: [4, 1], offset: 0 };
+    be.matmul(a.view, b.view, out);
+    expect(Array.from(be.readSync(out))).toEqual(new Array(12).fill(0));
+    const e = operand(be, [], 0, 5, rand);
+    const f = operand(be, [], 5, 2, rand);
+    be.matmul(e.view, f.view, { buffer, dtype: 'float32', shape: [0, 2], strides: [2, 1], offset: 0 });
+  });
+
+  it('keeps memory flat over repeated large products (packing buffers are freed)', async () => {
+    const be = await backend();
+    const rand = rng(2);
+    const a = operand(be, [], 200, 300, rand);
+    const b = operand(be, [], 300, 150, rand);
+    const buffer = be.alloc(200 * 150 * 4);
+    const out: View = { buffer, dtype: 'float32', shape: [200, 150], strides: [150, 1], offset: 0 };
+    be.matmul(a.view, b.view, out);
+    const before = be.memory().reservedBytes;
+    for (let i = 0; i < 20; i++) be.matmul(a.view, b.view, out);
+    expect(be.memory().reservedBytes).toBe(before);
+  });
+});
