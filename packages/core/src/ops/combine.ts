@@ -2,7 +2,7 @@
 import { promoteTypes } from '../dtype.ts';
 import { normalizeDim, numel, shapeStr } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { empty, expectTensor, sameBackend } from './util.ts';
+import { empty, expectTensor, fillWith, sameBackend } from './util.ts';
 import { expand, narrow, reshape, select, unsqueeze } from './view.ts';
 import { broadcastView } from './primitives.ts';
 
@@ -32,21 +32,19 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   }
   const shape = [...ref.shape];
   shape[d] = total;
-  const out = empty(shape, dtype, backend);
   let at = 0;
-  for (const t of parts) {
-    const n = t.shape[d]!;
-    if (n > 0 && numel(t.shape) > 0) {
-      const dst = narrow(out, d, at, n);
-      try {
-        backend.copy(t.view_(), dst.view_());
-      } finally {
-        dst.dispose();
+  return fillWith(empty(shape, dtype, backend), (o) => {
+    for (const t of parts) {
+      const n = t.shape[d]!;
+      if (n > 0 && numel(t.shape) > 0) {
+        // The destination is a window of the output: same strides, shifted offset, size n on d.
+        const dstShape = [...o.shape];
+        dstShape[d] = n;
+        backend.copy(t.view_(), { ...o, shape: dstShape, offset: o.offset + at * o.strides[d]! });
       }
+      at += n;
     }
-    at += n;
-  }
-  return out;
+  });
 }
 
 /** Stacks equal-shaped tensors along a new dim. */
@@ -130,8 +128,9 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   const v = reshape(x, inter);
   const e = expand(v, expanded);
   try {
-    const out = empty(expanded, x.dtype, x.backend);
-    if (numel(expanded) > 0) x.backend.copy(broadcastView(e, expanded), out.view_());
+    const out = fillWith(empty(expanded, x.dtype, x.backend), (o) => {
+      if (numel(expanded) > 0) x.backend.copy(broadcastView(e, expanded), o);
+    });
     try {
       return reshape(out, src.map((s, i) => s * sizes[i]!));
     } finally {

@@ -8,7 +8,7 @@ import { checkShape, numel, shapeStr, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { add, floor, minimum, mul } from './elementwise.ts';
 import { fillP, randomP } from './primitives.ts';
-import { castTo, checkFillValue, describe, empty } from './util.ts';
+import { castTo, checkFillValue, describe, empty, fillWith } from './util.ts';
 
 /** Options of creation functions. */
 export interface CreateOptions {
@@ -49,8 +49,9 @@ function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Ba
       }
     } else host.set(data);
   }
-  if (host.length > 0) backend.write(t.storage.buffer, host);
-  return t;
+  return fillWith(t, (v) => {
+    if (host.length > 0) backend.write(v.buffer, host);
+  });
 }
 
 /** Nested arrays (or a scalar) flattened, with the shape they describe. */

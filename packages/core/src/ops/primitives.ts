@@ -7,7 +7,7 @@ import type { BinaryOp, RandomParams, ReduceOp, UnaryOp, View } from '../backend
 import type { DType } from '../dtype.ts';
 import { broadcastShapes, numel, shapeStr, type Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { empty, sameBackend } from './util.ts';
+import { empty, fillWith, sameBackend } from './util.ts';
 import type { Backend } from '../backend.ts';
 
 /** `t`'s view broadcast to `shape` (leading dims added, size-1 dims given stride 0). */
@@ -32,39 +32,30 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export function unaryP(op: UnaryOp, x: Tensor): Tensor {
-  const out = empty(x.shape, x.dtype, x.backend);
-  x.backend.unary(op, x.view_(), out.view_());
-  return out;
+  return fillWith(empty(x.shape, x.dtype, x.backend), (o) => x.backend.unary(op, x.view_(), o));
 }
 
 /** `a` and `b` share a dtype; their shapes broadcast. */
 export function binaryP(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = empty(shape, COMPARISONS.has(op) ? 'bool' : a.dtype, backend);
-  backend.binary(op, broadcastView(a, shape), broadcastView(b, shape), out.view_());
-  return out;
+  const av = broadcastView(a, shape), bv = broadcastView(b, shape);
+  return fillWith(empty(shape, COMPARISONS.has(op) ? 'bool' : a.dtype, backend), (o) => backend.binary(op, av, bv, o));
 }
 
 /** `cond` is bool; `a` and `b` share a dtype; all three broadcast. */
 export function whereP(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend('where', cond, a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
-  const out = empty(shape, a.dtype, backend);
-  backend.where(broadcastView(cond, shape), broadcastView(a, shape), broadcastView(b, shape), out.view_());
-  return out;
+  const cv = broadcastView(cond, shape), av = broadcastView(a, shape), bv = broadcastView(b, shape);
+  return fillWith(empty(shape, a.dtype, backend), (o) => backend.where(cv, av, bv, o));
 }
 
 /** Reduces over sorted distinct `axes`; the result keeps them as size 1. */
 export function reduceP(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = empty(shape, op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype, x.backend);
-  if (axes.length === 0) {
-    x.backend.copy(x.view_(), out.view_());
-  } else {
-    x.backend.reduce(op, x.view_(), axes, out.view_());
-  }
-  return out;
+  return fillWith(out, (o) => (axes.length === 0 ? x.backend.copy(x.view_(), o) : x.backend.reduce(op, x.view_(), axes, o)));
 }
 
 /** `a` is `[...B1, M, K]`, `b` is `[...B2, K, N]` (both at least 2-D); batch dims broadcast. */
@@ -73,43 +64,42 @@ export function matmulP(a: Tensor, b: Tensor): Tensor {
   const m = a.shape[a.ndim - 2]!, k = a.shape[a.ndim - 1]!;
   const n = b.shape[b.ndim - 1]!;
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = empty([...batch, m, n], 'float32', backend);
   const av = broadcastView(a, [...batch, m, k]);
   const bv = broadcastView(b, [...batch, k, n]);
-  if (numel(out.shape) > 0) {
-    if (k === 0) backend.fill(out.view_(), 0);
-    else backend.matmul(av, bv, out.view_());
-  }
-  return out;
+  return fillWith(empty([...batch, m, n], 'float32', backend), (o) => {
+    if (numel(o.shape) === 0) return;
+    if (k === 0) backend.fill(o, 0);
+    else backend.matmul(av, bv, o);
+  });
 }
 
 /** PyTorch's gather on `dim`; the result has `index`'s shape. */
 export function gatherP(x: Tensor, dim: number, index: Tensor | View): Tensor {
   const iv = 'view_' in index ? index.view_() : index;
-  const out = empty(iv.shape, x.dtype, x.backend);
-  if (numel(iv.shape) > 0) x.backend.gather(x.view_(), dim, iv, out.view_());
-  return out;
+  return fillWith(empty(iv.shape, x.dtype, x.backend), (o) => {
+    if (numel(iv.shape) > 0) x.backend.gather(x.view_(), dim, iv, o);
+  });
 }
 
 /** A zero tensor of `shape` into which `src` is scatter-added along `dim` at `index`. */
 export function scatterAddP(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
   const backend = sameBackend('scatterAdd', index, src);
-  const out = empty(shape, src.dtype, backend);
-  backend.fill(out.view_(), 0);
-  if (numel(index.shape) > 0) backend.scatterAdd(out.view_(), dim, index.view_(), src.view_());
-  return out;
+  return fillWith(empty(shape, src.dtype, backend), (o) => {
+    backend.fill(o, 0);
+    if (numel(index.shape) > 0) backend.scatterAdd(o, dim, index.view_(), src.view_());
+  });
 }
 
 /** A contiguous float32 tensor of Philox random numbers. */
 export function randomP(shape: Shape, params: RandomParams, backend: Backend): Tensor {
-  const out = empty(shape, 'float32', backend);
-  if (numel(shape) > 0) backend.random(out.view_(), params);
-  return out;
+  return fillWith(empty(shape, 'float32', backend), (o) => {
+    if (numel(shape) > 0) backend.random(o, params);
+  });
 }
 
 /** A contiguous tensor of `shape` filled with `value` (already checked). */
 export function fillP(shape: Shape, dtype: DType, value: number, backend: Backend): Tensor {
-  const out = empty(shape, dtype, backend);
-  if (numel(shape) > 0) backend.fill(out.view_(), value);
-  return out;
+  return fillWith(empty(shape, dtype, backend), (o) => {
+    if (numel(shape) > 0) backend.fill(o, value);
+  });
 }

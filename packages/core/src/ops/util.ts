@@ -12,16 +12,25 @@ export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend(
   return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
 }
 
+/**
+ * Runs `kernel` to fill the fresh tensor `out` and returns `out`; if the kernel throws (a bad
+ * index, an unsupported dtype), `out` is disposed first so a failed op leaks nothing.
+ */
+export function fillWith(out: Tensor, kernel: (outView: View) => void): Tensor {
+  try {
+    kernel(out.view_());
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+  return out;
+}
+
 /** A new tensor viewing `base`'s buffer with another layout (no copy). */
 export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
   base.view_(); // throws if disposed
   base.storage.retain();
   return new Tensor(base.storage, shape, strides, offset, base.dtype);
-}
-
-/** The contiguous output view of a fresh tensor. */
-export function outView(t: Tensor): View {
-  return t.view_();
 }
 
 /** Checks that all tensors live on one backend and returns it. */
@@ -40,11 +49,9 @@ export function sameBackend(op: string, ...ts: Tensor[]): Backend {
 
 /** A 0-d tensor holding `value` on `backend`. */
 export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
-  const t = empty([], dtype, backend);
   const host = allocTyped(dtype, 1);
   host[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  backend.write(t.storage.buffer, host);
-  return t;
+  return fillWith(empty([], dtype, backend), (v) => backend.write(v.buffer, host));
 }
 
 /** Checks a fill value against a dtype: ints and bools take finite values only. */
@@ -64,9 +71,7 @@ export function checkFillValue(value: unknown, dtype: DType, op: string): number
 
 /** A contiguous copy of `t` converted to `dtype`. */
 export function copyAs(t: Tensor, dtype: DType): Tensor {
-  const out = empty(t.shape, dtype, t.backend);
-  t.backend.copy(t.view_(), out.view_());
-  return out;
+  return fillWith(empty(t.shape, dtype, t.backend), (o) => t.backend.copy(t.view_(), o));
 }
 
 /**
