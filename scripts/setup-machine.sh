@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What a fresh Debian machine (Node >= 20 and npm present) needs before `pnpm install`:
+# pnpm 12.4.2, and Debian's Chromium for the browser tests. Each is installed only when missing.
+set -Eeuo pipefail
+
+PNPM_VERSION=12.4.2
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "setup-machine: Node >= 20 is required, found $(node --version)" >&2
+  exit 1
+fi
+
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  echo "setup-machine: installing pnpm $PNPM_VERSION"
+  npm install -g "pnpm@$PNPM_VERSION"
+fi
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup-machine: installing Debian's chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update
+  as_root apt-get install -y --no-install-recommends chromium
+fi
+
+echo "setup-machine: node $(node --version), pnpm $(pnpm --version), $(chromium --version 2>/dev/null || echo 'chromium ?')"
