@@ -226,6 +226,10 @@ export class Tensor {
   flatten(startDim = 0, endDim = -1): Tensor {
     return vw.flatten(this, startDim, endDim);
   }
+  /** Sliding windows of `size`, `step` apart, along `dim`, as a new last dim (a view). */
+  unfold(dim: number, size: number, step: number): Tensor {
+    return vw.unfold(this, dim, size, step);
+  }
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return vw.unflatten(this, dim, sizes);
   }

@@ -116,3 +116,15 @@ describe('random', () => {
     expect(hex(torch.philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]))).toBe('d16cfe09 94fdcceb 5001e420 24126ea1');
   });
 });
+
+describe('unfold', () => {
+  it('gives sliding windows as a view', async () => {
+    const x = torch.arange(7);
+    const w = x.unfold(0, 3, 2);
+    expect(w.shape).toEqual([3, 3]);
+    expect(await w.tolist()).toEqual([[0, 1, 2], [2, 3, 4], [4, 5, 6]]);
+    const m = torch.arange(12).reshape([3, 4]).unfold(1, 2, 1);
+    expect(await m.tolist()).toEqual([[[0, 1], [1, 2], [2, 3]], [[4, 5], [5, 6], [6, 7]], [[8, 9], [9, 10], [10, 11]]]);
+    expect(() => x.unfold(0, 8, 1)).toThrow(/maximum size for tensor at dimension 0 is 7 but size is 8/);
+  });
+});

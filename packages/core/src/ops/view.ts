@@ -188,6 +188,28 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
   return viewOf(x, x.shape, strides, offset);
 }
 
+/**
+ * PyTorch's `Tensor.unfold`: every window of `size` elements along `dim`, `step` apart, as a new
+ * last dim (a view: convolutions and pooling read their windows through it without copying).
+ * The result has `floor((n - size) / step) + 1` windows on `dim`.
+ */
+export function unfold(x: Tensor, dim: number, size: number, step: number): Tensor {
+  expectTensor('unfold', x);
+  const d = normalizeDim(dim, x.ndim);
+  const n = x.ndim === 0 ? 1 : x.shape[d]!;
+  if (!Number.isInteger(size) || size < 0 || size > n) {
+    throw new RangeError(`unfold: maximum size for tensor at dimension ${d} is ${n} but size is ${size}`);
+  }
+  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`unfold: step is ${step} but must be > 0`);
+  if (x.ndim === 0) return viewOf(x, [size], [1], x.offset);
+  const shape = [...x.shape], strides = [...x.strides];
+  shape[d] = Math.floor((n - size) / step) + 1;
+  strides[d] = x.strides[d]! * step;
+  shape.push(size);
+  strides.push(x.strides[d]!);
+  return viewOf(x, shape, strides, x.offset);
+}
+
 /** Merges dims `startDim..endDim` into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   expectTensor('flatten', x);
