@@ -237,6 +237,13 @@ export class Tensor {
   contiguous(): Tensor {
     return contiguous(this);
   }
+  /**
+   * A new tensor sharing this one's elements but outside any autograd graph: gradients do not
+   * flow through it. (A view: no copy.)
+   */
+  detach(): Tensor {
+    return vw.detach(this);
+  }
   /** A contiguous copy that owns its own buffer. */
   clone(): Tensor {
     return vw.clone(this);

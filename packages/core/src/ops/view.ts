@@ -233,3 +233,9 @@ export function clone(x: Tensor): Tensor {
   expectTensor('clone', x);
   return copyAs(x, x.dtype);
 }
+
+/** The same elements with no autograd history (a view). */
+export function detach(x: Tensor): Tensor {
+  expectTensor('detach', x);
+  return viewOf(x, x.shape, x.strides, x.offset);
+}
