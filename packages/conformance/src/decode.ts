@@ -9,17 +9,12 @@ export interface DecodedTensor {
 
 /**
  * A JSON scalar as a number: `Number()` maps "Infinity", "-Infinity" and "NaN" and keeps -0.
- * Not rounded; see {@link decodeFloat32}.
+ * Not rounded: a Float32Array store (see {@link decodeTensor}) or `Math.fround` does that.
  */
 export function decodeNumber(v: JsonNumber | boolean): number {
   const n = Number(v);
   if (Number.isNaN(n) && v !== 'NaN') throw new TypeError(`conformance: '${String(v)}' is not a number`);
   return n;
-}
-
-/** A float32 element: the README's `Math.fround(Number(v))`, which recovers PyTorch's exact value. */
-export function decodeFloat32(v: JsonNumber): number {
-  return Math.fround(decodeNumber(v));
 }
 
 /** The number of elements of a shape (1 for a 0-d tensor). */
@@ -57,9 +52,4 @@ export function decodeTensor(t: TensorJson): DecodedTensor {
   }
   for (let i = 0; i < n; i++) data[i] = decodeNumber(t.data[i]!);
   return { dtype: t.dtype, shape: [...t.shape], data };
-}
-
-/** The input tensor called `name`, or undefined. */
-export function findInput(inputs: readonly TensorJson[], name: string): TensorJson | undefined {
-  return inputs.find((t) => t.name === name);
 }
