@@ -2,7 +2,11 @@ export * from './dtype.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export * from './philox.ts';
-export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions } from './tensor.ts';
+export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
+export {
+  noGrad, enableGrad, isGradEnabled, setGradEnabled, setAutogradHook,
+  type AutogradHook, type BackwardOptions, type Primitive, type PrimitiveAttrs,
+} from './grad-hook.ts';
 export { memory, tidy, keep, type MemoryInfo } from './memory.ts';
 export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState } from './random.ts';
 export { broadcastShapes, contiguousStrides, numel, type Shape } from './shape.ts';

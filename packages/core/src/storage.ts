@@ -8,6 +8,11 @@ import type { Backend, BufferId } from './backend.ts';
 export class Storage {
   /** Tensors (live views) holding this storage. */
   private refs = 1;
+  /**
+   * Bumped by every in-place write, so autograd can tell that a tensor it saved for backward
+   * was modified afterwards (PyTorch's version counter, shared by all views of a buffer).
+   */
+  version = 0;
 
   constructor(
     readonly backend: Backend,

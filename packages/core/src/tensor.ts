@@ -12,7 +12,13 @@ import * as cmb from './ops/combine.ts';
 import * as idx from './ops/indexing.ts';
 import * as la from './ops/linalg.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
+import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
 import type { MaxResult } from './ops/reduce.ts';
+
+/** What core knows of an autograd graph node: its name, for debugging (`MulBackward`). */
+export interface GradFn {
+  readonly name: string;
+}
 
 /** A tensor, a number, or (for logical ops) a boolean. */
 export type TensorLike = Tensor | number | boolean;
@@ -58,6 +64,17 @@ export class Tensor {
   /** @internal */
   readonly storage: Storage;
   #disposed = false;
+  #requiresGrad = false;
+  /**
+   * The gradient that `backward()` accumulated into this tensor (leaves that require grad, and
+   * tensors that called `retainGrad()`), or null. Owned by this tensor: disposed with it, and
+   * replaced (the old one disposed) when gradients accumulate. Set it to null to drop it.
+   */
+  grad: Tensor | null = null;
+  /** @internal The autograd node that produced this tensor, or null for a leaf. */
+  gradFn: GradFn | null = null;
+  /** @internal Set by retainGrad(). */
+  retainsGrad = false;
 
   /**
    * @internal Wraps a storage. The new tensor takes one reference to `storage` (the caller
@@ -116,10 +133,75 @@ export class Tensor {
     return { buffer: this.storage.buffer, dtype: this.dtype, shape: this.shape, strides: this.strides, offset: this.offset };
   }
 
-  /** Releases this tensor's reference to its buffer. Idempotent. */
+  // ---- autograd (the engine lives in @torchlet/autograd) ----
+
+  /**
+   * Whether operations on this tensor are recorded for `backward()`. Only float32 tensors can
+   * require gradients, and only leaves (tensors not computed from others that require grad)
+   * can change the flag.
+   */
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+  set requiresGrad(value: boolean) {
+    this.requiresGrad_(value);
+  }
+
+  /** Sets `requiresGrad` in place (PyTorch's `requires_grad_()`); returns this. */
+  requiresGrad_(value = true): this {
+    if (this.gradFn !== null) {
+      throw new Error(
+        'you can only change requiresGrad flags of leaf tensors. To use a computed tensor as a new leaf, use detach().requiresGrad_()',
+      );
+    }
+    if (value && this.dtype !== 'float32') {
+      throw new TypeError(`only tensors of floating point dtype can require gradients, got ${this.dtype}`);
+    }
+    this.#requiresGrad = value;
+    return this;
+  }
+
+  /** @internal Autograd marks the output of a recorded op. */
+  setGradFn_(node: GradFn): void {
+    this.gradFn = node;
+    this.#requiresGrad = true;
+  }
+
+  /** True for tensors not produced by a recorded op (inputs, parameters, detached tensors). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Keeps `grad` for this non-leaf tensor after backward (PyTorch's `retain_grad()`). */
+  retainGrad(): this {
+    if (!this.#requiresGrad) throw new Error("can't retain_grad on a Tensor that has requiresGrad=false");
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Computes gradients of this tensor with respect to the leaves that require them and adds
+   * them to their `.grad`. A non-scalar tensor needs `gradient` (the cotangent, same shape).
+   * Frees the graph's saved tensors unless `retainGraph`. Synchronous: work is queued on the
+   * backend like any op. Needs `@torchlet/autograd` (the `torchlet` package loads it).
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    const hook = getAutogradHook();
+    if (!hook) {
+      throw new Error("backward(): autograd is not loaded. Import '@torchlet/autograd' (the 'torchlet' package imports it for you).");
+    }
+    hook.backward(this, gradient, options);
+  }
+
+  /** Releases this tensor's reference to its buffer (and its `.grad`). Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.gradFn = null;
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
     finalizer.unregister(this);
     untrackTensor(this);
     stats.tensors--;

@@ -2,9 +2,9 @@
 import { promoteTypes } from '../dtype.ts';
 import { normalizeDim, numel, shapeStr } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { empty, expectTensor, fillWith, sameBackend } from './util.ts';
+import { copyAs, empty, expectTensor, fillWith, sameBackend } from './util.ts';
+import { record } from '../grad-hook.ts';
 import { expand, narrow, reshape, select, unsqueeze } from './view.ts';
-import { broadcastView } from './primitives.ts';
 
 /** Concatenates along `dim`; all other dims must match. 1-D empty tensors are skipped, as in PyTorch. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
@@ -33,7 +33,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = [...ref.shape];
   shape[d] = total;
   let at = 0;
-  return fillWith(empty(shape, dtype, backend), (o) => {
+  const out = fillWith(empty(shape, dtype, backend), (o) => {
     for (const t of parts) {
       const n = t.shape[d]!;
       if (n > 0 && numel(t.shape) > 0) {
@@ -45,6 +45,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       at += n;
     }
   });
+  return record('cat', { dim: d }, parts, out);
 }
 
 /** Stacks equal-shaped tensors along a new dim. */
@@ -128,9 +129,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   const v = reshape(x, inter);
   const e = expand(v, expanded);
   try {
-    const out = fillWith(empty(expanded, x.dtype, x.backend), (o) => {
-      if (numel(expanded) > 0) x.backend.copy(broadcastView(e, expanded), o);
-    });
+    const out = copyAs(e, x.dtype);
     try {
       return reshape(out, src.map((s, i) => s * sizes[i]!));
     } finally {

@@ -15,6 +15,21 @@ export interface CreateOptions {
   dtype?: DType;
   /** The backend to create on (default: the current one). */
   backend?: Backend;
+  /** Make the new tensor a leaf that records operations for `backward()` (float32 only). */
+  requiresGrad?: boolean;
+}
+
+/** Applies `requiresGrad` from the options; disposes `t` if that throws. */
+function leaf(t: Tensor, options: CreateOptions | undefined): Tensor {
+  if (options?.requiresGrad) {
+    try {
+      t.requiresGrad_(true);
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
+  }
+  return t;
 }
 
 function resolveDType(dtype: unknown, fallback: DType, op: string): DType {
@@ -90,13 +105,13 @@ export function tensor(data: unknown, options?: CreateOptions): Tensor {
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const arr = data as unknown as ArrayLike<number>;
     const def: DType = data instanceof Int32Array ? 'int32' : 'float32';
-    return upload(arr, [arr.length], resolveDType(options?.dtype, def, 'tensor'), backend);
+    return leaf(upload(arr, [arr.length], resolveDType(options?.dtype, def, 'tensor'), backend), options);
   }
   const { flat, shape } = flattenNested(data);
   const allBool = flat.length > 0 && flat.every((v) => typeof v === 'boolean');
   const dtype = resolveDType(options?.dtype, allBool ? 'bool' : 'float32', 'tensor');
   const nums = flat.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
-  return upload(nums, shape, dtype, backend);
+  return leaf(upload(nums, shape, dtype, backend), options);
 }
 
 /** A tensor of `shape` over a typed array's elements (copied). */
@@ -106,14 +121,14 @@ export function fromArray(data: TypedArray | ArrayLike<number>, shape?: Shape, o
     throw new RangeError(`fromArray: ${data.length} elements do not fill shape ${shapeStr(s)} (${numel(s)} elements)`);
   }
   const def: DType = data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : 'float32';
-  return upload(data, s, resolveDType(options?.dtype, def, 'fromArray'), options?.backend ?? getBackend());
+  return leaf(upload(data, s, resolveDType(options?.dtype, def, 'fromArray'), options?.backend ?? getBackend()), options);
 }
 
 /** A tensor of `shape` filled with `value` (float32 unless `value` is boolean or `dtype` says). */
 export function full(shape: Shape | number, value: number | boolean, options?: CreateOptions): Tensor {
   const s = shapeArg(shape, 'full');
   const dtype = resolveDType(options?.dtype, typeof value === 'boolean' ? 'bool' : 'float32', 'full');
-  return fillP(s, dtype, checkFillValue(value, dtype, 'full'), options?.backend ?? getBackend());
+  return leaf(fillP(s, dtype, checkFillValue(value, dtype, 'full'), options?.backend ?? getBackend()), options);
 }
 
 export function zeros(shape: Shape | number, options?: CreateOptions): Tensor {
@@ -125,7 +140,7 @@ export function ones(shape: Shape | number, options?: CreateOptions): Tensor {
 }
 
 function likeOptions(t: Tensor, options?: CreateOptions): CreateOptions {
-  return { dtype: options?.dtype ?? t.dtype, backend: options?.backend ?? t.backend };
+  return { dtype: options?.dtype ?? t.dtype, backend: options?.backend ?? t.backend, requiresGrad: options?.requiresGrad };
 }
 
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
@@ -159,7 +174,7 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   const n = Math.ceil((end - start) / step);
   const host = allocTyped(dtype, n);
   for (let i = 0; i < n; i++) host[i] = start + i * step;
-  return upload(host, [n], dtype, options?.backend ?? getBackend());
+  return leaf(upload(host, [n], dtype, options?.backend ?? getBackend()), options);
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive (PyTorch's symmetric formula). */
@@ -173,7 +188,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
     for (let i = 0; i < steps; i++) host[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }
   const dtype = resolveDType(options?.dtype, 'float32', 'linspace');
-  return upload(dtype === 'float32' ? Float32Array.from(host) : host, [steps], dtype, options?.backend ?? getBackend());
+  return leaf(upload(dtype === 'float32' ? Float32Array.from(host) : host, [steps], dtype, options?.backend ?? getBackend()), options);
 }
 
 /** An `n x m` matrix with ones on the diagonal. */
@@ -182,7 +197,7 @@ export function eye(n: number, m = n, options?: CreateOptions): Tensor {
   const dtype = resolveDType(options?.dtype, 'float32', 'eye');
   const host = allocTyped(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) host[i * m + i] = 1;
-  return upload(host, [n, m], dtype, options?.backend ?? getBackend());
+  return leaf(upload(host, [n, m], dtype, options?.backend ?? getBackend()), options);
 }
 
 function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options: CreateOptions | undefined, op: string): Tensor {
@@ -190,7 +205,7 @@ function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options
   const dtype = resolveDType(options?.dtype, 'float32', op);
   if (dtype !== 'float32') throw new TypeError(`${op}: only float32 is supported, got ${dtype}`);
   const n = numel(s);
-  return randomP(s, { kind, ...nextRandom(Math.ceil(n / 4)) }, options?.backend ?? getBackend());
+  return leaf(randomP(s, { kind, ...nextRandom(Math.ceil(n / 4)) }, options?.backend ?? getBackend()), options);
 }
 
 /** Uniform random numbers in [0, 1), from the seeded Philox generator. */

@@ -5,6 +5,9 @@ import { broadcastShapes, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
 import { binaryP, broadcastView, unaryP } from './primitives.ts';
 import { castTo, checkFillValue, describe, disposeTemps, scalarTensor } from './util.ts';
+import { isGradEnabled } from '../grad-hook.ts';
+import { tidy } from '../memory.ts';
+import { where } from './indexing.ts';
 
 /** Unary ops defined on float32 only: integer and bool inputs are converted first, as in PyTorch. */
 const FLOAT_UNARY: ReadonlySet<UnaryOp> = new Set([
@@ -181,25 +184,19 @@ export function pow(input: TensorLike, exponent: TensorLike): Tensor {
 
 /**
  * Clamps to `[min, max]` (either may be omitted). NaN stays NaN; with `min > max` every element
- * becomes `max`, as in PyTorch.
+ * becomes `max`, as in PyTorch. Written with `where` so that the gradient passes exactly where
+ * `min <= x <= max` (bounds included), PyTorch's convention.
  */
 export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
   checkInput('clamp', x);
-  if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new TypeError("clamp: at least one of 'min' or 'max' must not be None");
-  }
-  let r = castTo(x, x.dtype, true);
-  if (min !== undefined && min !== null) {
-    const next = maximum(r, min);
-    r.dispose();
-    r = next;
-  }
-  if (max !== undefined && max !== null) {
-    const next = minimum(r, max);
-    r.dispose();
-    r = next;
-  }
-  return r;
+  const hasMin = min !== undefined && min !== null, hasMax = max !== undefined && max !== null;
+  if (!hasMin && !hasMax) throw new TypeError("clamp: at least one of 'min' or 'max' must not be None");
+  return tidy(() => {
+    let r = x;
+    if (hasMin) r = where(lt(r, min), min, r);
+    if (hasMax) r = where(gt(r, max), max, r);
+    return r === x ? castTo(x, x.dtype, true) : r;
+  });
 }
 
 /**
@@ -208,6 +205,7 @@ export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Te
  */
 export function copyInto<T extends Tensor>(dst: T, src: TensorLike): T {
   const dv = dst.view_();
+  checkInPlace(dst);
   if (dst.strides.some((s, i) => s === 0 && dst.shape[i]! > 1)) {
     throw new Error(`in-place operation on an expanded tensor (shape ${shapeStr(dst.shape)}, strides [${dst.strides.join(', ')}]) would write one element many times; call contiguous() first`);
   }
@@ -228,6 +226,24 @@ export function copyInto<T extends Tensor>(dst: T, src: TensorLike): T {
     }
   }
   return dst;
+}
+
+/**
+ * In-place writes are allowed on tensors outside any autograd graph. On a leaf that requires
+ * grad they would corrupt what backward computes (PyTorch's rule); on a tensor inside a graph
+ * torchlet does not rewrite the graph, so both are refused while gradients are recorded
+ * (wrap optimizer updates in noGrad()). Each write bumps the buffer's version so a tensor saved
+ * for backward and modified later is detected.
+ */
+function checkInPlace(dst: Tensor): void {
+  if (isGradEnabled() && dst.requiresGrad) {
+    throw new Error(
+      dst.isLeaf
+        ? 'a leaf Variable that requires grad is being used in an in-place operation. Wrap the update in noGrad(() => ...).'
+        : 'in-place operations on a tensor that is part of an autograd graph are not supported; use the out-of-place form (e.g. add instead of add_).',
+    );
+  }
+  dst.storage.version++;
 }
 
 /** Stores `result` into `dst` in place and disposes `result`. */

@@ -3,7 +3,7 @@ import { tidy } from '../memory.ts';
 import { broadcastShapes, normalizeDim, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
 import { gatherP, whereP } from './primitives.ts';
-import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectTensor, scalarTensor } from './util.ts';
+import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectTensor, scalarTensor, viewOf } from './util.ts';
 import { arange } from './creation.ts';
 import { sub, le, ge, resultType } from './elementwise.ts';
 
@@ -83,7 +83,12 @@ export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
   // The index seen as input-rank with stride 0 everywhere but `dim`: gather does the rest.
   const iv = index.view_();
   const strides = outShape.map((_, i) => (i === d ? (iv.strides[0] ?? 0) : 0));
-  return gatherP(input, d, { ...iv, shape: outShape, strides });
+  const expandedIndex = viewOf(index, outShape, strides, index.offset);
+  try {
+    return gatherP(input, d, expandedIndex);
+  } finally {
+    expandedIndex.dispose();
+  }
 }
 
 /** Keeps elements with `col - row <= diagonal` (lower triangle) of the last two dims. */

@@ -8,6 +8,7 @@ import type { DType } from '../dtype.ts';
 import { broadcastShapes, numel, shapeStr, type Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { empty, fillWith, sameBackend } from './util.ts';
+import { record } from '../grad-hook.ts';
 import type { Backend } from '../backend.ts';
 
 /** `t`'s view broadcast to `shape` (leading dims added, size-1 dims given stride 0). */
@@ -32,7 +33,7 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 export function unaryP(op: UnaryOp, x: Tensor): Tensor {
-  return fillWith(empty(x.shape, x.dtype, x.backend), (o) => x.backend.unary(op, x.view_(), o));
+  return record(op, {}, [x], fillWith(empty(x.shape, x.dtype, x.backend), (o) => x.backend.unary(op, x.view_(), o)));
 }
 
 /** `a` and `b` share a dtype; their shapes broadcast. */
@@ -40,7 +41,7 @@ export function binaryP(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape);
   const av = broadcastView(a, shape), bv = broadcastView(b, shape);
-  return fillWith(empty(shape, COMPARISONS.has(op) ? 'bool' : a.dtype, backend), (o) => backend.binary(op, av, bv, o));
+  return record(op, {}, [a, b], fillWith(empty(shape, COMPARISONS.has(op) ? 'bool' : a.dtype, backend), (o) => backend.binary(op, av, bv, o)));
 }
 
 /** `cond` is bool; `a` and `b` share a dtype; all three broadcast. */
@@ -48,14 +49,15 @@ export function whereP(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const backend = sameBackend('where', cond, a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
   const cv = broadcastView(cond, shape), av = broadcastView(a, shape), bv = broadcastView(b, shape);
-  return fillWith(empty(shape, a.dtype, backend), (o) => backend.where(cv, av, bv, o));
+  return record('where', {}, [cond, a, b], fillWith(empty(shape, a.dtype, backend), (o) => backend.where(cv, av, bv, o)));
 }
 
 /** Reduces over sorted distinct `axes`; the result keeps them as size 1. */
 export function reduceP(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
   const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = empty(shape, op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype, x.backend);
-  return fillWith(out, (o) => (axes.length === 0 ? x.backend.copy(x.view_(), o) : x.backend.reduce(op, x.view_(), axes, o)));
+  fillWith(out, (o) => (axes.length === 0 ? x.backend.copy(x.view_(), o) : x.backend.reduce(op, x.view_(), axes, o)));
+  return record(op, { axes }, [x], out);
 }
 
 /** `a` is `[...B1, M, K]`, `b` is `[...B2, K, N]` (both at least 2-D); batch dims broadcast. */
@@ -66,28 +68,31 @@ export function matmulP(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const av = broadcastView(a, [...batch, m, k]);
   const bv = broadcastView(b, [...batch, k, n]);
-  return fillWith(empty([...batch, m, n], 'float32', backend), (o) => {
+  const out = fillWith(empty([...batch, m, n], 'float32', backend), (o) => {
     if (numel(o.shape) === 0) return;
     if (k === 0) backend.fill(o, 0);
     else backend.matmul(av, bv, o);
   });
+  return record('matmul', {}, [a, b], out);
 }
 
 /** PyTorch's gather on `dim`; the result has `index`'s shape. */
-export function gatherP(x: Tensor, dim: number, index: Tensor | View): Tensor {
-  const iv = 'view_' in index ? index.view_() : index;
-  return fillWith(empty(iv.shape, x.dtype, x.backend), (o) => {
+export function gatherP(x: Tensor, dim: number, index: Tensor): Tensor {
+  const iv = index.view_();
+  const out = fillWith(empty(iv.shape, x.dtype, x.backend), (o) => {
     if (numel(iv.shape) > 0) x.backend.gather(x.view_(), dim, iv, o);
   });
+  return record('gather', { dim }, [x, index], out);
 }
 
 /** A zero tensor of `shape` into which `src` is scatter-added along `dim` at `index`. */
 export function scatterAddP(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
   const backend = sameBackend('scatterAdd', index, src);
-  return fillWith(empty(shape, src.dtype, backend), (o) => {
+  const out = fillWith(empty(shape, src.dtype, backend), (o) => {
     backend.fill(o, 0);
     if (numel(index.shape) > 0) backend.scatterAdd(o, dim, index.view_(), src.view_());
   });
+  return record('scatterAdd', { dim, shape }, [index, src], out);
 }
 
 /** A contiguous float32 tensor of Philox random numbers. */

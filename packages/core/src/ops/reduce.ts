@@ -5,7 +5,7 @@ import { normalizeDims, shapeStr } from '../shape.ts';
 import type { ReduceOptions, Tensor } from '../tensor.ts';
 import { abs, add, div, eq, exp, log, mul, sub, sqrt } from './elementwise.ts';
 import { reduceP } from './primitives.ts';
-import { where } from './indexing.ts';
+import { gather, where } from './indexing.ts';
 import { castTo, expectTensor } from './util.ts';
 import { reshape, squeeze } from './view.ts';
 
@@ -79,8 +79,20 @@ function maxMin(op: 'max' | 'min', x: Tensor, options?: { dim?: number | null; k
     return reduceOp(op, x, { dim: null }, op);
   }
   if (typeof options.dim !== 'number') throw new TypeError(`${op}: dim must be a single integer when indices are returned`);
-  const values = reduceOp(op, x, options, op);
-  const indices = reduceOp(op === 'max' ? 'argmax' : 'argmin', x, options, op);
+  const keepdim = options.keepdim ?? false;
+  if (x.ndim === 0) {
+    normalizeDims([options.dim], 0);
+    const values = castTo(x, x.dtype, true);
+    const indices = reduceOp(op === 'max' ? 'argmax' : 'argmin', x, options, op);
+    return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+  }
+  // The values are read at the returned indices, so the gradient goes to exactly that element
+  // (PyTorch's rule for max/min with a dim; ties and NaN pick the same element as the index).
+  const idx = reduceOp(op === 'max' ? 'argmax' : 'argmin', x, { dim: options.dim, keepdim: true }, op);
+  const dim = normalizeDims([options.dim], x.ndim)[0]!;
+  const v = gather(x, dim, idx);
+  const values = finish(v, [dim], keepdim);
+  const indices = finish(idx, [dim], keepdim);
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
@@ -150,7 +162,8 @@ export function logsumexp(x: Tensor, options?: ReduceOptions): Tensor {
   return tidy(() => {
     const xf = castTo(x, 'float32', false);
     if (xf.numel() === 0) return log(sum(exp(xf), { dim: axes, keepdim }));
-    const m0 = reduceP('max', xf, axes);
+    // The shift is a constant for autograd: its gradient cancels exactly.
+    const m0 = reduceP('max', xf, axes).detach();
     const m = where(eq(abs(m0), Infinity), 0, m0);
     const s = log(reduceP('sum', exp(sub(xf, m)), axes));
     return finish(add(s, m), axes, keepdim);

@@ -5,11 +5,17 @@ import { getBackend } from '../registry.ts';
 import { contiguousStrides, isContiguous, numel, shapeStr, type Shape } from '../shape.ts';
 import { Storage } from '../storage.ts';
 import { Tensor } from '../tensor.ts';
+import { record } from '../grad-hook.ts';
 
 /** A new contiguous tensor with unspecified contents. */
 export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
   const storage = Storage.alloc(backend, numel(shape) * dtypeSize(dtype));
   return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A new reference to the same elements that autograd sees as the identity of `t`. */
+export function alias(t: Tensor): Tensor {
+  return record('reshape', { shape: t.shape }, [t], viewOf(t, t.shape, t.strides, t.offset));
 }
 
 /**
@@ -71,7 +77,7 @@ export function checkFillValue(value: unknown, dtype: DType, op: string): number
 
 /** A contiguous copy of `t` converted to `dtype`. */
 export function copyAs(t: Tensor, dtype: DType): Tensor {
-  return fillWith(empty(t.shape, dtype, t.backend), (o) => t.backend.copy(t.view_(), o));
+  return record('cast', { dtype }, [t], fillWith(empty(t.shape, dtype, t.backend), (o) => t.backend.copy(t.view_(), o)));
 }
 
 /**
@@ -79,13 +85,15 @@ export function copyAs(t: Tensor, dtype: DType): Tensor {
  * if `newRef`, else `t` itself (callers then must not dispose it).
  */
 export function castTo(t: Tensor, dtype: DType, newRef: boolean): Tensor {
-  if (t.dtype === dtype) return newRef ? viewOf(t, t.shape, t.strides, t.offset) : t;
+  if (t.dtype === dtype) return newRef ? alias(t) : t;
   return copyAs(t, dtype);
 }
 
 /** `t` itself if contiguous with offset 0... else a contiguous copy; always a new reference. */
 export function contiguous(t: Tensor): Tensor {
-  if (isContiguous(t.shape, t.strides)) return viewOf(t, t.shape, contiguousStrides(t.shape), t.offset);
+  if (isContiguous(t.shape, t.strides)) {
+    return record('reshape', { shape: t.shape }, [t], viewOf(t, t.shape, contiguousStrides(t.shape), t.offset));
+  }
   return copyAs(t, t.dtype);
 }
 

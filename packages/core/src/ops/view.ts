@@ -4,17 +4,18 @@
  */
 import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numel, shapeStr, viewStrides } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { copyAs, expectTensor, viewOf } from './util.ts';
+import { alias, copyAs, expectTensor, viewOf } from './util.ts';
+import { record } from '../grad-hook.ts';
 
 /** Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor('reshape', x);
   const target = inferShape(shape, x.numel(), x.shape);
   const strides = viewStrides(x.shape, x.strides, target);
-  if (strides) return viewOf(x, target, strides, x.offset);
+  if (strides) return record('reshape', { shape: target }, [x], viewOf(x, target, strides, x.offset));
   const c = copyAs(x, x.dtype);
   try {
-    return viewOf(c, target, contiguousStrides(target), 0);
+    return record('reshape', { shape: target }, [c], viewOf(c, target, contiguousStrides(target), 0));
   } finally {
     c.dispose();
   }
@@ -31,7 +32,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
         'at least one dimension spans across two contiguous subspaces. Use reshape(...) instead.',
     );
   }
-  return viewOf(x, target, strides, x.offset);
+  return record('reshape', { shape: target }, [x], viewOf(x, target, strides, x.offset));
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
@@ -40,7 +41,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     throw new RangeError(`permute: number of dims don't match: input has ${x.ndim} dims (shape ${shapeStr(x.shape)}), permutation has ${dims.length}`);
   }
   const p = normalizeDims(dims, x.ndim);
-  return viewOf(x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset);
+  return record('permute', { dims: p }, [x], viewOf(x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset));
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
@@ -48,7 +49,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) {
     normalizeDim(dim0, 0);
     normalizeDim(dim1, 0);
-    return viewOf(x, [], [], x.offset);
+    return alias(x);
   }
   const a = normalizeDim(dim0, x.ndim), b = normalizeDim(dim1, x.ndim);
   const p = x.shape.map((_, i) => i);
@@ -61,7 +62,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 export function t(x: Tensor): Tensor {
   expectTensor('t', x);
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D (shape ${shapeStr(x.shape)})`);
-  return x.ndim < 2 ? viewOf(x, x.shape, x.strides, x.offset) : transpose(x, 0, 1);
+  return x.ndim < 2 ? alias(x) : transpose(x, 0, 1);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {
@@ -71,7 +72,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const stride = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
-  return viewOf(x, shape, strides, x.offset);
+  return record('reshape', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
 /** Removes size-1 dims: all of them, or those listed (a listed dim of another size stays). */
@@ -86,7 +87,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Ten
       strides.push(x.strides[i]!);
     }
   });
-  return viewOf(x, shape, strides, x.offset);
+  return record('reshape', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
 /** Broadcasts to `size` with stride-0 dims; -1 keeps a dim. */
@@ -118,7 +119,7 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
       );
     }
   }
-  return viewOf(x, shape, strides, x.offset);
+  return record('expand', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
 /** `x[..., start:end:step]` on `dim`, with Python's rules (negative indices, clamping, null = open). */
@@ -139,7 +140,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const shape = [...x.shape], strides = [...x.strides];
   shape[d] = len;
   strides[d] = x.strides[d]! * step;
-  return viewOf(x, shape, strides, x.offset + (len > 0 ? s * x.strides[d]! : 0));
+  return record('slice', { dim: d, start: s, step }, [x], viewOf(x, shape, strides, x.offset + (len > 0 ? s * x.strides[d]! : 0)));
 }
 
 /** `length` elements of `dim` from `start` (which may be negative). */
@@ -167,10 +168,12 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
     throw new RangeError(`select(): index ${index} out of range for tensor of size ${shapeStr(x.shape)} at dimension ${d}`);
   }
   const i = index < 0 ? index + n : index;
-  const shape = [...x.shape], strides = [...x.strides];
-  shape.splice(d, 1);
-  strides.splice(d, 1);
-  return viewOf(x, shape, strides, x.offset + i * x.strides[d]!);
+  const one = slice(x, d, i, i + 1);
+  try {
+    return squeeze(one, d);
+  } finally {
+    one.dispose();
+  }
 }
 
 /** Reverses the order of elements along `dims` (negative strides, no copy). */
@@ -185,7 +188,7 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
     if (n > 1) offset += (n - 1) * x.strides[d]!;
     strides[d] = -x.strides[d]!;
   }
-  return viewOf(x, x.shape, strides, offset);
+  return record('flip', { dims: ds }, [x], viewOf(x, x.shape, strides, offset));
 }
 
 /**
@@ -201,13 +204,13 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
     throw new RangeError(`unfold: maximum size for tensor at dimension ${d} is ${n} but size is ${size}`);
   }
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`unfold: step is ${step} but must be > 0`);
-  if (x.ndim === 0) return viewOf(x, [size], [1], x.offset);
+  if (x.ndim === 0) return record('reshape', { shape: [size] }, [x], viewOf(x, [size], [1], x.offset));
   const shape = [...x.shape], strides = [...x.strides];
   shape[d] = Math.floor((n - size) / step) + 1;
   strides[d] = x.strides[d]! * step;
   shape.push(size);
   strides.push(x.strides[d]!);
-  return viewOf(x, shape, strides, x.offset);
+  return record('unfold', { dim: d, size, step }, [x], viewOf(x, shape, strides, x.offset));
 }
 
 /** Merges dims `startDim..endDim` into one. */

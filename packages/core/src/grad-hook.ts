@@ -1,0 +1,129 @@
+/**
+ * The seam between core and `@torchlet/autograd`. Core records every differentiable primitive
+ * it runs through {@link record}; without autograd installed, or in no-grad mode, or when no input
+ * requires a gradient, recording is a no-op. Autograd installs itself with
+ * {@link setAutogradHook} when imported, so inference-only users never load it.
+ */
+import type { BinaryOp, ReduceOp, UnaryOp } from './backend.ts';
+import type { DType } from './dtype.ts';
+import type { Tensor } from './tensor.ts';
+
+/**
+ * Attributes of each primitive, keyed by its one name (shared by core, autograd and backends).
+ * Primitives without attributes map to `{}`.
+ */
+export interface PrimitiveAttrs extends Record<UnaryOp | BinaryOp, Record<string, never>> {
+  where: Record<string, never>;
+  /** Reductions keep the reduced axes as size 1 (keepdim form). */
+  sum: { axes: readonly number[] };
+  prod: { axes: readonly number[] };
+  max: { axes: readonly number[] };
+  min: { axes: readonly number[] };
+  argmax: { axes: readonly number[] };
+  argmin: { axes: readonly number[] };
+  matmul: Record<string, never>;
+  /** A copy, converting dtype when `dtype` differs from the input's (contiguous(), clone(), to()). */
+  cast: { dtype: DType };
+  // Views: same buffer, new layout.
+  reshape: { shape: readonly number[] };
+  permute: { dims: readonly number[] };
+  expand: { shape: readonly number[] };
+  slice: { dim: number; start: number; step: number };
+  flip: { dims: readonly number[] };
+  unfold: { dim: number; size: number; step: number };
+  /** Inputs: x, index. */
+  gather: { dim: number };
+  /** Inputs: index, src; the destination is a zero tensor of `shape`. */
+  scatterAdd: { dim: number; shape: readonly number[] };
+  /** Inputs: the tensors joined, in order. */
+  cat: { dim: number };
+}
+
+/** Every primitive's name. */
+export type Primitive = keyof PrimitiveAttrs;
+
+/** What autograd implements. */
+export interface AutogradHook {
+  /**
+   * Called after primitive `prim` computed `out` from `inputs` (non-tensor operands are not
+   * listed). Autograd attaches a graph node to `out` when an input requires a gradient.
+   */
+  record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], inputs: readonly Tensor[], out: Tensor): void;
+  /** `t.backward(gradient)`; see Tensor.backward. */
+  backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
+}
+
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so backward can run through it again. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. */
+  createGraph?: boolean;
+}
+
+let hook: AutogradHook | null = null;
+let gradEnabled = true;
+
+/** Installs autograd (called by `@torchlet/autograd` when imported). */
+export function setAutogradHook(h: AutogradHook | null): void {
+  hook = h;
+}
+
+/** @internal The installed hook, or null. */
+export function getAutogradHook(): AutogradHook | null {
+  return hook;
+}
+
+/** True unless inside {@link noGrad} (or `setGradEnabled(false)`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+export function setGradEnabled(enabled: boolean): void {
+  gradEnabled = enabled;
+}
+
+function withGrad<T>(enabled: boolean, fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = enabled;
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    gradEnabled = prev;
+    throw e;
+  }
+  if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+    // An async fn keeps the mode until it settles (the same caveat as an async tidy).
+    return (result as unknown as Promise<unknown>).finally(() => {
+      gradEnabled = prev;
+    }) as T;
+  }
+  gradEnabled = prev;
+  return result;
+}
+
+/** Runs `fn` without recording gradients (PyTorch's `torch.no_grad()`). */
+export function noGrad<T>(fn: () => T): T {
+  return withGrad(false, fn);
+}
+
+/** Runs `fn` with gradient recording on, even inside {@link noGrad}. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGrad(true, fn);
+}
+
+/**
+ * @internal Records a primitive for autograd and returns `out`. Cheap when nothing requires a
+ * gradient: one flag check and a scan of the inputs.
+ */
+export function record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], inputs: readonly Tensor[], out: Tensor): Tensor {
+  if (hook !== null && gradEnabled) {
+    for (const t of inputs) {
+      if (t.requiresGrad) {
+        hook.record(prim, attrs, inputs, out);
+        break;
+      }
+    }
+  }
+  return out;
+}
