@@ -23,3 +23,9 @@ export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
 export { contiguous } from './ops/util.ts';
+export {
+  softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,
+  adaptiveAvgPool2d, oneHot, cosineSimilarity,
+  type LayerNormOptions, type BatchNormOptions, type DropoutOptions, type EmbeddingOptions, type ConvOptions,
+  type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
+} from './ops/nn.ts';
