@@ -9,5 +9,6 @@ const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/sr
 export const workspaceAlias: Record<string, string> = {
   '@torchlet/core': src('core'),
   '@torchlet/backend-wasm': src('backend-wasm'),
+  '@torchlet/nn': src('nn'),
   torchlet: src('torchlet'),
 };

@@ -1,5 +1,6 @@
 import * as torch from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
+import { F } from '@torchlet/nn';
 import type { Case, TensorJson } from './cases.ts';
 import { decodeNumber, decodeTensor } from './decode.ts';
 
@@ -55,6 +56,25 @@ function operand(args: Args, kw: Kwargs, name: string): Tensor | number {
 
 function reduceOpts(kw: Kwargs): { dim?: number | number[]; keepdim?: boolean } {
   return { dim: kw.dim as number | number[] | undefined, keepdim: kw.keepdim as boolean | undefined };
+}
+
+type IntOrList = number | number[];
+
+function convOpts(kw: Kwargs): F.ConvOptions {
+  return {
+    stride: kw.stride as IntOrList | undefined,
+    padding: kw.padding as IntOrList | 'same' | 'valid' | undefined,
+    dilation: kw.dilation as IntOrList | undefined,
+    groups: kw.groups as number | undefined,
+  };
+}
+
+function lossOpts(a: Args, kw: Kwargs): { reduction?: F.Reduction; weight?: Tensor } {
+  return { reduction: kw.reduction as F.Reduction | undefined, weight: a.weight };
+}
+
+function classOpts(a: Args, kw: Kwargs): F.CrossEntropyOptions {
+  return { ...lossOpts(a, kw), ignoreIndex: kw.ignoreIndex as number | undefined, labelSmoothing: optNum(kw.labelSmoothing) };
 }
 
 const unary = (f: (x: Tensor) => Tensor): OpFn => (a) => f(a.input!);
@@ -136,6 +156,42 @@ const OPS: Record<string, OpFn> = {
   mm: (a) => torch.mm(a.input!, a.mat2!),
   bmm: (a) => torch.bmm(a.input!, a.mat2!),
   linear: (a) => torch.linear(a.input!, a.weight!, a.bias),
+  // nn ops (F = torch.nn.functional)
+  softmax: (a, kw) => F.softmax(a.input!, kw.dim as number),
+  logSoftmax: (a, kw) => F.logSoftmax(a.input!, kw.dim as number),
+  layerNorm: (a, kw) => F.layerNorm(a.input!, kw.normalizedShape as number[], { weight: a.weight, bias: a.bias, eps: optNum(kw.eps) }),
+  batchNorm: (a, kw) => {
+    const y = F.batchNorm(a.input!, a.runningMean, a.runningVar, {
+      weight: a.weight, bias: a.bias, training: kw.training as boolean | undefined, momentum: optNum(kw.momentum), eps: optNum(kw.eps),
+    });
+    // The running statistics were updated in place.
+    return [y, a.runningMean!, a.runningVar!];
+  },
+  dropout: (a, kw) => F.dropout(a.input!, { p: optNum(kw.p), training: kw.training as boolean | undefined }),
+  embedding: (a, kw) => F.embedding(a.input!, a.weight!, { paddingIdx: kw.paddingIdx as number | null | undefined }),
+  conv1d: (a, kw) => F.conv1d(a.input!, a.weight!, a.bias, convOpts(kw)),
+  conv2d: (a, kw) => F.conv2d(a.input!, a.weight!, a.bias, convOpts(kw)),
+  maxPool2d: (a, kw) => F.maxPool2d(a.input!, {
+    kernelSize: kw.kernelSize as IntOrList, stride: kw.stride as IntOrList | null | undefined, padding: kw.padding as IntOrList | undefined,
+    dilation: kw.dilation as IntOrList | undefined, ceilMode: kw.ceilMode as boolean | undefined,
+  }),
+  avgPool2d: (a, kw) => F.avgPool2d(a.input!, {
+    kernelSize: kw.kernelSize as IntOrList, stride: kw.stride as IntOrList | null | undefined, padding: kw.padding as IntOrList | undefined,
+    ceilMode: kw.ceilMode as boolean | undefined, countIncludePad: kw.countIncludePad as boolean | undefined,
+    divisorOverride: kw.divisorOverride as number | null | undefined,
+  }),
+  adaptiveAvgPool2d: (a, kw) => F.adaptiveAvgPool2d(a.input!, kw.outputSize as number | (number | null)[]),
+  oneHot: (a, kw) => F.oneHot(a.tensor!, kw.numClasses as number | undefined),
+  cosineSimilarity: (a, kw) => F.cosineSimilarity(a.x1!, a.x2!, { dim: kw.dim as number | undefined, eps: optNum(kw.eps) }),
+  // losses
+  mseLoss: (a, kw) => F.mseLoss(a.input!, a.target!, lossOpts(a, kw)),
+  l1Loss: (a, kw) => F.l1Loss(a.input!, a.target!, lossOpts(a, kw)),
+  smoothL1Loss: (a, kw) => F.smoothL1Loss(a.input!, a.target!, { ...lossOpts(a, kw), beta: optNum(kw.beta) }),
+  crossEntropy: (a, kw) => F.crossEntropy(a.input!, a.target!, classOpts(a, kw)),
+  nllLoss: (a, kw) => F.nllLoss(a.input!, a.target!, classOpts(a, kw)),
+  binaryCrossEntropy: (a, kw) => F.binaryCrossEntropy(a.input!, a.target!, lossOpts(a, kw)),
+  binaryCrossEntropyWithLogits: (a, kw) => F.binaryCrossEntropyWithLogits(a.input!, a.target!, { ...lossOpts(a, kw), posWeight: a.posWeight }),
+  klDiv: (a, kw) => F.klDiv(a.input!, a.target!, { reduction: kw.reduction as F.KlDivOptions['reduction'], logTarget: kw.logTarget as boolean | undefined }),
 };
 
 /** Uploads a case tensor to the current backend. */

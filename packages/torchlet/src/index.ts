@@ -6,3 +6,6 @@
 import '@torchlet/backend-wasm';
 
 export * from '@torchlet/core';
+// torch.nn (for now its functional API) and torch.nn.functional as F, as PyTorch users write them.
+export * as nn from '@torchlet/nn';
+export { F } from '@torchlet/nn';
