@@ -10,5 +10,6 @@ export const workspaceAlias: Record<string, string> = {
   '@torchlet/core': src('core'),
   '@torchlet/backend-wasm': src('backend-wasm'),
   '@torchlet/nn': src('nn'),
+  '@torchlet/autograd': src('autograd'),
   torchlet: src('torchlet'),
 };

@@ -20,9 +20,9 @@ export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type Soft
 export { sum, mean, prod, max, min, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type VarOptions } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
-export { where, maskedFill, gather, indexSelect, tril, triu } from './ops/indexing.ts';
+export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
-export { contiguous } from './ops/util.ts';
+export { contiguous, untrackedView } from './ops/util.ts';
 export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,
   adaptiveAvgPool2d, oneHot, cosineSimilarity,

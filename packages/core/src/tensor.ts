@@ -434,6 +434,8 @@ export class Tensor {
   bmm(other: Tensor): Tensor { return la.bmm(this, other); }
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
   indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
+  /** PyTorch's `scatter_add`: a copy of this tensor with `src` added at `index` along `dim`. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
   tril(diagonal = 0): Tensor { return idx.tril(this, diagonal); }
   triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
 }

@@ -45,7 +45,7 @@ const roundHalfEven = (x: number): number => {
 };
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x, abs: Math.abs, sign: (x) => (Number.isNaN(x) ? NaN : x > 0 ? 1 : x < 0 ? -1 : 0),
+  neg: (x) => -x, abs: Math.abs, sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // NaN -> 0, as PyTorch's CPU kernel
   relu: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0), floor: Math.floor, ceil: Math.ceil, round: roundHalfEven,
   exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x), sin: Math.sin, cos: Math.cos,
   tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)), erf, log1p: Math.log1p, expm1: Math.expm1,

@@ -2,10 +2,10 @@
 import { tidy } from '../memory.ts';
 import { broadcastShapes, normalizeDim, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
-import { gatherP, whereP } from './primitives.ts';
+import { gatherP, scatterAddP, whereP } from './primitives.ts';
 import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectTensor, scalarTensor, viewOf } from './util.ts';
 import { arange } from './creation.ts';
-import { sub, le, ge, resultType } from './elementwise.ts';
+import { add, sub, le, ge, resultType } from './elementwise.ts';
 
 /** `condition ? input : other`, broadcasting all three; the result dtype promotes input and other. */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
@@ -70,6 +70,43 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   return gatherP(input, d, index);
+}
+
+/**
+ * PyTorch's `scatter_add`: a copy of `input` where `src[..., j, ...]` is added at
+ * `[..., index[..., j, ...], ...]` along `dim` (repeated indices accumulate). Pass `input: null`
+ * for a zero tensor of `shape`, which skips the addition.
+ */
+export function scatterAdd(input: Tensor | null, dim: number, index: Tensor, src: Tensor, shape?: readonly number[]): Tensor {
+  checkIndex('scatterAdd', index);
+  expectTensor('scatterAdd', src, 'src');
+  const target = input ? input.shape : shape;
+  if (!target) throw new TypeError('scatterAdd: give an input tensor or the shape of the zero tensor to add into');
+  if (input) expectTensor('scatterAdd', input);
+  const d = normalizeDim(dim, target.length);
+  if (index.ndim !== src.ndim || index.shape.some((s, i) => s !== src.shape[i])) {
+    throw new RangeError(`scatterAdd: index ${shapeStr(index.shape)} and src ${shapeStr(src.shape)} must have the same shape`);
+  }
+  if (index.ndim !== target.length) {
+    throw new RangeError(`scatterAdd: index ${shapeStr(index.shape)} must have as many dims as the input ${shapeStr(target)}`);
+  }
+  for (let i = 0; i < index.ndim; i++) {
+    if (i !== d && index.shape[i]! > target[i]!) {
+      throw new RangeError(`scatterAdd: index ${shapeStr(index.shape)} must not exceed the input ${shapeStr(target)} at dimension ${i} (other than dim ${d})`);
+    }
+  }
+  const srcF = castTo(src, input ? input.dtype : src.dtype, false);
+  try {
+    const scattered = scatterAddP(target, d, index, srcF);
+    if (!input) return scattered;
+    try {
+      return add(input, scattered);
+    } finally {
+      scattered.dispose();
+    }
+  } finally {
+    if (srcF !== src) srcF.dispose();
+  }
 }
 
 /** The slices of `input` along `dim` at the positions in the 1-D int32 `index`. */

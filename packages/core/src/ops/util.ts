@@ -6,11 +6,20 @@ import { contiguousStrides, isContiguous, numel, shapeStr, type Shape } from '..
 import { Storage } from '../storage.ts';
 import { Tensor } from '../tensor.ts';
 import { record } from '../grad-hook.ts';
+import { keep } from '../memory.ts';
 
 /** A new contiguous tensor with unspecified contents. */
 export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
   const storage = Storage.alloc(backend, numel(shape) * dtypeSize(dtype));
   return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/**
+ * @internal A new reference to `t`'s elements that no tidy() scope owns and that carries no
+ * autograd history: how autograd keeps the tensors it saved for backward alive.
+ */
+export function untrackedView(t: Tensor): Tensor {
+  return keep(viewOf(t, t.shape, t.strides, t.offset));
 }
 
 /** A new reference to the same elements that autograd sees as the identity of `t`. */
