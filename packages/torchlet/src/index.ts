@@ -6,6 +6,10 @@
 import '@torchlet/backend-wasm';
 
 export * from '@torchlet/core';
+// Importing autograd turns on gradient recording: loss.backward() just works.
+export { grad, valueAndGrad, gradOf, type GradOptions, type AutogradGradOptions } from '@torchlet/autograd';
+/** PyTorch's `torch.autograd` namespace: `autograd.grad(...)` is `gradOf`. */
+export * as autograd from '@torchlet/autograd';
 // torch.nn (for now its functional API) and torch.nn.functional as F, as PyTorch users write them.
 export * as nn from '@torchlet/nn';
 export { F } from '@torchlet/nn';
