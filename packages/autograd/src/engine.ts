@@ -129,8 +129,8 @@ export function runBackward(root: Tensor, gradient: Tensor, options: EngineOptio
             attrs: node.attrs as never,
             inputs: saved.inputs,
             out: saved.out,
-            inShapes: node.edges.map((e, i) => e?.shape ?? []),
-            inDtypes: node.edges.map((e) => e?.dtype ?? 'float32'),
+            inShapes: node.inShapes,
+            inDtypes: node.inDtypes,
             outShape: node.outShape,
           });
           // Each edge gets a tensor of its own: a rule may return g itself, or one tensor twice.

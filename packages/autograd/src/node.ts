@@ -27,6 +27,9 @@ export class Node implements GradFn {
   readonly name: string;
   readonly edges: readonly (Edge | null)[];
   readonly outShape: readonly number[];
+  /** Every input's shape and dtype (also those that take no gradient: `cat` splits by them). */
+  readonly inShapes: ReadonlyArray<readonly number[]>;
+  readonly inDtypes: readonly DType[];
   /** The output tensor, when it asked to keep its gradient (retainGrad) or is an input of grad(). */
   output: WeakRef<Tensor> | null = null;
   #saved: Array<Saved | undefined> | null;
@@ -42,6 +45,8 @@ export class Node implements GradFn {
   ) {
     this.name = `${capitalize(prim)}Backward`;
     this.outShape = out.shape;
+    this.inShapes = inputs.map((t) => t.shape);
+    this.inDtypes = inputs.map((t) => t.dtype);
     this.edges = inputs.map((t) => {
       if (!t.requiresGrad) return null;
       return { node: (t.gradFn as Node | null) ?? null, leaf: t.gradFn ? null : t, shape: t.shape, dtype: t.dtype };

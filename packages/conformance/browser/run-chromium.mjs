@@ -117,7 +117,7 @@ async function main() {
     if (result.error !== undefined) throw new Error(`the page stopped: ${result.error}`);
 
     console.log(`chromium, backend ${result.backend}:`);
-    for (const [family, c] of Object.entries(result.perFamily)) console.log(`  ${family}: ${c.passed} passed, ${c.failed} failed`);
+    for (const [family, c] of Object.entries(result.perFamily)) console.log(`  ${family}: ${c.passed} passed, ${c.failed} failed (${c.passedWithGrads} with gradients)`);
     console.log(`  total: ${result.passed} passed, ${result.failed} failed`);
     if (result.failures.length > 0) {
       console.log(`failures (first ${Math.min(SHOW, result.failures.length)} of ${result.failures.length}):`);

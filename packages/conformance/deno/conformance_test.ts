@@ -16,8 +16,8 @@ const SHOW = 40;
 for (const family of SUITE_FAMILIES) {
   Deno.test(`conformance ${family} on ${BACKEND}`, async () => {
     const summary = await runSuite({ backend: BACKEND, families: [family] });
-    const { passed, failed } = summary.perFamily[family]!;
-    console.log(`${family}: ${passed} passed, ${failed} failed`);
+    const { passed, failed, passedWithGrads } = summary.perFamily[family]!;
+    console.log(`${family}: ${passed} passed, ${failed} failed (${passedWithGrads} with gradients)`);
     if (failed > 0) {
       const shown = summary.failures.slice(0, SHOW).join('\n');
       const more = summary.failures.length > SHOW ? `\n... and ${summary.failures.length - SHOW} more` : '';

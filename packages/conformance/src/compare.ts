@@ -18,9 +18,9 @@ const SHOW = 5;
  * float32 (float64 scheduler values are not rounded); an expected NaN needs NaN, an expected
  * ±Infinity the same infinity; a `null` output needs `null`.
  *
- * Outputs are always compared. Gradients (`grads.inputs`, `grads.params`), optimizer steps and
- * scheduler `initial` values are compared when the result has them; then every expected entry
- * must be there.
+ * Everything the case expects is compared: outputs, gradients (`grads.inputs`, `grads.params`),
+ * optimizer steps and scheduler `initial` values. A result that lacks one the case has fails:
+ * a gradient that was never computed is never a pass. Extra entries in the result are ignored.
  */
 export function compareResult(c: Case, result: CaseResult): Comparison {
   const failures: string[] = [];
@@ -46,11 +46,14 @@ export function compareResult(c: Case, result: CaseResult): Comparison {
     compareTensor(where, actual, expected, tol, true, fail);
   }
 
+  if (c.grads && !result.grads) fail('the case has gradients but the result has none');
   if (result.grads && c.grads) {
     compareNamed('grads.inputs', result.grads.inputs, c.grads.inputs, tol, fail);
     if (c.grads.params) compareNamed('grads.params', result.grads.params, c.grads.params, tol, fail);
   }
 
+  if (c.steps && !result.steps) fail('the case has optimizer steps but the result has none');
+  if (c.initial && !result.initial) fail('the case has initial scheduler values but the result has none');
   if (result.steps && c.steps) {
     if (result.steps.length !== c.steps.length) fail(`${result.steps.length} steps, expected ${c.steps.length}`);
     const m = Math.min(result.steps.length, c.steps.length);

@@ -1,4 +1,5 @@
 import * as torch from '@torchlet/core';
+import { gradOf } from '@torchlet/autograd';
 import type { Tensor } from '@torchlet/core';
 import { F } from '@torchlet/nn';
 import type { Case, TensorJson } from './cases.ts';
@@ -195,10 +196,42 @@ const OPS: Record<string, OpFn> = {
 };
 
 /** Uploads a case tensor to the current backend. */
-function toTensor(t: TensorJson): Tensor {
+function toTensor(t: TensorJson, requiresGrad = false): Tensor {
   const d = decodeTensor(t);
   if (d.dtype === 'float64') throw new Error(`runCase: float64 input '${t.name ?? ''}' has no torchlet dtype`);
-  return torch.fromArray(d.data as Float32Array | Int32Array | Uint8Array, d.shape, { dtype: d.dtype });
+  return torch.fromArray(d.data as Float32Array | Int32Array | Uint8Array, d.shape, { dtype: d.dtype, requiresGrad });
+}
+
+/** Inputs that never take gradients (the conformance README): running stats and class weights. */
+const NEVER_DIFFERENTIATED = new Set(['runningMean', 'runningVar', 'posWeight']);
+const CLASS_WEIGHTED = new Set(['crossEntropy', 'nllLoss', 'binaryCrossEntropy', 'binaryCrossEntropyWithLogits']);
+
+/**
+ * Whether runCase asks for the gradient of an input: every float32 input but those. (It cannot
+ * look at which gradients the case lists: those are expected values.)
+ */
+function differentiable(fn: string, t: TensorJson): boolean {
+  const name = t.name ?? '';
+  return t.dtype === 'float32' && !NEVER_DIFFERENTIATED.has(name) && !(name === 'weight' && CLASS_WEIGHTED.has(fn));
+}
+
+/**
+ * The gradients of `sum_i sum(outputs[i] * upstream[i])` with respect to `inputs` (zeros for
+ * inputs the outputs do not depend on), as the README defines them.
+ */
+function inputGradients(outputs: readonly Tensor[], upstream: readonly (TensorJson | null)[], inputs: Record<string, Tensor>): Record<string, Tensor> {
+  const names = Object.keys(inputs);
+  let total: Tensor | null = null;
+  outputs.forEach((o, i) => {
+    const u = upstream[i];
+    if (!u || !o.requiresGrad) return;
+    const term = o.mul(toTensor(u)).sum();
+    total = total ? total.add(term) : term;
+  });
+  const grads: Tensor[] = total
+    ? gradOf(total, names.map((n) => inputs[n]!), { allowUnused: true })
+    : names.map((n) => torch.zerosLike(inputs[n]!));
+  return Object.fromEntries(names.map((n, i) => [n, grads[i]!]));
 }
 
 async function toResult(t: Tensor): Promise<ResultTensor> {
@@ -220,16 +253,28 @@ export async function runCase(caseJson: Case, backendName: string): Promise<Case
   const op = OPS[caseJson.fn];
   if (!op) throw new Error(`runCase: no torchlet mapping for '${caseJson.fn}' (case ${caseJson.id})`);
   if (torch.getBackendName() !== backendName) await torch.setBackend(backendName);
+  const withGrads = caseJson.grads !== undefined;
   const created: Tensor[] = [];
   try {
-    const outputs = torch.tidy(() => {
+    const { outputs, grads } = torch.tidy(() => {
       const args: Record<string, Tensor> = {};
-      caseJson.inputs.forEach((t, i) => (args[t.name ?? `input${i}`] = toTensor(t)));
+      const diff: Record<string, Tensor> = {};
+      caseJson.inputs.forEach((t, i) => {
+        const name = t.name ?? `input${i}`;
+        const wants = withGrads && differentiable(caseJson.fn, t);
+        args[name] = toTensor(t, wants);
+        if (wants) diff[name] = args[name]!;
+      });
       const r = op(args, caseJson.kwargs ?? {});
-      return Array.isArray(r) ? [...r] : [r as Tensor];
+      const outs = Array.isArray(r) ? [...r] : [r as Tensor];
+      return { outputs: outs, grads: withGrads ? inputGradients(outs, caseJson.grads!.upstream, diff) : {} };
     });
-    created.push(...outputs);
-    return { outputs: await Promise.all(outputs.map(toResult)) };
+    created.push(...outputs, ...Object.values(grads));
+    const result: CaseResult = { outputs: await Promise.all(outputs.map(toResult)) };
+    if (!withGrads) return result;
+    const inputs: Record<string, ResultTensor> = {};
+    for (const [name, g] of Object.entries(grads)) inputs[name] = await toResult(g);
+    return { ...result, grads: { inputs } };
   } finally {
     for (const t of created) t.dispose();
   }

@@ -14,6 +14,8 @@ export interface SuiteOptions {
 export interface FamilyCounts {
   passed: number;
   failed: number;
+  /** Passed cases whose gradients were checked too (forward and backward). */
+  passedWithGrads: number;
 }
 
 export interface SuiteSummary {
@@ -50,12 +52,14 @@ export async function runSuite({ backend, families, log = () => {} }: SuiteOptio
   let passed = 0;
   let failed = 0;
   for (const family of families) {
-    const counts: FamilyCounts = { passed: 0, failed: 0 };
+    const counts: FamilyCounts = { passed: 0, failed: 0, passedWithGrads: 0 };
     const start = Date.now();
     for (const c of await loadFamily(family)) {
       const r = await checkCase(c, backend);
-      if (r.ok) counts.passed++;
-      else {
+      if (r.ok) {
+        counts.passed++;
+        if (c.grads) counts.passedWithGrads++;
+      } else {
         counts.failed++;
         failures.push(...r.failures);
       }
@@ -63,7 +67,7 @@ export async function runSuite({ backend, families, log = () => {} }: SuiteOptio
     perFamily[family] = counts;
     passed += counts.passed;
     failed += counts.failed;
-    log(`${family}: ${counts.passed} passed, ${counts.failed} failed (${Date.now() - start} ms)`);
+    log(`${family}: ${counts.passed} passed, ${counts.failed} failed (${counts.passedWithGrads} with gradients; ${Date.now() - start} ms)`);
   }
   log(`${backend}: ${passed} passed, ${failed} failed`);
   return { backend, perFamily, passed, failed, failures };

@@ -59,11 +59,11 @@ describe('compareResult', () => {
     expect(r.failures[0]).toMatch(/^op\/x: outputs\[0\] .*1 of 6 elements differ: \[1, 1\] got 9 expected 4/);
   });
 
-  it('compares gradients when the result has them', () => {
+  it('compares gradients, and fails a result that has none', () => {
     const grads = { upstream: [t('float32', [1], [1])], inputs: { input: t('float32', [1], [2]) }, params: { 'w': t('float32', [1], [3]) } };
     const c = mkCase([t('float32', [1], [1])], { grads });
     const out = [{ dtype: 'float32', shape: [1], data: [1] }];
-    expect(compareResult(c, { outputs: out }).ok).toBe(true);
+    expect(compareResult(c, { outputs: out }).failures[0]).toMatch(/the case has gradients but the result has none/);
     expect(compareResult(c, { outputs: out, grads: { inputs: { input: { shape: [1], data: [2] } }, params: { w: { shape: [1], data: [3] } } } }).ok).toBe(true);
     expect(compareResult(c, { outputs: out, grads: { inputs: { input: { shape: [1], data: [2.5] } }, params: { w: { shape: [1], data: [3] } } } }).failures[0]).toMatch(/grads\.inputs\.input/);
     expect(compareResult(c, { outputs: out, grads: { inputs: { input: { shape: [1], data: [2] } } } }).failures[0]).toMatch(/grads\.params\.w missing/);

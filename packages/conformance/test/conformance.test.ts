@@ -12,23 +12,24 @@ import { checkCase } from '../src/suite.ts';
 
 const BACKEND = 'wasm';
 const families = await Promise.all(SUITE_FAMILIES.map(async (f) => [f, await loadFamily(f)] as const));
-const counts: Record<string, { passed: number; failed: number }> = {};
+const counts: Record<string, { passed: number; failed: number; withGrads: number }> = {};
 
 beforeAll(async () => {
   await setBackend(BACKEND);
 });
 
 afterAll(() => {
-  const lines = Object.entries(counts).map(([f, c]) => `  ${f}: ${c.passed} passed, ${c.failed} failed`);
+  const lines = Object.entries(counts).map(([f, c]) => `  ${f}: ${c.passed} passed, ${c.failed} failed (${c.withGrads} with gradients)`);
   console.log(`conformance on ${BACKEND}:\n${lines.join('\n')}`);
 });
 
 for (const [family, cases] of families) {
-  counts[family] = { passed: 0, failed: 0 };
+  counts[family] = { passed: 0, failed: 0, withGrads: 0 };
   describe(family, () => {
     it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
       const r = await checkCase(c, BACKEND);
       counts[family]![r.ok ? 'passed' : 'failed']++;
+      if (r.ok && c.grads) counts[family]!.withGrads++;
       if (!r.ok) throw new Error(r.failures.join('\n'));
     });
   });

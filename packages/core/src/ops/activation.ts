@@ -52,6 +52,10 @@ export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
   const threshold = options?.threshold ?? 20;
   return tidy(() => {
     const bx = mul(x, beta);
-    return where(gt(bx, threshold), x, div(log1p(exp(bx)), beta));
+    const linear = gt(bx, threshold);
+    // The log1p branch sees 0 where the linear branch is taken, so exp never overflows there:
+    // an inf in the unused branch would turn its zero gradient into NaN (0 * inf).
+    const safe = where(linear, 0, bx);
+    return where(linear, x, div(log1p(exp(safe)), beta));
   });
 }
