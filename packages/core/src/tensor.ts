@@ -419,6 +419,9 @@ export class Tensor {
   min(): Tensor;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult { return red.min(this, options as { dim: number }); }
+  /** The maximum over `dim` without indices (PyTorch's `amax`). */
+  amax(options?: ReduceOptions): Tensor { return red.amax(this, options); }
+  amin(options?: ReduceOptions): Tensor { return red.amin(this, options); }
   argmax(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmax(this, options); }
   argmin(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmin(this, options); }
   var(options?: red.VarOptions): Tensor { return red.variance(this, options); }

@@ -13,7 +13,7 @@ import { tidy } from '../memory.ts';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { add, div, eq, exp, log, lt, maximum, mul, rsqrt, sqrt, sub } from './elementwise.ts';
-import { max, mean, sum } from './reduce.ts';
+import { amax, max, mean, sum } from './reduce.ts';
 import { cat } from './combine.ts';
 import { indexSelect, where } from './indexing.ts';
 import { matmul } from './linalg.ts';
@@ -66,7 +66,7 @@ function softmaxArgs(op: string, x: Tensor, dim: number): number {
 
 /** `x - max(x, dim)`, the max detached: it only keeps exp() in range and cancels out exactly. */
 function shiftByMax(x: Tensor, d: number): Tensor {
-  const m = max(x, { dim: d, keepdim: true }).values.detach();
+  const m = amax(x, { dim: d, keepdim: true }).detach();
   return sub(x, m);
 }
 

@@ -108,6 +108,19 @@ export function min(x: Tensor, options?: { dim?: number | null; keepdim?: boolea
   return maxMin('min', x, options);
 }
 
+/**
+ * The maximum over `dim` (one or several dims, all by default), without indices (PyTorch's
+ * `amax`). Cheaper than `max({ dim })`; its gradient is shared evenly among tied elements.
+ */
+export function amax(x: Tensor, options?: ReduceOptions): Tensor {
+  return reduceOp('max', x, options, 'amax');
+}
+
+/** The minimum over `dim`, without indices (PyTorch's `amin`). */
+export function amin(x: Tensor, options?: ReduceOptions): Tensor {
+  return reduceOp('min', x, options, 'amin');
+}
+
 function argOp(op: 'argmax' | 'argmin', x: Tensor, options?: { dim?: number | null; keepdim?: boolean }): Tensor {
   expectTensor(op, x);
   if (options?.dim === undefined || options.dim === null) {
