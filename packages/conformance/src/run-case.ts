@@ -1,5 +1,7 @@
 import * as torch from '@torchlet/core';
 import { gradOf } from '@torchlet/autograd';
+import { isModuleCase, runModuleCase } from './run-module.ts';
+import { isOptimCase, runOptimCase } from './run-optim.ts';
 import type { Tensor } from '@torchlet/core';
 import { F } from '@torchlet/nn';
 import type { Case, TensorJson } from './cases.ts';
@@ -250,9 +252,11 @@ async function toResult(t: Tensor): Promise<ResultTensor> {
  * Every tensor it creates is disposed before it returns.
  */
 export async function runCase(caseJson: Case, backendName: string): Promise<CaseResult> {
+  if (torch.getBackendName() !== backendName) await torch.setBackend(backendName);
+  if (isModuleCase(caseJson)) return runModuleCase(caseJson);
+  if (isOptimCase(caseJson)) return runOptimCase(caseJson);
   const op = OPS[caseJson.fn];
   if (!op) throw new Error(`runCase: no torchlet mapping for '${caseJson.fn}' (case ${caseJson.id})`);
-  if (torch.getBackendName() !== backendName) await torch.setBackend(backendName);
   const withGrads = caseJson.grads !== undefined;
   const created: Tensor[] = [];
   try {
