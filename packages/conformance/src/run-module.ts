@@ -1,10 +1,61 @@
 /**
  * Module cases (families `modules`): build the nn module from `kwargs`, load `state` with
- * loadStateDict, run forward on `inputs` (with `forwardKwargs`), and return outputs plus input and
- * parameter gradients for `grads.upstream`. Never reads expected values.
+ * loadStateDict, run forward on `inputs` (and `forwardKwargs`), and return the outputs with the
+ * gradients of every float input and every parameter for `grads.upstream`. Never reads expected
+ * values.
  */
-import type { Case } from './cases.ts';
-import type { CaseResult } from './run-case.ts';
+import * as torch from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { gradOf } from '@torchlet/autograd';
+import * as nn from '@torchlet/nn';
+import type { Case, TensorJson } from './cases.ts';
+import { decodeTensor } from './decode.ts';
+import type { CaseResult, ResultTensor } from './run-case.ts';
+
+type Kwargs = Readonly<Record<string, unknown>>;
+type Args = Readonly<Record<string, Tensor | undefined>>;
+type Outputs = ReadonlyArray<Tensor | null>;
+
+/** How to build each module from its case kwargs and call it with the case's named inputs. */
+interface ModuleSpec {
+  build(kw: Kwargs): nn.Module;
+  forward(m: nn.Module, a: Args, fkw: Kwargs): Outputs;
+}
+
+/** Builds a module from a `{fn, kwargs}` pair (Sequential layers, encoder layers, norms). */
+export function buildModule(fn: string, kw: Kwargs): nn.Module {
+  const spec = MODULES[fn];
+  if (!spec) throw new Error(`runCase: no torchlet module for '${fn}'`);
+  return spec.build(kw);
+}
+
+const one = (t: Tensor): Outputs => [t];
+
+/**
+ * The module table: PyTorch's class name -> the torchlet constructor and call. Entries join as
+ * layers land; a case whose module is missing fails with that message (no skip list).
+ */
+export const MODULES: Record<string, ModuleSpec> = {
+  Linear: {
+    build: (kw) => new nn.Linear(kw.inFeatures as number, kw.outFeatures as number, { bias: kw.bias as boolean | undefined }),
+    forward: (m, a) => one((m as nn.Linear).forward(a.input!)),
+  },
+  ReLU: { build: () => new nn.ReLU(), forward: (m, a) => one((m as nn.ReLU).forward(a.input!)) },
+  Sequential: {
+    build: (kw) => new nn.Sequential(...(kw.layers as Array<{ fn: string; kwargs: Kwargs }>).map((l) => buildModule(l.fn, l.kwargs))),
+    forward: (m, a) => one((m as nn.Sequential).forward(a.input!)),
+  },
+};
+
+function toTensor(t: TensorJson, requiresGrad: boolean): Tensor {
+  const d = decodeTensor(t);
+  if (d.dtype === 'float64') throw new Error(`runCase: float64 tensor '${t.name ?? ''}' has no torchlet dtype`);
+  return torch.fromArray(d.data as Float32Array | Int32Array | Uint8Array, d.shape, { dtype: d.dtype, requiresGrad });
+}
+
+async function toResult(t: Tensor): Promise<ResultTensor> {
+  return { dtype: t.dtype, shape: [...t.shape], data: await t.data() };
+}
 
 /** True for the cases this file runs: those with a module `state`. */
 export function isModuleCase(c: Case): boolean {
@@ -12,5 +63,51 @@ export function isModuleCase(c: Case): boolean {
 }
 
 export async function runModuleCase(c: Case): Promise<CaseResult> {
-  throw new Error(`runCase: nn modules are not implemented yet (${c.fn})`);
+  const spec = MODULES[c.fn];
+  if (!spec) throw new Error(`runCase: no torchlet module for '${c.fn}' (case ${c.id})`);
+  const withGrads = c.grads !== undefined;
+  const module = spec.build(c.kwargs ?? {});
+  const owned: Tensor[] = [];
+  try {
+    const state: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(c.state ?? {})) owned.push((state[k] = toTensor(t, false)));
+    module.loadStateDict(state);
+    module.train(c.training ?? true);
+    const { outputs, inputGrads, paramGrads } = torch.tidy(() => {
+      const args: Record<string, Tensor> = {};
+      const diff: Record<string, Tensor> = {};
+      for (const t of c.inputs) {
+        const wants = withGrads && t.dtype === 'float32' && !/mask/i.test(t.name ?? '');
+        args[t.name!] = toTensor(t, wants);
+        if (wants) diff[t.name!] = args[t.name!]!;
+      }
+      const outs = spec.forward(module, args, c.forwardKwargs ?? {});
+      if (!withGrads) return { outputs: outs, inputGrads: {}, paramGrads: {} };
+      let total: Tensor | null = null;
+      outs.forEach((o, i) => {
+        const u = c.grads!.upstream[i];
+        if (!o || !u || !o.requiresGrad) return;
+        const term = o.mul(toTensor(u, false)).sum();
+        total = total ? total.add(term) : term;
+      });
+      const inNames = Object.keys(diff);
+      const params = module.namedParameters();
+      const targets = [...inNames.map((n) => diff[n]!), ...params.map(([, p]) => p)];
+      const grads: Tensor[] = total ? gradOf(total, targets, { allowUnused: true }) : targets.map((t) => torch.zerosLike(t));
+      return {
+        outputs: outs,
+        inputGrads: Object.fromEntries(inNames.map((n, i) => [n, grads[i]!])),
+        paramGrads: Object.fromEntries(params.map(([n], i) => [n, grads[inNames.length + i]!])),
+      };
+    });
+    owned.push(...(outputs.filter(Boolean) as Tensor[]), ...Object.values(inputGrads), ...Object.values(paramGrads));
+    const result: CaseResult = { outputs: await Promise.all(outputs.map((o) => (o ? toResult(o) : null))) };
+    if (!withGrads) return result;
+    const read = async (g: Record<string, Tensor>): Promise<Record<string, ResultTensor>> =>
+      Object.fromEntries(await Promise.all(Object.entries(g).map(async ([k, t]) => [k, await toResult(t)] as const)));
+    return { ...result, grads: { inputs: await read(inputGrads), params: await read(paramGrads) } };
+  } finally {
+    for (const t of owned) t.dispose();
+    module.dispose();
+  }
 }

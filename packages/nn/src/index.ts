@@ -1,6 +1,13 @@
 /**
- * @torchlet/nn: neural networks for torchlet. For now the functional API, under both of
- * PyTorch's usual names: `import { F } from '@torchlet/nn'` (or `functional`).
+ * @torchlet/nn: neural networks for torchlet — `Module` and its layers, `Parameter`, `init`,
+ * state dicts, and the functional API under both of PyTorch's names
+ * (`import { F } from '@torchlet/nn'`, or `functional`).
  */
 export * as functional from './functional/index.ts';
 export * as F from './functional/index.ts';
+export * as init from './init.ts';
+export { Parameter, isParameter } from './parameter.ts';
+export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult } from './module.ts';
+export { Sequential, ModuleList, ModuleDict } from './modules/container.ts';
+export { Linear, type LinearOptions } from './modules/linear.ts';
+export { ReLU, GELU, SiLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax, Identity, Flatten } from './modules/activation.ts';

@@ -1,0 +1,123 @@
+/**
+ * `nn.init`: in-place initialisers with PyTorch's formulas (torch/nn/init.py), drawing from
+ * torchlet's seeded Philox generator. Each fills the tensor's elements in place (under noGrad)
+ * and returns it.
+ */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+
+export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+
+/** PyTorch's `calculate_gain`. */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leaky_relu': {
+      const slope = param ?? 0.01;
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new RangeError(`calculateGain: unsupported nonlinearity '${String(nonlinearity)}'`);
+  }
+}
+
+/** `[fanIn, fanOut]` of a weight: dim 1 and dim 0 times the receptive field (PyTorch's rule). */
+export function calculateFanInAndFanOut(t: Tensor): [number, number] {
+  if (t.ndim < 2) throw new RangeError(`Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`);
+  const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  return [t.shape[1]! * receptive, t.shape[0]! * receptive];
+}
+
+function fill(t: Tensor, make: () => Tensor): Tensor {
+  T.noGrad(() => T.tidy(() => t.copy_(make())));
+  return t;
+}
+
+/** U(a, b). */
+export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
+  return fill(t, () => T.rand(t.shape, { backend: t.backend }).mul(b - a).add(a));
+}
+
+/** N(mean, std^2). */
+export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
+  return fill(t, () => T.randn(t.shape, { backend: t.backend }).mul(std).add(mean));
+}
+
+export function constant_(t: Tensor, value: number): Tensor {
+  T.noGrad(() => t.fill_(value));
+  return t;
+}
+
+export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
+
+export function xavierUniform_(t: Tensor, gain = 1): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform_(t, -a, a);
+}
+
+export function xavierNormal_(t: Tensor, gain = 1): Tensor {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+}
+
+export interface KaimingOptions {
+  /** The negative slope of the rectifier after this layer (leaky_relu); PyTorch's `a`. */
+  a?: number;
+  mode?: 'fanIn' | 'fanOut';
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(t: Tensor, o: KaimingOptions): number {
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const fan = (o.mode ?? 'fanIn') === 'fanIn' ? fanIn : fanOut;
+  return calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
+}
+
+export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd(t, options);
+  return uniform_(t, -bound, bound);
+}
+
+export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  return normal_(t, 0, kaimingStd(t, options));
+}
+
+/**
+ * A (semi-)orthogonal matrix: QR of a normal matrix (modified Gram-Schmidt on the host; this is
+ * a one-time initialisation), rows or columns orthonormal, scaled by `gain`.
+ */
+export function orthogonal_(t: Tensor, gain = 1): Tensor {
+  if (t.ndim < 2) throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported (shape [${t.shape.join(', ')}])`);
+  const rows = t.shape[0]!, cols = t.numel() / rows;
+  const transpose = rows < cols;
+  const n = transpose ? cols : rows, m = transpose ? rows : cols; // n >= m: orthonormal columns
+  const g = T.randn([n, m]);
+  const a = Float64Array.from(g.dataSync());
+  g.dispose();
+  for (let j = 0; j < m; j++) {
+    for (let k = 0; k < j; k++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += a[i * m + j]! * a[i * m + k]!;
+      for (let i = 0; i < n; i++) a[i * m + j]! -= dot * a[i * m + k]!;
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += a[i * m + j]! ** 2;
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < n; i++) a[i * m + j]! /= norm;
+  }
+  const q = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) q[r * cols + c] = gain * (transpose ? a[c * m + r]! : a[r * m + c]!);
+  return fill(t, () => T.fromArray(q, t.shape, { backend: t.backend }));
+}

@@ -1,0 +1,254 @@
+/**
+ * `Module`: the base class of layers and models, as in PyTorch. Modules are plain classes whose
+ * fields are their parameters, buffers and children; they are found by walking the object and
+ * named by dotted path, with camelCase field names written in snake_case, so state-dict keys are
+ * exactly PyTorch's (`selfAttn.inProjWeight` -> `self_attn.in_proj_weight`).
+ */
+import { Tensor, keep, noGrad, type NestedArray } from '@torchlet/core';
+import { Parameter } from './parameter.ts';
+
+/** A state dict: PyTorch's keys to tensors, in registration order. */
+export type StateDict = Record<string, Tensor>;
+
+/** What `loadStateDict` reports (non-strict loads do not throw for these). */
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** `camelCase` field names as PyTorch's `snake_case` attribute names. */
+export function toSnakeCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+}
+
+type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | ['module', Module | null];
+
+export abstract class Module {
+  /** Training mode (dropout active, batch norm using batch statistics). */
+  training = true;
+  // Explicitly registered members, under their exact names (registerParameter/Buffer/Module).
+  readonly #registered = new Map<string, Entry>();
+  // Fields that hold buffers rather than parameters (registerBuffer on a field name).
+  readonly #bufferFields = new Map<string, boolean>();
+
+  /** The computation; subclasses define it with their own signature. */
+  abstract forward(...args: never[]): unknown;
+
+  /**
+   * Registers `tensor` as a buffer: state that is saved in the state dict (unless
+   * `persistent: false`) but is not a parameter, like batch norm's running statistics. It is
+   * also assigned to the field of the same (camelCase) name when one exists.
+   */
+  registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+    if (tensor) keep(tensor);
+    if (Object.prototype.hasOwnProperty.call(this, name)) {
+      (this as Record<string, unknown>)[name] = tensor;
+      this.#bufferFields.set(name, persistent);
+    } else {
+      this.#registered.set(name, ['buffer', tensor, persistent]);
+    }
+  }
+
+  /** Registers a parameter under an exact name (for names that are not fields, like `weight_ih_l0`). */
+  registerParameter(name: string, param: Parameter | null): void {
+    if (param !== null && !(param instanceof Parameter)) throw new TypeError(`registerParameter('${name}'): expected a Parameter or null`);
+    this.#registered.set(name, ['param', param]);
+  }
+
+  /** Registers a child module under an exact name (Sequential uses '0', '1', ...). */
+  registerModule(name: string, module: Module | null): void {
+    if (module !== null && !(module instanceof Module)) throw new TypeError(`registerModule('${name}'): expected a Module or null`);
+    this.#registered.set(name, ['module', module]);
+  }
+
+  /** A registered parameter, buffer or module by its exact name. */
+  protected getRegistered<T>(name: string): T {
+    return this.#registered.get(name)?.[1] as T;
+  }
+
+  /** This module's own members in order: fields first (in assignment order), then registered ones. */
+  #members(): Array<[string, Entry]> {
+    const out: Array<[string, Entry]> = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (key === 'training') continue;
+      const name = toSnakeCase(key);
+      if (this.#bufferFields.has(key)) out.push([name, ['buffer', value as Tensor | null, this.#bufferFields.get(key)!]]);
+      else if (value instanceof Parameter) out.push([name, ['param', value]]);
+      else if (value instanceof Module) out.push([name, ['module', value]]);
+    }
+    for (const [name, entry] of this.#registered) out.push([name, entry]);
+    return out;
+  }
+
+  /** Direct children with their names. */
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [name, [kind, value]] of this.#members()) if (kind === 'module' && value) yield [name, value as Module];
+  }
+
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+
+  /** This module and every descendant, with dotted names ('' for this one). */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
+  }
+
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+
+  /** Parameters with their state-dict names (each parameter once, even when shared). */
+  namedParameters(prefix = '', recurse = true): Array<[string, Parameter]> {
+    const out: Array<[string, Parameter]> = [];
+    const seen = new Set<Parameter>();
+    const walk = (m: Module, pre: string): void => {
+      for (const [name, [kind, value]] of m.#members()) {
+        const full = pre ? `${pre}.${name}` : name;
+        if (kind === 'param' && value && !seen.has(value as Parameter)) {
+          seen.add(value as Parameter);
+          out.push([full, value as Parameter]);
+        } else if (kind === 'module' && value && recurse) walk(value as Module, full);
+      }
+    };
+    walk(this, prefix);
+    return out;
+  }
+
+  /** The learnable parameters, for an optimizer: `new optim.Adam(net.parameters())`. */
+  parameters(recurse = true): Parameter[] {
+    return this.namedParameters('', recurse).map(([, p]) => p);
+  }
+
+  /** Buffers with their names (all of them, persistent or not). */
+  namedBuffers(prefix = '', recurse = true): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    const walk = (m: Module, pre: string): void => {
+      for (const [name, entry] of m.#members()) {
+        const full = pre ? `${pre}.${name}` : name;
+        if (entry[0] === 'buffer' && entry[1]) out.push([full, entry[1]]);
+        else if (entry[0] === 'module' && entry[1] && recurse) walk(entry[1], full);
+      }
+    };
+    walk(this, prefix);
+    return out;
+  }
+
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers('', recurse).map(([, b]) => b);
+  }
+
+  /** Sets training mode here and in every descendant. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drops every parameter's gradient (disposing it), or zeroes it in place with `setToNone: false`. */
+  zeroGrad(setToNone = true): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (setToNone) {
+        p.grad.dispose();
+        p.grad = null;
+      } else noGrad(() => p.grad!.zero_());
+    }
+  }
+
+  /** Calls `fn` on every descendant and then on this module (PyTorch's order); returns this. */
+  apply(fn: (m: Module) => void): this {
+    for (const child of this.children()) child.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * The parameters and persistent buffers under PyTorch's keys. The tensors are the module's own
+   * (not copies): do not dispose them; `saveSafetensors(net.stateDict())` reads them.
+   */
+  stateDict(prefix = ''): StateDict {
+    const out: StateDict = {};
+    const walk = (m: Module, pre: string): void => {
+      for (const [name, entry] of m.#members()) {
+        const full = pre ? `${pre}.${name}` : name;
+        if (entry[0] === 'param' && entry[1]) out[full] = entry[1];
+        else if (entry[0] === 'buffer' && entry[1] && entry[2]) out[full] = entry[1];
+        else if (entry[0] === 'module' && entry[1]) walk(entry[1], full);
+      }
+    };
+    walk(this, prefix);
+    return out;
+  }
+
+  /**
+   * Copies values from `state` into this module's parameters and buffers (in place, so optimizers
+   * holding the parameters keep working). Shapes must match exactly; values are converted to each
+   * tensor's dtype. With `strict` (the default), missing or unexpected keys throw, naming them.
+   * The caller keeps ownership of `state`'s tensors.
+   */
+  loadStateDict(state: Readonly<Record<string, Tensor>>, strict = true): LoadResult {
+    if (state === null || typeof state !== 'object') throw new TypeError('loadStateDict: expected an object of tensors');
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in state));
+    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      throw new Error(
+        `Error(s) in loading state_dict for ${this.constructor.name}: ` +
+          [missingKeys.length ? `Missing key(s): ${missingKeys.map((k) => `"${k}"`).join(', ')}.` : '', unexpectedKeys.length ? `Unexpected key(s): ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.` : '']
+            .filter(Boolean)
+            .join(' '),
+      );
+    }
+    // Check every shape before writing anything, so a failed load changes nothing.
+    for (const [key, target] of Object.entries(own)) {
+      const src = state[key];
+      if (!src) continue;
+      if (!(src instanceof Tensor)) throw new TypeError(`loadStateDict: "${key}" is not a Tensor`);
+      if (src.ndim !== target.ndim || src.shape.some((s, i) => s !== target.shape[i])) {
+        throw new RangeError(
+          `Error(s) in loading state_dict for ${this.constructor.name}: size mismatch for ${key}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${target.shape.join(', ')}].`,
+        );
+      }
+    }
+    noGrad(() => {
+      for (const [key, target] of Object.entries(own)) {
+        const src = state[key];
+        if (src && src !== target) target.copy_(src);
+      }
+    });
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Frees every parameter and buffer of this module and its descendants. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+    for (const b of this.buffers()) b.dispose();
+  }
+
+  /** Extra text inside this module's line of `toString()` (e.g. `in_features=784, ...`). */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** PyTorch's module print: the tree of children with their settings. */
+  toString(): string {
+    const children = [...this.namedChildren()];
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (!children.length) return `${head})`;
+    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+}
+
+/** Values of a tensor state dict as nested arrays (for printing and tests). */
+export async function stateDictToLists(sd: StateDict): Promise<Record<string, NestedArray>> {
+  const out: Record<string, NestedArray> = {};
+  for (const [k, t] of Object.entries(sd)) out[k] = await t.tolist();
+  return out;
+}

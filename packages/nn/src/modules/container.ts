@@ -1,0 +1,114 @@
+/** Containers: Sequential, ModuleList, ModuleDict. */
+import type { Tensor } from '@torchlet/core';
+import { Module } from '../module.ts';
+
+/** Runs its modules in order; children are named '0', '1', ... as in PyTorch. */
+export class Sequential extends Module {
+  readonly #layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
+      this.registerModule(String(i), m);
+    });
+    this.#layers = layers;
+  }
+
+  get length(): number {
+    return this.#layers.length;
+  }
+
+  /** The i-th layer (negative counts from the end). */
+  at(i: number): Module {
+    const m = this.#layers[i < 0 ? i + this.#layers.length : i];
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${this.#layers.length} layers`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.#layers[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const m of this.#layers) h = (m as unknown as { forward(t: Tensor): Tensor }).forward(h);
+    return h;
+  }
+}
+
+/** A list of modules, registered as children '0', '1', ... (PyTorch's `nn.ModuleList`). */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly #items: M[] = [];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  append(m: M): this {
+    if (!(m instanceof Module)) throw new TypeError('ModuleList.append: expected a Module');
+    this.registerModule(String(this.#items.length), m);
+    this.#items.push(m);
+    return this;
+  }
+
+  get length(): number {
+    return this.#items.length;
+  }
+
+  at(i: number): M {
+    const m = this.#items[i < 0 ? i + this.#items.length : i];
+    if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${this.#items.length} modules`);
+    return m;
+  }
+
+  [Symbol.iterator](): Iterator<M> {
+    return this.#items[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new Error('ModuleList has no forward(): iterate over it in your own module');
+  }
+}
+
+/** Modules by name (PyTorch's `nn.ModuleDict`). */
+export class ModuleDict<M extends Module = Module> extends Module {
+  readonly #items = new Map<string, M>();
+
+  constructor(modules: Record<string, M> = {}) {
+    super();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+
+  set(key: string, m: M): this {
+    if (!(m instanceof Module)) throw new TypeError(`ModuleDict.set('${key}'): expected a Module`);
+    this.registerModule(key, m);
+    this.#items.set(key, m);
+    return this;
+  }
+
+  get(key: string): M | undefined {
+    return this.#items.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.#items.has(key);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#items.keys();
+  }
+
+  entries(): IterableIterator<[string, M]> {
+    return this.#items.entries();
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+
+  forward(): never {
+    throw new Error('ModuleDict has no forward(): pick modules from it in your own module');
+  }
+}
