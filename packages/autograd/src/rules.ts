@@ -80,6 +80,38 @@ function scatterBack(g: Tensor, shape: readonly number[], dim: number, start: nu
   return T.scatterAdd(null, dim, stridedIndex(g.shape, dim, n, start, step, g.backend), g, shape);
 }
 
+/**
+ * maximum/minimum: the gradient goes to the winning operand, half to each on a tie.
+ * `wins(a, b)` is where `a` strictly wins.
+ */
+function pairwiseExtremeRule<P extends 'maximum' | 'minimum'>(wins: (a: Tensor, b: Tensor) => Tensor): Rule<P> {
+  return {
+    saveInputs: [0, 1],
+    backward: (g, c) => {
+      const a = x0(c), b = x1(c);
+      const half = g.mul(0.5);
+      const tie = a.eq(b);
+      return [T.where(tie, half, T.where(wins(a, b), g, 0)), T.where(tie, half, T.where(wins(b, a), g, 0))];
+    },
+  };
+}
+
+/**
+ * max/min reductions: over several elements equal to the extreme, the gradient is shared evenly
+ * (PyTorch's amax/amin rule; max/min with a dim route through gather instead).
+ */
+function extremeRule<P extends 'max' | 'min'>(): Rule<P> {
+  return {
+    saveInputs: [0],
+    saveOut: true,
+    backward: (g, c) => {
+      const mask = x0(c).eq(out(c));
+      const count = T.sum(mask, { dim: c.attrs.axes, keepdim: true });
+      return [T.where(mask, g.div(count), 0)];
+    },
+  };
+}
+
 /** `g`, broadcast back over the reduced `axes` of a keepdim-form reduction. */
 const expandTo = (g: Tensor, shape: readonly number[]): Tensor => g.expand(shape);
 
@@ -119,24 +151,8 @@ export const RULES: Rules = {
     },
   },
   // Ties split the gradient evenly, as PyTorch's maximum/minimum.
-  maximum: {
-    saveInputs: [0, 1],
-    backward: (g, c) => {
-      const a = x0(c), b = x1(c);
-      const half = g.mul(0.5);
-      const tie = a.eq(b);
-      return [T.where(tie, half, T.where(a.gt(b), g, 0)), T.where(tie, half, T.where(b.gt(a), g, 0))];
-    },
-  },
-  minimum: {
-    saveInputs: [0, 1],
-    backward: (g, c) => {
-      const a = x0(c), b = x1(c);
-      const half = g.mul(0.5);
-      const tie = a.eq(b);
-      return [T.where(tie, half, T.where(a.lt(b), g, 0)), T.where(tie, half, T.where(b.lt(a), g, 0))];
-    },
-  },
+  maximum: pairwiseExtremeRule((a, b) => a.gt(b)),
+  minimum: pairwiseExtremeRule((a, b) => a.lt(b)),
   remainder: { saveInputs: [0, 1], backward: (g, c) => [g, g.mul(x0(c).div(x1(c)).floor()).neg()] },
   // PyTorch's pow_backward: the base gradient is 0 where the exponent is 0, and the exponent
   // gradient is 0 where the base is 0 and the exponent non-negative.
@@ -189,26 +205,8 @@ export const RULES: Rules = {
       return [g.mul(others)];
     },
   },
-  // Over several elements equal to the extreme, the gradient is shared evenly (PyTorch's
-  // amax/amin rule; max/min with a dim route through gather instead).
-  max: {
-    saveInputs: [0],
-    saveOut: true,
-    backward: (g, c) => {
-      const mask = x0(c).eq(out(c));
-      const count = T.sum(mask, { dim: c.attrs.axes, keepdim: true });
-      return [T.where(mask, g.div(count), 0)];
-    },
-  },
-  min: {
-    saveInputs: [0],
-    saveOut: true,
-    backward: (g, c) => {
-      const mask = x0(c).eq(out(c));
-      const count = T.sum(mask, { dim: c.attrs.axes, keepdim: true });
-      return [T.where(mask, g.div(count), 0)];
-    },
-  },
+  max: extremeRule(),
+  min: extremeRule(),
   argmax: NOT_DIFFERENTIABLE,
   argmin: NOT_DIFFERENTIABLE,
 
