@@ -31,6 +31,9 @@ export function buildModule(fn: string, kw: Kwargs): nn.Module {
 
 const one = (t: Tensor): Outputs => [t];
 
+/** RNN/LSTM/GRU constructor options from case kwargs (PyTorch's names, camelCased). */
+const rnnOptions = (kw: Kwargs): nn.RNNOptions => kw as nn.RNNOptions;
+
 /**
  * The module table: PyTorch's class name -> the torchlet constructor and call. Entries join as
  * layers land; a case whose module is missing fails with that message (no skip list).
@@ -44,6 +47,18 @@ export const MODULES: Record<string, ModuleSpec> = {
   Sequential: {
     build: (kw) => new nn.Sequential(...(kw.layers as Array<{ fn: string; kwargs: Kwargs }>).map((l) => buildModule(l.fn, l.kwargs))),
     forward: (m, a) => one((m as nn.Sequential).forward(a.input!)),
+  },
+  RNN: {
+    build: (kw) => new nn.RNN(kw.inputSize as number, kw.hiddenSize as number, rnnOptions(kw)),
+    forward: (m, a) => (m as nn.RNN).forward(a.input!, a.h0),
+  },
+  LSTM: {
+    build: (kw) => new nn.LSTM(kw.inputSize as number, kw.hiddenSize as number, rnnOptions(kw)),
+    forward: (m, a) => (m as nn.LSTM).forward(a.input!, a.h0, a.c0),
+  },
+  GRU: {
+    build: (kw) => new nn.GRU(kw.inputSize as number, kw.hiddenSize as number, rnnOptions(kw)),
+    forward: (m, a) => (m as nn.GRU).forward(a.input!, a.h0),
   },
 };
 

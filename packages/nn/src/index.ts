@@ -11,3 +11,4 @@ export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult 
 export { Sequential, ModuleList, ModuleDict } from './modules/container.ts';
 export { Linear, type LinearOptions } from './modules/linear.ts';
 export { ReLU, GELU, SiLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax, Identity, Flatten } from './modules/activation.ts';
+export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LSTMOptions, type GRUOptions } from './modules/rnn.ts';
