@@ -48,6 +48,18 @@ export const MODULES: Record<string, ModuleSpec> = {
     build: (kw) => new nn.Sequential(...(kw.layers as Array<{ fn: string; kwargs: Kwargs }>).map((l) => buildModule(l.fn, l.kwargs))),
     forward: (m, a) => one((m as nn.Sequential).forward(a.input!)),
   },
+  Conv2d: {
+    build: (kw) => new nn.Conv2d(kw.inChannels as number, kw.outChannels as number, kw.kernelSize as number | number[], kw as nn.ConvOptions),
+    forward: (m, a) => one((m as nn.Conv2d).forward(a.input!)),
+  },
+  LayerNorm: {
+    build: (kw) => new nn.LayerNorm(kw.normalizedShape as number | number[], kw as nn.LayerNormOptions),
+    forward: (m, a) => one((m as nn.LayerNorm).forward(a.input!)),
+  },
+  Embedding: {
+    build: (kw) => new nn.Embedding(kw.numEmbeddings as number, kw.embeddingDim as number, kw as nn.EmbeddingOptions),
+    forward: (m, a) => one((m as nn.Embedding).forward(a.input!)),
+  },
   RNN: {
     build: (kw) => new nn.RNN(kw.inputSize as number, kw.hiddenSize as number, rnnOptions(kw)),
     forward: (m, a) => (m as nn.RNN).forward(a.input!, a.h0),

@@ -1,0 +1,110 @@
+/** Conv1d and Conv2d: PyTorch's convolution layers over core's `conv1d`/`conv2d`. */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Module } from '../module.ts';
+import type { Parameter } from '../parameter.ts';
+import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from '../init.ts';
+import { newParameter } from './linear.ts';
+import { checkBool, checkInt, checkTuple, pyTuple, show } from './args.ts';
+
+export interface ConvOptions {
+  /** Step between windows: an int or one per spatial dim (default 1). */
+  stride?: number | readonly number[];
+  /** Zero padding on both sides: an int, one per spatial dim, `'valid'` (none) or `'same'` (stride 1 only). Default 0. */
+  padding?: number | readonly number[] | 'same' | 'valid';
+  /** Spacing between kernel elements (default 1). */
+  dilation?: number | readonly number[];
+  /** Independent channel groups; both channel counts must divide by it (default 1). */
+  groups?: number;
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+  /** Only `'zeros'` (the default) is supported. */
+  paddingMode?: 'zeros';
+}
+
+/**
+ * The shared N-d convolution layer: `weight` of shape `(outChannels, inChannels / groups, ...kernelSize)`,
+ * `bias` of shape `(outChannels)`, and PyTorch's default initialisation (kaiming-uniform with
+ * a = sqrt(5); bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = inChannels / groups * prod(kernelSize)).
+ */
+abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(layer: string, k: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions) {
+    super();
+    this.inChannels = checkInt(layer, 'inChannels', inChannels, 1);
+    this.outChannels = checkInt(layer, 'outChannels', outChannels, 1);
+    this.kernelSize = checkTuple(layer, 'kernelSize', kernelSize, k, 1);
+    this.stride = checkTuple(layer, 'stride', options.stride ?? 1, k, 1);
+    this.dilation = checkTuple(layer, 'dilation', options.dilation ?? 1, k, 1);
+    this.groups = checkInt(layer, 'groups', options.groups ?? 1, 1);
+    if (inChannels % this.groups !== 0) throw new RangeError(`${layer}: inChannels must be divisible by groups (inChannels=${inChannels}, groups=${this.groups})`);
+    if (outChannels % this.groups !== 0) throw new RangeError(`${layer}: outChannels must be divisible by groups (outChannels=${outChannels}, groups=${this.groups})`);
+    const padding = options.padding ?? 0;
+    if (typeof padding === 'string') {
+      if (padding !== 'same' && padding !== 'valid') throw new RangeError(`${layer}: Invalid padding string '${padding}', should be one of 'valid', 'same'`);
+      if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new RangeError(`${layer}: padding='same' is not supported for strided convolutions (stride=${pyTuple(this.stride)})`);
+      this.padding = padding;
+    } else this.padding = checkTuple(layer, 'padding', padding, k, 0);
+    const mode = options.paddingMode ?? 'zeros';
+    if (mode !== 'zeros') throw new RangeError(`${layer}: paddingMode ${show(mode)} is not supported (only 'zeros')`);
+    const bias = checkBool(layer, 'bias', options.bias ?? true);
+    this.weight = newParameter([outChannels, inChannels / this.groups, ...this.kernelSize]);
+    this.bias = bias ? newParameter([outChannels]) : null;
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = calculateFanInAndFanOut(this.weight);
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  protected convOptions(): T.ConvOptions {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  /** PyTorch's `_ConvNd.extra_repr`: defaults are left out. */
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${pyTuple(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=False';
+    return s;
+  }
+}
+
+/** 1-D convolution over `(N, C, L)` or unbatched `(C, L)` input (PyTorch's `nn.Conv1d`). */
+export class Conv1d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions = {}) {
+    super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.conv1d(input, this.weight, this.bias, this.convOptions()); // (N, outChannels, L')
+  }
+}
+
+/** 2-D convolution over `(N, C, H, W)` or unbatched `(C, H, W)` input (PyTorch's `nn.Conv2d`). */
+export class Conv2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions = {}) {
+    super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.conv2d(input, this.weight, this.bias, this.convOptions()); // (N, outChannels, H', W')
+  }
+}

@@ -1,0 +1,25 @@
+/** Dropout (PyTorch's `nn.Dropout`): active only in training mode. */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Module } from '../module.ts';
+import { pyFloat } from './args.ts';
+
+export class Dropout extends Module {
+  /** Probability of an element being zeroed (default 0.5). */
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`);
+    this.p = p;
+  }
+
+  /** Zeroes elements with probability `p` and scales the rest by `1 / (1 - p)` in training; the identity in eval. */
+  forward(input: Tensor): Tensor {
+    return T.dropout(input, { p: this.p, training: this.training });
+  }
+
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}

@@ -1,0 +1,184 @@
+/** Normalization layers: BatchNorm1d, BatchNorm2d and LayerNorm over core's `batchNorm`/`layerNorm`. */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Module } from '../module.ts';
+import type { Parameter } from '../parameter.ts';
+import { ones_, zeros_ } from '../init.ts';
+import { newParameter } from './linear.ts';
+import { checkBool, checkInt, checkNumber, pyBool, pyFloat, pyTuple } from './args.ts';
+
+export interface BatchNormOptions {
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+  /** Weight of each batch in the running statistics (default 0.1); `null` gives a cumulative average. */
+  momentum?: number | null;
+  /** Learn a per-channel scale and shift (default true). */
+  affine?: boolean;
+  /** Keep running statistics for evaluation (default true); without them evaluation uses batch statistics. */
+  trackRunningStats?: boolean;
+}
+
+/**
+ * PyTorch's `_BatchNorm`: parameters `weight` (ones) and `bias` (zeros) when affine; buffers
+ * `running_mean` (zeros), `running_var` (ones) and `num_batches_tracked` (int32 0, PyTorch's
+ * int64) when tracking, under PyTorch's state-dict keys. Training normalizes with the batch
+ * statistics and updates the running ones; evaluation uses the running ones.
+ */
+abstract class BatchNormNd extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+  runningMean: Tensor | null = null;
+  runningVar: Tensor | null = null;
+  numBatchesTracked: Tensor | null = null;
+
+  constructor(layer: string, numFeatures: number, options: BatchNormOptions) {
+    super();
+    this.numFeatures = checkInt(layer, 'numFeatures', numFeatures, 1);
+    this.eps = checkNumber(layer, 'eps', options.eps ?? 1e-5, 0);
+    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.momentum = momentum === null ? null : checkNumber(layer, 'momentum', momentum, 0, 1);
+    this.affine = checkBool(layer, 'affine', options.affine ?? true);
+    this.trackRunningStats = checkBool(layer, 'trackRunningStats', options.trackRunningStats ?? true);
+    if (this.affine) {
+      this.weight = newParameter([numFeatures]);
+      this.bias = newParameter([numFeatures]);
+    }
+    if (this.trackRunningStats) {
+      this.registerBuffer('runningMean', T.zeros([numFeatures]));
+      this.registerBuffer('runningVar', T.ones([numFeatures]));
+      this.registerBuffer('numBatchesTracked', T.zeros([], { dtype: 'int32' }));
+    } else {
+      // Registered as null, as PyTorch: no state-dict entries.
+      this.registerBuffer('runningMean', null);
+      this.registerBuffer('runningVar', null);
+      this.registerBuffer('numBatchesTracked', null);
+    }
+    this.resetParameters();
+  }
+
+  resetRunningStats(): void {
+    if (!this.trackRunningStats) return;
+    zeros_(this.runningMean!);
+    ones_(this.runningVar!);
+    zeros_(this.numBatchesTracked!);
+  }
+
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.weight) ones_(this.weight);
+    if (this.bias) zeros_(this.bias);
+  }
+
+  /** Throws unless `input` has a shape this layer accepts. */
+  protected abstract checkInput(input: Tensor): void;
+
+  forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    const c = input.shape[1];
+    if (c !== this.numFeatures) {
+      throw new RangeError(`${this.constructor.name}: expected input with ${this.numFeatures} channels (dim 1), got input of size [${input.shape.join(', ')}]`);
+    }
+    const track = this.training && this.trackRunningStats;
+    if (track) T.noGrad(() => T.tidy(() => void this.numBatchesTracked!.add_(1)));
+    // Batch statistics in training, and in evaluation when there are no running ones.
+    const useBatch = this.training || !this.trackRunningStats;
+    if (track && this.momentum === null) return this.cumulativeForward(input);
+    return T.batchNorm(input, track || !this.training ? this.runningMean : null, track || !this.training ? this.runningVar : null, {
+      weight: this.weight, bias: this.bias, training: useBatch, momentum: this.momentum ?? 0, eps: this.eps,
+    });
+  }
+
+  /**
+   * `momentum: null`: the running statistics are the plain average of every batch so far, i.e.
+   * an update with factor `1 / numBatchesTracked`. That factor stays a tensor (no readback).
+   */
+  private cumulativeForward(input: Tensor): Tensor {
+    const y = T.batchNorm(input, null, null, { weight: this.weight, bias: this.bias, training: true, eps: this.eps });
+    T.noGrad(() =>
+      T.tidy(() => {
+        const x = input.detach();
+        const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+        const factor = this.numBatchesTracked!.to('float32').reciprocal();
+        const mu = T.mean(x, { dim: dims });
+        const v = T.var(x, { dim: dims, unbiased: true });
+        this.runningMean!.copy_(this.runningMean!.add(mu.sub(this.runningMean!).mul(factor)));
+        this.runningVar!.copy_(this.runningVar!.add(v.sub(this.runningVar!).mul(factor)));
+      }),
+    );
+    return y;
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+/** Batch normalization over `(N, C)` or `(N, C, L)` input (PyTorch's `nn.BatchNorm1d`). */
+export class BatchNorm1d extends BatchNormNd {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super('BatchNorm1d', numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2D or 3D input (got ${input.ndim}D input of size [${input.shape.join(', ')}])`);
+  }
+}
+
+/** Batch normalization over `(N, C, H, W)` input (PyTorch's `nn.BatchNorm2d`). */
+export class BatchNorm2d extends BatchNormNd {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super('BatchNorm2d', numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4D input (got ${input.ndim}D input of size [${input.shape.join(', ')}])`);
+  }
+}
+
+export interface LayerNormOptions {
+  /** Added to the variance (default 1e-5). */
+  eps?: number;
+  /** Learn an elementwise `weight` (ones) and `bias` (zeros) of shape `normalizedShape` (default true). */
+  elementwiseAffine?: boolean;
+}
+
+/** Layer normalization over the last `normalizedShape.length` dims (PyTorch's `nn.LayerNorm`). */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    const ns = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
+    if (ns === null || ns.length === 0) throw new RangeError(`LayerNorm: normalizedShape must be an integer or a non-empty list of integers, got ${JSON.stringify(normalizedShape)}`);
+    this.normalizedShape = ns.map((s) => checkInt('LayerNorm', 'normalizedShape', s, 0));
+    this.eps = checkNumber('LayerNorm', 'eps', options.eps ?? 1e-5, 0);
+    this.elementwiseAffine = checkBool('LayerNorm', 'elementwiseAffine', options.elementwiseAffine ?? true);
+    if (this.elementwiseAffine) {
+      this.weight = newParameter(this.normalizedShape);
+      this.bias = newParameter(this.normalizedShape);
+    }
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    if (this.weight) ones_(this.weight);
+    if (this.bias) zeros_(this.bias);
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.layerNorm(input, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}

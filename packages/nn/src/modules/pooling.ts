@@ -1,0 +1,126 @@
+/** Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d over core's pooling ops. */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Module } from '../module.ts';
+import { checkBool, checkInt, checkTuple, pyBool, pyIntOrTuple } from './args.ts';
+
+export interface MaxPool2dOptions {
+  /** Default: `kernelSize`. */
+  stride?: number | readonly number[] | null;
+  /** Implicit -inf padding, at most half the kernel (default 0). */
+  padding?: number | readonly number[];
+  dilation?: number | readonly number[];
+  /** Round the output size up (default false). */
+  ceilMode?: boolean;
+}
+
+/** Checks kernel/stride/padding at construction, so a bad layer fails where it is built. */
+function poolArgs(layer: string, kernelSize: number | readonly number[], o: MaxPool2dOptions): void {
+  const k = checkTuple(layer, 'kernelSize', kernelSize, 2, 1);
+  if (o.stride !== undefined && o.stride !== null) checkTuple(layer, 'stride', o.stride, 2, 1);
+  const p = checkTuple(layer, 'padding', o.padding ?? 0, 2, 0);
+  if (p.some((v, i) => v > Math.floor(k[i]! / 2))) {
+    throw new RangeError(`${layer}: pad should be at most half of kernel size, but got padding=${pyIntOrTuple(o.padding ?? 0)} and kernelSize=${pyIntOrTuple(kernelSize)}`);
+  }
+  checkBool(layer, 'ceilMode', o.ceilMode ?? false);
+}
+
+/** 2-D max pooling (PyTorch's `nn.MaxPool2d`; `returnIndices` is not supported). */
+export class MaxPool2d extends Module {
+  readonly kernelSize: number | readonly number[];
+  readonly stride: number | readonly number[];
+  readonly padding: number | readonly number[];
+  readonly dilation: number | readonly number[];
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: number | readonly number[], options: MaxPool2dOptions = {}) {
+    super();
+    poolArgs('MaxPool2d', kernelSize, options);
+    checkTuple('MaxPool2d', 'dilation', options.dilation ?? 1, 2, 1);
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.ceilMode = options.ceilMode ?? false;
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.maxPool2d(input, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}, dilation=${pyIntOrTuple(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPool2dOptions {
+  /** Default: `kernelSize`. */
+  stride?: number | readonly number[] | null;
+  /** Implicit zero padding, at most half the kernel (default 0). */
+  padding?: number | readonly number[];
+  ceilMode?: boolean;
+  /** Count the padding zeros in the divisor (default true). */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead. */
+  divisorOverride?: number | null;
+}
+
+/** 2-D average pooling (PyTorch's `nn.AvgPool2d`). */
+export class AvgPool2d extends Module {
+  readonly kernelSize: number | readonly number[];
+  readonly stride: number | readonly number[];
+  readonly padding: number | readonly number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(kernelSize: number | readonly number[], options: AvgPool2dOptions = {}) {
+    super();
+    poolArgs('AvgPool2d', kernelSize, options);
+    this.countIncludePad = checkBool('AvgPool2d', 'countIncludePad', options.countIncludePad ?? true);
+    const d = options.divisorOverride ?? null;
+    if (d !== null && (typeof d !== 'number' || d === 0 || !Number.isFinite(d))) throw new RangeError(`AvgPool2d: divisorOverride must be a nonzero number, got ${String(d)}`);
+    this.kernelSize = kernelSize;
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.ceilMode = options.ceilMode ?? false;
+    this.divisorOverride = d;
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.avgPool2d(input, {
+      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyIntOrTuple(this.kernelSize)}, stride=${pyIntOrTuple(this.stride)}, padding=${pyIntOrTuple(this.padding)}`;
+  }
+}
+
+/** Adaptive 2-D average pooling to `outputSize` (an int, or `[h, w]` with `null` keeping that input size). */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: number | readonly (number | null)[];
+
+  constructor(outputSize: number | readonly (number | null)[]) {
+    super();
+    if (typeof outputSize === 'number') {
+      checkInt('AdaptiveAvgPool2d', 'outputSize', outputSize, 1);
+    } else if (Array.isArray(outputSize) && outputSize.length === 2) {
+      for (const s of outputSize) if (s !== null) checkInt('AdaptiveAvgPool2d', 'outputSize', s, 1);
+    } else {
+      throw new RangeError(`AdaptiveAvgPool2d: outputSize must be an integer or a list of 2 (integer or null), got ${JSON.stringify(outputSize)}`);
+    }
+    this.outputSize = outputSize;
+  }
+
+  forward(input: Tensor): Tensor {
+    return T.adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const s = this.outputSize;
+    return `output_size=${typeof s === 'number' ? s : `(${s.map((v) => (v === null ? 'None' : String(v))).join(', ')})`}`;
+  }
+}
