@@ -1,0 +1,150 @@
+/** Map-style datasets: Dataset, TensorDataset, Subset, randomSplit (PyTorch's torch.utils.data). */
+import { fromArray, isTensor, type Tensor } from '@torchlet/core';
+import { Rng, randomSeed } from './rng.ts';
+
+/**
+ * A map-style dataset: `length` samples, `get(i)` for 0 <= i < length.
+ *
+ * Ownership: `get` returns a new sample that the caller owns. Tensors in it may be views of the
+ * dataset's storage (disposing a view never frees the dataset's data), and the caller disposes
+ * them when done; the DataLoader's default collate does so after batching.
+ *
+ * A dataset may also implement `getBatch(indices)`, returning a whole batch at once (already
+ * collated); the DataLoader then uses it instead of `get` + collate, which for tensor data is
+ * one gather per tensor instead of a stack of `batchSize` views.
+ */
+export abstract class Dataset<T> {
+  abstract get length(): number;
+  abstract get(index: number): T;
+  /** Optional fast path: the collated batch of samples at `indices`, owned by the caller. */
+  getBatch?(indices: Int32Array): T;
+}
+
+/** Checks `index` against `length` with a PyTorch-like message; returns it normalized (negatives count from the end). */
+export function checkIndex(index: number, length: number, what: string): number {
+  if (!Number.isInteger(index) || index < -length || index >= length) {
+    throw new RangeError(`${what}: index ${index} is out of range for a dataset of length ${length}`);
+  }
+  return index < 0 ? index + length : index;
+}
+
+/** The sample type of a TensorDataset over `T`: one tensor per input tensor. */
+export type TensorTuple = readonly Tensor[];
+
+/**
+ * A dataset over tensors that share their first dimension: sample `i` is `[t0[i], t1[i], ...]`
+ * (views). The dataset does not own its tensors: dispose them yourself when you no longer need
+ * the dataset. Batches come from one `indexSelect` per tensor.
+ */
+export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> {
+  readonly tensors: T;
+
+  constructor(...tensors: T) {
+    super();
+    if (tensors.length === 0) throw new RangeError('TensorDataset: give at least one tensor');
+    tensors.forEach((t, i) => {
+      if (!isTensor(t)) throw new TypeError(`TensorDataset: argument ${i} is not a Tensor`);
+      if (t.ndim === 0) throw new RangeError(`TensorDataset: tensor ${i} is 0-dimensional; every tensor needs a first (sample) dimension`);
+    });
+    const n = tensors[0]!.shape[0]!;
+    tensors.forEach((t, i) => {
+      if (t.shape[0] !== n) {
+        throw new RangeError(`TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples, tensor ${i} has ${t.shape[0]} (shape [${t.shape.join(', ')}])`);
+      }
+    });
+    this.tensors = tensors;
+  }
+
+  get length(): number {
+    return this.tensors[0]!.shape[0]!;
+  }
+
+  get(index: number): T {
+    const i = checkIndex(index, this.length, 'TensorDataset.get');
+    return this.tensors.map((t) => t.select(0, i)) as unknown as T;
+  }
+
+  override getBatch(indices: Int32Array): T {
+    const n = this.length;
+    for (const i of indices) {
+      if (i < 0 || i >= n) throw new RangeError(`TensorDataset.getBatch: index ${i} is out of range for a dataset of length ${n}`);
+    }
+    const first = this.tensors[0]!;
+    const idx = fromArray(indices, [indices.length], { dtype: 'int32', backend: first.backend });
+    try {
+      return this.tensors.map((t) => t.indexSelect(0, idx)) as unknown as T;
+    } finally {
+      idx.dispose();
+    }
+  }
+}
+
+/** The samples of `dataset` at `indices`, in that order. */
+export class Subset<T> extends Dataset<T> {
+  readonly dataset: Dataset<T>;
+  readonly indices: Int32Array;
+
+  constructor(dataset: Dataset<T>, indices: ArrayLike<number>) {
+    super();
+    const n = dataset.length;
+    const idx = Int32Array.from(indices as ArrayLike<number>);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`Subset: index ${i} (position ${k}) is out of range for a dataset of length ${n}`);
+    }
+    this.dataset = dataset;
+    this.indices = idx;
+    if (dataset.getBatch) {
+      this.getBatch = (batch: Int32Array): T => {
+        const mapped = new Int32Array(batch.length);
+        for (let k = 0; k < batch.length; k++) mapped[k] = this.indices[checkIndex(batch[k]!, this.indices.length, 'Subset.getBatch')]!;
+        return this.dataset.getBatch!(mapped);
+      };
+    }
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): T {
+    return this.dataset.get(this.indices[checkIndex(index, this.indices.length, 'Subset.get')]!);
+  }
+}
+
+/** Options of {@link randomSplit}. */
+export interface RandomSplitOptions {
+  /** Seed of the permutation; the same seed gives the same split. Default: random. */
+  seed?: number;
+}
+
+/**
+ * Splits `dataset` into non-overlapping random subsets of the given lengths (which must sum to
+ * its length), or of the given fractions (which must sum to 1; as in PyTorch, the remainder of
+ * flooring is dealt one sample at a time to the subsets in order).
+ */
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
+  const n = dataset.length;
+  if (!Array.isArray(lengths) || lengths.length === 0) throw new RangeError('randomSplit: give a non-empty list of lengths or fractions');
+  let sizes: number[];
+  const total = lengths.reduce((a, b) => a + b, 0);
+  if (lengths.every((l) => l >= 0 && l <= 1) && Math.abs(total - 1) < 1e-9 && total !== n) {
+    sizes = lengths.map((f) => Math.floor(n * f));
+    let rest = n - sizes.reduce((a, b) => a + b, 0);
+    for (let i = 0; rest > 0; i = (i + 1) % sizes.length, rest--) sizes[i]!++;
+  } else {
+    if (lengths.some((l) => !Number.isInteger(l) || l < 0)) {
+      throw new RangeError(`randomSplit: lengths must be non-negative integers or fractions summing to 1, got [${lengths.join(', ')}]`);
+    }
+    if (total !== n) throw new RangeError(`randomSplit: sum of input lengths (${total}) does not equal the length of the input dataset (${n})`);
+    sizes = [...lengths];
+  }
+  const perm = new Rng(options.seed ?? randomSeed(), 0).permutation(n);
+  const out: Subset<T>[] = [];
+  let at = 0;
+  for (const s of sizes) {
+    out.push(new Subset(dataset, perm.subarray(at, at + s)));
+    at += s;
+  }
+  return out;
+}

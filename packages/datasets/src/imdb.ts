@@ -1,0 +1,92 @@
+/**
+ * The IMDB movie-review sentiment data (Maas et al. 2011, https://ai.stanford.edu/~amaas/data/sentiment/)
+ * in its aclImdb folder layout: train/pos, train/neg, test/pos, test/neg, one review per .txt file.
+ * Labels: 1 positive, 0 negative.
+ */
+import { fromArray, type Tensor } from '@torchlet/core';
+import { TensorDataset } from './dataset.ts';
+import { joinPath, listDir, readFileText } from './node-fs.ts';
+import { Vocabulary, type PadOptions, type VocabularyOptions } from './text.ts';
+
+/** One review. */
+export interface TextItem {
+  text: string;
+  /** 1 positive, 0 negative. */
+  label: number;
+}
+
+/** The reviews of both splits. */
+export interface IMDBItems {
+  train: TextItem[];
+  test: TextItem[];
+}
+
+/**
+ * Reads the reviews from an aclImdb folder (Node and Deno; `dir` is the folder holding train/ and
+ * test/, or its parent). Files are read in name order: neg then pos, so shuffle before training
+ * (the DataLoader's `shuffle` does). `limit` caps the reviews per split and class (for quick runs).
+ */
+export async function readIMDBDir(dir: string, options: { limit?: number } = {}): Promise<IMDBItems> {
+  let root = dir;
+  const top = await listDir(dir);
+  if (top === null) throw new Error(`readIMDBDir: directory ${dir} does not exist`);
+  if (!top.includes('train') && top.includes('aclImdb')) root = joinPath(dir, 'aclImdb');
+  const split = async (name: 'train' | 'test'): Promise<TextItem[]> => {
+    const items: TextItem[] = [];
+    for (const [cls, label] of [['neg', 0], ['pos', 1]] as const) {
+      const folder = joinPath(joinPath(root, name), cls);
+      const files = await listDir(folder);
+      if (files === null) throw new Error(`readIMDBDir: ${folder} does not exist (expected the aclImdb layout train/pos, train/neg, test/pos, test/neg)`);
+      const txt = files.filter((f) => f.endsWith('.txt')).slice(0, options.limit ?? Infinity);
+      const texts = await Promise.all(txt.map((f) => readFileText(joinPath(folder, f))));
+      for (const text of texts) items.push({ text, label });
+    }
+    return items;
+  };
+  return { train: await split('train'), test: await split('test') };
+}
+
+/** Options of {@link loadIMDB}. */
+export interface IMDBOptions {
+  /** Tokens per review after padding/truncation. Default 256. */
+  maxLen?: number;
+  /** Vocabulary options (built on the training texts). Default maxSize 20000, minFreq 1. */
+  vocab?: VocabularyOptions;
+  /** A ready vocabulary instead of building one. */
+  vocabulary?: Vocabulary;
+  /** Padding details (which end to pad and cut). */
+  pad?: Omit<PadOptions, 'length'>;
+  /** With `{ dir }`: cap on reviews per split and class. */
+  limit?: number;
+}
+
+/** An encoded text split: token ids [N, maxLen] int32 and labels [N] int32. */
+export type TextDataset = TensorDataset<[Tensor, Tensor]>;
+
+/** Encodes items with a vocabulary into a dataset of fixed-length id rows and labels. */
+export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: PadOptions): TextDataset {
+  const ids = vocab.encodeBatch(items.map((i) => i.text), pad);
+  const labels = Int32Array.from(items, (it, k) => {
+    if (!Number.isInteger(it.label)) throw new RangeError(`textDataset: item ${k} has label ${it.label}; labels must be integers`);
+    return it.label;
+  });
+  return new TensorDataset<[Tensor, Tensor]>(
+    fromArray(ids, [items.length, pad.length], { dtype: 'int32' }),
+    fromArray(labels, [items.length], { dtype: 'int32' }),
+  );
+}
+
+/**
+ * IMDB as datasets of token ids: from an aclImdb folder (`{ dir }`, Node and Deno) or from
+ * in-memory reviews (`{ items: { train, test } }`). The vocabulary is built on the training texts
+ * and returned with the datasets, for decoding and for encoding new text.
+ */
+export async function loadIMDB(
+  source: { dir: string } | { items: IMDBItems },
+  options: IMDBOptions = {},
+): Promise<{ train: TextDataset; test: TextDataset; vocab: Vocabulary }> {
+  const items = 'dir' in source ? await readIMDBDir(source.dir, options.limit === undefined ? {} : { limit: options.limit }) : source.items;
+  const vocab = options.vocabulary ?? Vocabulary.build(items.train.map((i) => i.text), { maxSize: 20000, ...options.vocab });
+  const pad: PadOptions = { ...options.pad, length: options.maxLen ?? 256 };
+  return { train: textDataset(items.train, vocab, pad), test: textDataset(items.test, vocab, pad), vocab };
+}

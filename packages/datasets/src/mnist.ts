@@ -1,0 +1,159 @@
+/**
+ * MNIST and Fashion-MNIST from the standard IDX files (gzip-compressed or not):
+ * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.
+ */
+import { fromArray, type Tensor } from '@torchlet/core';
+import { fetchBytes, maybeGunzip, toBytes, type BytesLike } from './bytes.ts';
+import { TensorDataset } from './dataset.ts';
+import { DatasetFormatError, MAX_BYTES } from './errors.ts';
+import { parseIDX, type IDXArray } from './idx.ts';
+import { findFile, readFileBytes } from './node-fs.ts';
+
+/** An image dataset: `[image, label]` samples; images float32 in [0, 1], labels int32. */
+export type ImageDataset = TensorDataset<[Tensor, Tensor]>;
+
+/** Inflates `bytes` when gzip-compressed (detected by magic bytes), then parses them as IDX. */
+export async function readIDX(bytes: BytesLike, name = 'IDX data', options: { maxBytes?: number } = {}): Promise<IDXArray> {
+  const raw = await maybeGunzip(toBytes(bytes, name), name, options);
+  return parseIDX(raw, { name, maxBytes: options.maxBytes ?? MAX_BYTES });
+}
+
+/** Options of the MNIST loaders. */
+export interface MNISTOptions {
+  /** Images as [N, 784] (rows of H*W) instead of [N, 1, 28, 28]. Default false. */
+  flatten?: boolean;
+  /** Labels must be below this. Default 10 (MNIST and Fashion-MNIST). */
+  numClasses?: number;
+}
+
+/** The four files of an MNIST-style dataset, each gzip-compressed or not. */
+export interface MNISTBytes {
+  trainImages: BytesLike;
+  trainLabels: BytesLike;
+  testImages: BytesLike;
+  testLabels: BytesLike;
+}
+
+/**
+ * Where the files are: `{ dir }` a folder holding the four files (Node and Deno; `.gz` or not,
+ * and the `train-images.idx3-ubyte` spelling too); `{ url }` a base URL they are fetched from
+ * (`<url>/train-images-idx3-ubyte.gz`, falling back to the uncompressed name); `{ bytes }` the
+ * four files' contents.
+ */
+export type MNISTSource = { dir: string } | { url: string; fetchInit?: RequestInit } | { bytes: MNISTBytes };
+
+/** The standard file stems, in the order of {@link MNISTBytes}' keys. */
+export const MNIST_FILES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/** Host arrays of one split, before they become tensors. */
+export interface MNISTArrays {
+  /** N * H * W floats in [0, 1] (byte / 255). */
+  images: Float32Array;
+  /** N labels. */
+  labels: Int32Array;
+  count: number;
+  height: number;
+  width: number;
+}
+
+/**
+ * Checks and converts one images file and one labels file (both already inflated IDX):
+ * images ubyte [N, H, W], labels ubyte [N] with values below `numClasses`.
+ */
+export function decodeMNIST(
+  images: IDXArray,
+  labels: IDXArray,
+  names: { images: string; labels: string } = { images: 'images', labels: 'labels' },
+  numClasses = 10,
+): MNISTArrays {
+  if (images.dtype !== 'uint8' || images.shape.length !== 3) {
+    throw new DatasetFormatError(names.images, `expected an images file of ubyte [N, rows, cols] (magic 0x00000803), got ${images.dtype} [${images.shape.join(', ')}]`);
+  }
+  if (labels.dtype !== 'uint8' || labels.shape.length !== 1) {
+    throw new DatasetFormatError(names.labels, `expected a labels file of ubyte [N] (magic 0x00000801), got ${labels.dtype} [${labels.shape.join(', ')}]`);
+  }
+  const [count, height, width] = images.shape as [number, number, number];
+  if (labels.shape[0] !== count) {
+    throw new DatasetFormatError(names.labels, `has ${labels.shape[0]} labels but ${names.images} has ${count} images`);
+  }
+  const src = images.data as Uint8Array;
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) out[i] = src[i]! / 255;
+  const lab = new Int32Array(count);
+  const ls = labels.data as Uint8Array;
+  for (let i = 0; i < count; i++) {
+    const v = ls[i]!;
+    if (v >= numClasses) throw new DatasetFormatError(names.labels, `label ${v} at index ${i} is out of range: expected 0 to ${numClasses - 1}`);
+    lab[i] = v;
+  }
+  return { images: out, labels: lab, count, height, width };
+}
+
+/** A TensorDataset from decoded arrays: images [N, 1, H, W] (or [N, H*W] with `flatten`), labels [N] int32. */
+export function mnistDataset(a: MNISTArrays, options: { flatten?: boolean } = {}): ImageDataset {
+  const shape = options.flatten ? [a.count, a.height * a.width] : [a.count, 1, a.height, a.width];
+  const x = fromArray(a.images, shape, { dtype: 'float32' });
+  const y = fromArray(a.labels, [a.count], { dtype: 'int32' });
+  return new TensorDataset<[Tensor, Tensor]>(x, y);
+}
+
+/** Parses one (images, labels) pair of IDX files (gzip or not) into a dataset. */
+export async function parseMNIST(images: BytesLike, labels: BytesLike, options: MNISTOptions & { names?: { images: string; labels: string } } = {}): Promise<ImageDataset> {
+  const names = options.names ?? { images: 'images', labels: 'labels' };
+  const [im, lb] = await Promise.all([readIDX(images, names.images), readIDX(labels, names.labels)]);
+  return mnistDataset(decodeMNIST(im, lb, names, options.numClasses ?? 10), options);
+}
+
+async function readSource(source: MNISTSource, key: keyof MNISTBytes): Promise<{ bytes: Uint8Array; name: string }> {
+  const stem = MNIST_FILES[key];
+  if ('bytes' in source) {
+    const b = source.bytes[key];
+    if (b === undefined) throw new TypeError(`loadMNIST: bytes.${key} is missing (the ${stem} file)`);
+    return { bytes: toBytes(b, stem), name: stem };
+  }
+  if ('dir' in source) {
+    const dotted = stem.replace(/-(idx\d-ubyte)$/, '.$1');
+    const names = [stem, `${stem}.gz`, dotted, `${dotted}.gz`];
+    const path = await findFile(source.dir, names);
+    if (!path) throw new Error(`loadMNIST: none of ${names.join(', ')} is in ${source.dir}`);
+    return { bytes: await readFileBytes(path), name: path };
+  }
+  if ('url' in source) {
+    const base = source.url.replace(/\/+$/, '');
+    for (const name of [`${stem}.gz`, stem]) {
+      const bytes = await fetchBytes(`${base}/${name}`, source.fetchInit);
+      if (bytes) return { bytes, name: `${base}/${name}` };
+    }
+    throw new Error(`loadMNIST: neither ${base}/${stem}.gz nor ${base}/${stem} was found (HTTP 404)`);
+  }
+  throw new TypeError('loadMNIST: give { dir }, { url } or { bytes }');
+}
+
+/**
+ * Loads MNIST (or any dataset in its four-file IDX layout, such as Fashion-MNIST and KMNIST):
+ * `{ train, test }` datasets of float32 images in [0, 1] shaped [N, 1, 28, 28] (or [N, 784] with
+ * `flatten`) and int32 labels. The tensors live on the current backend; the caller owns them
+ * (dispose `ds.tensors` when done).
+ */
+export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {}): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  const keys = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
+  const files = await Promise.all(keys.map((k) => readSource(source, k)));
+  const [ti, tl, vi, vl] = await Promise.all(files.map((f) => readIDX(f.bytes, f.name)));
+  const numClasses = options.numClasses ?? 10;
+  const train = decodeMNIST(ti!, tl!, { images: files[0]!.name, labels: files[1]!.name }, numClasses);
+  const test = decodeMNIST(vi!, vl!, { images: files[2]!.name, labels: files[3]!.name }, numClasses);
+  return { train: mnistDataset(train, options), test: mnistDataset(test, options) };
+}
+
+/** Fashion-MNIST (Zalando): the same file names and format as MNIST, ten clothing classes. */
+export const loadFashionMNIST = loadMNIST;
+
+/** Fashion-MNIST's class names, by label. */
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+] as const;

@@ -1,0 +1,56 @@
+/**
+ * File-system access for the `{ dir }` loaders. Node and Deno only: `node:fs/promises` is
+ * imported dynamically here, and only when a `{ dir }` source is used, so the main entry has no
+ * Node-only import and bundles for browsers unchanged.
+ */
+
+type FsPromises = typeof import('node:fs/promises');
+let fsPromise: Promise<FsPromises> | undefined;
+
+async function fs(): Promise<FsPromises> {
+  // A variable specifier keeps bundlers from trying to resolve node:fs for a browser build.
+  const specifier = 'node:fs/promises';
+  fsPromise ??= import(/* @vite-ignore */ specifier) as Promise<FsPromises>;
+  try {
+    return await fsPromise;
+  } catch (e) {
+    fsPromise = undefined;
+    throw new Error(`reading a directory needs node:fs (Node or Deno); in a browser pass { url } or { bytes } instead (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+/** `dir` joined with `name` using '/', which Node and Deno accept on every platform. */
+export function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`;
+}
+
+/** The bytes of a file. */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  const f = await fs();
+  const buf = await f.readFile(path);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** The text of a UTF-8 file. */
+export async function readFileText(path: string): Promise<string> {
+  return (await fs()).readFile(path, 'utf8');
+}
+
+/** Names in a directory (sorted), or null when it does not exist. */
+export async function listDir(path: string): Promise<string[] | null> {
+  try {
+    return (await (await fs()).readdir(path)).sort();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+/** The first of `names` that exists in `dir`, as a path; null when none does. */
+export async function findFile(dir: string, names: readonly string[]): Promise<string | null> {
+  const have = await listDir(dir);
+  if (!have) return null;
+  const set = new Set(have);
+  for (const n of names) if (set.has(n)) return joinPath(dir, n);
+  return null;
+}
