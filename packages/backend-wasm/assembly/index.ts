@@ -10,3 +10,4 @@ export { copy } from './copy';
 export { fill } from './fill';
 export { gather, scatterAdd } from './gather';
 export { random, philoxBlock } from './random';
+export { adamStep, sgdStep } from './optim';

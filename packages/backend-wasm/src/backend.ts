@@ -5,7 +5,10 @@ import {
   type Backend,
   type BackendMemory,
   type BinaryOp,
+  type AdamStepParams,
   type BufferId,
+  type FusedKernels,
+  type SgdStepParams,
   type DType,
   type RandomParams,
   type ReduceOp,
@@ -122,6 +125,42 @@ export class WasmBackend implements Backend {
 
   memory(): BackendMemory {
     return { reservedBytes: this.k.memory.buffer.byteLength };
+  }
+
+  // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
+
+  readonly fused: FusedKernels = {
+    adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
+      const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
+      const n = this.checkFused('adamStep', views);
+      const flags = (p.decoupledWeightDecay ? 1 : 0) | (p.amsgrad ? 2 : 0) | (p.maximize ? 4 : 0);
+      const stepSize = p.lr / (1 - p.beta1 ** p.step);
+      const bc2sqrt = Math.sqrt(1 - p.beta2 ** p.step);
+      this.k.adamStep(
+        this.addr(param), this.addr(grad), this.addr(expAvg), this.addr(expAvgSq), maxExpAvgSq ? this.addr(maxExpAvgSq) : 0, n,
+        p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2, p.eps,
+        p.weightDecay, p.decoupledWeightDecay ? 1 - p.lr * p.weightDecay : 1, flags, stepSize, bc2sqrt,
+      );
+    },
+    sgdStep: (param, grad, momentumBuffer, p: SgdStepParams) => {
+      if (p.momentum !== 0 && !momentumBuffer) throw new Error('wasm backend: sgdStep with momentum needs a momentum buffer');
+      const n = this.checkFused('sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
+      const flags = (p.maximize ? 4 : 0) | (p.nesterov ? 8 : 0) | (p.firstStep ? 16 : 0);
+      this.k.sgdStep(this.addr(param), this.addr(grad), momentumBuffer ? this.addr(momentumBuffer) : 0, n, p.lr, p.momentum, 1 - p.dampening, p.weightDecay, flags);
+    },
+  };
+
+  /** Fused kernels take contiguous float32 views of one size; returns that size. */
+  private checkFused(op: string, views: readonly View[]): number {
+    this.check();
+    const n = numel(views[0]!.shape);
+    for (const v of views) {
+      if (v.dtype !== 'float32') throw unsupported(op, { operand: v.dtype });
+      if (!isContiguous(v.shape, v.strides) || numel(v.shape) !== n) {
+        throw new Error(`wasm backend: ${op} needs contiguous float32 operands of ${n} elements, got shape [${v.shape.join(', ')}] with strides [${v.strides.join(', ')}]`);
+      }
+    }
+    return n;
   }
 
   destroy(): void {

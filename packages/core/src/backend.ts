@@ -105,10 +105,43 @@ export interface RandomParams {
   readonly counter: number;
 }
 
-/** Optional fused kernels: fast paths over a correct composite default in core. */
+/** Hyper-parameters of one fused Adam/AdamW step (PyTorch 1.13's names, camelCase). */
+export interface AdamStepParams {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW: decay the parameter (`p *= 1 - lr * weightDecay`) instead of adding to the gradient. */
+  readonly decoupledWeightDecay: boolean;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+  /** The step number after this update (1 on the first), for the bias corrections. */
+  readonly step: number;
+}
+
+/** Hyper-parameters of one fused SGD step. */
+export interface SgdStepParams {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  /** The momentum buffer is being created: it becomes the (decayed) gradient itself. */
+  readonly firstStep: boolean;
+}
+
+/**
+ * Optional fused kernels: fast paths over a correct composite default in core or in a package
+ * (the same tests cover both). Each updates its operands in place; all views are contiguous
+ * float32 with the same number of elements.
+ */
 export interface FusedKernels {
-  /** Placeholder for fast paths added with their tests (softmax, layer norm, attention, optimizer steps). */
-  readonly _reserved?: never;
+  /** One Adam/AdamW update of `param` and its state (`maxExpAvgSq` only with amsgrad). */
+  adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
+  /** One SGD update of `param` (and its momentum buffer when momentum is not 0). */
+  sgdStep(param: View, grad: View, momentumBuffer: View | null, p: SgdStepParams): void;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */
@@ -183,7 +216,7 @@ export interface Backend {
   random(dst: View, params: RandomParams): void;
 
   /** Optional fused kernels, each an override of a composite in core. */
-  readonly fused?: FusedKernels;
+  readonly fused?: Partial<FusedKernels>;
   /** The backend's own memory figures. */
   memory?(): BackendMemory;
   /** Releases everything; the backend is unusable afterwards. */
