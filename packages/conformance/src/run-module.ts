@@ -8,6 +8,7 @@ import * as torch from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { gradOf } from '@torchlet/autograd';
 import * as nn from '@torchlet/nn';
+import * as transformer from '@torchlet/transformer';
 import type { Case, TensorJson } from './cases.ts';
 import { decodeTensor } from './decode.ts';
 import type { CaseResult, ResultTensor } from './run-case.ts';
@@ -71,6 +72,30 @@ export const MODULES: Record<string, ModuleSpec> = {
   GRU: {
     build: (kw) => new nn.GRU(kw.inputSize as number, kw.hiddenSize as number, rnnOptions(kw)),
     forward: (m, a) => (m as nn.GRU).forward(a.input!, a.h0),
+  },
+  MultiheadAttention: {
+    build: (kw) => new transformer.MultiheadAttention(kw.embedDim as number, kw.numHeads as number, kw as transformer.MultiheadAttentionOptions),
+    forward: (m, a, fkw) =>
+      (m as transformer.MultiheadAttention).forward(a.query!, a.key!, a.value!, { ...(fkw as transformer.MultiheadAttentionForwardOptions), keyPaddingMask: a.keyPaddingMask, attnMask: a.attnMask }),
+  },
+  TransformerEncoderLayer: {
+    build: (kw) => new transformer.TransformerEncoderLayer(kw.dModel as number, kw.nhead as number, kw as transformer.TransformerLayerOptions),
+    forward: (m, a) => one((m as transformer.TransformerEncoderLayer).forward(a.src!, { srcMask: a.srcMask, srcKeyPaddingMask: a.srcKeyPaddingMask })),
+  },
+  TransformerEncoder: {
+    build: (kw) => {
+      const norm = kw.norm as { normalizedShape: number[]; eps?: number } | null | undefined;
+      return new transformer.TransformerEncoder(kw.encoderLayer as transformer.TransformerLayerConfig, kw.numLayers as number, norm ? new nn.LayerNorm(norm.normalizedShape, { eps: norm.eps }) : null);
+    },
+    forward: (m, a) => one((m as transformer.TransformerEncoder).forward(a.src!, { mask: a.mask, srcKeyPaddingMask: a.srcKeyPaddingMask })),
+  },
+  TransformerDecoderLayer: {
+    build: (kw) => new transformer.TransformerDecoderLayer(kw.dModel as number, kw.nhead as number, kw as transformer.TransformerLayerOptions),
+    forward: (m, a) => one((m as transformer.TransformerDecoderLayer).forward(a.tgt!, a.memory!, a as transformer.TransformerDecoderLayerForwardOptions)),
+  },
+  Transformer: {
+    build: (kw) => new transformer.Transformer(kw as transformer.TransformerOptions),
+    forward: (m, a) => one((m as transformer.Transformer).forward(a.src!, a.tgt!, a as transformer.TransformerForwardOptions)),
   },
 };
 

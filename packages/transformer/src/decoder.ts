@@ -1,0 +1,122 @@
+/** `TransformerDecoderLayer` and `TransformerDecoder` (PyTorch 1.13's math). */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Dropout, LayerNorm, Linear, Module, ModuleList } from '@torchlet/nn';
+import { MultiheadAttention } from './multihead-attention.ts';
+import { activationFn, buildLayers, checkLayerArgs, type TransformerLayerConfig, type TransformerLayerOptions } from './encoder.ts';
+
+export interface TransformerDecoderLayerForwardOptions {
+  /** Self-attention mask `(T, T)` or `(N*nhead, T, T)`, e.g. `generateSquareSubsequentMask(T)`. */
+  tgtMask?: Tensor | null;
+  /** Cross-attention mask `(T, S)` or `(N*nhead, T, S)`. */
+  memoryMask?: Tensor | null;
+  /** `(N, T)`: padding in the target. */
+  tgtKeyPaddingMask?: Tensor | null;
+  /** `(N, S)`: padding in the memory. */
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/**
+ * Self-attention, cross-attention over the encoder's memory and a feed-forward block, each
+ * with a residual connection and LayerNorm (post-norm, or pre-norm with `normFirst`).
+ * State-dict keys as PyTorch: `self_attn.*`, `multihead_attn.*`, `linear1.*`, `linear2.*`,
+ * `norm1.*`, `norm2.*`, `norm3.*`.
+ */
+export class TransformerDecoderLayer extends Module {
+  readonly config: Readonly<TransformerLayerConfig>;
+  readonly normFirst: boolean;
+  readonly batchFirst: boolean;
+  readonly #activation: (x: Tensor) => Tensor;
+  selfAttn: MultiheadAttention;
+  multiheadAttn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  norm3: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  dropout3: Dropout;
+
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+    super();
+    const o = checkLayerArgs('TransformerDecoderLayer', dModel, nhead, options);
+    this.#activation = activationFn(options.activation ?? 'relu', 'TransformerDecoderLayer');
+    this.config = { ...options, dModel, nhead };
+    this.normFirst = o.normFirst;
+    this.batchFirst = o.batchFirst;
+    this.selfAttn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, batchFirst: o.batchFirst });
+    this.multiheadAttn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, batchFirst: o.batchFirst });
+    this.linear1 = new Linear(dModel, o.dimFeedforward);
+    this.dropout = new Dropout(o.dropout);
+    this.linear2 = new Linear(o.dimFeedforward, dModel);
+    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps });
+    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps });
+    this.norm3 = new LayerNorm(dModel, { eps: o.layerNormEps });
+    this.dropout1 = new Dropout(o.dropout);
+    this.dropout2 = new Dropout(o.dropout);
+    this.dropout3 = new Dropout(o.dropout);
+  }
+
+  /** `tgt (T, N, E)` and `memory (S, N, E)` (batch first with batchFirst) -> shaped like `tgt`. */
+  forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
+    const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options;
+    return T.tidy(() => {
+      let x = tgt;
+      if (this.normFirst) {
+        x = x.add(this.#saBlock(this.norm1.forward(x), tgtMask, tgtKeyPaddingMask));
+        x = x.add(this.#mhaBlock(this.norm2.forward(x), memory, memoryMask, memoryKeyPaddingMask));
+        x = x.add(this.#ffBlock(this.norm3.forward(x)));
+      } else {
+        x = this.norm1.forward(x.add(this.#saBlock(x, tgtMask, tgtKeyPaddingMask)));
+        x = this.norm2.forward(x.add(this.#mhaBlock(x, memory, memoryMask, memoryKeyPaddingMask)));
+        x = this.norm3.forward(x.add(this.#ffBlock(x)));
+      }
+      return x;
+    });
+  }
+
+  #saBlock(x: Tensor, mask: Tensor | null, kpm: Tensor | null): Tensor {
+    const [y] = this.selfAttn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+    return this.dropout1.forward(y);
+  }
+
+  #mhaBlock(x: Tensor, mem: Tensor, mask: Tensor | null, kpm: Tensor | null): Tensor {
+    const [y] = this.multiheadAttn.forward(x, mem, mem, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+    return this.dropout2.forward(y);
+  }
+
+  #ffBlock(x: Tensor): Tensor {
+    return this.dropout3.forward(this.linear2.forward(this.dropout.forward(this.#activation(this.linear1.forward(x)))));
+  }
+}
+
+/** Like {@link EncoderLayerSource}, for decoder layers. */
+export type DecoderLayerSource = TransformerDecoderLayer | TransformerLayerConfig | ((index: number) => TransformerDecoderLayer);
+
+/**
+ * A stack of `numLayers` independent decoder layers and an optional final norm. State-dict keys
+ * as PyTorch: `layers.0.multihead_attn.in_proj_weight`, ..., `norm.weight`.
+ */
+export class TransformerDecoder extends Module {
+  layers: ModuleList<TransformerDecoderLayer>;
+  norm: Module | null;
+  readonly numLayers: number;
+
+  constructor(decoderLayer: DecoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {
+    super();
+    this.layers = new ModuleList(buildLayers('TransformerDecoder', decoderLayer, numLayers, TransformerDecoderLayer));
+    this.norm = norm;
+    this.numLayers = numLayers;
+  }
+
+  forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
+    return T.tidy(() => {
+      let x = tgt;
+      for (const layer of this.layers) x = layer.forward(x, memory, options);
+      if (this.norm) x = (this.norm as Module & { forward(x: Tensor): Tensor }).forward(x);
+      return x;
+    });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * `TransformerEncoderLayer` and `TransformerEncoder` (PyTorch 1.13's plain-math path: the
+ * nested-tensor inference fast path is not reproduced; results equal the training-mode math).
+ */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Dropout, LayerNorm, Linear, Module, ModuleList } from '@torchlet/nn';
+import { MultiheadAttention } from './multihead-attention.ts';
+
+export type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
+
+/** The options shared by the encoder and decoder layers (PyTorch's, camelCased). */
+export interface TransformerLayerOptions {
+  /** Width of the feed-forward block (default 2048). */
+  dimFeedforward?: number;
+  /** Dropout after attention, inside and after the feed-forward block (default 0.1). */
+  dropout?: number;
+  /** The feed-forward activation: 'relu' (default), 'gelu' or a function. */
+  activation?: Activation;
+  /** LayerNorm epsilon (default 1e-5). */
+  layerNormEps?: number;
+  /** Inputs and outputs are `(N, seq, dModel)` instead of `(seq, N, dModel)` (default false). */
+  batchFirst?: boolean;
+  /** Pre-norm: LayerNorm before attention and feed-forward instead of after (default false). */
+  normFirst?: boolean;
+}
+
+/** A layer's full configuration: what {@link TransformerEncoder} rebuilds each layer from. */
+export interface TransformerLayerConfig extends TransformerLayerOptions {
+  dModel: number;
+  nhead: number;
+}
+
+export function activationFn(activation: Activation, op: string): (x: Tensor) => Tensor {
+  if (typeof activation === 'function') return activation;
+  if (activation === 'relu') return T.relu;
+  if (activation === 'gelu') return (x) => T.gelu(x);
+  throw new RangeError(`${op}: activation should be relu/gelu, not ${String(activation)}`);
+}
+
+export function checkLayerArgs(op: string, dModel: number, nhead: number, o: TransformerLayerOptions): Required<Omit<TransformerLayerOptions, 'activation'>> {
+  if (!Number.isInteger(dModel) || dModel <= 0) throw new RangeError(`${op}: dModel must be a positive integer, got ${String(dModel)}`);
+  if (!Number.isInteger(nhead) || nhead <= 0) throw new RangeError(`${op}: nhead must be a positive integer, got ${String(nhead)}`);
+  if (dModel % nhead !== 0) throw new RangeError(`${op}: dModel must be divisible by nhead, got dModel=${dModel} and nhead=${nhead}`);
+  const dimFeedforward = o.dimFeedforward ?? 2048;
+  if (!Number.isInteger(dimFeedforward) || dimFeedforward <= 0) throw new RangeError(`${op}: dimFeedforward must be a positive integer, got ${String(dimFeedforward)}`);
+  return { dimFeedforward, dropout: o.dropout ?? 0.1, layerNormEps: o.layerNormEps ?? 1e-5, batchFirst: o.batchFirst ?? false, normFirst: o.normFirst ?? false };
+}
+
+export interface TransformerEncoderLayerForwardOptions {
+  /** `(S, S)` or `(N*nhead, S, S)`: bool `true` = not allowed, or float additive. */
+  srcMask?: Tensor | null;
+  /** `(N, S)`: bool `true` = padding (ignored as a key), or float additive. */
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+/**
+ * Self-attention and a feed-forward block, each with a residual connection and LayerNorm
+ * (post-norm, or pre-norm with `normFirst`). State-dict keys as PyTorch: `self_attn.*`,
+ * `linear1.*`, `linear2.*`, `norm1.*`, `norm2.*`.
+ */
+export class TransformerEncoderLayer extends Module {
+  /** The configuration this layer was built from (TransformerEncoder copies layers with it). */
+  readonly config: Readonly<TransformerLayerConfig>;
+  readonly normFirst: boolean;
+  readonly batchFirst: boolean;
+  readonly #activation: (x: Tensor) => Tensor;
+  // Children in PyTorch's registration order.
+  selfAttn: MultiheadAttention;
+  linear1: Linear;
+  dropout: Dropout;
+  linear2: Linear;
+  norm1: LayerNorm;
+  norm2: LayerNorm;
+  dropout1: Dropout;
+  dropout2: Dropout;
+
+  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+    super();
+    const o = checkLayerArgs('TransformerEncoderLayer', dModel, nhead, options);
+    this.#activation = activationFn(options.activation ?? 'relu', 'TransformerEncoderLayer');
+    this.config = { ...options, dModel, nhead };
+    this.normFirst = o.normFirst;
+    this.batchFirst = o.batchFirst;
+    this.selfAttn = new MultiheadAttention(dModel, nhead, { dropout: o.dropout, batchFirst: o.batchFirst });
+    this.linear1 = new Linear(dModel, o.dimFeedforward);
+    this.dropout = new Dropout(o.dropout);
+    this.linear2 = new Linear(o.dimFeedforward, dModel);
+    this.norm1 = new LayerNorm(dModel, { eps: o.layerNormEps });
+    this.norm2 = new LayerNorm(dModel, { eps: o.layerNormEps });
+    this.dropout1 = new Dropout(o.dropout);
+    this.dropout2 = new Dropout(o.dropout);
+  }
+
+  /** `src (S, N, E)` (`(N, S, E)` with batchFirst, or unbatched `(S, E)`) -> the same shape. */
+  forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    const { srcMask = null, srcKeyPaddingMask = null } = options;
+    return T.tidy(() => {
+      let x = src;
+      if (this.normFirst) {
+        x = x.add(this.#saBlock(this.norm1.forward(x), srcMask, srcKeyPaddingMask));
+        x = x.add(this.#ffBlock(this.norm2.forward(x)));
+      } else {
+        x = this.norm1.forward(x.add(this.#saBlock(x, srcMask, srcKeyPaddingMask)));
+        x = this.norm2.forward(x.add(this.#ffBlock(x)));
+      }
+      return x;
+    });
+  }
+
+  #saBlock(x: Tensor, mask: Tensor | null, kpm: Tensor | null): Tensor {
+    const [y] = this.selfAttn.forward(x, x, x, { attnMask: mask, keyPaddingMask: kpm, needWeights: false });
+    return this.dropout1.forward(y);
+  }
+
+  #ffBlock(x: Tensor): Tensor {
+    return this.dropout2.forward(this.linear2.forward(this.dropout.forward(this.#activation(this.linear1.forward(x)))));
+  }
+}
+
+/**
+ * How {@link TransformerEncoder} gets its layers: a layer whose configuration and weights each
+ * copy takes (PyTorch deep-copies the layer it is given), a configuration (each layer freshly
+ * initialised), or a factory called once per layer.
+ */
+export type EncoderLayerSource = TransformerEncoderLayer | TransformerLayerConfig | ((index: number) => TransformerEncoderLayer);
+
+export interface TransformerEncoderForwardOptions {
+  /** The attention mask of every layer (PyTorch names this argument `mask`). */
+  mask?: Tensor | null;
+  srcKeyPaddingMask?: Tensor | null;
+}
+
+/** Builds `numLayers` independent layers from `source` (see {@link EncoderLayerSource}). */
+export function buildLayers<L extends Module>(
+  op: string,
+  source: L | TransformerLayerConfig | ((i: number) => L),
+  numLayers: number,
+  Ctor: new (dModel: number, nhead: number, o: TransformerLayerOptions) => L,
+): L[] {
+  if (!Number.isInteger(numLayers) || numLayers < 0) throw new RangeError(`${op}: numLayers must be a non-negative integer, got ${String(numLayers)}`);
+  const layers: L[] = [];
+  for (let i = 0; i < numLayers; i++) {
+    if (typeof source === 'function') {
+      const layer = source(i);
+      if (!(layer instanceof Ctor)) throw new TypeError(`${op}: the layer factory must return a ${Ctor.name}`);
+      if (layers.includes(layer)) throw new TypeError(`${op}: the layer factory returned the same layer twice; layers must be independent`);
+      layers.push(layer);
+    } else if (source instanceof Ctor) {
+      // PyTorch's copy.deepcopy: same configuration, same initial weights.
+      const { dModel, nhead, ...o } = (source as unknown as { config: TransformerLayerConfig }).config;
+      const layer = new Ctor(dModel, nhead, o);
+      layer.loadStateDict(source.stateDict());
+      layers.push(layer);
+    } else if (source !== null && typeof source === 'object' && !(source instanceof Module)) {
+      const { dModel, nhead, ...o } = source as TransformerLayerConfig;
+      layers.push(new Ctor(dModel, nhead, o));
+    } else throw new TypeError(`${op}: expected a ${Ctor.name}, a layer configuration {dModel, nhead, ...} or a factory`);
+  }
+  return layers;
+}
+
+/**
+ * A stack of `numLayers` independent encoder layers and an optional final norm. State-dict keys
+ * as PyTorch: `layers.0.self_attn.in_proj_weight`, ..., `norm.weight`.
+ */
+export class TransformerEncoder extends Module {
+  layers: ModuleList<TransformerEncoderLayer>;
+  norm: Module | null;
+  readonly numLayers: number;
+
+  constructor(encoderLayer: EncoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {
+    super();
+    this.layers = new ModuleList(buildLayers('TransformerEncoder', encoderLayer, numLayers, TransformerEncoderLayer));
+    this.norm = norm;
+    this.numLayers = numLayers;
+  }
+
+  forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
+    const { mask = null, srcKeyPaddingMask = null } = options;
+    return T.tidy(() => {
+      let x = src;
+      for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask });
+      if (this.norm) x = (this.norm as Module & { forward(x: Tensor): Tensor }).forward(x);
+      return x;
+    });
+  }
+}

@@ -1,0 +1,102 @@
+/** `Transformer`: PyTorch's encoder-decoder model (Vaswani et al., "Attention Is All You Need"). */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { LayerNorm, Module, init } from '@torchlet/nn';
+import { TransformerDecoder } from './decoder.ts';
+import { TransformerEncoder, checkLayerArgs, type TransformerLayerOptions } from './encoder.ts';
+import { generateSquareSubsequentMask } from './masks.ts';
+
+const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+export interface TransformerOptions extends TransformerLayerOptions {
+  /** Model width (default 512). */
+  dModel?: number;
+  /** Attention heads (default 8). */
+  nhead?: number;
+  /** Encoder layers (default 6). */
+  numEncoderLayers?: number;
+  /** Decoder layers (default 6). */
+  numDecoderLayers?: number;
+  /** Used instead of the default encoder (PyTorch's `custom_encoder`). */
+  customEncoder?: Module & { forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor };
+  /** Used instead of the default decoder (PyTorch's `custom_decoder`). */
+  customDecoder?: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
+}
+
+export interface TransformerForwardOptions {
+  /** Encoder self-attention mask `(S, S)`. */
+  srcMask?: Tensor | null;
+  /** Decoder self-attention mask `(T, T)`, typically `generateSquareSubsequentMask(T)`. */
+  tgtMask?: Tensor | null;
+  /** Decoder cross-attention mask `(T, S)`. */
+  memoryMask?: Tensor | null;
+  /** `(N, S)` padding of the source. */
+  srcKeyPaddingMask?: Tensor | null;
+  /** `(N, T)` padding of the target. */
+  tgtKeyPaddingMask?: Tensor | null;
+  /** `(N, S)` padding of the memory (usually the same as srcKeyPaddingMask). */
+  memoryKeyPaddingMask?: Tensor | null;
+}
+
+/**
+ * An encoder of `numEncoderLayers` layers with a final LayerNorm (`encoder.norm`), and a decoder
+ * of `numDecoderLayers` layers with a final LayerNorm (`decoder.norm`). As PyTorch, every weight
+ * matrix is re-initialised xavier-uniform after construction.
+ *
+ * `new Transformer({ dModel: 512, nhead: 8 })` is PyTorch's `nn.Transformer(d_model=512, nhead=8)`.
+ */
+export class Transformer extends Module {
+  encoder: Module & { forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor };
+  decoder: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
+  readonly dModel: number;
+  readonly nhead: number;
+  readonly batchFirst: boolean;
+
+  constructor(options: TransformerOptions = {}) {
+    super();
+    const dModel = options.dModel ?? 512;
+    const nhead = options.nhead ?? 8;
+    const o = checkLayerArgs('Transformer', dModel, nhead, options);
+    const layer = { ...options, dModel, nhead };
+    delete (layer as TransformerOptions).customEncoder;
+    delete (layer as TransformerOptions).customDecoder;
+    this.encoder = options.customEncoder ?? new TransformerEncoder(layer, options.numEncoderLayers ?? 6, new LayerNorm(dModel, { eps: o.layerNormEps }));
+    this.decoder = options.customDecoder ?? new TransformerDecoder(layer, options.numDecoderLayers ?? 6, new LayerNorm(dModel, { eps: o.layerNormEps }));
+    this.dModel = dModel;
+    this.nhead = nhead;
+    this.batchFirst = o.batchFirst;
+    this.resetParameters();
+  }
+
+  /** PyTorch's `_reset_parameters`: xavier-uniform on every parameter with more than one dim. */
+  resetParameters(): void {
+    for (const p of this.parameters()) if (p.ndim > 1) init.xavierUniform_(p);
+  }
+
+  /**
+   * `src (S, N, E)` and `tgt (T, N, E)` (batch first with `batchFirst`; or unbatched) -> the
+   * decoder output shaped like `tgt`.
+   */
+  forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+    if (!(src instanceof T.Tensor) || !(tgt instanceof T.Tensor)) throw new TypeError('Transformer: expected src and tgt to be Tensors');
+    const batched = src.ndim === 3;
+    const b = this.batchFirst ? 0 : 1;
+    if (batched && src.shape[b] !== tgt.shape[b]) {
+      throw new RangeError(`Transformer: the batch number of src and tgt must be equal, got src ${shapeStr(src.shape)} and tgt ${shapeStr(tgt.shape)} (batch dim ${b})`);
+    }
+    if (src.shape[src.ndim - 1] !== this.dModel || tgt.shape[tgt.ndim - 1] !== this.dModel) {
+      throw new RangeError(`Transformer: the feature number of src and tgt must be equal to dModel=${this.dModel}, got src ${shapeStr(src.shape)} and tgt ${shapeStr(tgt.shape)}`);
+    }
+    const { srcMask = null, srcKeyPaddingMask = null, ...dec } = options;
+    return T.tidy(() => {
+      const memory = this.encoder.forward(src, { mask: srcMask, srcKeyPaddingMask });
+      return this.decoder.forward(tgt, memory, dec);
+    });
+  }
+
+  /** PyTorch's `Transformer.generate_square_subsequent_mask`. */
+  static generateSquareSubsequentMask(sz: number): Tensor {
+    return generateSquareSubsequentMask(sz);
+  }
+}
+
