@@ -11,6 +11,7 @@ export const workspaceAlias: Record<string, string> = {
   '@torchlet/backend-wasm': src('backend-wasm'),
   '@torchlet/nn': src('nn'),
   '@torchlet/autograd': src('autograd'),
+  '@torchlet/optim': src('optim'),
   '@torchlet/transformer': src('transformer'),
   // The subpath first: an alias also matches '<key>/...', so '@torchlet/datasets' would swallow it.
   '@torchlet/datasets/mnist-embedded': fileURLToPath(new URL('./packages/datasets/src/mnist-embedded.ts', import.meta.url)),

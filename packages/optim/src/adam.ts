@@ -1,0 +1,85 @@
+import { keep, zerosLike, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { adamUpdate } from './update.ts';
+
+export interface AdamOptions {
+  lr?: number;
+  /** Decay rates of the first and second moment estimates. */
+  betas?: [number, number];
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay of the parameter. */
+  weightDecay?: number;
+  /** Use the running maximum of the second moment (AMSGrad). */
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+type AdamConfig = Required<AdamOptions>;
+
+function adamDefaults(o: AdamOptions | undefined, weightDecay: number): AdamConfig {
+  return {
+    lr: o?.lr ?? 1e-3,
+    betas: o?.betas ? [o.betas[0], o.betas[1]] : [0.9, 0.999],
+    eps: o?.eps ?? 1e-8,
+    weightDecay: o?.weightDecay ?? weightDecay,
+    amsgrad: o?.amsgrad ?? false,
+    maximize: o?.maximize ?? false,
+  };
+}
+
+/**
+ * Adam (PyTorch's `torch.optim.Adam`, 1.13 update rule). State: `step`, `exp_avg`,
+ * `exp_avg_sq`, and `max_exp_avg_sq` with amsgrad.
+ */
+export class Adam extends Optimizer<AdamConfig> {
+  /** AdamW decays the parameter itself instead of adding `weightDecay * p` to the gradient. */
+  protected readonly decoupled: boolean = false;
+
+  constructor(params: ParamsInput<AdamConfig>, options?: AdamOptions) {
+    super(params, adamDefaults(options, 0));
+  }
+
+  protected validateOptions(o: Partial<AdamConfig>): void {
+    checkLr(o.lr);
+    checkNonNegative('epsilon', o.eps);
+    if (o.betas !== undefined) {
+      if (!Array.isArray(o.betas) || o.betas.length !== 2) throw new RangeError(`betas must be a pair [beta1, beta2], got ${String(o.betas)}`);
+      o.betas.forEach((b, i) => {
+        if (!(b >= 0 && b < 1)) throw new RangeError(`Invalid beta parameter at index ${i}: ${b}`);
+      });
+    }
+    checkNonNegative('weightDecay', o.weightDecay);
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<AdamConfig>, state: ParamState): void {
+    if (state.step === undefined) {
+      state.step = 0;
+      state.exp_avg = keep(zerosLike(param));
+      state.exp_avg_sq = keep(zerosLike(param));
+    }
+    if (group.amsgrad && state.max_exp_avg_sq === undefined) state.max_exp_avg_sq = keep(zerosLike(param));
+    state.step = (state.step as number) + 1;
+    adamUpdate(param, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, group.amsgrad ? (state.max_exp_avg_sq as Tensor) : null, {
+      lr: group.lr,
+      beta1: group.betas[0],
+      beta2: group.betas[1],
+      eps: group.eps,
+      weightDecay: group.weightDecay,
+      decoupledWeightDecay: this.decoupled,
+      maximize: group.maximize,
+      step: state.step,
+    });
+  }
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (PyTorch's `torch.optim.AdamW`, 1.13 update rule;
+ * `weightDecay` defaults to 0.01).
+ */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+
+  constructor(params: ParamsInput<AdamConfig>, options?: AdamOptions) {
+    super(params, { ...options, weightDecay: options?.weightDecay ?? 0.01 });
+  }
+}

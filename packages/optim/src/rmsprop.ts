@@ -1,0 +1,59 @@
+import { keep, zerosLike, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { rmspropUpdate } from './update.ts';
+
+export interface RMSpropOptions {
+  lr?: number;
+  /** Smoothing constant of the squared-gradient average. */
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  /** Normalize by an estimate of the gradient's variance instead of its second moment. */
+  centered?: boolean;
+  maximize?: boolean;
+}
+
+type RMSpropConfig = Required<RMSpropOptions>;
+
+/**
+ * RMSprop (PyTorch's `torch.optim.RMSprop`, 1.13 update rule). State: `step`, `square_avg`,
+ * `momentum_buffer` when `momentum > 0`, `grad_avg` when centered.
+ */
+export class RMSprop extends Optimizer<RMSpropConfig> {
+  constructor(params: ParamsInput<RMSpropConfig>, options?: RMSpropOptions) {
+    super(params, {
+      lr: options?.lr ?? 1e-2,
+      alpha: options?.alpha ?? 0.99,
+      eps: options?.eps ?? 1e-8,
+      weightDecay: options?.weightDecay ?? 0,
+      momentum: options?.momentum ?? 0,
+      centered: options?.centered ?? false,
+      maximize: options?.maximize ?? false,
+    });
+  }
+
+  protected validateOptions(o: Partial<RMSpropConfig>): void {
+    checkLr(o.lr);
+    checkNonNegative('epsilon', o.eps);
+    checkNonNegative('momentum', o.momentum);
+    checkNonNegative('weightDecay', o.weightDecay);
+    checkNonNegative('alpha', o.alpha);
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<RMSpropConfig>, state: ParamState): void {
+    if (state.step === undefined) {
+      state.step = 0;
+      state.square_avg = keep(zerosLike(param));
+    }
+    if (group.momentum > 0 && state.momentum_buffer === undefined) state.momentum_buffer = keep(zerosLike(param));
+    if (group.centered && state.grad_avg === undefined) state.grad_avg = keep(zerosLike(param));
+    state.step = (state.step as number) + 1;
+    rmspropUpdate(
+      param, grad, state.square_avg as Tensor,
+      group.centered ? (state.grad_avg as Tensor) : null,
+      group.momentum > 0 ? (state.momentum_buffer as Tensor) : null,
+      group,
+    );
+  }
+}

@@ -1,0 +1,51 @@
+import { keep, zerosLike, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { sgdUpdate } from './update.ts';
+
+export interface SGDOptions {
+  /** Required, as in PyTorch (here or in every param group). */
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  /** L2 penalty added to the gradient. */
+  weightDecay?: number;
+  nesterov?: boolean;
+  /** Maximize the objective instead of minimizing it. */
+  maximize?: boolean;
+}
+
+/**
+ * Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay
+ * (PyTorch's `torch.optim.SGD`, 1.13 update rule). State: `momentum_buffer` when `momentum > 0`.
+ */
+export class SGD extends Optimizer<Required<SGDOptions>> {
+  constructor(params: ParamsInput<Required<SGDOptions>>, options: SGDOptions) {
+    super(params, {
+      lr: options?.lr as number,
+      momentum: options?.momentum ?? 0,
+      dampening: options?.dampening ?? 0,
+      weightDecay: options?.weightDecay ?? 0,
+      nesterov: options?.nesterov ?? false,
+      maximize: options?.maximize ?? false,
+    });
+  }
+
+  protected validateOptions(o: Partial<Required<SGDOptions>>): void {
+    checkLr(o.lr);
+    checkNonNegative('momentum', o.momentum);
+    checkNonNegative('weightDecay', o.weightDecay);
+    if (o.nesterov && (!(o.momentum! > 0) || o.dampening !== 0)) {
+      throw new RangeError('Nesterov momentum requires a momentum and zero dampening');
+    }
+  }
+
+  protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<Required<SGDOptions>>, state: ParamState): void {
+    let buf = (state.momentum_buffer as Tensor | undefined) ?? null;
+    const firstStep = group.momentum !== 0 && buf === null;
+    if (firstStep) {
+      buf = keep(zerosLike(param));
+      state.momentum_buffer = buf;
+    }
+    sgdUpdate(param, grad, buf, { ...group, firstStep });
+  }
+}

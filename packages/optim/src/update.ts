@@ -1,0 +1,129 @@
+/**
+ * The per-parameter update rules, one function per optimizer, each PyTorch 1.13's
+ * `_single_tensor_*` formula (torch/optim/{sgd,adam,adamw,rmsprop,adagrad}.py) written with
+ * tensor ops.
+ *
+ * Each function is the one place its optimizer touches tensors: it reads `grad`, and writes
+ * `param` and the state tensors in place. That is the seam for a fused backend kernel (one
+ * dispatch per parameter per step, `backend.fused.adamStep` and friends): the kernel takes
+ * exactly these arguments, and this composite stays the correct default that the same
+ * conformance cases check.
+ *
+ * Callers run these inside `noGrad` and a `tidy` (Optimizer.step), so the temporaries here are
+ * freed per parameter; state tensors are passed in already allocated (their contents are
+ * ignored where `firstStep` says so).
+ */
+import type { Tensor } from '@torchlet/core';
+
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  /** First step with momentum: the buffer is set to the gradient instead of decayed. */
+  firstStep: boolean;
+}
+
+/** SGD with momentum, dampening, Nesterov and L2 weight decay; `buf` is null without momentum. */
+export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, h: SgdHyper): void {
+  let d = h.maximize ? grad.neg() : grad;
+  if (h.weightDecay !== 0) d = d.add(param, { alpha: h.weightDecay });
+  if (h.momentum !== 0 && buf) {
+    if (h.firstStep) buf.copy_(d);
+    else buf.copy_(buf.mul(h.momentum).add(d, { alpha: 1 - h.dampening }));
+    d = h.nesterov ? d.add(buf, { alpha: h.momentum }) : buf;
+  }
+  param.add_(d, { alpha: -h.lr });
+}
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the parameter directly (`p *= 1 - lr * wd`) instead of adding `wd * p` to the gradient. */
+  decoupledWeightDecay: boolean;
+  maximize: boolean;
+  /** The step number after incrementing (1 on the first step). */
+  step: number;
+}
+
+/**
+ * Adam and AdamW. `maxExpAvgSq` (amsgrad) keeps the running maximum of `expAvgSq` and is used
+ * in its place in the denominator.
+ */
+export function adamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, h: AdamHyper): void {
+  let g = h.maximize ? grad.neg() : grad;
+  if (h.decoupledWeightDecay) {
+    if (h.weightDecay !== 0) param.mul_(1 - h.lr * h.weightDecay);
+  } else if (h.weightDecay !== 0) {
+    g = g.add(param, { alpha: h.weightDecay });
+  }
+  expAvg.copy_(expAvg.mul(h.beta1).add(g, { alpha: 1 - h.beta1 }));
+  expAvgSq.copy_(expAvgSq.mul(h.beta2).add(g.mul(g), { alpha: 1 - h.beta2 }));
+  // Bias corrections in float64, as PyTorch computes them (Python floats).
+  const stepSize = h.lr / (1 - h.beta1 ** h.step);
+  const bc2Sqrt = Math.sqrt(1 - h.beta2 ** h.step);
+  let v = expAvgSq;
+  if (maxExpAvgSq) {
+    maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
+    v = maxExpAvgSq;
+  }
+  const denom = v.sqrt().div(bc2Sqrt).add(h.eps);
+  param.add_(expAvg.div(denom), { alpha: -stepSize });
+}
+
+export interface RmspropHyper {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  maximize: boolean;
+}
+
+/**
+ * RMSprop; `gradAvg` is given when centered (the variance estimate subtracts its square),
+ * `buf` when `momentum > 0`.
+ */
+export function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor | null, buf: Tensor | null, h: RmspropHyper): void {
+  let g = h.maximize ? grad.neg() : grad;
+  if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });
+  squareAvg.copy_(squareAvg.mul(h.alpha).add(g.mul(g), { alpha: 1 - h.alpha }));
+  let avg: Tensor;
+  if (gradAvg) {
+    gradAvg.copy_(gradAvg.mul(h.alpha).add(g, { alpha: 1 - h.alpha }));
+    avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
+  } else {
+    avg = squareAvg.sqrt();
+  }
+  avg = avg.add(h.eps);
+  if (h.momentum > 0 && buf) {
+    buf.copy_(buf.mul(h.momentum).add(g.div(avg)));
+    param.add_(buf, { alpha: -h.lr });
+  } else {
+    param.add_(g.div(avg), { alpha: -h.lr });
+  }
+}
+
+export interface AdagradHyper {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  eps: number;
+  maximize: boolean;
+  /** The step number after incrementing (1 on the first step). */
+  step: number;
+}
+
+/** Adagrad: `sum` accumulates squared gradients; the step size decays as `lr / (1 + (step - 1) lrDecay)`. */
+export function adagradUpdate(param: Tensor, grad: Tensor, sum: Tensor, h: AdagradHyper): void {
+  let g = h.maximize ? grad.neg() : grad;
+  if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });
+  const clr = h.lr / (1 + (h.step - 1) * h.lrDecay);
+  sum.add_(g.mul(g));
+  param.add_(g.div(sum.sqrt().add(h.eps)), { alpha: -clr });
+}
