@@ -18,3 +18,7 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerN
 export { Dropout } from './modules/dropout.ts';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './modules/embedding.ts';
 export { MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.ts';
+export {
+  saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES,
+  type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType,
+} from './safetensors.ts';
