@@ -77,7 +77,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.defaults = defaults;
     const list = [...(params as Iterable<Tensor | ParamGroupInit<O>>)];
     if (list.length === 0) throw new RangeError('optimizer got an empty parameter list');
-    const groups: ParamGroupInit<O>[] = isTensor(list[0]) ? [{ params: list as Tensor[] } as unknown as ParamGroupInit<O>] : (list as ParamGroupInit<O>[]);
+    const isGroup = typeof list[0] === 'object' && list[0] !== null && !isTensor(list[0]);
+    const groups: ParamGroupInit<O>[] = !isGroup ? [{ params: list as Tensor[] } as unknown as ParamGroupInit<O>] : (list as ParamGroupInit<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
 
