@@ -13,3 +13,5 @@ export * as autograd from '@torchlet/autograd';
 // torch.nn (for now its functional API) and torch.nn.functional as F, as PyTorch users write them.
 export * as nn from '@torchlet/nn';
 export { F } from '@torchlet/nn';
+// torch.optim: optimizers, lr schedulers (optim.StepLR, ...) and gradient clipping.
+export * as optim from '@torchlet/optim';
