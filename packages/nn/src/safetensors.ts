@@ -187,9 +187,7 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
     }
     const where = `tensor ${quote(name)}`;
     if (v.kind !== 'object') throw err(`${where}: expected an object with dtype, shape and data_offsets, got ${describeJson(v)}`);
-    for (const k of v.entries.keys()) {
-      if (k !== 'dtype' && k !== 'shape' && k !== 'data_offsets') throw err(`${where}: unknown field ${quote(k)}`);
-    }
+    // Other fields are ignored, as the Rust crate's serde derive ignores them.
     const dt = v.entries.get('dtype');
     if (!dt || dt.kind !== 'string') throw err(`${where}: dtype must be a string, got ${dt ? describeJson(dt) : 'nothing'}`);
     if (!Object.prototype.hasOwnProperty.call(DTYPE_SIZES, dt.value)) throw err(`${where}: unknown dtype ${quote(dt.value)}`);
