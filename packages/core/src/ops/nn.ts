@@ -10,6 +10,7 @@
  * Temporaries are freed with `tidy`.
  */
 import { tidy } from '../memory.ts';
+import { noGrad } from '../grad-hook.ts';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { add, div, eq, exp, log, lt, maximum, mul, rsqrt, sqrt, sub } from './elementwise.ts';
@@ -64,9 +65,14 @@ function softmaxArgs(op: string, x: Tensor, dim: number): number {
   return normalizeDim(dim, x.ndim);
 }
 
-/** `x - max(x, dim)`, the max detached: it only keeps exp() in range and cancels out exactly. */
+/**
+ * `x - max(x, dim)`, the max outside the graph: it only keeps exp() in range and cancels out
+ * exactly. NOTE: computed under noGrad rather than with `.detach()`: a recorded amax whose
+ * output is detached is a graph node that backward never reaches, so its saved tensors stayed
+ * alive until garbage collection (2 tensors per softmax per training step).
+ */
 function shiftByMax(x: Tensor, d: number): Tensor {
-  const m = amax(x, { dim: d, keepdim: true }).detach();
+  const m = noGrad(() => amax(x, { dim: d, keepdim: true }));
   return sub(x, m);
 }
 
