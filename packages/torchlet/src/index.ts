@@ -15,3 +15,10 @@ export * as nn from '@torchlet/nn';
 export { F } from '@torchlet/nn';
 // torch.optim: optimizers, lr schedulers (optim.StepLR, ...) and gradient clipping.
 export * as optim from '@torchlet/optim';
+// Attention and Transformers (PyTorch's nn.MultiheadAttention, nn.Transformer*, F.scaled_dot_product_attention):
+// the `transformer` namespace, and its main classes at the top level.
+export * as transformer from '@torchlet/transformer';
+export {
+  MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer, TransformerDecoder, TransformerDecoderLayer,
+  scaledDotProductAttention, generateSquareSubsequentMask,
+} from '@torchlet/transformer';
