@@ -10,4 +10,9 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   removeNodeProtocol: false,
+  // Keep `with { type: 'json' }` on the digit imports (Node and Deno require it); es2022 alone
+  // would make esbuild drop the attribute.
+  esbuildOptions(options) {
+    options.supported = { ...options.supported, 'import-attributes': true };
+  },
 });

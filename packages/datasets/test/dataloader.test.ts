@@ -52,7 +52,7 @@ describe('TensorDataset, Subset, randomSplit', () => {
     expect(parts.map((p) => p.length)).toEqual([5, 3, 2]);
     const odd = randomSplit(toy(11), [0.5, 0.5], { seed: 3 });
     expect(odd.map((p) => p.length)).toEqual([6, 5]);
-    odd[0]!.dataset instanceof TensorDataset && odd[0]!.dataset.tensors.forEach((t) => t.dispose());
+    for (const p of odd) if (p.dataset instanceof TensorDataset) (p.dataset.tensors as torch.Tensor[]).forEach((t) => t.dispose());
     expect(() => randomSplit(ds, [7, 4])).toThrow(/sum of input lengths \(11\)/);
     const [x] = a!.get(0);
     expect(x!.shape).toEqual([2]);
