@@ -22,3 +22,5 @@ export {
   MultiheadAttention, Transformer, TransformerEncoder, TransformerEncoderLayer, TransformerDecoder, TransformerDecoderLayer,
   scaledDotProductAttention, generateSquareSubsequentMask,
 } from '@torchlet/transformer';
+/** torch.utils.data and the torchvision/torchtext datasets: `datasets.DataLoader`, `datasets.loadMNIST`, ... */
+export * as datasets from '@torchlet/datasets';
