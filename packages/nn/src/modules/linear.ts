@@ -3,6 +3,7 @@ import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 import { Parameter } from '../parameter.ts';
 import { kaimingUniform_, uniform_ } from '../init.ts';
+import { pyBool } from './args.ts';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -43,7 +44,7 @@ export class Linear extends Module {
   }
 
   override extraRepr(): string {
-    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null}`;
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pyBool(this.bias !== null)}`;
   }
 }
 
