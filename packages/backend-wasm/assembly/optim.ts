@@ -41,7 +41,7 @@ export function adamStep(
     if (decoupled) p = f32x4.mul(p, vDecay);
     else if (l2 != 0) g = f32x4.add(g, f32x4.mul(vL2, p));
     const mm = f32x4.add(f32x4.mul(v128.load(m + o), vB1), f32x4.mul(g, v1mB1));
-    const vv = f32x4.add(v128.load(v + o), f32x4.mul(f32x4.mul(g, g), v1mB2));
+    const vv = f32x4.add(f32x4.mul(v128.load(v + o), vB2), f32x4.mul(f32x4.mul(g, g), v1mB2));
     v128.store(m + o, mm);
     v128.store(v + o, vv);
     let second = vv;
@@ -59,7 +59,7 @@ export function adamStep(
     if (decoupled) p *= decay;
     else if (l2 != 0) g += l2 * p;
     const mm = load<f32>(m + o) * beta1 + g * oneMinusBeta1;
-    const vv = load<f32>(v + o) + g * g * oneMinusBeta2;
+    const vv = load<f32>(v + o) * beta2 + g * g * oneMinusBeta2;
     store<f32>(m + o, mm);
     store<f32>(v + o, vv);
     let second = vv;

@@ -36,7 +36,7 @@ describe('adamStep', () => {
   ]) {
     it(JSON.stringify(o), async () => {
       const b = await backend();
-      const p0 = randomVec(1), m0 = new Float32Array(N), v0 = new Float32Array(N), vm0 = new Float32Array(N);
+      const p0 = randomVec(1), m0 = randomVec(7, 0.1), v0 = randomVec(8, 0.01).map(Math.abs), vm0 = Float32Array.from(v0);
       const { views, read } = await buffers([p0, randomVec(2), m0, v0, vm0]);
       const p = Float32Array.from(p0), m = Float32Array.from(m0), v = Float32Array.from(v0), vm = Float32Array.from(vm0);
       const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, ...o };
@@ -51,7 +51,7 @@ describe('adamStep', () => {
           if (o.decoupledWeightDecay) p[i] = f(p[i]! * f(1 - h.lr * h.weightDecay));
           else if (h.weightDecay) gi = f(gi + f(f(h.weightDecay) * p[i]!));
           m[i] = f(f(m[i]! * f(h.beta1)) + f(gi * f(1 - h.beta1)));
-          v[i] = f(v[i]! + f(f(gi * gi) * f(1 - h.beta2)));
+          v[i] = f(f(v[i]! * f(h.beta2)) + f(f(gi * gi) * f(1 - h.beta2)));
           let second = v[i]!;
           if (o.amsgrad) second = vm[i] = Math.max(vm[i]!, v[i]!);
           const denom = f(f(f(Math.sqrt(second)) / f(bc2sqrt)) + f(h.eps));
