@@ -93,6 +93,34 @@ describe('initialisation and parameters', () => {
   });
 });
 
+describe('forward against PyTorch 1.13.1 values', () => {
+  it("Conv1d with padding='same' and dilation", async () => {
+    const c = new nn.Conv1d(2, 3, 4, { padding: 'same', dilation: 2 });
+    torch.noGrad(() => {
+      c.weight.copy_(torch.arange(24).reshape([3, 2, 4]).to('float32').div(24).sub(0.5));
+      c.bias!.copy_(torch.tensor([0.1, -0.2, 0.3]));
+    });
+    const y = c.forward(torch.arange(24).reshape([1, 2, 12]).to('float32').div(10));
+    expect(y.shape).toEqual([1, 3, 12]);
+    close(await y.data(), [
+      -0.69167, -1.16667, -1.36667, -1.96667, -2.25, -2.53333, -2.81667, -3.1, -3.38333, -2.71667, -2.94167, -2.06667, 0.075, 0.13333, 0.13333,
+      0.13333, 0.11667, 0.1, 0.08333, 0.06667, 0.05, -0.21667, -0.24167, -0.36667, 1.64167, 2.23333, 2.43333, 3.03333, 3.28333, 3.53333,
+      3.78333, 4.03333, 4.28333, 3.08333, 3.25833, 2.13333,
+    ], 2e-5);
+    c.dispose();
+  });
+
+  it('the pooling layers', async () => {
+    // x = (arange(50).reshape(1, 2, 5, 5) * 37 % 11) / 4
+    const x = torch.arange(50).mul(37).remainder(11).div(4).reshape([1, 2, 5, 5]).to('float32');
+    close(await new nn.MaxPool2d(2, { stride: 2, ceilMode: true }).forward(x).data(), [2.25, 2.5, 1.25, 2.25, 2.0, 2.5, 1.75, 1.0, 2.0, 2.5, 2.25, 1.5, 2.5, 2.25, 0.5, 2.0, 1.25, 2.25]);
+    close(await new nn.AvgPool2d(3, { stride: 2, padding: 1, countIncludePad: false }).forward(x).data(), [
+      0.9375, 1.29167, 1.1875, 1.33333, 1.30556, 1.58333, 1.5, 1.16667, 1.75, 1.1875, 1.08333, 0.75, 1.58333, 1.25, 0.91667, 1.75, 1.41667, 1.3125,
+    ]);
+    close(await new nn.AdaptiveAvgPool2d([2, 3]).forward(x).data(), [0.91667, 1.19444, 1.16667, 1.29167, 1.11111, 1.54167, 1.16667, 1.13889, 0.95833, 1.54167, 1.36111, 1.33333]);
+  });
+});
+
 describe('BatchNorm running statistics (PyTorch 1.13.1 values)', () => {
   const x1 = (): torch.Tensor => torch.tensor([[1, 2, 3], [4, -5, 6], [0.5, 0, -1], [2, 2, 2]]);
   const x2 = (): torch.Tensor => torch.tensor([[0, 1, -1], [3, 3, 1], [-2, 0.5, 4], [1, 1, 1]]);
