@@ -4,7 +4,15 @@
  * Node-only import and bundles for browsers unchanged.
  */
 
-type FsPromises = typeof import('node:fs/promises');
+/**
+ * The part of node:fs/promises used here, typed locally so type-checking this module needs no
+ * @types/node (Deno type-checks the sources and would otherwise look for it).
+ */
+interface FsPromises {
+  readFile(path: string): Promise<Uint8Array>;
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  readdir(path: string): Promise<string[]>;
+}
 let fsPromise: Promise<FsPromises> | undefined;
 
 async function fs(): Promise<FsPromises> {
