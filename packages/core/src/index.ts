@@ -22,7 +22,7 @@ export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
-export { contiguous, untrackedView } from './ops/util.ts';
+export { contiguous, untrackedView, markModifiedInPlace } from './ops/util.ts';
 export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,
   adaptiveAvgPool2d, oneHot, cosineSimilarity,

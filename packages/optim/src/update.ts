@@ -14,6 +14,7 @@
  * ignored where `firstStep` says so).
  */
 import type { Tensor } from '@torchlet/core';
+import { fusedKernel, markWritten } from './fused.ts';
 
 export interface SgdHyper {
   lr: number;
@@ -28,6 +29,12 @@ export interface SgdHyper {
 
 /** SGD with momentum, dampening, Nesterov and L2 weight decay; `buf` is null without momentum. */
 export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, h: SgdHyper): void {
+  const fused = fusedKernel('sgdStep', [param, grad, h.momentum !== 0 ? buf : null]);
+  if (fused) {
+    fused(param.view_(), grad.view_(), h.momentum !== 0 && buf ? buf.view_() : null, h);
+    markWritten(param, buf);
+    return;
+  }
   let d = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) d = d.add(param, { alpha: h.weightDecay });
   if (h.momentum !== 0 && buf) {
@@ -56,6 +63,12 @@ export interface AdamHyper {
  * in its place in the denominator.
  */
 export function adamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, h: AdamHyper): void {
+  const fused = fusedKernel('adamStep', [param, grad, expAvg, expAvgSq, maxExpAvgSq]);
+  if (fused) {
+    fused(param.view_(), grad.view_(), expAvg.view_(), expAvgSq.view_(), maxExpAvgSq?.view_() ?? null, { ...h, amsgrad: maxExpAvgSq !== null });
+    markWritten(param, expAvg, expAvgSq, maxExpAvgSq);
+    return;
+  }
   let g = h.maximize ? grad.neg() : grad;
   if (h.decoupledWeightDecay) {
     if (h.weightDecay !== 0) param.mul_(1 - h.lr * h.weightDecay);

@@ -15,6 +15,14 @@ export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend(
 }
 
 /**
+ * Records that `ts` were written in place by code outside core's ops (a backend's fused kernel
+ * called directly, as optimizers do), so autograd's version check sees the change.
+ */
+export function markModifiedInPlace(...ts: ReadonlyArray<Tensor | null | undefined>): void {
+  for (const t of ts) if (t) t.storage.version++;
+}
+
+/**
  * @internal A new reference to `t`'s elements that no tidy() scope owns and that carries no
  * autograd history: how autograd keeps the tensors it saved for backward alive.
  */
