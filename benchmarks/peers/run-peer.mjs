@@ -1,0 +1,31 @@
+// Runs a peer benchmark script in a child process and returns its JSON lines, or null with a
+// reason when the peer is not installed. Shared by the torchlet benchmark runners.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+
+function parse(stdout) {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+/** TensorFlow.js on its wasm backend (XNNPACK, one thread in Node). */
+export function runTfjs(args) {
+  const r = spawnSync(process.execPath, [here('./bench_tfjs.mjs'), '--backend', 'wasm', ...args], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return { results: null, reason: `tfjs failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  return { results: parse(r.stdout) };
+}
+
+/** PyTorch CPU (Debian python3-torch) on one thread, with OpenBLAS when installed. */
+export function runTorch(args) {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { results: null, reason: 'PyTorch not installed (apt-get install -y python3-torch libopenblas0-pthread)' };
+  const env = { ...process.env };
+  if (existsSync(OPENBLAS)) env.LD_LIBRARY_PATH = [OPENBLAS, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  const r = spawnSync(python, [here('./bench_torch.py'), '--threads', '1', ...args], { encoding: 'utf8', env, timeout: 600_000 });
+  if (r.status !== 0) return { results: null, reason: `PyTorch failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  return { results: parse(r.stdout) };
+}
