@@ -96,7 +96,7 @@ export const FAMILIES: readonly Family[] = [
 ];
 
 /** The families the suites run today; a family joins when core can run it. */
-export const SUITE_FAMILIES: readonly Family[] = ['ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'losses', 'optim'];
+export const SUITE_FAMILIES: readonly Family[] = ['ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'losses', 'modules', 'optim'];
 
 type Loader = () => Promise<{ default: unknown }>;
 
