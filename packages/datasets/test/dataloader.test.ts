@@ -176,6 +176,14 @@ describe('DataLoader', () => {
     ds.tensors.forEach((t) => t.dispose());
   });
 
+  it('batches a Subset (from randomSplit) through the parent\'s getBatch', async () => {
+    const ds = toy(30);
+    const [a] = randomSplit(ds, [20, 10], { seed: 9 });
+    const got = (await epoch(new DataLoader(a!, { batchSize: 6 }), ([x]) => Array.from(x!.dataSync()).filter((_, i) => i % 2 === 0))).flat();
+    expect(got).toEqual(Array.from(a!.indices));
+    ds.tensors.forEach((t) => t.dispose());
+  });
+
   it('rejects bad options', () => {
     const ds = toy(3);
     expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize/);

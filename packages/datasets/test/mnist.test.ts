@@ -65,6 +65,12 @@ describe('parseIDX', () => {
     expect(err(bigDouble)).toMatch(/refusing to allocate/);
   });
 
+  it('refuses data above maxBytes from the header alone', () => {
+    const f = encodeIDX('int32', [5, 6], new Array(30).fill(1)); // 120 data bytes
+    expect(parseIDX(f, { maxBytes: 120 }).shape).toEqual([5, 6]);
+    expect(() => parseIDX(f, { name: 'big', maxBytes: 119 })).toThrow(/big: declares shape \[5, 6\] of int32, more than the 119-byte limit/);
+  });
+
   it('accepts zero-sized dims whatever the others say', () => {
     const b = Uint8Array.of(0, 0, 8, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff);
     expect(parseIDX(b).shape).toEqual([0, 0xffffffff]);
