@@ -101,8 +101,14 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       batch = this.dataset.getBatch(indices) as unknown as B;
     } else {
       const samples: T[] = [];
-      for (const i of indices) samples.push(this.dataset.get(i));
-      batch = this.collate ? this.collate(samples) : (defaultCollate(samples) as B);
+      try {
+        for (const i of indices) samples.push(this.dataset.get(i));
+        batch = this.collate ? this.collate(samples) : (defaultCollate(samples) as B);
+      } catch (e) {
+        // The samples were ours (see Dataset.get); free them rather than leak them.
+        forEachTensor(samples, (t) => t.dispose());
+        throw e;
+      }
     }
     forEachTensor(batch, (t) => keep(t));
     return batch;

@@ -184,6 +184,24 @@ describe('DataLoader', () => {
     ds.tensors.forEach((t) => t.dispose());
   });
 
+  it('a failing get frees the samples already taken and the error reaches the loop', async () => {
+    const ds = toy(6);
+    class Failing extends Dataset<torch.Tensor[]> {
+      get length(): number { return 6; }
+      get(i: number): torch.Tensor[] {
+        if (i === 4) throw new Error('sample 4 is broken');
+        return ds.get(i);
+      }
+    }
+    const before = torch.memory().tensors;
+    const run = async (): Promise<void> => {
+      for await (const b of new DataLoader(new Failing(), { batchSize: 3 })) disposeBatch(b);
+    };
+    await expect(run()).rejects.toThrow(/sample 4 is broken/);
+    expect(torch.memory().tensors).toBe(before);
+    ds.tensors.forEach((t) => t.dispose());
+  });
+
   it('rejects bad options', () => {
     const ds = toy(3);
     expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize/);
