@@ -105,7 +105,7 @@ export function mnistDataset(a: MNISTArrays, options: { flatten?: boolean } = {}
 /** Parses one (images, labels) pair of IDX files (gzip or not) into a dataset. */
 export async function parseMNIST(images: BytesLike, labels: BytesLike, options: MNISTOptions & { names?: { images: string; labels: string } } = {}): Promise<ImageDataset> {
   const names = options.names ?? { images: 'images', labels: 'labels' };
-  const [im, lb] = await Promise.all([readIDX(images, names.images), readIDX(labels, names.labels)]);
+  const [im, lb] = await allInOrder([readIDX(images, names.images), readIDX(labels, names.labels)]);
   return mnistDataset(decodeMNIST(im, lb, names, options.numClasses ?? 10), options);
 }
 
@@ -142,8 +142,8 @@ async function readSource(source: MNISTSource, key: keyof MNISTBytes): Promise<{
  */
 export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {}): Promise<{ train: ImageDataset; test: ImageDataset }> {
   const keys = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
-  const files = await Promise.all(keys.map((k) => readSource(source, k)));
-  const [ti, tl, vi, vl] = await Promise.all(files.map((f) => readIDX(f.bytes, f.name)));
+  const files = await allInOrder(keys.map((k) => readSource(source, k)));
+  const [ti, tl, vi, vl] = await allInOrder(files.map((f) => readIDX(f.bytes, f.name)));
   const numClasses = options.numClasses ?? 10;
   const train = decodeMNIST(ti!, tl!, { images: files[0]!.name, labels: files[1]!.name }, numClasses);
   const test = decodeMNIST(vi!, vl!, { images: files[2]!.name, labels: files[3]!.name }, numClasses);
@@ -157,3 +157,14 @@ export const loadFashionMNIST = loadMNIST;
 export const FASHION_MNIST_CLASSES = [
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ] as const;
+
+/**
+ * `Promise.all` that, when several fail, rejects with the first failure in list order rather than
+ * the first to settle, so the error a user sees does not depend on timing.
+ */
+async function allInOrder<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
