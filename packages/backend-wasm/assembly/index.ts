@@ -11,3 +11,4 @@ export { fill } from './fill';
 export { gather, scatterAdd } from './gather';
 export { random, philoxBlock } from './random';
 export { adamStep, sgdStep } from './optim';
+export { int8Linear } from './quant';

@@ -148,6 +148,24 @@ export class WasmBackend implements Backend {
       const flags = (p.maximize ? 4 : 0) | (p.nesterov ? 8 : 0) | (p.firstStep ? 16 : 0);
       this.k.sgdStep(this.addr(param), this.addr(grad), momentumBuffer ? this.addr(momentumBuffer) : 0, n, p.lr, p.momentum, 1 - p.dampening, p.weightDecay, flags);
     },
+    // assembly/quant.ts: int8 x int8 -> int32 SIMD dot products, dequantised on the way out.
+    int8Linear: (x, weight, weightScale, bias, out) => {
+      this.check();
+      const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];
+      for (const [name, v, dtype] of operands) {
+        if (!v) continue;
+        if (v.dtype !== dtype) throw unsupported('int8Linear', { [name]: v.dtype });
+        if (!isContiguous(v.shape, v.strides)) throw new Error(`wasm backend: int8Linear needs a contiguous ${name}, got strides [${v.strides.join(', ')}]`);
+      }
+      const [M, K] = x.shape as [number, number];
+      const N = weight.shape[0]!, kp = 4 * weight.shape[1]!;
+      if (x.shape.length !== 2 || weight.shape.length !== 2 || kp % 16 !== 0 || kp < K || numel(weightScale.shape) !== N || (bias && numel(bias.shape) !== N) || out.shape[0] !== M || out.shape[1] !== N) {
+        throw new Error(`wasm backend: int8Linear shapes do not agree: x [${x.shape}], weight [${weight.shape}] (int8 rows of ${kp} bytes), weightScale [${weightScale.shape}], out [${out.shape}]`);
+      }
+      if (this.k.int8Linear(this.addr(x), this.addr(weight), this.addr(weightScale), bias ? this.addr(bias) : 0, this.addr(out), M, N, K, kp) !== 0) {
+        throw new RangeError('wasm backend: out of memory allocating int8Linear scratch');
+      }
+    },
   };
 
   /** Fused kernels take contiguous float32 views of one size; returns that size. */

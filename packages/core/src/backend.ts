@@ -134,14 +134,26 @@ export interface SgdStepParams {
 
 /**
  * Optional fused kernels: fast paths over a correct composite default in core or in a package
- * (the same tests cover both). Each updates its operands in place; all views are contiguous
- * float32 with the same number of elements.
+ * (the same tests cover both). The optimizer steps update their operands in place; their views
+ * are contiguous float32 with the same number of elements. Other kernels state their operands.
  */
 export interface FusedKernels {
   /** One Adam/AdamW update of `param` and its state (`maxExpAvgSq` only with amsgrad). */
   adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
   /** One SGD update of `param` (and its momentum buffer when momentum is not 0). */
   sgdStep(param: View, grad: View, momentumBuffer: View | null, p: SgdStepParams): void;
+  /**
+   * Dynamically quantised linear layer (inference only; the composite default is in @torchlet/nn's
+   * quantization). `x` is contiguous float32 `[M, K]`; it is quantised per call, per tensor and
+   * symmetrically: `sx = max|x| / 127` (1 if x is all zeros), `xq = clamp(round(x / sx), -127, 127)`
+   * (round half to even, float32 division). `weight` is a contiguous int32 `[N, Kp / 4]` view of
+   * int8 bytes: row `n` holds `wq[n, 0..K)` then zeros up to `Kp` (a multiple of 16), byte `k` of
+   * the row being element `k`. `weightScale` and `bias` (or null) are float32 `[N]`; `out` is
+   * float32 `[M, N]`:
+   * `out[m, n] = f32(sum_k xq[m, k] * wq[n, k]) * (sx * weightScale[n]) + bias[n]`, the sum exact
+   * in int32.
+   */
+  int8Linear(x: View, weight: View, weightScale: View, bias: View | null, out: View): void;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

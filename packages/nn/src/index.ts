@@ -22,3 +22,5 @@ export {
   saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES,
   type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType,
 } from './safetensors.ts';
+export * as quantization from './quantization/index.ts';
+export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';

@@ -29,6 +29,20 @@ const RUST_DTYPE_RANK: Record<string, number> = { BOOL: 0, U8: 1, I8: 2, I16: 5,
 
 const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
 
+/**
+ * Raw elements for `saveSafetensors`, for dtypes torchlet tensors do not have (the int8 and
+ * float16 weights of quantised layers): little-endian host data, row-major, `shape`'s numel long.
+ */
+export interface RawTensor {
+  readonly dtype: 'I8' | 'U8' | 'F16' | 'I16' | 'U16';
+  readonly shape: readonly number[];
+  readonly data: Int8Array | Uint8Array | Uint16Array | Int16Array;
+}
+
+function isRawTensor(x: unknown): x is RawTensor {
+  return typeof x === 'object' && x !== null && !(x instanceof Tensor) && ArrayBuffer.isView((x as RawTensor).data) && typeof (x as RawTensor).dtype === 'string';
+}
+
 /** The Rust crate's bound on the header (100 MB); larger headers are refused before reading. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -66,11 +80,18 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * reading a tensor is (on GPU backends); the tensors stay the caller's. `metadata` becomes the
  * header's `__metadata__` (string values only), keys in sorted order.
  */
-export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>> | null): Promise<Uint8Array> {
+export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor | RawTensor>>, metadata?: Readonly<Record<string, string>> | null): Promise<Uint8Array> {
   if (stateDict === null || typeof stateDict !== 'object') throw new TypeError('saveSafetensors: expected an object of tensors');
-  const items: Array<{ name: string; key: Uint8Array; tensor: Tensor; dtype: SafetensorsDType }> = [];
+  const items: Array<{ name: string; key: Uint8Array; tensor: Tensor | RawTensor; dtype: SafetensorsDType }> = [];
   for (const [name, tensor] of Object.entries(stateDict)) {
     if (name === '__metadata__') throw new RangeError("saveSafetensors: '__metadata__' is reserved for the header's metadata and cannot name a tensor");
+    if (isRawTensor(tensor)) {
+      if (!(tensor.dtype in DTYPE_SIZES) || tensor.data.BYTES_PER_ELEMENT !== DTYPE_SIZES[tensor.dtype] || tensor.data.length !== tensor.shape.reduce((a, b) => a * b, 1)) {
+        throw new TypeError(`saveSafetensors: raw tensor "${name}" (${tensor.dtype}, shape [${tensor.shape.join(', ')}]) does not match its ${tensor.data.length}-element data`);
+      }
+      items.push({ name, key: utf8.encode(name), tensor, dtype: tensor.dtype });
+      continue;
+    }
     if (!(tensor instanceof Tensor)) throw new TypeError(`saveSafetensors: "${name}" is not a Tensor`);
     if (tensor.isDisposed) throw new Error(`saveSafetensors: "${name}" (shape [${tensor.shape.join(', ')}]) was disposed`);
     const dtype = WRITE_DTYPE[tensor.dtype];
@@ -90,7 +111,7 @@ export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor>
   // The Rust crate's order: descending dtype rank, then name by UTF-8 bytes.
   items.sort((a, b) => RUST_DTYPE_RANK[b.dtype]! - RUST_DTYPE_RANK[a.dtype]! || compareBytes(a.key, b.key));
 
-  const datas = await Promise.all(items.map((it) => it.tensor.data()));
+  const datas = await Promise.all(items.map((it) => (it.tensor instanceof Tensor ? it.tensor.data() : it.tensor.data)));
   let json = '{';
   const parts: string[] = [];
   if (meta) parts.push(`"__metadata__":${JSON.stringify(meta)}`);
@@ -112,6 +133,7 @@ export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor>
   for (const d of datas) {
     if (LITTLE_ENDIAN || d.BYTES_PER_ELEMENT === 1) out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
     else if (d instanceof Float32Array) d.forEach((v, j) => view.setFloat32(pos + 4 * j, v, true));
+    else if (d.BYTES_PER_ELEMENT === 2) d.forEach((v, j) => view.setUint16(pos + 2 * j, v, true));
     else d.forEach((v, j) => view.setInt32(pos + 4 * j, v, true));
     pos += d.byteLength;
   }
@@ -296,6 +318,9 @@ function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: num
       return { data: out, dtype: 'float32' };
     }
     default:
+      if (e.dtype === 'I8') {
+        throw new SafetensorsError(`safetensors: tensor ${quote(name)} is I8: this is an int8-quantised checkpoint, which a float model cannot load; quantise the model first (quantizeDynamic(model)) and read it with loadQuantized(model, bytes)`);
+      }
       throw new SafetensorsError(`safetensors: tensor ${quote(name)} has dtype ${e.dtype}, which torchlet does not load (it loads ${[...LOADABLE].join(', ')})`);
   }
 }

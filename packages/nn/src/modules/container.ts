@@ -4,7 +4,7 @@ import { Module } from '../module.ts';
 
 /** Runs its modules in order; children are named '0', '1', ... as in PyTorch. */
 export class Sequential extends Module {
-  readonly #layers: Module[];
+  readonly #count: number;
 
   constructor(...layers: Module[]) {
     super();
@@ -12,7 +12,12 @@ export class Sequential extends Module {
       if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
       this.registerModule(String(i), m);
     });
-    this.#layers = layers;
+    this.#count = layers.length;
+  }
+
+  // Read from the registry, so that `registerModule('1', m)` (quantizeDynamic, setSubmodule) swaps a layer.
+  get #layers(): Module[] {
+    return Array.from({ length: this.#count }, (_, i) => this.getRegistered<Module>(String(i)));
   }
 
   get length(): number {
@@ -39,7 +44,12 @@ export class Sequential extends Module {
 
 /** A list of modules, registered as children '0', '1', ... (PyTorch's `nn.ModuleList`). */
 export class ModuleList<M extends Module = Module> extends Module {
-  readonly #items: M[] = [];
+  #count = 0;
+
+  // Read from the registry, so that `registerModule('1', m)` (quantizeDynamic, setSubmodule) swaps a module.
+  get #items(): M[] {
+    return Array.from({ length: this.#count }, (_, i) => this.getRegistered<M>(String(i)));
+  }
 
   constructor(modules: Iterable<M> = []) {
     super();
@@ -48,8 +58,8 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   append(m: M): this {
     if (!(m instanceof Module)) throw new TypeError('ModuleList.append: expected a Module');
-    this.registerModule(String(this.#items.length), m);
-    this.#items.push(m);
+    this.registerModule(String(this.#count), m);
+    this.#count++;
     return this;
   }
 
