@@ -6,7 +6,7 @@ export default defineProject({
   test: {
     name: 'backend-wasm',
     include: ['test/**/*.test.ts'],
-    // Builds src/kernels.generated.ts from assembly/ when it is missing (a fresh clone).
+    // Builds src/kernels-*.generated.ts from assembly/ when one is missing (a fresh clone).
     globalSetup: ['./test/global-setup.ts'],
   },
 });

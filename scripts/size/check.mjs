@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * Size budgets: the minified + gzipped size of each public package's built entry (its own code,
+ * other packages external) and of a typical app (core + autograd + nn + optim + backend-wasm,
+ * their whole APIs kept, bundled by Vite with minification, plus the .wasm it downloads).
+ * gzip is zlib level 9. Prints a table and exits 1 when a size is over its budget.
+ *
+ *   pnpm run build && node scripts/size/check.mjs
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const KB = 1024;
+/** Budgets in bytes (minified + gzipped). The app budget is the issue's; the others leave ~25% room. */
+const BUDGETS = {
+  '@torchlet/core': 40 * KB,
+  '@torchlet/autograd': 10 * KB,
+  '@torchlet/nn': 25 * KB,
+  '@torchlet/optim': 8 * KB,
+  '@torchlet/transformer': 10 * KB,
+  '@torchlet/datasets': 15 * KB,
+  // Its JS plus one wasm variant (about 54 KiB raw), which grows as kernels are added.
+  '@torchlet/backend-wasm': 35 * KB,
+  torchlet: 3 * KB,
+  app: 100 * KB,
+};
+const PACKAGES = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'torchlet'];
+
+const manifests = Object.fromEntries(PACKAGES.map((dir) => {
+  const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+  return [pkg.name, { dir: join(root, 'packages', dir), pkg }];
+}));
+/** Every @torchlet/* import resolves to that package's built ESM entry, as a consumer's bundler would. */
+const alias = Object.entries(manifests).map(([name, { dir, pkg }]) => ({
+  find: new RegExp(`^${name.replace('/', '\\/')}$`),
+  replacement: join(dir, pkg.exports['.'].import),
+}));
+
+const tmp = join(root, '.tmp', 'size');
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+
+/**
+ * Bundles `source` (an ES module) minified. Returns the entry's code (with every chunk it imports
+ * statically), minified and gzipped, and the largest chunk it imports on demand (the kernels of
+ * one wasm variant: an app downloads one of them), gzipped. A .wasm asset would count as loaded.
+ */
+async function measure(name, source, external = []) {
+  const entry = join(tmp, `${name.replace(/[@/]/g, '_')}.mjs`);
+  writeFileSync(entry, source);
+  const out = await build({
+    configFile: false,
+    logLevel: 'silent',
+    root: tmp,
+    resolve: { alias },
+    build: {
+      write: false,
+      minify: true,
+      target: 'es2022',
+      assetsInlineLimit: 0,
+      rollupOptions: {
+        input: entry,
+        external: (id) => external.some((e) => id === e || id.startsWith(`${e}/`)),
+        preserveEntrySignatures: 'strict',
+      },
+    },
+  });
+  const outputs = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output);
+  const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+  const chunks = new Map(outputs.filter((o) => o.type === 'chunk').map((c) => [c.fileName, c]));
+  // The entry and what it imports statically load up front.
+  const upFront = new Set();
+  const visit = (file) => {
+    if (upFront.has(file) || !chunks.has(file)) return;
+    upFront.add(file);
+    for (const i of chunks.get(file).imports) visit(i);
+  };
+  for (const c of chunks.values()) if (c.isEntry) visit(c.fileName);
+  let js = 0;
+  let jsRaw = 0;
+  let lazy = 0;
+  for (const c of chunks.values()) {
+    const bytes = Buffer.from(c.code);
+    if (upFront.has(c.fileName)) {
+      js += gz(bytes);
+      jsRaw += bytes.length;
+    } else {
+      lazy = Math.max(lazy, gz(bytes));
+    }
+  }
+  for (const o of outputs) if (o.type === 'asset' && o.fileName.endsWith('.wasm')) lazy += gz(Buffer.from(o.source));
+  return { js, jsRaw, lazy };
+}
+
+const rows = [];
+for (const [name, { pkg }] of Object.entries(manifests)) {
+  // The package's own code: its dependencies are someone else's line in the table.
+  const external = Object.keys(pkg.dependencies ?? {});
+  rows.push({ name, ...(await measure(name, `export * from '${name}';\nimport '${name}';\n`, external)) });
+}
+const appSource = [
+  "import '@torchlet/backend-wasm';",
+  "export * from '@torchlet/core';",
+  "export * as autograd from '@torchlet/autograd';",
+  "export * as nn from '@torchlet/nn';",
+  "export * as optim from '@torchlet/optim';",
+  "export * as wasm from '@torchlet/backend-wasm';",
+  '',
+].join('\n');
+rows.push({ name: 'app', ...(await measure('app', appSource)) });
+
+const fmt = (n) => `${(n / KB).toFixed(1)} KB`.padStart(10);
+let failed = false;
+console.log('minified + gzipped (zlib level 9); "on demand" is the larger wasm variant chunk, of which an app loads one\n');
+console.log(`${'package'.padEnd(24)} ${'minified'.padStart(10)} ${'min+gz'.padStart(10)} ${'on demand'.padStart(10)} ${'total'.padStart(10)} ${'budget'.padStart(10)}`);
+for (const r of rows) {
+  const total = r.js + r.lazy;
+  const budget = BUDGETS[r.name];
+  const over = total > budget;
+  failed ||= over;
+  console.log(`${r.name.padEnd(24)} ${fmt(r.jsRaw)} ${fmt(r.js)} ${fmt(r.lazy)} ${fmt(total)} ${fmt(budget)}${over ? '  OVER BUDGET' : ''}`);
+}
+console.log('\napp = core + autograd + nn + optim + backend-wasm, whole APIs kept, one wasm variant');
+rmSync(tmp, { recursive: true, force: true });
+if (failed) {
+  console.error('size check: over budget (see the table above)');
+  process.exit(1);
+}
+console.log('size check: every size is within its budget');
