@@ -1,7 +1,8 @@
 /**
  * @torchlet/transformer: attention and Transformers with PyTorch's options, masks and
  * state-dict keys — `scaledDotProductAttention`, `MultiheadAttention`,
- * `Transformer{Encoder,Decoder}[Layer]`, `Transformer` and `generateSquareSubsequentMask`.
+ * `Transformer{Encoder,Decoder}[Layer]`, `Transformer` and `generateSquareSubsequentMask`; positional
+ * encodings, a GPT with a key/value cache and GPT-2 weight loading, and tokenizers (char, byte-level BPE).
  */
 export { scaledDotProductAttention, attentionWithWeights, toAdditiveMask, causalMask, type ScaledDotProductAttentionOptions } from './attention.ts';
 export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './multihead-attention.ts';
@@ -13,3 +14,9 @@ export {
 export { TransformerDecoderLayer, TransformerDecoder, type DecoderLayerSource, type TransformerDecoderLayerForwardOptions } from './decoder.ts';
 export { Transformer, type TransformerOptions, type TransformerForwardOptions } from './transformer.ts';
 export { generateSquareSubsequentMask } from './masks.ts';
+export { SinusoidalPositionalEncoding, LearnedPositionalEmbedding, type PositionalEncodingOptions, type PositionalForwardOptions } from './positional.ts';
+export { GPT, GPTModel, Block, CausalSelfAttention, MLP, Sampler, type GPTConfig, type GenerateOptions } from './gpt.ts';
+export { KVCache, LayerKV } from './kv-cache.ts';
+export { mapGPT2Keys, inferGPT2Config, gptFromHuggingFace } from './gpt2.ts';
+export { CharTokenizer } from './tokenizers/char.ts';
+export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions } from './tokenizers/bpe.ts';

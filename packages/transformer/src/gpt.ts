@@ -1,0 +1,419 @@
+/**
+ * A decoder-only GPT (Radford et al. 2019, "Language Models are Unsupervised Multitask
+ * Learners"), written after Karpathy's nanoGPT `model.py`: `GPTConfig`, `CausalSelfAttention`,
+ * `MLP`, `Block` and `GPT`, with pre-norm blocks and a language-model head tied to the token
+ * embedding.
+ *
+ * Fields carry GPT-2's checkpoint names verbatim (`wte`, `h`, `ln_1`, `c_attn`, `c_proj`, `c_fc`,
+ * `ln_f`), as nanoGPT does, rather than camelCase: `ln_1` has no camelCase spelling that
+ * `toSnakeCase` turns back into `ln_1`, and one naming for the whole model reads better than two.
+ * So the state dict's keys are GPT-2's (`transformer.h.0.attn.c_attn.weight`); see gpt2.ts for
+ * loading Hugging Face's checkpoints.
+ */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } from '@torchlet/nn';
+import { scaledDotProductAttention } from './attention.ts';
+import { KVCache, type LayerKV } from './kv-cache.ts';
+import { LearnedPositionalEmbedding } from './positional.ts';
+
+export interface GPTConfig {
+  /** Tokens in the vocabulary (GPT-2: 50257; nanoGPT pads to 50304 for speed). */
+  vocabSize: number;
+  /** The longest context, in tokens (GPT-2: 1024). */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  /** Model width C (GPT-2 small: 768). */
+  nEmbd: number;
+  /** Dropout on embeddings, attention weights and residual branches (default 0). */
+  dropout?: number;
+  /** Biases in the Linear layers and LayerNorms (default true, as GPT-2). */
+  bias?: boolean;
+  /** LayerNorm epsilon (default 1e-5, GPT-2's `layer_norm_epsilon`). */
+  layerNormEps?: number;
+  /** The MLP's GELU: `'tanh'` (default; GPT-2's `gelu_new`) or `'none'` (exact, nanoGPT's `nn.GELU()`). */
+  geluApproximate?: 'none' | 'tanh';
+}
+
+type FullConfig = Required<GPTConfig>;
+
+function fullConfig(c: GPTConfig): FullConfig {
+  for (const k of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`GPT: config.${k} must be a positive integer, got ${String(c[k])}`);
+  }
+  if (c.nEmbd % c.nHead !== 0) throw new RangeError(`GPT: nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
+  const dropout = c.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`GPT: dropout must be in [0, 1), got ${String(dropout)}`);
+  return { dropout, bias: c.bias ?? true, layerNormEps: c.layerNormEps ?? 1e-5, geluApproximate: c.geluApproximate ?? 'tanh', ...pick(c) };
+}
+const pick = ({ vocabSize, blockSize, nLayer, nHead, nEmbd }: GPTConfig) => ({ vocabSize, blockSize, nLayer, nHead, nEmbd });
+
+/** LayerNorm with an optional bias (PyTorch 1.13's has none to turn off; nanoGPT writes its own). */
+function layerNorm(c: FullConfig): LayerNorm {
+  const ln = new LayerNorm(c.nEmbd, { eps: c.layerNormEps });
+  if (!c.bias) {
+    ln.bias!.dispose();
+    ln.bias = null;
+  }
+  return ln;
+}
+
+/**
+ * Multi-head masked self-attention with one fused `c_attn` projection to q, k, v (`(3C, C)`,
+ * Linear layout) and an output projection `c_proj`. With a {@link LayerKV} the keys and values
+ * of earlier steps are read from it and this call's are appended, so generation feeds only the
+ * new token.
+ */
+export class CausalSelfAttention extends Module {
+  readonly nHead: number;
+  readonly nEmbd: number;
+  readonly dropoutP: number;
+  c_attn: Linear;
+  c_proj: Linear;
+  attn_dropout: Dropout;
+  resid_dropout: Dropout;
+
+  constructor(config: GPTConfig) {
+    super();
+    const c = fullConfig(config);
+    this.nHead = c.nHead;
+    this.nEmbd = c.nEmbd;
+    this.dropoutP = c.dropout;
+    this.c_attn = new Linear(c.nEmbd, 3 * c.nEmbd, { bias: c.bias });
+    this.c_proj = new Linear(c.nEmbd, c.nEmbd, { bias: c.bias });
+    this.attn_dropout = new Dropout(c.dropout);
+    this.resid_dropout = new Dropout(c.dropout);
+  }
+
+  /** `x (B, T, C)` -> `(B, T, C)`; `kv` (optional) holds the keys/values of the P earlier positions. */
+  forward(x: Tensor, kv: LayerKV | null = null): Tensor {
+    const [B, Tn, C] = x.shape as [number, number, number];
+    const nh = this.nHead, hs = C / nh;
+    return T.tidy(() => {
+      // q, k, v for all heads in one matmul, then heads moved next to the batch.
+      const [q0, k0, v0] = this.c_attn.forward(x).split(C, 2); // 3 x (B, T, C)
+      const q = q0!.view(B, Tn, nh, hs).transpose(1, 2); // (B, nh, T, hs)
+      let k = k0!.view(B, Tn, nh, hs).transpose(1, 2); // (B, nh, T, hs)
+      let v = v0!.view(B, Tn, nh, hs).transpose(1, 2); // (B, nh, T, hs)
+      const P = kv?.length ?? 0;
+      if (kv) [k, v] = kv.append(k, v); // (B, nh, P + T, hs)
+      // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
+      const attnMask = Tn > 1 && P > 0 ? T.ones([Tn, P + Tn], { dtype: 'bool' }).triu(P + 1) : null;
+      const y = scaledDotProductAttention(q, k, v, {
+        isCausal: Tn > 1 && P === 0,
+        attnMask,
+        dropoutP: this.training ? this.dropoutP : 0,
+      }); // (B, nh, T, hs)
+      const merged = y.transpose(1, 2).contiguous().view(B, Tn, C); // (B, T, C): heads side by side
+      return this.resid_dropout.forward(this.c_proj.forward(merged));
+    });
+  }
+}
+
+/** The position-wise feed-forward block: `c_fc` (C -> 4C), GELU, `c_proj` (4C -> C), dropout. */
+export class MLP extends Module {
+  readonly #approximate: 'none' | 'tanh';
+  c_fc: Linear;
+  c_proj: Linear;
+  dropout: Dropout;
+
+  constructor(config: GPTConfig) {
+    super();
+    const c = fullConfig(config);
+    this.#approximate = c.geluApproximate;
+    this.c_fc = new Linear(c.nEmbd, 4 * c.nEmbd, { bias: c.bias });
+    this.c_proj = new Linear(4 * c.nEmbd, c.nEmbd, { bias: c.bias });
+    this.dropout = new Dropout(c.dropout);
+  }
+
+  /** `(B, T, C)` -> `(B, T, C)`. */
+  forward(x: Tensor): Tensor {
+    return T.tidy(() => {
+      const h = T.gelu(this.c_fc.forward(x), { approximate: this.#approximate }); // (B, T, 4C)
+      return this.dropout.forward(this.c_proj.forward(h)); // (B, T, C)
+    });
+  }
+}
+
+/** A pre-norm Transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`. */
+export class Block extends Module {
+  ln_1: LayerNorm;
+  attn: CausalSelfAttention;
+  ln_2: LayerNorm;
+  mlp: MLP;
+
+  constructor(config: GPTConfig) {
+    super();
+    const c = fullConfig(config);
+    this.ln_1 = layerNorm(c);
+    this.attn = new CausalSelfAttention(c);
+    this.ln_2 = layerNorm(c);
+    this.mlp = new MLP(c);
+  }
+
+  /** `(B, T, C)` -> `(B, T, C)`. */
+  forward(x: Tensor, kv: LayerKV | null = null): Tensor {
+    return T.tidy(() => {
+      x = x.add(this.attn.forward(this.ln_1.forward(x), kv)); // (B, T, C)
+      x = x.add(this.mlp.forward(this.ln_2.forward(x))); // (B, T, C)
+      return x;
+    });
+  }
+}
+
+/**
+ * The body of the model (Hugging Face's `GPT2Model`, nanoGPT's `transformer` ModuleDict): token
+ * and position embeddings, the blocks, the final LayerNorm. Returns hidden states, not logits.
+ */
+export class GPTModel extends Module {
+  readonly config: Readonly<FullConfig>;
+  wte: Embedding;
+  wpe: LearnedPositionalEmbedding;
+  drop: Dropout;
+  h: ModuleList<Block>;
+  ln_f: LayerNorm;
+
+  constructor(config: GPTConfig) {
+    super();
+    const c = fullConfig(config);
+    this.config = c;
+    this.wte = new Embedding(c.vocabSize, c.nEmbd);
+    this.wpe = new LearnedPositionalEmbedding(c.blockSize, c.nEmbd);
+    this.drop = new Dropout(c.dropout);
+    this.h = new ModuleList(Array.from({ length: c.nLayer }, () => new Block(c)));
+    this.ln_f = layerNorm(c);
+  }
+
+  /**
+   * int32 `idx (B, T)` -> hidden states `(B, T, C)`. With a cache, `idx` continues the cached
+   * sequence (positions start at `cache.length`) and every layer's keys/values are appended.
+   */
+  forward(idx: Tensor, cache: KVCache | null = null): Tensor {
+    if (idx.ndim !== 2 || idx.dtype !== 'int32') throw new TypeError(`GPT: expected int32 token ids of shape (B, T), got ${idx.dtype} [${idx.shape.join(', ')}]`);
+    const offset = cache?.length ?? 0;
+    const Tn = idx.shape[1]!;
+    if (offset + Tn > this.config.blockSize) throw new RangeError(`GPT: cannot forward a sequence of length ${offset + Tn}, the block size is only ${this.config.blockSize}`);
+    if (cache && cache.numLayers !== this.h.length) throw new RangeError(`GPT: the cache has ${cache.numLayers} layers, the model ${this.h.length}`);
+    return T.tidy(() => {
+      const tok = this.wte.forward(idx); // (B, T, C)
+      let x = this.drop.forward(this.wpe.forward(tok, { offset })); // (B, T, C)
+      let i = 0;
+      for (const block of this.h) x = block.forward(x, cache?.layer(i++) ?? null); // (B, T, C)
+      return this.ln_f.forward(x); // (B, T, C)
+    });
+  }
+}
+
+/** Options of {@link GPT.generate}. */
+export interface GenerateOptions {
+  /** How many tokens to append. */
+  maxNewTokens: number;
+  /** Divides the logits (default 1); 0 picks the most likely token (greedy). */
+  temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number | null;
+  /** Nucleus sampling: only among the most likely tokens whose probabilities add up to topP. */
+  topP?: number | null;
+  /** Keep each layer's keys and values and feed only the new token each step (default true). */
+  useCache?: boolean;
+  /** Seeds the sampler (Philox, as core's RNG); without it a seed is drawn from `torch.manualSeed`'s stream. */
+  seed?: number;
+  /** Stop a sequence once it emits this token (the token is kept). */
+  eosToken?: number | null;
+}
+
+/**
+ * GPT: {@link GPTModel} and a language-model head that shares the token embedding's weight
+ * (`logits = ln_f(h) wte^T`, "weight tying", Press & Wolf 2017, as GPT-2). The head has no
+ * parameter of its own: the one weight appears once in `parameters()` and once in the state
+ * dict, as `transformer.wte.weight` (Hugging Face drops the tied `lm_head.weight` when saving too).
+ */
+export class GPT extends Module {
+  readonly config: Readonly<FullConfig>;
+  transformer: GPTModel;
+
+  constructor(config: GPTConfig) {
+    super();
+    this.transformer = new GPTModel(config);
+    this.config = this.transformer.config;
+    this.#initWeights();
+  }
+
+  /**
+   * GPT-2's initialisation (nanoGPT `_init_weights`): N(0, 0.02) for Linear and embedding
+   * weights, zero biases, and N(0, 0.02 / sqrt(2 nLayer)) for the projections into the residual
+   * stream (`c_proj`), whose outputs add up over 2 nLayer branches.
+   */
+  #initWeights(): void {
+    for (const m of this.modules()) {
+      if (m instanceof Linear) {
+        init.normal_(m.weight, 0, 0.02);
+        if (m.bias) init.zeros_(m.bias);
+      } else if (m instanceof Embedding) init.normal_(m.weight, 0, 0.02);
+    }
+    for (const [name, p] of this.namedParameters()) if (name.endsWith('c_proj.weight')) init.normal_(p, 0, 0.02 / Math.sqrt(2 * this.config.nLayer));
+  }
+
+  /** The tied head: hidden `(..., C)` -> logits `(..., vocabSize)`. */
+  lmHead(hidden: Tensor): Tensor {
+    return T.linear(hidden, this.transformer.wte.weight);
+  }
+
+  /**
+   * int32 `idx (B, T)` -> `[logits (B, T, vocabSize), loss]`; the loss is the mean cross-entropy
+   * against int32 `targets (B, T)` (entries -1 are ignored, as nanoGPT), or null without targets.
+   */
+  forward(idx: Tensor, targets: Tensor | null = null): [Tensor, Tensor | null] {
+    return T.tidy(() => {
+      const logits = this.lmHead(this.transformer.forward(idx)); // (B, T, V)
+      if (!targets) return [logits, null] as [Tensor, Tensor | null];
+      const V = this.config.vocabSize;
+      const loss = F.crossEntropy(logits.view(-1, V), targets.reshape([-1]), { ignoreIndex: -1 });
+      return [logits, loss] as [Tensor, Tensor | null];
+    });
+  }
+
+  /** The number of parameters (the tied weight counted once; `nonEmbedding` leaves out wpe, as nanoGPT). */
+  numParams(nonEmbedding = true): number {
+    let n = 0;
+    for (const p of this.parameters()) n += p.numel();
+    return nonEmbedding ? n - this.transformer.wpe.weight.numel() : n;
+  }
+
+  /** A key/value cache for `batchSize` sequences, to pass to `transformer.forward` step by step. */
+  newCache(): KVCache {
+    return new KVCache(this.config.nLayer);
+  }
+
+  /**
+   * Appends `maxNewTokens` tokens to each sequence of `prompt` (int32 `(B, T)`, or one sequence
+   * as a number[]) and returns the whole sequences in the same form. Runs in eval mode without
+   * gradients. Greedy with `temperature: 0`, else samples (with `topK`/`topP` filtering).
+   *
+   * With `useCache` (the default), the prompt is run once and each later step feeds only the new
+   * token, reading earlier keys and values from the cache: the logits are the same as a full
+   * forward's up to float rounding. Past `blockSize` tokens the context is cropped to the last
+   * `blockSize` (nanoGPT), which shifts every position: from then on each step recomputes the
+   * cropped window, cache or not.
+   */
+  async generate(prompt: number[], options: GenerateOptions): Promise<number[]>;
+  async generate(prompt: Tensor, options: GenerateOptions): Promise<Tensor>;
+  async generate(prompt: Tensor | number[], options: GenerateOptions): Promise<Tensor | number[]> {
+    const asArray = Array.isArray(prompt);
+    const rows: number[][] = asArray ? [[...prompt]] : await promptRows(prompt);
+    const { maxNewTokens, temperature = 1, topK = null, topP = null, useCache = true, eosToken = null } = options;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${String(maxNewTokens)}`);
+    if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be >= 0, got ${String(temperature)}`);
+    if (rows.some((r) => r.length === 0)) throw new RangeError('generate: the prompt must hold at least one token');
+    let seed = options.seed;
+    if (seed === undefined) {
+      const r = T.rand([1]);
+      seed = Math.floor((await r.data())[0]! * 2 ** 32);
+      r.dispose();
+    }
+    const sampler = new Sampler(seed);
+    const B = rows.length, { blockSize } = this.config;
+    const wasTraining = this.training;
+    this.eval();
+    let cache: KVCache | null = null;
+    const done = new Array<boolean>(B).fill(false);
+    try {
+      for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
+        const len = rows[0]!.length;
+        // What to feed: the new token when the cache covers the rest, else the (cropped) context.
+        let from: number;
+        if (useCache && cache && cache.length === len - 1 && len <= blockSize) from = len - 1;
+        else {
+          cache?.dispose();
+          cache = useCache ? this.newCache() : null;
+          from = Math.max(0, len - blockSize);
+        }
+        const logits = T.noGrad(() =>
+          T.tidy(() => {
+            const idx = T.tensor(rows.map((r) => r.slice(from)), { dtype: 'int32' }); // (B, T')
+            const hidden = this.transformer.forward(idx, cache); // (B, T', C)
+            return this.lmHead(hidden.select(1, hidden.shape[1]! - 1)); // (B, V): the last position only
+          }),
+        );
+        const values = await logits.data();
+        logits.dispose();
+        const V = this.config.vocabSize;
+        for (let b = 0; b < B; b++) {
+          if (done[b]) {
+            rows[b]!.push(rows[b]![rows[b]!.length - 1]!); // keep rows rectangular; trimmed below
+            continue;
+          }
+          const next = sampler.pick(values.subarray(b * V, (b + 1) * V) as Float32Array, temperature, topK, topP);
+          rows[b]!.push(next);
+          if (eosToken !== null && next === eosToken) done[b] = true;
+        }
+      }
+    } finally {
+      cache?.dispose();
+      this.train(wasTraining);
+    }
+    if (asArray) return trimAfterEos(rows[0]!, eosToken, prompt.length);
+    return T.tensor(rows, { dtype: 'int32' });
+  }
+}
+
+async function promptRows(prompt: Tensor): Promise<number[][]> {
+  if (prompt.ndim !== 2 || prompt.dtype !== 'int32') throw new TypeError(`generate: expected an int32 prompt of shape (B, T) or a number[], got ${prompt.dtype} [${prompt.shape.join(', ')}]`);
+  return (await prompt.tolist()) as number[][];
+}
+
+function trimAfterEos(row: number[], eos: number | null, promptLength: number): number[] {
+  if (eos === null) return row;
+  const i = row.indexOf(eos, promptLength);
+  return i < 0 ? row : row.slice(0, i + 1);
+}
+
+/**
+ * Picks the next token from one row of logits: argmax at temperature 0, else a draw from
+ * `softmax(logits / temperature)` restricted to the top k and/or the nucleus of mass topP.
+ * Uniform numbers come from Philox 4x32-10 keyed by the seed (one counter per draw).
+ */
+export class Sampler {
+  readonly #key: [number, number];
+  #counter = 0;
+
+  constructor(seed: number) {
+    this.#key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+  }
+
+  /** A uniform number in [0, 1). */
+  uniform(): number {
+    const [a] = T.philox4x32([this.#counter++, 0, 0, 0], this.#key);
+    return a / 2 ** 32;
+  }
+
+  pick(logits: Float32Array, temperature: number, topK: number | null, topP: number | null): number {
+    const V = logits.length;
+    if (temperature === 0) {
+      let best = 0;
+      for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
+      return best;
+    }
+    // Candidates by decreasing logit (ties: lower id first), cut to topK.
+    let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
+    if (topK !== null && topK > 0) order = order.slice(0, Math.min(topK, V));
+    const max = logits[order[0]!]!;
+    let probs = order.map((i) => Math.exp((logits[i]! - max) / temperature));
+    let total = probs.reduce((s, p) => s + p, 0);
+    if (topP !== null && topP < 1) {
+      // The smallest prefix whose mass reaches topP (always at least one token).
+      let mass = 0, n = 0;
+      while (n < probs.length && (n === 0 || mass < topP * total)) mass += probs[n++]!;
+      order = order.slice(0, n);
+      probs = probs.slice(0, n);
+      total = mass;
+    }
+    let u = this.uniform() * total;
+    for (let j = 0; j < order.length; j++) {
+      u -= probs[j]!;
+      if (u < 0) return order[j]!;
+    }
+    return order[order.length - 1]!;
+  }
+}
