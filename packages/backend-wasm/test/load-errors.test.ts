@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe('wasm loading errors', () => {
   it('a kernels chunk that does not load names it, the URL tried, and says to deploy every emitted file', async () => {
-    const err = await loadKernels('simd').catch((e: unknown) => e as Error);
+    const err = (await loadKernels('simd').catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toMatch(/wasm backend: could not load the simd kernels module/);
     expect(err.message).toMatch(/https:\/\/example.test\/assets\/kernels-simd.generated-X.js/);
@@ -34,7 +34,7 @@ describe('wasm loading errors', () => {
       new WebAssembly.CompileError("WebAssembly.instantiate(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source"),
     );
     vi.spyOn(WebAssembly, 'validate').mockImplementation(() => true);
-    const err = await loadKernels('relaxed').catch((e: unknown) => e as Error);
+    const err = (await loadKernels('relaxed').catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/could not compile the relaxed kernels \(WebAssembly.instantiate\(\): Refused/);
     expect(err.message).toMatch(/'wasm-unsafe-eval'/);
     expect(err.cause).toBeInstanceOf(WebAssembly.CompileError);

