@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+
+// The WebGPU backend is optional: when packages/backend-webgpu has been built, the page imports
+// it (registering 'webgpu' with the same @torchlet/core instance as torchlet); otherwise the
+// module below says why the option is disabled. A virtual module keeps the build working either way.
+const webgpuEntry = fileURLToPath(new URL('../../packages/backend-webgpu/dist/index.js', import.meta.url));
+const VIRTUAL = 'virtual:torchlet-webgpu';
+
+function optionalWebGPU(): Plugin {
+  return {
+    name: 'torchlet-optional-webgpu',
+    resolveId: (id) => (id === VIRTUAL ? `\0${VIRTUAL}` : null),
+    load(id) {
+      if (id !== `\0${VIRTUAL}`) return null;
+      return existsSync(webgpuEntry)
+        ? `export const packaged = true; export const reason = ''; export const load = () => import(${JSON.stringify(webgpuEntry)});`
+        : `export const packaged = false; export const reason = '@torchlet/backend-webgpu was not built into this page'; export const load = async () => {};`;
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  // Relative asset URLs, so dist/ works from any sub-path (GitHub Pages, a docs folder).
+  base: './',
+  logLevel: 'warn',
+  plugins: [optionalWebGPU()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    // Keep .wasm and the digit chunks as files (Vite inlines assets under 4 KiB by default).
+    assetsInlineLimit: 0,
+    // The ten embedded-MNIST chunks are about 2 MB each; they load lazily, on "Train".
+    chunkSizeWarningLimit: 4096,
+  },
+});
