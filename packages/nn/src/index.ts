@@ -24,3 +24,4 @@ export {
 } from './safetensors.ts';
 export * as quantization from './quantization/index.ts';
 export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';
+export * as utils from './utils/index.ts';

@@ -61,6 +61,33 @@ export abstract class Module {
     this.#registered.set(name, ['module', module]);
   }
 
+  /**
+   * Runs `hook(this, args)` before every `forward` (PyTorch's `register_forward_pre_hook`; the
+   * hook cannot replace the arguments here). Pruning uses it to recompute `weight` from
+   * `weight_orig * weight_mask`. Installs an own `forward` that runs the hooks then the class's
+   * forward. Returns a handle whose `remove()` drops the hook.
+   */
+  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { remove(): void } {
+    if (!this.#preHooks) {
+      const hooks = (this.#preHooks = new Set());
+      const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;
+      Object.defineProperty(this, 'forward', {
+        configurable: true,
+        writable: true,
+        enumerable: false,
+        value: (...args: unknown[]) => {
+          for (const h of [...hooks]) h(this, args);
+          return classForward.apply(this, args);
+        },
+      });
+    }
+    const hooks = this.#preHooks;
+    hooks.add(hook as (module: Module, args: unknown[]) => void);
+    return { remove: () => void hooks.delete(hook as (module: Module, args: unknown[]) => void) };
+  }
+
+  #preHooks: Set<(module: Module, args: unknown[]) => void> | null = null;
+
   /** A registered parameter, buffer or module by its exact name. */
   protected getRegistered<T>(name: string): T {
     return this.#registered.get(name)?.[1] as T;

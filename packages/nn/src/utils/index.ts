@@ -1,0 +1,2 @@
+/** `nn.utils`: pruning (`utils.prune`). */
+export * as prune from './prune.ts';
