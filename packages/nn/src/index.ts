@@ -25,3 +25,4 @@ export {
 export * as quantization from './quantization/index.ts';
 export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';
 export * as utils from './utils/index.ts';
+export { distillationLoss, distill, type DistillationOptions, type DistillOptions } from './distill.ts';
