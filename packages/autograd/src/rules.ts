@@ -245,6 +245,17 @@ export const RULES: Rules = {
     saveInputs: [0],
     backward: (g, c) => [null, T.gather(g, c.attrs.dim, x0(c))],
   },
+  // The backend's fused attention: its backward kernel recomputes the probabilities from the
+  // saved logsumexp (input 3); composite ops instead when the backward itself is recorded.
+  attention: {
+    saveInputs: [0, 1, 2, 3, 4],
+    saveOut: true,
+    backward: (g, c) => {
+      const [q, k, v, lse, mask] = c.inputs;
+      const [dq, dk, dv] = T.attentionBackward(g, q!, k!, v!, lse!, out(c), mask ?? null, c.attrs);
+      return c.inShapes.length > 4 ? [dq, dk, dv, null, null] : [dq, dk, dv, null];
+    },
+  },
   cat: {
     backward: (g, c) => {
       let at = 0;

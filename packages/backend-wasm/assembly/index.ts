@@ -11,4 +11,5 @@ export { fill } from './fill';
 export { gather, scatterAdd } from './gather';
 export { random, philoxBlock } from './random';
 export { adamStep, sgdStep } from './optim';
+export { attention, attentionBackward } from './attention';
 export { int8Linear } from './quant';

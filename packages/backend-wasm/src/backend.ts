@@ -6,6 +6,7 @@ import {
   type BackendMemory,
   type BinaryOp,
   type AdamStepParams,
+  type AttentionParams,
   type BufferId,
   type FusedKernels,
   type SgdStepParams,
@@ -130,6 +131,22 @@ export class WasmBackend implements Backend {
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
   readonly fused: FusedKernels = {
+    // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
+    // through the scratch area.
+    attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
+      this.attentionLayout('attention', q, k, v, mask, out, null, [out, lse]);
+      if (this.k.attention(this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), p.scale, p.causal ? 1 : 0) !== 0) {
+        throw new RangeError('wasm backend: out of memory allocating attention scratch');
+      }
+    },
+    attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams) => {
+      this.attentionLayout('attentionBackward', q, k, v, mask, out, gradOut, [out, lse, gradQ, gradK, gradV]);
+      const code = this.k.attentionBackward(
+        this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), this.addr(gradOut),
+        this.addr(gradQ), this.addr(gradK), this.addr(gradV), p.scale, p.causal ? 1 : 0,
+      );
+      if (code !== 0) throw new RangeError('wasm backend: out of memory allocating attention scratch');
+    },
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
       const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
       const n = this.checkFused('adamStep', views);
@@ -167,6 +184,36 @@ export class WasmBackend implements Backend {
       }
     },
   };
+
+  /**
+   * Checks the attention operands (4-D float32; q, k, v, gradOut with a unit last stride;
+   * `contiguous` views contiguous) and writes B H L S D Dv and the strides of q, k, v, mask and
+   * gradOut to the scratch words assembly/attention.ts reads.
+   */
+  private attentionLayout(op: string, q: View, k: View, v: View, mask: View | null, out: View, gradOut: View | null, contiguous: readonly View[]): void {
+    this.check();
+    const [B, H, L, D] = q.shape as [number, number, number, number];
+    const S = k.shape[2]!, Dv = v.shape[3]!;
+    const all = [q, k, v, out, ...contiguous, ...(mask ? [mask] : []), ...(gradOut ? [gradOut] : [])];
+    for (const x of all) if (x.dtype !== 'float32') throw unsupported(op, { operand: x.dtype });
+    const shapesOk = q.shape.length === 4 && k.shape.length === 4 && v.shape.length === 4 && out.shape.length === 4 &&
+      k.shape[0] === B && k.shape[1] === H && k.shape[3] === D && v.shape[0] === B && v.shape[1] === H && v.shape[2] === S &&
+      out.shape[2] === L && out.shape[3] === Dv && (!mask || (mask.shape.length === 4 && mask.shape[2] === L && mask.shape[3] === S));
+    if (!shapesOk) throw new Error(`wasm backend: ${op} shapes do not agree: q [${q.shape}], k [${k.shape}], v [${v.shape}], out [${out.shape}]${mask ? `, mask [${mask.shape}]` : ''}`);
+    for (const x of [q, k, v, ...(gradOut ? [gradOut] : [])]) {
+      if (x.shape[3]! > 1 && x.strides[3] !== 1) throw new Error(`wasm backend: ${op} needs a unit stride on the last dim, got strides [${x.strides.join(', ')}]`);
+    }
+    for (const x of contiguous) {
+      if (!isContiguous(x.shape, x.strides)) throw new Error(`wasm backend: ${op} needs contiguous outputs, got shape [${x.shape.join(', ')}] with strides [${x.strides.join(', ')}]`);
+    }
+    const s = (x: View | null, d: number): number => (!x || x.shape[d] === 1 ? 0 : x.strides[d]!);
+    const words = [
+      B, H, L, S, D, Dv,
+      s(q, 0), s(q, 1), s(q, 2), s(k, 0), s(k, 1), s(k, 2), s(v, 0), s(v, 1), s(v, 2),
+      s(mask, 0), s(mask, 1), s(mask, 2), s(mask, 3), s(gradOut, 0), s(gradOut, 1), s(gradOut, 2),
+    ];
+    this.ints().set(words, this.scratchPtr >> 2);
+  }
 
   /** Fused kernels take contiguous float32 views of one size; returns that size. */
   private checkFused(op: string, views: readonly View[]): number {

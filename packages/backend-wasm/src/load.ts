@@ -22,6 +22,8 @@ export interface KernelExports {
   philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
   adamStep(param: number, grad: number, m: number, v: number, vmax: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, wd: number, decay: number, flags: number, stepSize: number, bc2sqrt: number): void;
   sgdStep(param: number, grad: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number, wd: number, flags: number): void;
+  attention(q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number): number;
+  attentionBackward(q: number, k: number, v: number, mask: number, out: number, lse: number, gradOut: number, dq: number, dk: number, dv: number, scale: number, causal: number): number;
   int8Linear(x: number, w: number, wScale: number, bias: number, out: number, m: number, n: number, k: number, kp: number): number;
 }
 

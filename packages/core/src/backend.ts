@@ -120,6 +120,14 @@ export interface AdamStepParams {
   readonly step: number;
 }
 
+/** Options of a fused attention call ({@link FusedKernels.attention}). */
+export interface AttentionParams {
+  /** Multiplies `Q K^T` before the mask is added. */
+  readonly scale: number;
+  /** Query `i` attends keys `j <= i` only (PyTorch's `is_causal`, top-left aligned). */
+  readonly causal: boolean;
+}
+
 /** Hyper-parameters of one fused SGD step. */
 export interface SgdStepParams {
   readonly lr: number;
@@ -142,6 +150,25 @@ export interface FusedKernels {
   adamStep(param: View, grad: View, expAvg: View, expAvgSq: View, maxExpAvgSq: View | null, p: AdamStepParams): void;
   /** One SGD update of `param` (and its momentum buffer when momentum is not 0). */
   sgdStep(param: View, grad: View, momentumBuffer: View | null, p: SgdStepParams): void;
+  /**
+   * Scaled dot-product attention without the `L x S` score matrix (an online softmax over key
+   * blocks): `out = softmax(q k^T * scale + mask) v`, plus the per-row logsumexp of the masked,
+   * scaled scores in `lse`, from which the backward recomputes the probabilities.
+   * `q [B, H, L, D]`, `k [B, H, S, D]`, `v [B, H, S, Dv]`: float32, any strides except that the
+   * last dim is contiguous (stride 1). `mask`: float32 `[B, H, L, S]`, any strides (0 for
+   * broadcast dims), added to the scaled scores. `out [B, H, L, Dv]` and `lse [B, H, L]` are
+   * contiguous. A row whose keys are all masked gives NaN, as softmax does.
+   */
+  attention(q: View, k: View, v: View, mask: View | null, out: View, lse: View, p: AttentionParams): void;
+  /**
+   * The gradients of `attention` from the same operands, its `out` and `lse`, and `gradOut`
+   * (shaped like `out`, last dim contiguous): writes all of the contiguous `gradQ`, `gradK` and
+   * `gradV` (shaped like q, k, v). No gradient flows to the mask.
+   */
+  attentionBackward(
+    q: View, k: View, v: View, mask: View | null, out: View, lse: View, gradOut: View,
+    gradQ: View, gradK: View, gradV: View, p: AttentionParams,
+  ): void;
   /**
    * Dynamically quantised linear layer (inference only; the composite default is in @torchlet/nn's
    * quantization). `x` is contiguous float32 `[M, K]`; it is quantised per call, per tensor and

@@ -37,6 +37,11 @@ export interface PrimitiveAttrs extends Record<UnaryOp | BinaryOp, Record<string
   scatterAdd: { dim: number; shape: readonly number[] };
   /** Inputs: the tensors joined, in order. */
   cat: { dim: number };
+  /**
+   * A backend's fused attention (ops/attention.ts). Inputs: q, k, v, the logsumexp rows the
+   * forward computed (no gradient), and the additive mask when there is one (no gradient).
+   */
+  attention: { scale: number; causal: boolean };
 }
 
 /** Every primitive's name. */

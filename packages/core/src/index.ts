@@ -29,3 +29,4 @@ export {
   type LayerNormOptions, type BatchNormOptions, type DropoutOptions, type EmbeddingOptions, type ConvOptions,
   type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
 } from './ops/nn.ts';
+export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';

@@ -96,9 +96,22 @@ export function attentionWithWeights(q: Tensor, k: Tensor, v: Tensor, options: S
 /**
  * `softmax(Q K^T * scale + mask) V` for `q (..., L, E)`, `k (..., S, E)`, `v (..., S, Ev)`;
  * returns `(..., L, Ev)`. Dropout with `dropoutP` applies whenever it is positive (pass 0 in
- * evaluation, as with PyTorch's functional form). Composed from core ops today; a fused
- * backend kernel will take over this call without changing its contract.
+ * evaluation, as with PyTorch's functional form).
+ *
+ * Without dropout, on a backend with a fused attention kernel (`FusedKernels.attention`), this
+ * runs core's `fusedAttention` when it can (q, k, v of up to 4 dims with equal leading dims; a
+ * bool mask becomes an additive one of its own shape; a float mask that requires grad keeps the
+ * composite): no `L x S` buffer forward or backward. Otherwise it is composed from core ops.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
+  if ((options.dropoutP ?? 0) === 0 && q instanceof T.Tensor && T.hasFusedAttention(q.backend)) {
+    check(q, k, v, options, 'scaledDotProductAttention');
+    const fused = T.tidy(() => {
+      const mask = options.attnMask ? toAdditiveMask(options.attnMask, 'scaledDotProductAttention') : null;
+      if (!T.canFuseAttention(q, k, v, mask)) return null;
+      return T.fusedAttention(q, k, v, { mask, isCausal: options.isCausal ?? false, scale: options.scale ?? null });
+    });
+    if (fused) return fused;
+  }
   return T.tidy(() => attentionWithWeights(q, k, v, options)[0]);
 }

@@ -1,0 +1,172 @@
+/**
+ * Scaled dot-product attention through a backend's fused kernel (`FusedKernels.attention`), with
+ * a composite default built from matmul and softmax for backends without one.
+ *
+ * The fused path records one primitive, `attention`, whose inputs are q, k, v, the per-row
+ * logsumexp the kernel returned (so backward recomputes the probabilities instead of keeping
+ * an L x S matrix) and the mask when there is one. Its gradient rule (in @torchlet/autograd)
+ * calls {@link attentionBackward}.
+ */
+import type { AttentionParams, Backend, View } from '../backend.ts';
+import { isGradEnabled, record } from '../grad-hook.ts';
+import { tidy } from '../memory.ts';
+import { broadcastShapes, numel, shapeStr } from '../shape.ts';
+import type { Tensor } from '../tensor.ts';
+import { ones } from './creation.ts';
+import { mul, sub } from './elementwise.ts';
+import { triu, where } from './indexing.ts';
+import { matmul } from './linalg.ts';
+import { softmax } from './nn.ts';
+import { broadcastView } from './primitives.ts';
+import { sum } from './reduce.ts';
+import { contiguous, empty, expectDType, expectTensor } from './util.ts';
+import { transpose } from './view.ts';
+
+export interface FusedAttentionOptions {
+  /** A float32 mask added to the scaled scores, broadcastable to `(..., L, S)`; `-Infinity` masks. */
+  mask?: Tensor | null;
+  /** Query `i` attends keys `j <= i` only (not together with `mask`). */
+  isCausal?: boolean;
+  /** Multiplies `Q K^T` (default `1 / sqrt(E)`). */
+  scale?: number | null;
+}
+
+/** Whether `backend` has both halves of the fused attention kernel. */
+export function hasFusedAttention(backend: Backend): boolean {
+  return backend.fused?.attention !== undefined && backend.fused.attentionBackward !== undefined;
+}
+
+/**
+ * Whether {@link fusedAttention} would run the backend's kernel for these operands: q, k, v
+ * with 2 to 4 dims and equal leading (batch, head) dims, on a backend with the kernel, and a
+ * mask that needs no gradient. Otherwise it computes the same thing with composite ops.
+ */
+export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null = null): boolean {
+  if (!hasFusedAttention(q.backend) || k.backend !== q.backend || v.backend !== q.backend) return false;
+  if (q.ndim > 4 || q.ndim < 2 || k.ndim !== q.ndim || v.ndim !== q.ndim) return false;
+  const lead = q.shape.slice(0, -2);
+  if (!lead.every((d, i) => d === k.shape[i] && d === v.shape[i])) return false;
+  if (mask && (mask.requiresGrad || mask.dtype !== 'float32' || mask.backend !== q.backend)) return false;
+  return numel(q.shape) > 0 && numel(k.shape) > 0 && numel(v.shape) > 0;
+}
+
+/**
+ * `softmax(q k^T * scale + mask) v` for `q (..., L, E)`, `k (..., S, E)`, `v (..., S, Ev)`;
+ * returns `(..., L, Ev)`. Runs the backend's fused kernel when {@link canFuseAttention} says so
+ * (no `L x S` buffer is allocated, forward or backward), else composite ops; both are
+ * differentiable in q, k and v. Inputs whose last dim is strided are copied first.
+ */
+export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAttentionOptions = {}): Tensor {
+  const op = 'fusedAttention';
+  for (const [t, n] of [[q, 'query'], [k, 'key'], [v, 'value']] as const) {
+    expectTensor(op, t, n);
+    expectDType(op, t, ['float32'], n);
+    if (t.ndim < 2) throw new RangeError(`${op}: expected ${n} to have at least 2 dims (..., seq, features), got shape ${shapeStr(t.shape)}`);
+  }
+  const E = q.shape[q.ndim - 1]!, L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
+  if (k.shape[k.ndim - 1] !== E) throw new RangeError(`${op}: query and key must have the same last dim, got ${shapeStr(q.shape)} and ${shapeStr(k.shape)}`);
+  if (v.shape[v.ndim - 2] !== S) throw new RangeError(`${op}: key and value must have the same sequence length, got ${shapeStr(k.shape)} and ${shapeStr(v.shape)}`);
+  const mask = options.mask ?? null;
+  const causal = options.isCausal ?? false;
+  if (mask && causal) throw new TypeError(`${op}: give either mask or isCausal, not both`);
+  if (mask) expectDType(op, mask, ['float32'], 'mask');
+  const scale = options.scale ?? 1 / Math.sqrt(E);
+  if (!canFuseAttention(q, k, v, mask)) return compositeAttention(q, k, v, mask, causal, scale);
+
+  const lead = q.shape.slice(0, -2);
+  if (mask) {
+    const scores = [...lead, L, S];
+    const ok = mask.ndim <= scores.length && broadcastShapes(scores, mask.shape).every((d, i) => d === scores[i]);
+    if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
+  }
+  const backend = q.backend;
+  const params: AttentionParams = { scale, causal };
+  const [qc, kc, vc] = [q, k, v].map(unitLastStride) as [Tensor, Tensor, Tensor];
+  const out = empty([...lead, L, v.shape[v.ndim - 1]!], 'float32', backend);
+  const lse = empty([...lead, L], 'float32', backend);
+  try {
+    backend.fused!.attention!(view4(qc), view4(kc), view4(vc), maskView(mask, [...lead, L, S]), view4(out), view4(lse, 3), params);
+    record('attention', params, mask ? [qc, kc, vc, lse, mask] : [qc, kc, vc, lse], out);
+  } catch (e) {
+    out.dispose();
+    throw e;
+  } finally {
+    lse.dispose(); // autograd keeps its own reference when it saved it
+    for (const [c, t] of [[qc, q], [kc, k], [vc, v]] as const) if (c !== t) c.dispose();
+  }
+  return out;
+}
+
+/**
+ * @internal The gradients `[dq, dk, dv]` of the fused attention primitive for the cotangent `g`,
+ * from its saved inputs and output. Uses the backend's fused backward, except when gradients
+ * are being recorded (`createGraph`): then composite ops, so the result is differentiable too.
+ */
+export function attentionBackward(
+  g: Tensor, q: Tensor, k: Tensor, v: Tensor, lse: Tensor, out: Tensor, mask: Tensor | null, params: AttentionParams,
+): [Tensor, Tensor, Tensor] {
+  const backend = q.backend;
+  const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
+  if (!isGradEnabled() && backend.fused?.attentionBackward) {
+    const gc = unitLastStride(g);
+    const dq = empty(q.shape, 'float32', backend), dk = empty(k.shape, 'float32', backend), dv = empty(v.shape, 'float32', backend);
+    try {
+      backend.fused.attentionBackward(
+        view4(q), view4(k), view4(v), maskView(mask, [...q.shape.slice(0, -2), L, S]), view4(out), view4(lse, 3), view4(gc),
+        view4(dq), view4(dk), view4(dv), params,
+      );
+    } catch (e) {
+      for (const t of [dq, dk, dv]) t.dispose();
+      throw e;
+    } finally {
+      if (gc !== g) gc.dispose();
+    }
+    return [dq, dk, dv];
+  }
+  // The same recurrences with tensors: P = softmax(S), delta = rowsum(dO * O),
+  // dS = P (dO V^T - delta), dQ = scale dS K, dK = scale dS^T Q, dV = P^T dO. P is recomputed
+  // with softmax rather than exp(S - lse): the saved lse carries no graph, and the result must be
+  // differentiable in q and k through P.
+  return tidy(() => {
+    const p = softmax(scores(q, k, mask, params), -1);
+    const dv = matmul(transpose(p, -2, -1), g);
+    const delta = sum(mul(g, out), { dim: -1, keepdim: true });
+    const ds = mul(p, sub(matmul(g, transpose(v, -2, -1)), delta));
+    return [mul(matmul(ds, k), params.scale), mul(matmul(transpose(ds, -2, -1), q), params.scale), dv] as [Tensor, Tensor, Tensor];
+  });
+}
+
+/** `q k^T * scale + mask` (or with the causal mask), `(..., L, S)`. */
+function scores(q: Tensor, k: Tensor, mask: Tensor | null, p: AttentionParams): Tensor {
+  return tidy(() => {
+    const s = matmul(mul(q, p.scale), transpose(k, -2, -1));
+    if (mask) return s.add(mask);
+    if (!p.causal) return s;
+    const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
+    return where(triu(ones([L, S], { dtype: 'bool', backend: q.backend }), 1), -Infinity, s);
+  });
+}
+
+function compositeAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number): Tensor {
+  return tidy(() => matmul(softmax(scores(q, k, mask, { scale, causal }), -1), v));
+}
+
+/** `t` if its last dim has stride 1 (or size 1), else a contiguous copy (a new reference). */
+function unitLastStride(t: Tensor): Tensor {
+  return t.shape[t.ndim - 1]! <= 1 || t.strides[t.ndim - 1] === 1 ? t : contiguous(t);
+}
+
+/** `t`'s view with leading size-1 dims added up to `rank` (4; 3 for the logsumexp rows). */
+function view4(t: Tensor, rank = 4): View {
+  return pad(t.view_(), rank);
+}
+
+function pad(v: View, rank = 4): View {
+  const extra = rank - v.shape.length;
+  if (extra <= 0) return v;
+  return { ...v, shape: [...Array<number>(extra).fill(1), ...v.shape], strides: [...Array<number>(extra).fill(0), ...v.strides] };
+}
+
+function maskView(mask: Tensor | null, scores: readonly number[]): View | null {
+  return mask ? pad(broadcastView(mask, scores)) : null;
+}
