@@ -68,7 +68,7 @@ export async function distill(o: DistillOptions): Promise<number[]> {
         o.optimizer.step();
         return l.detach();
       });
-      sum += await loss.item();
+      sum += Number(await loss.item());
       n++;
       for (const t of [x, y, loss]) t.dispose();
     }
