@@ -29,3 +29,19 @@ export function runTorch(args) {
   if (r.status !== 0) return { results: null, reason: `PyTorch failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return { results: parse(r.stdout) };
 }
+
+/**
+ * onnxruntime-node (native CPU) on one thread: the encoder layer's forward (or matmul). Exports
+ * the ONNX models with PyTorch first when they are missing.
+ */
+export function runOrt(args) {
+  const probe = spawnSync(process.execPath, ['-e', "require('onnxruntime-node')"], { encoding: 'utf8', cwd: here('.') });
+  if (probe.status !== 0) return { results: null, reason: 'onnxruntime-node not installed (pnpm install in benchmarks/)' };
+  if (!existsSync(here('./encoder_layer.onnx')) || !existsSync(here('./encoder_layer_io.bin'))) {
+    const r = spawnSync('/usr/bin/python3', [here('./export_onnx.py')], { encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) return { results: null, reason: `onnxruntime: export_onnx.py failed (needs PyTorch): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
+  }
+  const r = spawnSync(process.execPath, [here('./bench_ort.mjs'), '--threads', '1', ...args], { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) return { results: null, reason: `onnxruntime failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  return { results: parse(r.stdout) };
+}
