@@ -9,6 +9,7 @@ const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/sr
 export const workspaceAlias: Record<string, string> = {
   '@torchlet/core': src('core'),
   '@torchlet/backend-wasm': src('backend-wasm'),
+  '@torchlet/backend-webgpu': src('backend-webgpu'),
   '@torchlet/nn': src('nn'),
   '@torchlet/autograd': src('autograd'),
   '@torchlet/optim': src('optim'),

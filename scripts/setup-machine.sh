@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What a fresh Debian machine (Node >= 20 and npm present) needs before `pnpm install`:
-# pnpm 12.4.2, and Debian's Chromium for the browser tests. Each is installed only when missing.
+# pnpm 12.4.2, Debian's Chromium for the browser tests, and Vulkan drivers for the WebGPU tests. Each is installed only when missing.
 set -Eeuo pipefail
 
 PNPM_VERSION=12.4.2
@@ -22,6 +22,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update
   as_root apt-get install -y --no-install-recommends chromium
+fi
+
+# The Vulkan loader and Mesa's lavapipe for the WebGPU backend's tests: Dawn (npm `webgpu`, Node)
+# loads libvulkan.so.1 and runs on Chromium's SwiftShader ICD; Deno's wgpu runs on lavapipe.
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' || [ ! -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
+  echo "setup-machine: installing libvulkan1 and mesa-vulkan-drivers"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update
+  as_root apt-get install -y --no-install-recommends libvulkan1 mesa-vulkan-drivers
 fi
 
 # PyTorch 1.13.1 for the safetensors interop test (packages/nn/test/safetensors-interop.test.ts,

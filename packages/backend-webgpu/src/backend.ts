@@ -1,0 +1,672 @@
+/// <reference types="@webgpu/types" />
+import {
+  dtypeSize,
+  listInstances,
+  removeBackendInstance,
+  type AdamStepParams,
+  type Backend,
+  type BackendMemory,
+  type BinaryOp,
+  type BufferId,
+  type DType,
+  type FusedKernels,
+  type RandomParams,
+  type ReduceOp,
+  type SgdStepParams,
+  type TypedArray,
+  type UnaryOp,
+  type View,
+} from '@torchlet/core';
+import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
+import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSource, unaryExpr } from './kernels.ts';
+import { coalesce, contiguousStrides, isContiguous, numel } from './layout.ts';
+import { BufferPool } from './pool.ts';
+import { TfjsBridge } from './tfjs.ts';
+import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
+
+// Spec values of GPUBufferUsage / GPUMapMode, so nothing depends on the globals being installed.
+const MAP_READ = 0x0001, COPY_SRC = 0x0004, COPY_DST = 0x0008, STORAGE = 0x0080;
+const MAP_MODE_READ = 0x0001;
+const WG = 64;
+/** Dispatches recorded before the encoder is submitted on its own (keeps command buffers small). */
+const MAX_BATCH = 512;
+/** Bytes of the per-encoder meta arena; each dispatch's meta starts on a 256-byte boundary. */
+const ARENA_BYTES = 1 << 18;
+
+const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+const LOGICAL = new Set<BinaryOp>(['logicalAnd', 'logicalOr', 'logicalXor']);
+
+function unsupported(op: string, dtypes: Record<string, DType>): Error {
+  const list = Object.entries(dtypes).map(([k, d]) => `${k}: ${d}`).join(', ');
+  return new Error(`webgpu backend: '${op}' is not supported for dtypes (${list})`);
+}
+
+/** A strided operand: a view of a pooled buffer, or a raw GPUBuffer (staging, temporaries). */
+interface Operand {
+  readonly buffer: GPUBuffer | BufferId;
+  readonly dtype: DType;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+interface Binding {
+  buffer: GPUBuffer;
+  writable?: boolean;
+}
+
+/** Where an index-range check of a gather/scatterAdd dispatch reports (read back with the next `read`). */
+interface IndexCheck {
+  op: string;
+  dim: number;
+  size: number;
+}
+
+/** Which program each op runs, for docs/backend-coverage.md (scripts/coverage-table.mjs). */
+export const OP_PROGRAMS: Record<string, string> = {
+  matmul: 'tfjs MatMul (BatchMatMulPackedProgram / MatMulSplitK / MatMulSmallOutputSize, chosen by tfjs) on zero-copy inputs, one GPU copy out',
+  unary: 'WGSL: strided element-wise',
+  binary: 'WGSL: strided element-wise',
+  where: 'WGSL: strided element-wise',
+  copy: 'WGSL: strided element-wise with cast',
+  fill: 'WGSL: element-wise',
+  reduce: 'WGSL: one workgroup per output, tree in workgroup memory',
+  gather: 'WGSL: strided, index-range check reported on read',
+  scatterAdd: 'WGSL: strided, atomics (CAS loop for float32), index-range check reported on read',
+  random: 'WGSL: Philox 4x32-10',
+  adamStep: 'WGSL: fused',
+  sgdStep: 'WGSL: fused',
+};
+
+/**
+ * The WebGPU backend.
+ *
+ * Queue: compute calls record dispatches into one command encoder (one compute pass while
+ * consecutive dispatches allow it); the encoder is submitted on `read`, before a tfjs op, or
+ * after {@link MAX_BATCH} dispatches. `write` is ordered with them: it goes through
+ * `queue.writeBuffer` when nothing is pending, else through a staging buffer copied inside
+ * the encoder.
+ *
+ * Errors a GPU reports late — out-of-memory on allocation (an error scope around
+ * `createBuffer`), validation errors, an out-of-range index in gather/scatterAdd (a kernel cannot
+ * throw) — reject the next `read` (and make later calls throw). A lost device makes every call
+ * throw and drops this instance from core's registry, so `setBackend('webgpu')` creates a fresh one.
+ *
+ * There is no `readSync`: a GPU readback is asynchronous (`mapAsync`); core's `dataSync()`
+ * then tells the user to `await tensor.data()`.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly device: GPUDevice;
+  private readonly tfjs: TfjsBridge;
+  private readonly pool: BufferPool;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  /** Buffers to destroy once the current encoder is submitted (write staging). */
+  private transient: GPUBuffer[] = [];
+  private readonly arena: GPUBuffer;
+  private readonly arenaHost = new Uint32Array(ARENA_BYTES / 4);
+  private arenaUsed = 0;
+
+  private readonly errBuf: GPUBuffer;
+  private indexChecks: IndexCheck[] = [];
+  /** The first asynchronous error (OOM, validation, index range); thrown by the next call. */
+  private pendingError: Error | null = null;
+  private lost: GPUDeviceLostInfo | null = null;
+  private destroyed = false;
+  private readonly dummy: GPUBuffer;
+
+  constructor(device: GPUDevice, tfjs: TfjsBridge) {
+    this.device = device;
+    this.tfjs = tfjs;
+    this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
+    this.errBuf = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
+    this.dummy = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
+    device.queue.writeBuffer(this.errBuf, 0, new Int32Array(4));
+    void device.lost.then((info) => {
+      if (this.destroyed) return;
+      this.lost = info;
+      if (listInstances().get('webgpu') === this) removeBackendInstance('webgpu');
+    });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      const e = (ev as GPUUncapturedErrorEvent).error;
+      this.pendingError ??= new Error(`webgpu backend: GPU error: ${e.message}`);
+    });
+  }
+
+  // ---- memory --------------------------------------------------------------------------------
+
+  alloc(bytes: number): BufferId {
+    this.check();
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`webgpu backend: cannot allocate ${bytes} bytes`);
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > max) {
+      throw new RangeError(`webgpu backend: out of memory: ${bytes} bytes exceed this device's largest buffer (${max} bytes)`);
+    }
+    return this.pool.alloc(bytes, (err) => {
+      this.pendingError ??= new RangeError(`webgpu backend: out of memory allocating ${bytes} bytes (${err.message})`);
+    });
+  }
+
+  free(buffer: BufferId): void {
+    if (this.destroyed) return;
+    this.pool.free(buffer);
+  }
+
+  write(buffer: BufferId, src: TypedArray, byteOffset = 0): void {
+    this.check();
+    const size = this.pool.size(buffer);
+    if (byteOffset < 0 || byteOffset + src.byteLength > size) {
+      throw new RangeError(`webgpu backend: write of ${src.byteLength} bytes at ${byteOffset} overruns a ${size}-byte buffer`);
+    }
+    if (src.byteLength === 0) return;
+    const target = this.pool.get(buffer);
+    const bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+    // Whole words go straight in (padding the last word is harmless when the write reaches the end).
+    if (byteOffset % 4 === 0 && (bytes.byteLength % 4 === 0 || byteOffset + bytes.byteLength >= size)) {
+      const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+      if (!this.encoder) {
+        this.device.queue.writeBuffer(target, byteOffset, padded as Uint8Array<ArrayBuffer>);
+      } else {
+        const staging = this.stage(padded);
+        this.endPass();
+        this.encoder.copyBufferToBuffer(staging, 0, target, byteOffset, padded.byteLength);
+      }
+      return;
+    }
+    // An unaligned write (bool data at an odd byte): stage it and copy bytes with the copy kernel.
+    const tmp = this.device.createBuffer({ size: roundUp4(bytes.byteLength), usage: STORAGE | COPY_DST, mappedAtCreation: true });
+    new Uint8Array(tmp.getMappedRange()).set(bytes);
+    tmp.unmap();
+    this.transient.push(tmp);
+    const n = bytes.byteLength;
+    this.elementwise([{ buffer: tmp, dtype: 'bool', offset: 0, strides: [1] }], { buffer: target, dtype: 'bool', offset: byteOffset, strides: [1] }, [n], 'st_out(oo, ld_in0(o0));');
+  }
+
+  async read(view: View): Promise<TypedArray> {
+    this.check();
+    const n = numel(view.shape);
+    const size = dtypeSize(view.dtype);
+    const bytes = n * size;
+    let src = this.pool.get(view.buffer);
+    let start = view.offset * size;
+    let tmp: GPUBuffer | null = null;
+    if (n > 0 && (!isContiguous(view.shape, view.strides) || start % 4 !== 0)) {
+      tmp = this.device.createBuffer({ size: roundUp4(bytes), usage: STORAGE | COPY_SRC });
+      this.runCopy(view, { buffer: tmp, dtype: view.dtype, offset: 0, strides: contiguousStrides(view.shape), shape: view.shape });
+      src = tmp;
+      start = 0;
+    }
+    const checks = this.indexChecks;
+    this.indexChecks = [];
+    const enc = this.ensureEncoder();
+    this.endPass();
+    const staging = this.device.createBuffer({ size: roundUp4(bytes) + 16, usage: MAP_READ | COPY_DST });
+    if (n > 0) enc.copyBufferToBuffer(src, start, staging, 0, roundUp4(bytes));
+    if (checks.length > 0) {
+      enc.copyBufferToBuffer(this.errBuf, 0, staging, roundUp4(bytes), 16);
+      this.device.queue.writeBuffer(this.errBuf, 0, new Int32Array(4)); // runs after this submit
+    }
+    this.flush();
+    tmp?.destroy();
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+    } catch (err) {
+      this.check();
+      throw new Error(`webgpu backend: reading back failed (${err instanceof Error ? err.message : String(err)})`);
+    }
+    const data = staging.getMappedRange().slice(0);
+    staging.unmap();
+    staging.destroy();
+    if (checks.length > 0) {
+      const e = new Int32Array(data, roundUp4(bytes), 4);
+      if (e[0]! > 0) {
+        const c = checks[e[0]! - 1]!;
+        throw new RangeError(`webgpu backend: ${c.op} index ${e[1]} is out of bounds for dimension ${c.dim} with size ${c.size} (found by an earlier ${c.op}; the GPU cannot throw when it runs)`);
+      }
+    }
+    this.check();
+    const buf = data.slice(0, bytes);
+    return view.dtype === 'float32' ? new Float32Array(buf) : view.dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
+  }
+
+  memory(): BackendMemory {
+    return { reservedBytes: this.pool.reservedBytes() };
+  }
+
+  /** Live GPU buffers and pooled free ones (for tests of flat memory). */
+  bufferStats(): { live: number; pooled: number; reservedBytes: number } {
+    return this.pool.stats();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.encoder = null;
+    this.pass = null;
+    this.pool.destroy();
+    this.device.destroy();
+  }
+
+  // ---- element-wise ----------------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: View, out: View): void {
+    this.check();
+    const e = x.dtype === out.dtype ? unaryExpr(op, x.dtype) : undefined;
+    if (!e) throw unsupported(`unary ${op}`, { x: x.dtype, out: out.dtype });
+    this.map(out, [x], `unary_${op}`, `let x = ld_in0(o0); st_out(oo, ${e});`);
+  }
+
+  binary(op: BinaryOp, a: View, b: View, out: View): void {
+    this.check();
+    const expected = COMPARE.has(op) || LOGICAL.has(op) ? 'bool' : a.dtype;
+    const e = a.dtype === b.dtype && out.dtype === expected ? binaryExpr(op, a.dtype) : undefined;
+    if (!e) throw unsupported(`binary ${op}`, { a: a.dtype, b: b.dtype, out: out.dtype });
+    this.map(out, [a, b], `binary_${op}`, `let a = ld_in0(o0); let b = ld_in1(o1); st_out(oo, ${e});`);
+  }
+
+  where(cond: View, a: View, b: View, out: View): void {
+    this.check();
+    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype) {
+      throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
+    }
+    this.map(out, [cond, a, b], 'where', 'st_out(oo, select(ld_in2(o2), ld_in1(o1), ld_in0(o0) != 0u));');
+  }
+
+  copy(src: View, dst: View): void {
+    this.check();
+    this.runCopy(src, dst);
+  }
+
+  fill(dst: View, value: number): void {
+    this.check();
+    const bits = dst.dtype === 'float32' ? new Int32Array(new Float32Array([value]).buffer)[0]! : dst.dtype === 'int32' ? value | 0 : value ? 1 : 0;
+    const v = dst.dtype === 'float32' ? 'bitcast<f32>(prm[1])' : dst.dtype === 'int32' ? 'prm[1]' : 'u32(prm[1])';
+    this.map(dst, [], 'fill', `st_out(oo, ${v});`, [bits]);
+  }
+
+  // ---- reductions ----------------------------------------------------------------------------
+
+  reduce(op: ReduceOp, x: View, axes: readonly number[], out: View): void {
+    this.check();
+    const arg = op === 'argmax' || op === 'argmin';
+    if ((x.dtype !== 'float32' && x.dtype !== 'int32') || out.dtype !== (arg ? 'int32' : x.dtype)) {
+      throw unsupported(`reduce ${op}`, { x: x.dtype, out: out.dtype });
+    }
+    if (arg && axes.length !== 1) throw new Error(`webgpu backend: reduce ${op} takes exactly one axis, got [${axes.join(', ')}]`);
+    const nOut = numel(out.shape);
+    if (nOut === 0) return;
+    const reduced = new Set(axes);
+    const oShape: number[] = [], oX: number[] = [], oOut: number[] = [], iShape: number[] = [], iX: number[] = [];
+    for (let d = 0; d < x.shape.length; d++) {
+      if (reduced.has(d)) {
+        iShape.push(x.shape[d]!);
+        iX.push(x.strides[d]!);
+      } else {
+        oShape.push(x.shape[d]!);
+        oX.push(x.strides[d]!);
+        oOut.push(out.strides[d]!);
+      }
+    }
+    const nInner = numel(iShape);
+    if (nInner === 0) {
+      this.fill(out, op === 'prod' ? 1 : 0);
+      return;
+    }
+    const outer = coalesce(oShape, [oX, oOut]);
+    // arg* count positions in the original order, so their inner dims are not merged or dropped.
+    const inner = arg ? { shape: iShape, strides: [iX] } : coalesce(iShape, [iX]);
+    const ro = outer.shape.length, ri = inner.shape.length;
+    const meta = new Int32Array(6 + 3 * ro + 2 * ri);
+    meta.set([nOut, nInner, ro, ri, x.offset, out.offset]);
+    meta.set(outer.shape, 6);
+    meta.set(outer.strides[0]!, 6 + ro);
+    meta.set(outer.strides[1]!, 6 + 2 * ro);
+    meta.set(inner.shape, 6 + 3 * ro);
+    meta.set(inner.strides[0]!, 6 + 3 * ro + ri);
+    this.dispatch(
+      reduceSource(op, x.dtype),
+      [{ buffer: this.pool.get(out.buffer), writable: true }, { buffer: this.pool.get(x.buffer) }],
+      meta,
+      nOut,
+    );
+  }
+
+  // ---- matmul (tfjs) -------------------------------------------------------------------------
+
+  matmul(a: View, b: View, out: View): void {
+    this.check();
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') {
+      throw unsupported('matmul', { a: a.dtype, b: b.dtype, out: out.dtype });
+    }
+    const r = out.shape.length;
+    if (r < 2 || a.shape.length !== r || b.shape.length !== r) {
+      throw new Error(`webgpu backend: matmul needs operands of equal rank >= 2, got [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
+    }
+    const M = out.shape[r - 2]!, N = out.shape[r - 1]!, K = a.shape[r - 1]!;
+    if (a.shape[r - 2] !== M || b.shape[r - 2] !== K || b.shape[r - 1] !== N) {
+      throw new Error(`webgpu backend: matmul shapes do not agree: [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
+    }
+    const n = numel(out.shape);
+    if (n === 0) return;
+    if (K === 0) {
+      this.fill(out, 0);
+      return;
+    }
+    const batch = numel(out.shape.slice(0, r - 2));
+    const temps: GPUBuffer[] = [];
+    const A = this.matOperand(a, batch, temps);
+    const B = this.matOperand(b, batch, temps);
+    this.flush(); // tfjs reads our buffers
+    const dst = this.pool.get(out.buffer);
+    this.tfjs.matmul(A, B, (res) => {
+      const enc = this.ensureEncoder();
+      this.endPass();
+      enc.copyBufferToBuffer(res, 0, dst, out.offset * 4, n * 4);
+      this.flush(); // before tfjs may reuse `res`
+    });
+    for (const t of temps) t.destroy();
+  }
+
+  /**
+   * A matmul operand as tfjs wants it: a packed `[batch, rows, cols]` buffer starting at byte 0,
+   * possibly transposed. Views already laid out so (or broadcast over the whole batch) go
+   * zero-copy; anything else is first made contiguous by one strided copy.
+   */
+  private matOperand(v: View, batch: number, temps: GPUBuffer[]): { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean } {
+    const r = v.shape.length;
+    const R = v.shape[r - 2]!, C = v.shape[r - 1]!;
+    const sr = v.strides[r - 2]!, sc = v.strides[r - 1]!;
+    const bShape = v.shape.slice(0, r - 2), bStrides = v.strides.slice(0, r - 2);
+    const broadcast = bStrides.every((s, i) => s === 0 || bShape[i] === 1);
+    const packedBatch = isContiguous(bShape, bStrides.map((s) => s / (R * C)));
+    const batchOk = broadcast || (packedBatch && bStrides.every((s, i) => bShape[i] === 1 || s % (R * C) === 0));
+    const nb = broadcast ? 1 : batch;
+    if (v.offset === 0 && batchOk) {
+      if ((sc === 1 || C === 1) && (sr === C || R === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, R, C], transpose: false };
+      if ((sr === 1 || R === 1) && (sc === R || C === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, C, R], transpose: true };
+    }
+    const tmp = this.device.createBuffer({ size: roundUp4(batch * R * C * 4), usage: STORAGE | COPY_SRC | COPY_DST });
+    temps.push(tmp);
+    this.runCopy(v, { buffer: tmp, dtype: 'float32', offset: 0, strides: contiguousStrides(v.shape), shape: v.shape });
+    return { buffer: tmp, shape: [batch, R, C], transpose: false };
+  }
+
+  // ---- indexing ------------------------------------------------------------------------------
+
+  gather(x: View, dim: number, index: View, out: View): void {
+    this.check();
+    if (index.dtype !== 'int32' || out.dtype !== x.dtype) throw unsupported('gather', { x: x.dtype, index: index.dtype, out: out.dtype });
+    const l = this.indexLayout('gather', x, dim, index);
+    if (!l) return;
+    const slot = this.indexCheck('gather', dim, l.dimLen);
+    const zero = out.dtype === 'float32' ? '0.0' : out.dtype === 'int32' ? '0' : '0u';
+    this.elementwise(
+      [index, l.data], out, l.shape,
+      `let i = ld_in0(o0);
+  if (i < 0 || i >= prm[2]) { report_(i); st_out(oo, ${zero}); } else { st_out(oo, ld_in1(o1 + i * prm[1])); }`,
+      [l.dimStride, l.dimLen, slot],
+      { extra: ERR_DECL(4) },
+    );
+  }
+
+  scatterAdd(dst: View, dim: number, index: View, src: View): void {
+    this.check();
+    if (index.dtype !== 'int32' || (dst.dtype !== 'float32' && dst.dtype !== 'int32') || src.dtype !== dst.dtype) {
+      throw unsupported('scatterAdd', { dst: dst.dtype, index: index.dtype, src: src.dtype });
+    }
+    const l = this.indexLayout('scatterAdd', dst, dim, index);
+    if (!l) return;
+    const slot = this.indexCheck('scatterAdd', dim, l.dimLen);
+    const add = dst.dtype === 'int32'
+      ? 'atomicAdd(&out[u32(t)], bitcast<u32>(v));'
+      : `loop {
+      let old = atomicLoad(&out[u32(t)]);
+      if (atomicCompareExchangeWeak(&out[u32(t)], old, bitcast<u32>(bitcast<f32>(old) + v)).exchanged) { break; }
+    }`;
+    this.elementwise(
+      [index, src], l.data, l.shape,
+      `let i = ld_in0(o0);
+  if (i < 0 || i >= prm[2]) { report_(i); } else {
+    let t = oo + i * prm[1];
+    let v = ld_in1(o1);
+    ${add}
+  }`,
+      [l.dimStride, l.dimLen, slot],
+      { extra: ERR_DECL(4), outAtomic: true },
+    );
+  }
+
+  random(dst: View, p: RandomParams): void {
+    this.check();
+    if (dst.dtype !== 'float32') throw unsupported(`random ${p.kind}`, { dst: dst.dtype });
+    const n = numel(dst.shape);
+    if (n === 0) return;
+    const meta = new Uint32Array([n, dst.offset, p.kind === 'uniform' ? 0 : 1, p.seedLo >>> 0, p.seedHi >>> 0, p.counter % 4294967296, Math.floor(p.counter / 4294967296)]);
+    this.dispatch(RANDOM_SOURCE, [{ buffer: this.pool.get(dst.buffer), writable: true }], meta, Math.ceil(n / 4));
+  }
+
+  // ---- fused optimizer steps -----------------------------------------------------------------
+
+  readonly fused: Partial<FusedKernels> = {
+    adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
+      const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
+      const n = this.checkFused('adamStep', views);
+      if (n === 0) return;
+      const flags = (p.decoupledWeightDecay ? 1 : 0) | (p.amsgrad ? 2 : 0) | (p.maximize ? 4 : 0);
+      const f = [p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2, p.eps, p.weightDecay, p.decoupledWeightDecay ? 1 - p.lr * p.weightDecay : 1, p.lr / (1 - p.beta1 ** p.step), Math.sqrt(1 - p.beta2 ** p.step)];
+      const meta = new Uint32Array(16);
+      meta[0] = n;
+      meta[1] = flags;
+      new Float32Array(meta.buffer, 8, 9).set(f);
+      meta.set([param.offset, grad.offset, expAvg.offset, expAvgSq.offset, maxExpAvgSq?.offset ?? 0], 11);
+      const b = (v: View | null, writable = true): Binding => ({ buffer: v ? this.pool.get(v.buffer) : this.dummy, writable });
+      this.dispatch(ADAM_SOURCE, [b(param), b(grad, false), b(expAvg), b(expAvgSq), b(maxExpAvgSq)], meta, n);
+    },
+    sgdStep: (param, grad, momentumBuffer, p: SgdStepParams) => {
+      if (p.momentum !== 0 && !momentumBuffer) throw new Error('webgpu backend: sgdStep with momentum needs a momentum buffer');
+      const n = this.checkFused('sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
+      if (n === 0) return;
+      const flags = (p.maximize ? 4 : 0) | (p.nesterov ? 8 : 0) | (p.firstStep ? 16 : 0);
+      const meta = new Uint32Array(9);
+      meta[0] = n;
+      meta[1] = flags;
+      new Float32Array(meta.buffer, 8, 4).set([p.lr, p.momentum, 1 - p.dampening, p.weightDecay]);
+      meta.set([param.offset, grad.offset, momentumBuffer?.offset ?? 0], 6);
+      const b = (v: View | null, writable = true): Binding => ({ buffer: v ? this.pool.get(v.buffer) : this.dummy, writable });
+      this.dispatch(SGD_SOURCE, [b(param), b(grad, false), b(momentumBuffer)], meta, n);
+    },
+  };
+
+  private checkFused(op: string, views: readonly View[]): number {
+    this.check();
+    const n = numel(views[0]!.shape);
+    for (const v of views) {
+      if (v.dtype !== 'float32') throw unsupported(op, { operand: v.dtype });
+      if (!isContiguous(v.shape, v.strides) || numel(v.shape) !== n) {
+        throw new Error(`webgpu backend: ${op} needs contiguous float32 operands of ${n} elements, got shape [${v.shape.join(', ')}] with strides [${v.strides.join(', ')}]`);
+      }
+    }
+    return n;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private check(): void {
+    if (this.lost) {
+      throw new Error(
+        `webgpu backend: the GPU device was lost (${this.lost.reason}: ${this.lost.message}); tensors on it are gone. ` +
+          "Call `await setBackend('webgpu')` to create a fresh device.",
+      );
+    }
+    if (this.destroyed) throw new Error('webgpu backend: used after destroy()');
+    if (this.pendingError) {
+      const e = this.pendingError;
+      this.pendingError = null;
+      throw e;
+    }
+  }
+
+  /** An element-wise kernel whose operands are views of pooled buffers. */
+  private map(out: View, ins: View[], _key: string, body: string, scalars: number[] = []): void {
+    this.elementwise(ins, out, out.shape, body, scalars);
+  }
+
+  private runCopy(src: View, dst: Operand & { shape: readonly number[] }): void {
+    this.elementwise([src], dst, dst.shape, `let x = ld_in0(o0); st_out(oo, ${castExpr(src.dtype, dst.dtype)});`);
+  }
+
+  private gpuBuffer(b: GPUBuffer | BufferId): GPUBuffer {
+    return typeof b === 'number' ? this.pool.get(b) : b;
+  }
+
+  /**
+   * Records one element-wise dispatch over `shape`: output `out`, inputs `ins` (views of pooled
+   * buffers, or raw buffers via `rawIns`). Dimensions are merged first (coalesce), so a
+   * contiguous operation of any rank runs with rank 1.
+   */
+  private elementwise(
+    ins: readonly Operand[],
+    out: Operand,
+    shape: readonly number[],
+    body: string,
+    scalars: number[] = [],
+    opts: { extra?: string; outAtomic?: boolean } = {},
+  ): void {
+    if (numel(shape) === 0) return;
+    const inputs = ins;
+    const l = coalesce(shape, [out.strides, ...inputs.map((v) => v.strides)]);
+    const meta = elementwiseMeta(l.shape, [out, ...inputs].map((v, k) => ({ offset: v.offset, strides: l.strides[k]! })), scalars);
+    const source = elementwiseSource({ dtype: out.dtype }, inputs.map((v) => ({ dtype: v.dtype })), body, opts);
+    const bindings: Binding[] = [{ buffer: this.gpuBuffer(out.buffer), writable: true }, ...inputs.map((v) => ({ buffer: this.gpuBuffer(v.buffer) }))];
+    if (opts.extra) bindings.push({ buffer: this.errBuf, writable: true });
+    this.dispatch(source, bindings, meta, numel(l.shape));
+  }
+
+  private indexLayout(op: string, data: View, dim: number, index: View): { shape: number[]; data: View; dimStride: number; dimLen: number } | null {
+    const r = index.shape.length;
+    if (dim < 0 || dim >= Math.max(r, 1) || data.shape.length !== r) {
+      throw new Error(`webgpu backend: ${op} dim ${dim} or ranks do not agree (data rank ${data.shape.length}, index rank ${r})`);
+    }
+    if (numel(index.shape) === 0) return null;
+    if (r === 0) return { shape: [], data, dimStride: 0, dimLen: 1 };
+    const strides = data.strides.map((s, d) => (d === dim ? 0 : s));
+    return { shape: [...index.shape], data: { ...data, strides }, dimStride: data.strides[dim]!, dimLen: data.shape[dim]! };
+  }
+
+  private indexCheck(op: string, dim: number, size: number): number {
+    this.indexChecks.push({ op, dim, size });
+    return this.indexChecks.length;
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  private pipeline(source: string): GPUComputePipeline {
+    let p = this.pipelines.get(source);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: source });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+      this.pipelines.set(source, p);
+    }
+    return p;
+  }
+
+  /**
+   * Records one dispatch of `groups` workgroups (as a 2-D grid when over the per-dimension
+   * limit). Binding 0 is `meta`, a window of the arena; the others follow in order. A read-only
+   * binding of a buffer that is also written in this dispatch reads a copy instead (WebGPU forbids
+   * the aliasing; core calls unary/binary in place).
+   */
+  private dispatch(source: string, bindings: Binding[], meta: Int32Array | Uint32Array, threads: number): void {
+    const isReduce = source.includes('var<workgroup> sv');
+    const groups = isReduce ? threads : Math.ceil(threads / WG);
+    if (groups === 0) return;
+    const metaBytes = roundUp(meta.byteLength, 256);
+    if (this.arenaUsed + metaBytes > ARENA_BYTES || this.dispatches >= MAX_BATCH) this.flush();
+    const enc = this.ensureEncoder();
+    const writable = new Set(bindings.filter((b) => b.writable).map((b) => b.buffer));
+    const resolved = bindings.map((b) => {
+      if (b.writable || !writable.has(b.buffer)) return b.buffer;
+      const copy = this.device.createBuffer({ size: b.buffer.size, usage: STORAGE | COPY_DST });
+      this.endPass();
+      enc.copyBufferToBuffer(b.buffer, 0, copy, 0, b.buffer.size);
+      this.transient.push(copy);
+      return copy;
+    });
+    const metaOffset = this.arenaUsed;
+    this.arenaHost.set(new Uint32Array(meta.buffer, meta.byteOffset, meta.length), metaOffset / 4);
+    this.arenaUsed += metaBytes;
+    const pipeline = this.pipeline(source);
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: this.arena, offset: metaOffset, size: metaBytes } },
+        ...resolved.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+      ],
+    });
+    this.pass ??= enc.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    const x = Math.min(groups, 65535);
+    this.pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+    this.dispatches++;
+  }
+
+  /** Submits the recorded work (meta arena first: writeBuffer runs before the submit). */
+  private flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, this.arenaUsed / 4);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatches = 0;
+    this.arenaUsed = 0;
+    for (const b of this.transient) b.destroy();
+    this.transient = [];
+  }
+
+  /** A mapped-at-creation copy of `bytes`, destroyed after the next submit. */
+  private stage(bytes: Uint8Array): GPUBuffer {
+    const b = this.device.createBuffer({ size: bytes.byteLength, usage: COPY_SRC, mappedAtCreation: true });
+    new Uint8Array(b.getMappedRange()).set(bytes);
+    b.unmap();
+    this.transient.push(b);
+    return b;
+  }
+}
+
+/** The error-report binding of gather/scatterAdd: [slot, bad index, count]; the first report wins. */
+const ERR_DECL = (binding: number): string => `@group(0) @binding(${binding}) var<storage, read_write> err: array<atomic<i32>>;
+fn report_(i: i32) {
+  if (atomicAdd(&err[2], 1) == 0) { atomicStore(&err[0], prm[3]); atomicStore(&err[1], i); }
+}`;
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+function roundUp4(n: number): number {
+  return Math.max(4, roundUp(n, 4));
+}
+function padTo4(bytes: Uint8Array): Uint8Array {
+  const p = new Uint8Array(roundUp4(bytes.byteLength));
+  p.set(bytes);
+  return p;
+}
+
+/** Requests a device (see {@link acquireDevice}), shares it with tfjs and returns a ready backend. */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const { device, adapterInfo } = await acquireDevice(options);
+  const tfjs = await TfjsBridge.create(device, adapterInfo);
+  return new WebGpuBackend(device, tfjs);
+}

@@ -1,0 +1,97 @@
+/// <reference types="@webgpu/types" />
+import type { BufferId } from '@torchlet/core';
+
+/**
+ * GPU buffers by size class. `free` keeps a buffer for reuse by a later `alloc` of the same
+ * class instead of destroying it, so a training loop that allocates the same shapes every step
+ * creates no new GPU buffers after its first step. Classes are powers of two split into quarters
+ * (at most 25% slack), with a 256-byte minimum. Reuse needs no fence: every use of a buffer,
+ * before and after its reuse, is ordered on the one GPUQueue.
+ *
+ * Pooled bytes are capped (`maxPooledBytes`); beyond it freed buffers are destroyed.
+ */
+export class BufferPool {
+  private readonly live = new Map<BufferId, { buffer: GPUBuffer; bytes: number; cls: number }>();
+  private readonly free_ = new Map<number, GPUBuffer[]>();
+  private next = 1;
+  private pooledBytes = 0;
+  private liveBytes = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly usage: number,
+    private readonly maxPooledBytes = 512 * 2 ** 20,
+  ) {}
+
+  /** The size class of a request: the allocation's real size in bytes. */
+  static sizeClass(bytes: number): number {
+    if (bytes <= 256) return 256;
+    const top = 2 ** Math.floor(Math.log2(bytes));
+    const q = top / 4;
+    return Math.ceil(bytes / q) * q;
+  }
+
+  /** Allocates; `onOom` receives an out-of-memory error reported asynchronously by the device. */
+  alloc(bytes: number, onOom: (err: GPUError) => void): BufferId {
+    const cls = BufferPool.sizeClass(bytes);
+    let buffer = this.free_.get(cls)?.pop();
+    if (buffer) {
+      this.pooledBytes -= cls;
+    } else {
+      this.device.pushErrorScope('out-of-memory');
+      buffer = this.device.createBuffer({ size: cls, usage: this.usage });
+      void this.device.popErrorScope().then((err) => {
+        if (err) onOom(err);
+      }, () => {});
+    }
+    const id = this.next++;
+    this.live.set(id, { buffer, bytes, cls });
+    this.liveBytes += cls;
+    return id;
+  }
+
+  free(id: BufferId): void {
+    const e = this.live.get(id);
+    if (!e) throw new Error(`webgpu backend: free of unknown buffer ${id}`);
+    this.live.delete(id);
+    this.liveBytes -= e.cls;
+    if (this.pooledBytes + e.cls > this.maxPooledBytes) {
+      e.buffer.destroy();
+      return;
+    }
+    let list = this.free_.get(e.cls);
+    if (!list) this.free_.set(e.cls, (list = []));
+    list.push(e.buffer);
+    this.pooledBytes += e.cls;
+  }
+
+  get(id: BufferId): GPUBuffer {
+    const e = this.live.get(id);
+    if (!e) throw new Error(`webgpu backend: unknown buffer ${id}`);
+    return e.buffer;
+  }
+
+  /** The size the buffer was allocated with (not its class). */
+  size(id: BufferId): number {
+    const e = this.live.get(id);
+    if (!e) throw new Error(`webgpu backend: unknown buffer ${id}`);
+    return e.bytes;
+  }
+
+  reservedBytes(): number {
+    return this.liveBytes + this.pooledBytes;
+  }
+
+  stats(): { live: number; pooled: number; reservedBytes: number } {
+    let pooled = 0;
+    for (const l of this.free_.values()) pooled += l.length;
+    return { live: this.live.size, pooled, reservedBytes: this.reservedBytes() };
+  }
+
+  destroy(): void {
+    for (const e of this.live.values()) e.buffer.destroy();
+    for (const l of this.free_.values()) for (const b of l) b.destroy();
+    this.live.clear();
+    this.free_.clear();
+  }
+}

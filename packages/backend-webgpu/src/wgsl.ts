@@ -1,0 +1,255 @@
+/**
+ * WGSL source generation for the strided kernels.
+ *
+ * Storage layout: every buffer is bound as raw 32-bit words (`array<u32>`). float32 and int32
+ * elements are one word each (`bitcast`); bool elements are one byte each, packed four to a
+ * word, so a bool tensor has the same byte size here as in core and on the host (`read`
+ * returns a Uint8Array of 0/1 without any conversion). Several threads may write bytes of one
+ * word, so bool stores go through `atomicAnd`/`atomicOr` on an `array<atomic<u32>>` binding:
+ * each thread changes only its own byte, and and/or on disjoint bits commute.
+ *
+ * Index arithmetic: one thread per output element. `meta` (a small read-only storage buffer)
+ * holds the element count, four scalar slots, the rank, the shape and, per operand, its element
+ * offset and strides; each thread turns its flat index into coordinates and then into one offset
+ * per operand, so any strides (0 and negative included) and offsets work without copies.
+ */
+import type { DType } from '@torchlet/core';
+
+/** The WGSL type a loaded element has inside kernel bodies: bool is a u32 holding 0 or 1. */
+export function wgslType(d: DType): 'f32' | 'i32' | 'u32' {
+  return d === 'float32' ? 'f32' : d === 'int32' ? 'i32' : 'u32';
+}
+
+/** meta layout: [n, s0, s1, s2, s3, rank, shape..., (offset, strides...) per operand]. */
+export const META_SCALARS = 1;
+export const META_RANK = 5;
+
+/** Helpers shared by the kernels (which all declare `prm`): NaN tests on bits (no fast-math assumptions), expm1, log1p, erf. */
+export const MATH = /* wgsl */ `
+fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// NaN and infinity built from a runtime value: as constant expressions WGSL rejects them.
+fn zero_() -> u32 { return u32(prm[0]) & 0u; }
+fn nan_() -> f32 { return bitcast<f32>(0x7fc00000u | zero_()); }
+fn inf_() -> f32 { return bitcast<f32>(0x7f800000u | zero_()); }
+// Kahan's tricks (see: W. Kahan, "Mathematics written in sand", 1983): the rounding error of
+// 1 + x (or exp(x)) cancels between numerator and denominator.
+fn log1p_(x: f32) -> f32 {
+  if (isnan_(x) || x == inf_()) { return x; }
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  return log_(u) * x / (u - 1.0);
+}
+fn expm1_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  let u = exp(x);
+  if (u == 1.0) { return x; }
+  let um1 = u - 1.0;
+  if (um1 == -1.0) { return -1.0; }
+  if (u == inf_()) { return u; }
+  return um1 * x / log_(u);
+}
+fn tanh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  var t: f32;
+  if (a < 0.55) { let e = expm1_(2.0 * a); t = e / (e + 2.0); } else { t = 1.0 - 2.0 / (exp(2.0 * a) + 1.0); }
+  return select(t, -t, x < 0.0);
+}
+// erf: Taylor series near 0, else erfc by a continued-fraction-free rational fit
+// (W. J. Cody's coefficients via Numerical Recipes' erfcc, fractional error < 1.2e-7).
+fn erf_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let a = abs(x);
+  if (a < 0.5) {
+    let x2 = x * x;
+    return x * 1.1283791670955126 * (1.0 + x2 * (-0.3333333333 + x2 * (0.1 + x2 * (-0.0238095238 + x2 * (0.0046296296 + x2 * -0.0007575758)))));
+  }
+  if (a > 4.0) { return select(1.0, -1.0, x < 0.0); }
+  let t = 1.0 / (1.0 + 0.5 * a);
+  let y = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return select(1.0 - y, y - 1.0, x < 0.0);
+}
+// Software adapters flush subnormals to zero in log/sqrt (SwiftShader: log(1e-40) = -88, log(0)
+// finite, log(-1) = 0), so these work on the bits: a subnormal m * 2^-149 is scaled exactly.
+fn log_(x: f32) -> f32 {
+  let b = bitcast<u32>(x);
+  let a = b & 0x7fffffffu;
+  if (a > 0x7f800000u || (b != a && a != 0u)) { return nan_(); }
+  if (a == 0u) { return -inf_(); }
+  if (a == 0x7f800000u) { return x; }
+  if (a < 0x00800000u) { return log(f32(a)) - 103.27892990343184; }
+  return log(x);
+}
+fn sqrt_(x: f32) -> f32 {
+  let a = bitcast<u32>(x) & 0x7fffffffu;
+  if (a != 0u && a < 0x00800000u && bitcast<u32>(x) == a) { return sqrt(f32(a)) * 5.2939559e-23 * 0.70710678118; }
+  return sqrt(x);
+}
+fn rsqrt_(x: f32) -> f32 {
+  let a = bitcast<u32>(x) & 0x7fffffffu;
+  if (a != 0u && a < 0x00800000u && bitcast<u32>(x) == a) { return (1.0 / sqrt(f32(a))) * 1.8889466e22 * 1.41421356237; }
+  return 1.0 / sqrt(x);
+}
+// sin/cos: Cody-Waite reduction by pi/2 in three parts, then Cephes' sinf/cosf polynomials on
+// [-pi/4, pi/4] (SwiftShader's builtins are off by ~1e-4). Accurate while |x| < ~1e5.
+fn sincos_(x: f32) -> vec2<f32> {
+  let k = round(x * 0.63661977236758134);
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let q = i32(k) & 3;
+  if (q == 0) { return vec2<f32>(s, c); }
+  if (q == 1) { return vec2<f32>(c, -s); }
+  if (q == 2) { return vec2<f32>(-s, -c); }
+  return vec2<f32>(-c, s);
+}
+fn sin_(x: f32) -> f32 { if (isnan_(x) || abs(x) == inf_()) { return nan_(); } return sincos_(x).x; }
+fn cos_(x: f32) -> f32 { if (isnan_(x) || abs(x) == inf_()) { return nan_(); } return sincos_(x).y; }
+fn sign_(x: f32) -> f32 { return select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0); }
+fn isint_(x: f32) -> bool { return floor(x) == x && abs(x) != inf_(); }
+fn isodd_(x: f32) -> bool { return isint_(x) && abs(x) < 16777216.0 && (i32(abs(x)) & 1) == 1; }
+// |a|^b for a >= 0 (WGSL's pow is undefined for a < 0, and WGSL has no recursion).
+fn powabs_(a: f32, b: f32) -> f32 {
+  if (abs(b) == inf_()) {
+    if (a == 1.0) { return 1.0; }
+    return select(select(inf_(), 0.0, b > 0.0), select(0.0, inf_(), b > 0.0), a > 1.0);
+  }
+  if (a == inf_()) { return select(0.0, inf_(), b > 0.0); }
+  if (a == 0.0) { return select(inf_(), 0.0, b > 0.0); }
+  // Small integer exponents exactly by squaring (PyTorch's x**2 is x*x).
+  if (isint_(b) && abs(b) <= 64.0) {
+    var e = i32(abs(b)); var base = a; var r = 1.0;
+    loop { if (e == 0) { break; } if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; }
+    return select(r, 1.0 / r, b < 0.0);
+  }
+  return exp2(b * log2(a));
+}
+fn pow_(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || a == 1.0) { return 1.0; }
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  if (a < 0.0 && !isint_(b) && abs(b) != inf_()) { return nan_(); }
+  let neg = (bitcast<u32>(a) & 0x80000000u) != 0u;
+  let r = powabs_(abs(a), b);
+  return select(r, -r, neg && isodd_(b));
+}
+fn ipow_(a: i32, b: i32) -> i32 {
+  if (b < 0) { if (a == 1) { return 1; } if (a == -1) { return select(1, -1, (b & 1) == 1); } return 0; }
+  var e = b; var base = a; var r = 1;
+  loop { if (e == 0) { break; } if ((e & 1) == 1) { r = r * base; } base = base * base; e = e >> 1u; }
+  return r;
+}
+fn fmax_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } return max(a, b); }
+fn fmin_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } return min(a, b); }
+fn frem_(a: f32, b: f32) -> f32 {
+  // Python's %: the sign of the divisor (PyTorch's remainder).
+  let m = a - trunc(a / b) * b;
+  if (m != 0.0 && ((m < 0.0) != (b < 0.0))) { return m + b; }
+  return m;
+}
+fn irem_(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  let m = a % b;
+  if (m != 0 && ((m < 0) != (b < 0))) { return m + b; }
+  return m;
+}
+fn f2i_(x: f32) -> i32 {
+  if (isnan_(x)) { return 0; }
+  if (x >= 2147483648.0) { return 2147483647; }
+  if (x <= -2147483648.0) { return i32(-2147483647) - 1; }
+  return i32(trunc(x));
+}
+fn f2b_(x: f32) -> u32 { return select(0u, 1u, (bitcast<u32>(x) & 0x7fffffffu) != 0u); }
+`;
+
+/** An operand of an element-wise kernel: its binding name and element type. */
+interface Operand {
+  readonly dtype: DType;
+}
+
+/** A load of operand `k` at element offset `o` as a WGSL expression of its type. */
+function loader(name: string, d: DType, atomic: boolean): string {
+  const word = atomic ? `atomicLoad(&${name}[w])` : `${name}[w]`;
+  if (d === 'bool') {
+    return `fn ld_${name}(o: i32) -> u32 { let w = u32(o) >> 2u; return (${word} >> ((u32(o) & 3u) * 8u)) & 0xffu; }`;
+  }
+  return `fn ld_${name}(o: i32) -> ${wgslType(d)} { let w = u32(o); return bitcast<${wgslType(d)}>(${word}); }`;
+}
+
+function storer(name: string, d: DType, atomic: boolean): string {
+  if (d === 'bool') {
+    return `fn st_${name}(o: i32, v: u32) {
+  let w = u32(o) >> 2u; let sh = (u32(o) & 3u) * 8u;
+  atomicAnd(&${name}[w], ~(0xffu << sh));
+  atomicOr(&${name}[w], (v & 0xffu) << sh);
+}`;
+  }
+  if (atomic) return `fn st_${name}(o: i32, v: ${wgslType(d)}) { atomicStore(&${name}[u32(o)], bitcast<u32>(v)); }`;
+  return `fn st_${name}(o: i32, v: ${wgslType(d)}) { ${name}[u32(o)] = bitcast<u32>(v); }`;
+}
+
+/**
+ * An element-wise kernel over one iteration shape. Operand 0 (`out`) is written; operands 1..
+ * (`in0`, `in1`, ...) are read. In `body`, `oo` is the output element's offset and `o0`, `o1`,
+ * ... the inputs'; `ld_in0(o)` loads and `st_out(o, v)` stores. `outAtomic` binds the output
+ * as atomics (always for bool; scatterAdd asks for it too). `extra` adds declarations (e.g. the
+ * index-error buffer) at binding 2 + inputs.length.
+ */
+export function elementwiseSource(out: Operand, ins: readonly Operand[], body: string, opts: { outAtomic?: boolean; extra?: string } = {}): string {
+  const atomicOut = opts.outAtomic || out.dtype === 'bool';
+  const outDecl = atomicOut ? 'array<atomic<u32>>' : 'array<u32>';
+  const decls = [
+    '@group(0) @binding(0) var<storage, read> prm: array<i32>;',
+    `@group(0) @binding(1) var<storage, read_write> out: ${outDecl};`,
+    ...ins.map((_, k) => `@group(0) @binding(${k + 2}) var<storage, read> in${k}: array<u32>;`),
+  ];
+  const offs = ['oo', ...ins.map((_, k) => `o${k}`)];
+  const init = offs.map((o, k) => `  var ${o} = prm[opb + ${k} * (rank + 1)];`).join('\n');
+  const step = offs.map((o, k) => `    ${o} += c * prm[opb + ${k} * (rank + 1) + 1 + d];`).join('\n');
+  return `${decls.join('\n')}
+${opts.extra ?? ''}
+${MATH}
+${loader('out', out.dtype, atomicOut)}
+${storer('out', out.dtype, atomicOut)}
+${ins.map((x, k) => loader(`in${k}`, x.dtype, false)).join('\n')}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * 64u);
+  if (idx >= prm[0]) { return; }
+  let rank = prm[${META_RANK}];
+  let opb = ${META_RANK + 1} + rank;
+${init}
+  var rem = idx;
+  for (var d = rank - 1; d >= 0; d--) {
+    let s = prm[${META_RANK + 1} + d];
+    let c = rem % s;
+    rem = rem / s;
+${step}
+  }
+${body}
+}
+`;
+}
+
+/**
+ * The meta words of an element-wise kernel: count, scalar slots, rank, shape, then each operand's
+ * offset and strides (all in elements; bool offsets are byte offsets, which is the same thing).
+ */
+export function elementwiseMeta(shape: readonly number[], operands: readonly { offset: number; strides: readonly number[] }[], scalars: readonly number[] = []): Int32Array {
+  const rank = shape.length;
+  const meta = new Int32Array(META_RANK + 1 + rank + operands.length * (rank + 1));
+  meta[0] = shape.reduce((a, b) => a * b, 1);
+  scalars.forEach((s, i) => (meta[META_SCALARS + i] = s));
+  meta[META_RANK] = rank;
+  meta.set(shape, META_RANK + 1);
+  operands.forEach((v, k) => {
+    const base = META_RANK + 1 + rank + k * (rank + 1);
+    meta[base] = v.offset;
+    meta.set(v.strides, base + 1);
+  });
+  return meta;
+}
+
+export { loader as loaderSource, storer as storerSource };
