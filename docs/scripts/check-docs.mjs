@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * `pnpm run docs:check` (run by `pnpm test`, after the build):
+ *  1. the PyTorch translation table lists every exported layer, loss, optimizer and scheduler and
+ *     is up to date (translation-table.mjs --check);
+ *  2. typedoc builds docs/api with no warning (typedoc.json: treatWarningsAsErrors), with the
+ *     not-documented validation on: every undocumented export is listed, and the count per
+ *     package may not rise above docs/scripts/undocumented-baseline.json (lower it as comments
+ *     are added: `node docs/scripts/check-docs.mjs --update-baseline`);
+ *  3. serves docs/api on 127.0.0.1 and checks in headless Chromium that the index, a class page
+ *     (nn.Linear) and a guide render with their headings; screenshots go to <repo>/.tmp/docs-*.png.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../../examples/browser-demo/test/run-demo.mjs';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const baselineFile = join(root, 'docs/scripts/undocumented-baseline.json');
+const update = process.argv.includes('--update-baseline');
+const problems = [];
+
+// 1. The translation table.
+execFileSync(process.execPath, [join(root, 'docs/scripts/translation-table.mjs'), '--check'], { stdio: 'inherit' });
+
+// 2. typedoc: one run with not-documented warnings on (not as errors), then no other warning allowed.
+const typedoc = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'),
+  '--validation.notDocumented', 'true', '--treatWarningsAsErrors', 'false', '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8' });
+const log = `${typedoc.stdout}${typedoc.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
+const lines = log.split('\n').filter((l) => /^\[(warning|error)\]/.test(l) || /error TS\d+/.test(l));
+const undocumented = lines.filter((l) => l.includes('does not have any documentation'));
+const others = lines.filter((l) => !l.includes('does not have any documentation') && !/^\[warning\] Found \d+ errors/.test(l));
+if (typedoc.status !== 0 || others.length > 0) {
+  problems.push(`typedoc: exit ${typedoc.status}, ${others.length} warning(s)/error(s) other than undocumented exports:\n  ${others.join('\n  ')}`);
+}
+// Count per package, by the symbol's own package ("@torchlet/nn.Linear.forward" -> @torchlet/nn);
+// the umbrella's re-exports are the same symbols, so they are not counted twice.
+const counts = {};
+for (const l of undocumented) {
+  const m = / defined in (@torchlet\/[^/]+|torchlet)\//.exec(l);
+  const pkg = m?.[1] ?? 'other';
+  if (l.startsWith('[warning] torchlet.')) continue;
+  counts[pkg] = (counts[pkg] ?? 0) + 1;
+}
+const baseline = existsSync(baselineFile) ? JSON.parse(readFileSync(baselineFile, 'utf8')) : {};
+if (update) {
+  writeFileSync(baselineFile, `${JSON.stringify(Object.fromEntries(Object.entries(counts).sort()), null, 2)}\n`);
+  console.log(`wrote ${baselineFile}`);
+}
+const total = Object.values(counts).reduce((a, b) => a + b, 0);
+console.log(`typedoc: ${others.length} warnings; undocumented exports (members included) per package: ${JSON.stringify(counts)} (${total} in all)`);
+for (const [pkg, n] of Object.entries(counts)) {
+  if (!update && n > (baseline[pkg] ?? 0)) {
+    problems.push(`${pkg}: ${n} undocumented exports, more than the baseline's ${baseline[pkg] ?? 0}; document them:\n  ${undocumented.filter((l) => l.includes(`defined in ${pkg}/`)).slice(0, 30).join('\n  ')}`);
+  }
+}
+
+// 3. The site in Chromium.
+const api = join(root, 'docs/api');
+const findPage = (dir, re) => readdirSync(join(api, dir)).find((f) => re.test(f));
+const pages = [
+  { name: 'index', path: 'index.html', heading: 'torchlet', text: 'PyTorch-style deep learning' },
+  { name: 'class', path: `classes/${findPage('classes', /^_torchlet_nn\.Linear\.html$/) ?? 'missing-Linear.html'}`, heading: 'Linear', text: 'forward' },
+  { name: 'guide', path: 'documents/PyTorch_to_torchlet.html', heading: 'PyTorch to torchlet', text: 'CrossEntropyLoss' },
+];
+const guides = readdirSync(join(api, 'documents'));
+pages[2].path = `documents/${guides.find((f) => /pytorch/i.test(f)) ?? 'missing-guide.html'}`;
+mkdirSync(join(root, '.tmp'), { recursive: true });
+const tmp = mkdtempSync(join(root, '.tmp', 'docs-chromium-'));
+const server = await serve(api);
+let context;
+try {
+  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), HOME: tmp },
+    viewport: { width: 1200, height: 900 },
+    timeout: 60_000,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  for (const p of pages) {
+    const url = `http://127.0.0.1:${server.address().port}/${p.path}`;
+    const res = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    if (!res || res.status() !== 200) {
+      problems.push(`${p.name}: ${url} answered ${res?.status()}`);
+      continue;
+    }
+    const h1 = page.locator('h1').first();
+    const heading = (await h1.isVisible()) ? (await h1.textContent()) ?? '' : '';
+    const body = await page.locator('body').innerText();
+    const ok = heading.includes(p.heading) && body.includes(p.text);
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.path} — h1 "${heading.trim()}", ${body.length} characters of text`);
+    if (!ok) problems.push(`${p.name}: expected a visible h1 with "${p.heading}" and the text "${p.text}"`);
+    await page.screenshot({ path: join(root, '.tmp', `docs-${p.name}.png`) });
+  }
+  console.log(`screenshots: ${pages.map((p) => `.tmp/docs-${p.name}.png`).join(', ')}`);
+} finally {
+  await context?.close().catch(() => {});
+  server.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+for (const p of problems) console.error(p);
+process.exit(problems.length === 0 ? 0 : 1);

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// Generates docs/guides/pytorch-translation.md, the PyTorch-to-torchlet table, from the built
+// packages' exports, so no layer, loss, optimizer or scheduler is left out:
+//
+//   node docs/scripts/translation-table.mjs          writes the guide
+//   node docs/scripts/translation-table.mjs --check  fails when the guide is stale or misses an
+//                                                    exported Module subclass, loss or optimizer
+//
+// It imports packages/torchlet/dist (run `pnpm run build` first): the umbrella re-exports every
+// public package, so walking its namespaces (nn, F, optim, transformer) covers them all.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../../', import.meta.url);
+const out = fileURLToPath(new URL('docs/guides/pytorch-translation.md', root));
+const torch = await import(new URL('packages/torchlet/dist/index.js', root).href);
+const { nn, optim, transformer } = torch;
+const F = nn.F;
+
+/** camelCase -> snake_case, keeping digits with their word: maxPool2d -> max_pool2d. */
+const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+const isSubclass = (v, base) => typeof v === 'function' && v.prototype instanceof base;
+const sorted = (xs) => [...xs].sort((a, b) => a.localeCompare(b));
+
+// Constructor examples for the layers people write most; the others get `(...)` with the same
+// positional arguments and keyword arguments as an options object.
+const EXAMPLES = {
+  Linear: ['nn.Linear(784, 128, bias=False)', 'new nn.Linear(784, 128, { bias: false })'],
+  Conv2d: ['nn.Conv2d(1, 32, 3, padding=1)', 'new nn.Conv2d(1, 32, 3, { padding: 1 })'],
+  Conv1d: ['nn.Conv1d(16, 32, 5, padding="same")', "new nn.Conv1d(16, 32, 5, { padding: 'same' })"],
+  LSTM: ['nn.LSTM(28, 64, batch_first=True)', 'new nn.LSTM(28, 64, { batchFirst: true })'],
+  GRU: ['nn.GRU(28, 64, num_layers=2)', 'new nn.GRU(28, 64, { numLayers: 2 })'],
+  RNN: ['nn.RNN(28, 64, nonlinearity="relu")', "new nn.RNN(28, 64, { nonlinearity: 'relu' })"],
+  Embedding: ['nn.Embedding(1000, 64, padding_idx=0)', 'new nn.Embedding(1000, 64, { paddingIdx: 0 })'],
+  LayerNorm: ['nn.LayerNorm(512, eps=1e-5)', 'new nn.LayerNorm(512, { eps: 1e-5 })'],
+  BatchNorm2d: ['nn.BatchNorm2d(32, momentum=0.1)', 'new nn.BatchNorm2d(32, { momentum: 0.1 })'],
+  Dropout: ['nn.Dropout(p=0.1)', 'new nn.Dropout(0.1)'],
+  Sequential: ['nn.Sequential(nn.Linear(4, 8), nn.ReLU())', 'new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())'],
+  MaxPool2d: ['nn.MaxPool2d(2)', 'new nn.MaxPool2d(2)'],
+  CrossEntropyLoss: ['nn.CrossEntropyLoss(label_smoothing=0.1)', 'new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })'],
+  MultiheadAttention: ['nn.MultiheadAttention(512, 8, batch_first=True)', 'new MultiheadAttention(512, 8, { batchFirst: true })'],
+  TransformerEncoderLayer: ['nn.TransformerEncoderLayer(512, 8)', 'new TransformerEncoderLayer(512, 8)'],
+  SGD: ['optim.SGD(model.parameters(), lr=0.01, momentum=0.9)', 'new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })'],
+  Adam: ['optim.Adam(model.parameters(), lr=1e-3)', 'new optim.Adam(model.parameters(), { lr: 1e-3 })'],
+  AdamW: ['optim.AdamW(model.parameters(), weight_decay=0.01)', 'new optim.AdamW(model.parameters(), { weightDecay: 0.01 })'],
+  StepLR: ['lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)', 'new optim.StepLR(opt, { stepSize: 10, gamma: 0.1 })'],
+};
+
+// Tensor methods and torch functions: PyTorch call -> torchlet call, for the common cases.
+const TENSOR = [
+  ['torch.tensor([[1, 2], [3, 4]], dtype=torch.float32)', "torch.tensor([[1, 2], [3, 4]], { dtype: 'float32' })"],
+  ['torch.zeros(2, 3)', 'torch.zeros([2, 3])'],
+  ['torch.randn(64, 784, requires_grad=True)', 'torch.randn([64, 784], { requiresGrad: true })'],
+  ['torch.arange(0, 10, 2)', 'torch.arange(0, 10, 2)'],
+  ['torch.randint(0, 10, (64,))', 'torch.randint(0, 10, [64])'],
+  ['torch.from_numpy(a)', "torch.fromArray(float32Array, [2, 3])"],
+  ['torch.manual_seed(0)', 'torch.manualSeed(0)'],
+  ['x.shape, x.dtype, x.dim(), x.numel()', 'x.shape, x.dtype, x.ndim, x.numel()'],
+  ['x.size(1)', 'x.size(1)'],
+  ['x.view(8, -1)', 'x.view([8, -1])'],
+  ['x.reshape(8, -1)', 'x.reshape([8, -1])'],
+  ['x.permute(1, 0)', 'x.permute([1, 0])'],
+  ['x.transpose(0, 1), x.t()', 'x.transpose(0, 1), x.t()'],
+  ['x.unsqueeze(0), x.squeeze(0)', 'x.unsqueeze(0), x.squeeze(0)'],
+  ['x[:, 1:3]', 'x.slice(1, 1, 3)  // or x.narrow(1, 1, 2)'],
+  ['x[0]', 'x.select(0, 0)'],
+  ['x.contiguous()', 'x.contiguous()'],
+  ['x + y, x * 2, x @ w', 'x.add(y), x.mul(2), x.matmul(w)'],
+  ['x.sum(dim=1, keepdim=True)', 'x.sum({ dim: 1, keepdim: true })'],
+  ['x.mean(), x.max(dim=1)', 'x.mean(), x.max({ dim: 1 })  // { values, indices }'],
+  ['x.argmax(dim=1)', 'x.argmax({ dim: 1 })'],
+  ['x.var(dim=0, unbiased=False)', 'x.var({ dim: 0, unbiased: false })'],
+  ['torch.cat([a, b], dim=0), torch.stack([a, b])', 'torch.cat([a, b], 0), torch.stack([a, b])'],
+  ['torch.where(c, a, b)', 'torch.where(c, a, b)'],
+  ['x.masked_fill(mask, float("-inf"))', 'x.maskedFill(mask, -Infinity)'],
+  ['x.float(), x.int(), x.to(torch.int32)', "x.float(), x.int(), x.to('int32')"],
+  ['x.item(), x.tolist()', 'await x.item(), await x.tolist()'],
+  ['x.numpy()', 'await x.data()  // or x.dataSync() on the wasm backend'],
+  ['x.detach(), x.clone()', 'x.detach(), x.clone()'],
+  ['x.requires_grad_(), x.grad', 'x.requiresGrad_(), x.grad'],
+  ['loss.backward()', 'loss.backward()'],
+  ['torch.autograd.grad(y, [x])', 'torch.gradOf(y, [x])  // or torch.autograd.gradOf'],
+  ['with torch.no_grad(): ...', 'torch.noGrad(() => ...)'],
+  ['x.add_(y), x.zero_()', 'x.add_(y), x.zero_()'],
+  ['del x  (garbage collected)', 'x.dispose(), torch.tidy(() => ...), using x = ...'],
+];
+
+const modules = sorted(Object.keys(nn).filter((k) => k === 'Module' || isSubclass(nn[k], nn.Module)));
+const trModules = sorted(Object.keys(transformer).filter((k) => isSubclass(transformer[k], nn.Module)));
+const lossModules = modules.filter((k) => k.endsWith('Loss'));
+const layers = modules.filter((k) => !k.endsWith('Loss'));
+const coreNames = new Set(Object.keys(torch));
+const fLosses = sorted(Object.keys(F).filter((k) => !coreNames.has(k)));
+const fOps = sorted(Object.keys(F).filter((k) => coreNames.has(k)));
+const optimizers = sorted(Object.keys(optim).filter((k) => k === 'Optimizer' || isSubclass(optim[k], optim.Optimizer)));
+const schedulers = sorted(Object.keys(optim).filter((k) => k === 'LRScheduler' || isSubclass(optim[k], optim.LRScheduler)));
+const inits = sorted(Object.keys(nn.init));
+
+const rows = (pairs) => pairs.map(([a, b]) => `| \`${a}\` | \`${b.replaceAll('|', '\\|')}\` |`).join('\n');
+const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ?? [`${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
+
+const md = `---
+title: PyTorch to torchlet
+---
+
+# PyTorch to torchlet
+
+<!-- Generated by docs/scripts/translation-table.mjs from the packages' exports; do not edit by hand.
+     \`pnpm run docs:check\` fails when this file misses an exported layer, loss or optimizer. -->
+
+torchlet keeps PyTorch's names, arguments and defaults. The rules that translate almost every line:
+
+- Classes are constructed with \`new\`: \`nn.Linear(784, 128)\` is \`new nn.Linear(784, 128)\`.
+- Shapes are arrays: \`torch.zeros(2, 3)\` is \`torch.zeros([2, 3])\`.
+- Keyword arguments become one options object, in camelCase: \`sum(dim=1, keepdim=True)\` is \`sum({ dim: 1, keepdim: true })\`.
+- snake_case names become camelCase (\`F.cross_entropy\` is \`F.crossEntropy\`, \`zero_grad\` is \`zeroGrad\`);
+  trailing underscores for in-place ops stay (\`x.add_(y)\`, \`nn.init.kaimingUniform_\`).
+- State-dict keys stay exactly PyTorch's (\`0.weight\`, \`self_attn.in_proj_weight\`), so checkpoints move both ways.
+- Calling a module is \`module.forward(x)\`; reading values is async (\`await x.item()\`), and tensors are freed
+  with \`dispose()\` or \`torch.tidy\` (see the memory guide).
+
+\`\`\`ts
+import * as torch from 'torchlet';
+const { nn, optim, F } = torch;
+\`\`\`
+
+## Tensors and autograd
+
+| PyTorch | torchlet |
+|---|---|
+${rows(TENSOR)}
+
+## Layers (every \`nn.Module\` subclass)
+
+| PyTorch | torchlet |
+|---|---|
+${classRows(layers, 'nn.', 'nn.')}
+${classRows(trModules, 'nn.', '')}
+
+The Transformer classes live in \`@torchlet/transformer\` and are re-exported at the top level of
+\`torchlet\` (\`torch.MultiheadAttention\`) and under \`torch.transformer\`.
+
+## Losses
+
+| PyTorch | torchlet |
+|---|---|
+${classRows(lossModules, 'nn.', 'nn.')}
+${rows(fLosses.map((k) => [`F.${snake(k)}(input, target)`, `F.${k}(input, target)`]))}
+
+## Functional API (\`torch.nn.functional\`)
+
+| PyTorch | torchlet |
+|---|---|
+${rows(fOps.map((k) => [`F.${snake(k)}(...)`, `F.${k}(...)`]))}
+| \`F.scaled_dot_product_attention(q, k, v, is_causal=True)\` | \`torch.scaledDotProductAttention(q, k, v, { isCausal: true })\` |
+
+## Optimizers
+
+| PyTorch | torchlet |
+|---|---|
+${classRows(optimizers, 'optim.', 'optim.')}
+| \`opt.zero_grad(); loss.backward(); opt.step()\` | \`opt.zeroGrad(); loss.backward(); opt.step()\` |
+| \`torch.nn.utils.clip_grad_norm_(params, 1.0)\` | \`optim.clipGradNorm(params, 1.0)\` |
+| \`torch.nn.utils.clip_grad_value_(params, 0.5)\` | \`optim.clipGradValue(params, 0.5)\` |
+
+## Learning-rate schedulers
+
+| PyTorch | torchlet |
+|---|---|
+${classRows(schedulers, 'lr_scheduler.', 'optim.')}
+
+## Initialisation (\`torch.nn.init\`)
+
+| PyTorch | torchlet |
+|---|---|
+${rows(inits.map((k) => [`nn.init.${snake(k)}(w)`, `nn.init.${k}(w)`]))}
+
+## Modules: state dicts and modes
+
+| PyTorch | torchlet |
+|---|---|
+| \`model(x)\` | \`model.forward(x)\` |
+| \`model.parameters(), model.named_parameters()\` | \`model.parameters(), model.namedParameters()\` |
+| \`model.state_dict(), model.load_state_dict(sd)\` | \`model.stateDict(), model.loadStateDict(sd)\` |
+| \`model.train(), model.eval()\` | \`model.train(), model.eval()\` |
+| \`safetensors.torch.save_file(sd, path)\` | \`await nn.saveSafetensors(sd)\` (bytes) |
+| \`safetensors.torch.load_file(path)\` | \`nn.loadSafetensors(bytes)\` |
+`;
+
+if (process.argv.includes('--check')) {
+  const current = readFileSync(out, 'utf8');
+  const missing = [...modules, ...trModules, ...fLosses, ...optimizers, ...schedulers]
+    .filter((k) => !current.includes(k));
+  if (missing.length > 0) {
+    console.error(`docs/guides/pytorch-translation.md misses: ${missing.join(', ')}`);
+  }
+  if (current !== md) console.error('docs/guides/pytorch-translation.md is stale: run node docs/scripts/translation-table.mjs');
+  if (missing.length > 0 || current !== md) process.exit(1);
+  console.log(`translation table: ${layers.length + trModules.length} layers, ${lossModules.length + fLosses.length} losses, ${optimizers.length} optimizers, ${schedulers.length} schedulers, all listed`);
+} else {
+  writeFileSync(out, md);
+  console.log(`wrote ${out}`);
+}
