@@ -5,6 +5,8 @@ import type { WebGpuBackendOptions } from './device.ts';
 export { WebGpuBackend, createWebGpuBackend, OP_PROGRAMS } from './backend.ts';
 export type { WebGpuBackendOptions } from './device.ts';
 export { BufferPool } from './pool.ts';
+/** @internal The op x dtype expression tables (for the generated coverage table). */
+export * as KERNEL_TABLES from './kernels.ts';
 
 /**
  * Importing this package makes 'webgpu' available to setBackend (its one side effect). Its

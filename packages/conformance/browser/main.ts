@@ -1,9 +1,10 @@
 /**
- * The conformance suite in a browser page, on the wasm backend. When it finishes, the summary is
+ * The conformance suite in a browser page, on the wasm backend (or `?backend=webgpu`). When it finishes, the summary is
  * `window.__conformance` (or the error that stopped it is `window.__conformanceError`);
  * run-chromium.mjs waits for either.
  */
 import '@torchlet/backend-wasm';
+import '@torchlet/backend-webgpu';
 import { SUITE_FAMILIES } from '../src/cases.ts';
 import { runSuite, type SuiteSummary } from '../src/suite.ts';
 
