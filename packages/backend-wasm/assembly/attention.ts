@@ -76,6 +76,54 @@ const BC: i32 = 64;
   return s;
 }
 
+/**
+ * The four dots a.b0 .. a.b3 (rows `bs` floats apart) as one vector: four accumulators share
+ * each load of `a`, and one transpose-add replaces four horizontal sums.
+ */
+@inline function dot4(a: usize, b: usize, bs: usize, n: i32): v128 {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const b1 = b + (bs << 2), b2 = b + (bs << 3), b3 = b1 + (bs << 3);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2;
+    const av = v128.load(a + o);
+    c0 = madd(av, v128.load(b + o), c0);
+    c1 = madd(av, v128.load(b1 + o), c1);
+    c2 = madd(av, v128.load(b2 + o), c2);
+    c3 = madd(av, v128.load(b3 + o), c3);
+  }
+  // [c0, c1, c2, c3] lanes summed: pairwise, then across pairs.
+  const s01 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 2, 6), v128.shuffle<f32>(c0, c1, 1, 5, 3, 7));
+  const s23 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 2, 6), v128.shuffle<f32>(c2, c3, 1, 5, 3, 7));
+  let r = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+  for (; d < n; d++) {
+    const o = <usize>d << 2;
+    const x = load<f32>(a + o);
+    r = f32x4.add(r, f32x4.mul(f32x4.splat(x), f32x4(load<f32>(b + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o))));
+  }
+  return r;
+}
+
+/** y[0:n] += p0 x0 + p1 x1 + p2 x2 + p3 x3 (rows `xs` floats apart): one load/store of y per four rows. */
+@inline function axpy4(p: v128, x: usize, xs: usize, y: usize, n: i32): void {
+  const p0 = f32x4.splat(f32x4.extract_lane(p, 0)), p1 = f32x4.splat(f32x4.extract_lane(p, 1));
+  const p2 = f32x4.splat(f32x4.extract_lane(p, 2)), p3 = f32x4.splat(f32x4.extract_lane(p, 3));
+  const x1 = x + (xs << 2), x2 = x + (xs << 3), x3 = x1 + (xs << 3);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) {
+    const o = <usize>d << 2;
+    let acc = madd(p0, v128.load(x + o), v128.load(y + o));
+    acc = madd(p1, v128.load(x1 + o), acc);
+    acc = madd(p2, v128.load(x2 + o), acc);
+    v128.store(y + o, madd(p3, v128.load(x3 + o), acc));
+  }
+  for (; d < n; d++) {
+    const o = <usize>d << 2;
+    store<f32>(y + o, load<f32>(y + o) + f32x4.extract_lane(p, 0) * load<f32>(x + o) + f32x4.extract_lane(p, 1) * load<f32>(x1 + o)
+      + f32x4.extract_lane(p, 2) * load<f32>(x2 + o) + f32x4.extract_lane(p, 3) * load<f32>(x3 + o));
+  }
+}
+
 /** y[0:n] += alpha * x[0:n]. */
 @inline function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
   const va = f32x4.splat(alpha);
@@ -104,13 +152,43 @@ const BC: i32 = 64;
  */
 @inline function scoreBlock(qRow: usize, kBase: usize, kss: i32, mRow: usize, mss: i32, j0: i32, j1: i32, D: i32, scale: f32, s: usize): f32 {
   let mx: f32 = -Infinity;
-  for (let j = j0; j < j1; j++) {
+  let j = j0;
+  const vScale = f32x4.splat(scale);
+  let vmx = f32x4.splat(-Infinity);
+  for (; j + 4 <= j1; j += 4) {
+    let x = f32x4.mul(vScale, dot4(qRow, kBase + (<usize>(j * kss) << 2), <usize>kss, D));
+    if (mRow != 0) {
+      const m0 = mRow + (<usize>(j * mss) << 2), ms = <usize>mss << 2;
+      x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
+    }
+    v128.store(s + (<usize>(j - j0) << 2), x);
+    vmx = f32x4.max(vmx, x);
+  }
+  mx = hmax(vmx);
+  for (; j < j1; j++) {
     let x = scale * dot(qRow, kBase + (<usize>(j * kss) << 2), D);
     if (mRow != 0) x += load<f32>(mRow + (<usize>(j * mss) << 2));
     store<f32>(s + (<usize>(j - j0) << 2), x);
     mx = max(mx, x);
   }
   return mx;
+}
+
+/**
+ * exp(scale * q.k_j + mask_j - lse) for keys j..j+3 of query row i, 0 for keys the causal limit
+ * hides (j > i).
+ */
+@inline function probs4(qRow: usize, kRow: usize, kss: i32, mRow: usize, mss: i32, j: i32, i: i32, causal: i32, D: i32, scale: f32, lse: v128): v128 {
+  let x = f32x4.mul(f32x4.splat(scale), dot4(qRow, kRow, <usize>kss, D));
+  if (mRow != 0) {
+    const m0 = mRow + (<usize>(j * mss) << 2), ms = <usize>mss << 2;
+    x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
+  }
+  const p = expv(f32x4.sub(x, lse));
+  if (!causal || j + 3 <= i) return p;
+  // Lanes t with j + t > i are hidden.
+  const visible = i32x4.le_s(i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3)), i32x4.splat(i));
+  return v128.and(p, visible);
 }
 
 /** s[0:n] = exp(s - shift); returns their sum. */
@@ -165,7 +243,9 @@ export function attention(q: usize, k: usize, v: usize, mask: usize, out: usize,
             m = mb;
           }
           l += expBlock(sBuf, j1 - j0, m);
-          for (let j = j0; j < j1; j++) {
+          let j = j0;
+          for (; j + 4 <= j1; j += 4) axpy4(v128.load(sBuf + (<usize>(j - j0) << 2)), vBase + (<usize>(j * vss) << 2), <usize>vss, o, Dv);
+          for (; j < j1; j++) {
             const p = load<f32>(sBuf + (<usize>(j - j0) << 2));
             if (p != 0) axpy(p, vBase + (<usize>(j * vss) << 2), o, Dv);
           }
@@ -210,7 +290,76 @@ export function attentionBackward(
       const dvBase = dv + (<usize>((b * H + h) * S * Dv) << 2);
       memory.fill(dkBase, 0, <usize>(S * D) << 2);
       memory.fill(dvBase, 0, <usize>(S * Dv) << 2);
-      for (let i = 0; i < L; i++) {
+      // Blocks of 4 query rows x 4 keys: every row of dQ, dK and dV is loaded and stored once
+      // per 4 x 4 block (a rank-4 update) instead of once per (query, key) pair.
+      let i = 0;
+      for (; i + 4 <= L; i += 4) {
+        const qRow = q + (<usize>(b * qsb + h * qsh + i * qsl) << 2);
+        const gRow = gout + (<usize>(b * gsb + h * gsh + i * gsl) << 2);
+        const mRow = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i * msl) << 2);
+        const qs = <usize>qsl << 2, gs = <usize>gsl << 2, ms = <usize>msl << 2;
+        const dqs = <usize>D << 2, os = <usize>Dv << 2;
+        const jEnd = causal ? min(S, i + 4) : S;
+        const lse0 = f32x4.splat(load<f32>(lp)), lse1 = f32x4.splat(load<f32>(lp, 4));
+        const lse2 = f32x4.splat(load<f32>(lp, 8)), lse3 = f32x4.splat(load<f32>(lp, 12));
+        const dl0 = f32x4.splat(dot(gRow, o, Dv)), dl1 = f32x4.splat(dot(gRow + gs, o + os, Dv));
+        const dl2 = f32x4.splat(dot(gRow + 2 * gs, o + 2 * os, Dv)), dl3 = f32x4.splat(dot(gRow + 3 * gs, o + 3 * os, Dv));
+        memory.fill(dqRow, 0, <usize>(4 * D) << 2);
+        let j = 0;
+        for (; j + 4 <= jEnd; j += 4) {
+          const kRow = kBase + (<usize>(j * kss) << 2), vRow = vBase + (<usize>(j * vss) << 2);
+          const p0 = probs4(qRow, kRow, kss, mRow, mss, j, i, causal, D, scale, lse0);
+          const p1 = probs4(qRow + qs, kRow, kss, mRow == 0 ? 0 : mRow + ms, mss, j, i + 1, causal, D, scale, lse1);
+          const p2 = probs4(qRow + 2 * qs, kRow, kss, mRow == 0 ? 0 : mRow + 2 * ms, mss, j, i + 2, causal, D, scale, lse2);
+          const p3 = probs4(qRow + 3 * qs, kRow, kss, mRow == 0 ? 0 : mRow + 3 * ms, mss, j, i + 3, causal, D, scale, lse3);
+          const ds0 = f32x4.mul(p0, f32x4.sub(dot4(gRow, vRow, <usize>vss, Dv), dl0));
+          const ds1 = f32x4.mul(p1, f32x4.sub(dot4(gRow + gs, vRow, <usize>vss, Dv), dl1));
+          const ds2 = f32x4.mul(p2, f32x4.sub(dot4(gRow + 2 * gs, vRow, <usize>vss, Dv), dl2));
+          const ds3 = f32x4.mul(p3, f32x4.sub(dot4(gRow + 3 * gs, vRow, <usize>vss, Dv), dl3));
+          axpy4(ds0, kRow, <usize>kss, dqRow, D);
+          axpy4(ds1, kRow, <usize>kss, dqRow + dqs, D);
+          axpy4(ds2, kRow, <usize>kss, dqRow + 2 * dqs, D);
+          axpy4(ds3, kRow, <usize>kss, dqRow + 3 * dqs, D);
+          // Transposed 4 x 4 blocks: lane r of column t is query row r's value for key j + t.
+          const pa = v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), pb = v128.shuffle<f32>(p2, p3, 0, 4, 1, 5);
+          const pc = v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), pd = v128.shuffle<f32>(p2, p3, 2, 6, 3, 7);
+          const dvRow = dvBase + (<usize>(j * Dv) << 2);
+          axpy4(v128.shuffle<f32>(pa, pb, 0, 1, 4, 5), gRow, <usize>gsl, dvRow, Dv);
+          axpy4(v128.shuffle<f32>(pa, pb, 2, 3, 6, 7), gRow, <usize>gsl, dvRow + os, Dv);
+          axpy4(v128.shuffle<f32>(pc, pd, 0, 1, 4, 5), gRow, <usize>gsl, dvRow + 2 * os, Dv);
+          axpy4(v128.shuffle<f32>(pc, pd, 2, 3, 6, 7), gRow, <usize>gsl, dvRow + 3 * os, Dv);
+          const vs = f32x4.splat(scale);
+          const da = v128.shuffle<f32>(ds0, ds1, 0, 4, 1, 5), db = v128.shuffle<f32>(ds2, ds3, 0, 4, 1, 5);
+          const dc = v128.shuffle<f32>(ds0, ds1, 2, 6, 3, 7), dd = v128.shuffle<f32>(ds2, ds3, 2, 6, 3, 7);
+          const dkRow = dkBase + (<usize>(j * D) << 2);
+          axpy4(f32x4.mul(vs, v128.shuffle<f32>(da, db, 0, 1, 4, 5)), qRow, <usize>qsl, dkRow, D);
+          axpy4(f32x4.mul(vs, v128.shuffle<f32>(da, db, 2, 3, 6, 7)), qRow, <usize>qsl, dkRow + dqs, D);
+          axpy4(f32x4.mul(vs, v128.shuffle<f32>(dc, dd, 0, 1, 4, 5)), qRow, <usize>qsl, dkRow + 2 * dqs, D);
+          axpy4(f32x4.mul(vs, v128.shuffle<f32>(dc, dd, 2, 3, 6, 7)), qRow, <usize>qsl, dkRow + 3 * dqs, D);
+        }
+        // The last S % 4 keys (or fewer under the causal limit), one (row, key) pair at a time.
+        for (let r = 0; r < 4; r++) {
+          const qr = qRow + <usize>r * qs, gr = gRow + <usize>r * gs, dqr = dqRow + <usize>r * dqs;
+          const rowLse = load<f32>(lp + (<usize>r << 2));
+          const delta = dot(gr, o + <usize>r * os, Dv);
+          const rEnd = causal ? min(jEnd, i + r + 1) : jEnd;
+          for (let jj = j; jj < rEnd; jj++) {
+            let x = scale * dot(qr, kBase + (<usize>(jj * kss) << 2), D);
+            if (mRow != 0) x += load<f32>(mRow + <usize>r * ms + (<usize>(jj * mss) << 2));
+            const p = exps(x - rowLse);
+            if (p == 0) continue;
+            axpy(p, gr, dvBase + (<usize>(jj * Dv) << 2), Dv);
+            const ds = p * (dot(gr, vBase + (<usize>(jj * vss) << 2), Dv) - delta);
+            axpy(ds, kBase + (<usize>(jj * kss) << 2), dqr, D);
+            axpy(scale * ds, qr, dkBase + (<usize>(jj * D) << 2), D);
+          }
+          scal(scale, dqr, D);
+        }
+        o += <usize>(4 * Dv) << 2;
+        lp += 16;
+        dqRow += <usize>(4 * D) << 2;
+      }
+      for (; i < L; i++) {
         const qRow = q + (<usize>(b * qsb + h * qsh + i * qsl) << 2);
         const gRow = gout + (<usize>(b * gsb + h * gsh + i * gsl) << 2);
         const mRow = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i * msl) << 2);
@@ -222,7 +371,26 @@ export function attentionBackward(
           const j1 = min(jEnd, j0 + BC);
           scoreBlock(qRow, kBase, kss, mRow, mss, j0, j1, D, scale, sBuf);
           expBlock(sBuf, j1 - j0, rowLse);
-          for (let j = j0; j < j1; j++) {
+          let j = j0;
+          const vDelta = f32x4.splat(delta);
+          for (; j + 4 <= j1; j += 4) {
+            const pv = v128.load(sBuf + (<usize>(j - j0) << 2));
+            const ds = f32x4.mul(pv, f32x4.sub(dot4(gRow, vBase + (<usize>(j * vss) << 2), <usize>vss, Dv), vDelta));
+            axpy4(ds, kBase + (<usize>(j * kss) << 2), <usize>kss, dqRow, D);
+            // dV_j and dK_j are separate rows: one axpy each. Lane t is rotated into lane 0
+            // (extract_lane needs a constant index).
+            let pr = pv, dr = ds;
+            for (let t = 0; t < 4; t++) {
+              const p = f32x4.extract_lane(pr, 0);
+              if (p != 0) {
+                axpy(p, gRow, dvBase + (<usize>((j + t) * Dv) << 2), Dv);
+                axpy(scale * f32x4.extract_lane(dr, 0), qRow, dkBase + (<usize>((j + t) * D) << 2), D);
+              }
+              pr = v128.shuffle<f32>(pr, pr, 1, 2, 3, 0);
+              dr = v128.shuffle<f32>(dr, dr, 1, 2, 3, 0);
+            }
+          }
+          for (; j < j1; j++) {
             const p = load<f32>(sBuf + (<usize>(j - j0) << 2));
             if (p == 0) continue; // masked (or negligible): contributes nothing
             const vRow = vBase + (<usize>(j * vss) << 2);
