@@ -31,5 +31,7 @@ function mnistDigitsAsJsonParse(): Plugin {
 export default defineProject({
   plugins: [mnistDigitsAsJsonParse()],
   resolve: { alias: workspaceAlias },
-  test: { name: 'datasets', include: ['test/**/*.test.ts'] },
+  test: {
+    // Generous: CI machines are shared and slow; no test asserts on time.
+    testTimeout: 60_000, name: 'datasets', include: ['test/**/*.test.ts'] },
 });
