@@ -1,3 +1,4 @@
+import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -19,3 +20,15 @@ export const workspaceAlias: Record<string, string> = {
   '@torchlet/datasets': src('datasets'),
   torchlet: src('torchlet'),
 };
+
+/**
+ * A package's vitest project: its tests in test/, the workspace aliases, and a generous per-test
+ * timeout (the root config's does not reach projects; CI machines are shared and slow, and no
+ * test asserts on time). `test` adds or overrides options.
+ */
+export function packageProject(name: string, test: Record<string, unknown> = {}): UserWorkspaceConfig {
+  return defineProject({
+    resolve: { alias: workspaceAlias },
+    test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, ...test },
+  });
+}

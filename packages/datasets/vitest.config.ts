@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { defineProject, type Plugin } from 'vitest/config';
-import { workspaceAlias } from '../../vitest.alias.ts';
+import type { Plugin } from 'vitest/config';
+import { packageProject } from '../../vitest.alias.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -28,10 +28,4 @@ function mnistDigitsAsJsonParse(): Plugin {
   };
 }
 
-export default defineProject({
-  plugins: [mnistDigitsAsJsonParse()],
-  resolve: { alias: workspaceAlias },
-  test: {
-    // Generous: CI machines are shared and slow; no test asserts on time.
-    testTimeout: 60_000, name: 'datasets', include: ['test/**/*.test.ts'] },
-});
+export default { ...packageProject('datasets'), plugins: [mnistDigitsAsJsonParse()] };
