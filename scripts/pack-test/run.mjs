@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const PUBLIC = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'torchlet'];
+const PUBLIC = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'backend-webgpu', 'torchlet'];
 const keep = process.argv.includes('--keep');
 const started = Date.now();
 const results = [];
@@ -55,7 +55,7 @@ mkdirSync(project);
 
 try {
   const packed = {};
-  await step('pnpm pack (8 packages)', () => {
+  await step(`pnpm pack (${PUBLIC.length} packages)`, () => {
     for (const dir of PUBLIC) {
       const before = new Set(readdirSync(tarballs));
       run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', dir) });
