@@ -281,7 +281,7 @@ export class GPT extends Module {
     return nonEmbedding ? n - this.transformer.wpe.weight.numel() : n;
   }
 
-  /** A key/value cache for `batchSize` sequences, to pass to `transformer.forward` step by step. */
+  /** An empty key/value cache (one LayerKV per block) to pass to `transformer.forward` step by step; the caller disposes it. */
   newCache(): KVCache {
     return new KVCache(this.config.nLayer);
   }
