@@ -1,0 +1,19 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * How every package builds: ESM and bundled .d.ts from src/index.ts, for ES2022. `node:`
+ * specifiers are kept (tsup 8.3+ strips them by default, which breaks Deno). `overrides` adds
+ * or replaces options (extra entries, externals).
+ */
+export function packageBuild(overrides: Options = {}): ReturnType<typeof defineConfig> {
+  return defineConfig({
+    entry: ['src/index.ts'],
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    removeNodeProtocol: false,
+    ...overrides,
+  });
+}
