@@ -241,6 +241,31 @@ async function toResult(t: Tensor): Promise<ResultTensor> {
 }
 
 /**
+ * The case's kwargs, with any value that needs the data resolved first, as a user on an
+ * asynchronous backend would: `oneHot(t, -1)` infers the class count from the values, which
+ * needs a synchronous read (wasm has one, WebGPU does not), so the count is read with
+ * `await max().item()` and passed explicitly. Core's own tests cover the synchronous -1 path.
+ */
+async function resolveKwargs(c: Case): Promise<Kwargs> {
+  const kw = c.kwargs ?? {};
+  if (c.fn === 'oneHot' && (kw.numClasses === -1 || kw.numClasses === undefined)) {
+    const input = c.inputs.find((t) => t.name === 'tensor');
+    if (input && input.data.length > 0) {
+      const t = toTensor(input);
+      try {
+        const m = t.max();
+        const numClasses = (await m.item()) as number + 1;
+        m.dispose();
+        return { ...kw, numClasses };
+      } finally {
+        t.dispose();
+      }
+    }
+  }
+  return kw;
+}
+
+/**
  * Runs one conformance case on the backend called `backendName` and returns what torchlet
  * computed, in the case file's layout (see {@link CaseResult}).
  *
@@ -257,6 +282,7 @@ export async function runCase(caseJson: Case, backendName: string): Promise<Case
   if (isOptimCase(caseJson)) return runOptimCase(caseJson);
   const op = OPS[caseJson.fn];
   if (!op) throw new Error(`runCase: no torchlet mapping for '${caseJson.fn}' (case ${caseJson.id})`);
+  const kwargs = await resolveKwargs(caseJson);
   const withGrads = caseJson.grads !== undefined;
   const created: Tensor[] = [];
   try {
@@ -269,7 +295,7 @@ export async function runCase(caseJson: Case, backendName: string): Promise<Case
         args[name] = toTensor(t, wants);
         if (wants) diff[name] = args[name]!;
       });
-      const r = op(args, caseJson.kwargs ?? {});
+      const r = op(args, kwargs);
       const outs = Array.isArray(r) ? [...r] : [r as Tensor];
       return { outputs: outs, grads: withGrads ? inputGradients(outs, caseJson.grads!.upstream, diff) : {} };
     });
