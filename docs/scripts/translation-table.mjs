@@ -44,7 +44,11 @@ const EXAMPLES = {
   Adam: ['optim.Adam(model.parameters(), lr=1e-3)', 'new optim.Adam(model.parameters(), { lr: 1e-3 })'],
   AdamW: ['optim.AdamW(model.parameters(), weight_decay=0.01)', 'new optim.AdamW(model.parameters(), { weightDecay: 0.01 })'],
   StepLR: ['lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)', 'new optim.StepLR(opt, { stepSize: 10, gamma: 0.1 })'],
+  QuantizedLinear: ['torch.ao.nn.quantized.dynamic.Linear(...)', 'new nn.QuantizedLinear(...)'],
 };
+// torchlet modules with no torch.nn class of that name (nanoGPT-style models, positional
+// encodings, half-precision layers): the PyTorch column says so.
+const NOT_IN_TORCH = new Set(['GPT', 'GPTModel', 'Block', 'CausalSelfAttention', 'MLP', 'LearnedPositionalEmbedding', 'SinusoidalPositionalEncoding', 'Float16Linear']);
 
 // Tensor methods and torch functions: PyTorch call -> torchlet call, for the common cases.
 const TENSOR = [
@@ -97,7 +101,8 @@ const schedulers = sorted(Object.keys(optim).filter((k) => k === 'LRScheduler' |
 const inits = sorted(Object.keys(nn.init));
 
 const rows = (pairs) => pairs.map(([a, b]) => `| \`${a}\` | \`${b.replaceAll('|', '\\|')}\` |`).join('\n');
-const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ?? [`${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
+const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ??
+  [NOT_IN_TORCH.has(k) ? `(no torch.nn class) ${k}` : `${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
 
 const md = `---
 title: PyTorch to torchlet
