@@ -6,6 +6,7 @@
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 
+/** The nonlinearities `calculateGain` knows (PyTorch's names, snake_case as there). */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
 /** PyTorch's `calculate_gain`. */
@@ -53,29 +54,37 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return fill(t, () => T.randn(t.shape, { backend: t.backend }).mul(std).add(mean));
 }
 
+/** Fills `t` with `value` in place (under noGrad); returns `t`. */
 export function constant_(t: Tensor, value: number): Tensor {
   T.noGrad(() => t.fill_(value));
   return t;
 }
 
+/** Fills `t` with 0 in place; returns `t`. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fills `t` with 1 in place; returns `t`. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/** Glorot uniform: U(-a, a) with `a = gain * sqrt(6 / (fanIn + fanOut))` (PyTorch's `xavier_uniform_`). Throws a RangeError for fewer than 2 dims. */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a);
 }
 
+/** Glorot normal: N(0, std^2) with `std = gain * sqrt(2 / (fanIn + fanOut))` (PyTorch's `xavier_normal_`). Throws a RangeError for fewer than 2 dims. */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
 }
 
+/** Options of `kaimingUniform_` and `kaimingNormal_` (PyTorch's `a`, `mode`, `nonlinearity`). */
 export interface KaimingOptions {
   /** The negative slope of the rectifier after this layer (leaky_relu); PyTorch's `a`. */
   a?: number;
+  /** Which fan sets the scale: `'fanIn'` preserves the forward pass's variance, `'fanOut'` the backward's. Default `'fanIn'` (PyTorch's `'fan_in'`). */
   mode?: 'fanIn' | 'fanOut';
+  /** The nonlinearity whose `calculateGain` is used. Default `'leaky_relu'`, as in PyTorch. */
   nonlinearity?: Nonlinearity;
 }
 
@@ -85,11 +94,13 @@ function kaimingStd(t: Tensor, o: KaimingOptions): number {
   return calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
 }
 
+/** He uniform: U(-b, b) with `b = sqrt(3) * gain / sqrt(fan)` (PyTorch's `kaiming_uniform_`; `Linear` and `Conv` use it with `a: sqrt(5)`). Throws a RangeError for fewer than 2 dims. */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, options);
   return uniform_(t, -bound, bound);
 }
 
+/** He normal: N(0, std^2) with `std = gain / sqrt(fan)` (PyTorch's `kaiming_normal_`). Throws a RangeError for fewer than 2 dims. */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, options));
 }

@@ -12,7 +12,9 @@ export type StateDict = Record<string, Tensor>;
 
 /** What `loadStateDict` reports (non-strict loads do not throw for these). */
 export interface LoadResult {
+  /** Keys of this module's state dict that `state` did not have (left unchanged), as PyTorch's `missing_keys`. */
   missingKeys: string[];
+  /** Keys of `state` that this module has no parameter or persistent buffer for (ignored), as PyTorch's `unexpected_keys`. */
   unexpectedKeys: string[];
 }
 
@@ -23,6 +25,12 @@ export function toSnakeCase(name: string): string {
 
 type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | ['module', Module | null];
 
+/**
+ * The base class of layers and models (PyTorch's `nn.Module`). Subclasses assign their
+ * parameters, buffers and child modules to fields in the constructor and define `forward`;
+ * `parameters()`, `stateDict()`, `train()`/`eval()` and `toString()` find them by walking the
+ * fields. The module owns its parameters and buffers: `dispose()` frees them all.
+ */
 export abstract class Module {
   /** Training mode (dropout active, batch norm using batch statistics). */
   training = true;
@@ -67,7 +75,7 @@ export abstract class Module {
    * `weight_orig * weight_mask`. Installs an own `forward` that runs the hooks then the class's
    * forward. Returns a handle whose `remove()` drops the hook.
    */
-  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { remove(): void } {
+  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { /** Drops the hook; calling it again does nothing. */ remove(): void } {
     if (!this.#preHooks) {
       const hooks = (this.#preHooks = new Set());
       const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;
@@ -112,6 +120,7 @@ export abstract class Module {
     for (const [name, [kind, value]] of this.#members()) if (kind === 'module' && value) yield [name, value as Module];
   }
 
+  /** Direct children, without names (PyTorch's `children()`). */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -122,6 +131,7 @@ export abstract class Module {
     for (const [name, child] of this.namedChildren()) yield* child.namedModules(prefix ? `${prefix}.${name}` : name);
   }
 
+  /** This module and every descendant, depth first, without names (PyTorch's `modules()`). */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -162,6 +172,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Buffers (persistent or not), owned by the module: do not dispose them. */
   buffers(recurse = true): Tensor[] {
     return this.namedBuffers('', recurse).map(([, b]) => b);
   }

@@ -15,14 +15,24 @@ export {
 } from '@torchlet/core';
 // Local aliases rather than `export type {...} from`: tsup's declaration bundler turns re-exported
 // types of another package into values inside `export * as F`, which breaks `F.ConvOptions`.
+/** Options of `F.gelu` (core's `GeluOptions`): `approximate: 'none' | 'tanh'`. */
 export type GeluOptions = core.GeluOptions;
+/** Options of `F.softplus` (core's `SoftplusOptions`): `beta`, `threshold`. */
 export type SoftplusOptions = core.SoftplusOptions;
+/** Options of `F.layerNorm` (core's `LayerNormOptions`): affine `weight`/`bias`, `eps`. */
 export type LayerNormOptions = core.LayerNormOptions;
+/** Options of `F.batchNorm` (core's `BatchNormOptions`): affine `weight`/`bias`, `training` (default false), `momentum`, `eps`. */
 export type BatchNormOptions = core.BatchNormOptions;
+/** Options of `F.dropout` (core's `DropoutOptions`): `p`, `training`. */
 export type DropoutOptions = core.DropoutOptions;
+/** Options of `F.embedding` (core's `EmbeddingOptions`): `paddingIdx`, the row that gets no gradient. */
 export type EmbeddingOptions = core.EmbeddingOptions;
+/** Options of `F.conv1d` and `F.conv2d` (core's `ConvOptions`): `stride`, `padding`, `dilation`, `groups`. */
 export type ConvOptions = core.ConvOptions;
+/** Options of `F.maxPool2d` (core's `MaxPool2dOptions`): `kernelSize`, `stride`, `padding`, `dilation`, `ceilMode`. */
 export type MaxPool2dOptions = core.MaxPool2dOptions;
+/** Options of `F.avgPool2d` (core's `AvgPool2dOptions`): `kernelSize`, `stride`, `padding`, `ceilMode`, `countIncludePad`, `divisorOverride`. */
 export type AvgPool2dOptions = core.AvgPool2dOptions;
+/** Options of `F.cosineSimilarity` (core's `CosineSimilarityOptions`): `dim`, `eps`. */
 export type CosineSimilarityOptions = core.CosineSimilarityOptions;
 export * from './loss.ts';

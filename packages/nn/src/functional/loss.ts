@@ -11,6 +11,7 @@ import {
 /** How a loss reduces its per-element values: `'none'` keeps them. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
+/** How a loss reduces its elementwise values (PyTorch's `reduction`): `'mean'` (the default), `'sum'`, or `'none'` (the losses unreduced). */
 export interface ReductionOptions {
   /** Default `'mean'`. */
   reduction?: Reduction;
@@ -95,6 +96,7 @@ export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions
   return tidy(() => reduce(abs(sub(x, t)), r));
 }
 
+/** Options of `smoothL1Loss` (and `SmoothL1Loss`): `beta` and `reduction`. */
 export interface SmoothL1LossOptions extends ReductionOptions {
   /** Where the loss switches from quadratic to linear (default 1; 0 gives the L1 loss). */
   beta?: number;
@@ -117,6 +119,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1Lo
 // ---------------------------------------------------------------------------------------------
 // classification losses
 
+/** Options of `nllLoss` (and `NLLLoss`): per-class `weight`, `ignoreIndex`, `reduction`. */
 export interface NllLossOptions extends ReductionOptions {
   /** Per-class rescaling weight (C). */
   weight?: Tensor | null;
@@ -124,6 +127,7 @@ export interface NllLossOptions extends ReductionOptions {
   ignoreIndex?: number;
 }
 
+/** Options of `crossEntropy` (and `CrossEntropyLoss`): those of `nllLoss` plus `labelSmoothing`. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mix the target with the uniform distribution by this amount in [0, 1] (default 0). */
   labelSmoothing?: number;
@@ -257,6 +261,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntro
   });
 }
 
+/** Options of `binaryCrossEntropy` (and `BCELoss`): elementwise `weight`, `reduction`. */
 export interface BinaryCrossEntropyOptions extends ReductionOptions {
   /** Rescaling weight, broadcast to input's shape. */
   weight?: Tensor | null;
@@ -284,6 +289,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: Bina
   });
 }
 
+/** Options of `binaryCrossEntropyWithLogits` (and `BCEWithLogitsLoss`): `weight`, `posWeight`, `reduction`. */
 export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
   /** Weight of positive examples, broadcast over the last (class) dim. */
   posWeight?: Tensor | null;
@@ -311,6 +317,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   });
 }
 
+/** Options of `klDiv` (and `KLDivLoss`): `reduction` (with `'batchmean'`) and `logTarget`. */
 export interface KlDivOptions {
   /** `'batchmean'` (sum / input.shape[0]) is the mathematically correct KL divergence; default `'mean'` (over all elements), as PyTorch. */
   reduction?: Reduction | 'batchmean';

@@ -3,13 +3,16 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 
+/** `max(0, x)` elementwise (PyTorch's `nn.ReLU`): `input: (*) -> (*)`, a new tensor. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return T.relu(x);
   }
 }
 
+/** GELU, `x * Phi(x)` (PyTorch's `nn.GELU`): `input: (*) -> (*)`. */
 export class GELU extends Module {
+  /** @param approximate `'none'` (exact, with erf) or `'tanh'` (the tanh approximation). Default `'none'`, as in PyTorch. */
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
   }
@@ -21,25 +24,30 @@ export class GELU extends Module {
   }
 }
 
+/** SiLU (swish), `x * sigmoid(x)` (PyTorch's `nn.SiLU`): `input: (*) -> (*)`. */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return T.silu(x);
   }
 }
 
+/** `tanh(x)` elementwise (PyTorch's `nn.Tanh`): `input: (*) -> (*)`. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return T.tanh(x);
   }
 }
 
+/** `1 / (1 + exp(-x))` elementwise (PyTorch's `nn.Sigmoid`): `input: (*) -> (*)`. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return T.sigmoid(x);
   }
 }
 
+/** `x` where `x >= 0`, else `negativeSlope * x` (PyTorch's `nn.LeakyReLU`): `input: (*) -> (*)`. */
 export class LeakyReLU extends Module {
+  /** @param negativeSlope The slope for negative inputs, PyTorch's `negative_slope`. Default 0.01, as in PyTorch. */
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -51,7 +59,9 @@ export class LeakyReLU extends Module {
   }
 }
 
+/** `x` where `x > 0`, else `alpha * (exp(x) - 1)` (PyTorch's `nn.ELU`): `input: (*) -> (*)`. */
 export class ELU extends Module {
+  /** @param alpha The value the output approaches for large negative inputs. Default 1, as in PyTorch. */
   constructor(readonly alpha = 1) {
     super();
   }
@@ -60,7 +70,12 @@ export class ELU extends Module {
   }
 }
 
+/** `log(1 + exp(beta x)) / beta`, linear where `beta x > threshold` (PyTorch's `nn.Softplus`): `input: (*) -> (*)`. */
 export class Softplus extends Module {
+  /**
+   * @param beta The sharpness. Default 1, as in PyTorch.
+   * @param threshold Above this `beta x` the output is `x` itself (for stability). Default 20, as in PyTorch.
+   */
   constructor(readonly beta = 1, readonly threshold = 20) {
     super();
   }
@@ -69,7 +84,9 @@ export class Softplus extends Module {
   }
 }
 
+/** Softmax along `dim` (PyTorch's `nn.Softmax`, whose `dim` is required here): `input: (*) -> (*)`, each slice along `dim` summing to 1. */
 export class Softmax extends Module {
+  /** @param dim The dim normalised over (negative counts from the end). */
   constructor(readonly dim: number) {
     super();
   }
@@ -78,7 +95,9 @@ export class Softmax extends Module {
   }
 }
 
+/** `log(softmax(x))` along `dim`, computed stably (PyTorch's `nn.LogSoftmax`): `input: (*) -> (*)`. Pair it with `NLLLoss`, or use `CrossEntropyLoss` on logits. */
 export class LogSoftmax extends Module {
+  /** @param dim The dim normalised over (negative counts from the end). */
   constructor(readonly dim: number) {
     super();
   }
@@ -87,13 +106,19 @@ export class LogSoftmax extends Module {
   }
 }
 
+/** Returns its input unchanged, the same tensor (PyTorch's `nn.Identity`): a placeholder layer. */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;
   }
 }
 
+/** Flattens dims `startDim..endDim` into one (PyTorch's `nn.Flatten`): `(N, C, H, W) -> (N, C*H*W)` with the defaults. */
 export class Flatten extends Module {
+  /**
+   * @param startDim First dim flattened, PyTorch's `start_dim`. Default 1 (keeps the batch dim), as in PyTorch.
+   * @param endDim Last dim flattened, PyTorch's `end_dim`. Default -1, as in PyTorch.
+   */
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }

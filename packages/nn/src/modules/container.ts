@@ -20,6 +20,7 @@ export class Sequential extends Module {
     return Array.from({ length: this.#count }, (_, i) => this.getRegistered<Module>(String(i)));
   }
 
+  /** The number of layers. */
   get length(): number {
     return this.#layers.length;
   }
@@ -31,6 +32,7 @@ export class Sequential extends Module {
     return m;
   }
 
+  /** Iterates over the layers in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#layers[Symbol.iterator]();
   }
@@ -56,6 +58,7 @@ export class ModuleList<M extends Module = Module> extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** Adds `m` as the next child (named by its index); returns this. Throws a TypeError for a non-Module. */
   append(m: M): this {
     if (!(m instanceof Module)) throw new TypeError('ModuleList.append: expected a Module');
     this.registerModule(String(this.#count), m);
@@ -63,16 +66,19 @@ export class ModuleList<M extends Module = Module> extends Module {
     return this;
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.#items.length;
   }
 
+  /** The i-th module (negative counts from the end). Throws a RangeError when out of range. */
   at(i: number): M {
     const m = this.#items[i < 0 ? i + this.#items.length : i];
     if (!m) throw new RangeError(`ModuleList: index ${i} is out of range for ${this.#items.length} modules`);
     return m;
   }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<M> {
     return this.#items[Symbol.iterator]();
   }
@@ -91,6 +97,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
     for (const [k, m] of Object.entries(modules)) this.set(k, m);
   }
 
+  /** Adds or replaces the child `key` (its state-dict prefix); returns this. Throws a TypeError for a non-Module. */
   set(key: string, m: M): this {
     if (!(m instanceof Module)) throw new TypeError(`ModuleDict.set('${key}'): expected a Module`);
     this.registerModule(key, m);
@@ -98,22 +105,27 @@ export class ModuleDict<M extends Module = Module> extends Module {
     return this;
   }
 
+  /** The module under `key`, or undefined. */
   get(key: string): M | undefined {
     return this.#items.get(key);
   }
 
+  /** Whether a module is stored under `key`. */
   has(key: string): boolean {
     return this.#items.has(key);
   }
 
+  /** The keys, in insertion order. */
   keys(): IterableIterator<string> {
     return this.#items.keys();
   }
 
+  /** `[key, module]` pairs, in insertion order. */
   entries(): IterableIterator<[string, M]> {
     return this.#items.entries();
   }
 
+  /** The number of modules. */
   get size(): number {
     return this.#items.size;
   }

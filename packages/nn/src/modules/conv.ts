@@ -7,6 +7,7 @@ import { kaimingUniform_, uniform_, calculateFanInAndFanOut } from '../init.ts';
 import { newParameter } from './linear.ts';
 import { checkBool, checkInt, checkTuple, pyTuple, show } from './args.ts';
 
+/** Options of `Conv1d` and `Conv2d` (PyTorch's keyword arguments, camelCase). Invalid values throw a RangeError or TypeError from the constructor. */
 export interface ConvOptions {
   /** Step between windows: an int or one per spatial dim (default 1). */
   stride?: number | readonly number[];
@@ -28,14 +29,23 @@ export interface ConvOptions {
  * a = sqrt(5); bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)) with fanIn = inChannels / groups * prod(kernelSize)).
  */
 abstract class ConvNd extends Module {
+  /** Channels of the input, PyTorch's `in_channels`. */
   readonly inChannels: number;
+  /** Channels of the output (the number of filters), PyTorch's `out_channels`. */
   readonly outChannels: number;
+  /** The kernel's spatial size, one entry per spatial dim, PyTorch's `kernel_size`. */
   readonly kernelSize: number[];
+  /** Step between windows, one entry per spatial dim. */
   readonly stride: number[];
+  /** Zero padding on both sides, one entry per spatial dim, or `'same'`/`'valid'` as given. */
   readonly padding: number[] | 'same' | 'valid';
+  /** Spacing between kernel elements, one entry per spatial dim. */
   readonly dilation: number[];
+  /** Independent channel groups; each sees `inChannels / groups` inputs. */
   readonly groups: number;
+  /** The filters, `(outChannels, inChannels / groups, ...kernelSize)`, kaiming-uniform with a = sqrt(5); state-dict key `weight`. */
   weight: Parameter;
+  /** `(outChannels)`, U(-1/sqrt(fanIn), 1/sqrt(fanIn)); state-dict key `bias`; null with `bias: false`. */
   bias: Parameter | null;
 
   constructor(layer: string, k: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions) {
@@ -62,6 +72,7 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
+  /** Re-draws `weight` and `bias` in place with PyTorch's default initialisation (from the seeded generator). */
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {
@@ -71,6 +82,7 @@ abstract class ConvNd extends Module {
     }
   }
 
+  /** The options passed to core's `conv1d`/`conv2d` (stride, padding, dilation, groups). */
   protected convOptions(): T.ConvOptions {
     return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
@@ -93,6 +105,10 @@ export class Conv1d extends ConvNd {
     super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
   }
 
+  /**
+   * `input: (N, inChannels, L) -> (N, outChannels, L')`, or unbatched `(inChannels, L) -> (outChannels, L')`,
+   * with `L' = floor((L + 2 padding - dilation (kernelSize - 1) - 1) / stride) + 1`.
+   */
   forward(input: Tensor): Tensor {
     return T.conv1d(input, this.weight, this.bias, this.convOptions()); // (N, outChannels, L')
   }
@@ -104,6 +120,10 @@ export class Conv2d extends ConvNd {
     super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
   }
 
+  /**
+   * `input: (N, inChannels, H, W) -> (N, outChannels, H', W')`, or unbatched `(inChannels, H, W)`; each of
+   * `H'`, `W'` is `floor((size + 2 padding - dilation (kernelSize - 1) - 1) / stride) + 1`.
+   */
   forward(input: Tensor): Tensor {
     return T.conv2d(input, this.weight, this.bias, this.convOptions()); // (N, outChannels, H', W')
   }

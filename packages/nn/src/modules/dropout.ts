@@ -4,6 +4,10 @@ import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 import { pyFloat } from './args.ts';
 
+/**
+ * Zeroes each element with probability `p` in training mode, scaling the rest by `1 / (1 - p)` (PyTorch's `nn.Dropout`);
+ * the identity after `eval()`. The mask comes from the seeded generator (`manualSeed`). Throws a RangeError for `p` outside [0, 1].
+ */
 export class Dropout extends Module {
   /** Probability of an element being zeroed (default 0.5). */
   readonly p: number;

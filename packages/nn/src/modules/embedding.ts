@@ -7,6 +7,7 @@ import { normal_ } from '../init.ts';
 import { newParameter } from './linear.ts';
 import { checkInt, show } from './args.ts';
 
+/** Options of `Embedding` (PyTorch's keyword arguments, camelCase). Unsupported ones throw a RangeError. */
 export interface EmbeddingOptions {
   /** A row initialised to zeros that receives no gradient (negative counts from the end). */
   paddingIdx?: number | null;
@@ -20,9 +21,11 @@ export interface EmbeddingOptions {
   weight?: Tensor | null;
 }
 
+/** Options of `Embedding.fromPretrained`. */
 export interface FromPretrainedOptions {
   /** Keep the weight fixed: it does not require grad (default true). */
   freeze?: boolean;
+  /** A row that receives no gradient (negative counts from the end); unlike the constructor's, it is not zeroed. Default null. */
   paddingIdx?: number | null;
 }
 
@@ -38,10 +41,13 @@ function paddingIndex(n: number, p: number | null | undefined): number | null {
  * `[...indices.shape, embeddingDim]`.
  */
 export class Embedding extends Module {
+  /** Rows of the table (the vocabulary size), PyTorch's `num_embeddings`. */
   readonly numEmbeddings: number;
+  /** Size of each row, PyTorch's `embedding_dim`. */
   readonly embeddingDim: number;
   /** The padding row (non-negative), or null. */
   readonly paddingIdx: number | null;
+  /** The table, `(numEmbeddings, embeddingDim)`, N(0, 1) with the padding row zeroed; state-dict key `weight`. */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -82,12 +88,14 @@ export class Embedding extends Module {
     }
   }
 
+  /** Re-draws `weight` in place from N(0, 1) (the seeded generator) and zeroes the padding row. */
   resetParameters(): void {
     normal_(this.weight);
     const p = this.paddingIdx;
     if (p !== null) T.noGrad(() => T.tidy(() => void this.weight.select(0, p).fill_(0)));
   }
 
+  /** `input: (*) int32 indices in [0, numEmbeddings) -> (*, embeddingDim)`. Throws a TypeError for non-int32 indices. */
   forward(input: Tensor): Tensor {
     return T.embedding(input, this.weight, { paddingIdx: this.paddingIdx });
   }

@@ -5,7 +5,9 @@ import { Parameter } from '../parameter.ts';
 import { kaimingUniform_, uniform_ } from '../init.ts';
 import { pyBool } from './args.ts';
 
+/** Options of `Linear` (PyTorch's keyword arguments). */
 export interface LinearOptions {
+  /** Learn an additive bias `(outFeatures)`. Default true, as in PyTorch. */
   bias?: boolean;
 }
 
@@ -14,9 +16,13 @@ export interface LinearOptions {
  * PyTorch's default initialisation (kaiming-uniform with a = sqrt(5), bias U(-1/sqrt(in), 1/sqrt(in))).
  */
 export class Linear extends Module {
+  /** Size of each input's last dim, PyTorch's `in_features`. */
   readonly inFeatures: number;
+  /** Size of each output's last dim, PyTorch's `out_features`. */
   readonly outFeatures: number;
+  /** `(outFeatures, inFeatures)`, kaiming-uniform with a = sqrt(5); state-dict key `weight`. */
   weight: Parameter;
+  /** `(outFeatures)`, U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)); state-dict key `bias`; null with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -31,6 +37,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-draws `weight` and `bias` in place with PyTorch's default initialisation (from the seeded generator). */
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {
@@ -39,6 +46,7 @@ export class Linear extends Module {
     }
   }
 
+  /** `input: (N, *, inFeatures) -> (N, *, outFeatures)` (a 1-D `(inFeatures)` input gives `(outFeatures)`). */
   forward(input: Tensor): Tensor {
     return T.linear(input, this.weight, this.bias);
   }

@@ -11,6 +11,7 @@ const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 
 /** Base of the losses: `forward(input, target)`, and the reduction (checked when the loss is built). */
 abstract class Loss<R extends string = L.Reduction> extends Module {
+  /** `'mean'` (the default, as in PyTorch), `'sum'` or `'none'` (`KLDivLoss` also takes `'batchmean'`); an invalid value throws a RangeError from the constructor. */
   readonly reduction: R;
   constructor(reduction: unknown, allowed: readonly string[] = REDUCTIONS) {
     super();
@@ -23,37 +24,47 @@ abstract class Loss<R extends string = L.Reduction> extends Module {
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
+/** Mean squared error `(input - target)^2`, reduced (PyTorch's `nn.MSELoss`). */
 export class MSELoss extends Loss {
   constructor(options: L.ReductionOptions = {}) {
     super(options.reduction);
   }
+  /** `input: (*) float, target: (*) float` (broadcastable) `-> ()`, or input's broadcast shape with `reduction: 'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
+/** Mean absolute error `|input - target|`, reduced (PyTorch's `nn.L1Loss`). */
 export class L1Loss extends Loss {
   constructor(options: L.ReductionOptions = {}) {
     super(options.reduction);
   }
+  /** `input: (*) float, target: (*) float` (broadcastable) `-> ()`, or input's broadcast shape with `reduction: 'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
+/** Huber-like loss: `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target` (PyTorch's `nn.SmoothL1Loss`). */
 export class SmoothL1Loss extends Loss {
+  /** Where the loss switches from quadratic to linear (>= 0; 0 gives the L1 loss). Default 1, as in PyTorch. */
   readonly beta: number;
   constructor(options: L.SmoothL1LossOptions = {}) {
     super(options.reduction);
     this.beta = checkNumber('SmoothL1Loss', 'beta', options.beta ?? 1, 0);
   }
+  /** `input: (*) float, target: (*) float` (broadcastable) `-> ()`, or input's broadcast shape with `reduction: 'none'`. */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
+/** Negative log-likelihood of log-probabilities for class-index targets (PyTorch's `nn.NLLLoss`); pair it with `LogSoftmax`. */
 export class NLLLoss extends Loss {
+  /** Per-class rescaling weight `(C)`, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null (all ones) by default. */
   weight: Tensor | null = null;
+  /** A target value that is skipped and left out of the mean, PyTorch's `ignore_index`. Default -100, as in PyTorch. */
   readonly ignoreIndex: number;
   constructor(options: L.NllLossOptions = {}) {
     super(options.reduction);
@@ -61,14 +72,22 @@ export class NLLLoss extends Loss {
     if (!Number.isInteger(this.ignoreIndex)) throw new RangeError(`NLLLoss: ignoreIndex must be an integer, got ${show(this.ignoreIndex)}`);
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /**
+   * `input: (N, C) or (N, C, d1, ...) log-probabilities (or (C)), target: (N) or (N, d1, ...) int32 class indices -> ()`,
+   * or target's shape with `reduction: 'none'`. Throws a TypeError for a non-int32 target.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.nllLoss(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex });
   }
 }
 
+/** Cross entropy of logits: `logSoftmax` over dim 1 then `NLLLoss`, with optional label smoothing (PyTorch's `nn.CrossEntropyLoss`). */
 export class CrossEntropyLoss extends Loss {
+  /** Per-class rescaling weight `(C)`, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null (all ones) by default. */
   weight: Tensor | null = null;
+  /** A target class index that is skipped and left out of the mean (index targets only), PyTorch's `ignore_index`. Default -100, as in PyTorch. */
   readonly ignoreIndex: number;
+  /** Mixes the target with the uniform distribution by this amount in [0, 1], PyTorch's `label_smoothing`. Default 0, as in PyTorch. */
   readonly labelSmoothing: number;
   constructor(options: L.CrossEntropyOptions = {}) {
     super(options.reduction);
@@ -80,41 +99,64 @@ export class CrossEntropyLoss extends Loss {
     }
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /**
+   * `input: (N, C) or (N, C, d1, ...) logits (or (C)), target: (N) or (N, d1, ...) int32 class indices, or float class
+   * probabilities of input's shape -> ()`, or the per-sample shape with `reduction: 'none'`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.crossEntropy(input, target, { reduction: this.reduction, weight: this.weight, ignoreIndex: this.ignoreIndex, labelSmoothing: this.labelSmoothing });
   }
 }
 
+/** Binary cross entropy of probabilities in [0, 1], each log clamped at -100 (PyTorch's `nn.BCELoss`); prefer `BCEWithLogitsLoss` on logits. */
 export class BCELoss extends Loss {
+  /** Rescaling weight broadcast to input's shape, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null by default. */
   weight: Tensor | null = null;
   constructor(options: L.BinaryCrossEntropyOptions = {}) {
     super(options.reduction);
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /**
+   * `input: (*) probabilities, target: (*) in [0, 1], the same shape -> ()`, or `(*)` with `reduction: 'none'`.
+   * Inputs outside [0, 1] give NaN (no readback to check). A target of another size throws a RangeError.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
   }
 }
 
+/** Sigmoid plus binary cross entropy in one numerically stable step (PyTorch's `nn.BCEWithLogitsLoss`). */
 export class BCEWithLogitsLoss extends Loss {
+  /** Rescaling weight broadcast to input's shape, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null by default. */
   weight: Tensor | null = null;
+  /** Weight of positive examples broadcast over the last (class) dim, a buffer (state-dict key `pos_weight`), kept like `weight`. Null by default. */
   posWeight: Tensor | null = null;
   constructor(options: L.BinaryCrossEntropyWithLogitsOptions = {}) {
     super(options.reduction);
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('posWeight', options.posWeight ?? null);
   }
+  /** `input: (*) logits, target: (*) in [0, 1], the same shape -> ()`, or `(*)` with `reduction: 'none'`. A target of another size throws a RangeError. */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.binaryCrossEntropyWithLogits(input, target, { reduction: this.reduction, weight: this.weight, posWeight: this.posWeight });
   }
 }
 
+/**
+ * Kullback-Leibler divergence of log-probabilities `input` from `target` (PyTorch's `nn.KLDivLoss`): `target * (log(target) - input)`.
+ * Use `reduction: 'batchmean'` for the true KL divergence; the default `'mean'` averages over all elements, as in PyTorch.
+ */
 export class KLDivLoss extends Loss<L.Reduction | 'batchmean'> {
+  /** The target is given as log-probabilities, PyTorch's `log_target`. Default false, as in PyTorch. */
   readonly logTarget: boolean;
   constructor(options: L.KlDivOptions = {}) {
     super(options.reduction, ['none', 'batchmean', 'sum', 'mean']);
     this.logTarget = options.logTarget ?? false;
   }
+  /**
+   * `input: (*) log-probabilities, target: (*) probabilities (log-probabilities with `logTarget`), broadcastable -> ()`,
+   * or the broadcast shape with `reduction: 'none'`.
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }
