@@ -4,7 +4,7 @@
 // checkpoint that PyTorch can load.
 //
 //   node examples/mnist-mlp/main.mjs [--epochs 10] [--batch-size 32] [--lr 0.01] [--momentum 0.9]
-//                                    [--optimizer sgd|adam] [--backend wasm] [--seed 0]
+//                                    [--optimizer sgd|adam] [--backend wasm|webgpu] [--seed 0]
 //                                    [--out examples/mnist-mlp/mnist-mlp.safetensors] [--quiet]
 //
 // The batch is 32 rather than the 64 of PyTorch's example: with 8,000 digits instead of 60,000,
@@ -31,7 +31,16 @@ const seed = Number(arg('seed', 0));
 const out = arg('out', fileURLToPath(new URL('./mnist-mlp.safetensors', import.meta.url)));
 const quiet = argv.includes('--quiet') || !process.stdout.isTTY;
 
-await torch.setBackend(arg('backend', 'wasm'));
+const backendName = arg('backend', 'wasm');
+if (backendName === 'webgpu') {
+  // WebGPU in Node: Dawn from the npm `webgpu` package (without a GPU, set
+  // VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json for the software adapter).
+  await import('@torchlet/backend-webgpu');
+  const { create } = await import('webgpu');
+  await torch.setBackend('webgpu', { gpu: create([]) });
+} else {
+  await torch.setBackend(backendName);
+}
 torch.manualSeed(seed);
 
 // 1. Data: 8,000 training digits, 2,000 held out, images flattened to 784 floats in [0, 1],
