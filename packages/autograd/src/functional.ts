@@ -3,6 +3,10 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { runBackward } from './engine.ts';
 
+/**
+ * Options of `grad(f, options)` and `valueAndGrad(f, options)` (jax's `argnums`, PyTorch's
+ * `create_graph`).
+ */
 export interface GradOptions {
   /** Which arguments to differentiate with respect to (default 0). */
   argnums?: number | readonly number[];
@@ -13,10 +17,20 @@ export interface GradOptions {
   createGraph?: boolean;
 }
 
+/** Options of `gradOf(output, inputs, options)`, named as in PyTorch's `torch.autograd.grad`. */
 export interface AutogradGradOptions {
   /** The cotangent of `output` (required unless it has one element). */
   gradOutput?: Tensor;
+  /**
+   * Keep the graph's saved tensors after this pass so it can be walked again (PyTorch's
+   * `retain_graph`). Defaults to `createGraph`; without it the nodes release what they saved, and a
+   * second pass through them throws.
+   */
   retainGraph?: boolean;
+  /**
+   * Record the backward computation so the returned gradients can themselves be differentiated
+   * (PyTorch's `create_graph`). Default false.
+   */
   createGraph?: boolean;
   /** Return zeros instead of throwing for inputs the output does not depend on. */
   allowUnused?: boolean;

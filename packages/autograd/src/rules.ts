@@ -13,21 +13,35 @@ import type { DType, Primitive, PrimitiveAttrs, Tensor, UnaryOp } from '@torchle
 
 /** What a rule sees: the attributes, the inputs and output it asked to save, and input metadata. */
 export interface RuleContext<P extends Primitive> {
+  /** The primitive's attributes, as recorded in the forward call (axes, shapes, scalars). */
   readonly attrs: PrimitiveAttrs[P];
   /** Saved inputs by position (undefined for those not saved). */
   readonly inputs: ReadonlyArray<Tensor | undefined>;
   /** The saved output, if the rule saves it. */
   readonly out: Tensor | undefined;
+  /** Shapes of all inputs by position, kept whether or not the input itself was saved. */
   readonly inShapes: ReadonlyArray<readonly number[]>;
+  /** Dtypes of all inputs by position. */
   readonly inDtypes: readonly DType[];
+  /** Shape of the forward output (and of the cotangent `g`). */
   readonly outShape: readonly number[];
 }
 
+/**
+ * The gradient rule of one primitive: what to save in forward and how to map the output's cotangent to
+ * the inputs' gradients.
+ */
 export interface Rule<P extends Primitive> {
   /** Inputs (by position) to keep for backward; only what the rule reads. */
   readonly saveInputs?: readonly number[];
   /** Whether to keep the output. */
   readonly saveOut?: boolean;
+  /**
+   * Returns one gradient per input, in input order, null for inputs that take none; a gradient may
+   * keep the output's broadcast shape (the engine sums it down) and may be `g` itself. Runs inside a
+   * tidy with ordinary tensor ops (recorded under `createGraph`); the engine owns `g` and the saved
+   * tensors and disposes them, so the rule must not.
+   */
   readonly backward: (g: Tensor, ctx: RuleContext<P>) => ReadonlyArray<Tensor | null>;
 }
 
@@ -115,6 +129,10 @@ function extremeRule<P extends 'max' | 'min'>(): Rule<P> {
 /** `g`, broadcast back over the reduced `axes` of a keepdim-form reduction. */
 const expandTo = (g: Tensor, shape: readonly number[]): Tensor => g.expand(shape);
 
+/**
+ * The gradient rule of every primitive, or `NOT_DIFFERENTIABLE` for those whose output carries none.
+ * Typed over `Primitive`, so a new primitive without an entry does not compile.
+ */
 export const RULES: Rules = {
   // ---- unary ----
   neg: { backward: (g) => [g.neg()] },
