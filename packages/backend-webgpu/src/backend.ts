@@ -95,7 +95,12 @@ export const OP_PROGRAMS: Record<string, string> = {
  * then tells the user to `await tensor.data()`.
  */
 export class WebGpuBackend implements Backend {
+  /** The backend's name in core's registry, as passed to `setBackend('webgpu')`. */
   readonly name = 'webgpu';
+  /**
+   * The GPUDevice every buffer and pipeline is created on; all work is ordered on its one queue. Owned
+   * by the backend: `destroy()` destroys it.
+   */
   readonly device: GPUDevice;
   private readonly tfjs: TfjsBridge;
   private readonly pool: BufferPool;

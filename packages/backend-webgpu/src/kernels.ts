@@ -14,30 +14,43 @@ export const UNARY_F32: Partial<Record<UnaryOp, string>> = {
   tanh: 'tanh_(x)', sigmoid: '1.0 / (1.0 + exp(-x))', erf: 'erf_(x)', log1p: 'log1p_(x)', expm1: 'expm1_(x)',
   reciprocal: '1.0 / x',
 };
+/** WGSL expressions of the unary ops on int32 (`x` an i32); rounding ops are the identity. */
 export const UNARY_I32: Partial<Record<UnaryOp, string>> = {
   neg: '-x', abs: 'abs(x)', sign: 'sign(x)', relu: 'max(x, 0)', floor: 'x', ceil: 'x', round: 'x',
 };
+/** WGSL expressions of the unary ops on bool, stored as u32 0/1. */
 export const UNARY_BOOL: Partial<Record<UnaryOp, string>> = { logicalNot: '1u - x' };
 
 const cmp = (e: string): string => `select(0u, 1u, ${e})`;
 const COMPARE: Partial<Record<BinaryOp, string>> = {
   eq: cmp('a == b'), ne: cmp('a != b'), lt: cmp('a < b'), le: cmp('a <= b'), gt: cmp('a > b'), ge: cmp('a >= b'),
 };
+/** WGSL expressions of the binary ops on float32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
 export const BINARY_F32: Partial<Record<BinaryOp, string>> = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', maximum: 'fmax_(a, b)', minimum: 'fmin_(a, b)',
   remainder: 'frem_(a, b)', pow: 'pow_(a, b)', ...COMPARE,
 };
+/** WGSL expressions of the binary ops on int32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
 export const BINARY_I32: Partial<Record<BinaryOp, string>> = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', maximum: 'max(a, b)', minimum: 'min(a, b)',
   remainder: 'irem_(a, b)', pow: 'ipow_(a, b)', ...COMPARE,
 };
+/** WGSL expressions of the comparisons and logical ops on bool operands (u32 0/1). */
 export const BINARY_BOOL: Partial<Record<BinaryOp, string>> = {
   ...COMPARE, logicalAnd: 'a & b', logicalOr: 'a | b', logicalXor: 'a ^ b',
 };
 
+/**
+ * The WGSL expression of `op` on an input of dtype `d`, or undefined where this backend has no kernel
+ * for that pair.
+ */
 export function unaryExpr(op: UnaryOp, d: DType): string | undefined {
   return (d === 'float32' ? UNARY_F32 : d === 'int32' ? UNARY_I32 : UNARY_BOOL)[op];
 }
+/**
+ * The WGSL expression of `op` on operands of dtype `d` (both inputs share it), or undefined where this
+ * backend has no kernel for that pair.
+ */
 export function binaryExpr(op: BinaryOp, d: DType): string | undefined {
   return (d === 'float32' ? BINARY_F32 : d === 'int32' ? BINARY_I32 : BINARY_BOOL)[op];
 }

@@ -50,6 +50,10 @@ export class BufferPool {
     return id;
   }
 
+  /**
+   * Returns a live buffer to the pool of its size class, or destroys it when the pool is at
+   * `maxPooledBytes`. Throws on an unknown id (a double free).
+   */
   free(id: BufferId): void {
     const e = this.live.get(id);
     if (!e) throw new Error(`webgpu backend: free of unknown buffer ${id}`);
@@ -65,6 +69,10 @@ export class BufferPool {
     this.pooledBytes += e.cls;
   }
 
+  /**
+   * The GPU buffer behind a live id (its size is the class, at least the requested bytes). Throws on an
+   * unknown or freed id.
+   */
   get(id: BufferId): GPUBuffer {
     const e = this.live.get(id);
     if (!e) throw new Error(`webgpu backend: unknown buffer ${id}`);
@@ -78,16 +86,22 @@ export class BufferPool {
     return e.bytes;
   }
 
+  /** Bytes held on the device: live buffers plus pooled free ones, each counted at its size class. */
   reservedBytes(): number {
     return this.liveBytes + this.pooledBytes;
   }
 
+  /**
+   * Counts for tests and diagnostics: `live` buffers handed out and not freed, `pooled` free buffers
+   * kept for reuse, and `reservedBytes` as above.
+   */
   stats(): { live: number; pooled: number; reservedBytes: number } {
     let pooled = 0;
     for (const l of this.free_.values()) pooled += l.length;
     return { live: this.live.size, pooled, reservedBytes: this.reservedBytes() };
   }
 
+  /** Destroys every buffer, live and pooled, and forgets all ids. The pool must not be used afterwards. */
   destroy(): void {
     for (const e of this.live.values()) e.buffer.destroy();
     for (const l of this.free_.values()) for (const b of l) b.destroy();
