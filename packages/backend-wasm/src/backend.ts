@@ -54,6 +54,7 @@ export interface WasmBackendOptions {
  * old ArrayBuffer, host views of it are re-created after any call that may allocate.
  */
 export class WasmBackend implements Backend {
+  /** The backend's name in core's registry, as passed to `setBackend('wasm')`. */
   readonly name = 'wasm';
   /** Which compiled variant runs ('relaxed' uses f32x4.relaxed_madd in matmul). */
   readonly variant: KernelVariant;

@@ -1,29 +1,119 @@
 /** The functions and memory the compiled kernels export (assembly/index.ts). */
 export interface KernelExports {
+  /**
+   * The module's linear memory; every pointer below is a byte offset into it. It grows on any
+   * call that allocates (`alloc`, and the kernels that take scratch blocks), which detaches earlier
+   * views of its buffer: re-create typed arrays after such calls.
+   */
   readonly memory: WebAssembly.Memory;
+  /**
+   * Allocates `bytes` bytes, 16-byte aligned; returns the pointer, or 0 when memory cannot grow. The
+   * caller frees it.
+   */
   alloc(bytes: number): number;
+  /** Frees a block returned by `alloc`, merging it with free neighbours. */
   free(ptr: number): void;
+  /** Total heap bytes, allocated or free (for memory tests). */
   heapBytes(): number;
+  /**
+   * The address of the scratch area through which the glue passes shapes, strides (in bytes) and kernel
+   * results (assembly/iter.ts).
+   */
   scratch(): number;
+  /**
+   * `out = op(x)` on float32, op codes as core's `UNARY_OPS`; shape and strides of `x` and `out` are in
+   * the scratch area.
+   */
   unaryF32(op: number, x: number, out: number, rank: number): void;
+  /** `out = op(x)` on int32 for neg, abs, sign, relu, floor, ceil, round; layout as `unaryF32`. */
   unaryI32(op: number, x: number, out: number, rank: number): void;
+  /** `out = !x` on bool (one byte, 0 or 1); layout as `unaryF32`. */
   logicalNot(x: number, out: number, rank: number): void;
+  /**
+   * `out = op(a, b)` on float32 inputs: arithmetic gives float32, comparisons bool. Broadcast by the
+   * strides in the scratch area (stride 0).
+   */
   binaryF32(op: number, a: number, b: number, out: number, rank: number): void;
+  /** `out = op(a, b)` on int32 inputs: arithmetic except div (int32 out) and comparisons (bool out). */
   binaryI32(op: number, a: number, b: number, out: number, rank: number): void;
+  /** `out = op(a, b)` on bool inputs: comparisons and logical ops, bool out. */
   binaryBool(op: number, a: number, b: number, out: number, rank: number): void;
+  /**
+   * `out = cond ? a : b` elementwise; `size` is the element size of a, b and out in bytes (4, or 1 for
+   * bool), cond is bool.
+   */
   where(size: number, cond: number, a: number, b: number, out: number, rank: number): void;
+  /**
+   * Reduces `x` over the dims given as the second shape in the scratch area: op 0..5 = sum, prod, max,
+   * min, argmax, argmin (exactly one reduced dim for the arg ones); dtype 0 float32, 1 int32. `rank`
+   * counts the kept dims, `reducedRank` the reduced ones.
+   */
   reduce(op: number, dtype: number, x: number, out: number, rank: number, reducedRank: number): void;
+  /**
+   * One float32 product `C[m, n] = A[m, k] B[k, n]`: A and B with arbitrary byte strides (`sam`, `sak`,
+   * `sbk`, `sbn`), C contiguous row-major. The glue loops over batches. Returns 0, or 1 when the
+   * packing buffers cannot be allocated.
+   */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number): number;
+  /**
+   * Strided copy from `src` to `dst` with dtype conversion (dtype codes 0 float32, 1 int32, 2 bool), by
+   * Backend.copy's cast rules.
+   */
   copy(from: number, to: number, src: number, dst: number, rank: number): void;
+  /** Sets the `n` contiguous elements at `dst` to `value`; dtype 0 float32, 1 int32, 2 bool. */
   fill(dtype: number, dst: number, n: number, value: number): void;
+  /**
+   * `out[pos] = x[pos with dim replaced by index[pos]]` (`size`: element bytes, 4 or 1). Returns 0, or
+   * 1 for an out-of-range index, whose value and position are left in the scratch area's INFO words.
+   */
   gather(size: number, index: number, out: number, x: number, rank: number, dimStride: number, dimLen: number): number;
+  /**
+   * `dst[pos with dim replaced by index[pos]] += src[pos]` (dtype 0 float32, 1 int32). Every index is
+   * checked before anything is written; returns 0, or 1 as `gather` does.
+   */
   scatterAdd(dtype: number, index: number, src: number, dst: number, rank: number, dimStride: number, dimLen: number): number;
+  /**
+   * Fills `n` float32 at `out` from Philox4x32-10: kind 0 uniform on [0, 1), 1 standard normal
+   * (Box-Muller). The 64-bit seed and the first block's 64-bit counter come as 32-bit halves.
+   */
   random(kind: number, out: number, n: number, seedLo: number, seedHi: number, counterLo: number, counterHi: number): void;
+  /**
+   * One Philox4x32-10 block for a full 128-bit counter and 64-bit key; the four output words go to the
+   * scratch area's INFO (for known-answer tests).
+   */
   philoxBlock(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number): void;
+  /**
+   * One fused Adam/AdamW step over `n` contiguous float32 elements, updating `param`, `m`, `v` (and
+   * `vmax` with AMSGrad) in place. `flags` ORs 1 decoupled decay (AdamW), 2 AMSGrad, 4 maximize;
+   * `decay` = 1 - lr * wd (AdamW), `stepSize` = lr / (1 - beta1^step), `bc2sqrt` = sqrt(1 -
+   * beta2^step).
+   */
   adamStep(param: number, grad: number, m: number, v: number, vmax: number, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, wd: number, decay: number, flags: number, stepSize: number, bc2sqrt: number): void;
+  /**
+   * One fused SGD step over `n` contiguous float32 elements, updating `param` (and the momentum `buf`
+   * when momentum != 0) in place. `flags` ORs 4 maximize, 8 Nesterov, 16 first step (the buffer starts
+   * as the gradient); `wd` is L2 weight decay.
+   */
   sgdStep(param: number, grad: number, buf: number, n: number, lr: number, momentum: number, oneMinusDampening: number, wd: number, flags: number): void;
+  /**
+   * Fused scaled dot-product attention `out = softmax(q k^T * scale + mask) v` (flash-attention style:
+   * the L x S scores are never stored). Dims and strides come in the scratch area (q [B, H, L, D], k
+   * [B, H, S, D], v [B, H, S, Dv]); `mask` 0 for none; writes contiguous `out` [B, H, L, Dv] and the
+   * row logsumexp `lse` [B, H, L] for the backward. `causal` 1: query i sees keys j <= i. Returns 0, or
+   * 1 when out of memory.
+   */
   attention(q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number): number;
+  /**
+   * FlashAttention-2's backward of `attention`, recomputing the probabilities from `out` and `lse`:
+   * writes contiguous `dq`, `dk`, `dv` in full (gradOut [B, H, L, Dv] strides in the scratch area).
+   * Returns 0, or 1 when out of memory.
+   */
   attentionBackward(q: number, k: number, v: number, mask: number, out: number, lse: number, gradOut: number, dq: number, dk: number, dv: number, scale: number, causal: number): number;
+  /**
+   * `out[m, n] = x[m, k] (w * wScale)^T + bias` with int8 weight rows `w` [n, kp] (k padded to `kp`),
+   * per-row float32 scales `wScale` [n] and `bias` [n] (pointer 0 for none); all contiguous. Returns 0,
+   * or 1 when the scratch block cannot be allocated.
+   */
   int8Linear(x: number, w: number, wScale: number, bias: number, out: number, m: number, n: number, k: number, kp: number): number;
 }
 
