@@ -2,14 +2,22 @@ import { fullLike, keep, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { adagradUpdate } from './update.ts';
 
+/**
+ * Options of `Adagrad` (PyTorch's keyword arguments, in camelCase); each may be overridden per param
+ * group.
+ */
 export interface AdagradOptions {
+  /** Learning rate. Default 1e-2, as in PyTorch. */
   lr?: number;
   /** Step-size decay: the step uses `lr / (1 + (step - 1) * lrDecay)`. */
   lrDecay?: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient. Default 0. */
   weightDecay?: number;
   /** The starting value of the squared-gradient sum. */
   initialAccumulatorValue?: number;
+  /** Added to the denominator `sqrt(sum)` for numerical stability. Default 1e-10, as in PyTorch. */
   eps?: number;
+  /** Maximize the objective instead of minimizing it (steps along the gradient). Default false. */
   maximize?: boolean;
 }
 

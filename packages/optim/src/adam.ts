@@ -2,15 +2,22 @@ import { keep, zerosLike, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { adamUpdate } from './update.ts';
 
+/**
+ * Options of `Adam` and `AdamW` (PyTorch's keyword arguments, in camelCase); each may be overridden per
+ * param group.
+ */
 export interface AdamOptions {
+  /** Learning rate. Default 1e-3, as in PyTorch. */
   lr?: number;
   /** Decay rates of the first and second moment estimates. */
   betas?: [number, number];
+  /** Added to the denominator `sqrt(v_hat)` for numerical stability. Default 1e-8, as in PyTorch. */
   eps?: number;
   /** Adam: L2 penalty added to the gradient. AdamW: decoupled decay of the parameter. */
   weightDecay?: number;
   /** Use the running maximum of the second moment (AMSGrad). */
   amsgrad?: boolean;
+  /** Maximize the objective instead of minimizing it (steps along the gradient). Default false. */
   maximize?: boolean;
 }
 

@@ -2,6 +2,7 @@ import { enableGrad, isTensor, keep, noGrad, tidy, type Tensor } from '@torchlet
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
+  /** The learning rate: the step size each update is scaled by. Schedulers rewrite it per group. */
   lr: number;
 }
 
@@ -10,10 +11,25 @@ export interface OptimizerOptions {
  * `max_momentum`, `base_momentum`).
  */
 export interface SchedulerGroupFields {
+  /**
+   * The group's starting learning rate (PyTorch's `initial_lr`): set to `lr` by the first
+   * scheduler constructed if missing, so later schedulers start from it too; OneCycleLR sets
+   * it to `maxLr / divFactor`.
+   */
   initialLr?: number;
+  /** OneCycleLR's peak learning rate for the group (PyTorch's `max_lr`). */
   maxLr?: number;
+  /** OneCycleLR's final learning rate for the group (PyTorch's `min_lr`). */
   minLr?: number;
+  /**
+   * OneCycleLR's upper momentum (or beta1) bound for the group, used at the start and end of the cycle
+   * (PyTorch's `max_momentum`).
+   */
   maxMomentum?: number;
+  /**
+   * OneCycleLR's lower momentum (or beta1) bound for the group, reached at the peak learning rate
+   * (PyTorch's `base_momentum`).
+   */
   baseMomentum?: number;
 }
 
@@ -35,7 +51,15 @@ export type ParamState = Record<string, Tensor | number>;
  * options (snake_case keys, as PyTorch writes them) with the numbers of its parameters.
  */
 export interface OptimizerStateDict {
+  /**
+   * Each parameter's state by its number, under PyTorch's keys (`step`, `exp_avg`, ...); parameters
+   * with no state yet are absent.
+   */
   state: Record<number, Record<string, Tensor | number>>;
+  /**
+   * One entry per group, in order: its options under snake_case keys (`lr`, `weight_decay`, ...) and
+   * `params`, the numbers of its parameters.
+   */
   param_groups: Array<Record<string, unknown> & { params: number[] }>;
 }
 
@@ -60,6 +84,10 @@ function copyOption(v: unknown): unknown {
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options of groups that do not set their own. */
   readonly defaults: Readonly<O>;
+  /**
+   * The param groups, in order (PyTorch's `param_groups`). Their option fields may be changed between
+   * steps (schedulers do); add groups with `addParamGroup`, not by pushing here.
+   */
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state, created lazily by `step()`. */
   readonly state = new Map<Tensor, ParamState>();
@@ -247,6 +275,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     this.disposeState();
   }
 
+  /** Calls `dispose()`, so `using opt = new Adam(...)` frees the state at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -2,15 +2,24 @@ import { keep, zerosLike, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { rmspropUpdate } from './update.ts';
 
+/**
+ * Options of `RMSprop` (PyTorch's keyword arguments, in camelCase); each may be overridden per param
+ * group.
+ */
 export interface RMSpropOptions {
+  /** Learning rate. Default 1e-2, as in PyTorch. */
   lr?: number;
   /** Smoothing constant of the squared-gradient average. */
   alpha?: number;
+  /** Added to the denominator `sqrt(square_avg)` for numerical stability. Default 1e-8, as in PyTorch. */
   eps?: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient. Default 0. */
   weightDecay?: number;
+  /** Momentum factor; above 0 the normalized step goes through a `momentum_buffer`. Default 0. */
   momentum?: number;
   /** Normalize by an estimate of the gradient's variance instead of its second moment. */
   centered?: boolean;
+  /** Maximize the objective instead of minimizing it (steps along the gradient). Default false. */
   maximize?: boolean;
 }
 

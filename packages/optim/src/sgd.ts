@@ -2,13 +2,26 @@ import { keep, zerosLike, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { sgdUpdate } from './update.ts';
 
+/** Options of `SGD` (PyTorch's keyword arguments, in camelCase); each may be overridden per param group. */
 export interface SGDOptions {
   /** Required, as in PyTorch (here or in every param group). */
   lr: number;
+  /**
+   * Momentum factor: above 0, the step follows a `momentum_buffer` updated as `buf = momentum * buf +
+   * (1 - dampening) * grad`. Default 0.
+   */
   momentum?: number;
+  /**
+   * Scales down the gradient's contribution to the momentum buffer, as above. Default 0; must be 0 with
+   * `nesterov`.
+   */
   dampening?: number;
   /** L2 penalty added to the gradient. */
   weightDecay?: number;
+  /**
+   * Nesterov momentum: step along `grad + momentum * buf` instead of `buf`. Needs `momentum > 0` and
+   * zero dampening (else a RangeError). Default false.
+   */
   nesterov?: boolean;
   /** Maximize the objective instead of minimizing it. */
   maximize?: boolean;

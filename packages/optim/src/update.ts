@@ -16,12 +16,22 @@
 import type { Tensor } from '@torchlet/core';
 import { fusedKernel, markWritten } from './fused.ts';
 
+/**
+ * The scalars `sgdUpdate` (and a fused `sgdStep` kernel) needs for one step: a group's options plus
+ * `firstStep`.
+ */
 export interface SgdHyper {
+  /** Learning rate. */
   lr: number;
+  /** Momentum factor; 0 for none (then `buf` is not touched). */
   momentum: number;
+  /** Scales the gradient's contribution to the momentum buffer by `1 - dampening`. */
   dampening: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient. */
   weightDecay: number;
+  /** Step along `grad + momentum * buf` instead of `buf`. */
   nesterov: boolean;
+  /** Step along the gradient instead of against it. */
   maximize: boolean;
   /** First step with momentum: the buffer is set to the gradient instead of decayed. */
   firstStep: boolean;
@@ -45,14 +55,24 @@ export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, h: Sg
   param.add_(d, { alpha: -h.lr });
 }
 
+/**
+ * The scalars `adamUpdate` (and a fused `adamStep` kernel) needs for one step: a group's options, with
+ * `betas` split, plus the step number.
+ */
 export interface AdamHyper {
+  /** Learning rate. */
   lr: number;
+  /** Decay rate of the first moment estimate `exp_avg` (`betas[0]`). */
   beta1: number;
+  /** Decay rate of the second moment estimate `exp_avg_sq` (`betas[1]`). */
   beta2: number;
+  /** Added to the bias-corrected `sqrt(exp_avg_sq)` in the denominator. */
   eps: number;
+  /** Weight decay: an L2 term on the gradient, or with `decoupledWeightDecay` a decay of the parameter. */
   weightDecay: number;
   /** AdamW: decay the parameter directly (`p *= 1 - lr * wd`) instead of adding `wd * p` to the gradient. */
   decoupledWeightDecay: boolean;
+  /** Step along the gradient instead of against it. */
   maximize: boolean;
   /** The step number after incrementing (1 on the first step). */
   step: number;
@@ -89,12 +109,22 @@ export function adamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq
   param.add_(expAvg.div(denom), { alpha: -stepSize });
 }
 
+/**
+ * The scalars `rmspropUpdate` needs for one step: a group's options (`centered` is given by passing
+ * `gradAvg`).
+ */
 export interface RmspropHyper {
+  /** Learning rate. */
   lr: number;
+  /** Smoothing constant of the squared-gradient average `square_avg`. */
   alpha: number;
+  /** Added to `sqrt(square_avg)` (centered: of the variance estimate) in the denominator. */
   eps: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient. */
   weightDecay: number;
+  /** Momentum factor; above 0 the normalized step goes through `buf`. */
   momentum: number;
+  /** Step along the gradient instead of against it. */
   maximize: boolean;
 }
 
@@ -122,11 +152,17 @@ export function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, gr
   }
 }
 
+/** The scalars `adagradUpdate` needs for one step: a group's options plus the step number. */
 export interface AdagradHyper {
+  /** Learning rate, before the `lrDecay` schedule. */
   lr: number;
+  /** Step-size decay: the step uses `lr / (1 + (step - 1) * lrDecay)`. */
   lrDecay: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient. */
   weightDecay: number;
+  /** Added to `sqrt(sum)` in the denominator. */
   eps: number;
+  /** Step along the gradient instead of against it. */
   maximize: boolean;
   /** The step number after incrementing (1 on the first step). */
   step: number;
