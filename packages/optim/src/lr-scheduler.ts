@@ -17,6 +17,10 @@ export type SchedulerStateDict = Record<string, unknown>;
  * the learning rates match PyTorch's to the last bits and schedulers can be chained.
  */
 export abstract class LRScheduler {
+  /**
+   * The optimizer whose param groups' `lr` this scheduler writes. Not owned: the scheduler holds no
+   * tensors and needs no dispose.
+   */
   readonly optimizer: AnyOptimizer;
   /** The learning rates the schedule starts from: each group's `initialLr`. */
   baseLrs: number[] = [];
@@ -24,6 +28,7 @@ export abstract class LRScheduler {
   lastEpoch = -1;
   /** @internal PyTorch's `_step_count`: CosineAnnealingLR's first step after a resume depends on it. */
   stepCount = 0;
+  /** Each group's `lr` after the last `step()`; read it with `getLastLr()`. */
   protected lastLr: number[] = [];
 
   constructor(optimizer: AnyOptimizer) {

@@ -1,11 +1,20 @@
 import { LRScheduler, perGroup, type AnyOptimizer, type SchedulerStateDict } from './lr-scheduler.ts';
 
+/**
+ * Options of `OneCycleLR`, PyTorch's keyword arguments in camelCase. Give `totalSteps`, or both
+ * `epochs` and `stepsPerEpoch`.
+ */
 export interface OneCycleLROptions {
   /** The peak lr (one per group, or one for all). */
   maxLr: number | readonly number[];
   /** The length of the cycle in steps; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /**
+   * The number of epochs; with `stepsPerEpoch`, `totalSteps = epochs * stepsPerEpoch`. Ignored when
+   * `totalSteps` is given.
+   */
   epochs?: number;
+  /** The number of batches (scheduler steps) per epoch; see `epochs`. */
   stepsPerEpoch?: number;
   /** The fraction of the cycle spent increasing the lr; default 0.3. */
   pctStart?: number;
@@ -16,7 +25,15 @@ export interface OneCycleLROptions {
    * true): SGD's and RMSprop's `momentum`, Adam's and AdamW's `betas[0]`.
    */
   cycleMomentum?: boolean;
+  /**
+   * The lowest momentum, reached at the peak lr (one per group, or one for all). Default 0.85, as in
+   * PyTorch.
+   */
   baseMomentum?: number | readonly number[];
+  /**
+   * The highest momentum, at the start and end of the cycle (one per group, or one for all). Default
+   * 0.95, as in PyTorch.
+   */
   maxMomentum?: number | readonly number[];
   /** `initialLr = maxLr / divFactor`; default 25. */
   divFactor?: number;
@@ -40,11 +57,18 @@ interface Phase {
  * most. Sets each group's `initialLr`, `maxLr`, `minLr` (and `maxMomentum`, `baseMomentum`).
  */
 export class OneCycleLR extends LRScheduler {
+  /** The cycle's length in steps; stepping past it throws a RangeError, as in PyTorch. */
   readonly totalSteps: number;
+  /** Whether the momentum (or beta1) is cycled inversely to the lr. */
   readonly cycleMomentum: boolean;
+  /** How each phase interpolates between its start and end values: cosine or linear. */
   readonly annealStrategy: 'cos' | 'linear';
   /** Whether the momentum lives in `betas[0]` (Adam) rather than `momentum` (SGD). */
   readonly useBeta1: boolean;
+  /**
+   * The two (or, with `threePhase`, three) phases: the last step of each and which group fields its lr
+   * and momentum run between.
+   */
   readonly phases: readonly Phase[];
 
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {

@@ -9,6 +9,7 @@ function checkPositiveInt(name: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
+/** Options of `LambdaLR`. */
 export interface LambdaLROptions {
   /** `lr = initialLr * lrLambda(epoch)`: one function for every group, or one per group. */
   lrLambda: ((epoch: number) => number) | ReadonlyArray<(epoch: number) => number>;
@@ -16,6 +17,7 @@ export interface LambdaLROptions {
 
 /** Sets each group's lr to its initial lr times a function of the epoch (PyTorch's `LambdaLR`). */
 export class LambdaLR extends LRScheduler {
+  /** One multiplier function per param group, in group order. */
   readonly lrLambdas: Array<(epoch: number) => number>;
 
   constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
@@ -37,6 +39,7 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
+/** Options of `StepLR`. */
 export interface StepLROptions {
   /** Epochs between decays. */
   stepSize: number;
@@ -46,7 +49,9 @@ export interface StepLROptions {
 
 /** Multiplies the lr by `gamma` every `stepSize` epochs (PyTorch's `StepLR`). */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays (a positive integer). */
   readonly stepSize: number;
+  /** The multiplicative decay applied every `stepSize` epochs. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
@@ -68,6 +73,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of `MultiStepLR`. */
 export interface MultiStepLROptions {
   /** Epochs at which the lr is multiplied by `gamma` (a repeated epoch multiplies again). */
   milestones: readonly number[];
@@ -79,6 +85,7 @@ export interface MultiStepLROptions {
 export class MultiStepLR extends LRScheduler {
   /** The milestones, sorted (repeats kept). */
   readonly milestones: number[];
+  /** The multiplicative decay applied at each milestone. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
@@ -101,6 +108,7 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
+/** Options of `ExponentialLR`. */
 export interface ExponentialLROptions {
   /** Multiplicative decay per epoch. */
   gamma: number;
@@ -108,6 +116,7 @@ export interface ExponentialLROptions {
 
 /** Multiplies the lr by `gamma` every epoch (PyTorch's `ExponentialLR`). */
 export class ExponentialLR extends LRScheduler {
+  /** The multiplicative decay applied every epoch. */
   readonly gamma: number;
 
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
@@ -128,6 +137,7 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions {
   /** Half the period, in epochs (PyTorch's `T_max`). */
   tMax: number;
@@ -141,7 +151,9 @@ export interface CosineAnnealingLROptions {
  * climbs back up, a cosine of period `2 * tMax`; this matches it.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Half the period, in epochs (PyTorch's `T_max`). */
   readonly tMax: number;
+  /** The minimum lr, reached at epoch `tMax`. */
   readonly etaMin: number;
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
@@ -172,6 +184,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of `LinearLR`; all optional, with PyTorch's defaults. */
 export interface LinearLROptions {
   /** The factor at epoch 0, in (0, 1]; default 1/3. */
   startFactor?: number;
@@ -183,8 +196,11 @@ export interface LinearLROptions {
 
 /** Scales the lr by a factor moving linearly from `startFactor` to `endFactor` (PyTorch's `LinearLR`). */
 export class LinearLR extends LRScheduler {
+  /** The lr factor at epoch 0. */
   readonly startFactor: number;
+  /** The lr factor from `totalIters` on. */
   readonly endFactor: number;
+  /** Epochs over which the factor moves from `startFactor` to `endFactor`. */
   readonly totalIters: number;
 
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {

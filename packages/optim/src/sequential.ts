@@ -1,5 +1,6 @@
 import { bisectRight, LRScheduler, type AnyOptimizer, type SchedulerStateDict } from './lr-scheduler.ts';
 
+/** Options of `SequentialLR`. */
 export interface SequentialLROptions {
   /** The schedulers to run one after another, all on `optimizer`. */
   schedulers: readonly LRScheduler[];
@@ -12,7 +13,9 @@ export interface SequentialLROptions {
  * `SequentialLR`); each starts its own schedule from epoch 0 when it takes over.
  */
 export class SequentialLR extends LRScheduler {
+  /** The chained schedulers, in order; SequentialLR steps the one whose span holds the current epoch. */
   readonly schedulers: readonly LRScheduler[];
+  /** The epochs at which each next scheduler takes over. */
   readonly milestones: readonly number[];
 
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
