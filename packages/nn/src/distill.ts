@@ -36,13 +36,13 @@ export function distillationLoss(studentLogits: Tensor, teacherLogits: Tensor, t
 /** Options of {@link distill}. */
 export interface DistillOptions extends DistillationOptions {
   /** The model being trained (put in training mode); `optimizer` must hold its parameters. */
-  student: Module & { /** `input: (N, ...) -> (N, C)` logits. */ forward(x: Tensor): Tensor };
+  student: Module & { forward(x: Tensor): Tensor };
   /** The frozen model (put in evaluation mode, run under `noGrad`); not updated, not disposed. */
-  teacher: Module & { /** `input: (N, ...) -> (N, C)` logits, the student's class count C. */ forward(x: Tensor): Tensor };
+  teacher: Module & { forward(x: Tensor): Tensor };
   /** Batches `[input, target]`; the caller's transform goes in `prepare`. The batches are disposed. */
   loader: AsyncIterable<[Tensor, Tensor]> | Iterable<[Tensor, Tensor]>;
   /** Any optimizer over the student's parameters (e.g. `new optim.Adam(student.parameters())`). */
-  optimizer: { /** Drops the gradients, before each batch's backward. */ zeroGrad(): void; /** Updates the parameters, after each batch's backward. */ step(): void };
+  optimizer: { zeroGrad(): void; step(): void };
   /** Passes over `loader` (it must be re-iterable for more than one). Default 1. */
   epochs?: number;
   /** Applied to each input before both models (e.g. normalisation). */

@@ -75,7 +75,7 @@ export abstract class Module {
    * `weight_orig * weight_mask`. Installs an own `forward` that runs the hooks then the class's
    * forward. Returns a handle whose `remove()` drops the hook.
    */
-  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { /** Drops the hook; calling it again does nothing. */ remove(): void } {
+  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { remove(): void } {
     if (!this.#preHooks) {
       const hooks = (this.#preHooks = new Set());
       const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;

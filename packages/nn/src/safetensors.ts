@@ -19,6 +19,7 @@ import { parseStrictJson, JsonSyntaxError, type JsonValue } from './strict-json.
 
 /** The dtypes this reader understands and their element sizes in bytes. */
 const DTYPE_SIZES = { BOOL: 1, U8: 1, I8: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8 } as const;
+/** A dtype name in a safetensors header (`'F32'`, `'I64'`, `'BF16'`, ...): every one this reader parses; `loadSafetensors` converts F32, I32, BOOL, I64, F16, BF16 and F64. */
 export type SafetensorsDType = keyof typeof DTYPE_SIZES;
 
 /** Of those, the ones `loadSafetensors` converts into a torchlet tensor. */
@@ -48,7 +49,9 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** One tensor's header entry, validated. */
 export interface SafetensorsEntry {
+  /** The stored element type, as the file names it. */
   dtype: SafetensorsDType;
+  /** The tensor's shape (`[]` for a scalar); its numel times the dtype's size is the byte length. */
   shape: number[];
   /** Byte offsets into the data section: [begin, end). */
   dataOffsets: [number, number];
@@ -56,7 +59,9 @@ export interface SafetensorsEntry {
 
 /** A validated header: the metadata and the entries in file order (by offset). */
 export interface SafetensorsHeader {
+  /** The header's `__metadata__` (string to string), or null when absent. */
   metadata: Record<string, string> | null;
+  /** `[name, entry]` pairs, sorted by data offset. */
   tensors: Array<[string, SafetensorsEntry]>;
   /** Where the data section starts in the file (8 + header length). */
   dataStart: number;
@@ -64,6 +69,7 @@ export interface SafetensorsHeader {
 
 /** A problem with a safetensors file: the message says which tensor and what is wrong. */
 export class SafetensorsError extends Error {
+  /** `'SafetensorsError'`, for `err.name` checks. */
   override name = 'SafetensorsError';
 }
 

@@ -7,6 +7,7 @@ import { ones_, zeros_ } from '../init.ts';
 import { newParameter } from './linear.ts';
 import { checkBool, checkInt, checkNumber, pyBool, pyFloat, pyTuple } from './args.ts';
 
+/** Options of `BatchNorm1d` and `BatchNorm2d` (PyTorch's keyword arguments, camelCase). Invalid values throw a RangeError from the constructor. */
 export interface BatchNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -25,15 +26,25 @@ export interface BatchNormOptions {
  * statistics and updates the running ones; evaluation uses the running ones.
  */
 abstract class BatchNormNd extends Module {
+  /** Channels C (dim 1 of the input), PyTorch's `num_features`. */
   readonly numFeatures: number;
+  /** Added to the variance. Default 1e-5, as in PyTorch. */
   readonly eps: number;
+  /** Weight of each batch in the running statistics, or null for a cumulative average. Default 0.1, as in PyTorch. */
   readonly momentum: number | null;
+  /** Whether `weight` and `bias` exist (learned per-channel scale and shift). Default true, as in PyTorch. */
   readonly affine: boolean;
+  /** Whether the running-statistics buffers exist; without them evaluation normalizes with batch statistics. Default true, as in PyTorch. */
   readonly trackRunningStats: boolean;
+  /** Per-channel scale `(C)`, initialised to ones; state-dict key `weight`; null when not `affine`. */
   weight: Parameter | null = null;
+  /** Per-channel shift `(C)`, initialised to zeros; state-dict key `bias`; null when not `affine`. */
   bias: Parameter | null = null;
+  /** Buffer `(C)`: running mean, zeros at first, updated in place in training; state-dict key `running_mean`; null when not tracking. */
   runningMean: Tensor | null = null;
+  /** Buffer `(C)`: running unbiased variance, ones at first, updated in place in training; state-dict key `running_var`; null when not tracking. */
   runningVar: Tensor | null = null;
+  /** Buffer `()` int32 (PyTorch's int64): training batches seen, incremented in place; state-dict key `num_batches_tracked`; null when not tracking. */
   numBatchesTracked: Tensor | null = null;
 
   constructor(layer: string, numFeatures: number, options: BatchNormOptions) {
@@ -61,6 +72,7 @@ abstract class BatchNormNd extends Module {
     this.resetParameters();
   }
 
+  /** Resets the running statistics in place (mean 0, variance 1, count 0); does nothing when not tracking. */
   resetRunningStats(): void {
     if (!this.trackRunningStats) return;
     zeros_(this.runningMean!);
@@ -68,6 +80,7 @@ abstract class BatchNormNd extends Module {
     zeros_(this.numBatchesTracked!);
   }
 
+  /** `resetRunningStats()`, then `weight` to ones and `bias` to zeros, in place. */
   resetParameters(): void {
     this.resetRunningStats();
     if (this.weight) ones_(this.weight);
@@ -77,6 +90,10 @@ abstract class BatchNormNd extends Module {
   /** Throws unless `input` has a shape this layer accepts. */
   protected abstract checkInput(input: Tensor): void;
 
+  /**
+   * `input: (N, C, *) -> (N, C, *)`. Training uses the batch statistics and updates the running buffers in place (under noGrad);
+   * evaluation uses the running ones. Throws a RangeError for a wrong rank or channel count.
+   */
   forward(input: Tensor): Tensor {
     this.checkInput(input);
     const c = input.shape[1];
@@ -140,6 +157,7 @@ export class BatchNorm2d extends BatchNormNd {
   }
 }
 
+/** Options of `LayerNorm` (PyTorch's keyword arguments, camelCase). */
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -149,10 +167,15 @@ export interface LayerNormOptions {
 
 /** Layer normalization over the last `normalizedShape.length` dims (PyTorch's `nn.LayerNorm`). */
 export class LayerNorm extends Module {
+  /** The trailing dims normalized over, PyTorch's `normalized_shape`. */
   readonly normalizedShape: number[];
+  /** Added to the variance. Default 1e-5, as in PyTorch. */
   readonly eps: number;
+  /** Whether `weight` and `bias` exist. Default true, as in PyTorch. */
   readonly elementwiseAffine: boolean;
+  /** Elementwise scale of shape `normalizedShape`, initialised to ones; state-dict key `weight`; null without `elementwiseAffine`. */
   weight: Parameter | null = null;
+  /** Elementwise shift of shape `normalizedShape`, initialised to zeros; state-dict key `bias`; null without `elementwiseAffine`. */
   bias: Parameter | null = null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
@@ -169,11 +192,13 @@ export class LayerNorm extends Module {
     this.resetParameters();
   }
 
+  /** Sets `weight` to ones and `bias` to zeros, in place. */
   resetParameters(): void {
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);
   }
 
+  /** `input: (*, ...normalizedShape) -> (*, ...normalizedShape)`, normalized with the biased variance over the trailing dims. */
   forward(input: Tensor): Tensor {
     return T.layerNorm(input, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
   }

@@ -4,11 +4,13 @@ import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 import { checkBool, checkInt, checkTuple, pyBool, pyIntOrTuple } from './args.ts';
 
+/** Options of `MaxPool2d` (PyTorch's keyword arguments, camelCase); ints or `[h, w]` pairs. */
 export interface MaxPool2dOptions {
   /** Default: `kernelSize`. */
   stride?: number | readonly number[] | null;
   /** Implicit -inf padding, at most half the kernel (default 0). */
   padding?: number | readonly number[];
+  /** Spacing between kernel elements. Default 1, as in PyTorch. */
   dilation?: number | readonly number[];
   /** Round the output size up (default false). */
   ceilMode?: boolean;
@@ -27,10 +29,15 @@ function poolArgs(layer: string, kernelSize: number | readonly number[], o: MaxP
 
 /** 2-D max pooling (PyTorch's `nn.MaxPool2d`; `returnIndices` is not supported). */
 export class MaxPool2d extends Module {
+  /** The window size, an int or `[h, w]`, PyTorch's `kernel_size`. */
   readonly kernelSize: number | readonly number[];
+  /** Step between windows; `kernelSize` when not given. */
   readonly stride: number | readonly number[];
+  /** Implicit -inf padding on both sides. Default 0. */
   readonly padding: number | readonly number[];
+  /** Spacing between kernel elements. Default 1. */
   readonly dilation: number | readonly number[];
+  /** Round the output size up instead of down, PyTorch's `ceil_mode`. Default false. */
   readonly ceilMode: boolean;
 
   constructor(kernelSize: number | readonly number[], options: MaxPool2dOptions = {}) {
@@ -44,6 +51,10 @@ export class MaxPool2d extends Module {
     this.ceilMode = options.ceilMode ?? false;
   }
 
+  /**
+   * `input: (N, C, H, W) -> (N, C, H', W')`, or unbatched `(C, H, W)`; each of `H'`, `W'` is
+   * `floor((size + 2 padding - dilation (kernelSize - 1) - 1) / stride) + 1` (ceil with `ceilMode`).
+   */
   forward(input: Tensor): Tensor {
     return T.maxPool2d(input, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
@@ -53,11 +64,13 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** Options of `AvgPool2d` (PyTorch's keyword arguments, camelCase); ints or `[h, w]` pairs. */
 export interface AvgPool2dOptions {
   /** Default: `kernelSize`. */
   stride?: number | readonly number[] | null;
   /** Implicit zero padding, at most half the kernel (default 0). */
   padding?: number | readonly number[];
+  /** Round the output size up (default false). */
   ceilMode?: boolean;
   /** Count the padding zeros in the divisor (default true). */
   countIncludePad?: boolean;
@@ -67,11 +80,17 @@ export interface AvgPool2dOptions {
 
 /** 2-D average pooling (PyTorch's `nn.AvgPool2d`). */
 export class AvgPool2d extends Module {
+  /** The window size, an int or `[h, w]`, PyTorch's `kernel_size`. */
   readonly kernelSize: number | readonly number[];
+  /** Step between windows; `kernelSize` when not given. */
   readonly stride: number | readonly number[];
+  /** Implicit zero padding on both sides. Default 0. */
   readonly padding: number | readonly number[];
+  /** Round the output size up instead of down, PyTorch's `ceil_mode`. Default false. */
   readonly ceilMode: boolean;
+  /** Count the padding zeros in each window's divisor, PyTorch's `count_include_pad`. Default true. */
   readonly countIncludePad: boolean;
+  /** Divide every window's sum by this instead of its size, PyTorch's `divisor_override`. Default null. */
   readonly divisorOverride: number | null;
 
   constructor(kernelSize: number | readonly number[], options: AvgPool2dOptions = {}) {
@@ -87,6 +106,10 @@ export class AvgPool2d extends Module {
     this.divisorOverride = d;
   }
 
+  /**
+   * `input: (N, C, H, W) -> (N, C, H', W')`, or unbatched `(C, H, W)`; each of `H'`, `W'` is
+   * `floor((size + 2 padding - kernelSize) / stride) + 1` (ceil with `ceilMode`).
+   */
   forward(input: Tensor): Tensor {
     return T.avgPool2d(input, {
       kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
@@ -101,6 +124,7 @@ export class AvgPool2d extends Module {
 
 /** Adaptive 2-D average pooling to `outputSize` (an int, or `[h, w]` with `null` keeping that input size). */
 export class AdaptiveAvgPool2d extends Module {
+  /** The target `(H', W')`: an int for a square output, or `[h, w]` where null keeps that input size, PyTorch's `output_size`. */
   readonly outputSize: number | readonly (number | null)[];
 
   constructor(outputSize: number | readonly (number | null)[]) {
@@ -115,6 +139,7 @@ export class AdaptiveAvgPool2d extends Module {
     this.outputSize = outputSize;
   }
 
+  /** `input: (N, C, H, W) -> (N, C, H', W')` (or unbatched `(C, H, W)`), averaging over windows that tile the input as in PyTorch. */
   forward(input: Tensor): Tensor {
     return T.adaptiveAvgPool2d(input, this.outputSize);
   }

@@ -17,6 +17,7 @@ import { newParameter } from './linear.ts';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 
+/** Options shared by `RNN`, `LSTM` and `GRU` (PyTorch's keyword arguments, camelCase). Invalid values throw a RangeError from the constructor. */
 export interface RNNBaseOptions {
   /** Stacked recurrent layers (default 1). */
   numLayers?: number;
@@ -30,12 +31,15 @@ export interface RNNBaseOptions {
   bidirectional?: boolean;
 }
 
+/** Options of `RNN`: the shared ones plus `nonlinearity`. */
 export interface RNNOptions extends RNNBaseOptions {
   /** `'tanh'` (default) or `'relu'`. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
+/** Options of `LSTM` (`proj_size` is not supported). */
 export type LSTMOptions = RNNBaseOptions;
+/** Options of `GRU`. */
 export type GRUOptions = RNNBaseOptions;
 
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -55,13 +59,21 @@ interface Cell {
  * `bias_hh_l{k}[_reverse]`, in PyTorch's order, each initialised U(-1/sqrt(H), 1/sqrt(H)).
  */
 export abstract class RNNBase extends Module {
+  /** PyTorch's `mode`: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'`; sets the gate count (1, 1, 4, 3). */
   readonly mode: Mode;
+  /** Features of each input step, PyTorch's `input_size`. */
   readonly inputSize: number;
+  /** Features of the hidden state H, PyTorch's `hidden_size`. */
   readonly hiddenSize: number;
+  /** Stacked layers L, PyTorch's `num_layers`. Default 1. */
   readonly numLayers: number;
+  /** Whether the `bias_ih_l{k}` and `bias_hh_l{k}` parameters exist. Default true. */
   readonly bias: boolean;
+  /** Input and output are `(N, T, *)` instead of `(T, N, *)`; the states stay `(L*D, N, H)`. Default false. */
   readonly batchFirst: boolean;
+  /** Dropout probability on the outputs of every layer but the last, in training mode only. Default 0. */
   readonly dropout: number;
+  /** Whether a second direction runs over the reversed sequence (parameters suffixed `_reverse`). Default false. */
   readonly bidirectional: boolean;
   // cells[layer * numDirections + direction]
   readonly #cells: Cell[] = [];
@@ -109,6 +121,7 @@ export abstract class RNNBase extends Module {
     this.resetParameters();
   }
 
+  /** D: 2 when `bidirectional`, else 1. */
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
   }
@@ -138,6 +151,7 @@ export abstract class RNNBase extends Module {
     return [batched, batched ? input.shape[this.batchFirst ? 0 : 1]! : 1];
   }
 
+  /** Throws (TypeError or RangeError, naming `what`) unless `state` is `(L*D, N, H)`, or `(L*D, H)` for unbatched input. */
   protected checkState(state: Tensor, what: string, batched: boolean, batch: number): void {
     if (!(state instanceof T.Tensor)) throw new TypeError(`${this.label}: expected ${what} to be a Tensor`);
     const L = this.numLayers * this.numDirections;
@@ -259,6 +273,7 @@ export abstract class RNNBase extends Module {
  * omitted) returns `[output, hN]`: `output` `(T, N, numDirections*hiddenSize)` and `hN` like `h0`.
  */
 export class RNN extends RNNBase {
+  /** The activation of the recurrence. Default `'tanh'`, as in PyTorch. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
@@ -268,6 +283,11 @@ export class RNN extends RNNBase {
     this.nonlinearity = nonlinearity;
   }
 
+  /**
+   * `input: (T, N, inputSize)` (`(N, T, inputSize)` with `batchFirst`, or unbatched `(T, inputSize)`),
+   * `h0: (L*D, N, hiddenSize)` or omitted (zeros) `-> [output (T, N, D*hiddenSize), hN (L*D, N, hiddenSize)]`.
+   * Throws a RangeError or TypeError for a wrong shape or dtype.
+   */
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const [out, h] = this.run(input, h0 ?? null, null);
     return [out, h];
@@ -291,6 +311,11 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, options);
   }
 
+  /**
+   * `input: (T, N, inputSize)` (`(N, T, inputSize)` with `batchFirst`, or unbatched `(T, inputSize)`), `h0`, `c0`:
+   * `(L*D, N, hiddenSize)`, both or neither (zeros) `-> [output (T, N, D*hiddenSize), hN, cN]`, `hN` and `cN` like `h0`.
+   * Throws a RangeError or TypeError for a wrong shape or dtype, or for only one of the states.
+   */
   forward(input: Tensor, hx?: Tensor | readonly [Tensor, Tensor] | null, c0?: Tensor | null): [Tensor, Tensor, Tensor] {
     let h: Tensor | null = null;
     let c: Tensor | null = c0 ?? null;
@@ -315,6 +340,11 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, options);
   }
 
+  /**
+   * `input: (T, N, inputSize)` (`(N, T, inputSize)` with `batchFirst`, or unbatched `(T, inputSize)`),
+   * `h0: (L*D, N, hiddenSize)` or omitted (zeros) `-> [output (T, N, D*hiddenSize), hN (L*D, N, hiddenSize)]`.
+   * Throws a RangeError or TypeError for a wrong shape or dtype.
+   */
   forward(input: Tensor, h0?: Tensor | null): [Tensor, Tensor] {
     const [out, h] = this.run(input, h0 ?? null, null);
     return [out, h];

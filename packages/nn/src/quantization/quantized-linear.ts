@@ -49,7 +49,9 @@ export function roundHalfEven(v: number): number {
  * `stateDict()`; `weight_scale` and `bias` are buffers. `saveQuantized` writes all three.
  */
 export class QuantizedLinear extends Module {
+  /** Size of each input's last dim, PyTorch's `in_features`. */
   readonly inFeatures: number;
+  /** Size of each output's last dim, PyTorch's `out_features`. */
   readonly outFeatures: number;
   /** Per-output-channel scales, float32 `[outFeatures]` (state-dict key `weight_scale`). */
   weightScale: Tensor;
@@ -174,8 +176,11 @@ export class QuantizedLinear extends Module {
  * the forward decodes it once into a float32 tensor. Inference only.
  */
 export class Float16Linear extends Module {
+  /** Size of each input's last dim, PyTorch's `in_features`. */
   readonly inFeatures: number;
+  /** Size of each output's last dim, PyTorch's `out_features`. */
   readonly outFeatures: number;
+  /** float32 `[outFeatures]` or null, a buffer (state-dict key `bias`), owned by the module. */
   bias: Tensor | null;
   /** IEEE half-precision bits, row-major `[outFeatures, inFeatures]`. */
   readonly weightHalf: Uint16Array;
@@ -193,6 +198,10 @@ export class Float16Linear extends Module {
     this.registerBuffer('bias', this.bias);
   }
 
+  /**
+   * Rounds a float Linear's weight to float16 (round to nearest even) and copies its bias as float32.
+   * Async: it reads the weights back. `linear` is left as it was; the caller still owns it.
+   */
   static async fromFloat(linear: Linear): Promise<Float16Linear> {
     const w = (await linear.weight.data()) as Float32Array;
     const half = new Uint16Array(w.length);
@@ -211,6 +220,7 @@ export class Float16Linear extends Module {
     this.#weight = null;
   }
 
+  /** Bytes of the stored weights: 2 per float16 weight plus 4 per float32 bias element. */
   storageBytes(): number {
     return 2 * this.weightHalf.length + (this.bias ? 4 * this.outFeatures : 0);
   }

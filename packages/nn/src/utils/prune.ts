@@ -232,6 +232,7 @@ export function customFromMask(module: Module, name: string, mask: Tensor): Modu
 export interface GlobalPruneOptions {
   /** 'l1' (default, PyTorch's L1Unstructured) or 'random'. */
   pruningMethod?: 'l1' | 'random';
+  /** How many entries to prune across all the parameters together: a fraction in [0, 1] or a count >= 2 (see `Amount`). */
   amount: Amount;
 }
 
@@ -296,7 +297,9 @@ export function isPruned(module: Module): boolean {
 export interface SparsityRow {
   /** Dotted name of the parameter (`0.weight`). */
   name: string;
+  /** Elements of the parameter (of all of them, in the `total` row). */
   numel: number;
+  /** Of those, the ones exactly zero. */
   zeros: number;
   /** zeros / numel. */
   sparsity: number;
