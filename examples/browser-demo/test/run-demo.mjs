@@ -6,7 +6,10 @@
  * digits, waits for held-out accuracy above 90%, draws a "1" on the pad, checks that a
  * prediction appears, and saves <repo>/.tmp/browser-demo.png. Exits 1 on any failure or page error.
  *
- *   node test/run-demo.mjs [--train 6000] [--epochs 3] [--timeout-ms 180000]
+ *   node test/run-demo.mjs [--train 6000] [--epochs 3] [--backend wasm|webgpu] [--timeout-ms 180000]
+ *
+ * `--backend webgpu` loads the page with `?backend=webgpu` (the switch's WebGPU choice; SwiftShader
+ * here) and fails unless the demo really trained on 'webgpu'.
  */
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -25,6 +28,7 @@ const option = (name, fallback) => {
 const nTrain = Number(option('--train', '6000'));
 const epochs = Number(option('--epochs', '3'));
 const timeoutMs = Number(option('--timeout-ms', '180000'));
+const backend = option('--backend', 'wasm');
 const screenshot = join(repoRoot, '.tmp', 'browser-demo.png');
 const FLAGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--enable-unsafe-webgpu',
@@ -61,7 +65,7 @@ async function main() {
   mkdirSync(join(repoRoot, '.tmp'), { recursive: true });
   const tmp = mkdtempSync(join(repoRoot, '.tmp', 'demo-chromium-'));
   const server = await serve(distDir);
-  const url = `http://127.0.0.1:${server.address().port}/index.html?train=${nTrain}&epochs=${epochs}`;
+  const url = `http://127.0.0.1:${server.address().port}/index.html?train=${nTrain}&epochs=${epochs}&backend=${backend}`;
   let context;
   const problems = [];
   try {
@@ -82,7 +86,9 @@ async function main() {
     await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     await page.waitForFunction(() => window.__demo?.ready === true, undefined, { timeout: 60_000 });
     const webgpu = await page.evaluate(() => window.__demo.webgpu);
-    console.log(`demo loaded: backend ${await page.evaluate(() => window.__demo.backend)}; webgpu: ${webgpu}`);
+    const loaded = await page.evaluate(() => window.__demo.backend);
+    console.log(`demo loaded: backend ${loaded}; webgpu: ${webgpu}`);
+    if (loaded !== backend) throw new Error(`asked for backend ${backend}, the demo is on ${loaded} (webgpu: ${webgpu})`);
 
     await page.click('#train');
     const handle = await page.waitForFunction(
@@ -92,7 +98,7 @@ async function main() {
     const result = await handle.jsonValue();
     if (result.error) throw new Error(`training failed: ${result.error}`);
     const accs = result.epochs.map((a) => `${(a * 100).toFixed(1)}%`).join(', ');
-    console.log(`trained ${nTrain} digits x ${epochs} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. loading); held-out accuracy per epoch: ${accs}`);
+    console.log(`${backend}: trained ${nTrain} digits x ${epochs} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. loading); held-out accuracy per epoch: ${accs}`);
     if (!(result.accuracy > 0.9)) problems.push(`held-out accuracy ${result.accuracy} is not above 0.9`);
 
     const samples = await page.locator('#samples .sample').count();
