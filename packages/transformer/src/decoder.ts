@@ -5,6 +5,10 @@ import { Dropout, LayerNorm, Linear, Module, ModuleList } from '@torchlet/nn';
 import { MultiheadAttention } from './multihead-attention.ts';
 import { activationFn, buildLayers, checkLayerArgs, type TransformerLayerConfig, type TransformerLayerOptions } from './encoder.ts';
 
+/**
+ * The masks of `TransformerDecoderLayer.forward` and `TransformerDecoder.forward` (PyTorch's
+ * `tgt_mask`, `memory_mask`, ...): bool `true` = not allowed, or float additive.
+ */
 export interface TransformerDecoderLayerForwardOptions {
   /** Self-attention mask `(T, T)` or `(N*nhead, T, T)`, e.g. `generateSquareSubsequentMask(T)`. */
   tgtMask?: Tensor | null;
@@ -23,20 +27,34 @@ export interface TransformerDecoderLayerForwardOptions {
  * `norm1.*`, `norm2.*`, `norm3.*`.
  */
 export class TransformerDecoderLayer extends Module {
+  /** The configuration this layer was built from (TransformerDecoder copies layers with it). */
   readonly config: Readonly<TransformerLayerConfig>;
+  /** Pre-norm (LayerNorm before each block) rather than post-norm. */
   readonly normFirst: boolean;
+  /** Whether inputs and outputs are `(N, T, E)` rather than `(T, N, E)`. */
   readonly batchFirst: boolean;
   readonly #activation: (x: Tensor) => Tensor;
+  /** Self-attention over the target (PyTorch's `self_attn`). */
   selfAttn: MultiheadAttention;
+  /** Cross-attention from the target to the encoder's memory (PyTorch's `multihead_attn`). */
   multiheadAttn: MultiheadAttention;
+  /** The feed-forward block's first projection, `dModel -> dimFeedforward`. */
   linear1: Linear;
+  /** Dropout after the feed-forward activation. */
   dropout: Dropout;
+  /** The feed-forward block's second projection, `dimFeedforward -> dModel`. */
   linear2: Linear;
+  /** LayerNorm of the self-attention sub-layer. */
   norm1: LayerNorm;
+  /** LayerNorm of the cross-attention sub-layer. */
   norm2: LayerNorm;
+  /** LayerNorm of the feed-forward sub-layer. */
   norm3: LayerNorm;
+  /** Dropout on the self-attention output, before the residual add. */
   dropout1: Dropout;
+  /** Dropout on the cross-attention output, before the residual add. */
   dropout2: Dropout;
+  /** Dropout on the feed-forward output, before the residual add. */
   dropout3: Dropout;
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
@@ -100,8 +118,11 @@ export type DecoderLayerSource = TransformerDecoderLayer | TransformerLayerConfi
  * as PyTorch: `layers.0.multihead_attn.in_proj_weight`, ..., `norm.weight`.
  */
 export class TransformerDecoder extends Module {
+  /** The decoder layers, applied in order (state-dict keys `layers.0.*`, `layers.1.*`, ...). */
   layers: ModuleList<TransformerDecoderLayer>;
+  /** The final norm applied after the last layer, or null for none. */
   norm: Module | null;
+  /** The number of layers. */
   readonly numLayers: number;
 
   constructor(decoderLayer: DecoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {

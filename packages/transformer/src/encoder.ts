@@ -7,6 +7,10 @@ import type { Tensor } from '@torchlet/core';
 import { Dropout, LayerNorm, Linear, Module, ModuleList } from '@torchlet/nn';
 import { MultiheadAttention } from './multihead-attention.ts';
 
+/**
+ * The feed-forward activation of a Transformer layer: 'relu', 'gelu' (exact, erf-based) or any
+ * element-wise function of a tensor.
+ */
 export type Activation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
 /** The options shared by the encoder and decoder layers (PyTorch's, camelCased). */
@@ -27,7 +31,9 @@ export interface TransformerLayerOptions {
 
 /** A layer's full configuration: what {@link TransformerEncoder} rebuilds each layer from. */
 export interface TransformerLayerConfig extends TransformerLayerOptions {
+  /** The model width `E` of inputs and outputs (PyTorch's `d_model`); divisible by `nhead`. */
   dModel: number;
+  /** The number of attention heads; each has width `dModel / nhead`. */
   nhead: number;
 }
 
@@ -47,6 +53,7 @@ export function checkLayerArgs(op: string, dModel: number, nhead: number, o: Tra
   return { dimFeedforward, dropout: o.dropout ?? 0.1, layerNormEps: o.layerNormEps ?? 1e-5, batchFirst: o.batchFirst ?? false, normFirst: o.normFirst ?? false };
 }
 
+/** The masks of `TransformerEncoderLayer.forward` (PyTorch's `src_mask`, `src_key_padding_mask`). */
 export interface TransformerEncoderLayerForwardOptions {
   /** `(S, S)` or `(N*nhead, S, S)`: bool `true` = not allowed, or float additive. */
   srcMask?: Tensor | null;
@@ -62,17 +69,27 @@ export interface TransformerEncoderLayerForwardOptions {
 export class TransformerEncoderLayer extends Module {
   /** The configuration this layer was built from (TransformerEncoder copies layers with it). */
   readonly config: Readonly<TransformerLayerConfig>;
+  /** Pre-norm (LayerNorm before each block) rather than post-norm. */
   readonly normFirst: boolean;
+  /** Whether inputs and outputs are `(N, S, E)` rather than `(S, N, E)`. */
   readonly batchFirst: boolean;
   readonly #activation: (x: Tensor) => Tensor;
   // Children in PyTorch's registration order.
+  /** The self-attention block (PyTorch's `self_attn`). */
   selfAttn: MultiheadAttention;
+  /** The feed-forward block's first projection, `dModel -> dimFeedforward`. */
   linear1: Linear;
+  /** Dropout after the feed-forward activation. */
   dropout: Dropout;
+  /** The feed-forward block's second projection, `dimFeedforward -> dModel`. */
   linear2: Linear;
+  /** LayerNorm of the self-attention sub-layer. */
   norm1: LayerNorm;
+  /** LayerNorm of the feed-forward sub-layer. */
   norm2: LayerNorm;
+  /** Dropout on the self-attention output, before the residual add. */
   dropout1: Dropout;
+  /** Dropout on the feed-forward output, before the residual add. */
   dropout2: Dropout;
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
@@ -125,9 +142,11 @@ export class TransformerEncoderLayer extends Module {
  */
 export type EncoderLayerSource = TransformerEncoderLayer | TransformerLayerConfig | ((index: number) => TransformerEncoderLayer);
 
+/** The masks of `TransformerEncoder.forward`, passed to every layer. */
 export interface TransformerEncoderForwardOptions {
   /** The attention mask of every layer (PyTorch names this argument `mask`). */
   mask?: Tensor | null;
+  /** `(N, S)`: bool `true` = padding (ignored as a key), or float additive; the same for every layer. */
   srcKeyPaddingMask?: Tensor | null;
 }
 
@@ -165,8 +184,11 @@ export function buildLayers<L extends Module>(
  * as PyTorch: `layers.0.self_attn.in_proj_weight`, ..., `norm.weight`.
  */
 export class TransformerEncoder extends Module {
+  /** The encoder layers, applied in order (state-dict keys `layers.0.*`, `layers.1.*`, ...). */
   layers: ModuleList<TransformerEncoderLayer>;
+  /** The final norm applied after the last layer, or null for none. */
   norm: Module | null;
+  /** The number of layers. */
   readonly numLayers: number;
 
   constructor(encoderLayer: EncoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {

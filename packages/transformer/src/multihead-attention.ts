@@ -8,6 +8,7 @@ import { attentionWithWeights, scaledDotProductAttention, toAdditiveMask } from 
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/** Options of `MultiheadAttention` (PyTorch's keyword arguments, camelCased). */
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights, in training (default 0). */
   dropout?: number;
@@ -21,6 +22,10 @@ export interface MultiheadAttentionOptions {
   batchFirst?: boolean;
 }
 
+/**
+ * Options of `MultiheadAttention.forward` (PyTorch's `key_padding_mask`, `need_weights`, `attn_mask`,
+ * `average_attn_weights`).
+ */
 export interface MultiheadAttentionForwardOptions {
   /** `(N, S)` (or `(S)` unbatched): bool `true` = ignore that key, or float added to the scores. */
   keyPaddingMask?: Tensor | null;
@@ -56,19 +61,32 @@ function param(shape: number[]): Parameter {
  * Init as PyTorch 1.13: xavier-uniform projection weights, zero biases.
  */
 export class MultiheadAttention extends Module {
+  /** The model width E of queries and outputs. */
   readonly embedDim: number;
+  /** The number of heads. */
   readonly numHeads: number;
+  /** The width of each head, `embedDim / numHeads`. */
   readonly headDim: number;
+  /** Features of the keys (embedDim unless given). */
   readonly kdim: number;
+  /** Features of the values (embedDim unless given). */
   readonly vdim: number;
+  /** Dropout probability on the attention weights, applied in training only. */
   readonly dropout: number;
+  /** Whether inputs and output are `(N, L, E)` rather than `(L, N, E)`. */
   readonly batchFirst: boolean;
   // Field order is the state-dict order (PyTorch's).
+  /** `in_proj_weight (3E, E)`, stacking `[W_q; W_k; W_v]`; null when kdim or vdim differ from embedDim. */
   inProjWeight: Parameter | null = null;
+  /** `q_proj_weight (E, E)`; set only when kdim or vdim differ from embedDim. */
   qProjWeight: Parameter | null = null;
+  /** `k_proj_weight (E, kdim)`; set only when kdim or vdim differ from embedDim. */
   kProjWeight: Parameter | null = null;
+  /** `v_proj_weight (E, vdim)`; set only when kdim or vdim differ from embedDim. */
   vProjWeight: Parameter | null = null;
+  /** `in_proj_bias (3E)`, the q, k and v biases stacked; null with `bias: false`. */
   inProjBias: Parameter | null = null;
+  /** The output projection `out_proj`, `E -> E` (biased unless `bias: false`). */
   outProj: Linear;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {

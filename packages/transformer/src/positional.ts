@@ -6,6 +6,7 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { Dropout, Module, Parameter, init } from '@torchlet/nn';
 
+/** Options of `SinusoidalPositionalEncoding`. */
 export interface PositionalEncodingOptions {
   /** Dropout applied to `x + pe` (default 0; the tutorial uses 0.1). */
   dropout?: number;
@@ -13,6 +14,7 @@ export interface PositionalEncodingOptions {
   batchFirst?: boolean;
 }
 
+/** Options of the positional modules' `forward`. */
 export interface PositionalForwardOptions {
   /** The absolute position of `x`'s first step (default 0): generation with a key/value cache feeds one step at a time. */
   offset?: number;
@@ -45,9 +47,13 @@ function addPositions(op: string, x: Tensor, table: Tensor, batchFirst: boolean,
  * dict, since it is recomputed from the configuration, and it has no gradient.
  */
 export class SinusoidalPositionalEncoding extends Module {
+  /** The model width E: the table's columns and the inputs' last dim. */
   readonly dModel: number;
+  /** The longest sequence (offset included) the table covers; longer inputs throw a RangeError. */
   readonly maxLen: number;
+  /** Whether 3-d inputs are `(N, T, E)` rather than `(T, N, E)`. */
   readonly batchFirst: boolean;
+  /** Dropout on `x + pe`. */
   dropout: Dropout;
   /** `(maxLen, dModel)`. */
   pe: Tensor | null = null;
@@ -88,9 +94,13 @@ export class SinusoidalPositionalEncoding extends Module {
  * `offset..offset+T-1`; `embed(positions)` looks rows up like `nn.Embedding`.
  */
 export class LearnedPositionalEmbedding extends Module {
+  /** The number of positions, the rows of `weight`; longer inputs throw a RangeError. */
   readonly maxLen: number;
+  /** The model width E: the columns of `weight` and the inputs' last dim. */
   readonly dModel: number;
+  /** Whether 3-d inputs are `(N, T, E)` rather than `(T, N, E)`. */
   readonly batchFirst: boolean;
+  /** The learned table `(maxLen, dModel)`, initialised N(0, 0.02) (state-dict key `weight`). */
   weight: Parameter;
 
   constructor(maxLen: number, dModel: number, options: { batchFirst?: boolean } = {}) {

@@ -23,6 +23,11 @@ export interface TransformerOptions extends TransformerLayerOptions {
   customDecoder?: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
 }
 
+/**
+ * The masks of `Transformer.forward` (PyTorch's `src_mask`, `tgt_mask`, ...): bool `true` = not allowed
+ * (or padding), or float additive. Shapes are for batched inputs; `N*nhead`-batched 3-d attention masks
+ * work too.
+ */
 export interface TransformerForwardOptions {
   /** Encoder self-attention mask `(S, S)`. */
   srcMask?: Tensor | null;
@@ -46,10 +51,15 @@ export interface TransformerForwardOptions {
  * `new Transformer({ dModel: 512, nhead: 8 })` is PyTorch's `nn.Transformer(d_model=512, nhead=8)`.
  */
 export class Transformer extends Module {
+  /** The encoder: a `TransformerEncoder` with a final LayerNorm, or `customEncoder`. */
   encoder: Module & { forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor };
+  /** The decoder: a `TransformerDecoder` with a final LayerNorm, or `customDecoder`. */
   decoder: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
+  /** The model width E that source and target features must have. */
   readonly dModel: number;
+  /** The number of attention heads in every layer. */
   readonly nhead: number;
+  /** Whether inputs and output are `(N, S, E)` rather than `(S, N, E)`. */
   readonly batchFirst: boolean;
 
   constructor(options: TransformerOptions = {}) {
