@@ -17,12 +17,18 @@ import { scaledDotProductAttention } from './attention.ts';
 import { KVCache, type LayerKV } from './kv-cache.ts';
 import { LearnedPositionalEmbedding } from './positional.ts';
 
+/**
+ * The hyper-parameters of a GPT (nanoGPT's `GPTConfig`, camelCased); the first five are required, the
+ * rest default as GPT-2.
+ */
 export interface GPTConfig {
   /** Tokens in the vocabulary (GPT-2: 50257; nanoGPT pads to 50304 for speed). */
   vocabSize: number;
   /** The longest context, in tokens (GPT-2: 1024). */
   blockSize: number;
+  /** The number of Transformer blocks (GPT-2 small: 12). */
   nLayer: number;
+  /** The number of attention heads per block; divides `nEmbd` (GPT-2 small: 12). */
   nHead: number;
   /** Model width C (GPT-2 small: 768). */
   nEmbd: number;
@@ -66,12 +72,19 @@ function layerNorm(c: FullConfig): LayerNorm {
  * new token.
  */
 export class CausalSelfAttention extends Module {
+  /** The number of heads; each has width `nEmbd / nHead`. */
   readonly nHead: number;
+  /** The model width C. */
   readonly nEmbd: number;
+  /** The dropout probability of the attention weights (and, through `resid_dropout`, of the output). */
   readonly dropoutP: number;
+  /** The fused q, k, v projection, `C -> 3C`. */
   c_attn: Linear;
+  /** The output projection, `C -> C`. */
   c_proj: Linear;
+  /** Dropout on the attention weights. */
   attn_dropout: Dropout;
+  /** Dropout on the output, before the block's residual add. */
   resid_dropout: Dropout;
 
   constructor(config: GPTConfig) {
@@ -114,8 +127,11 @@ export class CausalSelfAttention extends Module {
 /** The position-wise feed-forward block: `c_fc` (C -> 4C), GELU, `c_proj` (4C -> C), dropout. */
 export class MLP extends Module {
   readonly #approximate: 'none' | 'tanh';
+  /** The expansion, `C -> 4C`. */
   c_fc: Linear;
+  /** The projection back, `4C -> C`. */
   c_proj: Linear;
+  /** Dropout on the output, before the block's residual add. */
   dropout: Dropout;
 
   constructor(config: GPTConfig) {
@@ -138,9 +154,13 @@ export class MLP extends Module {
 
 /** A pre-norm Transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`. */
 export class Block extends Module {
+  /** LayerNorm before attention. */
   ln_1: LayerNorm;
+  /** Masked multi-head self-attention. */
   attn: CausalSelfAttention;
+  /** LayerNorm before the MLP. */
   ln_2: LayerNorm;
+  /** The feed-forward block. */
   mlp: MLP;
 
   constructor(config: GPTConfig) {
@@ -167,11 +187,17 @@ export class Block extends Module {
  * and position embeddings, the blocks, the final LayerNorm. Returns hidden states, not logits.
  */
 export class GPTModel extends Module {
+  /** The configuration with every default filled in. */
   readonly config: Readonly<FullConfig>;
+  /** Token embedding, `(vocabSize, C)`; GPT's head reuses its weight. */
   wte: Embedding;
+  /** Learned position embedding, `(blockSize, C)`, added to the token embedding. */
   wpe: LearnedPositionalEmbedding;
+  /** Dropout on the summed embeddings. */
   drop: Dropout;
+  /** The `nLayer` blocks, applied in order (state-dict keys `h.0.*`, `h.1.*`, ...). */
   h: ModuleList<Block>;
+  /** The final LayerNorm, applied to the last block's output. */
   ln_f: LayerNorm;
 
   constructor(config: GPTConfig) {
@@ -230,7 +256,9 @@ export interface GenerateOptions {
  * dict, as `transformer.wte.weight` (Hugging Face drops the tied `lm_head.weight` when saving too).
  */
 export class GPT extends Module {
+  /** The configuration with every default filled in. */
   readonly config: Readonly<FullConfig>;
+  /** The body: embeddings, blocks, final LayerNorm (state-dict prefix `transformer.`). */
   transformer: GPTModel;
 
   constructor(config: GPTConfig) {
@@ -388,6 +416,11 @@ export class Sampler {
     return a / 2 ** 32;
   }
 
+  /**
+   * The next token id from one row of `vocabSize` logits. `temperature` 0 returns the argmax and draws
+   * nothing; otherwise one uniform number is drawn (advancing the counter). `topK` and `topP` null (or
+   * topK <= 0, topP >= 1) leave the candidates uncut.
+   */
   pick(logits: Float32Array, temperature: number, topK: number | null, topP: number | null): number {
     const V = logits.length;
     if (temperature === 0) {

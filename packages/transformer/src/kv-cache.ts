@@ -12,7 +12,9 @@ import type { Tensor } from '@torchlet/core';
 
 /** One layer's keys and values, `(B, nh, P, hs)` each, for the P positions seen so far. */
 export class LayerKV {
+  /** The cached keys `(B, nh, P, hs)`, owned by the cache; null before the first append. */
   k: Tensor | null = null;
+  /** The cached values `(B, nh, P, hs)`, owned by the cache; null before the first append. */
   v: Tensor | null = null;
 
   /** P: positions cached. */
@@ -33,6 +35,7 @@ export class LayerKV {
     return [nk, nv];
   }
 
+  /** Frees the cached keys and values and empties the layer (length 0); it can be appended to again. */
   dispose(): void {
     this.k?.dispose();
     this.v?.dispose();
@@ -48,24 +51,32 @@ export class KVCache {
     this.#layers = Array.from({ length: numLayers }, () => new LayerKV());
   }
 
+  /** The number of layers (one LayerKV each). */
   get numLayers(): number {
     return this.#layers.length;
   }
 
+  /** P: the positions cached (those of layer 0; every layer holds the same number after a full forward). */
   get length(): number {
     return this.#layers[0]?.length ?? 0;
   }
 
+  /**
+   * Layer `i`'s keys and values (owned by the cache). Throws a RangeError for an index outside `[0,
+   * numLayers)`.
+   */
   layer(i: number): LayerKV {
     const l = this.#layers[i];
     if (!l) throw new RangeError(`KVCache: no layer ${i} (the cache has ${this.#layers.length})`);
     return l;
   }
 
+  /** Frees every layer's tensors; the cache is empty afterwards and may be reused from position 0. */
   dispose(): void {
     for (const l of this.#layers) l.dispose();
   }
 
+  /** Calls `dispose()`, so `using cache = gpt.newCache()` frees it at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }

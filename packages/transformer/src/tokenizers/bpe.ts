@@ -42,11 +42,13 @@ export function bytesToUnicode(): { encoder: readonly string[]; decoder: Readonl
   return byteTables;
 }
 
+/** Options of the `BPETokenizer` constructor and `fromGPT2Files`. */
 export interface BPETokenizerOptions {
   /** Tokens matched verbatim before pre-tokenisation (e.g. GPT-2's `<|endoftext|>`); they must be in the vocabulary. */
   specialTokens?: readonly string[];
 }
 
+/** Options of `BPETokenizer.train`; special tokens not in the trained vocabulary are appended to it. */
 export interface BPETrainOptions extends BPETokenizerOptions {
   /** Merges need a pair seen at least this often (default 2). */
   minFrequency?: number;
@@ -59,8 +61,14 @@ const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\
  * ids; `merges` lists the pairs in rank order (first merged first).
  */
 export class BPETokenizer {
+  /**
+   * Token string (byte-to-unicode spelling) to id; holds all 256 byte tokens and the special tokens. A
+   * copy of the one given.
+   */
   readonly vocab: ReadonlyMap<string, number>;
+  /** The learned merges as symbol pairs, in rank order (first merged first). */
   readonly merges: ReadonlyArray<readonly [string, string]>;
+  /** Tokens matched verbatim in `encode` (longest first) and never split; each is in `vocab`. */
   readonly specialTokens: readonly string[];
   readonly #tokens: string[] = [];
   readonly #ranks = new Map<string, number>();
@@ -152,6 +160,7 @@ export class BPETokenizer {
     return new BPETokenizer(vocab, merges, { specialTokens: specials });
   }
 
+  /** One past the largest token id (the size of an embedding table for these ids). */
   get vocabSize(): number {
     return this.#tokens.length;
   }

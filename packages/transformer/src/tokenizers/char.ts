@@ -20,6 +20,7 @@ export class CharTokenizer {
     return new CharTokenizer([...new Set(text)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
   }
 
+  /** The number of characters, so ids are `0..vocabSize - 1`. */
   get vocabSize(): number {
     return this.chars.length;
   }
@@ -35,6 +36,7 @@ export class CharTokenizer {
     return out;
   }
 
+  /** The text of `ids`, one character each; an id outside the vocabulary throws a RangeError. */
   decode(ids: Iterable<number>): string {
     let s = '';
     for (const id of ids) {
