@@ -13,9 +13,11 @@ const PIXELS = 3 * 32 * 32;
 
 /** A parsed CIFAR batch file: N images of raw bytes [N, 3, 32, 32] and their labels. */
 export interface CIFARArrays {
+  /** N: the number of images. */
   count: number;
   /** N * 3072 bytes, channel-major per image (the files' own layout, copied out of the records). */
   pixels: Uint8Array;
+  /** N labels (CIFAR-10: 0-9; CIFAR-100: the 100 fine labels). */
   labels: Int32Array;
   /** CIFAR-100 only: the 20 superclass labels. */
   coarseLabels?: Int32Array;
@@ -108,10 +110,13 @@ export function cifarDataset(a: CIFARArrays, options: CIFAROptions = {}): Tensor
 
 /** CIFAR-10 files: five training batches and one test batch (each gzip-compressed or not). */
 export interface CIFAR10Bytes {
+  /** The training batches `data_batch_1.bin` to `data_batch_5.bin`, in order (50,000 images). */
   train: readonly BytesLike[];
+  /** The test batch `test_batch.bin` (10,000 images). */
   test: BytesLike;
 }
 
+/** CIFAR-10's class names, indexed by label (`batches.meta.txt`'s order). */
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** The folder holding the files: `dir` itself, or `dir/<sub>` when the archive's folder is inside it. */

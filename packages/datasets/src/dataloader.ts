@@ -4,6 +4,7 @@ import { defaultCollate, type Collated } from './collate.ts';
 import type { Dataset } from './dataset.ts';
 import { Rng, randomSeed } from './rng.ts';
 
+/** Options of `DataLoader` (PyTorch's `batch_size`, `shuffle`, `drop_last`, `collate_fn`, camelCased). */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch. Default 1. */
   batchSize?: number;
@@ -46,10 +47,15 @@ export interface DataLoaderOptions<T, B> {
  * built on the spot. Leaving the loop early (break, throw) disposes a prefetched batch.
  */
 export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
+  /** The dataset batches are drawn from (not owned). */
   readonly dataset: Dataset<T>;
+  /** Samples per batch (the last batch may be smaller unless `dropLast`). */
   readonly batchSize: number;
+  /** Whether each epoch visits the samples in a new random order. */
   readonly shuffle: boolean;
+  /** Whether a last batch smaller than `batchSize` is dropped. */
   readonly dropLast: boolean;
+  /** The shuffle's seed (drawn at random when not given); epoch `e` uses the permutation of (seed, e). */
   readonly seed: number;
   private readonly collate: ((samples: T[]) => B) | undefined;
   private readonly prefetch: boolean;
@@ -81,6 +87,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   get epoch(): number {
     return this.epochCount;
   }
+  /** Sets the epoch the next `for await` runs, e.g. to resume; a RangeError unless a non-negative integer. */
   set epoch(e: number) {
     if (!Number.isSafeInteger(e) || e < 0) throw new RangeError(`DataLoader: epoch must be a non-negative integer, got ${e}`);
     this.epochCount = e;
@@ -114,6 +121,10 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     return batch;
   }
 
+  /**
+   * One epoch: yields `length` batches in the epoch's order and advances `epoch` when the iteration
+   * starts. Each batch is the consumer's to dispose; leaving early disposes a prefetched one.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const order = this.order(this.epochCount++);
     const nBatches = this.length;

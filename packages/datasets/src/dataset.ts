@@ -14,7 +14,12 @@ import { Rng, randomSeed } from './rng.ts';
  * one gather per tensor instead of a stack of `batchSize` views.
  */
 export abstract class Dataset<T> {
+  /** The number of samples. */
   abstract get length(): number;
+  /**
+   * Sample `index`, for `0 <= index < length`: a new value owned by the caller. An index out of
+   * range throws a RangeError.
+   */
   abstract get(index: number): T;
   /** Optional fast path: the collated batch of samples at `indices`, owned by the caller. */
   getBatch?(indices: Int32Array): T;
@@ -37,6 +42,7 @@ export type TensorTuple = readonly Tensor[];
  * the dataset. Batches come from one `indexSelect` per tensor.
  */
 export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> {
+  /** The tensors, as given (not copied, not owned). */
   readonly tensors: T;
 
   constructor(...tensors: T) {
@@ -55,10 +61,15 @@ export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> 
     this.tensors = tensors;
   }
 
+  /** The tensors' shared first dimension. */
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
 
+  /**
+   * `[t0[index], t1[index], ...]`: views that the caller disposes (disposing them never frees the
+   * dataset's tensors).
+   */
   get(index: number): T {
     const i = checkIndex(index, this.length, 'TensorDataset.get');
     return this.tensors.map((t) => t.select(0, i)) as unknown as T;
@@ -81,7 +92,9 @@ export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> 
 
 /** The samples of `dataset` at `indices`, in that order. */
 export class Subset<T> extends Dataset<T> {
+  /** The underlying dataset (not owned). */
   readonly dataset: Dataset<T>;
+  /** The underlying dataset's indices of this subset's samples, in order. */
   readonly indices: Int32Array;
 
   constructor(dataset: Dataset<T>, indices: ArrayLike<number>) {
@@ -103,10 +116,12 @@ export class Subset<T> extends Dataset<T> {
     }
   }
 
+  /** The number of indices. */
   get length(): number {
     return this.indices.length;
   }
 
+  /** Sample `indices[index]` of the underlying dataset, owned by the caller. */
   get(index: number): T {
     return this.dataset.get(this.indices[checkIndex(index, this.indices.length, 'Subset.get')]!);
   }

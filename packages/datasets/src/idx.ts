@@ -20,12 +20,15 @@ const IDX_TYPES: Record<number, { dtype: IDXDType; size: number }> = {
 
 /** A parsed IDX file. `data` has `shape`'s product elements in row-major order. */
 export interface IDXArray {
+  /** The element type named by the header's type byte. */
   dtype: IDXDType;
+  /** The dimension sizes from the header, outermost first (MNIST images: `[count, 28, 28]`). */
   shape: number[];
   /** uint8 data is a view into the input bytes (no copy); other types are converted from big-endian. */
   data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
+/** Options of `parseIDX`. */
 export interface ParseIDXOptions {
   /** A name for error messages (the file name). Default 'IDX data'. */
   name?: string;

@@ -10,6 +10,7 @@ import { Vocabulary, type PadOptions, type VocabularyOptions } from './text.ts';
 
 /** One review. */
 export interface TextItem {
+  /** The review's raw text (HTML line breaks included; `tokenize` removes them). */
   text: string;
   /** 1 positive, 0 negative. */
   label: number;
@@ -17,7 +18,9 @@ export interface TextItem {
 
 /** The reviews of both splits. */
 export interface IMDBItems {
+  /** The training reviews (25,000 in the full set). */
   train: TextItem[];
+  /** The test reviews (25,000 in the full set). */
   test: TextItem[];
 }
 

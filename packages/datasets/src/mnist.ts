@@ -28,9 +28,13 @@ export interface MNISTOptions {
 
 /** The four files of an MNIST-style dataset, each gzip-compressed or not. */
 export interface MNISTBytes {
+  /** `train-images-idx3-ubyte` (60,000 images for MNIST). */
   trainImages: BytesLike;
+  /** `train-labels-idx1-ubyte`. */
   trainLabels: BytesLike;
+  /** `t10k-images-idx3-ubyte` (10,000 images for MNIST). */
   testImages: BytesLike;
+  /** `t10k-labels-idx1-ubyte`. */
   testLabels: BytesLike;
 }
 
@@ -56,8 +60,11 @@ export interface MNISTArrays {
   images: Float32Array;
   /** N labels. */
   labels: Int32Array;
+  /** N: the number of images (and labels). */
   count: number;
+  /** H: rows per image (28 for MNIST). */
   height: number;
+  /** W: columns per image (28 for MNIST). */
   width: number;
 }
 

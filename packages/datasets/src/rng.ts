@@ -5,6 +5,11 @@
  */
 import { philox4x32 } from '@torchlet/core';
 
+/**
+ * A seeded host-side generator (Philox 4x32-10 keyed by `seed`, one independent sequence per `stream`)
+ * for shuffles, splits and augmentation. Plain numbers, no tensors: nothing to dispose. It has its own
+ * counter and never advances `manualSeed`'s stream.
+ */
 export class Rng {
   private readonly key: [number, number];
   private counter = 0;

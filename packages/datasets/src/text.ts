@@ -53,8 +53,13 @@ export function padSequence(ids: readonly number[], options: PadOptions): number
  * ties broken alphabetically (so a build is deterministic).
  */
 export class Vocabulary {
+  /** The tokens by id (PyTorch/torchtext's `itos`): `itos[id]` is the token of `id`. */
   readonly itos: readonly string[];
   private readonly stoi: Map<string, number>;
+  /**
+   * The special tokens (by default whichever of '<pad>' and '<unk>' the table holds), skipped by
+   * `decode` unless asked.
+   */
   readonly specials: readonly string[];
   private readonly tokenizer: (text: string) => string[];
 
@@ -84,6 +89,7 @@ export class Vocabulary {
     return new Vocabulary([...specials, ...keep], { specials, tokenizer });
   }
 
+  /** The number of tokens, specials included: ids are `0..size - 1`. */
   get size(): number {
     return this.itos.length;
   }
@@ -98,6 +104,7 @@ export class Vocabulary {
     return this.stoi.get('<unk>');
   }
 
+  /** Whether `token` has an id of its own (is not mapped to '<unk>'). */
   has(token: string): boolean {
     return this.stoi.has(token);
   }
@@ -148,6 +155,10 @@ export class Vocabulary {
     return { itos: [...this.itos], specials: [...this.specials] };
   }
 
+  /**
+   * The table saved by `toJSON`, with the same ids. Uses the default tokenizer; the constructor throws
+   * a RangeError on a repeated token.
+   */
   static fromJSON(data: { itos: string[]; specials?: string[] }): Vocabulary {
     return new Vocabulary(data.itos, data.specials ? { specials: data.specials } : {});
   }
