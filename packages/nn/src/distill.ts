@@ -8,6 +8,20 @@ import { crossEntropy, klDiv } from './functional/loss.ts';
 import type { Module } from './module.ts';
 
 /** Options of {@link distillationLoss}. */
+/** A model that maps a batch of inputs to logits. */
+export interface Classifier {
+  /** `(N, ...)` inputs to `(N, C)` logits. */
+  forward(x: Tensor): Tensor;
+}
+
+/** The part of an optimizer `distill` uses (any `@torchlet/optim` optimizer fits). */
+export interface StepOptimizer {
+  /** Drops the parameters' gradients before a step's backward pass. */
+  zeroGrad(): void;
+  /** Updates the parameters from their gradients. */
+  step(): void;
+}
+
 export interface DistillationOptions {
   /** Softmax temperature T (> 0); default 4. */
   temperature?: number;
@@ -36,13 +50,13 @@ export function distillationLoss(studentLogits: Tensor, teacherLogits: Tensor, t
 /** Options of {@link distill}. */
 export interface DistillOptions extends DistillationOptions {
   /** The model being trained (put in training mode); `optimizer` must hold its parameters. */
-  student: Module & { forward(x: Tensor): Tensor };
+  student: Module & Classifier;
   /** The frozen model (put in evaluation mode, run under `noGrad`); not updated, not disposed. */
-  teacher: Module & { forward(x: Tensor): Tensor };
+  teacher: Module & Classifier;
   /** Batches `[input, target]`; the caller's transform goes in `prepare`. The batches are disposed. */
   loader: AsyncIterable<[Tensor, Tensor]> | Iterable<[Tensor, Tensor]>;
   /** Any optimizer over the student's parameters (e.g. `new optim.Adam(student.parameters())`). */
-  optimizer: { zeroGrad(): void; step(): void };
+  optimizer: StepOptimizer;
   /** Passes over `loader` (it must be re-iterable for more than one). Default 1. */
   epochs?: number;
   /** Applied to each input before both models (e.g. normalisation). */

@@ -7,7 +7,7 @@ export * as functional from './functional/index.ts';
 export * as F from './functional/index.ts';
 export * as init from './init.ts';
 export { Parameter, isParameter } from './parameter.ts';
-export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult } from './module.ts';
+export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult, type RemovableHandle } from './module.ts';
 export { Sequential, ModuleList, ModuleDict } from './modules/container.ts';
 export { Linear, type LinearOptions } from './modules/linear.ts';
 export { ReLU, GELU, SiLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax, Identity, Flatten } from './modules/activation.ts';
@@ -25,4 +25,4 @@ export {
 export * as quantization from './quantization/index.ts';
 export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';
 export * as utils from './utils/index.ts';
-export { distillationLoss, distill, type DistillationOptions, type DistillOptions } from './distill.ts';
+export { distillationLoss, distill, type DistillationOptions, type DistillOptions, type Classifier, type StepOptimizer } from './distill.ts';

@@ -23,6 +23,12 @@ export function toSnakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
 
+/** What registering a hook returns (PyTorch's `RemovableHandle`). */
+export interface RemovableHandle {
+  /** Unregisters the hook; calling it again does nothing. */
+  remove(): void;
+}
+
 type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | ['module', Module | null];
 
 /**
@@ -75,7 +81,7 @@ export abstract class Module {
    * `weight_orig * weight_mask`. Installs an own `forward` that runs the hooks then the class's
    * forward. Returns a handle whose `remove()` drops the hook.
    */
-  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): { remove(): void } {
+  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): RemovableHandle {
     if (!this.#preHooks) {
       const hooks = (this.#preHooks = new Set());
       const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;

@@ -15,12 +15,20 @@ export function paddedK(k: number): number {
   return Math.ceil(k / 16) * 16;
 }
 
+/** An int8 matrix with one symmetric scale per row. */
+export interface PerChannelInt8 {
+  /** Row-major int8 values, `q[r * k + c] = round(w[r * k + c] / scale[r])` in [-127, 127]. */
+  q: Int8Array;
+  /** One scale per output row: max |w| of the row / 127 (1 for an all-zero row). */
+  scale: Float32Array;
+}
+
 /**
  * Symmetric per-row int8 quantisation of a row-major `[n, k]` float32 matrix:
  * `scale[r] = max_k |w[r, k]| / 127` (1 for an all-zero row), `q = clamp(round(w / scale), -127, 127)`
  * with float32 division and round half to even (PyTorch's `torch.round`).
  */
-export function quantizePerChannel(w: Float32Array, n: number, k: number): { q: Int8Array; scale: Float32Array } {
+export function quantizePerChannel(w: Float32Array, n: number, k: number): PerChannelInt8 {
   const q = new Int8Array(n * k);
   const scale = new Float32Array(n);
   for (let r = 0; r < n; r++) {

@@ -9,7 +9,7 @@
  */
 import * as T from '@torchlet/core';
 import { Tensor, keep, noGrad } from '@torchlet/core';
-import { Module, toSnakeCase } from '../module.ts';
+import { Module, type RemovableHandle, toSnakeCase } from '../module.ts';
 import { Parameter } from '../parameter.ts';
 import { roundHalfEven } from '../quantization/quantized-linear.ts';
 
@@ -147,7 +147,7 @@ function combine(method: Method, t: Float32Array, shape: readonly number[], mask
 }
 
 type Pruned = Module & Record<string, unknown>;
-const HOOKS = new WeakMap<Module, Map<string, { remove(): void }>>();
+const HOOKS = new WeakMap<Module, Map<string, RemovableHandle>>();
 
 function field(module: Module, name: string): string {
   // The camelCase field whose state-dict name is `name` (Linear: 'weight').
