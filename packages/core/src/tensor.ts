@@ -17,6 +17,7 @@ import type { MaxResult } from './ops/reduce.ts';
 
 /** What core knows of an autograd graph node: its name, for debugging (`MulBackward`). */
 export interface GradFn {
+  /** The node's name, for debugging and error messages (`MulBackward`). */
   readonly name: string;
 }
 
@@ -28,7 +29,9 @@ export type NestedArray = number | boolean | NestedArray[];
 
 /** Options of reductions: `dim` (one or several; all when omitted) and `keepdim`. */
 export interface ReduceOptions {
+  /** The dim or dims to reduce (negative counts from the end); every dim when omitted or null. */
   dim?: number | readonly number[] | null;
+  /** Keep each reduced dim as size 1 instead of removing it (default false). */
   keepdim?: boolean;
 }
 
@@ -56,12 +59,21 @@ function dimsArg(args: ReadonlyArray<number | readonly number[]>): number[] {
  * that can read synchronously (wasm).
  */
 export class Tensor {
+  /** Size of each dim (frozen); `[]` for a 0-d tensor. */
   readonly shape: readonly number[];
+  /**
+   * Elements (not bytes) to step in the buffer per index of each dim: 0 on broadcast dims, negative on
+   * flipped ones.
+   */
   readonly strides: readonly number[];
   /** Element offset of the first element in the buffer. */
   readonly offset: number;
+  /**
+   * Element type, `'float32'`, `'int32'` or `'bool'`; fixed for the tensor's life (`to()` makes a
+   * converted copy).
+   */
   readonly dtype: DType;
-  /** @internal */
+  /** @internal The reference-counted backend buffer, shared with every view of it. */
   readonly storage: Storage;
   #disposed = false;
   #requiresGrad = false;
@@ -96,6 +108,7 @@ export class Tensor {
     return this.storage.backend;
   }
 
+  /** Number of dims, `shape.length` (0 for a scalar tensor). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -105,6 +118,7 @@ export class Tensor {
     return this.#disposed;
   }
 
+  /** Number of elements: the product of `shape` (1 for a 0-d tensor, 0 when a dim is 0). */
   numel(): number {
     return numel(this.shape);
   }
@@ -143,6 +157,10 @@ export class Tensor {
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
+  /**
+   * Same as `requiresGrad_(value)`: throws on a non-leaf, and a TypeError when setting true on a
+   * non-float32 tensor.
+   */
   set requiresGrad(value: boolean) {
     this.requiresGrad_(value);
   }
@@ -208,6 +226,7 @@ export class Tensor {
     this.storage.release();
   }
 
+  /** Calls `dispose()`, so `using t = ...` releases the tensor when the block exits. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -252,27 +271,46 @@ export class Tensor {
   to(dtype: DType): Tensor {
     return castTo(this, dtype, true);
   }
+  /** `to('float32')`: a float32 copy the caller owns (a new reference to this buffer when already float32). */
   float(): Tensor {
     return this.to('float32');
   }
+  /**
+   * `to('int32')`: floats truncate toward zero (NaN gives 0, out-of-range values saturate), bools give
+   * 0/1.
+   */
   int(): Tensor {
     return this.to('int32');
   }
+  /** `to('bool')`: true where an element is nonzero (NaN included). */
   bool(): Tensor {
     return this.to('bool');
   }
 
   // ---- views (never copy) ----
 
+  /**
+   * Same elements in a new shape, given as `reshape(2, 3)` or `reshape([2, 3])`, one dim may be -1: a view
+   * when the strides allow, else a copy ({@link vw.reshape | reshape}).
+   */
   reshape(...shape: Array<number | readonly number[]>): Tensor {
     return vw.reshape(this, dimsArg(shape));
   }
+  /**
+   * Like `reshape` but never copies: throws a RangeError when the strides allow no view
+   * ({@link vw.view | view}).
+   */
   view(...shape: Array<number | readonly number[]>): Tensor {
     return vw.view(this, dimsArg(shape));
   }
+  /**
+   * Reorders the dims, given as `permute(2, 0, 1)` or `permute([2, 0, 1])`; a view
+   * ({@link vw.permute | permute}).
+   */
   permute(...dims: Array<number | readonly number[]>): Tensor {
     return vw.permute(this, dimsArg(dims));
   }
+  /** Swaps dims `dim0` and `dim1`; a view ({@link vw.transpose | transpose}). */
   transpose(dim0: number, dim1: number): Tensor {
     return vw.transpose(this, dim0, dim1);
   }
@@ -280,18 +318,32 @@ export class Tensor {
   t(): Tensor {
     return vw.t(this);
   }
+  /** Inserts a size-1 dim at `dim` (`-1` appends one); a view ({@link vw.unsqueeze | unsqueeze}). */
   unsqueeze(dim: number): Tensor {
     return vw.unsqueeze(this, dim);
   }
+  /**
+   * Removes size-1 dims: all of them, or those in `dim` (a listed dim of another size stays); a view
+   * ({@link vw.squeeze | squeeze}).
+   */
   squeeze(dim?: number | readonly number[]): Tensor {
     return vw.squeeze(this, dim);
   }
+  /**
+   * Broadcasts size-1 dims to `size` (-1 keeps a dim; new leading dims allowed) with stride 0: a view, no
+   * copy, so in-place writes to it throw ({@link vw.expand | expand}).
+   */
   expand(...size: Array<number | readonly number[]>): Tensor {
     return vw.expand(this, dimsArg(size));
   }
+  /** `expand(...other.shape)`: a broadcast view with `other`'s shape. */
   expandAs(other: Tensor): Tensor {
     return vw.expand(this, [...other.shape]);
   }
+  /**
+   * `length` elements of `dim` from `start` (negative counts from the end); a view
+   * ({@link vw.narrow | narrow}).
+   */
   narrow(dim: number, start: number, length: number): Tensor {
     return vw.narrow(this, dim, start, length);
   }
@@ -299,12 +351,24 @@ export class Tensor {
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor {
     return vw.slice(this, dim, start, end, step);
   }
+  /**
+   * The slice at `index` of `dim`, with that dim removed (`x[..., index]`); a view
+   * ({@link vw.select | select}).
+   */
   select(dim: number, index: number): Tensor {
     return vw.select(this, dim, index);
   }
+  /**
+   * Reverses the element order along `dims` with negative strides: a view, where PyTorch's `flip` copies
+   * ({@link vw.flip | flip}).
+   */
   flip(...dims: Array<number | readonly number[]>): Tensor {
     return vw.flip(this, dimsArg(dims));
   }
+  /**
+   * Merges dims `startDim..endDim` (inclusive) into one; a view when the strides allow, else a copy
+   * ({@link vw.flatten | flatten}).
+   */
   flatten(startDim = 0, endDim = -1): Tensor {
     return vw.flatten(this, startDim, endDim);
   }
@@ -312,6 +376,7 @@ export class Tensor {
   unfold(dim: number, size: number, step: number): Tensor {
     return vw.unfold(this, dim, size, step);
   }
+  /** Splits `dim` into `sizes` (one may be -1); a view ({@link vw.unflatten | unflatten}). */
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return vw.unflatten(this, dim, sizes);
   }
@@ -330,116 +395,274 @@ export class Tensor {
   clone(): Tensor {
     return vw.clone(this);
   }
+  /**
+   * Views of consecutive pieces along `dim`, each `splitSizeOrSections` long (the last may be shorter) or
+   * of the listed lengths; the caller disposes each piece ({@link cmb.split | split}).
+   */
   split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return cmb.split(this, splitSizeOrSections, dim);
   }
+  /**
+   * `chunks` views of `ceil(n / chunks)` elements along `dim`, fewer when they run out, as in PyTorch
+   * ({@link cmb.chunk | chunk}).
+   */
   chunk(chunks: number, dim = 0): Tensor[] {
     return cmb.chunk(this, chunks, dim);
   }
+  /** The slices along `dim`, each a view with that dim removed ({@link cmb.unbind | unbind}). */
   unbind(dim = 0): Tensor[] {
     return cmb.unbind(this, dim);
   }
+  /**
+   * Tiles the tensor `sizes[i]` times along dim `i` (extra leading sizes add dims); a copy, as PyTorch's
+   * `repeat` ({@link cmb.repeat | repeat}).
+   */
   repeat(...sizes: Array<number | readonly number[]>): Tensor {
     return cmb.repeat(this, dimsArg(sizes));
   }
 
   // ---- element-wise ----
 
+  /** `-x` ({@link ew.neg | neg}); throws a TypeError on bool (use `logicalNot`). */
   neg(): Tensor { return ew.neg(this); }
+  /** `|x|` ({@link ew.abs | abs}); float32 and int32 keep their dtype, bool computes as int32. */
   abs(): Tensor { return ew.abs(this); }
+  /** -1, 0 or 1 by each element's sign ({@link ew.sign | sign}); bool computes as int32. */
   sign(): Tensor { return ew.sign(this); }
+  /** `e^x` ({@link ew.exp | exp}); float32 result (integer and bool inputs are converted). */
   exp(): Tensor { return ew.exp(this); }
+  /** Natural logarithm ({@link ew.log | log}); float32 result, `-Infinity` at 0 and NaN below. */
   log(): Tensor { return ew.log(this); }
+  /** Square root ({@link ew.sqrt | sqrt}); float32 result, NaN below 0. */
   sqrt(): Tensor { return ew.sqrt(this); }
+  /** `1 / sqrt(x)` ({@link ew.rsqrt | rsqrt}); float32 result. */
   rsqrt(): Tensor { return ew.rsqrt(this); }
+  /** Sine of radians ({@link ew.sin | sin}); float32 result. */
   sin(): Tensor { return ew.sin(this); }
+  /** Cosine of radians ({@link ew.cos | cos}); float32 result. */
   cos(): Tensor { return ew.cos(this); }
+  /** Hyperbolic tangent ({@link ew.tanh | tanh}); float32 result. */
   tanh(): Tensor { return ew.tanh(this); }
+  /** `1 / (1 + exp(-x))` ({@link ew.sigmoid | sigmoid}); float32 result. */
   sigmoid(): Tensor { return ew.sigmoid(this); }
+  /** The Gauss error function ({@link ew.erf | erf}); float32 result. */
   erf(): Tensor { return ew.erf(this); }
+  /** `log(1 + x)`, accurate near 0 ({@link ew.log1p | log1p}); float32 result. */
   log1p(): Tensor { return ew.log1p(this); }
+  /** `exp(x) - 1`, accurate near 0 ({@link ew.expm1 | expm1}); float32 result. */
   expm1(): Tensor { return ew.expm1(this); }
+  /** `1 / x` ({@link ew.reciprocal | reciprocal}); float32 result, so integers do not truncate. */
   reciprocal(): Tensor { return ew.reciprocal(this); }
+  /** Rounds down ({@link ew.floor | floor}); the identity on int32. */
   floor(): Tensor { return ew.floor(this); }
+  /** Rounds up ({@link ew.ceil | ceil}); the identity on int32. */
   ceil(): Tensor { return ew.ceil(this); }
+  /** Rounds half to even, as PyTorch ({@link ew.round | round}); the identity on int32. */
   round(): Tensor { return ew.round(this); }
+  /** `x * x` ({@link ew.square | square}); bool computes as int32. */
   square(): Tensor { return ew.square(this); }
+  /** `max(x, 0)` ({@link act.relu | relu}); float32 and int32 keep their dtype. */
   relu(): Tensor { return act.relu(this); }
+  /**
+   * GELU: exact (with erf), or the tanh approximation with `approximate: 'tanh'`
+   * ({@link act.gelu | gelu}).
+   */
   gelu(options?: act.GeluOptions): Tensor { return act.gelu(this, options); }
+  /** SiLU (swish), `x * sigmoid(x)` ({@link act.silu | silu}). */
   silu(): Tensor { return act.silu(this); }
+  /** `x` where `x > 0`, else `negativeSlope * x` (default 0.01) ({@link act.leakyRelu | leakyRelu}). */
   leakyRelu(negativeSlope?: number): Tensor { return act.leakyRelu(this, negativeSlope); }
+  /** `x` where `x > 0`, else `alpha * (exp(x) - 1)` (default alpha 1) ({@link act.elu | elu}). */
   elu(alpha?: number): Tensor { return act.elu(this, alpha); }
+  /**
+   * `log(1 + exp(beta x)) / beta`, and `x` itself where `beta x > threshold`
+   * ({@link act.softplus | softplus}).
+   */
   softplus(options?: act.SoftplusOptions): Tensor { return act.softplus(this, options); }
+  /** A bool tensor, true where an element is zero or false ({@link ew.logicalNot | logicalNot}). */
   logicalNot(): Tensor { return ew.logicalNot(this); }
 
+  /**
+   * `this + alpha * other`, broadcasting, with PyTorch's type promotion for tensors and scalars
+   * ({@link ew.add | add}).
+   */
   add(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.add(this, other, options); }
+  /**
+   * `this - alpha * other` ({@link ew.sub | sub}); throws a TypeError for two bool operands (use
+   * `logicalXor`).
+   */
   sub(other: TensorLike, options?: { alpha?: number }): Tensor { return ew.sub(this, other, options); }
+  /** `this * other`, broadcasting and promoting ({@link ew.mul | mul}). */
   mul(other: TensorLike): Tensor { return ew.mul(this, other); }
+  /** True division `this / other` ({@link ew.div | div}): float32 even for integer operands. */
   div(other: TensorLike): Tensor { return ew.div(this, other); }
+  /** `this ** exponent` ({@link ew.pow | pow}); int32 to a negative power gives 0 where PyTorch throws. */
   pow(exponent: TensorLike): Tensor { return ew.pow(this, exponent); }
+  /**
+   * Python's `%`: the result has the sign of `other` ({@link ew.remainder | remainder}); int32 `x % 0`
+   * gives 0.
+   */
   remainder(other: TensorLike): Tensor { return ew.remainder(this, other); }
+  /** Element-wise maximum, broadcasting; NaN wins ({@link ew.maximum | maximum}). */
   maximum(other: Tensor): Tensor { return ew.maximum(this, other); }
+  /** Element-wise minimum, broadcasting; NaN wins ({@link ew.minimum | minimum}). */
   minimum(other: Tensor): Tensor { return ew.minimum(this, other); }
+  /**
+   * Clamps to `[min, max]`, numbers or tensors, either omitted but not both ({@link ew.clamp | clamp});
+   * NaN stays NaN.
+   */
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor { return ew.clamp(this, min, max); }
+  /** `this == other`, broadcasting, as a bool tensor ({@link ew.eq | eq}). */
   eq(other: TensorLike): Tensor { return ew.eq(this, other); }
+  /** `this != other`, broadcasting, as a bool tensor ({@link ew.ne | ne}). */
   ne(other: TensorLike): Tensor { return ew.ne(this, other); }
+  /** `this < other`, broadcasting, as a bool tensor ({@link ew.lt | lt}). */
   lt(other: TensorLike): Tensor { return ew.lt(this, other); }
+  /** `this <= other`, broadcasting, as a bool tensor ({@link ew.le | le}). */
   le(other: TensorLike): Tensor { return ew.le(this, other); }
+  /** `this > other`, broadcasting, as a bool tensor ({@link ew.gt | gt}). */
   gt(other: TensorLike): Tensor { return ew.gt(this, other); }
+  /** `this >= other`, broadcasting, as a bool tensor ({@link ew.ge | ge}). */
   ge(other: TensorLike): Tensor { return ew.ge(this, other); }
+  /**
+   * AND of the operands' truth values (nonzero is true), as a bool tensor
+   * ({@link ew.logicalAnd | logicalAnd}).
+   */
   logicalAnd(other: TensorLike): Tensor { return ew.logicalAnd(this, other); }
+  /**
+   * OR of the operands' truth values (nonzero is true), as a bool tensor
+   * ({@link ew.logicalOr | logicalOr}).
+   */
   logicalOr(other: TensorLike): Tensor { return ew.logicalOr(this, other); }
+  /**
+   * XOR of the operands' truth values (nonzero is true), as a bool tensor
+   * ({@link ew.logicalXor | logicalXor}).
+   */
   logicalXor(other: TensorLike): Tensor { return ew.logicalXor(this, other); }
   /** `condition ? this : other`, like PyTorch's `x.where(condition, y)`. */
   where(condition: Tensor, other: TensorLike): Tensor { return idx.where(condition, this, other); }
+  /**
+   * A copy with `value` (a number, boolean or 0-d tensor) where the bool `mask`, broadcast to this shape,
+   * is true ({@link idx.maskedFill | maskedFill}).
+   */
   maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return idx.maskedFill(this, mask, value); }
 
   // ---- in place (the result is written into this tensor's elements) ----
 
   /** `this += alpha * other`, in place; returns this. */
   add_(other: TensorLike, options?: { alpha?: number }): this { return ew.assign(this, ew.add(this, other, options)); }
+  /**
+   * `this -= alpha * other`, in place; returns this. Like every in-place op, throws on a tensor that
+   * requires grad unless inside `noGrad`.
+   */
   sub_(other: TensorLike, options?: { alpha?: number }): this { return ew.assign(this, ew.sub(this, other, options)); }
+  /** `this *= other`, in place, the product converted to this dtype; returns this. */
   mul_(other: TensorLike): this { return ew.assign(this, ew.mul(this, other)); }
+  /**
+   * `this /= other`, in place; returns this. An int32 tensor stores the float quotient truncated toward
+   * zero.
+   */
   div_(other: TensorLike): this { return ew.assign(this, ew.div(this, other)); }
+  /** Clamps to `[min, max]` in place; returns this. */
   clamp_(min?: number | null, max?: number | null): this { return ew.assign(this, ew.clamp(this, min, max)); }
   /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor; returns this. */
   copy_(src: TensorLike): this { return ew.copyInto(this, src); }
+  /**
+   * Sets every element to `value`, in place; returns this. Throws a RangeError for a value the dtype
+   * cannot hold.
+   */
   fill_(value: number | boolean): this { return ew.copyInto(this, value); }
+  /** Sets every element to 0 (false for bool), in place; returns this. */
   zero_(): this { return ew.copyInto(this, 0); }
 
   // ---- reductions ----
 
+  /**
+   * Sum over `dim` (every dim by default) ({@link red.sum | sum}); bool and int32 sum in int32 (PyTorch:
+   * int64).
+   */
   sum(options?: ReduceOptions): Tensor { return red.sum(this, options); }
+  /** Mean over `dim` ({@link red.mean | mean}); float32 only, so convert integers with `float()` first. */
   mean(options?: ReduceOptions): Tensor { return red.mean(this, options); }
+  /** Product over `dim` ({@link red.prod | prod}); bool and int32 multiply in int32; an empty product is 1. */
   prod(options?: ReduceOptions): Tensor { return red.prod(this, options); }
   /** Without `dim`: the maximum as a 0-d tensor. With `dim`: `[values, indices]` (also `.values`, `.indices`). */
   max(): Tensor;
   max(options: { dim: number; keepdim?: boolean }): MaxResult;
   max(options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult { return red.max(this, options as { dim: number }); }
+  /**
+   * Without `dim`: the minimum as a 0-d tensor. With `dim`: `[values, indices]` (also `.values`,
+   * `.indices`) ({@link red.min | min}).
+   */
   min(): Tensor;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult { return red.min(this, options as { dim: number }); }
   /** The maximum over `dim` without indices (PyTorch's `amax`). */
   amax(options?: ReduceOptions): Tensor { return red.amax(this, options); }
+  /** The minimum over `dim` (one or several dims, every dim by default) without indices (PyTorch's `amin`). */
   amin(options?: ReduceOptions): Tensor { return red.amin(this, options); }
+  /**
+   * int32 index of the first maximum along `dim`, or in the flattened tensor without `dim`; NaN counts as
+   * the maximum ({@link red.argmax | argmax}).
+   */
   argmax(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmax(this, options); }
+  /**
+   * int32 index of the first minimum along `dim`, or in the flattened tensor without `dim`; NaN counts as
+   * the minimum ({@link red.argmin | argmin}).
+   */
   argmin(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmin(this, options); }
+  /**
+   * Variance over `dim`, with Bessel's correction unless `unbiased: false`; float32 only
+   * ({@link red.variance | var}).
+   */
   var(options?: red.VarOptions): Tensor { return red.variance(this, options); }
+  /** Standard deviation: the square root of `var()` with the same options ({@link red.std | std}). */
   std(options?: red.VarOptions): Tensor { return red.std(this, options); }
+  /**
+   * `log(sum(exp(x)))` over `dim`, computed stably (the max is subtracted first); float32 result
+   * ({@link red.logsumexp | logsumexp}).
+   */
   logsumexp(options?: ReduceOptions): Tensor { return red.logsumexp(this, options); }
+  /**
+   * A bool tensor, true where every element over `dim` is nonzero (true for an empty reduction)
+   * ({@link red.all | all}).
+   */
   all(options?: ReduceOptions): Tensor { return red.all(this, options); }
+  /** A bool tensor, true where any element over `dim` is nonzero ({@link red.any | any}). */
   any(options?: ReduceOptions): Tensor { return red.any(this, options); }
 
   // ---- linear algebra, indexing ----
 
+  /**
+   * Matrix product with PyTorch's rank rules: 1-D operands are vectors, batch dims broadcast; float32 only
+   * ({@link la.matmul | matmul}).
+   */
   matmul(other: Tensor): Tensor { return la.matmul(this, other); }
+  /** Product of two 2-D float32 matrices ({@link la.mm | mm}). */
   mm(other: Tensor): Tensor { return la.mm(this, other); }
+  /** Batched product of 3-D float32 tensors, `[B, M, K] @ [B, K, N]` with equal `B` ({@link la.bmm | bmm}). */
   bmm(other: Tensor): Tensor { return la.bmm(this, other); }
+  /**
+   * PyTorch's `gather`: `out[i][j] = this[index[i][j]][j]` for `dim` 0, and so on; `index` is int32 and
+   * gives `out` its shape ({@link idx.gather | gather}).
+   */
   gather(dim: number, index: Tensor): Tensor { return idx.gather(this, dim, index); }
+  /**
+   * The slices along `dim` at the positions in the 1-D int32 `index`, copied
+   * ({@link idx.indexSelect | indexSelect}).
+   */
   indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
   /** PyTorch's `scatter_add`: a copy of this tensor with `src` added at `index` along `dim`. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
+  /**
+   * A copy keeping the lower triangle (`col - row <= diagonal`) of the last two dims, zero elsewhere
+   * ({@link idx.tril | tril}).
+   */
   tril(diagonal = 0): Tensor { return idx.tril(this, diagonal); }
+  /**
+   * A copy keeping the upper triangle (`col - row >= diagonal`) of the last two dims, zero elsewhere
+   * ({@link idx.triu | triu}).
+   */
   triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
 }
 
