@@ -25,10 +25,15 @@ export type BufferId = number;
  * `[i0, i1, ...]` lives at `offset + i0*strides[0] + i1*strides[1] + ...`.
  */
 export interface View {
+  /** The buffer viewed, as returned by `alloc`. */
   readonly buffer: BufferId;
+  /** Element type; sets the byte size of an element ({@link dtypeSize}). */
   readonly dtype: DType;
+  /** Size of each dim; `[]` for one element. */
   readonly shape: readonly number[];
+  /** Elements to step per index of each dim (0: broadcast, negative: flipped). */
   readonly strides: readonly number[];
+  /** Element (not byte) index of element `[0, 0, ...]` in the buffer. */
   readonly offset: number;
 }
 
@@ -45,6 +50,7 @@ export type UnaryOp =
   | 'log1p' | 'expm1' | 'reciprocal'
   | 'logicalNot';
 
+/** Every {@link UnaryOp}, for code and tests that iterate over them. */
 export const UNARY_OPS: readonly UnaryOp[] = [
   'neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round',
   'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf',
@@ -66,6 +72,7 @@ export type BinaryOp =
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
   | 'logicalAnd' | 'logicalOr' | 'logicalXor';
 
+/** Every {@link BinaryOp}, for code and tests that iterate over them. */
 export const BINARY_OPS: readonly BinaryOp[] = [
   'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow',
   'eq', 'ne', 'lt', 'le', 'gt', 'ge',
@@ -80,6 +87,7 @@ export const BINARY_OPS: readonly BinaryOp[] = [
  */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
+/** Every {@link ReduceOp}, for code and tests that iterate over them. */
 export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'prod', 'max', 'min', 'argmax', 'argmin'];
 
 /** Distributions of `random`. */
@@ -98,8 +106,11 @@ export type RandomKind = 'uniform' | 'normal';
  * `philox.ts` in core is the reference implementation.
  */
 export interface RandomParams {
+  /** `'uniform'` in [0, 1) or `'normal'` (mean 0, standard deviation 1). */
   readonly kind: RandomKind;
+  /** The seed's low 32 bits (`seed % 2^32`), the first Philox key word. */
   readonly seedLo: number;
+  /** The seed's high bits (`floor(seed / 2^32)`), the second Philox key word. */
   readonly seedHi: number;
   /** The first block's counter; a non-negative integer below 2^53. */
   readonly counter: number;
@@ -107,14 +118,24 @@ export interface RandomParams {
 
 /** Hyper-parameters of one fused Adam/AdamW step (PyTorch 1.13's names, camelCase). */
 export interface AdamStepParams {
+  /** Learning rate. */
   readonly lr: number;
+  /** Decay of the running average of the gradient, `expAvg`. */
   readonly beta1: number;
+  /** Decay of the running average of the squared gradient, `expAvgSq`. */
   readonly beta2: number;
+  /** Added to the denominator (the bias-corrected `sqrt(expAvgSq)`) for numerical stability. */
   readonly eps: number;
+  /**
+   * L2 penalty: `weightDecay * param` is added to the gradient, or with `decoupledWeightDecay` the
+   * parameter is decayed instead.
+   */
   readonly weightDecay: number;
   /** AdamW: decay the parameter (`p *= 1 - lr * weightDecay`) instead of adding to the gradient. */
   readonly decoupledWeightDecay: boolean;
+  /** AMSGrad: divide by the running maximum of `expAvgSq`, kept in `maxExpAvgSq`. */
   readonly amsgrad: boolean;
+  /** Maximize the objective: the gradient is negated first. */
   readonly maximize: boolean;
   /** The step number after this update (1 on the first), for the bias corrections. */
   readonly step: number;
@@ -130,11 +151,17 @@ export interface AttentionParams {
 
 /** Hyper-parameters of one fused SGD step. */
 export interface SgdStepParams {
+  /** Learning rate. */
   readonly lr: number;
+  /** Momentum factor; 0 means no momentum buffer (`momentumBuffer` is null). */
   readonly momentum: number;
+  /** Scales the new gradient in the buffer update: `buf = momentum * buf + (1 - dampening) * grad`. */
   readonly dampening: number;
+  /** L2 penalty: `weightDecay * param` is added to the gradient first. */
   readonly weightDecay: number;
+  /** Nesterov momentum: step along `grad + momentum * buf` instead of `buf`. */
   readonly nesterov: boolean;
+  /** Maximize the objective: the gradient is negated first. */
   readonly maximize: boolean;
   /** The momentum buffer is being created: it becomes the (decayed) gradient itself. */
   readonly firstStep: boolean;
@@ -203,6 +230,10 @@ export interface BackendMemory {
  * `scatterAdd`) throw a RangeError naming the bad index, the dimension and its size.
  */
 export interface Backend {
+  /**
+   * The backend's short name (`'wasm'`, `'webgpu'`): the key of `memory().backends` and the name in error
+   * messages.
+   */
   readonly name: string;
 
   /** Allocates `bytes` bytes (may be 0). The contents are unspecified. */

@@ -7,6 +7,7 @@ export type DType = 'float32' | 'int32' | 'bool';
 /** The typed array that holds a dtype's elements on the host. */
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
+/** Every {@link DType}. */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 
 /** Bytes per element. */
@@ -14,10 +15,12 @@ export function dtypeSize(dtype: DType): number {
   return dtype === 'bool' ? 1 : 4;
 }
 
+/** Type guard: true for the strings `'float32'`, `'int32'` and `'bool'`. */
 export function isDType(x: unknown): x is DType {
   return x === 'float32' || x === 'int32' || x === 'bool';
 }
 
+/** True for floating-point dtypes (only `'float32'` here): the only ones that can require gradients. */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32';
 }

@@ -13,23 +13,36 @@ import type { Tensor } from './tensor.ts';
  * Primitives without attributes map to `{}`.
  */
 export interface PrimitiveAttrs extends Record<UnaryOp | BinaryOp, Record<string, never>> {
+  /** `cond ? a : b`; inputs: the bool condition, a, b. */
   where: Record<string, never>;
   /** Reductions keep the reduced axes as size 1 (keepdim form). */
   sum: { axes: readonly number[] };
+  /** Product over `axes` (keepdim form). */
   prod: { axes: readonly number[] };
+  /** Maximum over `axes` (keepdim form); autograd shares the gradient among tied elements. */
   max: { axes: readonly number[] };
+  /** Minimum over `axes` (keepdim form); autograd shares the gradient among tied elements. */
   min: { axes: readonly number[] };
+  /** int32 index of the maximum along the one axis in `axes` (keepdim form); no gradient. */
   argmax: { axes: readonly number[] };
+  /** int32 index of the minimum along the one axis in `axes` (keepdim form); no gradient. */
   argmin: { axes: readonly number[] };
+  /** Batched float32 matrix product of two inputs with equal batch shapes (see `Backend.matmul`). */
   matmul: Record<string, never>;
   /** A copy, converting dtype when `dtype` differs from the input's (contiguous(), clone(), to()). */
   cast: { dtype: DType };
   // Views: same buffer, new layout.
+  /** A view of the same elements with a new `shape` (also squeeze, unsqueeze and aliases). */
   reshape: { shape: readonly number[] };
+  /** A view whose dim `i` is the input's dim `dims[i]`. */
   permute: { dims: readonly number[] };
+  /** A broadcast view to `shape` (stride 0 on the expanded dims). */
   expand: { shape: readonly number[] };
+  /** A view of every `step`-th element of `dim` from `start`; the length is the output's. */
   slice: { dim: number; start: number; step: number };
+  /** A view reversed along `dims`. */
   flip: { dims: readonly number[] };
+  /** A view of the windows of `size` elements, `step` apart, along `dim`, as a new last dim. */
   unfold: { dim: number; size: number; step: number };
   /** Inputs: x, index. */
   gather: { dim: number };
@@ -58,6 +71,7 @@ export interface AutogradHook {
   backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
 }
 
+/** Options of `Tensor.backward()` (PyTorch's `retain_graph` and `create_graph`). */
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so backward can run through it again. */
   retainGraph?: boolean;
@@ -83,6 +97,11 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
+/**
+ * Turns gradient recording on or off until changed again (PyTorch's `torch.set_grad_enabled`).
+ * {@link noGrad} and {@link enableGrad} restore the previous mode when `fn` returns or throws; prefer
+ * them.
+ */
 export function setGradEnabled(enabled: boolean): void {
   gradEnabled = enabled;
 }

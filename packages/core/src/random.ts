@@ -47,6 +47,10 @@ export function getRngState(): { seed: number; counter: number } {
   return { seed, counter };
 }
 
+/**
+ * Restores a state saved with {@link getRngState}: later random ops give the numbers they gave after the
+ * save. Throws a RangeError for a seed or counter that is not a non-negative safe integer.
+ */
 export function setRngState(state: { seed: number; counter: number }): void {
   checkSeed(state.seed);
   if (!Number.isSafeInteger(state.counter) || state.counter < 0) throw new RangeError(`setRngState: bad counter ${state.counter}`);

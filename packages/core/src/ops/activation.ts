@@ -4,8 +4,13 @@ import type { Tensor } from '../tensor.ts';
 import { add, erf, expm1, gt, log1p, mul, sigmoid, tanh, exp, div, unary } from './elementwise.ts';
 import { where } from './indexing.ts';
 
+/**
+ * `max(x, 0)`, a new tensor (PyTorch's `torch.relu`); float32 and int32 keep their dtype, bool computes as
+ * int32.
+ */
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 
+/** Options of {@link gelu}: which formula to use (PyTorch's `approximate`). */
 export interface GeluOptions {
   /** `'none'` (exact, with erf) or `'tanh'` (the tanh approximation). */
   approximate?: 'none' | 'tanh';
@@ -41,8 +46,11 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return tidy(() => where(gt(x, 0), x, mul(expm1(x), alpha)));
 }
 
+/** Options of {@link softplus} (PyTorch's `F.softplus` arguments). */
 export interface SoftplusOptions {
+  /** Scales the input: `log(1 + exp(beta x)) / beta` (default 1). */
   beta?: number;
+  /** Where `beta x` exceeds this the result is `x` itself, so `exp` cannot overflow (default 20). */
   threshold?: number;
 }
 

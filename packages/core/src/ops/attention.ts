@@ -22,6 +22,10 @@ import { sum } from './reduce.ts';
 import { contiguous, empty, expectDType, expectTensor } from './util.ts';
 import { transpose } from './view.ts';
 
+/**
+ * Options of {@link fusedAttention}: PyTorch's `attn_mask`, `is_causal` and `scale` of
+ * `F.scaled_dot_product_attention`.
+ */
 export interface FusedAttentionOptions {
   /** A float32 mask added to the scaled scores, broadcastable to `(..., L, S)`; `-Infinity` masks. */
   mask?: Tensor | null;

@@ -12,6 +12,7 @@ import { castTo, checkFillValue, describe, empty, fillWith } from './util.ts';
 
 /** Options of creation functions. */
 export interface CreateOptions {
+  /** Element type of the new tensor; each function states its default (float32 for most). */
   dtype?: DType;
   /** The backend to create on (default: the current one). */
   backend?: Backend;
@@ -131,10 +132,18 @@ export function full(shape: Shape | number, value: number | boolean, options?: C
   return leaf(fillP(s, dtype, checkFillValue(value, dtype, 'full'), options?.backend ?? getBackend()), options);
 }
 
+/**
+ * A new tensor of `shape` filled with 0: float32 unless `options.dtype` says otherwise (PyTorch's
+ * `torch.zeros`).
+ */
 export function zeros(shape: Shape | number, options?: CreateOptions): Tensor {
   return full(shape, 0, options);
 }
 
+/**
+ * A new tensor of `shape` filled with 1: float32 unless `options.dtype` says otherwise (PyTorch's
+ * `torch.ones`).
+ */
 export function ones(shape: Shape | number, options?: CreateOptions): Tensor {
   return full(shape, 1, options);
 }
@@ -143,12 +152,24 @@ function likeOptions(t: Tensor, options?: CreateOptions): CreateOptions {
   return { dtype: options?.dtype ?? t.dtype, backend: options?.backend ?? t.backend, requiresGrad: options?.requiresGrad };
 }
 
+/**
+ * Zeros with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's `torch.zeros_like`);
+ * `t`'s elements are not read.
+ */
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
   return full(t.shape, 0, likeOptions(t, options));
 }
+/**
+ * Ones with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's `torch.ones_like`);
+ * `t`'s elements are not read.
+ */
 export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
   return full(t.shape, 1, likeOptions(t, options));
 }
+/**
+ * `value` everywhere, with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's
+ * `torch.full_like`); throws a RangeError if the dtype cannot hold `value`.
+ */
 export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
   return full(t.shape, value, likeOptions(t, options));
 }
@@ -218,9 +239,17 @@ export function randn(shape: Shape | number, options?: CreateOptions): Tensor {
   return randomTensor('normal', shape, options, 'randn');
 }
 
+/**
+ * Uniform numbers in [0, 1) with `t`'s shape and backend, float32 whatever `t`'s dtype (PyTorch's
+ * `torch.rand_like`); draws from the seeded Philox generator like {@link rand}.
+ */
 export function randLike(t: Tensor, options?: CreateOptions): Tensor {
   return rand(t.shape, likeOptions(t, { dtype: 'float32', ...options }));
 }
+/**
+ * Standard normal numbers with `t`'s shape and backend, float32 whatever `t`'s dtype (PyTorch's
+ * `torch.randn_like`); draws from the seeded Philox generator like {@link randn}.
+ */
 export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
   return randn(t.shape, likeOptions(t, { dtype: 'float32', ...options }));
 }

@@ -38,25 +38,81 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   }
 }
 
+/** `-x`, a new tensor (PyTorch's `torch.neg`); throws a TypeError on bool (use {@link logicalNot}). */
 export const neg = (x: Tensor): Tensor => unary('neg', x);
+/** `|x|`, a new tensor (PyTorch's `torch.abs`); float32 and int32 keep their dtype, bool computes as int32. */
 export const abs = (x: Tensor): Tensor => unary('abs', x);
+/** -1, 0 or 1 by each element's sign, a new tensor (PyTorch's `torch.sign`); bool computes as int32. */
 export const sign = (x: Tensor): Tensor => unary('sign', x);
+/** `e^x`, a new tensor (PyTorch's `torch.exp`); float32 result (int32 and bool inputs are converted first). */
 export const exp = (x: Tensor): Tensor => unary('exp', x);
+/**
+ * The natural logarithm, a new tensor (PyTorch's `torch.log`); float32 result (int32 and bool inputs are
+ * converted first), `-Infinity` at 0 and NaN below.
+ */
 export const log = (x: Tensor): Tensor => unary('log', x);
+/**
+ * The square root, a new tensor (PyTorch's `torch.sqrt`); float32 result (int32 and bool inputs are
+ * converted first), NaN below 0.
+ */
 export const sqrt = (x: Tensor): Tensor => unary('sqrt', x);
+/**
+ * `1 / sqrt(x)`, a new tensor (PyTorch's `torch.rsqrt`); float32 result (int32 and bool inputs are
+ * converted first).
+ */
 export const rsqrt = (x: Tensor): Tensor => unary('rsqrt', x);
+/**
+ * The sine of radians, a new tensor (PyTorch's `torch.sin`); float32 result (int32 and bool inputs are
+ * converted first).
+ */
 export const sin = (x: Tensor): Tensor => unary('sin', x);
+/**
+ * The cosine of radians, a new tensor (PyTorch's `torch.cos`); float32 result (int32 and bool inputs are
+ * converted first).
+ */
 export const cos = (x: Tensor): Tensor => unary('cos', x);
+/**
+ * The hyperbolic tangent, a new tensor (PyTorch's `torch.tanh`); float32 result (int32 and bool inputs are
+ * converted first).
+ */
 export const tanh = (x: Tensor): Tensor => unary('tanh', x);
+/**
+ * `1 / (1 + exp(-x))`, a new tensor (PyTorch's `torch.sigmoid`); float32 result (int32 and bool inputs are
+ * converted first).
+ */
 export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x);
+/**
+ * The Gauss error function, a new tensor (PyTorch's `torch.erf`); float32 result (int32 and bool inputs
+ * are converted first).
+ */
 export const erf = (x: Tensor): Tensor => unary('erf', x);
+/**
+ * `log(1 + x)`, accurate near 0, a new tensor (PyTorch's `torch.log1p`); float32 result (int32 and bool
+ * inputs are converted first).
+ */
 export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+/**
+ * `exp(x) - 1`, accurate near 0, a new tensor (PyTorch's `torch.expm1`); float32 result (int32 and bool
+ * inputs are converted first).
+ */
 export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+/**
+ * `1 / x`, a new tensor (PyTorch's `torch.reciprocal`); float32 result (int32 and bool inputs are
+ * converted first), so integers do not truncate.
+ */
 export const reciprocal = (x: Tensor): Tensor => unary('reciprocal', x);
+/** Rounded down, a new tensor (PyTorch's `torch.floor`); the identity on int32 (bool computes as int32). */
 export const floor = (x: Tensor): Tensor => unary('floor', x);
+/** Rounded up, a new tensor (PyTorch's `torch.ceil`); the identity on int32 (bool computes as int32). */
 export const ceil = (x: Tensor): Tensor => unary('ceil', x);
+/**
+ * Rounded half to even, a new tensor (PyTorch's `torch.round`); the identity on int32 (bool computes as
+ * int32).
+ */
 export const round = (x: Tensor): Tensor => unary('round', x);
+/** A new bool tensor, true where `x` is zero or false (PyTorch's `torch.logical_not`). */
 export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+/** `x * x`, a new tensor (PyTorch's `torch.square`); bool computes as int32. */
 export const square = (x: Tensor): Tensor => mul(x, x);
 
 /** The dtype a Python-style scalar takes next to a tensor of `dtype` (PyTorch's wrapped-number rule). */
@@ -153,20 +209,54 @@ export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }):
   }
 }
 
+/**
+ * `a * b`, broadcasting, in the promoted dtype of tensors and scalars (PyTorch's `torch.mul`); bool
+ * computes as int32. Returns a new tensor.
+ */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
 /** True division: integer inputs give float32, as in PyTorch. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b, 'float32');
+/**
+ * Python's `a % b`: the result has the sign of `b` (PyTorch's `torch.remainder`); int32 `x % 0` gives 0.
+ * Broadcasts and promotes; returns a new tensor.
+ */
 export const remainder = (a: TensorLike, b: TensorLike): Tensor => binary('remainder', a, b);
+/**
+ * Element-wise maximum, broadcasting and promoting; NaN propagates (PyTorch's `torch.maximum`). Returns a
+ * new tensor.
+ */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+/**
+ * Element-wise minimum, broadcasting and promoting; NaN propagates (PyTorch's `torch.minimum`). Returns a
+ * new tensor.
+ */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+/** `a == b`, broadcasting, as a new bool tensor (PyTorch's `torch.eq`). */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
+/** `a != b`, broadcasting, as a new bool tensor (PyTorch's `torch.ne`). */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => binary('ne', a, b);
+/** `a < b`, broadcasting, as a new bool tensor (PyTorch's `torch.lt`). */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
+/** `a <= b`, broadcasting, as a new bool tensor (PyTorch's `torch.le`). */
 export const le = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
+/** `a > b`, broadcasting, as a new bool tensor (PyTorch's `torch.gt`). */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
+/** `a >= b`, broadcasting, as a new bool tensor (PyTorch's `torch.ge`). */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
+/**
+ * AND of the operands' truth values (nonzero is true), broadcasting, as a new bool tensor (PyTorch's
+ * `torch.logical_and`).
+ */
 export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b, 'bool');
+/**
+ * OR of the operands' truth values (nonzero is true), broadcasting, as a new bool tensor (PyTorch's
+ * `torch.logical_or`).
+ */
 export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b, 'bool');
+/**
+ * XOR of the operands' truth values (nonzero is true), broadcasting, as a new bool tensor (PyTorch's
+ * `torch.logical_xor`).
+ */
 export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logicalXor', a, b, 'bool');
 
 /** `input ** exponent`. An integer tensor to a negative integer power follows integer rules (PyTorch errors; we give 0). */

@@ -99,6 +99,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 // ---------------------------------------------------------------------------------------------
 // normalization
 
+/** Options of {@link layerNorm}: the optional affine `weight` and `bias`, and `eps`. */
 export interface LayerNormOptions {
   /** Elementwise scale of shape `normalizedShape`. */
   weight?: Tensor | null;
@@ -141,6 +142,10 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   });
 }
 
+/**
+ * Options of {@link batchNorm} (PyTorch's `F.batch_norm` arguments): affine parameters, mode, `momentum`,
+ * `eps`.
+ */
 export interface BatchNormOptions {
   /** Per-channel scale (C). */
   weight?: Tensor | null;
@@ -216,6 +221,7 @@ export function batchNorm(
 // ---------------------------------------------------------------------------------------------
 // dropout, embedding
 
+/** Options of {@link dropout}: the drop probability `p` and whether `training`. */
 export interface DropoutOptions {
   /** Probability of an element being zeroed (default 0.5). */
   p?: number;
@@ -243,6 +249,7 @@ export function dropout(x: Tensor, options?: DropoutOptions): Tensor {
   });
 }
 
+/** Options of {@link embedding} (PyTorch's `padding_idx`). */
 export interface EmbeddingOptions {
   /** A row that receives no gradient (negative counts from the end); it is still read. */
   paddingIdx?: number | null;
@@ -316,6 +323,7 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   });
 }
 
+/** Options of {@link conv1d} and {@link conv2d} (PyTorch's `stride`, `padding`, `dilation`, `groups`). */
 export interface ConvOptions {
   /** Step between windows: an int or one per spatial dim (default 1). */
   stride?: number | readonly number[];
@@ -421,23 +429,29 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 // ---------------------------------------------------------------------------------------------
 // pooling
 
+/** Options of {@link maxPool2d} (PyTorch's `F.max_pool2d` arguments); only `kernelSize` is required. */
 export interface MaxPool2dOptions {
+  /** Window size: an int, or `[kH, kW]`. */
   kernelSize: number | readonly number[];
   /** Default: `kernelSize`. */
   stride?: number | readonly number[] | null;
   /** Implicit -inf padding on both sides, at most half the kernel (default 0). */
   padding?: number | readonly number[];
+  /** Spacing between the elements of a window: an int or `[dH, dW]` (default 1). */
   dilation?: number | readonly number[];
   /** Round the output size up (the last window must still start inside the input or left padding). */
   ceilMode?: boolean;
 }
 
+/** Options of {@link avgPool2d} (PyTorch's `F.avg_pool2d` arguments); only `kernelSize` is required. */
 export interface AvgPool2dOptions {
+  /** Window size: an int, or `[kH, kW]`. */
   kernelSize: number | readonly number[];
   /** Default: `kernelSize`. */
   stride?: number | readonly number[] | null;
   /** Implicit zero padding on both sides, at most half the kernel (default 0). */
   padding?: number | readonly number[];
+  /** Round the output size up (the last window must still start inside the input or left padding). */
   ceilMode?: boolean;
   /** Count the padding zeros in the divisor (default true). */
   countIncludePad?: boolean;
@@ -605,6 +619,7 @@ export function oneHot(tensor: Tensor, numClasses = -1): Tensor {
   return tidy(() => eq(tensor.unsqueeze(-1), arange(0, n, 1, { dtype: 'int32', backend: tensor.backend })).to('int32'));
 }
 
+/** Options of {@link cosineSimilarity}. */
 export interface CosineSimilarityOptions {
   /** The dim to compare along (default 1). */
   dim?: number;

@@ -53,10 +53,18 @@ function reduceOp(op: ReduceOp, x: Tensor, options: ReduceOptions | undefined, n
   }
 }
 
+/**
+ * Sum over `options.dim` (every dim by default), PyTorch's `torch.sum`: float32 stays float32, bool and
+ * int32 sum in int32 (PyTorch: int64). An empty sum is 0. Returns a new tensor.
+ */
 export function sum(x: Tensor, options?: ReduceOptions): Tensor {
   return reduceOp('sum', x, options, 'sum');
 }
 
+/**
+ * Product over `options.dim` (every dim by default), PyTorch's `torch.prod`: float32 stays float32, bool
+ * and int32 multiply in int32. An empty product is 1. Returns a new tensor.
+ */
 export function prod(x: Tensor, options?: ReduceOptions): Tensor {
   return reduceOp('prod', x, options, 'prod');
 }
@@ -96,12 +104,24 @@ function maxMin(op: 'max' | 'min', x: Tensor, options?: { dim?: number | null; k
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
+/**
+ * Without `dim`: the maximum as a new 0-d tensor (throws a RangeError on an empty tensor).
+ * With one `dim`: `[values, indices]`, also named `.values` and `.indices` (PyTorch's `torch.max(x, dim)`):
+ * int32 indices of the first maximum, NaN counting as the maximum; the gradient flows to that
+ * element. Both tensors are new and owned by the caller. {@link amax} skips the indices.
+ */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
 export function max(x: Tensor, options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult {
   return maxMin('max', x, options);
 }
 
+/**
+ * Without `dim`: the minimum as a new 0-d tensor (throws a RangeError on an empty tensor).
+ * With one `dim`: `[values, indices]`, also named `.values` and `.indices` (PyTorch's `torch.min(x, dim)`):
+ * int32 indices of the first minimum, NaN counting as the minimum; the gradient flows to that
+ * element. Both tensors are new and owned by the caller. {@link amin} skips the indices.
+ */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
 export function min(x: Tensor, options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult {
@@ -141,10 +161,20 @@ function argOp(op: 'argmax' | 'argmin', x: Tensor, options?: { dim?: number | nu
   return reduceOp(op, x, options, op);
 }
 
+/**
+ * int32 index of the first maximum along `options.dim`, or into the flattened tensor without `dim` (then
+ * `keepdim` keeps every dim as size 1); NaN counts as the maximum. PyTorch's `torch.argmax`; throws a
+ * RangeError on an empty dim.
+ */
 export function argmax(x: Tensor, options?: { dim?: number | null; keepdim?: boolean }): Tensor {
   return argOp('argmax', x, options);
 }
 
+/**
+ * int32 index of the first minimum along `options.dim`, or into the flattened tensor without `dim` (then
+ * `keepdim` keeps every dim as size 1); NaN counts as the minimum. PyTorch's `torch.argmin`; throws a
+ * RangeError on an empty dim.
+ */
 export function argmin(x: Tensor, options?: { dim?: number | null; keepdim?: boolean }): Tensor {
   return argOp('argmin', x, options);
 }
@@ -163,6 +193,10 @@ export function variance(x: Tensor, options?: VarOptions): Tensor {
   });
 }
 
+/**
+ * Standard deviation, `sqrt(var(x, options))` (PyTorch's `torch.std`): float32 only, Bessel's correction
+ * unless `unbiased: false`.
+ */
 export function std(x: Tensor, options?: VarOptions): Tensor {
   return tidy(() => sqrt(variance(x, options)));
 }

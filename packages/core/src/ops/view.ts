@@ -35,6 +35,10 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
   return record('reshape', { shape: target }, [x], viewOf(x, target, strides, x.offset));
 }
 
+/**
+ * A view with the dims reordered: output dim `i` is `x`'s dim `dims[i]` (negative dims count from the
+ * end). Throws a RangeError unless `dims` names every dim once.
+ */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   expectTensor('permute', x);
   if (dims.length !== x.ndim) {
@@ -44,6 +48,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   return record('permute', { dims: p }, [x], viewOf(x, p.map((d) => x.shape[d]!), p.map((d) => x.strides[d]!), x.offset));
 }
 
+/**
+ * A view with dims `dim0` and `dim1` swapped (PyTorch's `torch.transpose`); a 0-d tensor comes back as a
+ * new reference.
+ */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   expectTensor('transpose', x);
   if (x.ndim === 0) {
@@ -65,6 +73,10 @@ export function t(x: Tensor): Tensor {
   return x.ndim < 2 ? alias(x) : transpose(x, 0, 1);
 }
 
+/**
+ * A view with a size-1 dim inserted at `dim`, in `[-ndim - 1, ndim]` (-1 appends), as PyTorch's
+ * `torch.unsqueeze`.
+ */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   expectTensor('unsqueeze', x);
   const d = normalizeDim(dim, x.ndim + 1);
