@@ -5,7 +5,7 @@
  */
 import { fromArray, type Tensor } from '@torchlet/core';
 import { maybeGunzip, toBytes, type BytesLike } from './bytes.ts';
-import { TensorDataset } from './dataset.ts';
+import { TensorDataset, type Splits } from './dataset.ts';
 import { DatasetFormatError } from './errors.ts';
 import { findFile, joinPath, listDir, readFileBytes } from './node-fs.ts';
 
@@ -61,9 +61,15 @@ export function parseCIFAR10(bytes: Uint8Array, name = 'CIFAR-10 batch'): CIFARA
   return parseRecords(bytes, name, 1, [10]);
 }
 
+/** CIFAR-100 records: the fine labels in `labels`, the 20 superclasses in `coarseLabels`. */
+export interface CIFAR100Arrays extends CIFARArrays {
+  /** One superclass (0-19) per image. */
+  coarseLabels: Int32Array;
+}
+
 /** Parses a CIFAR-100 binary file (train.bin, test.bin): coarse labels 0-19, fine labels 0-99 (`labels`). */
-export function parseCIFAR100(bytes: Uint8Array, name = 'CIFAR-100 file'): CIFARArrays & { coarseLabels: Int32Array } {
-  return parseRecords(bytes, name, 2, [20, 100]) as CIFARArrays & { coarseLabels: Int32Array };
+export function parseCIFAR100(bytes: Uint8Array, name = 'CIFAR-100 file'): CIFAR100Arrays {
+  return parseRecords(bytes, name, 2, [20, 100]) as CIFAR100Arrays;
 }
 
 /** Joins parsed batches (e.g. the five CIFAR-10 training batches) into one. */
@@ -139,7 +145,7 @@ async function readNamed(dir: string, name: string): Promise<{ bytes: Uint8Array
  * folder itself or its parent) or from the files' bytes: `{ train, test }` datasets of float32
  * images [N, 3, 32, 32] in [0, 1] and int32 labels 0-9. The caller owns the tensors.
  */
-export async function loadCIFAR10(source: { dir: string } | { bytes: CIFAR10Bytes }): Promise<{ train: TensorDataset<Tensor[]>; test: TensorDataset<Tensor[]> }> {
+export async function loadCIFAR10(source: { dir: string } | { bytes: CIFAR10Bytes }): Promise<Splits<TensorDataset<Tensor[]>>> {
   let train: CIFARArrays[];
   let test: CIFARArrays;
   if ('dir' in source) {
@@ -163,7 +169,7 @@ export async function loadCIFAR10(source: { dir: string } | { bytes: CIFAR10Byte
 export async function loadCIFAR100(
   source: { dir: string } | { bytes: { train: BytesLike; test: BytesLike } },
   options: CIFAROptions = {},
-): Promise<{ train: TensorDataset<Tensor[]>; test: TensorDataset<Tensor[]> }> {
+): Promise<Splits<TensorDataset<Tensor[]>>> {
   let train: CIFARArrays;
   let test: CIFARArrays;
   if ('dir' in source) {

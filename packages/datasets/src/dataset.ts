@@ -163,3 +163,11 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   }
   return out;
 }
+
+/** A data set's standard split: what the loaders return. The caller owns both datasets' tensors. */
+export interface Splits<D> {
+  /** The training split. */
+  train: D;
+  /** The held-out split. */
+  test: D;
+}

@@ -4,7 +4,7 @@
  * Labels: 1 positive, 0 negative.
  */
 import { fromArray, type Tensor } from '@torchlet/core';
-import { TensorDataset } from './dataset.ts';
+import { TensorDataset, type Splits } from './dataset.ts';
 import { joinPath, listDir, readFileText } from './node-fs.ts';
 import { Vocabulary, type PadOptions, type VocabularyOptions } from './text.ts';
 
@@ -79,6 +79,12 @@ export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: 
   );
 }
 
+/** IMDB's splits as token-id datasets, with the vocabulary that encoded them. */
+export interface IMDBSplits extends Splits<TextDataset> {
+  /** Built from the training texts only. */
+  vocab: Vocabulary;
+}
+
 /**
  * IMDB as datasets of token ids: from an aclImdb folder (`{ dir }`, Node and Deno) or from
  * in-memory reviews (`{ items: { train, test } }`). The vocabulary is built on the training texts
@@ -87,7 +93,7 @@ export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: 
 export async function loadIMDB(
   source: { dir: string } | { items: IMDBItems },
   options: IMDBOptions = {},
-): Promise<{ train: TextDataset; test: TextDataset; vocab: Vocabulary }> {
+): Promise<IMDBSplits> {
   const items = 'dir' in source ? await readIMDBDir(source.dir, options.limit === undefined ? {} : { limit: options.limit }) : source.items;
   const vocab = options.vocabulary ?? Vocabulary.build(items.train.map((i) => i.text), { maxSize: 20000, ...options.vocab });
   const pad: PadOptions = { ...options.pad, length: options.maxLen ?? 256 };

@@ -4,7 +4,7 @@
  * node:fs dynamically, only when used. The 10,000 embedded MNIST digits are a separate entry,
  * `@torchlet/datasets/mnist-embedded`, so this one stays small.
  */
-export { Dataset, TensorDataset, Subset, randomSplit, type RandomSplitOptions, type TensorTuple } from './dataset.ts';
+export { Dataset, TensorDataset, Subset, randomSplit, type RandomSplitOptions, type TensorTuple, type Splits } from './dataset.ts';
 export { DataLoader, disposeBatch, forEachTensor, type DataLoaderOptions } from './dataloader.ts';
 export { defaultCollate, type Collated } from './collate.ts';
 export { Rng } from './rng.ts';
@@ -14,13 +14,14 @@ export { parseIDX, encodeIDX, type IDXArray, type IDXDType, type ParseIDXOptions
 export {
   readIDX, loadMNIST, loadFashionMNIST, parseMNIST, decodeMNIST, mnistDataset, MNIST_FILES, FASHION_MNIST_CLASSES,
   type ImageDataset, type MNISTOptions, type MNISTBytes, type MNISTSource, type MNISTArrays,
+  type MNISTDirSource, type MNISTUrlSource, type MNISTBytesSource,
 } from './mnist.ts';
 export {
   parseCIFAR10, parseCIFAR100, concatCIFAR, cifarDataset, loadCIFAR10, loadCIFAR100, CIFAR10_CLASSES,
-  type CIFARArrays, type CIFAROptions, type CIFAR10Bytes,
+  type CIFARArrays, type CIFAR100Arrays, type CIFAROptions, type CIFAR10Bytes,
 } from './cifar.ts';
-export { tokenize, Vocabulary, padSequence, type VocabularyOptions, type PadOptions } from './text.ts';
-export { loadIMDB, readIMDBDir, textDataset, type TextItem, type IMDBItems, type IMDBOptions, type TextDataset } from './imdb.ts';
+export { tokenize, Vocabulary, padSequence, type VocabularyOptions, type VocabularyJSON, type PadOptions } from './text.ts';
+export { loadIMDB, readIMDBDir, textDataset, type TextItem, type IMDBItems, type IMDBOptions, type IMDBSplits, type TextDataset } from './imdb.ts';
 export {
   compose, normalize, toTensor, randomCrop, randomHorizontalFlip,
   type Transform, type ToTensorOptions, type RandomOptions,

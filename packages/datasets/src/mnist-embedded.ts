@@ -9,7 +9,7 @@
  * them at all.
  */
 import { fromArray, type Tensor } from '@torchlet/core';
-import { TensorDataset } from './dataset.ts';
+import { TensorDataset, type Splits } from './dataset.ts';
 import { Rng } from './rng.ts';
 
 /** How many digits the embedded set holds. */
@@ -108,7 +108,7 @@ export interface EmbeddedMNISTOptions {
  * (or [N, 784]), labels int32. Disjoint splits of a fixed order, the same everywhere. The tensors
  * live on the current backend and belong to the caller (dispose `ds.tensors` when done).
  */
-export async function embeddedMNIST(options: EmbeddedMNISTOptions = {}): Promise<{ train: TensorDataset<[Tensor, Tensor]>; test: TensorDataset<[Tensor, Tensor]> }> {
+export async function embeddedMNIST(options: EmbeddedMNISTOptions = {}): Promise<Splits<TensorDataset<[Tensor, Tensor]>>> {
   const { train = 8000, test = 2000, flatten = false } = options;
   for (const [name, v] of [['train', train], ['test', test]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`embeddedMNIST: ${name} must be a non-negative integer, got ${v}`);

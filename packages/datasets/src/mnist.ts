@@ -4,7 +4,7 @@
  */
 import { fromArray, type Tensor } from '@torchlet/core';
 import { fetchBytes, maybeGunzip, toBytes, type BytesLike } from './bytes.ts';
-import { TensorDataset } from './dataset.ts';
+import { TensorDataset, type Splits } from './dataset.ts';
 import { DatasetFormatError, MAX_BYTES } from './errors.ts';
 import { parseIDX, type IDXArray } from './idx.ts';
 import { findFile, readFileBytes } from './node-fs.ts';
@@ -44,13 +44,37 @@ export interface MNISTBytes {
  * (`<url>/train-images-idx3-ubyte.gz`, falling back to the uncompressed name); `{ bytes }` the
  * four files' contents.
  */
-export type MNISTSource = { dir: string } | { url: string; fetchInit?: RequestInit } | { bytes: MNISTBytes };
+export type MNISTSource = MNISTDirSource | MNISTUrlSource | MNISTBytesSource;
+
+/** MNIST files in a folder (Node and Deno). */
+export interface MNISTDirSource {
+  /** The folder holding the four files. */
+  dir: string;
+}
+
+/** MNIST files fetched from a base URL. */
+export interface MNISTUrlSource {
+  /** The base URL; `<url>/<file>.gz` is tried first, then the uncompressed name. */
+  url: string;
+  /** Passed to every `fetch` (headers, credentials, an abort signal). */
+  fetchInit?: RequestInit;
+}
+
+/** MNIST files already in memory. */
+export interface MNISTBytesSource {
+  /** The four files' contents, gzip or not. */
+  bytes: MNISTBytes;
+}
 
 /** The standard file stems, in the order of {@link MNISTBytes}' keys. */
 export const MNIST_FILES = {
+  /** 60,000 training images. */
   trainImages: 'train-images-idx3-ubyte',
+  /** Their labels. */
   trainLabels: 'train-labels-idx1-ubyte',
+  /** 10,000 test images. */
   testImages: 't10k-images-idx3-ubyte',
+  /** Their labels. */
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
@@ -147,7 +171,7 @@ async function readSource(source: MNISTSource, key: keyof MNISTBytes): Promise<{
  * `flatten`) and int32 labels. The tensors live on the current backend; the caller owns them
  * (dispose `ds.tensors` when done).
  */
-export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {}): Promise<{ train: ImageDataset; test: ImageDataset }> {
+export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {}): Promise<Splits<ImageDataset>> {
   const keys = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
   const files = await allInOrder(keys.map((k) => readSource(source, k)));
   const [ti, tl, vi, vl] = await allInOrder(files.map((f) => readIDX(f.bytes, f.name)));

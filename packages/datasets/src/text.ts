@@ -52,6 +52,14 @@ export function padSequence(ids: readonly number[], options: PadOptions): number
  * A word <-> id table. Ids are the specials first (in order), then words by descending frequency,
  * ties broken alphabetically (so a build is deterministic).
  */
+/** A vocabulary as plain data (`Vocabulary.toJSON`), to store next to a model. */
+export interface VocabularyJSON {
+  /** The tokens by id. */
+  itos: string[];
+  /** The special tokens (`<pad>`, `<unk>`, ...) among them; optional when reading. */
+  specials?: string[];
+}
+
 export class Vocabulary {
   /** The tokens by id (PyTorch/torchtext's `itos`): `itos[id]` is the token of `id`. */
   readonly itos: readonly string[];
@@ -151,7 +159,7 @@ export class Vocabulary {
   }
 
   /** The table as JSON-able data (the token list), to save with a model. */
-  toJSON(): { itos: string[]; specials: string[] } {
+  toJSON(): VocabularyJSON {
     return { itos: [...this.itos], specials: [...this.specials] };
   }
 
@@ -159,7 +167,7 @@ export class Vocabulary {
    * The table saved by `toJSON`, with the same ids. Uses the default tokenizer; the constructor throws
    * a RangeError on a repeated token.
    */
-  static fromJSON(data: { itos: string[]; specials?: string[] }): Vocabulary {
+  static fromJSON(data: VocabularyJSON): Vocabulary {
     return new Vocabulary(data.itos, data.specials ? { specials: data.specials } : {});
   }
 }
