@@ -178,6 +178,14 @@ async function variantBytes(variant: KernelVariant): Promise<Uint8Array<ArrayBuf
   return decode(base64);
 }
 
+/** An instantiated kernel module and which build it is. */
+export interface LoadedKernels {
+  /** The module's exports: its memory and every kernel. */
+  exports: KernelExports;
+  /** The build that was chosen (relaxed SIMD where the engine validates it). */
+  variant: KernelVariant;
+}
+
 /**
  * Instantiates the kernels. The wasm bytes are embedded in the package (base64, one module per
  * variant, imported on demand), so this needs no file access, no network permission and no
@@ -185,7 +193,7 @@ async function variantBytes(variant: KernelVariant): Promise<Uint8Array<ArrayBuf
  * relaxed-SIMD build is used where the engine supports it (see {@link supportsRelaxedSimd}),
  * the plain SIMD build otherwise. Errors say what the engine lacks and what to do.
  */
-export async function loadKernels(variant?: KernelVariant): Promise<{ exports: KernelExports; variant: KernelVariant }> {
+export async function loadKernels(variant?: KernelVariant): Promise<LoadedKernels> {
   if (typeof WebAssembly !== 'object') {
     throw new Error('wasm backend: this runtime has no WebAssembly. Use a current browser, Node >= 20 or Deno, or another backend.');
   }

@@ -5,6 +5,7 @@
 export {
   Optimizer, type OptimizerOptions, type ParamGroup, type ParamGroupInit, type ParamsInput, type ParamState,
   type OptimizerStateDict, type SchedulerGroupFields,
+  type GroupParams, type GroupParamsInit, type GroupParamIndices,
 } from './optimizer.ts';
 export { SGD, type SGDOptions } from './sgd.ts';
 export { Adam, AdamW, type AdamOptions } from './adam.ts';

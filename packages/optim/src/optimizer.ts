@@ -33,11 +33,29 @@ export interface SchedulerGroupFields {
   baseMomentum?: number;
 }
 
+/** The parameters of a param group. */
+export interface GroupParams {
+  /** The tensors this group's options apply to (float32, requiring grad). */
+  params: Tensor[];
+}
+
+/** The parameters given for a param group. */
+export interface GroupParamsInit {
+  /** One tensor or any iterable of them (e.g. `module.parameters()`). */
+  params: Iterable<Tensor> | Tensor;
+}
+
+/** A param group in a state dict: its parameters by index, as PyTorch saves them. */
+export interface GroupParamIndices {
+  /** Indices of the group's parameters in the optimizer's overall order. */
+  params: number[];
+}
+
 /** A parameter group: its parameters and its own copy of every option (mutable, e.g. by schedulers). */
-export type ParamGroup<O> = O & SchedulerGroupFields & { params: Tensor[] };
+export type ParamGroup<O> = O & SchedulerGroupFields & GroupParams;
 
 /** A group as passed to a constructor: parameters plus any options that differ from the defaults. */
-export type ParamGroupInit<O> = Partial<O> & { params: Iterable<Tensor> | Tensor };
+export type ParamGroupInit<O> = Partial<O> & GroupParamsInit;
 
 /** What an optimizer is constructed from: parameters, or param groups with per-group options. */
 export type ParamsInput<O> = Iterable<Tensor> | Iterable<ParamGroupInit<O>>;
@@ -60,7 +78,7 @@ export interface OptimizerStateDict {
    * One entry per group, in order: its options under snake_case keys (`lr`, `weight_decay`, ...) and
    * `params`, the numbers of its parameters.
    */
-  param_groups: Array<Record<string, unknown> & { params: number[] }>;
+  param_groups: Array<Record<string, unknown> & GroupParamIndices>;
 }
 
 /** PyTorch's implementation switches: accepted in a loaded state dict and dropped. */

@@ -12,11 +12,11 @@ export {
   type TransformerEncoderLayerForwardOptions, type TransformerEncoderForwardOptions,
 } from './encoder.ts';
 export { TransformerDecoderLayer, TransformerDecoder, type DecoderLayerSource, type TransformerDecoderLayerForwardOptions } from './decoder.ts';
-export { Transformer, type TransformerOptions, type TransformerForwardOptions } from './transformer.ts';
+export { Transformer, type TransformerOptions, type TransformerForwardOptions, type EncoderLike, type DecoderLike } from './transformer.ts';
 export { generateSquareSubsequentMask } from './masks.ts';
 export { SinusoidalPositionalEncoding, LearnedPositionalEmbedding, type PositionalEncodingOptions, type PositionalForwardOptions } from './positional.ts';
 export { GPT, GPTModel, Block, CausalSelfAttention, MLP, Sampler, type GPTConfig, type GenerateOptions } from './gpt.ts';
 export { KVCache, LayerKV } from './kv-cache.ts';
 export { mapGPT2Keys, inferGPT2Config, gptFromHuggingFace } from './gpt2.ts';
 export { CharTokenizer } from './tokenizers/char.ts';
-export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions } from './tokenizers/bpe.ts';
+export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions, type ByteUnicodeTable } from './tokenizers/bpe.ts';

@@ -8,6 +8,18 @@ import { generateSquareSubsequentMask } from './masks.ts';
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/** What `Transformer` needs of its encoder (a `TransformerEncoder`, or a custom one). */
+export interface EncoderLike extends Module {
+  /** `src` (N, S, E) or (S, N, E) -> memory of the same shape. */
+  forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor;
+}
+
+/** What `Transformer` needs of its decoder (a `TransformerDecoder`, or a custom one). */
+export interface DecoderLike extends Module {
+  /** `tgt` (N, T, E) or (T, N, E) attending to `memory` -> output shaped like `tgt`. */
+  forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor;
+}
+
 export interface TransformerOptions extends TransformerLayerOptions {
   /** Model width (default 512). */
   dModel?: number;
@@ -18,9 +30,9 @@ export interface TransformerOptions extends TransformerLayerOptions {
   /** Decoder layers (default 6). */
   numDecoderLayers?: number;
   /** Used instead of the default encoder (PyTorch's `custom_encoder`). */
-  customEncoder?: Module & { forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor };
+  customEncoder?: EncoderLike;
   /** Used instead of the default decoder (PyTorch's `custom_decoder`). */
-  customDecoder?: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
+  customDecoder?: DecoderLike;
 }
 
 /**
@@ -52,9 +64,9 @@ export interface TransformerForwardOptions {
  */
 export class Transformer extends Module {
   /** The encoder: a `TransformerEncoder` with a final LayerNorm, or `customEncoder`. */
-  encoder: Module & { forward(src: Tensor, options?: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }): Tensor };
+  encoder: EncoderLike;
   /** The decoder: a `TransformerDecoder` with a final LayerNorm, or `customDecoder`. */
-  decoder: Module & { forward(tgt: Tensor, memory: Tensor, options?: TransformerForwardOptions): Tensor };
+  decoder: DecoderLike;
   /** The model width E that source and target features must have. */
   readonly dModel: number;
   /** The number of attention heads in every layer. */

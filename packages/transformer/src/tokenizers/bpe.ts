@@ -16,13 +16,23 @@ export const GPT2_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{
 
 let byteTables: { encoder: string[]; decoder: Map<string, number>; order: number[] } | null = null;
 
+/** GPT-2's reversible map between bytes and printable characters. */
+export interface ByteUnicodeTable {
+  /** The character standing for each byte value 0-255. */
+  encoder: readonly string[];
+  /** The byte each of those characters stands for. */
+  decoder: ReadonlyMap<string, number>;
+  /** The byte values in GPT-2's order (printable ones first), as its table lists them. */
+  order: readonly number[];
+}
+
 /**
  * GPT-2's `bytes_to_unicode()`: each byte 0..255 as one printable character. Printable Latin-1
  * bytes stand for themselves; the others (controls, space, ...) map to U+0100 upwards in order
  * (space becomes `Ġ`, newline `Ċ`). `order` is the bytes in GPT-2's listing, the ids of the base
  * tokens in its `vocab.json`.
  */
-export function bytesToUnicode(): { encoder: readonly string[]; decoder: ReadonlyMap<string, number>; order: readonly number[] } {
+export function bytesToUnicode(): ByteUnicodeTable {
   if (byteTables) return byteTables;
   const bs: number[] = [];
   for (let b = 33; b <= 126; b++) bs.push(b); // '!'..'~'
