@@ -8,6 +8,73 @@ import type { BinaryOp, ReduceOp, UnaryOp } from './backend.ts';
 import type { DType } from './dtype.ts';
 import type { Tensor } from './tensor.ts';
 
+/** A reduction's attributes. */
+export interface AxesAttrs {
+  /** The reduced axes, sorted and distinct; the output keeps them as size 1. */
+  readonly axes: readonly number[];
+}
+
+/** A copy's attributes. */
+export interface CastAttrs {
+  /** The output dtype (the input's for a plain copy). */
+  readonly dtype: DType;
+}
+
+/** Attributes of reshape and expand. */
+export interface ShapeAttrs {
+  /** The output shape. */
+  readonly shape: readonly number[];
+}
+
+/** permute's attributes. */
+export interface PermuteAttrs {
+  /** Output dim `i` is input dim `dims[i]`. */
+  readonly dims: readonly number[];
+}
+
+/** flip's attributes. */
+export interface FlipAttrs {
+  /** The reversed dims (non-negative). */
+  readonly dims: readonly number[];
+}
+
+/** slice's attributes (a view of every `step`-th element of `dim` from `start`). */
+export interface SliceAttrs {
+  /** The sliced dim (non-negative). */
+  readonly dim: number;
+  /** The first index taken. */
+  readonly start: number;
+  /** The distance between taken indices (positive). */
+  readonly step: number;
+}
+
+/** unfold's attributes (windows of `size` elements, `step` apart, along `dim`). */
+export interface UnfoldAttrs {
+  /** The unfolded dim (non-negative). */
+  readonly dim: number;
+  /** The window length: the new last dim. */
+  readonly size: number;
+  /** The distance between window starts. */
+  readonly step: number;
+}
+
+/** Attributes of ops along one dim (gather, cat). */
+export interface DimAttrs {
+  /** The dim (non-negative). */
+  readonly dim: number;
+}
+
+/** scatterAdd's attributes: the destination is a zero tensor of `shape`. */
+export interface ScatterAddAttrs extends DimAttrs, ShapeAttrs {}
+
+/** Fused attention's attributes. */
+export interface AttentionAttrs {
+  /** The factor on `q k^T` (1 / sqrt(head dim) by default). */
+  readonly scale: number;
+  /** Query i sees keys j <= i only. */
+  readonly causal: boolean;
+}
+
 /**
  * Attributes of each primitive, keyed by its one name (shared by core, autograd and backends).
  * Primitives without attributes map to `{}`.
@@ -16,45 +83,45 @@ export interface PrimitiveAttrs extends Record<UnaryOp | BinaryOp, Record<string
   /** `cond ? a : b`; inputs: the bool condition, a, b. */
   where: Record<string, never>;
   /** Reductions keep the reduced axes as size 1 (keepdim form). */
-  sum: { axes: readonly number[] };
+  sum: AxesAttrs;
   /** Product over `axes` (keepdim form). */
-  prod: { axes: readonly number[] };
+  prod: AxesAttrs;
   /** Maximum over `axes` (keepdim form); autograd shares the gradient among tied elements. */
-  max: { axes: readonly number[] };
+  max: AxesAttrs;
   /** Minimum over `axes` (keepdim form); autograd shares the gradient among tied elements. */
-  min: { axes: readonly number[] };
+  min: AxesAttrs;
   /** int32 index of the maximum along the one axis in `axes` (keepdim form); no gradient. */
-  argmax: { axes: readonly number[] };
+  argmax: AxesAttrs;
   /** int32 index of the minimum along the one axis in `axes` (keepdim form); no gradient. */
-  argmin: { axes: readonly number[] };
+  argmin: AxesAttrs;
   /** Batched float32 matrix product of two inputs with equal batch shapes (see `Backend.matmul`). */
   matmul: Record<string, never>;
   /** A copy, converting dtype when `dtype` differs from the input's (contiguous(), clone(), to()). */
-  cast: { dtype: DType };
+  cast: CastAttrs;
   // Views: same buffer, new layout.
   /** A view of the same elements with a new `shape` (also squeeze, unsqueeze and aliases). */
-  reshape: { shape: readonly number[] };
+  reshape: ShapeAttrs;
   /** A view whose dim `i` is the input's dim `dims[i]`. */
-  permute: { dims: readonly number[] };
+  permute: PermuteAttrs;
   /** A broadcast view to `shape` (stride 0 on the expanded dims). */
-  expand: { shape: readonly number[] };
+  expand: ShapeAttrs;
   /** A view of every `step`-th element of `dim` from `start`; the length is the output's. */
-  slice: { dim: number; start: number; step: number };
+  slice: SliceAttrs;
   /** A view reversed along `dims`. */
-  flip: { dims: readonly number[] };
+  flip: FlipAttrs;
   /** A view of the windows of `size` elements, `step` apart, along `dim`, as a new last dim. */
-  unfold: { dim: number; size: number; step: number };
+  unfold: UnfoldAttrs;
   /** Inputs: x, index. */
-  gather: { dim: number };
+  gather: DimAttrs;
   /** Inputs: index, src; the destination is a zero tensor of `shape`. */
-  scatterAdd: { dim: number; shape: readonly number[] };
+  scatterAdd: ScatterAddAttrs;
   /** Inputs: the tensors joined, in order. */
-  cat: { dim: number };
+  cat: DimAttrs;
   /**
    * A backend's fused attention (ops/attention.ts). Inputs: q, k, v, the logsumexp rows the
    * forward computed (no gradient), and the additive mask when there is one (no gradient).
    */
-  attention: { scale: number; causal: boolean };
+  attention: AttentionAttrs;
 }
 
 /** Every primitive's name. */

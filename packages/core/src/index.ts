@@ -6,9 +6,11 @@ export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions
 export {
   noGrad, enableGrad, isGradEnabled, setGradEnabled, setAutogradHook,
   type AutogradHook, type BackwardOptions, type Primitive, type PrimitiveAttrs,
+  type AxesAttrs, type CastAttrs, type ShapeAttrs, type PermuteAttrs, type FlipAttrs, type SliceAttrs,
+  type UnfoldAttrs, type DimAttrs, type ScatterAddAttrs, type AttentionAttrs,
 } from './grad-hook.ts';
-export { memory, tidy, keep, type MemoryInfo } from './memory.ts';
-export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState } from './random.ts';
+export { memory, tidy, keep, type MemoryInfo, type BackendMemoryInfo } from './memory.ts';
+export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState, type RngState } from './random.ts';
 export { broadcastShapes, contiguousStrides, numel, type Shape } from './shape.ts';
 export * from './ops/creation.ts';
 export {
@@ -17,7 +19,7 @@ export {
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType,
 } from './ops/elementwise.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
-export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type VarOptions } from './ops/reduce.ts';
+export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';

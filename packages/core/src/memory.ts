@@ -2,6 +2,16 @@ import { backendCounters, stats } from './storage.ts';
 import type { Tensor } from './tensor.ts';
 import { listInstances } from './registry.ts';
 
+/** One backend's share of `memory()`. */
+export interface BackendMemoryInfo {
+  /** Live buffers on this backend. */
+  buffers: number;
+  /** Bytes they hold. */
+  bytes: number;
+  /** Bytes the backend holds from the system (wasm linear memory, pooled GPU buffers), when it says. */
+  reservedBytes?: number;
+}
+
 /** What `memory()` reports. */
 export interface MemoryInfo {
   /** Tensors not yet disposed or collected (views count separately). */
@@ -11,7 +21,7 @@ export interface MemoryInfo {
   /** Bytes held by live buffers. */
   bytes: number;
   /** The same per backend, with the bytes the backend itself reserves from the system. */
-  backends: Record<string, { buffers: number; bytes: number; reservedBytes?: number }>;
+  backends: Record<string, BackendMemoryInfo>;
 }
 
 /** Live tensors, buffers and bytes, in total and per backend, so a leak is visible. */

@@ -42,8 +42,16 @@ export function nextRandom(blocks: number): { seedLo: number; seedHi: number; co
   return params;
 }
 
+/** The generator's position: saving it and restoring it replays the same random numbers. */
+export interface RngState {
+  /** The seed given to `manualSeed`. */
+  seed: number;
+  /** Philox blocks used since then. */
+  counter: number;
+}
+
 /** The generator's state, to save and restore with {@link setRngState}. */
-export function getRngState(): { seed: number; counter: number } {
+export function getRngState(): RngState {
   return { seed, counter };
 }
 
@@ -51,7 +59,7 @@ export function getRngState(): { seed: number; counter: number } {
  * Restores a state saved with {@link getRngState}: later random ops give the numbers they gave after the
  * save. Throws a RangeError for a seed or counter that is not a non-negative safe integer.
  */
-export function setRngState(state: { seed: number; counter: number }): void {
+export function setRngState(state: RngState): void {
   checkSeed(state.seed);
   if (!Number.isSafeInteger(state.counter) || state.counter < 0) throw new RangeError(`setRngState: bad counter ${state.counter}`);
   seed = state.seed;

@@ -267,7 +267,7 @@ export class Tensor {
 
   // ---- dtype ----
 
-  /** A copy converted to `dtype` (this tensor itself when it already has it). */
+  /** A copy converted to `dtype`; when it already has that dtype, a new tensor over the same buffer (no copy). */
   to(dtype: DType): Tensor {
     return castTo(this, dtype, true);
   }

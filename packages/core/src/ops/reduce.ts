@@ -10,7 +10,15 @@ import { castTo, expectTensor } from './util.ts';
 import { reshape, squeeze } from './view.ts';
 
 /** Values and indices of `max`/`min` along a dim: destructure as `[values, indices]` or use the names. */
-export type MaxResult = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+export type MaxResult = [Tensor, Tensor] & NamedMaxResult;
+
+/** The names of `max`/`min`'s results (PyTorch's namedtuple fields). */
+export interface NamedMaxResult {
+  /** The extreme values along the dim. */
+  values: Tensor;
+  /** Where they are along the dim (int32; the first on ties). */
+  indices: Tensor;
+}
 
 export interface VarOptions extends ReduceOptions {
   /** Divide by `n - 1` (Bessel's correction; default true) instead of `n`. */
