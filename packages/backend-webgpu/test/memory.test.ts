@@ -60,7 +60,7 @@ it.runIf(process.env.TORCHLET_WEBGPU_SOAK === '1')('1,000 training steps of a sm
     for (let i = 0; i < n; i++) {
       const loss = step();
       // Read every 50th loss (as a training loop printing progress would); the rest are never read.
-      if (i % 50 === 49 || i === n - 1) last = await loss.item();
+      if (i % 50 === 49 || i === n - 1) last = Number(await loss.item());
       loss.dispose();
     }
     return last;
