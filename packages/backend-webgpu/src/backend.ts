@@ -20,7 +20,7 @@ import {
 import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
 import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSource, unaryExpr } from './kernels.ts';
 import { coalesce, contiguousStrides, isContiguous, numel } from './layout.ts';
-import { BufferPool } from './pool.ts';
+import { BufferPool, type PoolStats } from './pool.ts';
 import { TfjsBridge } from './tfjs.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
@@ -243,7 +243,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Live GPU buffers and pooled free ones (for tests of flat memory). */
-  bufferStats(): { live: number; pooled: number; reservedBytes: number } {
+  bufferStats(): PoolStats {
     return this.pool.stats();
   }
 

@@ -4,7 +4,7 @@ import type { WebGpuBackendOptions } from './device.ts';
 
 export { WebGpuBackend, createWebGpuBackend, OP_PROGRAMS } from './backend.ts';
 export type { WebGpuBackendOptions } from './device.ts';
-export { BufferPool } from './pool.ts';
+export { BufferPool, type PoolStats } from './pool.ts';
 /** @internal The op x dtype expression tables (for the generated coverage table). */
 export * as KERNEL_TABLES from './kernels.ts';
 

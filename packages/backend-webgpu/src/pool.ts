@@ -1,6 +1,16 @@
 /// <reference types="@webgpu/types" />
 import type { BufferId } from '@torchlet/core';
 
+/** The buffer pool's figures. */
+export interface PoolStats {
+  /** GPU buffers handed out and not yet released. */
+  live: number;
+  /** Released buffers kept for reuse. */
+  pooled: number;
+  /** Bytes of all GPU buffers the pool holds (live and pooled). */
+  reservedBytes: number;
+}
+
 /**
  * GPU buffers by size class. `free` keeps a buffer for reuse by a later `alloc` of the same
  * class instead of destroying it, so a training loop that allocates the same shapes every step
@@ -95,7 +105,7 @@ export class BufferPool {
    * Counts for tests and diagnostics: `live` buffers handed out and not freed, `pooled` free buffers
    * kept for reuse, and `reservedBytes` as above.
    */
-  stats(): { live: number; pooled: number; reservedBytes: number } {
+  stats(): PoolStats {
     let pooled = 0;
     for (const l of this.free_.values()) pooled += l.length;
     return { live: this.live.size, pooled, reservedBytes: this.reservedBytes() };

@@ -48,10 +48,6 @@ export function padSequence(ids: readonly number[], options: PadOptions): number
   return pad === 'end' ? [...ids, ...fill] : [...fill, ...ids];
 }
 
-/**
- * A word <-> id table. Ids are the specials first (in order), then words by descending frequency,
- * ties broken alphabetically (so a build is deterministic).
- */
 /** A vocabulary as plain data (`Vocabulary.toJSON`), to store next to a model. */
 export interface VocabularyJSON {
   /** The tokens by id. */
@@ -60,6 +56,10 @@ export interface VocabularyJSON {
   specials?: string[];
 }
 
+/**
+ * A word <-> id table. Ids are the specials first (in order), then words by descending frequency,
+ * ties broken alphabetically (so a build is deterministic).
+ */
 export class Vocabulary {
   /** The tokens by id (PyTorch/torchtext's `itos`): `itos[id]` is the token of `id`. */
   readonly itos: readonly string[];

@@ -7,7 +7,6 @@ import type { Tensor } from '@torchlet/core';
 import { crossEntropy, klDiv } from './functional/loss.ts';
 import type { Module } from './module.ts';
 
-/** Options of {@link distillationLoss}. */
 /** A model that maps a batch of inputs to logits. */
 export interface Classifier {
   /** `(N, ...)` inputs to `(N, C)` logits. */
@@ -22,6 +21,7 @@ export interface StepOptimizer {
   step(): void;
 }
 
+/** Options of {@link distillationLoss}. */
 export interface DistillationOptions {
   /** Softmax temperature T (> 0); default 4. */
   temperature?: number;
