@@ -1,7 +1,11 @@
 import {
   BINARY_OPS,
   UNARY_OPS,
+  coalesce,
+  contiguousStrides,
   dtypeSize,
+  isContiguous,
+  numel,
   type Backend,
   type BackendMemory,
   type BinaryOp,
@@ -17,7 +21,6 @@ import {
   type UnaryOp,
   type View,
 } from '@torchlet/core';
-import { coalesce, contiguousStrides, isContiguous, numel } from './layout.ts';
 import { loadKernels, type KernelExports, type KernelVariant } from './load.ts';
 
 /** Kernel dtype codes (assembly/*.ts). */

@@ -1,7 +1,11 @@
 /// <reference types="@webgpu/types" />
 import {
+  coalesce,
+  contiguousStrides,
   dtypeSize,
+  isContiguous,
   listInstances,
+  numel,
   removeBackendInstance,
   type AdamStepParams,
   type Backend,
@@ -19,7 +23,6 @@ import {
 } from '@torchlet/core';
 import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
 import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSource, unaryExpr } from './kernels.ts';
-import { coalesce, contiguousStrides, isContiguous, numel } from './layout.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
 import { TfjsBridge } from './tfjs.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';

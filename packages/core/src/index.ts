@@ -11,7 +11,7 @@ export {
 } from './grad-hook.ts';
 export { memory, tidy, keep, type MemoryInfo, type BackendMemoryInfo } from './memory.ts';
 export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState, type RngState } from './random.ts';
-export { broadcastShapes, contiguousStrides, numel, type Shape } from './shape.ts';
+export { broadcastShapes, contiguousStrides, isContiguous, coalesce, numel, type Shape, type Layout } from './shape.ts';
 export * from './ops/creation.ts';
 export {
   neg, abs, sign, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, log1p, expm1, reciprocal,

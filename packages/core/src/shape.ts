@@ -151,3 +151,41 @@ export function viewStrides(oldShape: Shape, oldStrides: readonly number[], newS
   if (viewD !== -1) return null;
   return newStrides;
 }
+
+/** A shape and one stride array per operand, after {@link coalesce}. */
+export interface Layout {
+  /** The merged shape (rank >= 1). */
+  shape: number[];
+  /** One stride array per operand, in elements. */
+  strides: number[][];
+}
+
+/**
+ * For backends: the smallest-rank walk of several same-shaped views. Drops size-1 dimensions and
+ * merges neighbours `d, d+1` wherever every operand has `strides[d] == strides[d+1] * shape[d+1]`,
+ * so a contiguous tensor of any rank becomes one row (a kernel's fast path). The result has
+ * rank >= 1 (a scalar becomes `[1]`). Assumes no dimension is 0 (callers return early on empty
+ * tensors).
+ */
+export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): Layout {
+  const k = strides.length;
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    let merge = outShape.length > 0;
+    if (merge) {
+      const inner = outShape[0]!;
+      for (let j = 0; j < k && merge; j++) merge = strides[j]![d] === outStrides[j]![0]! * inner;
+    }
+    if (merge) {
+      outShape[0] = outShape[0]! * n;
+    } else {
+      outShape.unshift(n);
+      for (let j = 0; j < k; j++) outStrides[j]!.unshift(strides[j]![d]!);
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
