@@ -11,11 +11,10 @@
  *     (nn.Linear) and a guide render with their headings; screenshots go to <repo>/.tmp/docs-*.png.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve } from '../../examples/browser-demo/test/run-demo.mjs';
+import { firstPage, serveStatic, withChromium } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const baselineFile = join(root, 'docs/scripts/undocumented-baseline.json');
@@ -67,42 +66,30 @@ const pages = [
 ];
 const guides = readdirSync(join(api, 'documents'));
 pages[2].path = `documents/${guides.find((f) => /pytorch/i.test(f)) ?? 'missing-guide.html'}`;
-mkdirSync(join(root, '.tmp'), { recursive: true });
-const tmp = mkdtempSync(join(root, '.tmp', 'docs-chromium-'));
-const server = await serve(api);
-let context;
+const server = await serveStatic(api);
 try {
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
-    env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), HOME: tmp },
-    viewport: { width: 1200, height: 900 },
-    timeout: 60_000,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  for (const p of pages) {
-    const url = `http://127.0.0.1:${server.address().port}/${p.path}`;
-    const res = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-    if (!res || res.status() !== 200) {
-      problems.push(`${p.name}: ${url} answered ${res?.status()}`);
-      continue;
+  await withChromium(async (context) => {
+    const page = await firstPage(context);
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    for (const p of pages) {
+      const url = `http://127.0.0.1:${server.address().port}/${p.path}`;
+      const res = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+      if (!res || res.status() !== 200) {
+        problems.push(`${p.name}: ${url} answered ${res?.status()}`);
+        continue;
+      }
+      const h1 = page.locator('h1').first();
+      const heading = (await h1.isVisible()) ? (await h1.textContent()) ?? '' : '';
+      const body = await page.locator('body').innerText();
+      const ok = heading.includes(p.heading) && body.includes(p.text);
+      console.log(`${ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.path} — h1 "${heading.trim()}", ${body.length} characters of text`);
+      if (!ok) problems.push(`${p.name}: expected a visible h1 with "${p.heading}" and the text "${p.text}"`);
+      await page.screenshot({ path: join(root, '.tmp', `docs-${p.name}.png`) });
     }
-    const h1 = page.locator('h1').first();
-    const heading = (await h1.isVisible()) ? (await h1.textContent()) ?? '' : '';
-    const body = await page.locator('body').innerText();
-    const ok = heading.includes(p.heading) && body.includes(p.text);
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${p.name}: ${p.path} — h1 "${heading.trim()}", ${body.length} characters of text`);
-    if (!ok) problems.push(`${p.name}: expected a visible h1 with "${p.heading}" and the text "${p.text}"`);
-    await page.screenshot({ path: join(root, '.tmp', `docs-${p.name}.png`) });
-  }
-  console.log(`screenshots: ${pages.map((p) => `.tmp/docs-${p.name}.png`).join(', ')}`);
+    console.log(`screenshots: ${pages.map((p) => `.tmp/docs-${p.name}.png`).join(', ')}`);
+  }, { viewport: { width: 1200, height: 900 } });
 } finally {
-  await context?.close().catch(() => {});
   server.close();
-  rmSync(tmp, { recursive: true, force: true });
 }
 
 for (const p of problems) console.error(p);

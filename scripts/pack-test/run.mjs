@@ -17,12 +17,11 @@
  *    (run-chromium.mjs's flags) and check the page's training result.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { firstPage, serveStatic, withChromium } from '../chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -124,7 +123,7 @@ try {
   });
 
   await step('chromium: the bundled page trains', async () => {
-    const r = await openInChromium(join(project, 'dist'), join(work, 'chromium'));
+    const r = await openInChromium(join(project, 'dist'));
     if (r.error) throw new Error(`the page failed: ${r.error}`);
     if (!(r.last < r.first)) throw new Error(`the loss did not go down: ${JSON.stringify(r)}`);
     return JSON.stringify(r);
@@ -139,46 +138,22 @@ try {
   else rmSync(work, { recursive: true, force: true });
 }
 
-/** Serves `dir` on 127.0.0.1 and opens it in headless Chromium with run-chromium.mjs's flags. */
-async function openInChromium(dir, tmp) {
-  const { chromium } = createRequire(join(root, 'package.json'))('playwright-core');
-  const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    try {
-      if (!file.startsWith(dir + sep) || !statSync(file).isFile()) throw new Error('not found');
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const FLAGS = [
-    '--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--enable-unsafe-webgpu',
-    '--use-webgpu-adapter=swiftshader', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',
-  ];
-  let context;
+/** Serves `dir` on 127.0.0.1, opens it in headless Chromium and returns the page's `__packTest`. */
+async function openInChromium(dir) {
+  const server = await serveStatic(dir);
   try {
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      headless: true,
-      args: FLAGS,
-      env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), HOME: tmp },
-      timeout: 60_000,
+    return await withChromium(async (context) => {
+      const page = await firstPage(context);
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+      await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'load', timeout: 60_000 });
+      const handle = await page.waitForFunction(() => window.__packTest, undefined, { timeout: 60_000, polling: 100 });
+      const result = await handle.jsonValue();
+      if (errors.length > 0 && !result.error) result.error = errors.join('; ');
+      return result;
     });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'load', timeout: 60_000 });
-    const handle = await page.waitForFunction(() => window.__packTest, undefined, { timeout: 60_000, polling: 100 });
-    const result = await handle.jsonValue();
-    if (errors.length > 0 && !result.error) result.error = errors.join('; ');
-    return result;
   } finally {
-    await context?.close().catch(() => {});
     server.close();
   }
 }
