@@ -1,27 +1,7 @@
-/// <reference lib="deno.ns" />
 /**
- * The conformance suite in Deno, on the wasm backend: one test per family, printing
- * `family: N passed, M failed` and failing when any case fails. Run with `pnpm run test:deno`.
- * Deno resolves @torchlet/* through node_modules (deno.json: "nodeModulesDir": "manual"), i.e.
- * the packages' built dist/, and runs this package's TypeScript sources directly.
+ * The conformance suite in Deno on the wasm backend (`pnpm run test:deno`); see suite.ts.
  */
 import '@torchlet/backend-wasm';
-import { SUITE_FAMILIES } from '../src/cases.ts';
-import { runSuite } from '../src/suite.ts';
+import { defineConformanceTests } from './suite.ts';
 
-const BACKEND = 'wasm';
-/** How many failure lines a failing family prints. */
-const SHOW = 40;
-
-for (const family of SUITE_FAMILIES) {
-  Deno.test(`conformance ${family} on ${BACKEND}`, async () => {
-    const summary = await runSuite({ backend: BACKEND, families: [family] });
-    const { passed, failed, passedWithGrads } = summary.perFamily[family]!;
-    console.log(`${family}: ${passed} passed, ${failed} failed (${passedWithGrads} with gradients)`);
-    if (failed > 0) {
-      const shown = summary.failures.slice(0, SHOW).join('\n');
-      const more = summary.failures.length > SHOW ? `\n... and ${summary.failures.length - SHOW} more` : '';
-      throw new Error(`${family}: ${failed} of ${passed + failed} cases failed on ${BACKEND}:\n${shown}${more}`);
-    }
-  });
-}
+defineConformanceTests('wasm');
