@@ -27,7 +27,7 @@ const nTrain = Number(option('--train', '6000'));
 const epochs = Number(option('--epochs', '3'));
 const timeoutMs = Number(option('--timeout-ms', '180000'));
 const backend = option('--backend', 'wasm');
-const screenshot = join(repoRoot, '.tmp', 'browser-demo.png');
+const screenshot = join(repoRoot, '.tmp', backend === 'wasm' ? 'browser-demo.png' : `browser-demo-${backend}.png`);
 async function main() {
   statSync(join(distDir, 'index.html'));
   const server = await serveStatic(distDir);
