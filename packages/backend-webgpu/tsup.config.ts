@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  removeNodeProtocol: false,
-  // tfjs stays a dependency (not bundled); 'webgpu' is an optional peer found at run time.
-  external: ['webgpu', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'],
-});
+// tfjs stays a dependency (not bundled); 'webgpu' is an optional peer found at run time.
+export default packageBuild({ external: ['webgpu', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'] });
