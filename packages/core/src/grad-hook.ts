@@ -4,7 +4,7 @@
  * requires a gradient, recording is a no-op. Autograd installs itself with
  * {@link setAutogradHook} when imported, so inference-only users never load it.
  */
-import type { BinaryOp, ReduceOp, UnaryOp } from './backend.ts';
+import type { BinaryOp, UnaryOp } from './backend.ts';
 import type { DType } from './dtype.ts';
 import type { Tensor } from './tensor.ts';
 
