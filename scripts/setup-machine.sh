@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What a fresh Debian machine (Node >= 20 and npm present) needs before `pnpm install`:
-# pnpm 12.4.2, Debian's Chromium for the browser tests, and Vulkan drivers for the WebGPU tests. Each is installed only when missing.
+# pnpm 12.4.2, Debian's Chromium (browser tests), Vulkan drivers (WebGPU tests) and PyTorch
+# (checkpoint interop test). Each is installed only when missing.
 set -Eeuo pipefail
 
 PNPM_VERSION=12.4.2
@@ -17,30 +18,23 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   npm install -g "pnpm@$PNPM_VERSION"
 fi
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "setup-machine: installing Debian's chromium"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update
-  as_root apt-get install -y --no-install-recommends chromium
-fi
-
-# The Vulkan loader and Mesa's lavapipe for the WebGPU backend's tests: Dawn (npm `webgpu`, Node)
-# loads libvulkan.so.1 and runs on Chromium's SwiftShader ICD; Deno's wgpu runs on lavapipe.
+# Debian packages, each only when missing, in one apt run:
+# - chromium: the browser suites (conformance page, demo, docs, pack test);
+# - libvulkan1 + mesa-vulkan-drivers: the WebGPU backend's tests. Dawn (npm `webgpu`, Node) loads
+#   libvulkan.so.1 and runs on Chromium's SwiftShader ICD; Deno's wgpu runs on lavapipe;
+# - python3-torch (PyTorch 1.13.1): the safetensors interop test, which requires it when CI=true
+#   (measured here: ~1.5 s to download its ~170 packages, 28 s to install them).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' || [ ! -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]; then
-  echo "setup-machine: installing libvulkan1 and mesa-vulkan-drivers"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update
-  as_root apt-get install -y --no-install-recommends libvulkan1 mesa-vulkan-drivers
+  missing+=(libvulkan1 mesa-vulkan-drivers)
 fi
-
-# PyTorch 1.13.1 for the safetensors interop test (packages/nn/test/safetensors-interop.test.ts,
-# which requires it when CI=true). Measured here: about 1.5 s to download its ~170 packages
-# (144 MB) and 28 s to install them.
-if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
-  echo "setup-machine: installing Debian's python3-torch"
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing+=(python3-torch)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup-machine: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update
-  as_root apt-get install -y --no-install-recommends python3-torch
+  as_root apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 echo "setup-machine: node $(node --version), pnpm $(pnpm --version), $(chromium --version 2>/dev/null || echo 'chromium ?')"
