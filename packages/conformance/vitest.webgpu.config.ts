@@ -1,9 +1,8 @@
 import { defineConfig } from 'vitest/config';
 import { workspaceAlias } from '../../vitest.alias.ts';
 
-// The conformance suite on the WebGPU backend in Node (Dawn on SwiftShader): `pnpm run test:webgpu:node`.
-// Kept out of the default run while one case (oneHot with inferred numClasses, which reads
-// synchronously in core) cannot pass on a backend without readSync.
+// The conformance suite on the WebGPU backend in Node (Dawn on SwiftShader): `pnpm run test:webgpu:node`,
+// part of `pnpm test`. Its own config because a software GPU needs longer timeouts than the wasm run.
 export default defineConfig({
   resolve: { alias: workspaceAlias },
   test: {
