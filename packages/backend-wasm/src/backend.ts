@@ -1,4 +1,6 @@
 import {
+  checkMatmulViews,
+  unsupportedError,
   BINARY_OPS,
   UNARY_OPS,
   coalesce,
@@ -40,9 +42,9 @@ const COMPARE_BINARY = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const MAX_RANK = 32;
 const ROW_BYTES = MAX_RANK * 4;
 
+/** The contract's error for an op this backend cannot run with these dtypes. */
 function unsupported(op: string, dtypes: Record<string, DType>): Error {
-  const list = Object.entries(dtypes).map(([k, d]) => `${k}: ${d}`).join(', ');
-  return new Error(`wasm backend: '${op}' is not supported for dtypes (${list})`);
+  return unsupportedError('wasm', op, dtypes);
 }
 
 /** Options of {@link createWasmBackend}. */
@@ -323,17 +325,7 @@ export class WasmBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') {
-      throw unsupported('matmul', { a: a.dtype, b: b.dtype, out: out.dtype });
-    }
-    const r = out.shape.length;
-    if (r < 2 || a.shape.length !== r || b.shape.length !== r) {
-      throw new Error(`wasm backend: matmul needs operands of equal rank >= 2, got [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
-    }
-    const M = out.shape[r - 2]!, N = out.shape[r - 1]!, K = a.shape[r - 1]!;
-    if (a.shape[r - 2] !== M || b.shape[r - 2] !== K || b.shape[r - 1] !== N) {
-      throw new Error(`wasm backend: matmul shapes do not agree: [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
-    }
+    const { rank: r, M, N, K } = checkMatmulViews('wasm', a, b, out);
     if (numel(out.shape) === 0) return;
     const batchShape = out.shape.slice(0, r - 2);
     const batch = coalesce(batchShape, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), out.strides.slice(0, r - 2)]);

@@ -1,5 +1,7 @@
 /// <reference types="@webgpu/types" />
 import {
+  checkMatmulViews,
+  unsupportedError,
   coalesce,
   contiguousStrides,
   dtypeSize,
@@ -39,9 +41,9 @@ const ARENA_BYTES = 1 << 18;
 const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const LOGICAL = new Set<BinaryOp>(['logicalAnd', 'logicalOr', 'logicalXor']);
 
+/** The contract's error for an op this backend cannot run with these dtypes. */
 function unsupported(op: string, dtypes: Record<string, DType>): Error {
-  const list = Object.entries(dtypes).map(([k, d]) => `${k}: ${d}`).join(', ');
-  return new Error(`webgpu backend: '${op}' is not supported for dtypes (${list})`);
+  return unsupportedError('webgpu', op, dtypes);
 }
 
 /** A strided operand: a view of a pooled buffer, or a raw GPUBuffer (staging, temporaries). */
@@ -347,17 +349,7 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') {
-      throw unsupported('matmul', { a: a.dtype, b: b.dtype, out: out.dtype });
-    }
-    const r = out.shape.length;
-    if (r < 2 || a.shape.length !== r || b.shape.length !== r) {
-      throw new Error(`webgpu backend: matmul needs operands of equal rank >= 2, got [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
-    }
-    const M = out.shape[r - 2]!, N = out.shape[r - 1]!, K = a.shape[r - 1]!;
-    if (a.shape[r - 2] !== M || b.shape[r - 2] !== K || b.shape[r - 1] !== N) {
-      throw new Error(`webgpu backend: matmul shapes do not agree: [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
-    }
+    const { rank: r, K } = checkMatmulViews('webgpu', a, b, out);
     const n = numel(out.shape);
     if (n === 0) return;
     if (K === 0) {

@@ -32,3 +32,4 @@ export {
   type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
 } from './ops/nn.ts';
 export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';
+export { unsupportedError, checkMatmulViews, type MatmulDims } from './backend-checks.ts';
