@@ -1,7 +1,6 @@
 // float32 matrix product C[M,N] = A[M,K] B[K,N] with arbitrary (byte) strides for A and B and a
-// contiguous row-major C (ldc = N). Batches are looped by the glue.
-import { alloc, free } from './alloc';
-
+// contiguous row-major C (ldc = N). Batches are looped by the glue. No allocation and no static
+// data here (the pool threads' module includes this file): callers pass the packing scratch.
 // Register tile: MR rows x NR columns of C held in MR * NR/4 = 8 v128 accumulators; with two
 // B vectors and one broadcast A value that is 11 live v128 values, inside the 15 SIMD registers
 // V8 can allocate on x64.
@@ -15,9 +14,7 @@ const KC = 512;
 const MC = 32;
 const NC = 1024;
 /** Below this many multiply-adds the plain triple loop wins (no packing). */
-const SMALL: i64 = 4096;
-
-const EDGE: usize = memory.data(MR * NR * 4, 16);
+export const SMALL: i64 = 4096;
 
 /** c + a*b: fused (single rounding, or not: relaxed) with relaxed SIMD, two roundings otherwise. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -139,8 +136,18 @@ function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, s
   }
 }
 
+/** Bytes of packing scratch `matmulPart` needs for an M x N x K product (A panel, B block, edge tile). */
+export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
+  const kcMax = min(KC, K);
+  const ncMax = min(NC, (N + NR - 1) / NR * NR);
+  const mcMax = min(MC, (M + MR - 1) / MR * MR);
+  return (mcMax * kcMax + kcMax * ncMax + MR * NR) * 4;
+}
+
 /**
- * C = A B. Returns 0, or 1 when the packing buffers cannot be allocated.
+ * C = A B with the caller's packing `scratch` of `matmulScratchBytes(M, N, K)` bytes (unused,
+ * and may be 0, when K is 0 or the product is small enough for the plain loop). Pool threads
+ * each run their own rows, or their own products of a batch, with their own scratch.
  *
  * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
  * the BLIS loop order):
@@ -155,27 +162,23 @@ function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, s
  * Edge tiles (mr < MR or nr < NR) run the same kernel on zero-padded panels into a scratch
  * tile, then copy the valid part out. The first depth block overwrites C, later ones add.
  */
-export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): i32 {
-  if (M == 0 || N == 0) return 0;
+export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, scratch: usize): void {
+  if (M == 0 || N == 0) return;
   if (K == 0) {
     memory.fill(c, 0, <usize>(M * N * 4));
-    return 0;
+    return;
   }
   if (<i64>M * <i64>N * <i64>K <= SMALL) {
     small(a, b, c, M, N, K, sam, sak, sbk, sbn);
-    return 0;
+    return;
   }
   const ldc = <usize>N << 2;
   const kcMax = min(KC, K);
-  const ncMax = min(NC, (N + NR - 1) / NR * NR);
   const mcMax = min(MC, (M + MR - 1) / MR * MR);
-  const ap = alloc(<usize>(mcMax * kcMax * 4));
-  const bp = alloc(<usize>(kcMax * ncMax * 4));
-  if (!ap || !bp) {
-    if (ap) free(ap);
-    if (bp) free(bp);
-    return 1;
-  }
+  const ncMax = min(NC, (N + NR - 1) / NR * NR);
+  const ap = scratch;
+  const bp = ap + <usize>(mcMax * kcMax * 4);
+  const edge = bp + <usize>(kcMax * ncMax * 4);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
@@ -195,10 +198,10 @@ export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam
             if (mr == MR && nr == NR) {
               kernel4x8(apanel, bpanel, kc, ct, ldc, accumulate);
             } else {
-              kernel4x8(apanel, bpanel, kc, EDGE, NR * 4, false);
+              kernel4x8(apanel, bpanel, kc, edge, NR * 4, false);
               for (let i = 0; i < mr; i++) {
                 const crow = ct + <usize>i * ldc;
-                const erow = EDGE + <usize>(i * NR * 4);
+                const erow = edge + <usize>(i * NR * 4);
                 for (let j = 0; j < nr; j++) {
                   const at = <usize>j << 2;
                   const v = load<f32>(erow + at);
@@ -211,7 +214,4 @@ export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam
       }
     }
   }
-  free(ap);
-  free(bp);
-  return 0;
 }

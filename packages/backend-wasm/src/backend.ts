@@ -23,7 +23,8 @@ import {
   type UnaryOp,
   type View,
 } from '@torchlet/core';
-import { loadKernels, type KernelExports, type KernelVariant } from './load.ts';
+import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
+import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
 
 /** Kernel dtype codes (assembly/*.ts). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
@@ -51,7 +52,28 @@ function unsupported(op: string, dtypes: Record<string, DType>): Error {
 export interface WasmBackendOptions {
   /** Force a kernel build; by default relaxed SIMD where the engine supports it, else plain SIMD. */
   variant?: KernelVariant;
+  /**
+   * Threads that run matmul and attention (1 by default: everything on the calling thread).
+   * With n > 1 the kernels run on a shared memory and n - 1 pool threads (Web Workers, or
+   * worker_threads in Node) split each large product or attention pass with the calling thread;
+   * every call stays synchronous. Browsers share memory only on cross-origin isolated pages:
+   * an explicit n > 1 throws there, saying which headers to send. `'auto'` takes the hardware
+   * concurrency (at most 8) where memory can be shared, and 1 elsewhere.
+   */
+  threads?: number | 'auto';
+  /**
+   * With threads: the multiply-adds below which a product or an attention pass runs on the
+   * calling thread alone, because waking the pool would cost more than it saves (default
+   * 262144, about 10 microseconds of work; 0 sends everything the pool can split to it).
+   */
+  parallelThreshold?: number;
 }
+
+const PARALLEL_THRESHOLD = 1 << 18;
+/** Pool threads split a product into row blocks of a multiple of this (the micro-kernel's rows). */
+const ROW_ALIGN = 4;
+/** Floats of the attention kernels' row buffer (BC in assembly/attention.ts). */
+const ATTENTION_ROW = 64;
 
 /**
  * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
@@ -61,6 +83,10 @@ export interface WasmBackendOptions {
 export class WasmBackend implements Backend {
   /** The backend's name in core's registry, as passed to `setBackend('wasm')`. */
   readonly name = 'wasm';
+  /** Threads that run matmul and attention, this one included (see {@link WasmBackendOptions.threads}). */
+  get threads(): number {
+    return this.pool?.size ?? 1;
+  }
   /** Which compiled variant runs ('relaxed' uses f32x4.relaxed_madd in matmul). */
   readonly variant: KernelVariant;
   private readonly k: KernelExports;
@@ -69,10 +95,19 @@ export class WasmBackend implements Backend {
   /** Live buffers: pointer -> byte size. The BufferId is the pointer. */
   private readonly live = new Map<number, number>();
   private destroyed = false;
+  /** The pool threads (with {@link WasmBackendOptions.threads} > 1); null runs everything here. */
+  private readonly pool: ThreadPool | null;
+  private readonly parallelThreshold: number;
 
-  constructor(exports: KernelExports, variant: KernelVariant) {
+  /**
+   * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
+   * share, and the backend stops the pool on {@link destroy}.
+   */
+  constructor(exports: KernelExports, variant: KernelVariant, pool: ThreadPool | null = null, parallelThreshold = PARALLEL_THRESHOLD) {
     this.k = exports;
     this.variant = variant;
+    this.pool = pool;
+    this.parallelThreshold = parallelThreshold;
     this.scratchPtr = exports.scratch();
     this.i32View = new Int32Array(exports.memory.buffer);
   }
@@ -117,14 +152,11 @@ export class WasmBackend implements Backend {
     const n = numel(view.shape);
     const size = dtypeSize(view.dtype);
     if (n === 0) return this.typed(view.dtype, new ArrayBuffer(0));
-    if (isContiguous(view.shape, view.strides)) {
-      const start = this.addr(view);
-      return this.typed(view.dtype, this.k.memory.buffer.slice(start, start + n * size));
-    }
+    if (isContiguous(view.shape, view.strides)) return this.typed(view.dtype, this.bytes(this.addr(view), n * size));
     const tmp = this.alloc(n * size);
     try {
       this.copy(view, { buffer: tmp, dtype: view.dtype, shape: view.shape, strides: contiguousStrides(view.shape), offset: 0 });
-      return this.typed(view.dtype, this.k.memory.buffer.slice(tmp, tmp + n * size));
+      return this.typed(view.dtype, this.bytes(tmp, n * size));
     } finally {
       this.free(tmp);
     }
@@ -140,18 +172,27 @@ export class WasmBackend implements Backend {
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
-      this.attentionLayout('attention', q, k, v, mask, out, null, [out, lse]);
-      if (this.k.attention(this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), p.scale, p.causal ? 1 : 0) !== 0) {
+      const bh = this.attentionLayout('attention', q, k, v, mask, out, null, [out, lse]);
+      const operands = [this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse)];
+      const macs = bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
+      if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
+        this.runAttention(JOB.attention, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh);
+      } else if (this.k.attention(...(operands as [number, number, number, number, number, number]), p.scale, p.causal ? 1 : 0) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating attention scratch');
       }
     },
     attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams) => {
-      this.attentionLayout('attentionBackward', q, k, v, mask, out, gradOut, [out, lse, gradQ, gradK, gradV]);
-      const code = this.k.attentionBackward(
+      const bh = this.attentionLayout('attentionBackward', q, k, v, mask, out, gradOut, [out, lse, gradQ, gradK, gradV]);
+      const operands = [
         this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), this.addr(gradOut),
-        this.addr(gradQ), this.addr(gradK), this.addr(gradV), p.scale, p.causal ? 1 : 0,
-      );
-      if (code !== 0) throw new RangeError('wasm backend: out of memory allocating attention scratch');
+        this.addr(gradQ), this.addr(gradK), this.addr(gradV),
+      ] as const;
+      const macs = 2 * bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
+      if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
+        this.runAttention(JOB.attentionBackward, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh);
+      } else if (this.k.attentionBackward(...operands, p.scale, p.causal ? 1 : 0) !== 0) {
+        throw new RangeError('wasm backend: out of memory allocating attention scratch');
+      }
     },
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
       const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
@@ -192,11 +233,29 @@ export class WasmBackend implements Backend {
   };
 
   /**
-   * Checks the attention operands (4-D float32; q, k, v, gradOut with a unit last stride;
-   * `contiguous` views contiguous) and writes B H L S D Dv and the strides of q, k, v, mask and
-   * gradOut to the scratch words assembly/attention.ts reads.
+   * Runs an attention pass on the pool, split over the B * H (batch, head) pairs: `args` are
+   * the kernel's leading arguments (params pointer, operands, scale, causal); each part gets a
+   * row buffer of its own.
    */
-  private attentionLayout(op: string, q: View, k: View, v: View, mask: View | null, out: View, gradOut: View | null, contiguous: readonly View[]): void {
+  private runAttention(kind: number, args: number[], bh: number): void {
+    const pool = this.pool!;
+    const parts = Math.min(pool.size, bh);
+    const stride = ATTENTION_ROW * 4;
+    const buffers = this.alloc(parts * stride);
+    try {
+      pool.args.set([...args, bh, buffers, stride]);
+      pool.run(kind, parts, this.k);
+    } finally {
+      this.free(buffers);
+    }
+  }
+
+  /**
+   * Checks the attention operands (4-D float32; q, k, v, gradOut with a unit last stride;
+   * `contiguous` views contiguous), writes B H L S D Dv and the strides of q, k, v, mask and
+   * gradOut to the scratch words assembly/attention.ts reads, and returns B * H.
+   */
+  private attentionLayout(op: string, q: View, k: View, v: View, mask: View | null, out: View, gradOut: View | null, contiguous: readonly View[]): number {
     this.check();
     const [B, H, L, D] = q.shape as [number, number, number, number];
     const S = k.shape[2]!, Dv = v.shape[3]!;
@@ -219,6 +278,7 @@ export class WasmBackend implements Backend {
       s(mask, 0), s(mask, 1), s(mask, 2), s(mask, 3), s(gradOut, 0), s(gradOut, 1), s(gradOut, 2),
     ];
     this.ints().set(words, this.scratchPtr >> 2);
+    return B * H;
   }
 
   /** Fused kernels take contiguous float32 views of one size; returns that size. */
@@ -234,9 +294,11 @@ export class WasmBackend implements Backend {
     return n;
   }
 
+  /** Marks the backend unusable and stops its pool threads. */
   destroy(): void {
     this.destroyed = true;
     this.live.clear();
+    this.pool?.stop();
   }
 
   // ---- element-wise ----------------------------------------------------------------------------
@@ -333,10 +395,14 @@ export class WasmBackend implements Backend {
     const sam = a.strides[r - 2]! * 4, sak = a.strides[r - 1]! * 4;
     const sbk = b.strides[r - 2]! * 4, sbn = b.strides[r - 1]! * 4;
     let pa = this.addr(a), pb = this.addr(b), pc = this.addr(out);
+    const total = numel(batch.shape);
+    if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN)) {
+      this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so]);
+      return;
+    }
     // Odometer over the (coalesced) batch dims.
     const rank = batch.shape.length;
     const idx = new Array<number>(rank).fill(0);
-    const total = numel(batch.shape);
     for (let t = 0; t < total; t++) {
       if (this.k.matmul(pa, pb, pc, M, N, K, sam, sak, sbk, sbn) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating matmul packing buffers');
@@ -350,6 +416,29 @@ export class WasmBackend implements Backend {
         const back = batch.shape[d]! - 1;
         pa -= sa[d]! * 4 * back; pb -= sb[d]! * 4 * back; pc -= so[d]! * 4 * back;
       }
+    }
+  }
+
+  /**
+   * Splits a (batched) product over the pool: into whole products when there are at least as
+   * many as threads, otherwise each product into row blocks, so that every thread gets work.
+   * `head` is N K M sam sak sbk sbn pa pb pc (see threads.ts, runPart).
+   */
+  private matmulOnPool(head: number[], total: number, batchShape: readonly number[], batchStrides: readonly number[][]): void {
+    const pool = this.pool!;
+    const [N, K, M] = head as [number, number, number];
+    const chunks = total >= pool.size ? 1 : Math.min(Math.ceil(pool.size / total), Math.ceil(M / ROW_ALIGN));
+    const rows = Math.ceil(M / chunks / ROW_ALIGN) * ROW_ALIGN;
+    const parts = Math.min(pool.size, total * chunks);
+    const rank = batchShape.length;
+    if (16 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
+    const stride = Math.ceil(this.k.matmulScratchBytes(Math.min(rows, M), N, K) / 64) * 64;
+    const scratch = this.alloc(parts * stride);
+    try {
+      pool.args.set([...head, chunks, rows, total, rank, scratch, stride, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
+      pool.run(JOB.matmul, parts, this.k);
+    } finally {
+      this.free(scratch);
     }
   }
 
@@ -440,6 +529,15 @@ export class WasmBackend implements Backend {
     return v.buffer + v.offset * dtypeSize(v.dtype);
   }
 
+  /** A copy of `length` bytes of memory at `start`, in a plain ArrayBuffer (never a view of shared memory). */
+  private bytes(start: number, length: number): ArrayBuffer {
+    const mem = this.k.memory.buffer;
+    if (mem instanceof ArrayBuffer) return mem.slice(start, start + length);
+    const out = new ArrayBuffer(length);
+    new Uint8Array(out).set(new Uint8Array(mem, start, length));
+    return out;
+  }
+
   private typed(dtype: DType, buf: ArrayBuffer): TypedArray {
     return dtype === 'float32' ? new Float32Array(buf) : dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
   }
@@ -504,8 +602,43 @@ function scale(strides: readonly number[], bytes: number): number[] {
   return strides.map((s) => s * bytes);
 }
 
-/** Compiles the kernels and returns a ready backend. */
+/**
+ * Compiles the kernels and returns a ready backend (asynchronous: compiling, and starting pool
+ * threads with `threads` > 1). Errors say what the runtime lacks.
+ */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  const { exports, variant } = await loadKernels(options.variant);
-  return new WasmBackend(exports, variant);
+  const threads = await threadCount(options.threads);
+  const threshold = options.parallelThreshold ?? PARALLEL_THRESHOLD;
+  if (typeof threshold !== 'number' || !(threshold >= 0)) {
+    throw new RangeError(`wasm backend: parallelThreshold must be a number >= 0, got ${String(threshold)}`);
+  }
+  if (threads === 1) {
+    const { exports, variant } = await loadKernels({ variant: options.variant });
+    return new WasmBackend(exports, variant);
+  }
+  const { exports, variant, workerModule } = await loadKernels({ variant: options.variant, shared: true });
+  let pool: ThreadPool;
+  try {
+    pool = await ThreadPool.start(threads, workerModule!, exports.memory);
+  } catch (e) {
+    throw new Error(`wasm backend: could not start ${threads - 1} pool threads (${e instanceof Error ? e.message : String(e)}); leave \`threads\` unset to run on this thread only.`, { cause: e });
+  }
+  return new WasmBackend(exports, variant, pool, threshold);
+}
+
+async function threadCount(threads: number | 'auto' | undefined): Promise<number> {
+  if (threads === undefined) return 1;
+  if (threads === 'auto') {
+    if (!supportsThreads()) return 1;
+    let n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    if (n === undefined && isNode()) {
+      const specifier = 'node:os'; // Node 20 has no navigator
+      n = ((await import(/* @vite-ignore */ specifier)) as typeof import('node:os')).availableParallelism();
+    }
+    return Math.max(1, Math.min(8, n ?? 1));
+  }
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new RangeError(`wasm backend: threads must be an integer from 1 to 64 or 'auto', got ${String(threads)}`);
+  }
+  return threads;
 }

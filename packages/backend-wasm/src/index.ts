@@ -1,8 +1,18 @@
 import { registerBackend } from '@torchlet/core';
-import { createWasmBackend } from './backend.ts';
+import { createWasmBackend, type WasmBackendOptions } from './backend.ts';
 
 export { WasmBackend, createWasmBackend, type WasmBackendOptions } from './backend.ts';
-export { loadKernels, supportsSimd, supportsRelaxedSimd, type KernelExports, type KernelVariant, type LoadedKernels } from './load.ts';
+export {
+  loadKernels,
+  supportsSimd,
+  supportsRelaxedSimd,
+  supportsThreads,
+  type KernelExports,
+  type KernelVariant,
+  type LoadedKernels,
+  type LoadKernelsOptions,
+  type PartKernels,
+} from './load.ts';
 
 // Importing this package makes 'wasm' available to setBackend (the package's one side effect).
-registerBackend('wasm', (options) => createWasmBackend(options as { variant?: 'relaxed' | 'simd' }), 10);
+registerBackend('wasm', (options) => createWasmBackend(options as WasmBackendOptions), 10);

@@ -1,5 +1,5 @@
 /** The functions and memory the compiled kernels export (assembly/index.ts). */
-export interface KernelExports {
+export interface KernelExports extends PartKernels {
   /**
    * The module's linear memory; every pointer below is a byte offset into it. It grows on any
    * call that allocates (`alloc`, and the kernels that take scratch blocks), which detaches earlier
@@ -55,6 +55,8 @@ export interface KernelExports {
    * packing buffers cannot be allocated.
    */
   matmul(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number): number;
+  /** Bytes of packing scratch `matmulPart` needs for an m x n x k product. */
+  matmulScratchBytes(m: number, n: number, k: number): number;
   /**
    * Strided copy from `src` to `dst` with dtype conversion (dtype codes 0 float32, 1 int32, 2 bool), by
    * Backend.copy's cast rules.
@@ -117,6 +119,19 @@ export interface KernelExports {
   int8Linear(x: number, w: number, wScale: number, bias: number, out: number, m: number, n: number, k: number, kp: number): number;
 }
 
+/** The kernels that pool threads run one part of (see threads.ts), also exported by the main module. */
+export interface PartKernels {
+  /**
+   * `matmul` without allocation: C[m, n] = A[m, k] B[k, n] with the caller's packing `scratch` of
+   * `matmulScratchBytes(m, n, k)` bytes.
+   */
+  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
+  /** `attention` over the (batch, head) pairs [bh0, bh1) with operand words at `params` and a 64-float row buffer. */
+  attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
+  /** `attentionBackward` over the (batch, head) pairs [bh0, bh1), as `attentionPart`. */
+  attentionBackwardPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gout: number, dq: number, dk: number, dv: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
+}
+
 /** Which compiled variant runs: relaxed SIMD (fused multiply-add in matmul) where the engine validates it. */
 export type KernelVariant = 'relaxed' | 'simd';
 
@@ -155,27 +170,49 @@ export function supportsRelaxedSimd(): boolean {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** A variant's embedded binaries: the main module and, for threaded builds, the pool threads' module. */
+interface VariantModule {
+  wasm: string;
+  worker?: string;
+  initialPages?: number;
+  maximumPages?: number;
+}
+
 /**
- * The bytes of one variant. Each lives base64-encoded in its own generated module, imported
- * only when asked for: bundlers emit it as a chunk of its own, so an app downloads one binary.
+ * The generated module of one variant. Each lives base64-encoded in its own generated module,
+ * imported only when asked for: bundlers emit it as a chunk of its own, so an app downloads one
+ * binary.
  */
-async function variantBytes(variant: KernelVariant): Promise<Uint8Array<ArrayBuffer>> {
-  let base64: string;
+async function variantModule(variant: KernelVariant, threaded: boolean): Promise<VariantModule> {
   try {
-    // Two literal specifiers (not one template) so that every bundler sees both chunks.
-    base64 = variant === 'relaxed'
-      ? (await import('./kernels-relaxed.generated.ts')).wasm
-      : (await import('./kernels-simd.generated.ts')).wasm;
+    // Literal specifiers (not one template) so that every bundler sees every chunk.
+    if (threaded) {
+      const m = variant === 'relaxed'
+        ? await import('./kernels-relaxed-threads.generated.ts')
+        : await import('./kernels-simd-threads.generated.ts');
+      return { wasm: m.wasm, worker: m.worker, initialPages: m.initialPages, maximumPages: m.maximumPages };
+    }
+    const m = variant === 'relaxed'
+      ? await import('./kernels-relaxed.generated.ts')
+      : await import('./kernels-simd.generated.ts');
+    return { wasm: m.wasm };
   } catch (e) {
+    const name = `${variant}${threaded ? '-threads' : ''}`;
     throw new Error(
-      `wasm backend: could not load the ${variant} kernels module (${message(e)}). ` +
+      `wasm backend: could not load the ${name} kernels module (${message(e)}). ` +
         'It is a separate chunk of @torchlet/backend-wasm, imported on first use: if you bundle the ' +
         'app, deploy every file your bundler emits next to the entry (a chunk left out or served ' +
         'from another path fails here); if you run the package from a checkout, run `pnpm run build` first.',
       { cause: e },
     );
   }
-  return decode(base64);
+}
+
+/** Whether this runtime can share a WebAssembly memory between threads (browsers: only cross-origin isolated pages). */
+export function supportsThreads(): boolean {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return isolated !== false;
 }
 
 /** An instantiated kernel module and which build it is. */
@@ -184,16 +221,34 @@ export interface LoadedKernels {
   exports: KernelExports;
   /** The build that was chosen (relaxed SIMD where the engine validates it). */
   variant: KernelVariant;
+  /**
+   * With `shared`: the module pool threads instantiate on `exports.memory` (a shared memory).
+   * Undefined otherwise.
+   */
+  workerModule?: WebAssembly.Module;
+}
+
+/** Options of {@link loadKernels}. */
+export interface LoadKernelsOptions {
+  /** Force a build; by default relaxed SIMD where the engine supports it, else plain SIMD. */
+  variant?: KernelVariant;
+  /**
+   * Load the threaded build on a new shared memory, with the module pool threads run (see
+   * {@link supportsThreads}); throws, saying what is missing, where memory cannot be shared.
+   */
+  shared?: boolean;
 }
 
 /**
  * Instantiates the kernels. The wasm bytes are embedded in the package (base64, one module per
  * variant, imported on demand), so this needs no file access, no network permission and no
- * bundler configuration in Node, Deno or browsers. `variant` forces one; by default the
- * relaxed-SIMD build is used where the engine supports it (see {@link supportsRelaxedSimd}),
- * the plain SIMD build otherwise. Errors say what the engine lacks and what to do.
+ * bundler configuration in Node, Deno or browsers. `variant` (or `options.variant`) forces one;
+ * by default the relaxed-SIMD build is used where the engine supports it (see
+ * {@link supportsRelaxedSimd}), the plain SIMD build otherwise. `options.shared` loads the
+ * threaded build on a new shared memory. Errors say what the engine lacks and what to do.
  */
-export async function loadKernels(variant?: KernelVariant): Promise<LoadedKernels> {
+export async function loadKernels(options: KernelVariant | LoadKernelsOptions = {}): Promise<LoadedKernels> {
+  const { variant, shared = false } = typeof options === 'string' ? { variant: options } : options;
   if (typeof WebAssembly !== 'object') {
     throw new Error('wasm backend: this runtime has no WebAssembly. Use a current browser, Node >= 20 or Deno, or another backend.');
   }
@@ -208,16 +263,33 @@ export async function loadKernels(variant?: KernelVariant): Promise<LoadedKernel
       "wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); leave `variant` unset or pass 'simd'.",
     );
   }
+  if (shared && !supportsThreads()) {
+    throw new Error(
+      'wasm backend: threads need a shared WebAssembly memory, which this page cannot create: browsers allow ' +
+        'SharedArrayBuffer only on cross-origin isolated pages (serve it with the headers ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), or leave `threads` unset.',
+    );
+  }
   let chosen: KernelVariant = variant ?? (supportsRelaxedSimd() ? 'relaxed' : 'simd');
-  let bytes = await variantBytes(chosen);
+  let mod = await variantModule(chosen, shared);
+  let bytes = decode(mod.wasm);
   // The probe speaks for the instructions it tries; should the real binary need more, use the plain build.
   if (chosen === 'relaxed' && variant === undefined && !WebAssembly.validate(bytes)) {
     chosen = 'simd';
-    bytes = await variantBytes(chosen);
+    mod = await variantModule(chosen, shared);
+    bytes = decode(mod.wasm);
   }
-  let instance: WebAssembly.Instance;
   try {
-    ({ instance } = await WebAssembly.instantiate(bytes, {}));
+    if (!shared) {
+      const { instance } = await WebAssembly.instantiate(bytes, {});
+      return { exports: instance.exports as unknown as KernelExports, variant: chosen };
+    }
+    const memory = sharedMemory(mod.initialPages!, mod.maximumPages!);
+    const [{ instance }, workerModule] = await Promise.all([
+      WebAssembly.instantiate(bytes, { env: { memory } }),
+      WebAssembly.compile(decode(mod.worker!)),
+    ]);
+    return { exports: instance.exports as unknown as KernelExports, variant: chosen, workerModule };
   } catch (e) {
     throw new Error(
       `wasm backend: could not compile the ${chosen} kernels (${message(e)}). If the page sets a ` +
@@ -225,5 +297,16 @@ export async function loadKernels(variant?: KernelVariant): Promise<LoadedKernel
       { cause: e },
     );
   }
-  return { exports: instance.exports as unknown as KernelExports, variant: chosen };
+}
+
+/**
+ * A shared memory for the threaded build: up to 4 GiB where the engine reserves that much,
+ * else 1 GiB (a shared memory's maximum is reserved up front and cannot change).
+ */
+function sharedMemory(initial: number, maximum: number): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial, maximum, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial, maximum: Math.min(maximum, 16384), shared: true });
+  }
 }

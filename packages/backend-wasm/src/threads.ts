@@ -1,0 +1,239 @@
+// A pool of threads sharing the kernels' memory. Each pool thread instantiates the small
+// assembly/worker.ts module on the main module's shared WebAssembly.Memory and waits on a
+// control word; a job (one matmul, one attention pass) is cut into parts, the calling thread
+// runs part 0 and the pool threads the others, and `run` returns when every part is done — so
+// the backend stays synchronous, as every other backend call. Coordination is through
+// Atomics on a small SharedArrayBuffer (the same pattern as Emscripten's pthreads).
+
+/** Job kinds (control word KIND); 0 tells the threads to exit. */
+export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3 } as const;
+
+/** Control words (Int32Array indices). */
+const GEN = 0; // bumped once per job; threads wait on it
+const KIND = 1;
+const PARTS = 2;
+const PENDING = 3; // pool threads still running the current job
+const FAILED = 4; // set by a thread whose part threw (message in the args buffer is not kept)
+const CONTROL_WORDS = 8;
+/** Float64 words of job arguments (see runPart for each job's layout). */
+export const ARG_WORDS = 192;
+/** Busy-wait iterations before sleeping: jobs often come back to back (a layer's matmuls). */
+const SPIN = 20000;
+
+/** The kernels a part calls: the exports shared by the main module and assembly/worker.ts. */
+export interface PartExports {
+  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
+  attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
+  attentionBackwardPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gout: number, dq: number, dk: number, dv: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
+}
+
+/**
+ * Runs part `part` of `parts` of a job. It is also the pool threads' code (turned into source
+ * with `toString`), so it must stay self-contained: no references outside its body.
+ *
+ * Argument layouts (`a`, float64 words):
+ * - matmul: N K M sam sak sbk sbn pa pb pc chunks rows total rank scratch scratchStride, then
+ *   the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work item
+ *   i is rows [c * rows, min(M, (c + 1) * rows)) of product p, with p = i / chunks, c = i % chunks;
+ *   part `part` takes items [part * I / parts, (part + 1) * I / parts), I = total * chunks.
+ * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; part takes (batch,
+ *   head) pairs [part * BH / parts, (part + 1) * BH / parts).
+ * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
+ */
+export function runPart(x: PartExports, kind: number, a: Float64Array, part: number, parts: number): void {
+  if (kind === 1) {
+    const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
+    const chunks = a[10]!, rows = a[11]!, total = a[12]!, rank = a[13]!;
+    const scratch = a[14]! + part * a[15]!;
+    const items = total * chunks;
+    const i0 = Math.floor((part * items) / parts), i1 = Math.floor(((part + 1) * items) / parts);
+    for (let i = i0; i < i1; i++) {
+      const p = Math.floor(i / chunks), c = i % chunks;
+      // The product's offsets from its batch index (row-major over the batch shape).
+      let pa = a[7]!, pb = a[8]!, pc = a[9]!;
+      for (let d = rank - 1, rest = p; d >= 0; d--) {
+        const size = a[16 + d]!, at = rest % size;
+        rest = Math.floor(rest / size);
+        pa += at * a[16 + rank + d]!;
+        pb += at * a[16 + 2 * rank + d]!;
+        pc += at * a[16 + 3 * rank + d]!;
+      }
+      const r0 = c * rows, r1 = Math.min(M, r0 + rows);
+      if (r1 > r0) x.matmulPart(pa + r0 * sam, pb, pc + r0 * N * 4, r1 - r0, N, K, sam, sak, sbk, sbn, scratch);
+    }
+  } else if (kind === 2 || kind === 3) {
+    const fwd = kind === 2;
+    const BH = a[fwd ? 9 : 13]!;
+    const sBuf = a[fwd ? 10 : 14]! + part * a[fwd ? 11 : 15]!;
+    const bh0 = Math.floor((part * BH) / parts), bh1 = Math.floor(((part + 1) * BH) / parts);
+    if (bh1 <= bh0) return;
+    if (fwd) x.attentionPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, bh0, bh1, sBuf);
+    else x.attentionBackwardPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, bh0, bh1, sBuf);
+  }
+}
+
+/** The pool threads' program: instantiate, then run parts until told to stop. */
+function threadSource(): string {
+  return `"use strict";
+const runPart = ${runPart.toString()};
+function start(data, post) {
+  const { module, memory, control, args, index } = data;
+  const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ctl = new Int32Array(control), a = new Float64Array(args);
+  post('ready');
+  let gen = Atomics.load(ctl, ${GEN});
+  for (;;) {
+    for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${GEN}) === gen; i++);
+    Atomics.wait(ctl, ${GEN}, gen);
+    gen = Atomics.load(ctl, ${GEN});
+    const kind = Atomics.load(ctl, ${KIND});
+    if (kind === ${JOB.stop}) return;
+    const parts = Atomics.load(ctl, ${PARTS});
+    try {
+      if (index + 1 < parts) runPart(x, kind, a, index + 1, parts);
+    } catch (e) {
+      Atomics.store(ctl, ${FAILED}, 1);
+    }
+    if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+  }
+}
+if (typeof self === 'undefined') {
+  const { parentPort } = require('node:worker_threads');
+  parentPort.once('message', (data) => start(data, (m) => parentPort.postMessage(m)));
+} else {
+  self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));
+}
+`;
+}
+
+/** One pool thread: a Node worker_threads Worker or a web/Deno Worker. */
+interface PoolThread {
+  post(message: unknown): void;
+  ready: Promise<void>;
+  terminate(): void;
+}
+
+/** Whether this is Node (worker_threads), not Deno or a browser (Web Workers). */
+export const isNode = (): boolean =>
+  !('Deno' in globalThis) && typeof process === 'object' && typeof process.versions?.node === 'string';
+
+async function spawn(source: string): Promise<PoolThread> {
+  if (isNode()) {
+    // A computed specifier, so that browser bundlers do not try to resolve a Node built-in.
+    const specifier = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
+    const w = new Worker(source, { eval: true });
+    // An idle pool must not keep the process alive.
+    w.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once('message', () => resolve());
+      w.once('error', reject);
+    });
+    return { post: (m) => w.postMessage(m), ready, terminate: () => void w.terminate() };
+  }
+  if (typeof Worker !== 'function') throw new Error('this runtime has no Worker');
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const w = new Worker(url, { type: 'module' });
+  const ready = new Promise<void>((resolve, reject) => {
+    w.onmessage = () => resolve();
+    w.onerror = (e) => reject(new Error(e.message || 'the worker failed to start'));
+  });
+  return {
+    post: (m) => w.postMessage(m),
+    ready: ready.finally(() => URL.revokeObjectURL(url)),
+    terminate: () => w.terminate(),
+  };
+}
+
+/**
+ * The pool. `run` is synchronous and not re-entrant (the backend calls it from one thread, one
+ * job at a time). Pool threads spin briefly after a job, then sleep in Atomics.wait.
+ */
+export class ThreadPool {
+  /** Threads that run parts, the calling thread included. */
+  readonly size: number;
+  /** Job arguments, written by the caller before `run` (layouts at {@link runPart}). */
+  readonly args: Float64Array;
+  private readonly ctl: Int32Array;
+  private readonly threads: PoolThread[];
+  /** Whether Atomics.wait may block this thread (not on a browser's main thread). */
+  private readonly canBlock: boolean;
+  private stopped = false;
+
+  private constructor(threads: PoolThread[], ctl: Int32Array, args: Float64Array) {
+    this.threads = threads;
+    this.ctl = ctl;
+    this.args = args;
+    this.size = threads.length + 1;
+    let canBlock = true;
+    try {
+      Atomics.wait(ctl, CONTROL_WORDS - 1, 1, 0);
+    } catch {
+      canBlock = false;
+    }
+    this.canBlock = canBlock;
+  }
+
+  /**
+   * Starts `size - 1` threads, each instantiating `module` (assembly/worker.ts) on `memory`.
+   * Asynchronous: resolves when every thread is ready. Throws, naming the cause, when the
+   * runtime has no Worker or a thread fails to start.
+   */
+  static async start(size: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<ThreadPool> {
+    const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+    const args = new SharedArrayBuffer(ARG_WORDS * 8);
+    const source = threadSource();
+    const threads: PoolThread[] = [];
+    try {
+      for (let index = 0; index < size - 1; index++) {
+        const t = await spawn(source);
+        threads.push(t);
+        t.post({ module, memory, control, args, index });
+      }
+      await Promise.all(threads.map((t) => t.ready));
+    } catch (e) {
+      for (const t of threads) t.terminate();
+      throw e;
+    }
+    return new ThreadPool(threads, new Int32Array(control), new Float64Array(args));
+  }
+
+  /**
+   * Runs `parts` (2..size) parts of job `kind` with the arguments in {@link args}: part 0 on
+   * this thread through `x`, the others on pool threads. Returns when all are done; throws if
+   * a part failed.
+   */
+  run(kind: number, parts: number, x: PartExports): void {
+    if (this.stopped) throw new Error('wasm backend: the thread pool was stopped');
+    const ctl = this.ctl;
+    Atomics.store(ctl, KIND, kind);
+    Atomics.store(ctl, PARTS, parts);
+    Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, PENDING, this.threads.length);
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN);
+    let error: unknown;
+    try {
+      runPart(x, kind, this.args, 0, parts);
+    } catch (e) {
+      error = e;
+    }
+    for (let spins = 0; ; spins++) {
+      const pending = Atomics.load(ctl, PENDING);
+      if (pending === 0) break;
+      if (this.canBlock && spins > SPIN) Atomics.wait(ctl, PENDING, pending);
+    }
+    if (error !== undefined) throw error;
+    if (Atomics.load(ctl, FAILED)) throw new Error('wasm backend: a pool thread failed while running a kernel');
+  }
+
+  /** Tells the threads to exit and terminates them. The pool cannot run jobs afterwards. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    Atomics.store(this.ctl, KIND, JOB.stop);
+    Atomics.add(this.ctl, GEN, 1);
+    Atomics.notify(this.ctl, GEN);
+    for (const t of this.threads) t.terminate();
+  }
+}

@@ -1,0 +1,169 @@
+// The thread pool: every product and attention pass it splits gives bit-for-bit the result of
+// the single-threaded backend (each output element is computed by the same kernel over the same
+// depth order; threads only own different rows or (batch, head) pairs), over odd shapes, every
+// operand layout, batches with broadcasting, and part counts that do not divide the work.
+import { afterAll, describe, expect, it } from 'vitest';
+import { contiguousStrides, type View } from '@torchlet/core';
+import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
+import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
+
+const single = await createWasmBackend({ variant: 'simd' });
+// parallelThreshold 0: everything the pool can split goes to it, however small.
+const pools = {
+  two: await createWasmBackend({ variant: 'simd', threads: 2, parallelThreshold: 0 }),
+  three: await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0 }),
+};
+
+afterAll(() => {
+  for (const be of Object.values(pools)) be.destroy();
+});
+
+/** The same host data uploaded to `be` as a view of `shape` laid out as `kind`. */
+function place(be: WasmBackend, data: Float32Array, shape: readonly number[], kind: LayoutKind): View {
+  const { strides, offset } = layoutOf(shape, kind);
+  const buffer = be.alloc(data.byteLength);
+  be.write(buffer, data);
+  return { buffer, dtype: 'float32', shape: [...shape], strides, offset };
+}
+
+function output(be: WasmBackend, shape: readonly number[]): View {
+  return { buffer: be.alloc(Math.max(1, numel(shape)) * 4), dtype: 'float32', shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
+}
+
+function hostData(shape: readonly number[], kind: LayoutKind, seed: number): Float32Array {
+  return randomValues('float32', layoutOf(shape, kind).length, rng(seed)) as Float32Array;
+}
+
+/** Runs a matmul on `be` and returns the result's values. */
+function matmulOn(be: WasmBackend, a: Float32Array, aShape: number[], aKind: LayoutKind, b: Float32Array, bShape: number[], bKind: LayoutKind, outShape: number[]): Float32Array {
+  const va = place(be, a, aShape, aKind), vb = place(be, b, bShape, bKind), vc = output(be, outShape);
+  try {
+    be.matmul(va, vb, vc);
+    return be.readSync(vc) as Float32Array;
+  } finally {
+    for (const v of [va, vb, vc]) be.free(v.buffer);
+  }
+}
+
+describe('wasm thread pool', () => {
+  it('runs where memory can be shared (Node)', () => {
+    expect(supportsThreads()).toBe(true);
+    expect(pools.two.threads).toBe(2);
+    expect(pools.three.threads).toBe(3);
+    expect(single.threads).toBe(1);
+  });
+
+  // [batch..., M, K] x [batch..., K, N]: odd sizes, M below and above the row block, K across
+  // the depth block (512), N across the register tile (8).
+  const shapes: Array<[number[], number, number, number]> = [
+    [[], 64, 64, 64],
+    [[], 67, 129, 35],
+    [[], 9, 40, 1000],
+    [[], 131, 600, 17],
+    [[], 5, 33, 7],
+    [[3], 17, 65, 33],
+    [[2, 3], 10, 12, 14],
+    [[7], 1, 50, 40],
+  ];
+  for (const [batch, M, K, N] of shapes) {
+    it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
+      const aShape = [...batch, M, K], bShape = [...batch, K, N], outShape = [...batch, M, N];
+      for (const aKind of LAYOUTS) {
+        const bKind = LAYOUTS[(LAYOUTS.indexOf(aKind) + 3) % LAYOUTS.length]!;
+        if ((aKind === 'broadcast' || bKind === 'broadcast') && batch.length === 0) continue; // broadcast needs a batch dim
+        const a = hostData(aShape, aKind, M * 7 + K), b = hostData(bShape, bKind, N * 13 + K);
+        const want = matmulOn(single, a, aShape, aKind, b, bShape, bKind, outShape);
+        for (const be of Object.values(pools)) {
+          expect(matmulOn(be, a, aShape, aKind, b, bShape, bKind, outShape), `${aKind} x ${bKind} on ${be.threads} threads`).toEqual(want);
+        }
+      }
+    });
+  }
+
+  it('keeps working after memory grows while the pool is up', () => {
+    const be = pools.two;
+    const before = be.memory().reservedBytes;
+    const big = be.alloc(before + (64 << 20)); // forces memory.grow
+    try {
+      expect(be.memory().reservedBytes).toBeGreaterThan(before);
+      const a = hostData([96, 80], 'contiguous', 1), b = hostData([80, 72], 'contiguous', 2);
+      const want = matmulOn(single, a, [96, 80], 'contiguous', b, [80, 72], 'contiguous', [96, 72]);
+      expect(matmulOn(be, a, [96, 80], 'contiguous', b, [80, 72], 'contiguous', [96, 72])).toEqual(want);
+    } finally {
+      be.free(big);
+    }
+  });
+
+  const attentionCases = [
+    { B: 2, H: 3, L: 37, S: 45, D: 16, Dv: 8, mask: false, causal: false },
+    { B: 1, H: 5, L: 21, S: 21, D: 8, Dv: 8, mask: false, causal: true },
+    { B: 3, H: 1, L: 9, S: 70, D: 4, Dv: 12, mask: true, causal: false },
+  ];
+  for (const c of attentionCases) {
+    it(`attention forward and backward B${c.B} H${c.H} L${c.L} S${c.S} D${c.D} Dv${c.Dv}${c.mask ? ' masked' : ''}${c.causal ? ' causal' : ''} match one thread`, () => {
+      const shapes = { q: [c.B, c.H, c.L, c.D], k: [c.B, c.H, c.S, c.D], v: [c.B, c.H, c.S, c.Dv], mask: [c.B, c.H, c.L, c.S], out: [c.B, c.H, c.L, c.Dv] };
+      const host = {
+        q: hostData(shapes.q, 'contiguous', 1), k: hostData(shapes.k, 'contiguous', 2), v: hostData(shapes.v, 'contiguous', 3),
+        mask: hostData(shapes.mask, 'contiguous', 4).map((x) => (x < -2 ? -Infinity : x)), gOut: hostData(shapes.out, 'contiguous', 5),
+      };
+      const run = (be: WasmBackend): Float32Array[] => {
+        const q = place(be, host.q, shapes.q, 'contiguous'), k = place(be, host.k, shapes.k, 'contiguous'), v = place(be, host.v, shapes.v, 'contiguous');
+        const mask = c.mask ? place(be, host.mask, shapes.mask, 'contiguous') : null;
+        const gOut = place(be, host.gOut, shapes.out, 'contiguous');
+        const out = output(be, shapes.out), lse = output(be, [c.B, c.H, c.L]);
+        const dq = output(be, shapes.q), dk = output(be, shapes.k), dv = output(be, shapes.v);
+        const p = { scale: 1 / Math.sqrt(c.D), causal: c.causal };
+        try {
+          be.fused.attention!(q, k, v, mask, out, lse, p);
+          be.fused.attentionBackward!(q, k, v, mask, out, lse, gOut, dq, dk, dv, p);
+          return [out, lse, dq, dk, dv].map((x) => be.readSync(x) as Float32Array);
+        } finally {
+          for (const x of [q, k, v, gOut, out, lse, dq, dk, dv, ...(mask ? [mask] : [])]) be.free(x.buffer);
+        }
+      };
+      const want = run(single);
+      for (const be of Object.values(pools)) expect(run(be), `${be.threads} threads`).toEqual(want);
+    });
+  }
+
+  it('reads back into plain ArrayBuffers, not views of the shared memory', () => {
+    const be = pools.two;
+    const v = place(be, new Float32Array([1, 2, 3]), [3], 'contiguous');
+    try {
+      const got = be.readSync(v);
+      expect(got.buffer).toBeInstanceOf(ArrayBuffer);
+      expect([...got]).toEqual([1, 2, 3]);
+    } finally {
+      be.free(v.buffer);
+    }
+  });
+
+  it('rejects a bad thread count or threshold, naming it', async () => {
+    await expect(createWasmBackend({ threads: 0 })).rejects.toThrow(/threads must be an integer from 1 to 64 or 'auto', got 0/);
+    await expect(createWasmBackend({ threads: 2.5 })).rejects.toThrow(/got 2.5/);
+    await expect(createWasmBackend({ threads: 'many' as unknown as number })).rejects.toThrow(/got many/);
+    await expect(createWasmBackend({ threads: 2, parallelThreshold: -1 })).rejects.toThrow(/parallelThreshold must be a number >= 0, got -1/);
+  });
+
+  it('on a page that is not cross-origin isolated, threads: 2 says which headers to send and auto falls back to one', async () => {
+    const g = globalThis as { crossOriginIsolated?: boolean };
+    g.crossOriginIsolated = false;
+    try {
+      expect(supportsThreads()).toBe(false);
+      await expect(createWasmBackend({ threads: 2 })).rejects.toThrow(/Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+      const be = await createWasmBackend({ threads: 'auto' });
+      expect(be.threads).toBe(1);
+    } finally {
+      delete g.crossOriginIsolated;
+    }
+  });
+
+  it("'auto' takes this machine's cores, and destroy() stops the threads", async () => {
+    const be = await createWasmBackend({ threads: 'auto' });
+    const { availableParallelism } = await import('node:os');
+    expect(be.threads).toBe(Math.max(1, Math.min(8, availableParallelism())));
+    be.destroy();
+    const v: View = { buffer: 0, dtype: 'float32', shape: [2, 2], strides: [2, 1], offset: 0 };
+    expect(() => be.matmul(v, v, v)).toThrow(/used after destroy/);
+  });
+});
