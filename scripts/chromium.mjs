@@ -30,7 +30,9 @@ const MIME = {
 
 /**
  * Serves the files under `root` on 127.0.0.1 and a random port (`server.address().port`); a
- * directory serves its index.html; nothing outside `root`. The caller closes the server.
+ * directory serves its index.html; nothing outside `root`. The caller closes the server. Pages
+ * are cross-origin isolated (COOP/COEP headers), so that they may share WebAssembly memory
+ * between threads, as the wasm backend's `threads` option needs.
  */
 export function serveStatic(root) {
   const base = resolve(root);
@@ -40,7 +42,12 @@ export function serveStatic(root) {
     if (file !== base && !file.startsWith(base + sep)) return void res.writeHead(403).end();
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
       res.end(readFileSync(file));
     } catch {
       res.writeHead(404).end('not found');
