@@ -18,30 +18,30 @@ export function runTfjs(args) {
   return { results: parse(r.stdout) };
 }
 
-/** PyTorch CPU (Debian python3-torch) on one thread, with OpenBLAS when installed. */
-export function runTorch(args) {
+/** PyTorch CPU (Debian python3-torch) on `threads` threads (default one), with OpenBLAS when installed. */
+export function runTorch(args, { threads = 1 } = {}) {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { results: null, reason: 'PyTorch not installed (apt-get install -y python3-torch libopenblas0-pthread)' };
   const env = { ...process.env };
   if (existsSync(OPENBLAS)) env.LD_LIBRARY_PATH = [OPENBLAS, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  const r = spawnSync(python, [here('./bench_torch.py'), '--threads', '1', ...args], { encoding: 'utf8', env, timeout: 600_000 });
+  const r = spawnSync(python, [here('./bench_torch.py'), '--threads', String(threads), ...args], { encoding: 'utf8', env, timeout: 600_000 });
   if (r.status !== 0) return { results: null, reason: `PyTorch failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return { results: parse(r.stdout) };
 }
 
 /**
- * onnxruntime-node (native CPU) on one thread: the encoder layer's forward (or matmul). Exports
+ * onnxruntime-node (native CPU) on `threads` threads (default one): the encoder layer's forward (or matmul). Exports
  * the ONNX models with PyTorch first when they are missing.
  */
-export function runOrt(args) {
+export function runOrt(args, { threads = 1 } = {}) {
   const probe = spawnSync(process.execPath, ['-e', "require('onnxruntime-node')"], { encoding: 'utf8', cwd: here('.') });
   if (probe.status !== 0) return { results: null, reason: 'onnxruntime-node not installed (pnpm install in benchmarks/)' };
   if (!existsSync(here('./encoder_layer.onnx')) || !existsSync(here('./encoder_layer_io.bin'))) {
     const r = spawnSync('/usr/bin/python3', [here('./export_onnx.py')], { encoding: 'utf8', timeout: 600_000 });
     if (r.status !== 0) return { results: null, reason: `onnxruntime: export_onnx.py failed (needs PyTorch): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}` };
   }
-  const r = spawnSync(process.execPath, [here('./bench_ort.mjs'), '--threads', '1', ...args], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(process.execPath, [here('./bench_ort.mjs'), '--threads', String(threads), ...args], { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) return { results: null, reason: `onnxruntime failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return { results: parse(r.stdout) };
 }
