@@ -14,7 +14,8 @@
  *    .d.ts with a consumer tsconfig that sets customConditions ["source"] (it must not reach our
  *    .ts sources). Deno: run app/train.mjs with no permissions against node_modules.
  *    Vite: `vite build` app/index.html with no configuration, then open it in headless Chromium
- *    (run-chromium.mjs's flags) and check the page's training result.
+ *    (run-chromium.mjs's flags) and check the page's training result. Node, Deno and the page
+ *    also train on the wasm backend's thread pool (two threads).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,6 +98,7 @@ try {
   });
 
   await step('node: train a tiny MLP through the umbrella', () => run(process.execPath, ['train.mjs'], { cwd: project }).trim());
+  await step('node: the same on two threads (worker_threads pool)', () => threaded(run(process.execPath, ['train.mjs', '--threads', '2'], { cwd: project })));
 
   await step('tsc: a consumer type-checks against the .d.ts (customConditions ["source"])', () => {
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
@@ -110,11 +112,14 @@ try {
     return 'no errors';
   });
 
+  const denoEnv = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
   await step('deno: train with no permissions, resolving node_modules', () => {
     writeFileSync(join(project, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual', lock: false }));
-    const out = run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs'], { cwd: project, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' } });
+    const out = run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs'], { cwd: project, env: denoEnv });
     return out.trim();
   });
+  await step('deno: the same on two threads (Web Workers), no permissions', () =>
+    threaded(run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs', '--threads', '2'], { cwd: project, env: denoEnv })));
 
   await step('vite build (no configuration)', () => {
     run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: project });
@@ -128,6 +133,11 @@ try {
     if (!(r.last < r.first)) throw new Error(`the loss did not go down: ${JSON.stringify(r)}`);
     return JSON.stringify(r);
   });
+  await step('chromium: the bundled page trains on two threads (cross-origin isolated)', async () => {
+    const r = await openInChromium(join(project, 'dist'), '?threads=2');
+    if (r.error) throw new Error(`the page failed: ${r.error}`);
+    return threaded(JSON.stringify(r));
+  });
 
   console.log(`\npack-test: all ${results.length} steps passed in ${secs(started)}`);
 } catch (err) {
@@ -138,8 +148,15 @@ try {
   else rmSync(work, { recursive: true, force: true });
 }
 
+/** Checks a training result line from a run on two threads: the pool ran and the loss went down. */
+function threaded(line) {
+  const r = JSON.parse(line.trim().split('\n').at(-1));
+  if (r.threads !== 2 || !(r.last < r.first)) throw new Error(`expected a falling loss on 2 threads, got ${line.trim()}`);
+  return line.trim();
+}
+
 /** Serves `dir` on 127.0.0.1, opens it in headless Chromium and returns the page's `__packTest`. */
-async function openInChromium(dir) {
+async function openInChromium(dir, query = '') {
   const server = await serveStatic(dir);
   try {
     return await withChromium(async (context) => {
@@ -147,7 +164,7 @@ async function openInChromium(dir) {
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
-      await page.goto(`http://127.0.0.1:${server.address().port}/`, { waitUntil: 'load', timeout: 60_000 });
+      await page.goto(`http://127.0.0.1:${server.address().port}/${query}`, { waitUntil: 'load', timeout: 60_000 });
       const handle = await page.waitForFunction(() => window.__packTest, undefined, { timeout: 60_000, polling: 100 });
       const result = await handle.jsonValue();
       if (errors.length > 0 && !result.error) result.error = errors.join('; ');

@@ -54,11 +54,11 @@ export interface WasmBackendOptions {
   variant?: KernelVariant;
   /**
    * Threads that run matmul and attention (1 by default: everything on the calling thread).
-   * With n > 1 the kernels run on a shared memory and n - 1 pool threads (Web Workers, or
-   * worker_threads in Node) split each large product or attention pass with the calling thread;
-   * every call stays synchronous. Browsers share memory only on cross-origin isolated pages:
-   * an explicit n > 1 throws there, saying which headers to send. `'auto'` takes the hardware
-   * concurrency (at most 8) where memory can be shared, and 1 elsewhere.
+   * With n > 1 the kernels run on a shared memory and n - 1 pool threads (worker_threads in
+   * Node and Deno, Web Workers in browsers) split each large product or attention pass with the
+   * calling thread; every call stays synchronous. Browsers share memory only on cross-origin
+   * isolated pages: an explicit n > 1 throws elsewhere, saying which headers to send. `'auto'`
+   * takes the hardware concurrency (at most 8) where memory can be shared, and 1 elsewhere.
    */
   threads?: number | 'auto';
   /**

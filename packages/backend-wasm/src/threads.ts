@@ -97,7 +97,7 @@ function start(data, post) {
     if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
   }
 }
-if (typeof self === 'undefined') {
+if (typeof require === 'function') {
   const { parentPort } = require('node:worker_threads');
   parentPort.once('message', (data) => start(data, (m) => parentPort.postMessage(m)));
 } else {
@@ -106,27 +106,36 @@ if (typeof self === 'undefined') {
 `;
 }
 
-/** One pool thread: a Node worker_threads Worker or a web/Deno Worker. */
+/** One pool thread: a worker_threads Worker (Node, Deno) or a Web Worker (browsers). */
 interface PoolThread {
   post(message: unknown): void;
   ready: Promise<void>;
   terminate(): void;
 }
 
-/** Whether this is Node (worker_threads), not Deno or a browser (Web Workers). */
+/** Whether this is Node. */
 export const isNode = (): boolean =>
   !('Deno' in globalThis) && typeof process === 'object' && typeof process.versions?.node === 'string';
 
+/**
+ * Whether pool threads are worker_threads: in Node, and in Deno, whose Web Workers would keep
+ * the process alive (its worker_threads can be unref'd and need no permission).
+ */
+const useWorkerThreads = (): boolean => isNode() || 'Deno' in globalThis;
+
 async function spawn(source: string): Promise<PoolThread> {
-  if (isNode()) {
+  if (useWorkerThreads()) {
     // A computed specifier, so that browser bundlers do not try to resolve a Node built-in.
     const specifier = 'node:worker_threads';
     const { Worker } = (await import(/* @vite-ignore */ specifier)) as typeof import('node:worker_threads');
     const w = new Worker(source, { eval: true });
-    // An idle pool must not keep the process alive.
-    w.unref();
     const ready = new Promise<void>((resolve, reject) => {
-      w.once('message', () => resolve());
+      w.once('message', () => {
+        // An idle pool must not keep the process alive (only once started: until then the
+        // thread's 'ready' is what the caller awaits).
+        w.unref();
+        resolve();
+      });
       w.once('error', reject);
     });
     return { post: (m) => w.postMessage(m), ready, terminate: () => void w.terminate() };

@@ -1,9 +1,11 @@
-// The same training through a Vite bundle in a page; the result lands on window.__packTest.
+// The same training through a Vite bundle in a page (`?threads=N`: on the wasm backend's thread
+// pool, which needs the page cross-origin isolated); the result lands on window.__packTest.
 import * as torch from 'torchlet';
 
 async function main() {
   const { nn, optim, F } = torch;
-  await torch.setBackend('wasm');
+  const threads = Number(new URLSearchParams(location.search).get('threads') ?? 1);
+  await torch.setBackend('wasm', threads > 1 ? { threads, parallelThreshold: 0 } : undefined);
   torch.manualSeed(0);
   const x = torch.randn([32, 4]);
   const y = torch.tensor(Array.from({ length: 32 }, (_, i) => i % 3), { dtype: 'int32' });
@@ -18,7 +20,7 @@ async function main() {
     losses.push(await loss.item());
     loss.dispose();
   }
-  return { runtime: 'chromium', backend: torch.getBackendName(), first: losses[0], last: losses.at(-1) };
+  return { runtime: 'chromium', backend: torch.getBackendName(), threads: torch.getBackend().threads, first: losses[0], last: losses.at(-1) };
 }
 
 main().then(
