@@ -81,7 +81,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   random: 'WGSL: Philox 4x32-10',
   adamStep: 'WGSL: fused',
   sgdStep: 'WGSL: fused',
-  int8Linear: 'WGSL: fused, three passes (max|x|, quantise to packed int8, tiled int8 GEMM with int32 sums; dot4I8Packed where the adapter has it)',
+  int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
 };
 
 /**
