@@ -125,9 +125,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 /**
  * Pass 3. meta: [M, N, Kp / 4, wOffset, scaleOffset, biasOffset (or -1: no bias), outOffset,
  * tiles along N]. Workgroup t computes rows `32 * (t / tilesN) ..` and columns `32 * (t % tilesN) ..`;
- * thread (tx, ty) owns rows `ty + 8i` and columns `tx + 8j`, i, j in 0..3, so the reads of one
- * workgroup-memory row by eight neighbouring threads are eight different rows (no broadcasts
- * needed, few bank conflicts with the padded stride of 9 words).
+ * thread (tx, ty) owns rows `ty + 8i` and columns `tx + 8j`, i, j in 0..3. The staged tiles are
+ * padded to 9 words a row, so threads with consecutive tx read words 9 apart (different banks).
  *
  * `packedDot`: use `dot4I8Packed` (the WGSL language feature `packed_4x8_integer_dot_product`);
  * otherwise each word is unpacked with sign-extending shifts into a `vec4<i32>` once per chunk and
