@@ -26,7 +26,8 @@ rows.push(['scatterAdd', 'float32, int32', OP_PROGRAMS.scatterAdd]);
 rows.push(['random uniform/normal', 'float32', OP_PROGRAMS.random]);
 rows.push(['fused adamStep', 'float32', OP_PROGRAMS.adamStep]);
 rows.push(['fused sgdStep', 'float32', OP_PROGRAMS.sgdStep]);
-rows.push(['fused attention / attentionBackward / int8Linear', '-', 'not implemented: core runs its composite']);
+rows.push(['fused int8Linear', 'float32 x, int32-packed int8 weight', OP_PROGRAMS.int8Linear]);
+rows.push(['fused attention / attentionBackward', '-', 'not implemented: core runs its composite']);
 
 const md = `# Backend coverage
 

@@ -26,6 +26,7 @@ import {
 import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
 import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSource, unaryExpr } from './kernels.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
+import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
@@ -80,6 +81,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   random: 'WGSL: Philox 4x32-10',
   adamStep: 'WGSL: fused',
   sgdStep: 'WGSL: fused',
+  int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
 };
 
 /**
@@ -127,10 +129,17 @@ export class WebGpuBackend implements Backend {
   private lost: GPUDeviceLostInfo | null = null;
   private destroyed = false;
   private readonly dummy: GPUBuffer;
+  /** The int8Linear GEMM's WGSL: `dot4I8Packed` when the adapter has `packed_4x8_integer_dot_product`. */
+  private readonly int8Gemm: string;
 
-  constructor(device: GPUDevice, tfjs: TfjsBridge) {
+  /**
+   * `wgslFeatures`: the WGSL language features of the `GPU` the device came from
+   * (`navigator.gpu.wgslLanguageFeatures`); kernels use optional ones only when listed.
+   */
+  constructor(device: GPUDevice, tfjs: TfjsBridge, wgslFeatures: ReadonlySet<string> = new Set()) {
     this.device = device;
     this.tfjs = tfjs;
+    this.int8Gemm = int8GemmSource(wgslFeatures.has('packed_4x8_integer_dot_product'));
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
     this.errBuf = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
@@ -479,6 +488,36 @@ export class WebGpuBackend implements Backend {
       const b = (v: View | null, writable = true): Binding => ({ buffer: v ? this.pool.get(v.buffer) : this.dummy, writable });
       this.dispatch(SGD_SOURCE, [b(param), b(grad, false), b(momentumBuffer)], meta, n);
     },
+    // quant.ts: max|x|, then x quantised to packed int8, then a tiled int8 GEMM that dequantises.
+    int8Linear: (x, weight, weightScale, bias, out) => {
+      this.check();
+      const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];
+      for (const [name, v, dtype] of operands) {
+        if (!v) continue;
+        if (v.dtype !== dtype) throw unsupported('int8Linear', { [name]: v.dtype });
+        if (!isContiguous(v.shape, v.strides)) throw new Error(`webgpu backend: int8Linear needs a contiguous ${name}, got strides [${v.strides.join(', ')}]`);
+      }
+      const [M, K] = x.shape as [number, number];
+      const N = weight.shape[0]!, kw = weight.shape[1]!, kp = 4 * kw;
+      if (x.shape.length !== 2 || weight.shape.length !== 2 || kp % 16 !== 0 || kp < K || numel(weightScale.shape) !== N || (bias && numel(bias.shape) !== N) || out.shape[0] !== M || out.shape[1] !== N) {
+        throw new Error(`webgpu backend: int8Linear shapes do not agree: x [${x.shape}], weight [${weight.shape}] (int8 rows of ${kp} bytes), weightScale [${weightScale.shape}], out [${out.shape}]`);
+      }
+      if (M === 0 || N === 0) return;
+      // Scratch from the pool, returned right after recording: later users are ordered after these passes.
+      const stats = this.alloc(16), xq = this.alloc(M * kp);
+      this.write(stats, new Int32Array(4));
+      const g = (id: BufferId, writable = false): Binding => ({ buffer: this.pool.get(id), writable });
+      if (M * K > 0) {
+        this.dispatch(INT8_ABSMAX_SOURCE, [g(stats, true), g(x.buffer)], new Uint32Array([M * K, x.offset]), 0, Math.ceil((M * K) / ABSMAX_CHUNK));
+      }
+      this.dispatch(INT8_QUANTIZE_SOURCE, [g(xq, true), g(stats), g(x.buffer)], new Uint32Array([M, K, kw, x.offset]), M * kw);
+      const tilesN = Math.ceil(N / GEMM_TILE);
+      const meta = new Uint32Array([M, N, kw, weight.offset, weightScale.offset, bias ? bias.offset : 0xffffffff, out.offset, tilesN]);
+      const biasBinding: Binding = bias ? g(bias.buffer) : { buffer: this.dummy };
+      this.dispatch(this.int8Gemm, [g(out.buffer, true), g(xq), g(weight.buffer), g(weightScale.buffer), biasBinding, g(stats)], meta, 0, Math.ceil(M / GEMM_TILE) * tilesN);
+      this.free(stats);
+      this.free(xq);
+    },
   };
 
   private checkFused(op: string, views: readonly View[]): number {
@@ -583,14 +622,15 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Records one dispatch of `groups` workgroups (as a 2-D grid when over the per-dimension
-   * limit). Binding 0 is `meta`, a window of the arena; the others follow in order. A read-only
-   * binding of a buffer that is also written in this dispatch reads a copy instead (WebGPU forbids
-   * the aliasing; core calls unary/binary in place).
+   * Records one dispatch of `threads / 64` workgroups (one per output for reductions), or of
+   * `workgroups` when given, as a 2-D grid when over the per-dimension limit. Binding 0 is
+   * `meta`, a window of the arena; the others follow in order. A read-only binding of a buffer
+   * that is also written in this dispatch reads a copy instead (WebGPU forbids the aliasing; core
+   * calls unary/binary in place).
    */
-  private dispatch(source: string, bindings: Binding[], meta: Int32Array | Uint32Array, threads: number): void {
+  private dispatch(source: string, bindings: Binding[], meta: Int32Array | Uint32Array, threads: number, workgroups?: number): void {
     const isReduce = source.includes('var<workgroup> sv');
-    const groups = isReduce ? threads : Math.ceil(threads / WG);
+    const groups = workgroups ?? (isReduce ? threads : Math.ceil(threads / WG));
     if (groups === 0) return;
     const metaBytes = roundUp(meta.byteLength, 256);
     if (this.arenaUsed + metaBytes > ARENA_BYTES || this.dispatches >= MAX_BATCH) this.flush();
@@ -666,7 +706,7 @@ function padTo4(bytes: Uint8Array): Uint8Array {
 
 /** Requests a device (see {@link acquireDevice}), shares it with tfjs and returns a ready backend. */
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
-  const { device, adapterInfo } = await acquireDevice(options);
+  const { device, adapterInfo, wgslFeatures } = await acquireDevice(options);
   const tfjs = await TfjsBridge.create(device, adapterInfo);
-  return new WebGpuBackend(device, tfjs);
+  return new WebGpuBackend(device, tfjs, wgslFeatures);
 }

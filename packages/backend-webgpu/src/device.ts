@@ -44,8 +44,13 @@ export function unavailable(why: string): Error {
   return new Error(`webgpu backend: WebGPU is unavailable: ${why}. ${how} Or use the 'wasm' backend.`);
 }
 
-/** Resolves a GPUDevice (and its adapter info, for tfjs) from the options. */
-export async function acquireDevice(options: WebGpuBackendOptions): Promise<{ device: GPUDevice; adapterInfo: GPUAdapterInfo | undefined }> {
+/**
+ * Resolves a GPUDevice (and its adapter info, for tfjs) from the options, with the WGSL language
+ * features of the `GPU` it came from (`navigator.gpu.wgslLanguageFeatures`; empty when unknown).
+ */
+export async function acquireDevice(
+  options: WebGpuBackendOptions,
+): Promise<{ device: GPUDevice; adapterInfo: GPUAdapterInfo | undefined; wgslFeatures: ReadonlySet<string> }> {
   let gpu = options.gpu;
   if (isNode) {
     const mod = await installNodeGlobals();
@@ -54,7 +59,8 @@ export async function acquireDevice(options: WebGpuBackendOptions): Promise<{ de
   gpu ??= (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   // tfjs-backend-webgpu checks `navigator.gpu` before it runs; Node has no navigator (20) or one without gpu (22).
   if (isNode && gpu) provideNavigatorGpu(gpu);
-  if (options.device) return { device: options.device, adapterInfo: (options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo };
+  const wgslFeatures: ReadonlySet<string> = (gpu as { wgslLanguageFeatures?: ReadonlySet<string> } | undefined)?.wgslLanguageFeatures ?? new Set();
+  if (options.device) return { device: options.device, adapterInfo: (options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, wgslFeatures };
   if (!gpu) throw unavailable('navigator.gpu is undefined');
   const adapter = await gpu.requestAdapter(options.adapterOptions);
   if (!adapter) throw unavailable('requestAdapter() returned null (no usable adapter)');
@@ -70,7 +76,7 @@ export async function acquireDevice(options: WebGpuBackendOptions): Promise<{ de
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
-  return { device, adapterInfo: (adapter as { info?: GPUAdapterInfo }).info };
+  return { device, adapterInfo: (adapter as { info?: GPUAdapterInfo }).info, wgslFeatures };
 }
 
 function provideNavigatorGpu(gpu: GPU): void {
