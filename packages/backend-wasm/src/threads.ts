@@ -80,8 +80,9 @@ function start(data, post) {
   const { module, memory, control, args, index } = data;
   const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const ctl = new Int32Array(control), a = new Float64Array(args);
-  post('ready');
+  // Read before 'ready': the first job may be posted as soon as the caller hears it.
   let gen = Atomics.load(ctl, ${GEN});
+  post('ready');
   for (;;) {
     for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${GEN}) === gen; i++);
     Atomics.wait(ctl, ${GEN}, gen);

@@ -80,6 +80,21 @@ describe('wasm thread pool', () => {
     });
   }
 
+  it('runs a job posted the moment the pool is ready (no lost wake-up)', async () => {
+    // A pool thread once read the job counter after announcing itself ready, so a job posted at
+    // once could be missed and the caller would wait forever: start several and use each at once.
+    const a = hostData([32, 48], 'contiguous', 9), b = hostData([48, 40], 'contiguous', 10);
+    const want = matmulOn(single, a, [32, 48], 'contiguous', b, [48, 40], 'contiguous', [32, 40]);
+    for (let i = 0; i < 8; i++) {
+      const be = await createWasmBackend({ variant: 'simd', threads: 2, parallelThreshold: 0 });
+      try {
+        expect(matmulOn(be, a, [32, 48], 'contiguous', b, [48, 40], 'contiguous', [32, 40])).toEqual(want);
+      } finally {
+        be.destroy();
+      }
+    }
+  });
+
   it('keeps working after memory grows while the pool is up', () => {
     const be = pools.two;
     const before = be.memory().reservedBytes;
