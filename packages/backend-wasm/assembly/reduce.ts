@@ -10,12 +10,14 @@
 //  - columns: a block of kept elements is reduced at once, the reduced rows walked in the outer
 //    loop. Right when the reduced dims are outer and the kept dim inner (bias gradients: a
 //    [B*S, N] gradient summed over B*S keeping N): each reduced row then gives one contiguous run
-//    of the block instead of one scalar per output. Every output still takes its values in
-//    reduced-row order with the same float64 (or float32 max/min, int32) arithmetic as the row
-//    walk's strided scalar loop, so the results are bit-for-bit those of that loop.
+//    of the block instead of one scalar per output (a strided kept dim: four scalars near each
+//    other). Every output still takes its values in reduced-row order with the same float64 (or
+//    float32 max/min, int32) arithmetic as the row walk's strided scalar loop, so the results are
+//    bit-for-bit those of that loop.
 import { MAX_RANK, SHAPE2, STRIDES2, rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
 
 const SUM = 0, PROD = 1, MAX = 2, MIN = 3, ARGMAX = 4, ARGMIN = 5;
+const ROWS = 0, COLUMNS = 1, STRIDED = 2;
 const INDEX2: usize = memory.data(MAX_RANK * 4, 16);
 
 @inline function dim2(d: i32): i32 { return load<i32>(SHAPE2 + (<usize>d << 2)); }
@@ -167,13 +169,15 @@ function next2(p: usize, r2: i32): usize {
   return at;
 }
 
-// ---- columns: a block of contiguous kept elements over every reduced row ---------------------
+// ---- columns: a block of kept elements over every reduced row ---------------------------------
 //
-// Loop nest of one block (16 kept elements = one 64-byte run per reduced row, in registers):
+// Loop nest of one block (16 contiguous kept elements = one 64-byte run per reduced row, held in
+// v128 registers):
 //   for each outer reduced row (odometer over reduced dims 0..r2-2)
 //     for each element of the innermost reduced dim (stride s2)
 //       16 lanes: acc[k] = acc[k] (op) x[k]
-// then the 16 results are stored. A 4-wide block takes the rest, then one element at a time.
+// then the 16 results are stored (float32 only). What is left of the kept row, an int32 kept row,
+// or a kept row whose elements are `sx` bytes apart goes four at a time with scalar loads.
 
 @inline function promoteLo(v: v128): v128 { return f64x2.promote_low_f32x4(v); }
 @inline function promoteHi(v: v128): v128 {
@@ -181,21 +185,18 @@ function next2(p: usize, r2: i32): usize {
 }
 @inline function vstepF64(op: i32, a: v128, b: v128): v128 { return op == SUM ? f64x2.add(a, b) : f64x2.mul(a, b); }
 @inline function vmaxF(op: i32, a: v128, b: v128): v128 { return op == MAX ? f32x4.max(a, b) : f32x4.min(a, b); }
-@inline function vstepI(op: i32, a: v128, b: v128): v128 {
-  return op == SUM ? i32x4.add(a, b) : op == PROD ? i32x4.mul(a, b) : op == MAX ? i32x4.max_s(a, b) : i32x4.min_s(a, b);
-}
-
-/** Stores the two float64 lanes of `a`, rounded to float32, at `o` and `o + so`. */
-@inline function store2F64(o: usize, so: i32, a: v128): void {
-  store<f32>(o, <f32>f64x2.extract_lane(a, 0));
-  store<f32>(o + <usize>so, <f32>f64x2.extract_lane(a, 1));
-}
 
 @inline function store4F32(o: usize, so: i32, a: v128): void {
   store<f32>(o, f32x4.extract_lane(a, 0));
   store<f32>(o + <usize>so, f32x4.extract_lane(a, 1));
   store<f32>(o + <usize>(2 * so), f32x4.extract_lane(a, 2));
   store<f32>(o + <usize>(3 * so), f32x4.extract_lane(a, 3));
+}
+
+/** Stores the two float64 lanes of `a`, rounded to float32, at `o` and `o + so`. */
+@inline function store2F64(o: usize, so: i32, a: v128): void {
+  store<f32>(o, <f32>f64x2.extract_lane(a, 0));
+  store<f32>(o + <usize>so, <f32>f64x2.extract_lane(a, 1));
 }
 
 @inline function store4I32(o: usize, so: i32, a: v128): void {
@@ -206,7 +207,7 @@ function next2(p: usize, r2: i32): usize {
 }
 
 /** float32 sum/prod of 16 contiguous kept elements at `x`, in float64 lanes; results at `o` (stride `so`). */
-@inline function colF64x16(op: i32, x: usize, o: usize, so: i32, r2: i32): void {
+@inline function colF64(op: i32, x: usize, o: usize, so: i32, r2: i32): void {
   const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
   const rows = rows2(r2);
   const id = f64x2.splat(initF(op));
@@ -238,28 +239,8 @@ function next2(p: usize, r2: i32): usize {
   store2F64(o + <usize>(14 * so), so, a7);
 }
 
-@inline function colF64x4(op: i32, x: usize, o: usize, so: i32, r2: i32): void {
-  const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
-  const rows = rows2(r2);
-  const id = f64x2.splat(initF(op));
-  let a0 = id, a1 = id;
-  let q = x;
-  for (let r = 0; r < rows; r++) {
-    let p = q;
-    for (let i = 0; i < n2; i++) {
-      const v = v128.load(p);
-      a0 = vstepF64(op, a0, promoteLo(v));
-      a1 = vstepF64(op, a1, promoteHi(v));
-      p += <usize>s2;
-    }
-    q = next2(q, r2);
-  }
-  store2F64(o, so, a0);
-  store2F64(o + <usize>(2 * so), so, a1);
-}
-
-/** float32 max/min of 16 (or, `wide` false, 4) contiguous kept elements. */
-@inline function colF32(op: i32, wide: bool, x: usize, o: usize, so: i32, r2: i32): void {
+/** float32 max/min of 16 contiguous kept elements, in f32x4 lanes. */
+@inline function colMinMax(op: i32, x: usize, o: usize, so: i32, r2: i32): void {
   const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
   const rows = rows2(r2);
   const id = f32x4.splat(<f32>initF(op));
@@ -269,167 +250,130 @@ function next2(p: usize, r2: i32): usize {
     let p = q;
     for (let i = 0; i < n2; i++) {
       a0 = vmaxF(op, a0, v128.load(p));
-      if (wide) {
-        a1 = vmaxF(op, a1, v128.load(p, 16));
-        a2 = vmaxF(op, a2, v128.load(p, 32));
-        a3 = vmaxF(op, a3, v128.load(p, 48));
-      }
+      a1 = vmaxF(op, a1, v128.load(p, 16));
+      a2 = vmaxF(op, a2, v128.load(p, 32));
+      a3 = vmaxF(op, a3, v128.load(p, 48));
       p += <usize>s2;
     }
     q = next2(q, r2);
   }
   store4F32(o, so, a0);
-  if (wide) {
-    store4F32(o + <usize>(4 * so), so, a1);
-    store4F32(o + <usize>(8 * so), so, a2);
-    store4F32(o + <usize>(12 * so), so, a3);
-  }
-}
-
-/** int32 sum/prod/max/min of 16 (or 4) contiguous kept elements (wrapping, as the scalar loop). */
-@inline function colI32(op: i32, wide: bool, x: usize, o: usize, so: i32, r2: i32): void {
-  const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
-  const rows = rows2(r2);
-  const id = i32x4.splat(initI(op));
-  let a0 = id, a1 = id, a2 = id, a3 = id;
-  let q = x;
-  for (let r = 0; r < rows; r++) {
-    let p = q;
-    for (let i = 0; i < n2; i++) {
-      a0 = vstepI(op, a0, v128.load(p));
-      if (wide) {
-        a1 = vstepI(op, a1, v128.load(p, 16));
-        a2 = vstepI(op, a2, v128.load(p, 32));
-        a3 = vstepI(op, a3, v128.load(p, 48));
-      }
-      p += <usize>s2;
-    }
-    q = next2(q, r2);
-  }
-  store4I32(o, so, a0);
-  if (wide) {
-    store4I32(o + <usize>(4 * so), so, a1);
-    store4I32(o + <usize>(8 * so), so, a2);
-    store4I32(o + <usize>(12 * so), so, a3);
-  }
+  store4F32(o + <usize>(4 * so), so, a1);
+  store4F32(o + <usize>(8 * so), so, a2);
+  store4F32(o + <usize>(12 * so), so, a3);
 }
 
 /**
- * argmax/argmin of 16 (or, `wide` false, 4) contiguous kept elements over the one reduced dim: per
- * lane, the row's value is taken where the best so far is not NaN and the value beats it
- * (strictly: the first extreme wins) or is NaN, exactly the scalar loop's rule. Four independent
- * lane groups keep the compare-select chain from being latency-bound.
+ * float32 argmax/argmin of 16 contiguous kept elements over the one reduced dim: per lane, the row's value
+ * is taken where the best so far is not NaN and the value beats it (strictly: the first extreme
+ * wins) or is NaN, exactly the scalar loop's rule. Four independent lane groups keep the
+ * compare-select chain from being latency-bound.
  */
-@inline function colArg(op: i32, isF32: bool, wide: bool, x: usize, o: usize, so: i32): void {
+@inline function colArg(op: i32, x: usize, o: usize, so: i32): void {
   const n2 = dim2(0), s2 = stride2(0);
-  let b0 = v128.load(x), b1 = b0, b2 = b0, b3 = b0;
-  if (wide) { b1 = v128.load(x, 16); b2 = v128.load(x, 32); b3 = v128.load(x, 48); }
+  let b0 = v128.load(x), b1 = v128.load(x, 16), b2 = v128.load(x, 32), b3 = v128.load(x, 48);
   const zero = i32x4.splat(0);
   let i0 = zero, i1 = zero, i2 = zero, i3 = zero;
   let p = x;
   for (let i = 1; i < n2; i++) {
     p += <usize>s2;
     const at = i32x4.splat(i);
-    let v = v128.load(p), t = takes(op, isF32, v, b0);
+    let v = v128.load(p), t = takes(op, v, b0);
     b0 = v128.bitselect(v, b0, t);
     i0 = v128.bitselect(at, i0, t);
-    if (wide) {
-      v = v128.load(p, 16); t = takes(op, isF32, v, b1);
-      b1 = v128.bitselect(v, b1, t);
-      i1 = v128.bitselect(at, i1, t);
-      v = v128.load(p, 32); t = takes(op, isF32, v, b2);
-      b2 = v128.bitselect(v, b2, t);
-      i2 = v128.bitselect(at, i2, t);
-      v = v128.load(p, 48); t = takes(op, isF32, v, b3);
-      b3 = v128.bitselect(v, b3, t);
-      i3 = v128.bitselect(at, i3, t);
-    }
+    v = v128.load(p, 16); t = takes(op, v, b1);
+    b1 = v128.bitselect(v, b1, t);
+    i1 = v128.bitselect(at, i1, t);
+    v = v128.load(p, 32); t = takes(op, v, b2);
+    b2 = v128.bitselect(v, b2, t);
+    i2 = v128.bitselect(at, i2, t);
+    v = v128.load(p, 48); t = takes(op, v, b3);
+    b3 = v128.bitselect(v, b3, t);
+    i3 = v128.bitselect(at, i3, t);
   }
   store4I32(o, so, i0);
-  if (wide) {
-    store4I32(o + <usize>(4 * so), so, i1);
-    store4I32(o + <usize>(8 * so), so, i2);
-    store4I32(o + <usize>(12 * so), so, i3);
-  }
+  store4I32(o + <usize>(4 * so), so, i1);
+  store4I32(o + <usize>(8 * so), so, i2);
+  store4I32(o + <usize>(12 * so), so, i3);
 }
 
-/** The lanes where value `v` replaces `best` (argF32/argI32's rule, four lanes at once). */
-@inline function takes(op: i32, isF32: bool, v: v128, best: v128): v128 {
-  if (isF32) {
-    const beats = op == ARGMAX ? f32x4.gt(v, best) : f32x4.lt(v, best);
-    return v128.and(f32x4.eq(best, best), v128.or(beats, f32x4.ne(v, v)));
-  }
-  return op == ARGMAX ? i32x4.gt_s(v, best) : i32x4.lt_s(v, best);
+/** The lanes where value `v` replaces `best` (argF32's rule, four lanes at once). */
+@inline function takes(op: i32, v: v128, best: v128): v128 {
+  const beats = op == ARGMAX ? f32x4.gt(v, best) : f32x4.lt(v, best);
+  return v128.and(f32x4.eq(best, best), v128.or(beats, f32x4.ne(v, v)));
 }
 
 /**
- * Reduces the `n` contiguous kept elements at `x` (results at `o`, stride `so`) in column blocks
- * of 16 then 4; returns how many it did (the rest, fewer than 4, is left to the row walk).
+ * Reduces the `n` contiguous float32 kept elements at `x` (results at `o`, stride `so`) in blocks
+ * of 16; returns how many it did (fewer than 16 are left). int32 has no v128 blocks (it takes the
+ * scalar blocks of 4): rare on leading axes, and the wasm stays smaller.
  */
-@inline function columns(op: i32, isF32: bool, x: usize, o: usize, n: i32, so: i32, r2: i32): i32 {
+@inline function columnsF32(op: i32, x: usize, o: usize, n: i32, so: i32, r2: i32): i32 {
   let j = 0;
-  if (op == ARGMAX || op == ARGMIN) {
-    for (; j + 16 <= n; j += 16) colArg(op, isF32, true, x + (<usize>j << 2), o + <usize>(j * so), so);
-    for (; j + 4 <= n; j += 4) colArg(op, isF32, false, x + (<usize>j << 2), o + <usize>(j * so), so);
-  } else if (isF32 && (op == SUM || op == PROD)) {
-    for (; j + 16 <= n; j += 16) colF64x16(op, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
-    for (; j + 4 <= n; j += 4) colF64x4(op, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
-  } else if (isF32) {
-    for (; j + 16 <= n; j += 16) colF32(op, true, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
-    for (; j + 4 <= n; j += 4) colF32(op, false, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
-  } else {
-    for (; j + 16 <= n; j += 16) colI32(op, true, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
-    for (; j + 4 <= n; j += 4) colI32(op, false, x + (<usize>j << 2), o + <usize>(j * so), so, r2);
+  for (; j + 16 <= n; j += 16) {
+    const xj = x + (<usize>j << 2), oj = o + <usize>(j * so);
+    if (op == ARGMAX || op == ARGMIN) colArg(op, xj, oj, so);
+    else if (op == SUM || op == PROD) colF64(op, xj, oj, so, r2);
+    else colMinMax(op, xj, oj, so, r2);
   }
   return j;
 }
 
 /**
- * The same over `n` kept elements `sx` bytes apart (a stepped or flipped view), four at a time
- * with scalar loads: the rows are still walked once per four outputs, near each other in memory.
+ * Kept elements `j`.. of `n`, `sx` bytes apart (a stepped or flipped view, or the rest of a
+ * contiguous row), four at a time with scalar loads: the reduced rows are walked once per four
+ * outputs that lie near each other. Returns where it stopped (fewer than 4 are left). Not
+ * specialized per op (one copy per dtype, `op` tested in the loop): these are the rarer layouts
+ * and short tails, and the wasm stays small.
  */
-@inline function columnsStrided(op: i32, isF32: bool, x: usize, sx: i32, o: usize, n: i32, so: i32, r2: i32): i32 {
+function stridedF32(op: i32, x: usize, sx: i32, o: usize, so: i32, n: i32, r2: i32, j: i32): i32 {
   const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
-  let j = 0;
   for (; j + 4 <= n; j += 4) {
-    const xj = x + <usize>(j * sx), oj = o + <usize>(j * so);
     const rows = rows2(r2);
-    let q = xj;
-    if (isF32) {
-      let a0 = initF(op), a1 = a0, a2 = a0, a3 = a0;
-      for (let r = 0; r < rows; r++) {
-        let p = q;
-        for (let i = 0; i < n2; i++) {
-          a0 = stepF(op, a0, <f64>load<f32>(p));
-          a1 = stepF(op, a1, <f64>load<f32>(p + <usize>sx));
-          a2 = stepF(op, a2, <f64>load<f32>(p + <usize>(2 * sx)));
-          a3 = stepF(op, a3, <f64>load<f32>(p + <usize>(3 * sx)));
-          p += <usize>s2;
-        }
-        q = next2(q, r2);
+    let q = x + <usize>(j * sx);
+    let a0 = initF(op), a1 = a0, a2 = a0, a3 = a0;
+    for (let r = 0; r < rows; r++) {
+      let p = q;
+      for (let i = 0; i < n2; i++) {
+        a0 = stepF(op, a0, <f64>load<f32>(p));
+        a1 = stepF(op, a1, <f64>load<f32>(p + <usize>sx));
+        a2 = stepF(op, a2, <f64>load<f32>(p + <usize>(2 * sx)));
+        a3 = stepF(op, a3, <f64>load<f32>(p + <usize>(3 * sx)));
+        p += <usize>s2;
       }
-      store<f32>(oj, <f32>a0);
-      store<f32>(oj + <usize>so, <f32>a1);
-      store<f32>(oj + <usize>(2 * so), <f32>a2);
-      store<f32>(oj + <usize>(3 * so), <f32>a3);
-    } else {
-      let a0 = initI(op), a1 = a0, a2 = a0, a3 = a0;
-      for (let r = 0; r < rows; r++) {
-        let p = q;
-        for (let i = 0; i < n2; i++) {
-          a0 = stepI(op, a0, load<i32>(p));
-          a1 = stepI(op, a1, load<i32>(p + <usize>sx));
-          a2 = stepI(op, a2, load<i32>(p + <usize>(2 * sx)));
-          a3 = stepI(op, a3, load<i32>(p + <usize>(3 * sx)));
-          p += <usize>s2;
-        }
-        q = next2(q, r2);
-      }
-      store<i32>(oj, a0);
-      store<i32>(oj + <usize>so, a1);
-      store<i32>(oj + <usize>(2 * so), a2);
-      store<i32>(oj + <usize>(3 * so), a3);
+      q = next2(q, r2);
     }
+    const oj = o + <usize>(j * so);
+    store<f32>(oj, <f32>a0);
+    store<f32>(oj + <usize>so, <f32>a1);
+    store<f32>(oj + <usize>(2 * so), <f32>a2);
+    store<f32>(oj + <usize>(3 * so), <f32>a3);
+  }
+  return j;
+}
+
+function stridedI32(op: i32, x: usize, sx: i32, o: usize, so: i32, n: i32, r2: i32, j: i32): i32 {
+  const n2 = dim2(r2 - 1), s2 = stride2(r2 - 1);
+  for (; j + 4 <= n; j += 4) {
+    const rows = rows2(r2);
+    let q = x + <usize>(j * sx);
+    let a0 = initI(op), a1 = a0, a2 = a0, a3 = a0;
+    for (let r = 0; r < rows; r++) {
+      let p = q;
+      for (let i = 0; i < n2; i++) {
+        a0 = stepI(op, a0, load<i32>(p));
+        a1 = stepI(op, a1, load<i32>(p + <usize>sx));
+        a2 = stepI(op, a2, load<i32>(p + <usize>(2 * sx)));
+        a3 = stepI(op, a3, load<i32>(p + <usize>(3 * sx)));
+        p += <usize>s2;
+      }
+      q = next2(q, r2);
+    }
+    const oj = o + <usize>(j * so);
+    store<i32>(oj, a0);
+    store<i32>(oj + <usize>so, a1);
+    store<i32>(oj + <usize>(2 * so), a2);
+    store<i32>(oj + <usize>(3 * so), a3);
   }
   return j;
 }
@@ -452,14 +396,16 @@ function next2(p: usize, r2: i32): usize {
   const last = rank - 1;
   const n = dimSize(last), sx = stride(0, last), so = stride(1, last);
   const s2 = stride2(r2 - 1);
-  // Columns when the innermost reduced dim is not contiguous but the innermost kept one is (or,
-  // for sum/prod/max/min, lies nearer in memory); otherwise rows.
+  // Rows when the innermost reduced dim is contiguous (or the kept row is short). Otherwise
+  // columns: float32 v128 blocks of 16 where the innermost kept dim is contiguous, then, except
+  // for argmax/argmin, scalar blocks of 4 for the rest, or for a whole kept dim that is strided
+  // but nearer in memory than the reduced one. What remains runs the row walk, one at a time.
   const arg = op == ARGMAX || op == ARGMIN;
-  const mode = s2 == 4 || n < 4 ? 0 : sx == 4 ? 1 : !arg && abs<i32>(sx) < abs<i32>(s2) ? 2 : 0;
+  const walk = s2 == 4 || n < 4 ? ROWS : sx == 4 ? COLUMNS : !arg && abs<i32>(sx) < abs<i32>(s2) ? STRIDED : ROWS;
   for (let r = 0; r < rows; r++) {
     let j = 0;
-    if (mode == 1) j = columns(op, isF32, p0, p1, n, so, r2);
-    else if (mode == 2) j = columnsStrided(op, isF32, p0, sx, p1, n, so, r2);
+    if (walk == COLUMNS && isF32) j = columnsF32(op, p0, p1, n, so, r2);
+    if (walk != ROWS && !arg) j = isF32 ? stridedF32(op, p0, sx, p1, so, n, r2, j) : stridedI32(op, p0, sx, p1, so, n, r2, j);
     for (; j < n; j++) one(op, isF32, p0 + <usize>(j * sx), p1 + <usize>(j * so), r2);
     rowsNext(rank);
   }
