@@ -1,10 +1,11 @@
 // The reduce kernel against core's plain-JS reference backend on the layouts that pick its walks
-// (assembly/reduce.ts): reduced dims outer and kept dims inner (the column blocks of 16 and 4 and
-// their scalar tail), a middle axis, several reduced dims that do not merge, kept and reduced
-// dims both strided or flipped, broadcasts, and the innermost-reduced row walk for contrast; odd
-// sizes (1, 3, 5, 17, 33, 1023) so every block and tail runs. Same buffer contents on both
-// backends. Sums and products may differ by the float64 accumulation order (rtol 1e-6, atol
-// 1e-6); max/min/argmax/argmin and every int32 result must match exactly, NaN included.
+// (assembly/reduce.ts): reduced dims outer and kept dims inner (the v128 column blocks of 16, the
+// scalar blocks of 4 and the one-at-a-time tail), a middle axis, several reduced dims that do not
+// merge, kept and reduced dims both strided or flipped, broadcasts, and the innermost-reduced row
+// walk for contrast; odd sizes (1, 3, 5, 17, 33, 1023) so every block and tail runs. Same buffer
+// contents on both backends. Sums and products may differ by the float64 accumulation order
+// (rtol 1e-6, atol 1e-6); max/min/argmax/argmin and every int32 result must match exactly, NaN
+// included.
 import { describe, it } from 'vitest';
 import { REDUCE_OPS, allocTyped, type DType, type ReduceOp, type TypedArray, type View } from '@torchlet/core';
 import { createReferenceBackend } from '../../core/test/reference-backend.ts';
