@@ -358,10 +358,16 @@ export class WasmBackend implements Backend {
     }
     if (arg && axes.length !== 1) throw new Error(`wasm backend: reduce ${op} takes exactly one axis, got [${axes.join(', ')}]`);
     if (numel(out.shape) === 0) return;
+    // Kept and reduced dims each ordered by decreasing |stride| in x (a broadcast's 0 counting as
+    // the largest), so the innermost of each is the nearest in memory: the kernel walks whichever
+    // of the two is contiguous, and a permuted view's dims coalesce. The kept order does not
+    // change any output; the reduced order is the order a sum accumulates in (float64).
+    const far = (d: number): number => (x.strides[d] === 0 ? Infinity : Math.abs(x.strides[d]!));
+    const dims = [...x.shape.keys()].sort((a, b) => (far(a) === far(b) ? a - b : far(b) - far(a)));
     const reduced = new Set(axes);
     const outerShape: number[] = [], outerX: number[] = [], outerOut: number[] = [];
     const innerShape: number[] = [], innerX: number[] = [];
-    for (let d = 0; d < x.shape.length; d++) {
+    for (const d of dims) {
       if (reduced.has(d)) {
         innerShape.push(x.shape[d]!);
         innerX.push(x.strides[d]!);
