@@ -118,7 +118,7 @@ try {
     const out = run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs'], { cwd: project, env: denoEnv });
     return out.trim();
   });
-  await step('deno: the same on two threads (Web Workers), no permissions', () =>
+  await step('deno: the same on two threads (worker_threads pool), no permissions', () =>
     threaded(run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs', '--threads', '2'], { cwd: project, env: denoEnv })));
 
   await step('vite build (no configuration)', () => {
