@@ -101,7 +101,8 @@ export class WasmBackend implements Backend {
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
-   * share, and the backend stops the pool on {@link destroy}.
+   * share, and the backend stops the pool on {@link destroy}. {@link createWasmBackend} builds
+   * both.
    */
   constructor(exports: KernelExports, variant: KernelVariant, pool: ThreadPool | null = null, parallelThreshold = PARALLEL_THRESHOLD) {
     this.k = exports;

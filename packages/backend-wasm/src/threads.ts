@@ -4,6 +4,7 @@
 // runs part 0 and the pool threads the others, and `run` returns when every part is done — so
 // the backend stays synchronous, as every other backend call. Coordination is through
 // Atomics on a small SharedArrayBuffer (the same pattern as Emscripten's pthreads).
+import type { PartKernels } from './load.ts';
 
 /** Job kinds (control word KIND); 0 tells the threads to exit. */
 export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3 } as const;
@@ -20,13 +21,6 @@ export const ARG_WORDS = 192;
 /** Busy-wait iterations before sleeping: jobs often come back to back (a layer's matmuls). */
 const SPIN = 20000;
 
-/** The kernels a part calls: the exports shared by the main module and assembly/worker.ts. */
-export interface PartExports {
-  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
-  attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
-  attentionBackwardPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gout: number, dq: number, dk: number, dv: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
-}
-
 /**
  * Runs part `part` of `parts` of a job. It is also the pool threads' code (turned into source
  * with `toString`), so it must stay self-contained: no references outside its body.
@@ -40,7 +34,7 @@ export interface PartExports {
  *   head) pairs [part * BH / parts, (part + 1) * BH / parts).
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
  */
-export function runPart(x: PartExports, kind: number, a: Float64Array, part: number, parts: number): void {
+export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, parts: number): void {
   if (kind === 1) {
     const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
     const chunks = a[10]!, rows = a[11]!, total = a[12]!, rank = a[13]!;
@@ -162,7 +156,7 @@ async function spawn(source: string): Promise<PoolThread> {
 export class ThreadPool {
   /** Threads that run parts, the calling thread included. */
   readonly size: number;
-  /** Job arguments, written by the caller before `run` (layouts at {@link runPart}). */
+  /** Job arguments, written by the caller before `run` (the layouts are documented at `runPart` in threads.ts). */
   readonly args: Float64Array;
   private readonly ctl: Int32Array;
   private readonly threads: PoolThread[];
@@ -213,7 +207,7 @@ export class ThreadPool {
    * this thread through `x`, the others on pool threads. Returns when all are done; throws if
    * a part failed.
    */
-  run(kind: number, parts: number, x: PartExports): void {
+  run(kind: number, parts: number, x: PartKernels): void {
     if (this.stopped) throw new Error('wasm backend: the thread pool was stopped');
     const ctl = this.ctl;
     Atomics.store(ctl, KIND, kind);
