@@ -14,7 +14,7 @@ const GEN = 0; // bumped once per job; threads wait on it
 const KIND = 1;
 const PARTS = 2;
 const PENDING = 3; // pool threads still running the current job
-const FAILED = 4; // set by a thread whose part threw (message in the args buffer is not kept)
+const FAILED = 4; // set by a thread whose part threw (the error itself stays in that thread)
 const CONTROL_WORDS = 8;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
@@ -23,7 +23,8 @@ const SPIN = 20000;
 
 /**
  * Runs part `part` of `parts` of a job. It is also the pool threads' code (turned into source
- * with `toString`), so it must stay self-contained: no references outside its body.
+ * with `toString`), so it must stay self-contained: no references outside its body (hence the
+ * job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention, JOB.attentionBackward).
  *
  * Argument layouts (`a`, float64 words):
  * - matmul: N K M sam sak sbk sbn pa pb pc chunks rows total rank scratch scratchStride, then
