@@ -69,6 +69,10 @@ export interface WasmBackendOptions {
   parallelThreshold?: number;
 }
 
+/**
+ * The default of {@link WasmBackendOptions.parallelThreshold}: waking a sleeping pool thread
+ * takes some microseconds, about what this much matmul work takes on one thread.
+ */
 const PARALLEL_THRESHOLD = 1 << 18;
 /** Pool threads split a product into row blocks of a multiple of this (the micro-kernel's rows). */
 const ROW_ALIGN = 4;
