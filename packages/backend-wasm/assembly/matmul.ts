@@ -1,5 +1,5 @@
 // float32 matrix product C[M,N] = A[M,K] B[K,N] with arbitrary (byte) strides for A and B and a
-// contiguous row-major C (ldc = N). Batches are looped by the glue. No allocation and no static
+// row-major C with unit column stride and byte row stride ldc. Batches are looped by the glue. No allocation and no static
 // data here (the pool threads' module includes this file): callers pass the packing scratch.
 // Register tile: MR rows x NR columns of C held in MR * NR/4 = 8 v128 accumulators; with two
 // B vectors and one broadcast A value that is 11 live v128 values, inside the 15 SIMD registers
@@ -123,10 +123,10 @@ function packB(b: usize, sbk: i32, sbn: i32, kc: i32, nc: i32, dst: usize): void
 }
 
 /** The plain triple loop for tiny products. */
-function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): void {
+function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, ldc: usize): void {
   for (let i = 0; i < M; i++) {
     const arow = a + <usize>(i * sam);
-    const crow = c + <usize>(i * N * 4);
+    const crow = c + <usize>i * ldc;
     for (let j = 0; j < N; j++) {
       const bcol = b + <usize>(j * sbn);
       let acc: f32 = 0;
@@ -145,9 +145,10 @@ export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
 }
 
 /**
- * C = A B with the caller's packing `scratch` of `matmulScratchBytes(M, N, K)` bytes (unused,
- * and may be 0, when K is 0 or the product is small enough for the plain loop). Pool threads
- * each run their own rows, or their own products of a batch, with their own scratch.
+ * C = A B, C's rows `ldc` bytes apart, with the caller's packing `scratch` of
+ * `matmulScratchBytes(M, N, K)` bytes (unused, and may be 0, when K is 0 or the product is small
+ * enough for the plain loop). Pool threads each run their own rows, columns or products of a
+ * batch, with their own scratch.
  *
  * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
  * the BLIS loop order):
@@ -162,17 +163,16 @@ export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
  * Edge tiles (mr < MR or nr < NR) run the same kernel on zero-padded panels into a scratch
  * tile, then copy the valid part out. The first depth block overwrites C, later ones add.
  */
-export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, scratch: usize): void {
+export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, ldc: usize, scratch: usize): void {
   if (M == 0 || N == 0) return;
   if (K == 0) {
-    memory.fill(c, 0, <usize>(M * N * 4));
+    for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldc, 0, <usize>N << 2);
     return;
   }
   if (<i64>M * <i64>N * <i64>K <= SMALL) {
-    small(a, b, c, M, N, K, sam, sak, sbk, sbn);
+    small(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc);
     return;
   }
-  const ldc = <usize>N << 2;
   const kcMax = min(KC, K);
   const mcMax = min(MC, (M + MR - 1) / MR * MR);
   const ncMax = min(NC, (N + NR - 1) / NR * NR);

@@ -11,12 +11,12 @@ import { BC, attentionPart, attentionBackwardPart } from './attention';
 export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): i32 {
   if (M == 0 || N == 0) return 0;
   if (K == 0 || <i64>M * <i64>N * <i64>K <= SMALL) {
-    matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, 0);
+    matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, 0);
     return 0;
   }
   const scratch = alloc(<usize>matmulScratchBytes(M, N, K));
   if (!scratch) return 1;
-  matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, scratch);
+  matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, scratch);
   free(scratch);
   return 0;
 }

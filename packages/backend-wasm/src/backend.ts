@@ -74,8 +74,10 @@ export interface WasmBackendOptions {
  * takes some microseconds, about what this much matmul work takes on one thread.
  */
 const PARALLEL_THRESHOLD = 1 << 18;
-/** Pool threads split a product into row blocks of a multiple of this (the micro-kernel's rows). */
+/** Pool threads split a product into row blocks of a multiple of this (the micro-kernel's rows)... */
 const ROW_ALIGN = 4;
+/** ... or, when it has too few rows (a matrix-vector product), column blocks of a multiple of this. */
+const COL_ALIGN = 8;
 /** Floats of the attention kernels' row buffer (BC in assembly/attention.ts). */
 const ATTENTION_ROW = 64;
 
@@ -407,7 +409,7 @@ export class WasmBackend implements Backend {
     const sbk = b.strides[r - 2]! * 4, sbn = b.strides[r - 1]! * 4;
     let pa = this.addr(a), pb = this.addr(b), pc = this.addr(out);
     const total = numel(batch.shape);
-    if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN)) {
+    if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN || N >= 2 * COL_ALIGN)) {
       this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so]);
       return;
     }
@@ -432,21 +434,25 @@ export class WasmBackend implements Backend {
 
   /**
    * Splits a (batched) product over the pool: into whole products when there are at least as
-   * many as threads, otherwise each product into row blocks, so that every thread gets work.
-   * `head` is N K M sam sak sbk sbn pa pb pc (see threads.ts, runPart).
+   * many as threads, otherwise each product into row blocks, or column blocks when it has too
+   * few rows for every thread, so that every thread gets work. `head` is N K M sam sak sbk sbn
+   * pa pb pc (see threads.ts, runPart).
    */
   private matmulOnPool(head: number[], total: number, batchShape: readonly number[], batchStrides: readonly number[][]): void {
     const pool = this.pool!;
     const [N, K, M] = head as [number, number, number];
-    const chunks = total >= pool.size ? 1 : Math.min(Math.ceil(pool.size / total), Math.ceil(M / ROW_ALIGN));
-    const rows = Math.ceil(M / chunks / ROW_ALIGN) * ROW_ALIGN;
+    const want = total >= pool.size ? 1 : Math.ceil(pool.size / total);
+    const byCols = want > 1 && M < want * ROW_ALIGN;
+    const [extent, align] = byCols ? [N, COL_ALIGN] : [M, ROW_ALIGN];
+    const chunks = Math.min(want, Math.ceil(extent / align));
+    const span = Math.ceil(extent / chunks / align) * align;
     const parts = Math.min(pool.size, total * chunks);
     const rank = batchShape.length;
-    if (16 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
-    const stride = Math.ceil(this.k.matmulScratchBytes(Math.min(rows, M), N, K) / 64) * 64;
+    if (17 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
+    const stride = Math.ceil(this.k.matmulScratchBytes(byCols ? M : Math.min(span, M), byCols ? Math.min(span, N) : N, K) / 64) * 64;
     const scratch = this.alloc(parts * stride);
     try {
-      pool.args.set([...head, chunks, rows, total, rank, scratch, stride, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
+      pool.args.set([...head, chunks, span, total, rank, scratch, stride, byCols ? 1 : 0, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
       pool.run(JOB.matmul, parts, this.k);
     } finally {
       this.free(scratch);

@@ -122,10 +122,10 @@ export interface KernelExports extends PartKernels {
 /** The kernels that pool threads run one part of (see threads.ts), also exported by the main module. */
 export interface PartKernels {
   /**
-   * `matmul` without allocation: C[m, n] = A[m, k] B[k, n] with the caller's packing `scratch` of
-   * `matmulScratchBytes(m, n, k)` bytes.
+   * `matmul` without allocation: C[m, n] = A[m, k] B[k, n], C's rows `ldc` bytes apart, with the
+   * caller's packing `scratch` of `matmulScratchBytes(m, n, k)` bytes.
    */
-  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
+  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, ldc: number, scratch: number): void;
   /** `attention` over the (batch, head) pairs [bh0, bh1) with operand words at `params` and a 64-float row buffer. */
   attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
   /** `attentionBackward` over the (batch, head) pairs [bh0, bh1), as `attentionPart`. */

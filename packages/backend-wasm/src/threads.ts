@@ -27,10 +27,11 @@ const SPIN = 20000;
  * job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention, JOB.attentionBackward).
  *
  * Argument layouts (`a`, float64 words):
- * - matmul: N K M sam sak sbk sbn pa pb pc chunks rows total rank scratch scratchStride, then
- *   the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work item
- *   i is rows [c * rows, min(M, (c + 1) * rows)) of product p, with p = i / chunks, c = i % chunks;
- *   part `part` takes items [part * I / parts, (part + 1) * I / parts), I = total * chunks.
+ * - matmul: N K M sam sak sbk sbn pa pb pc chunks span total rank scratch scratchStride byCols,
+ *   then the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work
+ *   item i is block c = i % chunks of product p = i / chunks: rows [c * span, (c + 1) * span)
+ *   of it, or its columns with byCols; part `part` takes items [part * I / parts,
+ *   (part + 1) * I / parts), I = total * chunks.
  * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; part takes (batch,
  *   head) pairs [part * BH / parts, (part + 1) * BH / parts).
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
@@ -38,7 +39,7 @@ const SPIN = 20000;
 export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, parts: number): void {
   if (kind === 1) {
     const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
-    const chunks = a[10]!, rows = a[11]!, total = a[12]!, rank = a[13]!;
+    const chunks = a[10]!, span = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
     const scratch = a[14]! + part * a[15]!;
     const items = total * chunks;
     const i0 = Math.floor((part * items) / parts), i1 = Math.floor(((part + 1) * items) / parts);
@@ -47,14 +48,16 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
       // The product's offsets from its batch index (row-major over the batch shape).
       let pa = a[7]!, pb = a[8]!, pc = a[9]!;
       for (let d = rank - 1, rest = p; d >= 0; d--) {
-        const size = a[16 + d]!, at = rest % size;
+        const size = a[17 + d]!, at = rest % size;
         rest = Math.floor(rest / size);
-        pa += at * a[16 + rank + d]!;
-        pb += at * a[16 + 2 * rank + d]!;
-        pc += at * a[16 + 3 * rank + d]!;
+        pa += at * a[17 + rank + d]!;
+        pb += at * a[17 + 2 * rank + d]!;
+        pc += at * a[17 + 3 * rank + d]!;
       }
-      const r0 = c * rows, r1 = Math.min(M, r0 + rows);
-      if (r1 > r0) x.matmulPart(pa + r0 * sam, pb, pc + r0 * N * 4, r1 - r0, N, K, sam, sak, sbk, sbn, scratch);
+      const from = c * span, to = Math.min(byCols ? N : M, from + span);
+      if (to <= from) continue;
+      if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch);
+      else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch);
     }
   } else if (kind === 2 || kind === 3) {
     const fwd = kind === 2;

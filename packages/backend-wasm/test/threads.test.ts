@@ -64,6 +64,10 @@ describe('wasm thread pool', () => {
     [[3], 17, 65, 33],
     [[2, 3], 10, 12, 14],
     [[7], 1, 50, 40],
+    [[], 1, 300, 900],
+    [[], 3, 64, 130],
+    [[], 6, 20, 9],
+    [[2], 2, 100, 77],
   ];
   for (const [batch, M, K, N] of shapes) {
     it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
