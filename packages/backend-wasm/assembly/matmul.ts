@@ -136,6 +136,60 @@ function small(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, s
   }
 }
 
+/**
+ * C = A B for M < MR rows without packing (matrix-vector products, as in generating one token
+ * at a time): packing would copy all of B to use it once and pad A to MR rows. Streams B once:
+ * with unit column stride (row-major B) each k adds a[i, k] * B[k, :] to C's rows, summing k in
+ * order as the micro-kernel does; with unit row stride (a Linear's weight seen transposed) and a
+ * contiguous A row, each C element is a dot product with four partial sums. Returns false, doing
+ * nothing, for other layouts.
+ */
+function fewRows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, ldc: usize): bool {
+  if (sbn == 4) {
+    for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldc, 0, <usize>N << 2);
+    for (let p = 0; p < K; p++) {
+      const brow = b + <usize>(p * sbk);
+      for (let i = 0; i < M; i++) {
+        const av = f32x4.splat(load<f32>(a + <usize>(i * sam + p * sak)));
+        const crow = c + <usize>i * ldc;
+        let j = 0;
+        for (; j + 8 <= N; j += 8) {
+          const at = <usize>j << 2;
+          v128.store(crow + at, madd(av, v128.load(brow + at), v128.load(crow + at)));
+          v128.store(crow + at, madd(av, v128.load(brow + at, 16), v128.load(crow + at, 16)), 16);
+        }
+        for (; j + 4 <= N; j += 4) {
+          const at = <usize>j << 2;
+          v128.store(crow + at, madd(av, v128.load(brow + at), v128.load(crow + at)));
+        }
+        const as = f32x4.extract_lane(av, 0);
+        for (; j < N; j++) {
+          const at = <usize>j << 2;
+          store<f32>(crow + at, load<f32>(crow + at) + as * load<f32>(brow + at));
+        }
+      }
+    }
+    return true;
+  }
+  if (sbk == 4 && sak == 4) {
+    for (let i = 0; i < M; i++) {
+      const arow = a + <usize>(i * sam);
+      const crow = c + <usize>i * ldc;
+      for (let j = 0; j < N; j++) {
+        const bcol = b + <usize>(j * sbn);
+        let acc = f32x4.splat(0);
+        let p = 0;
+        for (; p + 4 <= K; p += 4) acc = madd(v128.load(arow + (<usize>p << 2)), v128.load(bcol + (<usize>p << 2)), acc);
+        let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+        for (; p < K; p++) sum += load<f32>(arow + (<usize>p << 2)) * load<f32>(bcol + (<usize>p << 2));
+        store<f32>(crow + (<usize>j << 2), sum);
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 /** Bytes of packing scratch `matmulPart` needs for an M x N x K product (A panel, B block, edge tile). */
 export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
   const kcMax = min(KC, K);
@@ -173,6 +227,7 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
     small(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc);
     return;
   }
+  if (M < MR && fewRows(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc)) return;
   const kcMax = min(KC, K);
   const mcMax = min(MC, (M + MR - 1) / MR * MR);
   const ncMax = min(NC, (N + NR - 1) / NR * NR);

@@ -444,15 +444,14 @@ export class WasmBackend implements Backend {
     const want = total >= pool.size ? 1 : Math.ceil(pool.size / total);
     const byCols = want > 1 && M < want * ROW_ALIGN;
     const [extent, align] = byCols ? [N, COL_ALIGN] : [M, ROW_ALIGN];
-    const chunks = Math.min(want, Math.ceil(extent / align));
-    const span = Math.ceil(extent / chunks / align) * align;
+    const chunks = Math.max(1, Math.min(want, Math.floor(extent / align)));
     const parts = Math.min(pool.size, total * chunks);
     const rank = batchShape.length;
     if (17 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
-    const stride = Math.ceil(this.k.matmulScratchBytes(byCols ? M : Math.min(span, M), byCols ? Math.min(span, N) : N, K) / 64) * 64;
+    const stride = Math.ceil(this.k.matmulScratchBytes(M, N, K) / 64) * 64;
     const scratch = this.alloc(parts * stride);
     try {
-      pool.args.set([...head, chunks, span, total, rank, scratch, stride, byCols ? 1 : 0, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
+      pool.args.set([...head, chunks, align, total, rank, scratch, stride, byCols ? 1 : 0, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
       pool.run(JOB.matmul, parts, this.k);
     } finally {
       this.free(scratch);

@@ -27,11 +27,13 @@ const SPIN = 20000;
  * job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention, JOB.attentionBackward).
  *
  * Argument layouts (`a`, float64 words):
- * - matmul: N K M sam sak sbk sbn pa pb pc chunks span total rank scratch scratchStride byCols,
+ * - matmul: N K M sam sak sbk sbn pa pb pc chunks align total rank scratch scratchStride byCols,
  *   then the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work
- *   item i is block c = i % chunks of product p = i / chunks: rows [c * span, (c + 1) * span)
- *   of it, or its columns with byCols; part `part` takes items [part * I / parts,
- *   (part + 1) * I / parts), I = total * chunks.
+ *   item i is block c = i % chunks of product p = i / chunks: its rows (its columns with byCols)
+ *   cut into `chunks` runs of whole `align`-sized groups, the last run taking the remainder, so
+ *   no block is smaller than `align` (a block of fewer rows than the micro-kernel's would take
+ *   another kernel and round differently from one thread). Part `part` takes items
+ *   [part * I / parts, (part + 1) * I / parts), I = total * chunks.
  * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; part takes (batch,
  *   head) pairs [part * BH / parts, (part + 1) * BH / parts).
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
@@ -39,7 +41,7 @@ const SPIN = 20000;
 export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, parts: number): void {
   if (kind === 1) {
     const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
-    const chunks = a[10]!, span = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
+    const chunks = a[10]!, align = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
     const scratch = a[14]! + part * a[15]!;
     const items = total * chunks;
     const i0 = Math.floor((part * items) / parts), i1 = Math.floor(((part + 1) * items) / parts);
@@ -54,8 +56,9 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
         pb += at * a[17 + 2 * rank + d]!;
         pc += at * a[17 + 3 * rank + d]!;
       }
-      const from = c * span, to = Math.min(byCols ? N : M, from + span);
-      if (to <= from) continue;
+      const extent = byCols ? N : M, groups = Math.floor(extent / align);
+      const from = Math.floor((c * groups) / chunks) * align;
+      const to = c === chunks - 1 ? extent : Math.floor(((c + 1) * groups) / chunks) * align;
       if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch);
       else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch);
     }

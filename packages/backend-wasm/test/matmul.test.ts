@@ -94,8 +94,11 @@ describe('matmul', () => {
   it('handles sizes spanning several cache blocks (K > 256, N > 1024 style edges)', async () => {
     const be = await backend();
     const rand = rng(7);
-    for (const [M, N, K] of [[70, 1030, 9], [131, 67, 520], [5, 9, 1000]] as const) {
-      check(be, operand(be, [], M, K, rand), operand(be, [], K, N, rand, { transposed: true }), [], M, N, K, `${M}x${K}x${N}`);
+    // M < 4 too: the matrix-vector path (no packing) for row-major and transposed B.
+    for (const [M, N, K] of [[70, 1030, 9], [131, 67, 520], [5, 9, 1000], [1, 1030, 70], [2, 9, 1000], [3, 67, 520]] as const) {
+      for (const tb of [true, false]) {
+        check(be, operand(be, [], M, K, rand), operand(be, [], K, N, rand, { transposed: tb }), [], M, N, K, `${M}x${K}x${N} tb=${tb}`);
+      }
     }
   });
 
