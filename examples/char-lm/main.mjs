@@ -5,7 +5,7 @@
 // best model that ignores context) for comparison, and samples as it learns.
 //
 //   node examples/char-lm/main.mjs [--steps 1000] [--batch-size 16] [--block-size 64] [--n-layer 3]
-//        [--n-head 4] [--n-embd 64] [--lr 0.002] [--eval-every 200] [--seed 0] [--data path.txt] [--quiet]
+//        [--n-head 4] [--n-embd 64] [--lr 0.002] [--eval-every 200] [--seed 0] [--data path.txt] [--threads 1] [--quiet]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as torch from 'torchlet';
@@ -13,11 +13,11 @@ import { parseArgs } from '@torchlet/example-common';
 
 const { optim, transformer } = torch;
 const opts = parseArgs({
-  steps: 1000, batchSize: 16, blockSize: 64, nLayer: 3, nHead: 4, nEmbd: 64, lr: 2e-3, evalEvery: 200, seed: 0,
+  steps: 1000, batchSize: 16, blockSize: 64, nLayer: 3, nHead: 4, nEmbd: 64, lr: 2e-3, evalEvery: 200, seed: 0, threads: 1,
   data: fileURLToPath(new URL('./data/sonnets.txt', import.meta.url)),
 });
 
-await torch.setBackend('wasm');
+await torch.setBackend('wasm', { threads: opts.threads }); // --threads 2: matmul and attention on a pool of threads
 torch.manualSeed(opts.seed);
 
 // 1. Data: the text without its header line, a character vocabulary, 90% to train, 10% held out.

@@ -5,7 +5,7 @@
 // The data is generated on the fly; the held-out sequences never appear in training.
 //
 //   node examples/transformer-seq2seq/main.mjs [--steps 1500] [--batch-size 64] [--lr 0.002] [--ff 128]
-//        [--d-model 64] [--layers 1] [--seed 0] [--eval-every 200] [--held-out 1000] [--target 0.99] [--quiet]
+//        [--d-model 64] [--layers 1] [--seed 0] [--eval-every 200] [--held-out 1000] [--target 0.99] [--threads 1] [--quiet]
 //
 // Training stops at the first evaluation that reaches --target (about 400 steps, under a minute
 // on two cores).
@@ -13,9 +13,9 @@ import * as torch from 'torchlet';
 import { parseArgs } from '@torchlet/example-common';
 
 const { nn, optim, F, transformer } = torch;
-const opts = parseArgs({ steps: 1500, batchSize: 64, lr: 2e-3, dModel: 64, ff: 128, layers: 1, seed: 0, evalEvery: 200, heldOut: 1000, target: 0.99 });
+const opts = parseArgs({ threads: 1, steps: 1500, batchSize: 64, lr: 2e-3, dModel: 64, ff: 128, layers: 1, seed: 0, evalEvery: 200, heldOut: 1000, target: 0.99 });
 
-await torch.setBackend('wasm');
+await torch.setBackend('wasm', { threads: opts.threads }); // --threads 2: matmul and attention on a pool of threads
 torch.manualSeed(opts.seed);
 
 // 1. The task. Tokens 0-9 are digits; BOS starts the decoder's input, EOS ends the target, PAD fills.
