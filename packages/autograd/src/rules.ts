@@ -25,6 +25,11 @@ export interface RuleContext<P extends Primitive> {
   readonly inDtypes: readonly DType[];
   /** Shape of the forward output (and of the cotangent `g`). */
   readonly outShape: readonly number[];
+  /**
+   * Which inputs take a gradient (PyTorch's `ctx.needs_input_grad`); a rule may return null for
+   * the others instead of computing what the engine would drop.
+   */
+  readonly needsInputGrad: readonly boolean[];
 }
 
 /**
@@ -244,7 +249,11 @@ export const RULES: Rules = {
   argmin: NOT_DIFFERENTIABLE,
 
   // ---- linear algebra ----
-  matmul: { saveInputs: [0, 1], backward: (g, c) => [g.matmul(mT(x1(c))), matmulGradB(g, x0(c), x1(c))] },
+  // A Linear's input is often data (no gradient): skipping its product saves a third of backward.
+  matmul: {
+    saveInputs: [0, 1],
+    backward: (g, c) => [c.needsInputGrad[0] ? g.matmul(mT(x1(c))) : null, c.needsInputGrad[1] ? matmulGradB(g, x0(c), x1(c)) : null],
+  },
 
   // ---- copies and views ----
   cast: { backward: (g, c) => [g.to(c.inDtypes[0]!)] },
