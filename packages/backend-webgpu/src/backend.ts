@@ -80,7 +80,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   where: 'WGSL: strided element-wise',
   copy: 'WGSL: strided element-wise with cast',
   fill: 'WGSL: element-wise',
-  reduce: 'WGSL: one workgroup per output, tree in workgroup memory',
+  reduce: 'WGSL: one thread per output folding in order (up to 64 elements per output, or 1,024 with 1,024+ outputs), else one workgroup per output with a tree in workgroup memory',
   gather: 'WGSL: strided, index-range check reported on read',
   scatterAdd: 'WGSL: strided, atomics (CAS loop for float32), index-range check reported on read',
   random: 'WGSL: Philox 4x32-10',
