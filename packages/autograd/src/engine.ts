@@ -132,6 +132,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: EngineOptio
             inShapes: node.inShapes,
             inDtypes: node.inDtypes,
             outShape: node.outShape,
+            needsInputGrad: node.edges.map((e) => e !== null),
           });
           // Each edge gets a tensor of its own: a rule may return g itself, or one tensor twice.
           const owned = new Set<Tensor>([g]);

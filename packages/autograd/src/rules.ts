@@ -25,6 +25,11 @@ export interface RuleContext<P extends Primitive> {
   readonly inDtypes: readonly DType[];
   /** Shape of the forward output (and of the cotangent `g`). */
   readonly outShape: readonly number[];
+  /**
+   * Which inputs take a gradient (PyTorch's `ctx.needs_input_grad`); a rule may return null for
+   * the others instead of computing what the engine would drop.
+   */
+  readonly needsInputGrad: readonly boolean[];
 }
 
 /**
@@ -70,6 +75,21 @@ function inverse(dims: readonly number[]): number[] {
 
 /** The last two dims swapped (a view). */
 const mT = (t: Tensor): Tensor => t.transpose(-1, -2);
+
+/**
+ * The gradient of `b` in `a @ b`: `mT(a) @ g`, with two shortcuts PyTorch's `mm_mat2_backward`
+ * also takes. A 2-D `b` under a batched `a` (a Linear on `[B, T, C]`) folds the batch into the
+ * contraction, `[K, B*M] @ [B*M, N]`, instead of `B` products summed afterwards (a `[B, K, N]`
+ * temporary and a reduction over `B`). And a `b` that is a transposed view (`W.t()` in Linear)
+ * gets its gradient in the same layout, `mT(mT(g) @ a)`, so `W.grad` comes out contiguous (fused
+ * optimizer steps need that) rather than as a transposed copy. Same sums, other order.
+ */
+function matmulGradB(g: Tensor, a: Tensor, b: Tensor): Tensor {
+  if (b.ndim !== 2 || a.ndim < 2 || a.ndim !== g.ndim) return mT(a).matmul(g);
+  const a2 = a.ndim === 2 ? a : a.reshape([-1, a.shape[a.ndim - 1]!]); // [B*M, K]
+  const g2 = g.ndim === 2 ? g : g.reshape([-1, g.shape[g.ndim - 1]!]); // [B*M, N]
+  return mT(b).isContiguous() ? mT(mT(g2).matmul(a2)) : mT(a2).matmul(g2);
+}
 
 /** The indices `start, start + step, ...` (n of them) as a tensor shaped to index `dim` of `like`. */
 function stridedIndex(like: readonly number[], dim: number, n: number, start: number, step: number, backend: T.Backend): Tensor {
@@ -229,7 +249,11 @@ export const RULES: Rules = {
   argmin: NOT_DIFFERENTIABLE,
 
   // ---- linear algebra ----
-  matmul: { saveInputs: [0, 1], backward: (g, c) => [g.matmul(mT(x1(c))), mT(x0(c)).matmul(g)] },
+  // A Linear's input is often data (no gradient): skipping its product saves a third of backward.
+  matmul: {
+    saveInputs: [0, 1],
+    backward: (g, c) => [c.needsInputGrad[0] ? g.matmul(mT(x1(c))) : null, c.needsInputGrad[1] ? matmulGradB(g, x0(c), x1(c)) : null],
+  },
 
   // ---- copies and views ----
   cast: { backward: (g, c) => [g.to(c.inDtypes[0]!)] },

@@ -24,7 +24,7 @@ import {
   type View,
 } from '@torchlet/core';
 import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
-import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSource, unaryExpr } from './kernels.ts';
+import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSerialSource, reduceSource, unaryExpr } from './kernels.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
@@ -36,8 +36,13 @@ const MAP_MODE_READ = 0x0001;
 const WG = 64;
 /** Dispatches recorded before the encoder is submitted on its own (keeps command buffers small). */
 const MAX_BATCH = 512;
-/** Bytes of the per-encoder meta arena; each dispatch's meta starts on a 256-byte boundary. */
+/**
+ * Bytes of the per-encoder arena: each dispatch's meta (on a 256-byte boundary) and the data of
+ * writes recorded while work is pending (on a 4-byte boundary), uploaded by one writeBuffer per submit.
+ */
 const ARENA_BYTES = 1 << 18;
+/** Reductions of at most this many elements per output run one thread per output (reduceSerialSource). */
+const SERIAL_REDUCE_MAX = 64;
 
 const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const LOGICAL = new Set<BinaryOp>(['logicalAnd', 'logicalOr', 'logicalXor']);
@@ -75,7 +80,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   where: 'WGSL: strided element-wise',
   copy: 'WGSL: strided element-wise with cast',
   fill: 'WGSL: element-wise',
-  reduce: 'WGSL: one workgroup per output, tree in workgroup memory',
+  reduce: 'WGSL: one thread per output folding in order (up to 64 elements per output, or 1,024 with 1,024+ outputs), else one workgroup per output with a tree in workgroup memory',
   gather: 'WGSL: strided, index-range check reported on read',
   scatterAdd: 'WGSL: strided, atomics (CAS loop for float32), index-range check reported on read',
   random: 'WGSL: Philox 4x32-10',
@@ -112,6 +117,7 @@ export class WebGpuBackend implements Backend {
   private readonly tfjs: TfjsBridge;
   private readonly pool: BufferPool;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly sources = new Map<string, string>();
 
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -141,7 +147,7 @@ export class WebGpuBackend implements Backend {
     this.tfjs = tfjs;
     this.int8Gemm = int8GemmSource(wgslFeatures.has('packed_4x8_integer_dot_product'));
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
-    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_SRC | COPY_DST });
     this.errBuf = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
     this.dummy = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
     device.queue.writeBuffer(this.errBuf, 0, new Int32Array(4));
@@ -187,8 +193,17 @@ export class WebGpuBackend implements Backend {
     // Whole words go straight in (padding the last word is harmless when the write reaches the end).
     if (byteOffset % 4 === 0 && (bytes.byteLength % 4 === 0 || byteOffset + bytes.byteLength >= size)) {
       const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+      // While work is pending the data must land after it: small writes ride in the arena (no
+      // buffer created per write: a training step writes scalar constants), large ones in a staging buffer.
+      if (this.encoder && padded.byteLength <= ARENA_BYTES / 4 && roundUp(this.arenaUsed, 4) + padded.byteLength > ARENA_BYTES) this.flush();
       if (!this.encoder) {
         this.device.queue.writeBuffer(target, byteOffset, padded as Uint8Array<ArrayBuffer>);
+      } else if (padded.byteLength <= ARENA_BYTES / 4) {
+        const at = this.arenaUsed;
+        new Uint8Array(this.arenaHost.buffer, at, padded.byteLength).set(padded);
+        this.arenaUsed += padded.byteLength;
+        this.endPass();
+        this.encoder.copyBufferToBuffer(this.arena, at, target, byteOffset, padded.byteLength);
       } else {
         const staging = this.stage(padded);
         this.endPass();
@@ -346,11 +361,15 @@ export class WebGpuBackend implements Backend {
     meta.set(outer.strides[1]!, 6 + 2 * ro);
     meta.set(inner.shape, 6 + 3 * ro);
     meta.set(inner.strides[0]!, 6 + 3 * ro + ri);
+    // A workgroup per output pays only when its 64 threads each get several elements; else one
+    // thread per output (see reduceSerialSource).
+    const serial = nInner <= SERIAL_REDUCE_MAX || (nInner <= 16 * SERIAL_REDUCE_MAX && nOut >= 16 * SERIAL_REDUCE_MAX);
     this.dispatch(
-      reduceSource(op, x.dtype),
+      this.source(`reduce|${op}|${x.dtype}|${serial}`, () => (serial ? reduceSerialSource : reduceSource)(op, x.dtype)),
       [{ buffer: this.pool.get(out.buffer), writable: true }, { buffer: this.pool.get(x.buffer) }],
       meta,
       nOut,
+      serial ? Math.ceil(nOut / WG) : nOut,
     );
   }
 
@@ -366,7 +385,7 @@ export class WebGpuBackend implements Backend {
       return;
     }
     const batch = numel(out.shape.slice(0, r - 2));
-    const temps: GPUBuffer[] = [];
+    const temps: BufferId[] = [];
     const A = this.matOperand(a, batch, temps);
     const B = this.matOperand(b, batch, temps);
     this.flush(); // tfjs reads our buffers
@@ -377,15 +396,16 @@ export class WebGpuBackend implements Backend {
       enc.copyBufferToBuffer(res, 0, dst, out.offset * 4, n * 4);
       this.flush(); // before tfjs may reuse `res`
     });
-    for (const t of temps) t.destroy();
+    // Pooled scratch goes back at once: its next user is ordered after tfjs's submitted work.
+    for (const t of temps) this.free(t);
   }
 
   /**
    * A matmul operand as tfjs wants it: a packed `[batch, rows, cols]` buffer starting at byte 0,
    * possibly transposed. Views already laid out so (or broadcast over the whole batch) go
-   * zero-copy; anything else is first made contiguous by one strided copy.
+   * zero-copy; anything else is first made contiguous by one strided copy into pooled scratch.
    */
-  private matOperand(v: View, batch: number, temps: GPUBuffer[]): { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean } {
+  private matOperand(v: View, batch: number, temps: BufferId[]): { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean } {
     const r = v.shape.length;
     const R = v.shape[r - 2]!, C = v.shape[r - 1]!;
     const sr = v.strides[r - 2]!, sc = v.strides[r - 1]!;
@@ -398,10 +418,10 @@ export class WebGpuBackend implements Backend {
       if ((sc === 1 || C === 1) && (sr === C || R === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, R, C], transpose: false };
       if ((sr === 1 || R === 1) && (sc === R || C === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, C, R], transpose: true };
     }
-    const tmp = this.device.createBuffer({ size: roundUp4(batch * R * C * 4), usage: STORAGE | COPY_SRC | COPY_DST });
+    const tmp = this.alloc(batch * R * C * 4);
     temps.push(tmp);
     this.runCopy(v, { buffer: tmp, dtype: 'float32', offset: 0, strides: contiguousStrides(v.shape), shape: v.shape });
-    return { buffer: tmp, shape: [batch, R, C], transpose: false };
+    return { buffer: this.pool.get(tmp), shape: [batch, R, C], transpose: false };
   }
 
   // ---- indexing ------------------------------------------------------------------------------
@@ -579,7 +599,8 @@ export class WebGpuBackend implements Backend {
     const inputs = ins;
     const l = coalesce(shape, [out.strides, ...inputs.map((v) => v.strides)]);
     const meta = elementwiseMeta(l.shape, [out, ...inputs].map((v, k) => ({ offset: v.offset, strides: l.strides[k]! })), scalars);
-    const source = elementwiseSource({ dtype: out.dtype }, inputs.map((v) => ({ dtype: v.dtype })), body, opts);
+    const key = `ew|${out.dtype}|${inputs.map((v) => v.dtype).join(',')}|${opts.outAtomic ?? false}|${opts.extra ?? ''}|${body}`;
+    const source = this.source(key, () => elementwiseSource({ dtype: out.dtype }, inputs.map((v) => ({ dtype: v.dtype })), body, opts));
     const bindings: Binding[] = [{ buffer: this.gpuBuffer(out.buffer), writable: true }, ...inputs.map((v) => ({ buffer: this.gpuBuffer(v.buffer) }))];
     if (opts.extra) bindings.push({ buffer: this.errBuf, writable: true });
     this.dispatch(source, bindings, meta, numel(l.shape));
@@ -611,6 +632,19 @@ export class WebGpuBackend implements Backend {
     this.pass = null;
   }
 
+  /**
+   * The WGSL of kernel `key`, generated once: keys are short, while sources carry the MATH
+   * helpers (several KB), which would otherwise be rebuilt and hashed on every dispatch.
+   */
+  private source(key: string, make: () => string): string {
+    let s = this.sources.get(key);
+    if (s === undefined) {
+      s = make();
+      this.sources.set(key, s);
+    }
+    return s;
+  }
+
   private pipeline(source: string): GPUComputePipeline {
     let p = this.pipelines.get(source);
     if (!p) {
@@ -622,18 +656,17 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * Records one dispatch of `threads / 64` workgroups (one per output for reductions), or of
+   * Records one dispatch of `threads / 64` workgroups (a reduction passes its own count), or of
    * `workgroups` when given, as a 2-D grid when over the per-dimension limit. Binding 0 is
    * `meta`, a window of the arena; the others follow in order. A read-only binding of a buffer
    * that is also written in this dispatch reads a copy instead (WebGPU forbids the aliasing; core
    * calls unary/binary in place).
    */
   private dispatch(source: string, bindings: Binding[], meta: Int32Array | Uint32Array, threads: number, workgroups?: number): void {
-    const isReduce = source.includes('var<workgroup> sv');
-    const groups = workgroups ?? (isReduce ? threads : Math.ceil(threads / WG));
+    const groups = workgroups ?? Math.ceil(threads / WG);
     if (groups === 0) return;
     const metaBytes = roundUp(meta.byteLength, 256);
-    if (this.arenaUsed + metaBytes > ARENA_BYTES || this.dispatches >= MAX_BATCH) this.flush();
+    if (roundUp(this.arenaUsed, 256) + metaBytes > ARENA_BYTES || this.dispatches >= MAX_BATCH) this.flush();
     const enc = this.ensureEncoder();
     const writable = new Set(bindings.filter((b) => b.writable).map((b) => b.buffer));
     const resolved = bindings.map((b) => {
@@ -644,9 +677,9 @@ export class WebGpuBackend implements Backend {
       this.transient.push(copy);
       return copy;
     });
-    const metaOffset = this.arenaUsed;
+    const metaOffset = roundUp(this.arenaUsed, 256);
     this.arenaHost.set(new Uint32Array(meta.buffer, meta.byteOffset, meta.length), metaOffset / 4);
-    this.arenaUsed += metaBytes;
+    this.arenaUsed = metaOffset + metaBytes;
     const pipeline = this.pipeline(source);
     const bindGroup = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
@@ -663,7 +696,7 @@ export class WebGpuBackend implements Backend {
     this.dispatches++;
   }
 
-  /** Submits the recorded work (meta arena first: writeBuffer runs before the submit). */
+  /** Submits the recorded work (the arena first: writeBuffer runs before the submit). */
   private flush(): void {
     if (!this.encoder) return;
     this.endPass();

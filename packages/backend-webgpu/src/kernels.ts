@@ -151,6 +151,72 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 
 /**
+ * Reduction, one thread per output element: the thread folds its reduced elements in order
+ * (so for arg* the first extreme wins, as in {@link reduceSource}). Used where a workgroup per
+ * output would idle: few elements per output (the bias gradient `[B, N] -> [N]` has B), or many
+ * outputs whose neighbours read neighbouring words (sums over leading axes). Software adapters
+ * gain most: SwiftShader runs each workgroup, with its barriers, as a separate CPU task
+ * (about 60 us each), so 8,192 outputs of 16 elements took 0.5 s as workgroups.
+ *
+ * meta: as {@link reduceSource}.
+ */
+export function reduceSerialSource(op: ReduceOp, d: DType): string {
+  const T = wgslType(d);
+  const isF = d === 'float32';
+  const arg = op === 'argmax' || op === 'argmin';
+  const isMax = op === 'max' || op === 'argmax';
+  const init = op === 'sum' ? `${T}(0)` : op === 'prod' ? `${T}(1)` : isF ? '0.0' : '0';
+  const better = isF
+    ? `(!isnan_(w) && (isnan_(v) || v ${isMax ? '>' : '<'} w))`
+    : `(v ${isMax ? '>' : '<'} w)`;
+  const fold = op === 'sum' ? 'acc = acc + v;'
+    : op === 'prod' ? 'acc = acc * v;'
+    : `if (accI < 0 || better_(v, acc)) { acc = v; accI = j; }`;
+  const result = arg ? 'bitcast<u32>(accI)' : 'bitcast<u32>(acc)';
+  return `@group(0) @binding(0) var<storage, read> prm: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<u32>;
+@group(0) @binding(2) var<storage, read> x: array<u32>;
+${MATH}
+fn better_(v: ${T}, w: ${T}) -> bool { return ${better}; }
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = i32(gid.x + gid.y * nwg.x * 64u);
+  let nOut = prm[0];
+  if (o >= nOut) { return; }
+  let nInner = prm[1];
+  let ro = prm[2];
+  let ri = prm[3];
+  var xo = prm[4];
+  var oo = prm[5];
+  var rem = o;
+  for (var d = ro - 1; d >= 0; d--) {
+    let s = prm[6 + d];
+    let c = rem % s;
+    rem = rem / s;
+    xo += c * prm[6 + ro + d];
+    oo += c * prm[6 + 2 * ro + d];
+  }
+  let ib = 6 + 3 * ro;
+  var acc: ${T} = ${init};
+  var accI = -1;
+  for (var j = 0; j < nInner; j++) {
+    var r = j;
+    var off = xo;
+    for (var d = ri - 1; d >= 0; d--) {
+      let s = prm[ib + d];
+      let c = r % s;
+      r = r / s;
+      off += c * prm[ib + ri + d];
+    }
+    let v = bitcast<${T}>(x[u32(off)]);
+    ${fold}
+  }
+  out[u32(oo)] = ${result};
+}
+`;
+}
+
+/**
  * Philox 4x32-10, one thread per block of four outputs; see core's philox.ts (the reference)
  * and RandomParams. 32x32 -> 64-bit products are built from 16-bit halves (WGSL has no u64).
  * meta: [n, outOffset, kind (0 uniform, 1 normal), seedLo, seedHi, counterLo, counterHi]
