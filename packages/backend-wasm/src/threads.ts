@@ -18,8 +18,15 @@ const FAILED = 4; // set by a thread whose part threw (the error itself stays in
 const CONTROL_WORDS = 8;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
-/** Busy-wait iterations before sleeping: jobs often come back to back (a layer's matmuls). */
-const SPIN = 20000;
+/**
+ * How long a pool thread busy-waits for the next job before it sleeps, in ms. Jobs come some
+ * tens of microseconds apart in a training step, and waking a sleeping thread (a futex wake, an
+ * inter-processor interrupt under a hypervisor) costs about as much as a small job: spinning a
+ * little, as OpenMP runtimes do, keeps the pool worth using for small products.
+ */
+const SPIN_MS = 2;
+/** How long the calling thread busy-waits for the pool threads before it sleeps, in ms. */
+const WAIT_SPIN_MS = 20;
 
 /**
  * Runs part `part` of `parts` of a job. It is also the pool threads' code (turned into source
@@ -85,7 +92,10 @@ function start(data, post) {
   let gen = Atomics.load(ctl, ${GEN});
   post('ready');
   for (;;) {
-    for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${GEN}) === gen; i++);
+    const until = performance.now() + ${SPIN_MS};
+    for (let i = 1; Atomics.load(ctl, ${GEN}) === gen; i++) {
+      if ((i & 255) === 0 && performance.now() > until) break;
+    }
     Atomics.wait(ctl, ${GEN}, gen);
     gen = Atomics.load(ctl, ${GEN});
     const kind = Atomics.load(ctl, ${KIND});
@@ -229,10 +239,11 @@ export class ThreadPool {
     } catch (e) {
       error = e;
     }
-    for (let spins = 0; ; spins++) {
+    const until = performance.now() + WAIT_SPIN_MS;
+    for (let spins = 1; ; spins++) {
       const pending = Atomics.load(ctl, PENDING);
       if (pending === 0) break;
-      if (this.canBlock && spins > SPIN) Atomics.wait(ctl, PENDING, pending);
+      if (this.canBlock && (spins & 255) === 0 && performance.now() > until) Atomics.wait(ctl, PENDING, pending);
     }
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, FAILED)) throw new Error('wasm backend: a pool thread failed while running a kernel');

@@ -238,7 +238,11 @@ export interface Backend {
 
   /** Allocates `bytes` bytes (may be 0). The contents are unspecified. */
   alloc(bytes: number): BufferId;
-  /** Releases a buffer; core calls it exactly once per `alloc`. */
+  /**
+   * Releases a buffer; core calls it exactly once per `alloc`. After `destroy()` it must do
+   * nothing and not throw: the garbage collector's safety net (a FinalizationRegistry) may still
+   * release tensors of a destroyed backend, and a throw there would end the process.
+   */
   free(buffer: BufferId): void;
   /** Copies `src` into the buffer starting at `byteOffset`. Ordered with compute calls. */
   write(buffer: BufferId, src: TypedArray, byteOffset?: number): void;
