@@ -1,5 +1,7 @@
 import {
   checkMatmulViews,
+  checkFusedViews,
+  checkInt8LinearViews,
   unsupportedError,
   BINARY_OPS,
   UNARY_OPS,
@@ -203,7 +205,8 @@ export class WasmBackend implements Backend {
     },
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
       const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
-      const n = this.checkFused('adamStep', views);
+      this.check();
+      const n = checkFusedViews('wasm', 'adamStep', views);
       const flags = (p.decoupledWeightDecay ? 1 : 0) | (p.amsgrad ? 2 : 0) | (p.maximize ? 4 : 0);
       const stepSize = p.lr / (1 - p.beta1 ** p.step);
       const bc2sqrt = Math.sqrt(1 - p.beta2 ** p.step);
@@ -215,24 +218,15 @@ export class WasmBackend implements Backend {
     },
     sgdStep: (param, grad, momentumBuffer, p: SgdStepParams) => {
       if (p.momentum !== 0 && !momentumBuffer) throw new Error('wasm backend: sgdStep with momentum needs a momentum buffer');
-      const n = this.checkFused('sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
+      this.check();
+      const n = checkFusedViews('wasm', 'sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
       const flags = (p.maximize ? 4 : 0) | (p.nesterov ? 8 : 0) | (p.firstStep ? 16 : 0);
       this.k.sgdStep(this.addr(param), this.addr(grad), momentumBuffer ? this.addr(momentumBuffer) : 0, n, p.lr, p.momentum, 1 - p.dampening, p.weightDecay, flags);
     },
     // assembly/quant.ts: int8 x int8 -> int32 SIMD dot products, dequantised on the way out.
     int8Linear: (x, weight, weightScale, bias, out) => {
       this.check();
-      const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];
-      for (const [name, v, dtype] of operands) {
-        if (!v) continue;
-        if (v.dtype !== dtype) throw unsupported('int8Linear', { [name]: v.dtype });
-        if (!isContiguous(v.shape, v.strides)) throw new Error(`wasm backend: int8Linear needs a contiguous ${name}, got strides [${v.strides.join(', ')}]`);
-      }
-      const [M, K] = x.shape as [number, number];
-      const N = weight.shape[0]!, kp = 4 * weight.shape[1]!;
-      if (x.shape.length !== 2 || weight.shape.length !== 2 || kp % 16 !== 0 || kp < K || numel(weightScale.shape) !== N || (bias && numel(bias.shape) !== N) || out.shape[0] !== M || out.shape[1] !== N) {
-        throw new Error(`wasm backend: int8Linear shapes do not agree: x [${x.shape}], weight [${weight.shape}] (int8 rows of ${kp} bytes), weightScale [${weightScale.shape}], out [${out.shape}]`);
-      }
+      const { M, N, K, kp } = checkInt8LinearViews('wasm', x, weight, weightScale, bias, out);
       if (this.k.int8Linear(this.addr(x), this.addr(weight), this.addr(weightScale), bias ? this.addr(bias) : 0, this.addr(out), M, N, K, kp) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating int8Linear scratch');
       }
@@ -286,19 +280,6 @@ export class WasmBackend implements Backend {
     ];
     this.ints().set(words, this.scratchPtr >> 2);
     return B * H;
-  }
-
-  /** Fused kernels take contiguous float32 views of one size; returns that size. */
-  private checkFused(op: string, views: readonly View[]): number {
-    this.check();
-    const n = numel(views[0]!.shape);
-    for (const v of views) {
-      if (v.dtype !== 'float32') throw unsupported(op, { operand: v.dtype });
-      if (!isContiguous(v.shape, v.strides) || numel(v.shape) !== n) {
-        throw new Error(`wasm backend: ${op} needs contiguous float32 operands of ${n} elements, got shape [${v.shape.join(', ')}] with strides [${v.strides.join(', ')}]`);
-      }
-    }
-    return n;
   }
 
   /** Marks the backend unusable and stops its pool threads. */

@@ -1,6 +1,8 @@
 /// <reference types="@webgpu/types" />
 import {
   checkMatmulViews,
+  checkFusedViews,
+  checkInt8LinearViews,
   unsupportedError,
   coalesce,
   contiguousStrides,
@@ -483,7 +485,8 @@ export class WebGpuBackend implements Backend {
   readonly fused: Partial<FusedKernels> = {
     adamStep: (param, grad, expAvg, expAvgSq, maxExpAvgSq, p: AdamStepParams) => {
       const views = maxExpAvgSq ? [param, grad, expAvg, expAvgSq, maxExpAvgSq] : [param, grad, expAvg, expAvgSq];
-      const n = this.checkFused('adamStep', views);
+      this.check();
+      const n = checkFusedViews('webgpu', 'adamStep', views);
       if (n === 0) return;
       const flags = (p.decoupledWeightDecay ? 1 : 0) | (p.amsgrad ? 2 : 0) | (p.maximize ? 4 : 0);
       const f = [p.beta1, 1 - p.beta1, p.beta2, 1 - p.beta2, p.eps, p.weightDecay, p.decoupledWeightDecay ? 1 - p.lr * p.weightDecay : 1, p.lr / (1 - p.beta1 ** p.step), Math.sqrt(1 - p.beta2 ** p.step)];
@@ -497,7 +500,8 @@ export class WebGpuBackend implements Backend {
     },
     sgdStep: (param, grad, momentumBuffer, p: SgdStepParams) => {
       if (p.momentum !== 0 && !momentumBuffer) throw new Error('webgpu backend: sgdStep with momentum needs a momentum buffer');
-      const n = this.checkFused('sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
+      this.check();
+      const n = checkFusedViews('webgpu', 'sgdStep', momentumBuffer ? [param, grad, momentumBuffer] : [param, grad]);
       if (n === 0) return;
       const flags = (p.maximize ? 4 : 0) | (p.nesterov ? 8 : 0) | (p.firstStep ? 16 : 0);
       const meta = new Uint32Array(9);
@@ -511,17 +515,8 @@ export class WebGpuBackend implements Backend {
     // quant.ts: max|x|, then x quantised to packed int8, then a tiled int8 GEMM that dequantises.
     int8Linear: (x, weight, weightScale, bias, out) => {
       this.check();
-      const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];
-      for (const [name, v, dtype] of operands) {
-        if (!v) continue;
-        if (v.dtype !== dtype) throw unsupported('int8Linear', { [name]: v.dtype });
-        if (!isContiguous(v.shape, v.strides)) throw new Error(`webgpu backend: int8Linear needs a contiguous ${name}, got strides [${v.strides.join(', ')}]`);
-      }
-      const [M, K] = x.shape as [number, number];
-      const N = weight.shape[0]!, kw = weight.shape[1]!, kp = 4 * kw;
-      if (x.shape.length !== 2 || weight.shape.length !== 2 || kp % 16 !== 0 || kp < K || numel(weightScale.shape) !== N || (bias && numel(bias.shape) !== N) || out.shape[0] !== M || out.shape[1] !== N) {
-        throw new Error(`webgpu backend: int8Linear shapes do not agree: x [${x.shape}], weight [${weight.shape}] (int8 rows of ${kp} bytes), weightScale [${weightScale.shape}], out [${out.shape}]`);
-      }
+      const { M, N, K, kp } = checkInt8LinearViews('webgpu', x, weight, weightScale, bias, out);
+      const kw = kp / 4;
       if (M === 0 || N === 0) return;
       // Scratch from the pool, returned right after recording: later users are ordered after these passes.
       const stats = this.alloc(16), xq = this.alloc(M * kp);
@@ -539,18 +534,6 @@ export class WebGpuBackend implements Backend {
       this.free(xq);
     },
   };
-
-  private checkFused(op: string, views: readonly View[]): number {
-    this.check();
-    const n = numel(views[0]!.shape);
-    for (const v of views) {
-      if (v.dtype !== 'float32') throw unsupported(op, { operand: v.dtype });
-      if (!isContiguous(v.shape, v.strides) || numel(v.shape) !== n) {
-        throw new Error(`webgpu backend: ${op} needs contiguous float32 operands of ${n} elements, got shape [${v.shape.join(', ')}] with strides [${v.strides.join(', ')}]`);
-      }
-    }
-    return n;
-  }
 
   // ---- helpers -------------------------------------------------------------------------------
 

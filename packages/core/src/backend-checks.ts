@@ -5,6 +5,7 @@
  */
 import type { View } from './backend.ts';
 import type { DType } from './dtype.ts';
+import { isContiguous, numel } from './shape.ts';
 
 /** The error for an op a backend cannot run with these dtypes. */
 export function unsupportedError(backend: string, op: string, dtypes: Record<string, DType>): Error {
@@ -41,4 +42,51 @@ export function checkMatmulViews(backend: string, a: View, b: View, out: View): 
     throw new Error(`${backend} backend: matmul shapes do not agree: [${a.shape}] @ [${b.shape}] -> [${out.shape}]`);
   }
   return { rank, M, N, K };
+}
+
+/**
+ * Checks the operands of an element-wise fused kernel (`adamStep`, `sgdStep`): contiguous float32
+ * views of one size, which it returns; throws an error naming the backend, the op and the layout.
+ */
+export function checkFusedViews(backend: string, op: string, views: readonly View[]): number {
+  const n = numel(views[0]!.shape);
+  for (const v of views) {
+    if (v.dtype !== 'float32') throw unsupportedError(backend, op, { operand: v.dtype });
+    if (!isContiguous(v.shape, v.strides) || numel(v.shape) !== n) {
+      throw new Error(`${backend} backend: ${op} needs contiguous float32 operands of ${n} elements, got shape [${v.shape.join(', ')}] with strides [${v.strides.join(', ')}]`);
+    }
+  }
+  return n;
+}
+
+/** The sizes of an `int8Linear` call, after {@link checkInt8LinearViews}. */
+export interface Int8LinearDims {
+  /** Rows of `x` and `out`. */
+  M: number;
+  /** Output features: rows of `weight`, columns of `out`. */
+  N: number;
+  /** Input features: columns of `x`. */
+  K: number;
+  /** Bytes per weight row (K padded to a multiple of 16; `weight` holds them as int32 words). */
+  kp: number;
+}
+
+/**
+ * Checks the operands of `FusedKernels.int8Linear` (contiguous; x, weightScale, bias, out float32,
+ * weight int32 words of packed int8 rows of `kp` bytes, kp a multiple of 16 and >= K) and returns
+ * the sizes; throws an error naming the backend and the operand or the shapes.
+ */
+export function checkInt8LinearViews(backend: string, x: View, weight: View, weightScale: View, bias: View | null, out: View): Int8LinearDims {
+  const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];
+  for (const [name, v, dtype] of operands) {
+    if (!v) continue;
+    if (v.dtype !== dtype) throw unsupportedError(backend, 'int8Linear', { [name]: v.dtype });
+    if (!isContiguous(v.shape, v.strides)) throw new Error(`${backend} backend: int8Linear needs a contiguous ${name}, got strides [${v.strides.join(', ')}]`);
+  }
+  const [M, K] = x.shape as [number, number];
+  const N = weight.shape[0]!, kp = 4 * weight.shape[1]!;
+  if (x.shape.length !== 2 || weight.shape.length !== 2 || kp % 16 !== 0 || kp < K || numel(weightScale.shape) !== N || (bias && numel(bias.shape) !== N) || out.shape[0] !== M || out.shape[1] !== N) {
+    throw new Error(`${backend} backend: int8Linear shapes do not agree: x [${x.shape}], weight [${weight.shape}] (int8 rows of ${kp} bytes), weightScale [${weightScale.shape}], out [${out.shape}]`);
+  }
+  return { M, N, K, kp };
 }

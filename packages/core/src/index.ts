@@ -32,4 +32,11 @@ export {
   type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
 } from './ops/nn.ts';
 export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';
-export { unsupportedError, checkMatmulViews, type MatmulDims } from './backend-checks.ts';
+export {
+  unsupportedError,
+  checkMatmulViews,
+  checkFusedViews,
+  checkInt8LinearViews,
+  type MatmulDims,
+  type Int8LinearDims,
+} from './backend-checks.ts';
