@@ -64,6 +64,26 @@ export function castExpr(from: DType, to: DType): string {
 }
 
 /**
+ * What both reduction kernels fold with: the WGSL type, the initial value, `better(v, w)` (true
+ * when v should replace the current extreme w, v coming later in order) and the fold of one
+ * value `v` at index `j` into `acc` / `accI`.
+ */
+function foldParts(op: ReduceOp, d: DType): { T: string; arg: boolean; init: string; better: string; fold: string } {
+  const T = wgslType(d);
+  const isF = d === 'float32';
+  const arg = op === 'argmax' || op === 'argmin';
+  const isMax = op === 'max' || op === 'argmax';
+  const init = op === 'sum' ? `${T}(0)` : op === 'prod' ? `${T}(1)` : isF ? '0.0' : '0';
+  const better = isF
+    ? `(!isnan_(w) && (isnan_(v) || v ${isMax ? '>' : '<'} w))`
+    : `(v ${isMax ? '>' : '<'} w)`;
+  const fold = op === 'sum' ? 'acc = acc + v;'
+    : op === 'prod' ? 'acc = acc * v;'
+    : `if (accI < 0 || better_(v, acc)) { acc = v; accI = j; }`;
+  return { T, arg, init, better, fold };
+}
+
+/**
  * Reduction: one workgroup of 64 threads per output element. Each thread folds a strided
  * share of the reduced elements in order, then a tree in workgroup memory combines the 64
  * partial results. For arg* the partials carry the index, and ties go to the smaller index, so
@@ -73,18 +93,7 @@ export function castExpr(from: DType, to: DType): string {
  *        outerShape, outerStrideX, outerStrideOut, innerShape, innerStrideX]
  */
 export function reduceSource(op: ReduceOp, d: DType): string {
-  const T = wgslType(d);
-  const isF = d === 'float32';
-  const arg = op === 'argmax' || op === 'argmin';
-  const isMax = op === 'max' || op === 'argmax';
-  const init = op === 'sum' ? `${T}(0)` : op === 'prod' ? `${T}(1)` : isF ? '0.0' : '0';
-  // better(v, w): true when v should replace the current extreme w (v comes later in order).
-  const better = isF
-    ? `(!isnan_(w) && (isnan_(v) || v ${isMax ? '>' : '<'} w))`
-    : `(v ${isMax ? '>' : '<'} w)`;
-  const fold = op === 'sum' ? 'acc = acc + v;'
-    : op === 'prod' ? 'acc = acc * v;'
-    : `if (accI < 0 || better_(v, acc)) { acc = v; accI = j; }`;
+  const { T, arg, init, better, fold } = foldParts(op, d);
   // Combine partial (v, vi) into (w, wi) from another thread; indices decide ties.
   const combine = op === 'sum' ? 'sv[l] = sv[l] + sv[l + s];'
     : op === 'prod' ? 'sv[l] = sv[l] * sv[l + s];'
@@ -161,17 +170,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * meta: as {@link reduceSource}.
  */
 export function reduceSerialSource(op: ReduceOp, d: DType): string {
-  const T = wgslType(d);
-  const isF = d === 'float32';
-  const arg = op === 'argmax' || op === 'argmin';
-  const isMax = op === 'max' || op === 'argmax';
-  const init = op === 'sum' ? `${T}(0)` : op === 'prod' ? `${T}(1)` : isF ? '0.0' : '0';
-  const better = isF
-    ? `(!isnan_(w) && (isnan_(v) || v ${isMax ? '>' : '<'} w))`
-    : `(v ${isMax ? '>' : '<'} w)`;
-  const fold = op === 'sum' ? 'acc = acc + v;'
-    : op === 'prod' ? 'acc = acc * v;'
-    : `if (accI < 0 || better_(v, acc)) { acc = v; accI = j; }`;
+  const { T, arg, init, better, fold } = foldParts(op, d);
   const result = arg ? 'bitcast<u32>(accI)' : 'bitcast<u32>(acc)';
   return `@group(0) @binding(0) var<storage, read> prm: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
