@@ -80,6 +80,10 @@ const PARALLEL_THRESHOLD = 1 << 18;
 const ROW_ALIGN = 4;
 /** ... or, when it has too few rows (a matrix-vector product), column blocks of a multiple of this. */
 const COL_ALIGN = 8;
+/** Must match SMALL in assembly/matmul.ts: products of at most this many multiply-adds take the plain loop. */
+const SMALL_MATMUL = 4096;
+/** Blocks a matmul is cut into per pool thread (see matmulOnPool). */
+const BLOCKS_PER_THREAD = 3;
 /** Floats of the attention kernels' row buffer (BC in assembly/attention.ts). */
 const ATTENTION_ROW = 64;
 
@@ -414,18 +418,23 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Splits a (batched) product over the pool: into whole products when there are at least as
-   * many as threads, otherwise each product into row blocks, or column blocks when it has too
-   * few rows for every thread, so that every thread gets work. `head` is N K M sam sak sbk sbn
-   * pa pb pc (see threads.ts, runPart).
+   * Splits a (batched) product over the pool: into whole products when there are enough, otherwise
+   * each product into row blocks, or column blocks when it has too few rows. `head` is N K M sam
+   * sak sbk sbn pa pb pc (see threads.ts, runPart).
    */
   private matmulOnPool(head: number[], total: number, batchShape: readonly number[], batchStrides: readonly number[][]): void {
     const pool = this.pool!;
     const [N, K, M] = head as [number, number, number];
-    const want = total >= pool.size ? 1 : Math.ceil(pool.size / total);
-    const byCols = want > 1 && M < want * ROW_ALIGN;
+    // A few blocks per thread, taken one at a time, so that a slower thread takes fewer (each
+    // row block packs all of B again, which bounds how many are worth making).
+    const want = Math.ceil((BLOCKS_PER_THREAD * pool.size) / total);
+    const byCols = want > 1 && Math.floor(M / ROW_ALIGN) < Math.min(want, pool.size); // too few rows for every thread
     const [extent, align] = byCols ? [N, COL_ALIGN] : [M, ROW_ALIGN];
-    const chunks = Math.max(1, Math.min(want, Math.floor(extent / align)));
+    // No block may fall to the plain loop that the whole product does not take (another order of
+    // sums): every block keeps more than SMALL_MATMUL multiply-adds.
+    const other = byCols ? M * K : N * K;
+    let chunks = Math.max(1, Math.min(want, Math.floor(extent / align)));
+    while (chunks > 1 && other * Math.floor(Math.floor(extent / align) / chunks) * align <= SMALL_MATMUL) chunks--;
     const parts = Math.min(pool.size, total * chunks);
     const rank = batchShape.length;
     if (17 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);

@@ -15,6 +15,7 @@ const KIND = 1;
 const PARTS = 2;
 const PENDING = 3; // pool threads still running the current job
 const FAILED = 4; // set by a thread whose part threw (the error itself stays in that thread)
+const NEXT = 5; // the next work item of the current job (threads take items with Atomics.add)
 const CONTROL_WORDS = 8;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
@@ -29,30 +30,31 @@ const SPIN = 20000;
 const WAIT_SPIN_MS = 20;
 
 /**
- * Runs part `part` of `parts` of a job. It is also the pool threads' code (turned into source
- * with `toString`), so it must stay self-contained: no references outside its body (hence the
- * job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention, JOB.attentionBackward).
+ * Runs thread `part`'s share of a job: work items taken one at a time from the shared counter
+ * `ctl[5]` (NEXT) until none are left, so a thread that runs slower (cold caches, a busy core)
+ * simply takes fewer. `part` picks the thread's own scratch. It is also the pool threads' code
+ * (turned into source with `toString`), so it must stay self-contained: no references outside its
+ * body (hence the job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention,
+ * JOB.attentionBackward, and 5 is NEXT).
  *
  * Argument layouts (`a`, float64 words):
  * - matmul: N K M sam sak sbk sbn pa pb pc chunks align total rank scratch scratchStride byCols,
  *   then the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work
- *   item i is block c = i % chunks of product p = i / chunks: its rows (its columns with byCols)
- *   cut into `chunks` runs of whole `align`-sized groups, the last run taking the remainder, so
- *   no block is smaller than `align` (a block of fewer rows than the micro-kernel's would take
- *   another kernel and round differently from one thread). Part `part` takes items
- *   [part * I / parts, (part + 1) * I / parts), I = total * chunks.
- * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; part takes (batch,
- *   head) pairs [part * BH / parts, (part + 1) * BH / parts).
+ *   item i (of total * chunks) is block c = i % chunks of product p = i / chunks: its rows (its
+ *   columns with byCols) cut into `chunks` runs of whole `align`-sized groups, the last run taking
+ *   the remainder, so no block is smaller than `align` (a block of fewer rows than the
+ *   micro-kernel's would take another kernel and round differently from one thread).
+ * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; item i is (batch, head)
+ *   pair i of BH.
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
  */
-export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, parts: number): void {
+export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, ctl: Int32Array): void {
   if (kind === 1) {
     const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
     const chunks = a[10]!, align = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
     const scratch = a[14]! + part * a[15]!;
     const items = total * chunks;
-    const i0 = Math.floor((part * items) / parts), i1 = Math.floor(((part + 1) * items) / parts);
-    for (let i = i0; i < i1; i++) {
+    for (let i = Atomics.add(ctl, 5, 1); i < items; i = Atomics.add(ctl, 5, 1)) {
       const p = Math.floor(i / chunks), c = i % chunks;
       // The product's offsets from its batch index (row-major over the batch shape).
       let pa = a[7]!, pb = a[8]!, pc = a[9]!;
@@ -73,10 +75,10 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
     const fwd = kind === 2;
     const BH = a[fwd ? 9 : 13]!;
     const sBuf = a[fwd ? 10 : 14]! + part * a[fwd ? 11 : 15]!;
-    const bh0 = Math.floor((part * BH) / parts), bh1 = Math.floor(((part + 1) * BH) / parts);
-    if (bh1 <= bh0) return;
-    if (fwd) x.attentionPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, bh0, bh1, sBuf);
-    else x.attentionBackwardPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, bh0, bh1, sBuf);
+    for (let bh = Atomics.add(ctl, 5, 1); bh < BH; bh = Atomics.add(ctl, 5, 1)) {
+      if (fwd) x.attentionPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, bh, bh + 1, sBuf);
+      else x.attentionBackwardPart(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, bh, bh + 1, sBuf);
+    }
   }
 }
 
@@ -99,7 +101,7 @@ function start(data, post) {
     if (kind === ${JOB.stop}) return;
     const parts = Atomics.load(ctl, ${PARTS});
     try {
-      if (index + 1 < parts) runPart(x, kind, a, index + 1, parts);
+      if (index + 1 < parts) runPart(x, kind, a, index + 1, ctl);
     } catch (e) {
       Atomics.store(ctl, ${FAILED}, 1);
     }
@@ -217,9 +219,9 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `parts` (2..size) parts of job `kind` with the arguments in {@link args}: part 0 on
-   * this thread through `x`, the others on pool threads. Returns when all are done; throws if
-   * a part failed.
+   * Runs job `kind` with the arguments in {@link args} on `parts` (2..size) threads, this one
+   * (through `x`) and parts - 1 pool threads, which take its work items until none are left.
+   * Returns when all are done; throws if a part failed.
    */
   run(kind: number, parts: number, x: PartKernels): void {
     if (this.stopped) throw new Error('wasm backend: the thread pool was stopped');
@@ -227,12 +229,13 @@ export class ThreadPool {
     Atomics.store(ctl, KIND, kind);
     Atomics.store(ctl, PARTS, parts);
     Atomics.store(ctl, FAILED, 0);
+    Atomics.store(ctl, NEXT, 0);
     Atomics.store(ctl, PENDING, this.threads.length);
     Atomics.add(ctl, GEN, 1);
     Atomics.notify(ctl, GEN);
     let error: unknown;
     try {
-      runPart(x, kind, this.args, 0, parts);
+      runPart(x, kind, this.args, 0, ctl);
     } catch (e) {
       error = e;
     }
