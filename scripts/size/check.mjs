@@ -15,7 +15,10 @@ import { build } from 'vite';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const KB = 1024;
-/** Budgets in bytes (minified + gzipped). The app budget is the issue's; the others leave ~25% room. */
+/**
+ * Budgets in bytes (minified + gzipped). The app budget is the issue's (an app as it loads by
+ * default, on one thread); the others leave ~10-25% room.
+ */
 const BUDGETS = {
   '@torchlet/core': 40 * KB,
   '@torchlet/autograd': 10 * KB,
@@ -31,6 +34,7 @@ const BUDGETS = {
   '@torchlet/backend-webgpu': 60 * KB,
   torchlet: 3 * KB,
   app: 100 * KB,
+  'app, threads': 110 * KB,
 };
 const PACKAGES = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'backend-webgpu', 'torchlet'];
 
@@ -51,7 +55,9 @@ mkdirSync(tmp, { recursive: true });
 /**
  * Bundles `source` (an ES module) minified. Returns the entry's code (with every chunk it imports
  * statically), minified and gzipped, and the largest chunk it imports on demand (the kernels of
- * one wasm variant: an app downloads one of them), gzipped. A .wasm asset would count as loaded.
+ * one wasm variant: an app downloads one of them), gzipped: `lazy` of every variant, `lazyOneThread`
+ * of the one-thread variants (what an app loads unless it asks for threads). A .wasm asset would
+ * count as loaded.
  */
 async function measure(name, source, external = []) {
   const entry = join(tmp, `${name.replace(/[@/]/g, '_')}.mjs`);
@@ -87,6 +93,7 @@ async function measure(name, source, external = []) {
   let js = 0;
   let jsRaw = 0;
   let lazy = 0;
+  let lazyOneThread = 0;
   for (const c of chunks.values()) {
     const bytes = Buffer.from(c.code);
     if (upFront.has(c.fileName)) {
@@ -94,10 +101,16 @@ async function measure(name, source, external = []) {
       jsRaw += bytes.length;
     } else {
       lazy = Math.max(lazy, gz(bytes));
+      if (!c.fileName.includes('-threads')) lazyOneThread = Math.max(lazyOneThread, gz(bytes));
     }
   }
-  for (const o of outputs) if (o.type === 'asset' && o.fileName.endsWith('.wasm')) lazy += gz(Buffer.from(o.source));
-  return { js, jsRaw, lazy };
+  for (const o of outputs) {
+    if (o.type === 'asset' && o.fileName.endsWith('.wasm')) {
+      lazy += gz(Buffer.from(o.source));
+      lazyOneThread += gz(Buffer.from(o.source));
+    }
+  }
+  return { js, jsRaw, lazy, lazyOneThread };
 }
 
 const rows = [];
@@ -115,11 +128,15 @@ const appSource = [
   "export * as wasm from '@torchlet/backend-wasm';",
   '',
 ].join('\n');
-rows.push({ name: 'app', ...(await measure('app', appSource)) });
+const app = await measure('app', appSource);
+// The issue's budget is for an app as it loads by default, on one thread; threads (opt-in) add the
+// threaded kernels and the pool threads' module instead, measured on a line of their own.
+rows.push({ name: 'app', ...app, lazy: app.lazyOneThread });
+rows.push({ name: 'app, threads', ...app });
 
 const fmt = (n) => `${(n / KB).toFixed(1)} KB`.padStart(10);
 let failed = false;
-console.log('minified + gzipped (zlib level 9); "on demand" is the larger wasm variant chunk, of which an app loads one\n');
+console.log('minified + gzipped (zlib level 9); "on demand" is the largest wasm variant chunk, of which an app loads one\n');
 console.log(`${'package'.padEnd(24)} ${'minified'.padStart(10)} ${'min+gz'.padStart(10)} ${'on demand'.padStart(10)} ${'total'.padStart(10)} ${'budget'.padStart(10)}`);
 for (const r of rows) {
   const total = r.js + r.lazy;
@@ -128,7 +145,8 @@ for (const r of rows) {
   failed ||= over;
   console.log(`${r.name.padEnd(24)} ${fmt(r.jsRaw)} ${fmt(r.js)} ${fmt(r.lazy)} ${fmt(total)} ${fmt(budget)}${over ? '  OVER BUDGET' : ''}`);
 }
-console.log('\napp = core + autograd + nn + optim + backend-wasm, whole APIs kept, one wasm variant');
+console.log('\napp = core + autograd + nn + optim + backend-wasm, whole APIs kept, one wasm variant (one thread);');
+console.log('"app, threads" = the same with the threaded variant (the kernels and the pool threads\' module)');
 rmSync(tmp, { recursive: true, force: true });
 if (failed) {
   console.error('size check: over budget (see the table above)');
