@@ -5,9 +5,9 @@
  * engine (tensors and GPU bytes of the matmuls it runs for us) read the same after the 1,000th
  * step as after the 10th.
  *
- * Opt-in (`TORCHLET_WEBGPU_SOAK=1`, or `pnpm --filter @torchlet/backend-webgpu run test:memory`):
- * on SwiftShader one step of even this 16-32-4 MLP (batch 8) takes about 0.3 s, nearly all of it
- * in backward, so 1,000 steps take about 5 minutes, too slow for the default run.
+ * Part of the default run (about 45 s on SwiftShader, two cores; `pnpm --filter
+ * @torchlet/backend-webgpu run test:memory` runs it alone). It was opt-in while a step took 0.3 s
+ * in backward, before reductions with few elements per output got a thread each.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as torch from '@torchlet/core';
@@ -41,7 +41,7 @@ function snapshot() {
   };
 }
 
-it.runIf(process.env.TORCHLET_WEBGPU_SOAK === '1')('1,000 training steps of a small MLP keep GPU buffers and bytes flat', async () => {
+it('1,000 training steps of a small MLP keep GPU buffers and bytes flat', async () => {
   torch.manualSeed(0);
   const model = new Sequential(new Linear(16, 32), new ReLU(), new Linear(32, 4));
   const criterion = new CrossEntropyLoss();
