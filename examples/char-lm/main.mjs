@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as torch from 'torchlet';
-import { parseArgs } from '@torchlet/example-common';
+import { parseArgs, rng } from '@torchlet/example-common';
 
 const { optim, transformer } = torch;
 const opts = parseArgs({
@@ -43,16 +43,6 @@ const model = new transformer.GPT(config);
 const optimizer = new optim.AdamW(model.parameters(), { lr: opts.lr, betas: [0.9, 0.99], weightDecay: 0.01 });
 console.log(`GPT ${JSON.stringify(config)}: ${model.numParams()} parameters; AdamW lr ${opts.lr}, batch ${opts.batchSize} x ${opts.blockSize} characters, ${opts.steps} steps\n`);
 
-/** A seeded random source for batch offsets (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(opts.seed);
 
 /** x (B, T) and y (B, T), y shifted one character on, from random offsets (nanoGPT's get_batch). */

@@ -1,5 +1,6 @@
-// Small helpers the examples share: command-line options, a one-line progress display, and
-// held-out accuracy. The training loops stay in each example, written out as in PyTorch.
+// Small helpers the examples share: command-line options, a one-line progress display,
+// held-out accuracy and a seeded random source for data. The training loops stay in each
+// example, written out as in PyTorch.
 import * as torch from 'torchlet';
 
 /** `--name value` options over defaults (numbers parsed when the default is a number). */
@@ -37,4 +38,15 @@ export async function accuracy(model, loader, predict) {
   }
   model.train();
   return correct / total;
+}
+
+/** A seeded random source in [0, 1) for example data (mulberry32), separate from the model's RNG. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

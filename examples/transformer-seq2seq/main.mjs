@@ -10,7 +10,7 @@
 // Training stops at the first evaluation that reaches --target (about 400 steps, under a minute
 // on two cores).
 import * as torch from 'torchlet';
-import { parseArgs } from '@torchlet/example-common';
+import { parseArgs, rng } from '@torchlet/example-common';
 
 const { nn, optim, F, transformer } = torch;
 const opts = parseArgs({ threads: 1, steps: 1500, batchSize: 64, lr: 2e-3, dModel: 64, ff: 128, layers: 1, seed: 0, evalEvery: 200, heldOut: 1000, target: 0.99 });
@@ -22,16 +22,6 @@ torch.manualSeed(opts.seed);
 const BOS = 10, EOS = 11, PAD = 12, VOCAB = 13, MIN_LEN = 6, MAX_LEN = 10;
 const TGT_LEN = MAX_LEN + 1; // the reversed digits + EOS
 
-/** A seeded random source for the data (mulberry32), separate from the model's RNG. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randomSequence = (rand) => Array.from({ length: MIN_LEN + Math.floor(rand() * (MAX_LEN - MIN_LEN + 1)) }, () => Math.floor(rand() * 10));
 const pad = (xs, n) => [...xs, ...new Array(n - xs.length).fill(PAD)];
 // The source is padded on the left, so its last digit is always at position MAX_LEN - 1 and
