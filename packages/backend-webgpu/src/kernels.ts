@@ -64,6 +64,40 @@ export function castExpr(from: DType, to: DType): string {
 }
 
 /**
+ * WGSL shared by both reduction kernels, over the meta words in `prm` (see {@link reduceSource}):
+ * the element offsets of output `o` in x and in out, and the offset in x of the output's `j`-th
+ * reduced element.
+ */
+const REDUCE_OFFSETS = `fn outer_offsets(o: i32) -> vec2<i32> {
+  let ro = prm[2];
+  var xo = prm[4];
+  var oo = prm[5];
+  var rem = o;
+  for (var d = ro - 1; d >= 0; d--) {
+    let s = prm[6 + d];
+    let c = rem % s;
+    rem = rem / s;
+    xo += c * prm[6 + ro + d];
+    oo += c * prm[6 + 2 * ro + d];
+  }
+  return vec2<i32>(xo, oo);
+}
+fn inner_offset(xo: i32, j: i32) -> i32 {
+  let ro = prm[2];
+  let ri = prm[3];
+  let ib = 6 + 3 * ro;
+  var rem = j;
+  var off = xo;
+  for (var d = ri - 1; d >= 0; d--) {
+    let s = prm[ib + d];
+    let c = rem % s;
+    rem = rem / s;
+    off += c * prm[ib + ri + d];
+  }
+  return off;
+}`;
+
+/**
  * What both reduction kernels fold with: the WGSL type, the initial value, `better(v, w)` (true
  * when v should replace the current extreme w, v coming later in order) and the fold of one
  * value `v` at index `j` into `acc` / `accI`.
@@ -104,6 +138,7 @@ export function reduceSource(op: ReduceOp, d: DType): string {
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @group(0) @binding(2) var<storage, read> x: array<u32>;
 ${MATH}
+${REDUCE_OFFSETS}
 var<workgroup> sv: array<${T}, 64>;
 var<workgroup> si: array<i32, 64>;
 fn better_(v: ${T}, w: ${T}) -> bool { return ${better}; }
@@ -112,35 +147,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = i32(wid.x + wid.y * nwg.x);
   let nOut = prm[0];
   let nInner = prm[1];
-  let ro = prm[2];
-  let ri = prm[3];
   let live_ = o < nOut;
-  var xo = prm[4];
-  var oo = prm[5];
-  if (live_) {
-    var rem = o;
-    for (var d = ro - 1; d >= 0; d--) {
-      let s = prm[6 + d];
-      let c = rem % s;
-      rem = rem / s;
-      xo += c * prm[6 + ro + d];
-      oo += c * prm[6 + 2 * ro + d];
-    }
-  }
-  let ib = 6 + 3 * ro;
+  var offs = vec2<i32>(0, 0);
+  if (live_) { offs = outer_offsets(o); }
   var acc: ${T} = ${init};
   var accI = -1;
   if (live_) {
     for (var j = i32(lid); j < nInner; j += 64) {
-      var rem = j;
-      var off = xo;
-      for (var d = ri - 1; d >= 0; d--) {
-        let s = prm[ib + d];
-        let c = rem % s;
-        rem = rem / s;
-        off += c * prm[ib + ri + d];
-      }
-      let v = bitcast<${T}>(x[u32(off)]);
+      let v = bitcast<${T}>(x[u32(inner_offset(offs.x, j))]);
       ${fold}
     }
   }
@@ -154,7 +168,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
   }
-  if (live_ && lid == 0u) { out[u32(oo)] = ${result}; }
+  if (live_ && lid == 0u) { out[u32(offs.y)] = ${result}; }
 }
 `;
 }
@@ -176,6 +190,7 @@ export function reduceSerialSource(op: ReduceOp, d: DType): string {
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @group(0) @binding(2) var<storage, read> x: array<u32>;
 ${MATH}
+${REDUCE_OFFSETS}
 fn better_(v: ${T}, w: ${T}) -> bool { return ${better}; }
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -183,34 +198,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let nOut = prm[0];
   if (o >= nOut) { return; }
   let nInner = prm[1];
-  let ro = prm[2];
-  let ri = prm[3];
-  var xo = prm[4];
-  var oo = prm[5];
-  var rem = o;
-  for (var d = ro - 1; d >= 0; d--) {
-    let s = prm[6 + d];
-    let c = rem % s;
-    rem = rem / s;
-    xo += c * prm[6 + ro + d];
-    oo += c * prm[6 + 2 * ro + d];
-  }
-  let ib = 6 + 3 * ro;
+  let offs = outer_offsets(o);
   var acc: ${T} = ${init};
   var accI = -1;
   for (var j = 0; j < nInner; j++) {
-    var r = j;
-    var off = xo;
-    for (var d = ri - 1; d >= 0; d--) {
-      let s = prm[ib + d];
-      let c = r % s;
-      r = r / s;
-      off += c * prm[ib + ri + d];
-    }
-    let v = bitcast<${T}>(x[u32(off)]);
+    let v = bitcast<${T}>(x[u32(inner_offset(offs.x, j))]);
     ${fold}
   }
-  out[u32(oo)] = ${result};
+  out[u32(offs.y)] = ${result};
 }
 `;
 }
