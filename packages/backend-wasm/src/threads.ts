@@ -26,6 +26,8 @@ export const ARG_WORDS = 192;
  * for milliseconds, as OpenMP runtimes do, measured no faster on the Transformer step.
  */
 const SPIN = 20000;
+/** The longest single Atomics.wait of a sleeping thread, in ms (it then checks again). */
+const WAIT_SLICE_MS = 50;
 /** How long the calling thread busy-waits for the pool threads before it sleeps, in ms. */
 const WAIT_SPIN_MS = 20;
 
@@ -95,7 +97,9 @@ function start(data, post) {
   post('ready');
   for (;;) {
     for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${GEN}) === gen; i++);
-    Atomics.wait(ctl, ${GEN}, gen);
+    // Sleep in short waits, not one endless one: a runtime ending the process can then stop
+    // this thread even where termination does not interrupt a futex wait.
+    while (Atomics.load(ctl, ${GEN}) === gen) Atomics.wait(ctl, ${GEN}, gen, ${WAIT_SLICE_MS});
     gen = Atomics.load(ctl, ${GEN});
     const kind = Atomics.load(ctl, ${KIND});
     if (kind === ${JOB.stop}) return;
@@ -179,6 +183,8 @@ export class ThreadPool {
   /** Whether Atomics.wait may block this thread (not on a browser's main thread). */
   private readonly canBlock: boolean;
   private stopped = false;
+  /** Removes the program-exit hook that {@link start} installed. */
+  private forgetExit = (): void => {};
 
   private constructor(threads: PoolThread[], ctl: Int32Array, args: Float64Array) {
     this.threads = threads;
@@ -215,7 +221,19 @@ export class ThreadPool {
       for (const t of threads) t.terminate();
       throw e;
     }
-    return new ThreadPool(threads, new Int32Array(control), new Float64Array(args));
+    const pool = new ThreadPool(threads, new Int32Array(control), new Float64Array(args));
+    // Let the threads return on their own when the program ends, rather than rely on the
+    // runtime interrupting them (Deno's 'unload', Node's 'exit'; browsers end workers with the page).
+    const onExit = (): void => pool.stop();
+    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+    if (isNode()) {
+      process.once('exit', onExit);
+      pool.forgetExit = () => void process.off('exit', onExit);
+    } else if (g.addEventListener) {
+      g.addEventListener('unload', onExit);
+      pool.forgetExit = () => g.removeEventListener?.('unload', onExit);
+    }
+    return pool;
   }
 
   /**
@@ -243,7 +261,7 @@ export class ThreadPool {
     for (let spins = 1; ; spins++) {
       const pending = Atomics.load(ctl, PENDING);
       if (pending === 0) break;
-      if (this.canBlock && (spins & 255) === 0 && performance.now() > until) Atomics.wait(ctl, PENDING, pending);
+      if (this.canBlock && (spins & 255) === 0 && performance.now() > until) Atomics.wait(ctl, PENDING, pending, WAIT_SLICE_MS);
     }
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, FAILED)) throw new Error('wasm backend: a pool thread failed while running a kernel');
@@ -253,6 +271,7 @@ export class ThreadPool {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.forgetExit();
     Atomics.store(this.ctl, KIND, JOB.stop);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
