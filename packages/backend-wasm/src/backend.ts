@@ -130,8 +130,10 @@ export class WasmBackend implements Backend {
   alloc(bytes: number): BufferId {
     this.check();
     if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`wasm backend: cannot allocate ${bytes} bytes`);
-    const ptr = bytes < 2 ** 32 ? this.k.alloc(bytes) : 0;
-    if (ptr === 0) throw new RangeError(`wasm backend: out of memory allocating ${bytes} bytes`);
+    // wasm returns an i32: an address past 2 GiB arrives negative, so every pointer is read as
+    // unsigned (`>>> 0`); a negative offset would make `slice`/typed-array views count from the end.
+    const ptr = bytes < 2 ** 32 ? this.k.alloc(bytes) >>> 0 : 0;
+    if (ptr === 0) throw outOfMemory(bytes, this.k.memory.buffer.byteLength, this.live);
     this.live.set(ptr, bytes);
     return ptr;
   }
@@ -515,7 +517,7 @@ export class WasmBackend implements Backend {
 
   /** Bytes the kernel allocator spans (allocated or free), for tests of reuse. */
   heapBytes(): number {
-    return this.k.heapBytes();
+    return this.k.heapBytes() >>> 0;
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
@@ -602,6 +604,25 @@ export class WasmBackend implements Backend {
     const at = (this.scratchPtr + 7 * ROW_BYTES) >> 2;
     return new RangeError(`wasm backend: ${op} index ${v[at]} is out of bounds for dimension ${dim} with size ${size}`);
   }
+}
+
+/** wasm32 addresses are 32 bits: linear memory can never pass 4 GiB (memory64 would lift this). */
+const MEMORY_LIMIT = 2 ** 32;
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** The error for a failed allocation: the size asked for, the limit and what holds memory now. */
+function outOfMemory(bytes: number, reserved: number, live: ReadonlyMap<number, number>): RangeError {
+  let held = 0;
+  for (const size of live.values()) held += size;
+  return new RangeError(
+    `wasm backend: out of memory allocating ${bytes} bytes (${gib(bytes)}): wasm memory is limited to ` +
+      `${gib(MEMORY_LIMIT)} (32-bit addresses), ${gib(reserved)} is reserved and ${live.size} live buffers ` +
+      `hold ${gib(held)}. torch.memory() shows which backend holds what; dispose() tensors you no longer ` +
+      `need, or wrap the work in torch.tidy().`,
+  );
 }
 
 function scale(strides: readonly number[], bytes: number): number[] {

@@ -10,7 +10,14 @@ import { keep } from '../memory.ts';
 
 /** A new contiguous tensor with unspecified contents. */
 export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend()): Tensor {
-  const storage = Storage.alloc(backend, numel(shape) * dtypeSize(dtype));
+  let storage: Storage;
+  try {
+    storage = Storage.alloc(backend, numel(shape) * dtypeSize(dtype));
+  } catch (e) {
+    // The backend knows bytes; the user knows the tensor: name both.
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(`cannot allocate a ${dtype} tensor of shape ${shapeStr(shape)}: ${e.message}`, { cause: e });
+  }
   return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
 }
 
