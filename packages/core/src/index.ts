@@ -2,6 +2,10 @@ export * from './dtype.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export * from './philox.ts';
+export {
+  parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits,
+  type DimArg, type SizeArgs,
+} from './args.ts';
 export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
 export {
   noGrad, enableGrad, isGradEnabled, setGradEnabled, setAutogradHook,

@@ -13,6 +13,9 @@ import * as idx from './ops/indexing.ts';
 import * as la from './ops/linalg.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
+import type { ReduceOptions } from './args.ts';
+
+export type { ReduceOptions };
 import type { MaxResult } from './ops/reduce.ts';
 
 /** What core knows of an autograd graph node: its name, for debugging (`MulBackward`). */
@@ -26,14 +29,6 @@ export type TensorLike = Tensor | number | boolean;
 
 /** Nested arrays as returned by `tolist()`. */
 export type NestedArray = number | boolean | NestedArray[];
-
-/** Options of reductions: `dim` (one or several; all when omitted) and `keepdim`. */
-export interface ReduceOptions {
-  /** The dim or dims to reduce (negative counts from the end); every dim when omitted or null. */
-  dim?: number | readonly number[] | null;
-  /** Keep each reduced dim as size 1 instead of removing it (default false). */
-  keepdim?: boolean;
-}
 
 const finalizer = new FinalizationRegistry<Storage>((storage) => {
   stats.tensors--;
