@@ -45,10 +45,17 @@ const EXAMPLES = {
   AdamW: ['optim.AdamW(model.parameters(), weight_decay=0.01)', 'new optim.AdamW(model.parameters(), { weightDecay: 0.01 })'],
   StepLR: ['lr_scheduler.StepLR(opt, step_size=10, gamma=0.1)', 'new optim.StepLR(opt, { stepSize: 10, gamma: 0.1 })'],
   QuantizedLinear: ['torch.ao.nn.quantized.dynamic.Linear(...)', 'new nn.QuantizedLinear(...)'],
+  RMSNorm: ['nn.RMSNorm(4096, eps=1e-5)', 'new nn.RMSNorm(4096, { eps: 1e-5 })'],
 };
 // torchlet modules with no torch.nn class of that name (nanoGPT-style models, positional
 // encodings, half-precision layers): the PyTorch column says so.
 const NOT_IN_TORCH = new Set(['GPT', 'GPTModel', 'Block', 'CausalSelfAttention', 'MLP', 'LearnedPositionalEmbedding', 'SinusoidalPositionalEncoding', 'Float16Linear']);
+// torchlet modules that are Hugging Face transformers' classes (the Llama family): their Python name.
+const HUGGING_FACE = {
+  LlamaForCausalLM: 'transformers.LlamaForCausalLM(config)', LlamaModel: 'transformers.LlamaModel(config)',
+  LlamaDecoderLayer: 'transformers...LlamaDecoderLayer(config, i)', LlamaAttention: 'transformers...LlamaAttention(config, i)',
+  LlamaMLP: 'transformers...LlamaMLP(config)', RotaryEmbedding: 'transformers...LlamaRotaryEmbedding(config)',
+};
 
 // Tensor methods and torch functions: PyTorch call -> torchlet call, for the common cases.
 const TENSOR = [
@@ -103,7 +110,7 @@ const inits = sorted(Object.keys(nn.init));
 
 const rows = (pairs) => pairs.map(([a, b]) => `| \`${a}\` | \`${b.replaceAll('|', '\\|')}\` |`).join('\n');
 const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ??
-  [NOT_IN_TORCH.has(k) ? `(no torch.nn class) ${k}` : `${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
+  [NOT_IN_TORCH.has(k) ? `(no torch.nn class) ${k}` : HUGGING_FACE[k] ?? `${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
 
 const md = `---
 title: PyTorch to torchlet

@@ -35,6 +35,7 @@ export {
   type LayerNormOptions, type BatchNormOptions, type DropoutOptions, type EmbeddingOptions, type ConvOptions,
   type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
 } from './ops/nn.ts';
+export { rmsNorm, type RMSNormOptions } from './ops/rms-norm.ts';
 export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';
 export {
   unsupportedError,

@@ -15,6 +15,7 @@ export { RNNBase, RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LST
 export { Conv1d, Conv2d, type ConvOptions } from './modules/conv.ts';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './modules/pooling.ts';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './modules/normalization.ts';
+export { RMSNorm, type RMSNormOptions } from './modules/rms-norm.ts';
 export { Dropout } from './modules/dropout.ts';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './modules/embedding.ts';
 export { MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.ts';

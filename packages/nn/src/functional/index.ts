@@ -9,7 +9,7 @@ export {
   // activations
   relu, gelu, silu, leakyRelu, elu, softplus, sigmoid, tanh,
   // linear, normalization, regularization, lookup
-  linear, softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, oneHot, cosineSimilarity,
+  linear, softmax, logSoftmax, layerNorm, rmsNorm, batchNorm, dropout, embedding, oneHot, cosineSimilarity,
   // convolution, pooling, padding
   conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, pad,
 } from '@torchlet/core';
@@ -21,6 +21,8 @@ export type GeluOptions = core.GeluOptions;
 export type SoftplusOptions = core.SoftplusOptions;
 /** Options of `F.layerNorm` (core's `LayerNormOptions`): affine `weight`/`bias`, `eps`. */
 export type LayerNormOptions = core.LayerNormOptions;
+/** Options of `F.rmsNorm` (core's `RMSNormOptions`): elementwise `weight`, `eps`. */
+export type RMSNormOptions = core.RMSNormOptions;
 /** Options of `F.batchNorm` (core's `BatchNormOptions`): affine `weight`/`bias`, `training` (default false), `momentum`, `eps`. */
 export type BatchNormOptions = core.BatchNormOptions;
 /** Options of `F.dropout` (core's `DropoutOptions`): `p`, `training`. */

@@ -1,0 +1,90 @@
+/**
+ * Rotary position embeddings (Su et al. 2021, "RoFormer"): queries and keys are rotated in 2-D
+ * planes by an angle proportional to their position, so attention scores depend on relative
+ * positions. Two pairings of the head's features into planes are in use and checkpoints are
+ * tied to theirs:
+ * - `'half'`: feature i with feature i + hs/2 (Hugging Face's `rotate_half`, GPT-NeoX);
+ * - `'interleaved'`: features 2i and 2i+1 (Meta's original Llama code and llama2.c).
+ * A checkpoint converted between the two permutes the rows of its q/k projections; loading one
+ * with the other pairing gives wrong (not failing) outputs, so the loaders set it.
+ */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import { Module } from '@torchlet/nn';
+
+/** How a rotary embedding pairs a head's features (see the module comment). */
+export type RopeStyle = 'half' | 'interleaved';
+
+/**
+ * The cos/sin tables of one head width and base, for positions `[0, maxPositions)`, and the
+ * rotation itself. The tables are computed in float64 on the host and kept as float32
+ * non-persistent buffers (as Hugging Face's `inv_freq`: not in the state dict), freed by
+ * `dispose()` with the module that holds this one.
+ *
+ * @example
+ * ```ts
+ * const rope = new RotaryEmbedding(16, 128, { theta: 10000, style: 'half' });
+ * const q = torch.randn([1, 4, 10, 16]); // (B, heads, T, head size)
+ * const qr = rope.forward(q, 0);       // positions 0..9
+ * rope.dispose();
+ * ```
+ */
+export class RotaryEmbedding extends Module {
+  /** The head width hs (even). */
+  readonly headSize: number;
+  /** The base of the angles' geometric progression (Llama: 10000; Llama 3: 500000). */
+  readonly theta: number;
+  /** The feature pairing. */
+  readonly style: RopeStyle;
+  /** The positions the tables cover. */
+  readonly maxPositions: number;
+  /** `(maxPositions, headSize / 2)` cosines; a non-persistent buffer. */
+  cosCached!: Tensor;
+  /** `(maxPositions, headSize / 2)` sines; a non-persistent buffer. */
+  sinCached!: Tensor;
+
+  constructor(headSize: number, maxPositions: number, options: { theta?: number; style?: RopeStyle } = {}) {
+    super();
+    if (!Number.isInteger(headSize) || headSize <= 0 || headSize % 2 !== 0) throw new RangeError(`RotaryEmbedding: headSize must be a positive even integer, got ${String(headSize)}`);
+    if (!Number.isInteger(maxPositions) || maxPositions <= 0) throw new RangeError(`RotaryEmbedding: maxPositions must be a positive integer, got ${String(maxPositions)}`);
+    const { theta = 10000, style = 'half' } = options;
+    if (!(theta > 0) || !Number.isFinite(theta)) throw new RangeError(`RotaryEmbedding: theta must be a positive number, got ${String(theta)}`);
+    if (style !== 'half' && style !== 'interleaved') throw new RangeError(`RotaryEmbedding: style must be 'half' or 'interleaved', got ${String(style)}`);
+    this.headSize = headSize;
+    this.theta = theta;
+    this.style = style;
+    this.maxPositions = maxPositions;
+    const h = headSize / 2;
+    const cos = new Float32Array(maxPositions * h), sin = new Float32Array(maxPositions * h);
+    for (let j = 0; j < h; j++) {
+      const inv = 1 / theta ** ((2 * j) / headSize);
+      for (let p = 0; p < maxPositions; p++) {
+        cos[p * h + j] = Math.cos(p * inv);
+        sin[p * h + j] = Math.sin(p * inv);
+      }
+    }
+    this.registerBuffer('cosCached', T.keep(T.tensor(cos).view(maxPositions, h)), false);
+    this.registerBuffer('sinCached', T.keep(T.tensor(sin).view(maxPositions, h)), false);
+  }
+
+  /**
+   * `x (..., T, headSize)` rotated for positions `offset .. offset + T - 1`; a new tensor (the
+   * caller owns it), differentiable in `x`. Throws a RangeError past `maxPositions`.
+   */
+  forward(x: Tensor, offset = 0): Tensor {
+    const hs = this.headSize, h = hs / 2;
+    const Tn = x.shape[x.ndim - 2]!;
+    if (x.shape[x.ndim - 1] !== hs) throw new RangeError(`RotaryEmbedding: expected the last dim to be the head size ${hs}, got shape [${x.shape.join(', ')}]`);
+    if (offset + Tn > this.maxPositions) throw new RangeError(`RotaryEmbedding: positions up to ${offset + Tn - 1} requested, the tables cover ${this.maxPositions}`);
+    return T.tidy(() => {
+      const cos = this.cosCached.narrow(0, offset, Tn), sin = this.sinCached.narrow(0, offset, Tn); // (T, hs/2)
+      if (this.style === 'half') {
+        const x1 = x.narrow(-1, 0, h), x2 = x.narrow(-1, h, h);
+        return T.cat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], -1);
+      }
+      const pairs = x.reshape([...x.shape.slice(0, -1), h, 2]);
+      const a = pairs.select(-1, 0), b = pairs.select(-1, 1);
+      return T.stack([a.mul(cos).sub(b.mul(sin)), b.mul(cos).add(a.mul(sin))], -1).reshape(x.shape);
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import '@torchlet/backend-wasm';
+import '@torchlet/autograd';
+import { existsSync, readFileSync } from 'node:fs';
+import { compareTinyLlama, maxAbsDiff, readLlamaFixture } from './llama-fixture.ts';
+import * as torch from '@torchlet/core';
+import { F } from '@torchlet/nn';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LlamaForCausalLM, RotaryEmbedding, llamaConfigFromHF, loadLlama2c, readLlama2cHeader } from '../src/index.ts';
+
+beforeAll(async () => {
+  await torch.setBackend('wasm');
+});
+
+describe('Llama (Hugging Face layout, grouped-query attention)', () => {
+  it('matches the plain-torch forward and every weight gradient of fixtures/make_llama_fixtures.py, with HF state-dict keys', async () => {
+    const r = await compareTinyLlama();
+    expect(r.keysMatch).toBe(true);
+    expect(r.logits).toBeLessThan(1e-4);
+    for (const [k, d] of Object.entries(r.grads)) expect(d, k).toBeLessThan(1e-4);
+  });
+
+  it('the key/value cache gives the full forward\'s logits position by position', async () => {
+    const { weights, test, metadata } = readLlamaFixture('llama-tiny.safetensors');
+    const model = new LlamaForCausalLM(llamaConfigFromHF(JSON.parse(metadata.config!)));
+    model.loadStateDict(weights);
+    const idx = test.idx!.narrow(0, 0, 1); // (1, 13)
+    const full = (await model.forward(idx).data()) as Float32Array;
+    const cache = model.newCache();
+    const V = model.config.vocabSize;
+    // A prompt of 5 positions, then one token at a time.
+    const first = (await model.forward(idx.narrow(1, 0, 5), cache).data()) as Float32Array;
+    expect(maxAbsDiff(first, full.subarray(0, 5 * V))).toBeLessThan(1e-4);
+    for (let t = 5; t < 13; t++) {
+      const step = (await model.forward(idx.narrow(1, t, 1), cache).data()) as Float32Array;
+      expect(maxAbsDiff(step, full.subarray(t * V, (t + 1) * V))).toBeLessThan(1e-4);
+    }
+    cache.dispose();
+    model.dispose();
+  });
+
+  it('trains: gradients reach every parameter and a few SGD steps lower the loss', async () => {
+    const model = new LlamaForCausalLM({ vocabSize: 20, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, tieWordEmbeddings: true });
+    const idx = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8]], { dtype: 'int32' });
+    const target = torch.tensor([2, 3, 4, 5, 6, 7, 8, 9], { dtype: 'int32' });
+    const losses: number[] = [];
+    for (let step = 0; step < 5; step++) {
+      const loss = torch.tidy(() => {
+        for (const p of model.parameters()) p.grad = null;
+        const l = torch.tidy(() => {
+          return F.crossEntropy(model.forward(idx).view(-1, 20), target);
+        });
+        l.backward();
+        torch.noGrad(() => { for (const p of model.parameters()) p.sub_(p.grad!.mul(0.5)); });
+        return l.detach();
+      });
+      losses.push(await loss.item() as number);
+      loss.dispose();
+    }
+    expect(model.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(losses[4]!).toBeLessThan(losses[0]!);
+    model.dispose();
+  });
+
+  it('rejects a bad config and a non-Llama config.json, naming what is wrong', () => {
+    expect(() => new LlamaForCausalLM({ vocabSize: 8, hiddenSize: 16, intermediateSize: 8, numHiddenLayers: 1, numAttentionHeads: 4, numKeyValueHeads: 3 })).toThrow(/numKeyValueHeads must be a positive divisor/);
+    expect(() => new LlamaForCausalLM({ vocabSize: 8, hiddenSize: 12, intermediateSize: 8, numHiddenLayers: 1, numAttentionHeads: 4, num_key_value_heads: 2 } as never)).toThrow(/unknown config key 'num_key_value_heads'/);
+    expect(() => llamaConfigFromHF({ model_type: 'gpt2' })).toThrow(/unsupported model_type 'gpt2'/);
+    expect(() => llamaConfigFromHF({ model_type: 'llama', rope_scaling: { type: 'linear', factor: 2 } })).toThrow(/rope_scaling/);
+  });
+});
+
+describe('RotaryEmbedding', () => {
+  it('half and interleaved pairings rotate the same planes, permuted; norms are kept', async () => {
+    const half = new RotaryEmbedding(4, 8, { style: 'half' }), inter = new RotaryEmbedding(4, 8, { style: 'interleaved' });
+    const x = torch.randn([1, 1, 3, 4]);
+    // Interleaved (a0, b0, a1, b1) is half-split (a0, a1, b0, b1) with the features permuted.
+    const perm = torch.tensor([0, 2, 1, 3], { dtype: 'int32' });
+    const viaHalf = half.forward(x.indexSelect(-1, perm), 2).indexSelect(-1, perm);
+    expect(maxAbsDiff((await inter.forward(x, 2).data()) as Float32Array, (await viaHalf.data()) as Float32Array)).toBeLessThan(1e-6);
+    const n0 = (await x.square().sum({ dim: -1 }).data()) as Float32Array, n1 = (await half.forward(x, 5).square().sum({ dim: -1 }).data()) as Float32Array;
+    expect(maxAbsDiff(n0, n1)).toBeLessThan(1e-5);
+    expect(() => half.forward(x, 6)).toThrow(/positions up to 8 requested, the tables cover 8/);
+    half.dispose();
+    inter.dispose();
+  });
+});
+
+const STORIES = new URL('../../../../shared/models/stories260K.bin', import.meta.url);
+
+describe.runIf(existsSync(STORIES))('llama2.c: stories260K.bin (../shared/models)', () => {
+  it('logits match the plain-torch reference and 64 greedy tokens (KV cache) are identical', async () => {
+    const model = loadLlama2c(new Uint8Array(readFileSync(STORIES)));
+    expect(model.config).toMatchObject({ hiddenSize: 64, numHiddenLayers: 5, numAttentionHeads: 8, numKeyValueHeads: 4, vocabSize: 512, ropeStyle: 'interleaved', tieWordEmbeddings: true });
+    const { test } = readLlamaFixture('llama-stories260K.safetensors');
+    const logits = model.forward(test.idx!); // (1, 64, 512)
+    const rows = (await test.rows!.data()) as Int32Array;
+    const picked = logits.squeeze(0).indexSelect(0, test.rows!);
+    expect(maxAbsDiff((await picked.data()) as Float32Array, (await test.logits!.data()) as Float32Array)).toBeLessThan(1e-4);
+    expect(rows.length).toBe(8);
+    // Greedy decoding with the cache: the prompt once, then one token per step.
+    const cache = model.newCache();
+    let last = model.forward(test.idx!, cache).select(1, 63);
+    const tokens: number[] = [];
+    for (let i = 0; i < 64; i++) {
+      const next = (await last.argmax({ dim: -1 }).item()) as number;
+      tokens.push(next);
+      last = model.forward(torch.tensor([[next]], { dtype: 'int32' }), cache).select(1, 0);
+    }
+    expect(tokens).toEqual(Array.from((await test.greedy!.data()) as Int32Array));
+    cache.dispose();
+    model.dispose();
+  });
+});
+
+describe('llama2.c loader errors', () => {
+  it('names a short file, a malformed header and a size mismatch', () => {
+    expect(() => loadLlama2c(new Uint8Array(10))).toThrow(/shorter than the 28-byte header/);
+    const header = (vals: number[]): Uint8Array => new Uint8Array(new Int32Array(vals).buffer);
+    expect(() => readLlama2cHeader(header([64, 172, 5, 8, 3, 512, 512]))).toThrow(/n_kv_heads/);
+    expect(() => readLlama2cHeader(header([64, 172, 0, 8, 4, 512, 512]))).toThrow(/n_layers = 0/);
+    expect(() => loadLlama2c(header([8, 16, 1, 2, 2, 10, 4]))).toThrow(/implies \d+ bytes, the file has 28/);
+  });
+});
