@@ -15,8 +15,16 @@ import { LlamaForCausalLM, type LlamaConfig } from './llama.ts';
 
 const HEADER_BYTES = 28;
 
+/** What a llama2.c checkpoint's 28-byte header says. */
+export interface Llama2cHeader {
+  /** The model's configuration (interleaved rotary pairing, RMSNorm eps 1e-5, theta 10000, as llama2.c). */
+  config: LlamaConfig;
+  /** Whether the output head is the token embedding (a positive vocab_size in the header). */
+  sharedClassifier: boolean;
+}
+
 /** The {@link LlamaConfig} of a llama2.c checkpoint's header, and whether its classifier is shared. Throws for a malformed header. */
-export function readLlama2cHeader(bytes: Uint8Array): { config: LlamaConfig; sharedClassifier: boolean } {
+export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('readLlama2cHeader: expected the file as a Uint8Array');
   if (bytes.byteLength < HEADER_BYTES) throw new RangeError(`llama2.c checkpoint: ${bytes.byteLength} bytes is shorter than the 28-byte header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
