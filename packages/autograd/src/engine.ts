@@ -120,7 +120,7 @@ export function runBackward(root: Tensor, gradient: Tensor, options: EngineOptio
           keepCaptured(ci, g);
           continue;
         }
-        const outTensor = node.output?.deref();
+        const outTensor = node.output;
         if (!capture && outTensor?.retainsGrad) accumulateGrad(outTensor, T.noGrad(() => g.reshape(g.shape)));
 
         const saved = node.savedTensors();

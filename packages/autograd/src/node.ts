@@ -30,11 +30,17 @@ export class Node implements GradFn {
   /** Every input's shape and dtype (also those that take no gradient: `cat` splits by them). */
   readonly inShapes: ReadonlyArray<readonly number[]>;
   readonly inDtypes: readonly DType[];
-  /** The output tensor, when it asked to keep its gradient (retainGrad) or is an input of grad(). */
-  output: WeakRef<Tensor> | null = null;
+  /**
+   * The output tensor, for retainGrad(). A strong reference, not a WeakRef: V8 keeps every
+   * WeakRef's target alive until the current job ends, so a loop that never yields kept every
+   * graph of every step (the JS heap grew by kilobytes per step even inside tidy()).
+   */
+  output: Tensor | null;
   #saved: Array<Saved | undefined> | null;
   #savedOut: Saved | undefined;
   #released = false;
+  /** Tensors whose gradFn this is, plus later nodes with an edge to it (see GradFn). */
+  #refs = 0;
 
   constructor(
     readonly prim: Primitive,
@@ -49,12 +55,31 @@ export class Node implements GradFn {
     this.inDtypes = inputs.map((t) => t.dtype);
     this.edges = inputs.map((t) => {
       if (!t.requiresGrad) return null;
-      return { node: (t.gradFn as Node | null) ?? null, leaf: t.gradFn ? null : t, shape: t.shape, dtype: t.dtype };
+      const node = (t.gradFn as Node | null) ?? null;
+      node?.retain();
+      return { node, leaf: node ? null : t, shape: t.shape, dtype: t.dtype };
     });
     this.#saved = inputs.map((t, i) => (rule.saveInputs?.includes(i) ? save(t) : undefined));
     // The output is saved as this node's own result (out.gradFn is set only after construction).
     this.#savedOut = rule.saveOut ? save(out, this) : undefined;
-    this.output = new WeakRef(out);
+    this.output = out;
+  }
+
+  retain(): void {
+    this.#refs++;
+  }
+
+  drop(): void {
+    if (--this.#refs !== 0) return;
+    // Nothing can reach this node any more: free what it saved and let go of its inputs' nodes.
+    // Iterative, so dropping the loss of a long unrolled graph cannot overflow the stack.
+    const stack: Node[] = [this];
+    while (stack.length) {
+      const n = stack.pop()!;
+      n.release();
+      n.output = null;
+      for (const e of n.edges) if (e?.node && --e.node.#refs === 0) stack.push(e.node);
+    }
   }
 
   get released(): boolean {
@@ -99,9 +124,10 @@ export class Node implements GradFn {
  */
 function save(t: Tensor, producer?: Node): Saved {
   const v = untrackedView(t);
-  if (producer) v.setGradFn_(producer);
-  else if (t.gradFn) v.setGradFn_(t.gradFn);
-  else if (t.requiresGrad) v.setGradFn_(leafIdentity(t));
+  // Uncounted: the saving node owns the view, and already holds an edge to the input's node.
+  if (producer) v.setGradFn_(producer, false);
+  else if (t.gradFn) v.setGradFn_(t.gradFn, false);
+  else if (t.requiresGrad) v.setGradFn_(leafIdentity(t), false);
   return { tensor: v, version: t.storage.version };
 }
 

@@ -18,10 +18,19 @@ import type { ReduceOptions } from './args.ts';
 export type { ReduceOptions };
 import type { MaxResult } from './ops/reduce.ts';
 
-/** What core knows of an autograd graph node: its name, for debugging (`MulBackward`). */
+/**
+ * What core knows of an autograd graph node: its name, and a reference count. Each tensor whose
+ * `gradFn` it is and each later node that takes its output holds one reference; when the last
+ * goes (the tensors disposed), the node frees the tensors it saved for backward at once, as
+ * PyTorch frees a graph nobody refers to, instead of waiting for the garbage collector.
+ */
 export interface GradFn {
   /** The node's name, for debugging and error messages (`MulBackward`). */
   readonly name: string;
+  /** @internal One more tensor or node refers to this node. */
+  retain(): void;
+  /** @internal Undoes one `retain()`; the last frees the node's saved tensors. */
+  drop(): void;
 }
 
 /** A tensor, a number, or (for logical ops) a boolean. */
@@ -82,6 +91,8 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** @internal Set by retainGrad(). */
   retainsGrad = false;
+  /** Whether this tensor holds a counted reference to `gradFn` (see setGradFn_). */
+  #countsGradFn = false;
 
   /**
    * @internal Wraps a storage. The new tensor takes one reference to `storage` (the caller
@@ -174,10 +185,23 @@ export class Tensor {
     return this;
   }
 
-  /** @internal Autograd marks the output of a recorded op. */
-  setGradFn_(node: GradFn): void {
+  /**
+   * @internal Autograd marks the output of a recorded op. `counted` false for the views a node
+   * saves for itself: a node owns those, so they must not keep it alive.
+   */
+  setGradFn_(node: GradFn, counted = true): void {
+    if (counted) node.retain();
+    this.#dropGradFn();
     this.gradFn = node;
+    this.#countsGradFn = counted;
     this.#requiresGrad = true;
+  }
+
+  #dropGradFn(): void {
+    const prev = this.gradFn;
+    this.gradFn = null;
+    if (prev && this.#countsGradFn) prev.drop();
+    this.#countsGradFn = false;
   }
 
   /** True for tensors not produced by a recorded op (inputs, parameters, detached tensors). */
@@ -210,7 +234,7 @@ export class Tensor {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.gradFn = null;
+    this.#dropGradFn();
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
