@@ -28,7 +28,7 @@ describe('graph memory', () => {
     const x = torch.randn([4, 8]);
     const before = torch.memory();
     for (let i = 0; i < 3; i++) {
-      const pred = torch.tidy(() => forward(x).argmax(-1));
+      const pred = torch.tidy(() => forward(x).argmax({ dim: -1 }));
       pred.dispose();
     }
     const after = torch.memory();
