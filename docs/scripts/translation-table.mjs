@@ -78,10 +78,11 @@ const TENSOR = [
   ['x[0]', 'x.select(0, 0)'],
   ['x.contiguous()', 'x.contiguous()'],
   ['x + y, x * 2, x @ w', 'x.add(y), x.mul(2), x.matmul(w)'],
-  ['x.sum(dim=1, keepdim=True)', 'x.sum({ dim: 1, keepdim: true })'],
-  ['x.mean(), x.max(dim=1)', 'x.mean(), x.max({ dim: 1 })  // { values, indices }'],
-  ['x.argmax(dim=1)', 'x.argmax({ dim: 1 })'],
-  ['x.var(dim=0, unbiased=False)', 'x.var({ dim: 0, unbiased: false })'],
+  ['x.sum(1), x.sum(dim=1, keepdim=True)', 'x.sum(1), x.sum({ dim: 1, keepdim: true })  // or x.sum(1, true)'],
+  ['x.mean(), x.mean(1)', 'x.mean(), x.mean(1)'],
+  ['values, indices = torch.max(x, 1)', 'const [values, indices] = torch.max(x, 1)  // also .values, .indices'],
+  ['x.argmax(1), x.argmax(dim=1)', 'x.argmax(1), x.argmax({ dim: 1 })'],
+  ['x.var(0, unbiased=False)', 'x.var(0, false)  // or x.var({ dim: 0, unbiased: false })'],
   ['torch.cat([a, b], dim=0), torch.stack([a, b])', 'torch.cat([a, b], 0), torch.stack([a, b])'],
   ['torch.where(c, a, b)', 'torch.where(c, a, b)'],
   ['x.masked_fill(mask, float("-inf"))', 'x.maskedFill(mask, -Infinity)'],
@@ -125,7 +126,11 @@ torchlet keeps PyTorch's names, arguments and defaults. The rules that translate
 
 - Classes are constructed with \`new\`: \`nn.Linear(784, 128)\` is \`new nn.Linear(784, 128)\`.
 - Shapes are arrays: \`torch.zeros(2, 3)\` is \`torch.zeros([2, 3])\`.
-- Keyword arguments become one options object, in camelCase: \`sum(dim=1, keepdim=True)\` is \`sum({ dim: 1, keepdim: true })\`.
+- Positional arguments keep PyTorch's order (\`x.sum(1)\`, \`x.sum(1, true)\`, \`torch.max(x, 1)\`); keyword arguments
+  become one options object, in camelCase, last: \`sum(dim=1, keepdim=True)\` is \`sum({ dim: 1, keepdim: true })\`
+  or \`sum(1, { keepdim: true })\`. An option the function does not know throws and names the closest one
+  (\`{ weight_decay: 0.1 }\` → "unknown option 'weight_decay'; did you mean weightDecay?"), and so does a value of
+  the wrong type or range, in plain JavaScript too.
 - snake_case names become camelCase (\`F.cross_entropy\` is \`F.crossEntropy\`, \`zero_grad\` is \`zeroGrad\`);
   trailing underscores for in-place ops stay (\`x.add_(y)\`, \`nn.init.kaimingUniform_\`).
 - State-dict keys stay exactly PyTorch's (\`0.weight\`, \`self_attn.in_proj_weight\`), so checkpoints move both ways.

@@ -23,7 +23,7 @@ export {
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType,
 } from './ops/elementwise.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
-export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions } from './ops/reduce.ts';
+export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type VarArgs, type OneDimArg } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';

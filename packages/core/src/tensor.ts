@@ -594,61 +594,66 @@ export class Tensor {
   /** Sets every element to 0 (false for bool), in place; returns this. */
   zero_(): this { return ew.copyInto(this, 0); }
 
-  // ---- reductions ----
+  // ---- reductions (PyTorch's positional order, `sum(1, true)`, or `sum({ dim: 1, keepdim: true })`) ----
 
   /**
-   * Sum over `dim` (every dim by default) ({@link red.sum | sum}); bool and int32 sum in int32 (PyTorch:
-   * int64).
+   * Sum over `dim` (every dim by default): `sum(1)`, `sum([0, 1], true)`, `sum({ dim, keepdim })`
+   * ({@link red.sum | sum}); bool and int32 sum in int32 (PyTorch: int64).
    */
-  sum(options?: ReduceOptions): Tensor { return red.sum(this, options); }
+  sum(...args: red.ReduceArgs): Tensor { return red.sum(this, ...args); }
   /** Mean over `dim` ({@link red.mean | mean}); float32 only, so convert integers with `float()` first. */
-  mean(options?: ReduceOptions): Tensor { return red.mean(this, options); }
+  mean(...args: red.ReduceArgs): Tensor { return red.mean(this, ...args); }
   /** Product over `dim` ({@link red.prod | prod}); bool and int32 multiply in int32; an empty product is 1. */
-  prod(options?: ReduceOptions): Tensor { return red.prod(this, options); }
-  /** Without `dim`: the maximum as a 0-d tensor. With `dim`: `[values, indices]` (also `.values`, `.indices`). */
+  prod(...args: red.ReduceArgs): Tensor { return red.prod(this, ...args); }
+  /**
+   * Without `dim`: the maximum as a 0-d tensor. With `dim` (`max(1)`, `max(1, true)`, `max({ dim: 1 })`):
+   * `[values, indices]` (also `.values`, `.indices`). With a tensor: the element-wise maximum ({@link red.max | max}).
+   */
   max(): Tensor;
-  max(options: { dim: number; keepdim?: boolean }): MaxResult;
-  max(options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult { return red.max(this, options as { dim: number }); }
+  max(other: Tensor): Tensor;
+  max(dim: red.OneDimArg, keepdim?: boolean | { keepdim?: boolean }): MaxResult;
+  max(...args: unknown[]): Tensor | MaxResult { return (red.max as (x: Tensor, ...a: unknown[]) => Tensor | MaxResult)(this, ...args); }
   /**
    * Without `dim`: the minimum as a 0-d tensor. With `dim`: `[values, indices]` (also `.values`,
-   * `.indices`) ({@link red.min | min}).
+   * `.indices`). With a tensor: the element-wise minimum ({@link red.min | min}).
    */
   min(): Tensor;
-  min(options: { dim: number; keepdim?: boolean }): MaxResult;
-  min(options?: { dim?: number | null; keepdim?: boolean }): Tensor | MaxResult { return red.min(this, options as { dim: number }); }
+  min(other: Tensor): Tensor;
+  min(dim: red.OneDimArg, keepdim?: boolean | { keepdim?: boolean }): MaxResult;
+  min(...args: unknown[]): Tensor | MaxResult { return (red.min as (x: Tensor, ...a: unknown[]) => Tensor | MaxResult)(this, ...args); }
   /** The maximum over `dim` without indices (PyTorch's `amax`). */
-  amax(options?: ReduceOptions): Tensor { return red.amax(this, options); }
+  amax(...args: red.ReduceArgs): Tensor { return red.amax(this, ...args); }
   /** The minimum over `dim` (one or several dims, every dim by default) without indices (PyTorch's `amin`). */
-  amin(options?: ReduceOptions): Tensor { return red.amin(this, options); }
+  amin(...args: red.ReduceArgs): Tensor { return red.amin(this, ...args); }
   /**
-   * int32 index of the first maximum along `dim`, or in the flattened tensor without `dim`; NaN counts as
-   * the maximum ({@link red.argmax | argmax}).
+   * int32 index of the first maximum along `dim` (`argmax(1)`), or in the flattened tensor without `dim`;
+   * NaN counts as the maximum ({@link red.argmax | argmax}).
    */
-  argmax(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmax(this, options); }
+  argmax(...args: red.ArgReduceArgs): Tensor { return red.argmax(this, ...args); }
   /**
    * int32 index of the first minimum along `dim`, or in the flattened tensor without `dim`; NaN counts as
    * the minimum ({@link red.argmin | argmin}).
    */
-  argmin(options?: { dim?: number | null; keepdim?: boolean }): Tensor { return red.argmin(this, options); }
+  argmin(...args: red.ArgReduceArgs): Tensor { return red.argmin(this, ...args); }
   /**
-   * Variance over `dim`, with Bessel's correction unless `unbiased: false`; float32 only
-   * ({@link red.variance | var}).
+   * Variance over `dim` in PyTorch's order `var(dim, unbiased, keepdim)` or with options, with Bessel's
+   * correction unless `unbiased` is false; float32 only ({@link red.variance | var}).
    */
-  var(options?: red.VarOptions): Tensor { return red.variance(this, options); }
-  /** Standard deviation: the square root of `var()` with the same options ({@link red.std | std}). */
-  std(options?: red.VarOptions): Tensor { return red.std(this, options); }
+  var(...args: red.VarArgs): Tensor { return red.variance(this, ...args); }
+  /** Standard deviation: the square root of `var()` with the same arguments ({@link red.std | std}). */
+  std(...args: red.VarArgs): Tensor { return red.std(this, ...args); }
   /**
    * `log(sum(exp(x)))` over `dim`, computed stably (the max is subtracted first); float32 result
    * ({@link red.logsumexp | logsumexp}).
    */
-  logsumexp(options?: ReduceOptions): Tensor { return red.logsumexp(this, options); }
+  logsumexp(...args: red.ReduceArgs): Tensor { return red.logsumexp(this, ...args); }
   /**
    * A bool tensor, true where every element over `dim` is nonzero (true for an empty reduction)
    * ({@link red.all | all}).
    */
-  all(options?: ReduceOptions): Tensor { return red.all(this, options); }
+  all(...args: red.ReduceArgs): Tensor { return red.all(this, ...args); }
   /** A bool tensor, true where any element over `dim` is nonzero ({@link red.any | any}). */
-  any(options?: ReduceOptions): Tensor { return red.any(this, options); }
+  any(...args: red.ReduceArgs): Tensor { return red.any(this, ...args); }
 
   // ---- linear algebra, indexing ----
 
