@@ -22,6 +22,7 @@ export { KVCache, LayerKV } from './kv-cache.ts';
 export { mapGPT2Keys, inferGPT2Config, gptFromHuggingFace } from './gpt2.ts';
 export { LlamaForCausalLM, LlamaModel, LlamaDecoderLayer, LlamaAttention, LlamaMLP, llamaConfigFromHF, type LlamaConfig } from './llama.ts';
 export { RotaryEmbedding, type RopeStyle } from './rope.ts';
+export { generateStream, generateBatch, type CausalLM, type GenerationOptions } from './generate.ts';
 export { loadLlama2c, readLlama2cHeader, type Llama2cHeader } from './llama2c.ts';
 export { CharTokenizer } from './tokenizers/char.ts';
 export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions, type ByteUnicodeTable } from './tokenizers/bpe.ts';

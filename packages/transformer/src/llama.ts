@@ -13,6 +13,7 @@ import { Embedding, Linear, Module, ModuleList, RMSNorm, init } from '@torchlet/
 import { scaledDotProductAttention } from './attention.ts';
 import { KVCache, type LayerKV } from './kv-cache.ts';
 import { RotaryEmbedding, type RopeStyle } from './rope.ts';
+import { generateBatch, generateStream, type GenerationOptions } from './generate.ts';
 
 /**
  * The hyper-parameters of a Llama model: Hugging Face's `LlamaConfig` fields, camelCased; the
@@ -137,8 +138,11 @@ export class LlamaAttention extends Module {
     this.o_proj = new Linear(c.hiddenSize, c.hiddenSize, { bias: false });
   }
 
-  /** `x (B, T, C)` at positions `offset ..` -> `(B, T, C)`; `rope` rotates q and k; `kv` (optional) the layer's cache. */
-  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null): Tensor {
+  /**
+   * `x (B, T, C)` -> `(B, T, C)`; `rope` rotates q and k; `kv` (optional) the layer's cache;
+   * `keyMask` (optional) an additive float mask `(B, 1, 1, P + T)` over the keys (padding).
+   */
+  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null): Tensor {
     const [B, Tn, C] = x.shape as [number, number, number];
     const nh = this.numHeads, nkv = this.numKeyValueHeads, hs = this.headDim;
     const P = kv?.length ?? 0;
@@ -155,8 +159,9 @@ export class LlamaAttention extends Module {
         v = v.unsqueeze(2).expand([B, nkv, rep, S, hs]).reshape([B, nh, S, hs]);
       }
       // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
-      const attnMask = Tn > 1 && P > 0 ? T.ones([Tn, S], { dtype: 'bool' }).triu(P + 1) : null;
-      const y = scaledDotProductAttention(q, k, v, { isCausal: Tn > 1 && P === 0, attnMask }); // (B, nh, T, hs)
+      let attnMask: Tensor | null = Tn > 1 && (P > 0 || keyMask) ? T.ones([Tn, S], { dtype: 'bool' }).triu(P + 1) : null;
+      if (keyMask) attnMask = attnMask ? T.where(attnMask, -Infinity, keyMask) : keyMask; // (B, 1, T or 1, S)
+      const y = scaledDotProductAttention(q, k, v, { isCausal: Tn > 1 && P === 0 && !keyMask, attnMask }); // (B, nh, T, hs)
       return this.o_proj.forward(y.transpose(1, 2).contiguous().view(B, Tn, C));
     });
   }
@@ -205,10 +210,10 @@ export class LlamaDecoderLayer extends Module {
     this.mlp = new LlamaMLP(c);
   }
 
-  /** `(B, T, C)` -> `(B, T, C)`. */
-  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null): Tensor {
+  /** `(B, T, C)` -> `(B, T, C)`; the arguments after `x` as {@link LlamaAttention.forward}'s. */
+  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null): Tensor {
     return T.tidy(() => {
-      x = x.add(this.self_attn.forward(this.input_layernorm.forward(x), rope, kv));
+      x = x.add(this.self_attn.forward(this.input_layernorm.forward(x), rope, kv, keyMask));
       return x.add(this.mlp.forward(this.post_attention_layernorm.forward(x)));
     });
   }
@@ -240,8 +245,12 @@ export class LlamaModel extends Module {
   /**
    * int32 `idx (B, T)` -> hidden states `(B, T, C)`. With a cache, `idx` continues the cached
    * sequence (positions start at `cache.length`) and every layer's keys/values are appended.
+   * `attentionMask` (Hugging Face's `attention_mask`): `(B, P + T)`, 1 (or true) for tokens and
+   * 0 for left padding, over the cached and the new positions; padded keys get no attention.
+   * Rotary embeddings depend only on relative positions, so a left-padded row's tokens see the
+   * same scores as the unpadded row's.
    */
-  forward(idx: Tensor, cache: KVCache | null = null): Tensor {
+  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null): Tensor {
     if (!(idx instanceof T.Tensor) || idx.ndim !== 2 || idx.dtype !== 'int32') {
       throw new TypeError(`Llama: expected int32 token ids of shape (B, T), got ${idx instanceof T.Tensor ? `${idx.dtype} [${idx.shape.join(', ')}]` : String(idx)}`);
     }
@@ -249,10 +258,16 @@ export class LlamaModel extends Module {
     const Tn = idx.shape[1]!;
     if (offset + Tn > this.config.maxPositionEmbeddings) throw new RangeError(`Llama: cannot forward positions up to ${offset + Tn}, maxPositionEmbeddings is ${this.config.maxPositionEmbeddings}`);
     if (cache && cache.numLayers !== this.layers.length) throw new RangeError(`Llama: the cache has ${cache.numLayers} layers, the model ${this.layers.length}`);
+    if (attentionMask && (attentionMask.ndim !== 2 || attentionMask.shape[0] !== idx.shape[0] || attentionMask.shape[1] !== offset + Tn)) {
+      throw new RangeError(`Llama: attentionMask must be (B, cached + new positions) = [${idx.shape[0]}, ${offset + Tn}], got [${attentionMask.shape.join(', ')}]`);
+    }
     return T.tidy(() => {
+      // Padded keys get a large finite negative score rather than -Infinity, so a padding query
+      // (which sees only padding) has finite weights instead of NaN.
+      const keyMask = attentionMask ? attentionMask.to('float32').sub(1).mul(1e30).view(idx.shape[0]!, 1, 1, offset + Tn) : null;
       let x = this.embed_tokens.forward(idx); // (B, T, C)
       let i = 0;
-      for (const layer of this.layers) x = layer.forward(x, this.rotary_emb, cache?.layer(i++) ?? null);
+      for (const layer of this.layers) x = layer.forward(x, this.rotary_emb, cache?.layer(i++) ?? null, keyMask);
       return this.norm.forward(x);
     });
   }
@@ -292,9 +307,32 @@ export class LlamaForCausalLM extends Module {
     return T.linear(hidden, this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight);
   }
 
-  /** int32 `idx (B, T)` -> logits `(B, T, vocabSize)`; with a cache, as {@link LlamaModel.forward}. */
-  forward(idx: Tensor, cache: KVCache | null = null): Tensor {
-    return T.tidy(() => this.lmHead(this.model.forward(idx, cache)));
+  /** int32 `idx (B, T)` -> logits `(B, T, vocabSize)`; `cache` and `attentionMask` as {@link LlamaModel.forward}'s. */
+  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null): Tensor {
+    return T.tidy(() => this.lmHead(this.model.forward(idx, cache, attentionMask)));
+  }
+
+  /** The longest sequence the model takes (`maxPositionEmbeddings`). */
+  get maxLength(): number {
+    return this.config.maxPositionEmbeddings;
+  }
+
+  /**
+   * Streams the tokens that follow `prompt` (token ids), one per step, as an async iterator;
+   * see {@link generateStream} for the options.
+   *
+   * @example
+   * ```ts
+   * for await (const id of model.generate([1, 403, 9], { maxNewTokens: 20, temperature: 0 })) process.stdout.write(`${id} `);
+   * ```
+   */
+  generate(prompt: readonly number[], options: GenerationOptions): AsyncGenerator<number, void, undefined> {
+    return generateStream(this, prompt, options);
+  }
+
+  /** Continues each prompt (left-padded together into one batch); see {@link generateBatch}. */
+  generateBatch(prompts: ReadonlyArray<readonly number[]>, options: GenerationOptions): Promise<number[][]> {
+    return generateBatch(this, prompts, options);
   }
 
   /** An empty key/value cache (one LayerKV per layer); the caller disposes it. */

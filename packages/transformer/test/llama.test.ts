@@ -97,17 +97,11 @@ describe.runIf(existsSync(STORIES))('llama2.c: stories260K.bin (../shared/models
     const picked = logits.squeeze(0).indexSelect(0, test.rows!);
     expect(maxAbsDiff((await picked.data()) as Float32Array, (await test.logits!.data()) as Float32Array)).toBeLessThan(1e-4);
     expect(rows.length).toBe(8);
-    // Greedy decoding with the cache: the prompt once, then one token per step.
-    const cache = model.newCache();
-    let last = model.forward(test.idx!, cache).select(1, 63);
+    // Greedy decoding through generate(): the prompt once, then one token per step from the cache.
+    const prompt = Array.from((await test.idx!.data()) as Int32Array);
     const tokens: number[] = [];
-    for (let i = 0; i < 64; i++) {
-      const next = (await last.argmax({ dim: -1 }).item()) as number;
-      tokens.push(next);
-      last = model.forward(torch.tensor([[next]], { dtype: 'int32' }), cache).select(1, 0);
-    }
+    for await (const t of model.generate(prompt, { maxNewTokens: 64, temperature: 0 })) tokens.push(t);
     expect(tokens).toEqual(Array.from((await test.greedy!.data()) as Int32Array));
-    cache.dispose();
     model.dispose();
   });
 });
@@ -119,5 +113,71 @@ describe('llama2.c loader errors', () => {
     expect(() => readLlama2cHeader(header([64, 172, 5, 8, 3, 512, 512]))).toThrow(/n_kv_heads/);
     expect(() => readLlama2cHeader(header([64, 172, 0, 8, 4, 512, 512]))).toThrow(/n_layers = 0/);
     expect(() => loadLlama2c(header([8, 16, 1, 2, 2, 10, 4]))).toThrow(/implies \d+ bytes, the file has 28/);
+  });
+});
+
+describe('generation (streaming, batched, sampling options)', () => {
+  const config = { vocabSize: 24, hiddenSize: 16, intermediateSize: 24, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2, maxPositionEmbeddings: 32 };
+
+  /** Greedy decoding by full forwards (no cache), applying the repetition penalty by hand. */
+  async function referenceGreedy(model: LlamaForCausalLM, prompt: number[], n: number, penalty = 1): Promise<number[]> {
+    const seq = [...prompt];
+    for (let i = 0; i < n; i++) {
+      const logits = torch.noGrad(() => model.forward(torch.tensor([seq], { dtype: 'int32' })));
+      const row = ((await logits.data()) as Float32Array).slice((seq.length - 1) * config.vocabSize, seq.length * config.vocabSize);
+      logits.dispose();
+      for (const t of new Set(seq)) row[t] = row[t]! > 0 ? row[t]! / penalty : row[t]! * penalty;
+      seq.push(row.indexOf(Math.max(...row)));
+    }
+    return seq.slice(prompt.length);
+  }
+
+  const collect = async (it: AsyncIterable<number>): Promise<number[]> => {
+    const out: number[] = [];
+    for await (const t of it) out.push(t);
+    return out;
+  };
+
+  it('greedy streaming equals the argmax of a full forward at every step, with and without a repetition penalty', async () => {
+    torch.manualSeed(3);
+    const model = new LlamaForCausalLM(config);
+    for (const p of model.parameters()) torch.noGrad(() => p.mul_(20)); // peaked logits: no near-ties
+    const prompt = [1, 7, 3, 7, 9];
+    expect(await collect(model.generate(prompt, { maxNewTokens: 12, temperature: 0 }))).toEqual(await referenceGreedy(model, prompt, 12));
+    expect(await collect(model.generate(prompt, { maxNewTokens: 12, temperature: 0, repetitionPenalty: 1.5 }))).toEqual(await referenceGreedy(model, prompt, 12, 1.5));
+    model.dispose();
+  });
+
+  it('a batch of left-padded prompts gives each prompt its own greedy tokens', async () => {
+    torch.manualSeed(4);
+    const model = new LlamaForCausalLM(config);
+    for (const p of model.parameters()) torch.noGrad(() => p.mul_(20));
+    const prompts = [[1, 2, 3, 4, 5, 6], [1, 9], [1, 4, 4, 8]];
+    const batch = await model.generateBatch(prompts, { maxNewTokens: 6, temperature: 0 });
+    for (let b = 0; b < prompts.length; b++) expect(batch[b]).toEqual(await referenceGreedy(model, prompts[b]!, 6));
+    model.dispose();
+  });
+
+  it('seeded sampling is reproducible, stops at a stop token, and stays within maxLength', async () => {
+    torch.manualSeed(5);
+    const model = new LlamaForCausalLM(config);
+    const opts = { maxNewTokens: 10, temperature: 1.2, topK: 10, topP: 0.9, seed: 42 };
+    const a = await collect(model.generate([1, 2], opts));
+    expect(await collect(model.generate([1, 2], opts))).toEqual(a);
+    expect(a.length).toBe(10);
+    const stopAt = a[3]!;
+    const stopped = await collect(model.generate([1, 2], { ...opts, stop: [stopAt] }));
+    expect(stopped).toEqual(a.slice(0, a.indexOf(stopAt) + 1));
+    expect((await collect(model.generate(new Array(30).fill(1), { maxNewTokens: 10, temperature: 0 }))).length).toBe(2); // 32 positions in all
+    model.dispose();
+  });
+
+  it('rejects unknown options (naming the camelCase spelling) and bad prompts', async () => {
+    const model = new LlamaForCausalLM(config);
+    await expect(collect(model.generate([1], { max_new_tokens: 5 } as never))).rejects.toThrow(/unknown option 'max_new_tokens' \(did you mean maxNewTokens\?\)/);
+    await expect(collect(model.generate([], { maxNewTokens: 5 }))).rejects.toThrow(/non-empty array/);
+    await expect(model.generateBatch([[1], [2.5]], { maxNewTokens: 1 })).rejects.toThrow(/token ids/);
+    await expect(collect(model.generate([1], { maxNewTokens: 2, topP: 0 }))).rejects.toThrow(/topP must be in \(0, 1\]/);
+    model.dispose();
   });
 });

@@ -1,0 +1,234 @@
+/**
+ * Token generation for causal language models with a key/value cache: streaming (an async
+ * iterator of token ids, one per step) and batched (prompts of different lengths left-padded
+ * into one batch), with Hugging Face's `generate` options — temperature, top-k, top-p,
+ * repetition penalty, stop tokens or sequences — and a seed.
+ *
+ * Each step reads back one row of logits per sequence (`await data()`), so generation is async
+ * on every backend. The model runs in eval mode without gradients; its mode is restored after.
+ */
+import * as T from '@torchlet/core';
+import type { Tensor } from '@torchlet/core';
+import type { KVCache } from './kv-cache.ts';
+import { Sampler } from './gpt.ts';
+
+/** What generation needs of a model: logits for token ids continuing a cache, and its context length. */
+export interface CausalLM {
+  /** int32 `(B, T)` token ids -> logits `(B, T, V)`; with a cache, continues it; `attentionMask` `(B, P + T)` marks left padding with 0. */
+  forward(idx: Tensor, cache: KVCache | null, attentionMask?: Tensor | null): Tensor;
+  /** An empty cache for this model. */
+  newCache(): KVCache;
+  /** The longest sequence the model takes. */
+  readonly maxLength: number;
+  /** Training mode (dropout etc.); generation runs in eval mode and restores this. */
+  readonly training: boolean;
+  /** Sets training mode. */
+  train(mode?: boolean): unknown;
+}
+
+/** Options of {@link generateStream} and {@link generateBatch} (Hugging Face's `generate` arguments, camelCased). */
+export interface GenerationOptions {
+  /** How many tokens to generate at most (required). */
+  maxNewTokens: number;
+  /** Divides the logits (default 1); 0 is greedy decoding (argmax, no randomness). */
+  temperature?: number;
+  /** Sample only among the k most likely tokens (null or 0: all). */
+  topK?: number | null;
+  /** Nucleus sampling: only among the most likely tokens whose probabilities reach topP (null or 1: all). */
+  topP?: number | null;
+  /**
+   * Hugging Face's repetition penalty (Keskar et al. 2019): the logit of every token already in the
+   * sequence is divided by it when positive and multiplied by it when negative (default 1: off).
+   */
+  repetitionPenalty?: number;
+  /** Stop after emitting one of these token ids, or one of these id sequences (the stop tokens are emitted). */
+  stop?: ReadonlyArray<number | readonly number[]>;
+  /** Seeds the sampler (Philox): the same seed gives the same tokens. Without it a seed is drawn from `torch.manualSeed`'s stream. */
+  seed?: number;
+  /** The id used for left padding in {@link generateBatch} (default 0); padded positions are masked out. */
+  padTokenId?: number;
+}
+
+const KEYS = new Set(['maxNewTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'stop', 'seed', 'padTokenId']);
+
+interface Checked {
+  maxNewTokens: number;
+  temperature: number;
+  topK: number | null;
+  topP: number | null;
+  repetitionPenalty: number;
+  stop: number[][];
+  seed: number | undefined;
+  padTokenId: number;
+}
+
+function checkOptions(op: string, o: GenerationOptions): Checked {
+  if (o === null || typeof o !== 'object') throw new TypeError(`${op}: expected an options object with maxNewTokens, got ${String(o)}`);
+  for (const k of Object.keys(o)) {
+    if (!KEYS.has(k)) {
+      const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      throw new TypeError(`${op}: unknown option '${k}'${KEYS.has(camel) ? ` (did you mean ${camel}?)` : ''}; known: ${[...KEYS].join(', ')}`);
+    }
+  }
+  const { maxNewTokens, temperature = 1, topK = null, topP = null, repetitionPenalty = 1, stop = [], seed, padTokenId = 0 } = o;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`${op}: maxNewTokens must be a non-negative integer, got ${String(maxNewTokens)}`);
+  if (typeof temperature !== 'number' || !(temperature >= 0)) throw new RangeError(`${op}: temperature must be >= 0, got ${String(temperature)}`);
+  if (topK !== null && (!Number.isInteger(topK) || topK < 0)) throw new RangeError(`${op}: topK must be a non-negative integer or null, got ${String(topK)}`);
+  if (topP !== null && (typeof topP !== 'number' || !(topP > 0 && topP <= 1))) throw new RangeError(`${op}: topP must be in (0, 1] or null, got ${String(topP)}`);
+  if (typeof repetitionPenalty !== 'number' || !(repetitionPenalty > 0)) throw new RangeError(`${op}: repetitionPenalty must be > 0, got ${String(repetitionPenalty)}`);
+  if (!Array.isArray(stop)) throw new TypeError(`${op}: stop must be an array of token ids or id sequences`);
+  const stops = stop.map((s) => (typeof s === 'number' ? [s] : Array.isArray(s) ? [...s] : null));
+  if (stops.some((s) => s === null || s.length === 0 || s.some((t) => !Number.isInteger(t)))) throw new TypeError(`${op}: every stop entry must be a token id or a non-empty array of token ids`);
+  if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`${op}: seed must be a non-negative integer, got ${String(seed)}`);
+  if (!Number.isInteger(padTokenId)) throw new RangeError(`${op}: padTokenId must be an integer, got ${String(padTokenId)}`);
+  return { maxNewTokens, temperature, topK, topP, repetitionPenalty, stop: stops as number[][], seed, padTokenId };
+}
+
+function checkPrompt(op: string, prompt: unknown, maxLength: number): number[] {
+  if (!Array.isArray(prompt) || prompt.length === 0 || prompt.some((t) => !Number.isInteger(t) || t < 0)) {
+    throw new TypeError(`${op}: a prompt must be a non-empty array of non-negative integer token ids`);
+  }
+  if (prompt.length > maxLength) throw new RangeError(`${op}: the prompt has ${prompt.length} tokens, the model takes at most ${maxLength}`);
+  return prompt as number[];
+}
+
+async function drawSeed(seed: number | undefined): Promise<number> {
+  if (seed !== undefined) return seed;
+  const r = T.rand([1]);
+  try {
+    return Math.floor((await r.data())[0]! * 2 ** 32);
+  } finally {
+    r.dispose();
+  }
+}
+
+/** Applies the repetition penalty to `logits` (one row, in place) for the tokens of `seen`. */
+function penalize(logits: Float32Array, seen: readonly number[], penalty: number): void {
+  if (penalty === 1) return;
+  for (const t of new Set(seen)) {
+    if (t < 0 || t >= logits.length) continue;
+    const l = logits[t]!;
+    logits[t] = l > 0 ? l / penalty : l * penalty;
+  }
+}
+
+const endsWith = (seq: readonly number[], tail: readonly number[]): boolean =>
+  seq.length >= tail.length && tail.every((t, i) => seq[seq.length - tail.length + i] === t);
+
+/** Runs `run` in eval mode without gradients and restores the model's mode. */
+async function inEval<R>(model: CausalLM, run: () => Promise<R>): Promise<R> {
+  const wasTraining = model.training;
+  model.train(false);
+  try {
+    return await run();
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * Generates up to `maxNewTokens` tokens after `prompt`, yielding each as soon as it is picked
+ * (prefill once, then one token per step through the model's key/value cache). Greedy at
+ * `temperature: 0` (each token is the argmax of the logits a full forward would give at that
+ * position); otherwise samples with `topK`/`topP` from a Philox stream keyed by `seed`. Ends
+ * early after a `stop` token or sequence, or at the model's `maxLength`. The cache is freed when
+ * the iterator finishes or is abandoned with `break` / `return()`.
+ *
+ * @example
+ * ```ts
+ * const out: number[] = [];
+ * for await (const id of generateStream(model, [1, 42], { maxNewTokens: 16, topK: 40, seed: 7 })) out.push(id);
+ * ```
+ */
+export async function* generateStream(model: CausalLM, prompt: readonly number[], options: GenerationOptions): AsyncGenerator<number, void, undefined> {
+  const o = checkOptions('generate', options);
+  const seq = [...checkPrompt('generate', prompt, model.maxLength)];
+  const sampler = new Sampler(await drawSeed(o.seed));
+  // Not inEval: a generator cannot yield from inside a callback.
+  const wasTraining = model.training;
+  model.train(false);
+  const cache = model.newCache();
+  try {
+    let feed = seq;
+    // The whole sequence stays within maxLength positions, as Hugging Face's max_length.
+    for (let i = 0; i < o.maxNewTokens && seq.length < model.maxLength; i++) {
+      const row = await lastLogits(model, [feed], cache, null);
+      penalize(row, seq, o.repetitionPenalty);
+      const next = sampler.pick(row, o.temperature, o.topK, o.topP);
+      seq.push(next);
+      yield next;
+      if (o.stop.some((s) => endsWith(seq, s))) return;
+      feed = [next];
+    }
+  } finally {
+    cache.dispose();
+    model.train(wasTraining);
+  }
+}
+
+/** The last position's logits of each row after feeding `rows` (equal lengths) through the cache. */
+async function lastLogits(model: CausalLM, rows: number[][], cache: KVCache, mask: number[][] | null): Promise<Float32Array> {
+  const logits = T.noGrad(() =>
+    T.tidy(() => {
+      const idx = T.tensor(rows, { dtype: 'int32' }); // (B, T)
+      const attention = mask ? T.tensor(mask, { dtype: 'int32' }) : null;
+      const out = model.forward(idx, cache, attention); // (B, T, V)
+      return out.select(1, out.shape[1]! - 1); // (B, V)
+    }),
+  );
+  try {
+    return (await logits.data()) as Float32Array;
+  } finally {
+    logits.dispose();
+  }
+}
+
+/**
+ * Continues every prompt in one batch: prompts of different lengths are left-padded with
+ * `padTokenId` and the padding is masked out of attention, so each row's tokens are those it
+ * would get alone (up to float rounding). Returns the new tokens of each prompt (without the
+ * prompt); a row stops at its own stop token or sequence. Options as {@link generateStream}
+ * (one sampler stream for the batch, drawn row by row).
+ *
+ * @example
+ * ```ts
+ * const [a, b] = await generateBatch(model, [[1, 5, 9], [1, 7]], { maxNewTokens: 8, temperature: 0 });
+ * ```
+ */
+export async function generateBatch(model: CausalLM, prompts: ReadonlyArray<readonly number[]>, options: GenerationOptions): Promise<number[][]> {
+  const o = checkOptions('generateBatch', options);
+  if (!Array.isArray(prompts) || prompts.length === 0) throw new TypeError('generateBatch: expected a non-empty array of prompts (arrays of token ids)');
+  const seqs = prompts.map((p) => [...checkPrompt('generateBatch', p, model.maxLength)]);
+  const longest = Math.max(...seqs.map((s) => s.length));
+  const sampler = new Sampler(await drawSeed(o.seed));
+  const out: number[][] = seqs.map(() => []);
+  const done = seqs.map(() => false);
+  return inEval(model, async () => {
+    const cache = model.newCache();
+    try {
+      // Left padding: every row ends at the same position, so each step appends one column.
+      const mask = seqs.map((s) => [...new Array<number>(longest - s.length).fill(0), ...s.map(() => 1)]);
+      let feed = seqs.map((s) => [...new Array<number>(longest - s.length).fill(o.padTokenId), ...s]);
+      const steps = Math.min(o.maxNewTokens, model.maxLength - longest);
+      for (let i = 0; i < steps && !done.every(Boolean); i++) {
+        const rowsLogits = await lastLogits(model, feed, cache, mask);
+        const vocab = rowsLogits.length / seqs.length;
+        const next = seqs.map((seq, b) => {
+          if (done[b]) return o.padTokenId;
+          const row = rowsLogits.subarray(b * vocab, (b + 1) * vocab);
+          penalize(row, seq, o.repetitionPenalty);
+          const t = sampler.pick(row, o.temperature, o.topK, o.topP);
+          seq.push(t);
+          out[b]!.push(t);
+          if (o.stop.some((s) => endsWith(seq, s))) done[b] = true;
+          return t;
+        });
+        for (const m of mask) m.push(1);
+        feed = next.map((t) => [t]);
+      }
+      return out;
+    } finally {
+      cache.dispose();
+    }
+  });
+}
