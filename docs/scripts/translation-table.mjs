@@ -60,10 +60,11 @@ const HUGGING_FACE = {
 // Tensor methods and torch functions: PyTorch call -> torchlet call, for the common cases.
 const TENSOR = [
   ['torch.tensor([[1, 2], [3, 4]], dtype=torch.float32)', "torch.tensor([[1, 2], [3, 4]], { dtype: 'float32' })"],
-  ['torch.zeros(2, 3)', 'torch.zeros([2, 3])'],
-  ['torch.randn(64, 784, requires_grad=True)', 'torch.randn([64, 784], { requiresGrad: true })'],
+  ['torch.zeros(2, 3), torch.ones((2, 3))', 'torch.zeros(2, 3), torch.ones([2, 3])'],
+  ['torch.randn(64, 784, requires_grad=True)', 'torch.randn(64, 784, { requiresGrad: true })'],
+  ['torch.tensor([2**32 + 5], dtype=torch.int32)', "torch.tensor([2 ** 32 + 5], { dtype: 'int32' })  // throws: overflow, as in PyTorch"],
   ['torch.arange(0, 10, 2)', 'torch.arange(0, 10, 2)'],
-  ['torch.randint(0, 10, (64,))', 'torch.randint(0, 10, [64])'],
+  ['torch.randint(0, 10, (64,)), torch.randint(10, (64,))', 'torch.randint(0, 10, [64]), torch.randint(10, [64])'],
   ['torch.from_numpy(a)', "torch.fromArray(float32Array, [2, 3])"],
   ['torch.manual_seed(0)', 'torch.manualSeed(0)'],
   ['torch.set_num_threads(2)', "await torch.setBackend('wasm', { threads: 2 })  // before the first op; 'auto' for every core"],
@@ -83,7 +84,9 @@ const TENSOR = [
   ['values, indices = torch.max(x, 1)', 'const [values, indices] = torch.max(x, 1)  // also .values, .indices'],
   ['x.argmax(1), x.argmax(dim=1)', 'x.argmax(1), x.argmax({ dim: 1 })'],
   ['x.var(0, unbiased=False)', 'x.var(0, false)  // or x.var({ dim: 0, unbiased: false })'],
-  ['torch.cat([a, b], dim=0), torch.stack([a, b])', 'torch.cat([a, b], 0), torch.stack([a, b])'],
+  ['torch.cat([a, b], dim=1), torch.stack([a, b])', 'torch.cat([a, b], { dim: 1 }), torch.stack([a, b])  // or cat([a, b], 1)'],
+  ['torch.softmax(x, dim=-1), F.log_softmax(x, 1)', 'torch.softmax(x, { dim: -1 }), F.logSoftmax(x, 1)'],
+  ['x.clamp(min=0, max=1), x.clamp(0)', 'x.clamp({ min: 0, max: 1 }), x.clamp(0)'],
   ['torch.where(c, a, b)', 'torch.where(c, a, b)'],
   ['x.masked_fill(mask, float("-inf"))', 'x.maskedFill(mask, -Infinity)'],
   ['x.float(), x.int(), x.to(torch.int32)', "x.float(), x.int(), x.to('int32')"],
@@ -125,7 +128,7 @@ title: PyTorch to torchlet
 torchlet keeps PyTorch's names, arguments and defaults. The rules that translate almost every line:
 
 - Classes are constructed with \`new\`: \`nn.Linear(784, 128)\` is \`new nn.Linear(784, 128)\`.
-- Shapes are arrays: \`torch.zeros(2, 3)\` is \`torch.zeros([2, 3])\`.
+- Sizes are varargs or one array, as in PyTorch: \`torch.zeros(2, 3)\` or \`torch.zeros([2, 3])\`; a tuple \`(2, 3)\` is an array.
 - Positional arguments keep PyTorch's order (\`x.sum(1)\`, \`x.sum(1, true)\`, \`torch.max(x, 1)\`); keyword arguments
   become one options object, in camelCase, last: \`sum(dim=1, keepdim=True)\` is \`sum({ dim: 1, keepdim: true })\`
   or \`sum(1, { keepdim: true })\`. An option the function does not know throws and names the closest one

@@ -47,7 +47,9 @@ export function closest(key: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestD = Infinity;
   for (const k of known) {
-    const d = distance(norm(key), norm(k));
+    const a = norm(key), b = norm(k);
+    // A prefix (`min` for `minimum`) counts as one edit away.
+    const d = a.startsWith(b) || b.startsWith(a) ? Math.min(1, distance(a, b)) : distance(a, b);
     if (d < bestD) [best, bestD] = [k, d];
   }
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
@@ -192,4 +194,17 @@ export function checkFits(op: string, v: number, dtype: DType | string): void {
   if (Math.trunc(v) < r[0] || Math.trunc(v) > r[1]) {
     throw new RangeError(`${op}: value ${v} cannot be converted to type ${dtype} without overflow (range ${r[0]} to ${r[1]})`);
   }
+}
+
+/** One dim given positionally or as `{ dim }` (PyTorch's `dim=` keyword). */
+export type DimOption = number | { dim?: number };
+
+/**
+ * One integer dim from `args` (PyTorch's `(dim)` or `{ dim }`); `def` when omitted, else a
+ * TypeError saying it is required.
+ */
+export function dimArg(op: string, args: readonly unknown[], def?: number): number {
+  const d = parseArgs(op, args, ['dim']).dim ?? def;
+  if (d === undefined) throw new TypeError(`${op}: missing the dim argument (a dim is required)`);
+  return argInt(op, 'dim', d);
 }

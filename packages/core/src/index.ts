@@ -3,8 +3,8 @@ export * from './backend.ts';
 export * from './registry.ts';
 export * from './philox.ts';
 export {
-  parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits,
-  type DimArg, type SizeArgs,
+  parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits, dimArg,
+  type DimArg, type DimOption, type SizeArgs,
 } from './args.ts';
 export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
 export {
@@ -20,7 +20,7 @@ export * from './ops/creation.ts';
 export {
   neg, abs, sign, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, log1p, expm1, reciprocal,
   floor, ceil, round, square, logicalNot, add, sub, mul, div, remainder, maximum, minimum, pow, clamp,
-  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType, type ClampArgs,
 } from './ops/elementwise.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type VarArgs, type OneDimArg } from './ops/reduce.ts';

@@ -13,7 +13,7 @@ import * as idx from './ops/indexing.ts';
 import * as la from './ops/linalg.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
-import type { ReduceOptions } from './args.ts';
+import type { DimOption, ReduceOptions } from './args.ts';
 
 export type { ReduceOptions };
 import type { MaxResult } from './ops/reduce.ts';
@@ -418,19 +418,19 @@ export class Tensor {
    * Views of consecutive pieces along `dim`, each `splitSizeOrSections` long (the last may be shorter) or
    * of the listed lengths; the caller disposes each piece ({@link cmb.split | split}).
    */
-  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
-    return cmb.split(this, splitSizeOrSections, dim);
+  split(splitSizeOrSections: number | readonly number[], ...dim: [dim?: DimOption]): Tensor[] {
+    return cmb.split(this, splitSizeOrSections, ...dim);
   }
   /**
    * `chunks` views of `ceil(n / chunks)` elements along `dim`, fewer when they run out, as in PyTorch
    * ({@link cmb.chunk | chunk}).
    */
-  chunk(chunks: number, dim = 0): Tensor[] {
-    return cmb.chunk(this, chunks, dim);
+  chunk(chunks: number, ...dim: [dim?: DimOption]): Tensor[] {
+    return cmb.chunk(this, chunks, ...dim);
   }
   /** The slices along `dim`, each a view with that dim removed ({@link cmb.unbind | unbind}). */
-  unbind(dim = 0): Tensor[] {
-    return cmb.unbind(this, dim);
+  unbind(...dim: [dim?: DimOption]): Tensor[] {
+    return cmb.unbind(this, ...dim);
   }
   /**
    * Tiles the tensor `sizes[i]` times along dim `i` (extra leading sizes add dims); a copy, as PyTorch's
@@ -530,7 +530,7 @@ export class Tensor {
    * Clamps to `[min, max]`, numbers or tensors, either omitted but not both ({@link ew.clamp | clamp});
    * NaN stays NaN.
    */
-  clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor { return ew.clamp(this, min, max); }
+  clamp(...args: ew.ClampArgs): Tensor { return ew.clamp(this, ...args); }
   /** `this == other`, broadcasting, as a bool tensor ({@link ew.eq | eq}). */
   eq(other: TensorLike): Tensor { return ew.eq(this, other); }
   /** `this != other`, broadcasting, as a bool tensor ({@link ew.ne | ne}). */
@@ -583,7 +583,7 @@ export class Tensor {
    */
   div_(other: TensorLike): this { return ew.assign(this, ew.div(this, other)); }
   /** Clamps to `[min, max]` in place; returns this. */
-  clamp_(min?: number | null, max?: number | null): this { return ew.assign(this, ew.clamp(this, min, max)); }
+  clamp_(...args: ew.ClampArgs): this { return ew.assign(this, ew.clamp(this, ...args)); }
   /** Copies `src` (broadcast to this shape, converted to this dtype) into this tensor; returns this. */
   copy_(src: TensorLike): this { return ew.copyInto(this, src); }
   /**

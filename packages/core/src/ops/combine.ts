@@ -2,12 +2,20 @@
 import { promoteTypes } from '../dtype.ts';
 import { normalizeDim, numel, shapeStr } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
+import { dimArg, type DimOption } from '../args.ts';
 import { copyAs, empty, expectTensor, fillWith, sameBackend } from './util.ts';
 import { record } from '../grad-hook.ts';
 import { expand, narrow, reshape, select, unsqueeze } from './view.ts';
 
-/** Concatenates along `dim`; all other dims must match. 1-D empty tensors are skipped, as in PyTorch. */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+/**
+ * Concatenates along `dim` (`cat(xs, 1)` or `cat(xs, { dim: 1 })`; default 0); all other dims must
+ * match. 1-D empty tensors are skipped, as in PyTorch.
+ *
+ * @example
+ * torch.cat([a, b], { dim: 1 });
+ */
+export function cat(tensors: readonly Tensor[], ...args: [dim?: DimOption]): Tensor {
+  const dim = dimArg('cat', args, 0);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of Tensors');
   tensors.forEach((t, i) => expectTensor('cat', t, `tensors[${i}]`));
   const backend = sameBackend('cat', ...tensors);
@@ -48,8 +56,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return record('cat', { dim: d }, parts, out);
 }
 
-/** Stacks equal-shaped tensors along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Stacks equal-shaped tensors along a new dim (`stack(xs, 1)` or `stack(xs, { dim: 1 })`; default 0). */
+export function stack(tensors: readonly Tensor[], ...args: [dim?: DimOption]): Tensor {
+  const dim = dimArg('stack', args, 0);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of Tensors');
   tensors.forEach((t, i) => expectTensor('stack', t, `tensors[${i}]`));
   const ref = tensors[0]!;
@@ -68,8 +77,12 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 /** Views of consecutive pieces along `dim`: each of `size` (the last may be smaller), or of the listed sizes. */
-export function split(x: Tensor, splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+export function split(x: Tensor, splitSizeOrSections: number | readonly number[], ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('split', x);
+  const dim = dimArg('split', args, 0);
+  if (typeof splitSizeOrSections !== 'number' && !Array.isArray(splitSizeOrSections)) {
+    throw new TypeError('split: splitSizeOrSections must be an integer or a list of integers');
+  }
   const d = normalizeDim(dim, x.ndim);
   const n = x.shape[d]!;
   if (typeof splitSizeOrSections === 'number') {
@@ -96,8 +109,9 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
 }
 
 /** `chunks` pieces of size `ceil(n / chunks)` along `dim` (fewer when they run out, as in PyTorch). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export function chunk(x: Tensor, chunks: number, ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('chunk', x);
+  const dim = dimArg('chunk', args, 0);
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects \`chunks\` to be greater than 0, got: ${chunks}`);
   const d = normalizeDim(dim, x.ndim);
   const n = x.shape[d]!;
@@ -105,8 +119,9 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 }
 
 /** The slices along `dim`, each with that dim removed. */
-export function unbind(x: Tensor, dim = 0): Tensor[] {
+export function unbind(x: Tensor, ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('unbind', x);
+  const dim = dimArg('unbind', args, 0);
   const d = normalizeDim(dim, x.ndim);
   return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
 }

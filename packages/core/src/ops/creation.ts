@@ -8,7 +8,8 @@ import { checkShape, numel, shapeStr, type Shape } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { add, floor, minimum, mul } from './elementwise.ts';
 import { fillP, randomP } from './primitives.ts';
-import { castTo, checkFillValue, describe, empty, fillWith } from './util.ts';
+import { castTo, checkFillValue, describe, empty as alloc, fillWith } from './util.ts';
+import { checkFits, checkOptions, isOptions, sizeArgs, type SizeArgs } from '../args.ts';
 
 /** Options of creation functions. */
 export interface CreateOptions {
@@ -18,6 +19,16 @@ export interface CreateOptions {
   backend?: Backend;
   /** Make the new tensor a leaf that records operations for `backward()` (float32 only). */
   requiresGrad?: boolean;
+}
+
+const CREATE_KEYS = ['dtype', 'backend', 'requiresGrad'] as const;
+
+/** Checks an options object's keys (`requires_grad` names `requiresGrad`) and returns it. */
+function opts(op: string, options: unknown): CreateOptions | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (!isOptions(options)) throw new TypeError(`${op}: expected an options object ({ dtype, backend, requiresGrad }), got ${describe(options)}`);
+  checkOptions(op, options, CREATE_KEYS);
+  return options;
 }
 
 /** Applies `requiresGrad` from the options; disposes `t` if that throws. */
@@ -46,8 +57,8 @@ function shapeArg(shape: Shape | number, op: string): number[] {
 }
 
 /** Copies host data into a new tensor. `data` is converted to `dtype`'s typed array. */
-function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend): Tensor {
-  const t = empty(shape, dtype, backend);
+function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend, op = 'tensor'): Tensor {
+  const t = alloc(shape, dtype, backend);
   let host: TypedArray;
   if ((dtype === 'float32' && data instanceof Float32Array) || (dtype === 'int32' && data instanceof Int32Array) || (dtype === 'bool' && data instanceof Uint8Array)) {
     host = data;
@@ -57,9 +68,11 @@ function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Ba
     else if (dtype === 'int32') {
       for (let i = 0; i < data.length; i++) {
         const v = data[i]!;
-        if (!Number.isFinite(v)) {
+        try {
+          checkFits(op, v, dtype);
+        } catch (e) {
           t.dispose();
-          throw new RangeError(`tensor: cannot store the non-finite value ${v} in an int32 tensor`);
+          throw e;
         }
         host[i] = Math.trunc(v);
       }
@@ -102,6 +115,7 @@ function flattenNested(data: unknown): { flat: Array<number | boolean>; shape: n
  * unlike Python), bool for booleans, int32 for an Int32Array.
  */
 export function tensor(data: unknown, options?: CreateOptions): Tensor {
+  options = opts('tensor', options);
   const backend = options?.backend ?? getBackend();
   if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
     const arr = data as unknown as ArrayLike<number>;
@@ -117,6 +131,7 @@ export function tensor(data: unknown, options?: CreateOptions): Tensor {
 
 /** A tensor of `shape` over a typed array's elements (copied). */
 export function fromArray(data: TypedArray | ArrayLike<number>, shape?: Shape, options?: CreateOptions): Tensor {
+  options = opts('fromArray', options);
   const s = shape === undefined ? [data.length] : shapeArg(shape, 'fromArray');
   if (numel(s) !== data.length) {
     throw new RangeError(`fromArray: ${data.length} elements do not fill shape ${shapeStr(s)} (${numel(s)} elements)`);
@@ -127,28 +142,44 @@ export function fromArray(data: TypedArray | ArrayLike<number>, shape?: Shape, o
 
 /** A tensor of `shape` filled with `value` (float32 unless `value` is boolean or `dtype` says). */
 export function full(shape: Shape | number, value: number | boolean, options?: CreateOptions): Tensor {
+  options = opts('full', options);
   const s = shapeArg(shape, 'full');
   const dtype = resolveDType(options?.dtype, typeof value === 'boolean' ? 'bool' : 'float32', 'full');
   return leaf(fillP(s, dtype, checkFillValue(value, dtype, 'full'), options?.backend ?? getBackend()), options);
 }
 
 /**
- * A new tensor of `shape` filled with 0: float32 unless `options.dtype` says otherwise (PyTorch's
- * `torch.zeros`).
+ * A new tensor filled with 0, its size given as PyTorch does (`zeros(2, 3)`) or as one list
+ * (`zeros([2, 3])`), then options: float32 unless `dtype` says otherwise (PyTorch's `torch.zeros`).
+ *
+ * @example
+ * torch.zeros(2, 3); torch.zeros([2, 3], { dtype: 'int32' });
  */
-export function zeros(shape: Shape | number, options?: CreateOptions): Tensor {
-  return full(shape, 0, options);
+export function zeros(...size: SizeArgs<CreateOptions>): Tensor {
+  const a = sizeArgs<CreateOptions>('zeros', size);
+  return full(a.shape, 0, opts('zeros', a.options));
 }
 
 /**
- * A new tensor of `shape` filled with 1: float32 unless `options.dtype` says otherwise (PyTorch's
- * `torch.ones`).
+ * A new tensor filled with 1, its size given as `ones(2, 3)` or `ones([2, 3])`, then options:
+ * float32 unless `dtype` says otherwise (PyTorch's `torch.ones`).
  */
-export function ones(shape: Shape | number, options?: CreateOptions): Tensor {
-  return full(shape, 1, options);
+export function ones(...size: SizeArgs<CreateOptions>): Tensor {
+  const a = sizeArgs<CreateOptions>('ones', size);
+  return full(a.shape, 1, opts('ones', a.options));
+}
+
+/**
+ * A new tensor of the size given (`empty(2, 3)` or `empty([2, 3])`) whose values are not to be
+ * relied on (PyTorch's `torch.empty`; here they are zeros).
+ */
+export function empty(...size: SizeArgs<CreateOptions>): Tensor {
+  const a = sizeArgs<CreateOptions>('empty', size);
+  return full(a.shape, 0, opts('empty', a.options));
 }
 
 function likeOptions(t: Tensor, options?: CreateOptions): CreateOptions {
+  options = opts('like', options);
   return { dtype: options?.dtype ?? t.dtype, backend: options?.backend ?? t.backend, requiresGrad: options?.requiresGrad };
 }
 
@@ -176,15 +207,18 @@ export function fullLike(t: Tensor, value: number | boolean, options?: CreateOpt
 
 /**
  * Values from `start` (inclusive) to `end` (exclusive) by `step`; `arange(n)` is `0..n-1`.
- * int32 when all arguments are integers (PyTorch's int64), else float32.
+ * int32 when all arguments are integers (PyTorch's int64), else float32. Options come last
+ * (`arange(5, { dtype: 'float32' })`); values an integer dtype cannot hold throw a RangeError.
  */
-export function arange(start: number, end?: number, step = 1, options?: CreateOptions): Tensor {
-  if (end === undefined) {
-    end = start;
-    start = 0;
-  }
-  for (const [v, n] of [[start, 'start'], [end, 'end'], [step, 'step']] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`arange: ${n} must be a finite number, got ${String(v)}`);
+export function arange(...args: ArangeArgs): Tensor {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  const options = n > 0 && isOptions(args[n - 1]) ? opts('arange', args[--n]) : undefined;
+  if (n < 1 || n > 3) throw new TypeError(`arange: expected (end), (start, end) or (start, end, step), then options; got ${n} numbers`);
+  const nums = args.slice(0, n) as unknown[];
+  let [start, end, step] = (n === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1]) as [number, number, number];
+  for (const [v, name] of [[start, 'start'], [end, 'end'], [step, 'step']] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`arange: ${name} must be a finite number, got ${String(v)}`);
   }
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   if ((end - start) / step < 0) {
@@ -192,11 +226,21 @@ export function arange(start: number, end?: number, step = 1, options?: CreateOp
   }
   const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
   const dtype = resolveDType(options?.dtype, ints ? 'int32' : 'float32', 'arange');
-  const n = Math.ceil((end - start) / step);
-  const host = allocTyped(dtype, n);
-  for (let i = 0; i < n; i++) host[i] = start + i * step;
-  return leaf(upload(host, [n], dtype, options?.backend ?? getBackend()), options);
+  const count = Math.ceil((end - start) / step);
+  if (count > 0) {
+    checkFits('arange', start, dtype);
+    checkFits('arange', start + (count - 1) * step, dtype);
+  }
+  const host = allocTyped(dtype, count);
+  for (let i = 0; i < count; i++) host[i] = start + i * step;
+  return leaf(upload(host, [count], dtype, options?.backend ?? getBackend(), 'arange'), options);
 }
+
+/** arange's arguments: `(end)`, `(start, end)` or `(start, end, step)`, each optionally followed by options. */
+export type ArangeArgs =
+  | [end: number, options?: CreateOptions]
+  | [start: number, end: number, options?: CreateOptions]
+  | [start: number, end: number, step: number, options?: CreateOptions];
 
 /** `steps` evenly spaced values from `start` to `end` inclusive (PyTorch's symmetric formula). */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
@@ -222,6 +266,7 @@ export function eye(n: number, m = n, options?: CreateOptions): Tensor {
 }
 
 function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options: CreateOptions | undefined, op: string): Tensor {
+  options = opts(op, options);
   const s = shapeArg(shape, op);
   const dtype = resolveDType(options?.dtype, 'float32', op);
   if (dtype !== 'float32') throw new TypeError(`${op}: only float32 is supported, got ${dtype}`);
@@ -229,14 +274,22 @@ function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options
   return leaf(randomP(s, { kind, ...nextRandom(Math.ceil(n / 4)) }, options?.backend ?? getBackend()), options);
 }
 
-/** Uniform random numbers in [0, 1), from the seeded Philox generator. */
-export function rand(shape: Shape | number, options?: CreateOptions): Tensor {
-  return randomTensor('uniform', shape, options, 'rand');
+/** Uniform random numbers in [0, 1), size as `rand(2, 3)` or `rand([2, 3])`, from the seeded Philox generator. */
+export function rand(...size: SizeArgs<CreateOptions>): Tensor {
+  const a = sizeArgs<CreateOptions>('rand', size);
+  return randomTensor('uniform', a.shape, a.options, 'rand');
 }
 
-/** Standard normal random numbers, from the seeded Philox generator. */
-export function randn(shape: Shape | number, options?: CreateOptions): Tensor {
-  return randomTensor('normal', shape, options, 'randn');
+/**
+ * Standard normal random numbers, size as `randn(2, 3)` or `randn([2, 3])`, from the seeded Philox
+ * generator.
+ *
+ * @example
+ * torch.randn(64, 784, { requiresGrad: true });
+ */
+export function randn(...size: SizeArgs<CreateOptions>): Tensor {
+  const a = sizeArgs<CreateOptions>('randn', size);
+  return randomTensor('normal', a.shape, a.options, 'randn');
 }
 
 /**
@@ -254,8 +307,20 @@ export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
   return randn(t.shape, likeOptions(t, { dtype: 'float32', ...options }));
 }
 
-/** Random integers in `[low, high)` (int32 by default). */
-export function randint(low: number, high: number, shape: Shape | number, options?: CreateOptions): Tensor {
+/**
+ * Random integers in `[low, high)` (int32 by default): `randint(low, high, size)` or, as in PyTorch,
+ * `randint(high, size)` with `low` 0.
+ *
+ * @example
+ * torch.randint(0, 10, [64]); torch.randint(10, [64]);
+ */
+export function randint(high: number, shape: Shape, options?: CreateOptions): Tensor;
+export function randint(low: number, high: number, shape: Shape | number, options?: CreateOptions): Tensor;
+export function randint(low: number, high: number | Shape, shape?: Shape | number | CreateOptions, options?: CreateOptions): Tensor {
+  if (Array.isArray(high)) return randint(0, low, high as Shape, shape as CreateOptions | undefined);
+  if (typeof high !== 'number') throw new TypeError(`randint: expected (low, high, size) or (high, size), got high=${describe(high)}`);
+  options = opts('randint', options);
+  if (shape === undefined || isOptions(shape)) throw new TypeError('randint: missing the size argument, e.g. randint(0, 10, [64])');
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new RangeError(`randint: expected integers low < high, got low=${low}, high=${high}`);
   }
@@ -263,7 +328,7 @@ export function randint(low: number, high: number, shape: Shape | number, option
   const dtype = resolveDType(options?.dtype, 'int32', 'randint');
   const backend = options?.backend ?? getBackend();
   return tidy(() => {
-    const u = rand(shape, { backend });
+    const u = rand(shape as Shape | number, { backend });
     // floor(u * range) < range in exact arithmetic; the minimum guards float32 rounding.
     const k = minimum(floor(mul(u, high - low)), high - low - 1);
     return castTo(add(castTo(k, 'int32', false), low), dtype, true);

@@ -8,6 +8,7 @@ import { castTo, checkFillValue, describe, disposeTemps, scalarTensor } from './
 import { isGradEnabled } from '../grad-hook.ts';
 import { tidy } from '../memory.ts';
 import { where } from './indexing.ts';
+import { argNumber, parseArgs } from '../args.ts';
 
 /** Unary ops defined on float32 only: integer and bool inputs are converted first, as in PyTorch. */
 const FLOAT_UNARY: ReadonlySet<UnaryOp> = new Set([
@@ -272,13 +273,22 @@ export function pow(input: TensorLike, exponent: TensorLike): Tensor {
   return binary('pow', input, exponent);
 }
 
+/** clamp's bounds: `(min, max)` positionally, either null, or `{ min, max }` (PyTorch's keywords). */
+export type ClampArgs = [min?: number | Tensor | null | { min?: number | Tensor | null; max?: number | Tensor | null }, max?: number | Tensor | null];
+
 /**
- * Clamps to `[min, max]` (either may be omitted). NaN stays NaN; with `min > max` every element
+ * Clamps to `[min, max]` (either may be omitted): `clamp(x, 0, 1)`, `clamp(x, { max: 1 })`. NaN stays NaN; with `min > max` every element
  * becomes `max`, as in PyTorch. Written with `where` so that the gradient passes exactly where
  * `min <= x <= max` (bounds included), PyTorch's convention.
  */
-export function clamp(x: Tensor, min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
+export function clamp(x: Tensor, ...args: ClampArgs): Tensor {
   checkInput('clamp', x);
+  const a = parseArgs('clamp', args, ['min', 'max']);
+  const bound = (v: unknown, name: string): number | Tensor | null => {
+    if (v === undefined || v === null || v instanceof Tensor) return (v ?? null) as Tensor | null;
+    return argNumber('clamp', name, v);
+  };
+  const min = bound(a.min, 'min'), max = bound(a.max, 'max');
   const hasMin = min !== undefined && min !== null, hasMax = max !== undefined && max !== null;
   if (!hasMin && !hasMax) throw new TypeError("clamp: at least one of 'min' or 'max' must not be None");
   return tidy(() => {

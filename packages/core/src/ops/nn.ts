@@ -20,6 +20,7 @@ import { indexSelect, where } from './indexing.ts';
 import { matmul } from './linalg.ts';
 import { arange, fromArray, full, rand } from './creation.ts';
 import { describe, expectTensor } from './util.ts';
+import { dimArg, type DimOption } from '../args.ts';
 
 // ---------------------------------------------------------------------------------------------
 // argument helpers
@@ -59,10 +60,9 @@ function alias(x: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // softmax
 
-function softmaxArgs(op: string, x: Tensor, dim: number): number {
+function softmaxArgs(op: string, x: Tensor, args: readonly unknown[]): number {
   expectFloat(op, x);
-  if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be an integer, got ${describe(dim)}`);
-  return normalizeDim(dim, x.ndim);
+  return normalizeDim(dimArg(op, args), x.ndim);
 }
 
 /**
@@ -76,9 +76,15 @@ function shiftByMax(x: Tensor, d: number): Tensor {
   return sub(x, m);
 }
 
-/** `exp(x) / sum(exp(x), dim)`, computed stably (the max over `dim` is subtracted first). */
-export function softmax(x: Tensor, dim: number): Tensor {
-  const d = softmaxArgs('softmax', x, dim);
+/**
+ * `exp(x) / sum(exp(x), dim)`, computed stably (the max over `dim` is subtracted first); `dim` is
+ * required, positionally or as `{ dim }`.
+ *
+ * @example
+ * torch.softmax(logits, -1); torch.softmax(logits, { dim: -1 });
+ */
+export function softmax(x: Tensor, ...args: [dim: DimOption]): Tensor {
+  const d = softmaxArgs('softmax', x, args);
   if (x.ndim === 0) return tidy(() => softmax(x.reshape([1]), 0).reshape([]));
   return tidy(() => {
     const e = exp(shiftByMax(x, d));
@@ -87,8 +93,8 @@ export function softmax(x: Tensor, dim: number): Tensor {
 }
 
 /** `log(softmax(x, dim))`, computed stably as `(x - m) - log(sum(exp(x - m)))`. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const d = softmaxArgs('logSoftmax', x, dim);
+export function logSoftmax(x: Tensor, ...args: [dim: DimOption]): Tensor {
+  const d = softmaxArgs('logSoftmax', x, args);
   if (x.ndim === 0) return tidy(() => logSoftmax(x.reshape([1]), 0).reshape([]));
   return tidy(() => {
     const s = shiftByMax(x, d);
