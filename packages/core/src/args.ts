@@ -208,3 +208,15 @@ export function dimArg(op: string, args: readonly unknown[], def?: number): numb
   if (d === undefined) throw new TypeError(`${op}: missing the dim argument (a dim is required)`);
   return argInt(op, 'dim', d);
 }
+
+/**
+ * The rest parameters of a PyTorch signature whose optional arguments are the options `O` in the
+ * order `K`: any prefix of them positionally, optionally followed by an options object with the
+ * rest (or only the options object). Read them back with `parseArgs(op, args, K)`.
+ *
+ * @example
+ * constructor(dModel: number, nhead: number, ...args: PosArgs<LayerOptions, typeof LAYER_ARGS>)
+ */
+export type PosArgs<O, K extends readonly (keyof O)[]> = K extends readonly [infer H extends keyof O, ...infer R extends readonly (keyof O)[]]
+  ? [options?: O] | [O[H] | undefined, ...PosArgs<O, R>]
+  : [options?: O];

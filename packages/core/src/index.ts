@@ -4,7 +4,7 @@ export * from './registry.ts';
 export * from './philox.ts';
 export {
   parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits, dimArg,
-  type DimArg, type DimOption, type SizeArgs,
+  type DimArg, type DimOption, type PosArgs, type SizeArgs,
 } from './args.ts';
 export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
 export {

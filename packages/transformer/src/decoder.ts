@@ -3,7 +3,13 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { Dropout, LayerNorm, Linear, Module, ModuleList } from '@torchlet/nn';
 import { MultiheadAttention } from './multihead-attention.ts';
-import { activationFn, buildLayers, checkLayerArgs, type TransformerLayerConfig, type TransformerLayerOptions } from './encoder.ts';
+import { LAYER_ARGS, activationFn, buildLayers, checkLayerArgs, type TransformerLayerArgs, type TransformerLayerConfig, type TransformerLayerOptions } from './encoder.ts';
+
+/** PyTorch's positional order of the decoder's masks, after `tgt, memory`. */
+const DECODER_MASKS = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', 'memoryKeyPaddingMask'] as const;
+
+/** The decoder's masks: positionally in PyTorch's order and/or as options. */
+export type TransformerDecoderForwardArgs = T.PosArgs<TransformerDecoderLayerForwardOptions, typeof DECODER_MASKS>;
 
 /**
  * The masks of `TransformerDecoderLayer.forward` and `TransformerDecoder.forward` (PyTorch's
@@ -57,8 +63,14 @@ export class TransformerDecoderLayer extends Module {
   /** Dropout on the feed-forward output, before the residual add. */
   dropout3: Dropout;
 
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  /**
+   * PyTorch's `TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
+   * layer_norm_eps, batch_first, norm_first)`: the optional arguments positionally in that order
+   * and/or as options.
+   */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
+    const options = T.parseArgs('TransformerDecoderLayer', args, LAYER_ARGS) as TransformerLayerOptions;
     const o = checkLayerArgs('TransformerDecoderLayer', dModel, nhead, options);
     this.#activation = activationFn(options.activation ?? 'relu', 'TransformerDecoderLayer');
     this.config = { ...options, dModel, nhead };
@@ -78,7 +90,8 @@ export class TransformerDecoderLayer extends Module {
   }
 
   /** `tgt (T, N, E)` and `memory (S, N, E)` (batch first with batchFirst) -> shaped like `tgt`. */
-  forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
+  forward(tgt: Tensor, memory: Tensor, ...args: TransformerDecoderForwardArgs): Tensor {
+    const options = T.parseArgs('TransformerDecoderLayer.forward', args, DECODER_MASKS) as TransformerDecoderLayerForwardOptions;
     const { tgtMask = null, memoryMask = null, tgtKeyPaddingMask = null, memoryKeyPaddingMask = null } = options;
     return T.tidy(() => {
       let x = tgt;
@@ -132,7 +145,15 @@ export class TransformerDecoder extends Module {
     this.numLayers = numLayers;
   }
 
-  forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
+  /**
+   * PyTorch's `forward(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
+   * memory_key_padding_mask)`: the masks positionally and/or as options.
+   *
+   * @example
+   * decoder.forward(tgt, memory, generateSquareSubsequentMask(T));
+   */
+  forward(tgt: Tensor, memory: Tensor, ...args: TransformerDecoderForwardArgs): Tensor {
+    const options = T.parseArgs('TransformerDecoder.forward', args, DECODER_MASKS) as TransformerDecoderLayerForwardOptions;
     return T.tidy(() => {
       let x = tgt;
       for (const layer of this.layers) x = layer.forward(x, memory, options);

@@ -44,7 +44,17 @@ export function activationFn(activation: Activation, op: string): (x: Tensor) =>
   throw new RangeError(`${op}: activation should be relu/gelu, not ${String(activation)}`);
 }
 
+/** PyTorch's positional order of a layer's optional arguments, after `dModel, nhead`. */
+export const LAYER_ARGS = ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst'] as const;
+
+/** A layer's optional arguments: positionally in PyTorch's order and/or as options. */
+export type TransformerLayerArgs = T.PosArgs<TransformerLayerOptions, typeof LAYER_ARGS>;
+
 export function checkLayerArgs(op: string, dModel: number, nhead: number, o: TransformerLayerOptions): Required<Omit<TransformerLayerOptions, 'activation'>> {
+  if (o.dropout !== undefined) T.argNumber(op, 'dropout', o.dropout, 0, 1);
+  if (o.layerNormEps !== undefined) T.argNumber(op, 'layerNormEps', o.layerNormEps, 0);
+  if (o.batchFirst !== undefined) T.argBool(op, 'batchFirst', o.batchFirst);
+  if (o.normFirst !== undefined) T.argBool(op, 'normFirst', o.normFirst);
   if (!Number.isInteger(dModel) || dModel <= 0) throw new RangeError(`${op}: dModel must be a positive integer, got ${String(dModel)}`);
   if (!Number.isInteger(nhead) || nhead <= 0) throw new RangeError(`${op}: nhead must be a positive integer, got ${String(nhead)}`);
   if (dModel % nhead !== 0) throw new RangeError(`${op}: dModel must be divisible by nhead, got dModel=${dModel} and nhead=${nhead}`);
@@ -92,8 +102,18 @@ export class TransformerEncoderLayer extends Module {
   /** Dropout on the feed-forward output, before the residual add. */
   dropout2: Dropout;
 
-  constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
+  /**
+   * PyTorch's `TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
+   * layer_norm_eps, batch_first, norm_first)`: the optional arguments positionally in that order
+   * and/or as options.
+   *
+   * @example
+   * new TransformerEncoderLayer(8, 2, 16);                      // feed-forward width 16
+   * new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true });
+   */
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
+    const options = T.parseArgs('TransformerEncoderLayer', args, LAYER_ARGS) as TransformerLayerOptions;
     const o = checkLayerArgs('TransformerEncoderLayer', dModel, nhead, options);
     this.#activation = activationFn(options.activation ?? 'relu', 'TransformerEncoderLayer');
     this.config = { ...options, dModel, nhead };
@@ -109,9 +129,12 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = new Dropout(o.dropout);
   }
 
-  /** `src (S, N, E)` (`(N, S, E)` with batchFirst, or unbatched `(S, E)`) -> the same shape. */
-  forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
-    const { srcMask = null, srcKeyPaddingMask = null } = options;
+  /**
+   * `src (S, N, E)` (`(N, S, E)` with batchFirst, or unbatched `(S, E)`) -> the same shape. The masks
+   * as PyTorch's `forward(src, src_mask, src_key_padding_mask)`, positionally or as options.
+   */
+  forward(src: Tensor, ...args: T.PosArgs<TransformerEncoderLayerForwardOptions, ['srcMask', 'srcKeyPaddingMask']>): Tensor {
+    const { srcMask = null, srcKeyPaddingMask = null } = T.parseArgs('TransformerEncoderLayer.forward', args, ['srcMask', 'srcKeyPaddingMask']) as TransformerEncoderLayerForwardOptions;
     return T.tidy(() => {
       let x = src;
       if (this.normFirst) {
@@ -198,8 +221,9 @@ export class TransformerEncoder extends Module {
     this.numLayers = numLayers;
   }
 
-  forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
-    const { mask = null, srcKeyPaddingMask = null } = options;
+  /** PyTorch's `forward(src, mask, src_key_padding_mask)`: the masks positionally or as options. */
+  forward(src: Tensor, ...args: T.PosArgs<TransformerEncoderForwardOptions, ['mask', 'srcKeyPaddingMask']>): Tensor {
+    const { mask = null, srcKeyPaddingMask = null } = T.parseArgs('TransformerEncoder.forward', args, ['mask', 'srcKeyPaddingMask']) as TransformerEncoderForwardOptions;
     return T.tidy(() => {
       let x = src;
       for (const layer of this.layers) x = layer.forward(x, { srcMask: mask, srcKeyPaddingMask });

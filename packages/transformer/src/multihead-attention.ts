@@ -14,6 +14,10 @@ export interface MultiheadAttentionOptions {
   dropout?: number;
   /** Biases on the input and output projections (default true). */
   bias?: boolean;
+  /** PyTorch's `add_bias_kv`: only false (the default) is supported; true throws. */
+  addBiasKv?: boolean;
+  /** PyTorch's `add_zero_attn`: only false (the default) is supported; true throws. */
+  addZeroAttn?: boolean;
   /** Features of the keys (default embedDim). */
   kdim?: number | null;
   /** Features of the values (default embedDim). */
@@ -39,6 +43,11 @@ export interface MultiheadAttentionForwardOptions {
   /** Average the weights over heads to `(N, L, S)`; otherwise `(N, numHeads, L, S)` (default true). */
   averageAttnWeights?: boolean;
 }
+
+/** PyTorch's positional order of the constructor's optional arguments, after `embedDim, numHeads`. */
+const MHA_ARGS = ['dropout', 'bias', 'addBiasKv', 'addZeroAttn', 'kdim', 'vdim', 'batchFirst'] as const;
+/** PyTorch's positional order of `forward`'s optional arguments, after `query, key, value`. */
+const MHA_FORWARD_ARGS = ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights'] as const;
 
 /** Fresh parameter of `shape` (values set by the initialiser). */
 function param(shape: number[]): Parameter {
@@ -89,8 +98,22 @@ export class MultiheadAttention extends Module {
   /** The output projection `out_proj`, `E -> E` (biased unless `bias: false`). */
   outProj: Linear;
 
-  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+  /**
+   * PyTorch's `MultiheadAttention(embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn,
+   * kdim, vdim, batch_first)`: the optional arguments positionally in that order and/or as options.
+   *
+   * @example
+   * new MultiheadAttention(16, 4, 0.0, true, false, false, null, null, true);
+   * new MultiheadAttention(16, 4, { batchFirst: true });
+   */
+  constructor(embedDim: number, numHeads: number, ...args: T.PosArgs<MultiheadAttentionOptions, typeof MHA_ARGS>) {
     super();
+    const options = T.parseArgs('MultiheadAttention', args, MHA_ARGS) as MultiheadAttentionOptions;
+    for (const k of ['addBiasKv', 'addZeroAttn'] as const) {
+      if (options[k] !== undefined && T.argBool('MultiheadAttention', k, options[k])) throw new TypeError(`MultiheadAttention: ${k}=true is not supported`);
+    }
+    if (options.batchFirst !== undefined) T.argBool('MultiheadAttention', 'batchFirst', options.batchFirst);
+    if (options.bias !== undefined) T.argBool('MultiheadAttention', 'bias', options.bias);
     if (!Number.isInteger(embedDim) || embedDim <= 0) throw new RangeError(`MultiheadAttention: embedDim must be a positive integer, got ${String(embedDim)}`);
     if (!Number.isInteger(numHeads) || numHeads <= 0) throw new RangeError(`MultiheadAttention: numHeads must be a positive integer, got ${String(numHeads)}`);
     if (embedDim % numHeads !== 0) throw new RangeError(`MultiheadAttention: embedDim must be divisible by numHeads, got embedDim=${embedDim} and numHeads=${numHeads}`);
@@ -134,9 +157,12 @@ export class MultiheadAttention extends Module {
    * `query (L, N, E)`, `key (S, N, kdim)`, `value (S, N, vdim)` (batch first with `batchFirst`,
    * or unbatched `(L, E)`...). Returns `[attnOutput, attnWeights]`: the output shaped like
    * `query`, and the weights `(N, L, S)` averaged over heads or `(N, numHeads, L, S)`,
-   * batch-major whatever `batchFirst`, or `null` with `needWeights: false`.
+   * batch-major whatever `batchFirst`, or `null` with `needWeights: false`. The optional
+   * arguments in PyTorch's order `(key_padding_mask, need_weights, attn_mask,
+   * average_attn_weights)`, positionally and/or as options.
    */
-  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+  forward(query: Tensor, key: Tensor, value: Tensor, ...args: T.PosArgs<MultiheadAttentionForwardOptions, typeof MHA_FORWARD_ARGS>): [Tensor, Tensor | null] {
+    const options = T.parseArgs('MultiheadAttention.forward', args, MHA_FORWARD_ARGS) as MultiheadAttentionForwardOptions;
     const { keyPaddingMask = null, attnMask = null, needWeights = true, averageAttnWeights = true } = options;
     const batched = this.#checkInputs(query, key, value);
     const E = this.embedDim, H = this.numHeads, hd = this.headDim;

@@ -3,8 +3,16 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { LayerNorm, Module, init } from '@torchlet/nn';
 import { TransformerDecoder } from './decoder.ts';
-import { TransformerEncoder, checkLayerArgs, type TransformerLayerOptions } from './encoder.ts';
+import { LAYER_ARGS, TransformerEncoder, checkLayerArgs, type TransformerLayerConfig, type TransformerLayerOptions } from './encoder.ts';
 import { generateSquareSubsequentMask } from './masks.ts';
+
+/** PyTorch's positional order of the constructor's arguments. */
+const TRANSFORMER_ARGS = [
+  'dModel', 'nhead', 'numEncoderLayers', 'numDecoderLayers', 'dimFeedforward', 'dropout', 'activation',
+  'customEncoder', 'customDecoder', 'layerNormEps', 'batchFirst', 'normFirst',
+] as const;
+/** PyTorch's positional order of `forward`'s masks, after `src, tgt`. */
+const TRANSFORMER_MASKS = ['srcMask', 'tgtMask', 'memoryMask', 'srcKeyPaddingMask', 'tgtKeyPaddingMask', 'memoryKeyPaddingMask'] as const;
 
 const shapeStr = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
@@ -74,14 +82,24 @@ export class Transformer extends Module {
   /** Whether inputs and output are `(N, S, E)` rather than `(S, N, E)`. */
   readonly batchFirst: boolean;
 
-  constructor(options: TransformerOptions = {}) {
+  /**
+   * PyTorch's `Transformer(d_model, nhead, num_encoder_layers, num_decoder_layers,
+   * dim_feedforward, dropout, activation, custom_encoder, custom_decoder, layer_norm_eps,
+   * batch_first, norm_first)`: positionally in that order and/or as options.
+   *
+   * @example
+   * new Transformer(16, 2, 1, 1, 32, 0.0);
+   * new Transformer({ dModel: 16, nhead: 2, numEncoderLayers: 1, batchFirst: true });
+   */
+  constructor(...args: T.PosArgs<TransformerOptions, typeof TRANSFORMER_ARGS>) {
     super();
+    const options = T.parseArgs('Transformer', args, TRANSFORMER_ARGS) as TransformerOptions;
     const dModel = options.dModel ?? 512;
     const nhead = options.nhead ?? 8;
     const o = checkLayerArgs('Transformer', dModel, nhead, options);
-    const layer = { ...options, dModel, nhead };
-    delete (layer as TransformerOptions).customEncoder;
-    delete (layer as TransformerOptions).customDecoder;
+    // Each layer gets only the layer options (not numEncoderLayers, customEncoder, ...).
+    const layer: TransformerLayerConfig = { dModel, nhead };
+    for (const k of LAYER_ARGS) if (options[k] !== undefined) (layer as unknown as Record<string, unknown>)[k] = options[k];
     this.encoder = options.customEncoder ?? new TransformerEncoder(layer, options.numEncoderLayers ?? 6, new LayerNorm(dModel, { eps: o.layerNormEps }));
     this.decoder = options.customDecoder ?? new TransformerDecoder(layer, options.numDecoderLayers ?? 6, new LayerNorm(dModel, { eps: o.layerNormEps }));
     this.dModel = dModel;
@@ -97,9 +115,12 @@ export class Transformer extends Module {
 
   /**
    * `src (S, N, E)` and `tgt (T, N, E)` (batch first with `batchFirst`; or unbatched) -> the
-   * decoder output shaped like `tgt`.
+   * decoder output shaped like `tgt`. The masks in PyTorch's order (`src_mask, tgt_mask,
+   * memory_mask, src_key_padding_mask, tgt_key_padding_mask, memory_key_padding_mask`),
+   * positionally and/or as options.
    */
-  forward(src: Tensor, tgt: Tensor, options: TransformerForwardOptions = {}): Tensor {
+  forward(src: Tensor, tgt: Tensor, ...args: T.PosArgs<TransformerForwardOptions, typeof TRANSFORMER_MASKS>): Tensor {
+    const options = T.parseArgs('Transformer.forward', args, TRANSFORMER_MASKS) as TransformerForwardOptions;
     if (!(src instanceof T.Tensor) || !(tgt instanceof T.Tensor)) throw new TypeError('Transformer: expected src and tgt to be Tensors');
     const batched = src.ndim === 3;
     const b = this.batchFirst ? 0 : 1;
