@@ -20,9 +20,13 @@ export { Dropout } from './modules/dropout.ts';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './modules/embedding.ts';
 export { MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.ts';
 export {
-  saveSafetensors, loadSafetensors, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES,
+  saveSafetensors, loadSafetensors, loadSafetensorsEntry, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES,
   type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType,
 } from './safetensors.ts';
+export {
+  checkpointFiles, readCheckpointText, loadSafetensorsInto,
+  type CheckpointFiles, type CheckpointSource, type RangeReader, type LoadSafetensorsIntoOptions,
+} from './checkpoint-files.ts';
 export * as quantization from './quantization/index.ts';
 export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';
 export * as utils from './utils/index.ts';

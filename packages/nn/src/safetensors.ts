@@ -175,8 +175,12 @@ function quote(name: string): string {
  * `__metadata__` a string-to-string object, each entry a known dtype, a shape of non-negative
  * integers, and `data_offsets` that cover the data section exactly with byte lengths equal to
  * numel times the dtype size. Throws a `SafetensorsError` naming the tensor and the problem.
+ *
+ * `fileSize` (default `bytes.length`) lets a reader that fetches byte ranges validate the header
+ * from the file's first `8 + header length` bytes alone: the data section's length is then
+ * `fileSize - dataStart`.
  */
-export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
+export function readSafetensorsHeader(bytes: Uint8Array, fileSize: number = bytes.length): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`loadSafetensors: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
   const err = (msg: string): SafetensorsError => new SafetensorsError(`safetensors: ${msg}`);
   if (bytes.length < 8) throw err(`the file is ${bytes.length} bytes long, shorter than the 8-byte header length`);
@@ -200,7 +204,8 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   }
   if (root.kind !== 'object') throw err(`the header must be a JSON object, got ${describeJson(root)}`);
   const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
+  if (!Number.isSafeInteger(fileSize) || fileSize < dataStart) throw err(`the file size ${fileSize} is smaller than the header's end at ${dataStart}`);
+  const dataLength = fileSize - dataStart;
   let metadata: Record<string, string> | null = null;
   const tensors: Array<[string, SafetensorsEntry]> = [];
   for (const [name, v] of root.entries) {
@@ -329,6 +334,19 @@ function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: num
       }
       throw new SafetensorsError(`safetensors: tensor ${quote(name)} has dtype ${e.dtype}, which torchlet does not load (it loads ${[...LOADABLE].join(', ')})`);
   }
+}
+
+/**
+ * One tensor of a safetensors file from its entry (see {@link readSafetensorsHeader}) and its
+ * `data` bytes alone (exactly `dataOffsets[1] - dataOffsets[0]` long), converted as
+ * {@link loadSafetensors} converts; for readers that load a large file tensor by tensor. The
+ * caller owns the tensor.
+ */
+export function loadSafetensorsEntry(name: string, entry: SafetensorsEntry, data: Uint8Array, options?: { backend?: T.Backend }): Tensor {
+  const len = entry.dataOffsets[1] - entry.dataOffsets[0];
+  if (!(data instanceof Uint8Array) || data.length !== len) throw new SafetensorsError(`safetensors: tensor ${quote(name)}: expected ${len} bytes of data, got ${data instanceof Uint8Array ? data.length : typeof data}`);
+  const d = decode(name, entry, data, 0);
+  return T.fromArray(d.data, entry.shape, { dtype: d.dtype, ...(options?.backend ? { backend: options.backend } : {}) });
 }
 
 /**

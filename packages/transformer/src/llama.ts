@@ -9,7 +9,7 @@
  */
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
-import { Embedding, Linear, Module, ModuleList, RMSNorm, init } from '@torchlet/nn';
+import { Embedding, Linear, Module, ModuleList, RMSNorm, checkpointFiles, init, loadSafetensorsInto, readCheckpointText, type CheckpointSource } from '@torchlet/nn';
 import { scaledDotProductAttention } from './attention.ts';
 import { KVCache, type LayerKV } from './kv-cache.ts';
 import { RotaryEmbedding, type RopeStyle } from './rope.ts';
@@ -300,6 +300,41 @@ export class LlamaForCausalLM extends Module {
     this.lm_head = this.config.tieWordEmbeddings ? null : new Linear(this.config.hiddenSize, this.config.vocabSize, { bias: false });
     // Hugging Face's _init_weights: N(0, initializer_range = 0.02) for Linear and Embedding weights.
     for (const m of this.modules()) if (m instanceof Linear || m instanceof Embedding) init.normal_(m.weight, 0, 0.02);
+  }
+
+  /**
+   * A model from a Hugging Face Llama checkpoint folder (`from_pretrained`): `config.json` and
+   * `model.safetensors` or shards with `model.safetensors.index.json`, F32/F16/BF16 weights
+   * (computed in float32), read tensor by tensor from a directory (Node, Deno), a URL, or
+   * `File`s (see `nn.checkpointFiles`). A tied `lm_head.weight` in the checkpoint is skipped.
+   * Throws, naming the file and key, for a missing file or shard, an unsupported architecture,
+   * or a key or shape mismatch; the model is freed on failure.
+   *
+   * @example
+   * ```ts
+   * const model = await LlamaForCausalLM.fromPretrained('./TinyLlama-1.1B-Chat');
+   * for await (const id of model.generate([1, 15043], { maxNewTokens: 20 })) console.log(id);
+   * ```
+   */
+  static async fromPretrained(source: CheckpointSource): Promise<LlamaForCausalLM> {
+    const files = checkpointFiles(source);
+    const configText = await readCheckpointText(files, 'config.json');
+    if (configText === null) throw new Error(`LlamaForCausalLM.fromPretrained: no config.json in ${files.description}`);
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(configText) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`LlamaForCausalLM.fromPretrained: config.json in ${files.description} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const model = new LlamaForCausalLM(llamaConfigFromHF(json));
+    try {
+      const tied = model.config.tieWordEmbeddings;
+      await loadSafetensorsInto(model, files, { mapKey: (k) => (tied && k === 'lm_head.weight' ? null : k) });
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    return model;
   }
 
   /** Hidden `(..., C)` -> logits `(..., vocabSize)`. */
