@@ -78,9 +78,10 @@ export function matmulP(a: Tensor, b: Tensor): Tensor {
 
 /** PyTorch's gather on `dim`; the result has `index`'s shape. */
 export function gatherP(x: Tensor, dim: number, index: Tensor): Tensor {
+  const backend = sameBackend('gather', x, index);
   const iv = index.view_();
-  const out = fillWith(empty(iv.shape, x.dtype, x.backend), (o) => {
-    if (numel(iv.shape) > 0) x.backend.gather(x.view_(), dim, iv, o);
+  const out = fillWith(empty(iv.shape, x.dtype, backend), (o) => {
+    if (numel(iv.shape) > 0) backend.gather(x.view_(), dim, iv, o);
   });
   return record('gather', { dim }, [x, index], out);
 }

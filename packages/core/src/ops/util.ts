@@ -63,14 +63,19 @@ export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], o
   return new Tensor(base.storage, shape, strides, offset, base.dtype);
 }
 
-/** Checks that all tensors live on one backend and returns it. */
+/**
+ * Checks that all tensors live on one backend instance and returns it. Two instances of one
+ * backend (two wasm modules, as with `createBackend('wasm', ...)` beside the default) have
+ * separate memories, so a view of one read by the other would read unrelated bytes: an error.
+ */
 export function sameBackend(op: string, ...ts: Tensor[]): Backend {
   const b = ts[0]!.backend;
   for (const t of ts) {
     t.view_();
     if (t.backend !== b) {
+      const which = t.backend.name === b.name ? `two different '${b.name}' backend instances` : `'${b.name}' and '${t.backend.name}'`;
       throw new Error(
-        `${op}: expected all tensors on one backend, got '${b.name}' and '${t.backend.name}'. Move tensors with the same backend before combining them.`,
+        `${op}: expected all tensors on one backend, got ${which}. Move one tensor to the other's backend first (for example \`fromArray(await t.data(), t.shape, { backend })\`).`,
       );
     }
   }

@@ -112,7 +112,9 @@ export class QuantizedLinear extends Module {
     return noGrad(() => T.tidy(() => {
       const lead = input.shape.slice(0, -1);
       const x = input.reshape([-1, this.inFeatures]).contiguous();
-      const kernel = x.backend.fused?.int8Linear;
+      // The kernel reads every operand through x's backend; with weights on another instance the
+      // composite path runs, whose matmul names the mismatch.
+      const kernel = this.weightScale.backend === x.backend ? x.backend.fused?.int8Linear : undefined;
       let y: Tensor;
       if (kernel) {
         y = T.zeros([x.shape[0]!, this.outFeatures]);
