@@ -239,8 +239,10 @@ export abstract class Module {
   loadStateDict(state: Readonly<Record<string, Tensor>>, strict = true): LoadResult {
     if (state === null || typeof state !== 'object') throw new TypeError('loadStateDict: expected an object of tensors');
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    // Own keys only: `k in {}` is true for 'constructor', 'toString', '__proto__', ..., which let a
+    // strict load accept such keys as expected.
+    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(state, k));
+    const unexpectedKeys = Object.keys(state).filter((k) => !Object.hasOwn(own, k));
     if (strict && (missingKeys.length || unexpectedKeys.length)) {
       throw new Error(
         `Error(s) in loading state_dict for ${this.constructor.name}: ` +
@@ -251,7 +253,7 @@ export abstract class Module {
     }
     // Check every shape before writing anything, so a failed load changes nothing.
     for (const [key, target] of Object.entries(own)) {
-      const src = state[key];
+      const src = Object.hasOwn(state, key) ? state[key] : undefined;
       if (!src) continue;
       if (!(src instanceof Tensor)) throw new TypeError(`loadStateDict: "${key}" is not a Tensor`);
       if (src.ndim !== target.ndim || src.shape.some((s, i) => s !== target.shape[i])) {
@@ -262,7 +264,7 @@ export abstract class Module {
     }
     noGrad(() => {
       for (const [key, target] of Object.entries(own)) {
-        const src = state[key];
+        const src = Object.hasOwn(state, key) ? state[key] : undefined;
         if (src && src !== target) target.copy_(src);
       }
     });

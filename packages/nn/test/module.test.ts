@@ -77,6 +77,24 @@ describe('state dict', () => {
     m.dispose();
   });
 
+  it('strict loading rejects keys named like Object.prototype members (issue 13)', () => {
+    const m = new Linear(2, 2);
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const sd = { ...m.stateDict() };
+      const extra = torch.zeros([1]);
+      // defineProperty makes '__proto__' an own key, as JSON.parse or a file's header would.
+      Object.defineProperty(sd, key, { value: extra, enumerable: true, configurable: true, writable: true });
+      expect(() => m.loadStateDict(sd), key).toThrow(`Unexpected key(s): "${key}".`);
+      expect(m.loadStateDict(sd, false), key).toEqual({ missingKeys: [], unexpectedKeys: [key] });
+      extra.dispose();
+    }
+    // A state object that lacks a key does not find it on its prototype either.
+    const sd = { ...m.stateDict() };
+    delete sd['bias'];
+    expect(() => m.loadStateDict(Object.assign(Object.create({ bias: torch.zeros([2]) }), sd))).toThrow('Missing key(s): "bias".');
+    m.dispose();
+  });
+
   it('a shape mismatch names the key and both shapes, and writes nothing', async () => {
     const m = new Block();
     const before = Object.fromEntries(await Promise.all(Object.entries(m.stateDict()).map(async ([k, t]) => [k, Array.from(await t.data())] as const)));

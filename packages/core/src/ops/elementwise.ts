@@ -162,10 +162,16 @@ function operands(op: string, a: TensorLike, b: TensorLike, force?: DType): [Ten
   }
 }
 
+/** The logical op PyTorch computes for a bool-by-bool arithmetic op (the result stays bool). */
+const BOOL_AS_LOGICAL: Partial<Record<BinaryOp, BinaryOp>> = { add: 'logicalOr', maximum: 'logicalOr', mul: 'logicalAnd', minimum: 'logicalAnd' };
+
 /** Runs a binary primitive with promotion; `force` overrides the computation dtype. */
 function binary(op: BinaryOp, a: TensorLike, b: TensorLike, force?: DType): Tensor {
   const [ta, tb] = operands(op, a, b, force);
   try {
+    // PyTorch keeps bool for bool (+, max) and (*, min): logical or / and, not int32 arithmetic.
+    const logical = ta.dtype === 'bool' ? BOOL_AS_LOGICAL[op] : undefined;
+    if (logical) return binaryP(logical, ta, tb);
     if ((ta.dtype === 'bool') && !['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'].includes(op)) {
       // PyTorch computes bool arithmetic on integers here.
       const ia = castTo(ta, 'int32', false), ib = castTo(tb, 'int32', false);
