@@ -51,11 +51,12 @@ const EXAMPLES = {
 // torchlet modules with no torch.nn class of that name (nanoGPT-style models, positional
 // encodings, half-precision layers): the PyTorch column says so.
 const NOT_IN_TORCH = new Set(['GPT', 'GPTModel', 'Block', 'CausalSelfAttention', 'MLP', 'LearnedPositionalEmbedding', 'SinusoidalPositionalEncoding', 'Float16Linear']);
-// torchlet modules that are Hugging Face transformers' classes (the Llama family): their Python name.
+// torchlet modules that are Hugging Face classes (transformers' Llama family, PEFT's LoRA layer): their Python name.
 const HUGGING_FACE = {
   LlamaForCausalLM: 'transformers.LlamaForCausalLM(config)', LlamaModel: 'transformers.LlamaModel(config)',
   LlamaDecoderLayer: 'transformers...LlamaDecoderLayer(config, i)', LlamaAttention: 'transformers...LlamaAttention(config, i)',
   LlamaMLP: 'transformers...LlamaMLP(config)', RotaryEmbedding: 'transformers...LlamaRotaryEmbedding(config)',
+  LoraLinear: 'peft.tuners.lora.Linear (get_peft_model(model, LoraConfig(...)))',
 };
 
 // Tensor methods and torch functions: PyTorch call -> torchlet call, for the common cases.

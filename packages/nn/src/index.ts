@@ -27,6 +27,7 @@ export {
   checkpointFiles, readCheckpointText, loadSafetensorsInto,
   type CheckpointFiles, type CheckpointSource, type RangeReader, type LoadSafetensorsIntoOptions,
 } from './checkpoint-files.ts';
+export { LoraLinear, applyLora, loraLayers, loraStateDict, saveLoraAdapter, loadLoraAdapter, type LoraConfig } from './lora.ts';
 export * as quantization from './quantization/index.ts';
 export { quantizeDynamic, QuantizedLinear, Float16Linear, saveQuantized, loadQuantized, type QuantizeDynamicOptions } from './quantization/index.ts';
 export * as utils from './utils/index.ts';
