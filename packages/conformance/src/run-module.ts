@@ -74,12 +74,12 @@ export const MODULES: Record<string, ModuleSpec> = {
     forward: (m, a) => (m as nn.GRU).forward(a.input!, a.h0),
   },
   MultiheadAttention: {
-    build: (kw) => new transformer.MultiheadAttention(kw.embedDim as number, kw.numHeads as number, kw as transformer.MultiheadAttentionOptions),
+    build: (kw) => new transformer.MultiheadAttention(kw.embedDim as number, kw.numHeads as number, without(kw, 'embedDim', 'numHeads') as transformer.MultiheadAttentionOptions),
     forward: (m, a, fkw) =>
       (m as transformer.MultiheadAttention).forward(a.query!, a.key!, a.value!, { ...(fkw as transformer.MultiheadAttentionForwardOptions), keyPaddingMask: a.keyPaddingMask, attnMask: a.attnMask }),
   },
   TransformerEncoderLayer: {
-    build: (kw) => new transformer.TransformerEncoderLayer(kw.dModel as number, kw.nhead as number, kw as transformer.TransformerLayerOptions),
+    build: (kw) => new transformer.TransformerEncoderLayer(kw.dModel as number, kw.nhead as number, without(kw, 'dModel', 'nhead') as transformer.TransformerLayerOptions),
     forward: (m, a) => one((m as transformer.TransformerEncoderLayer).forward(a.src!, { srcMask: a.srcMask, srcKeyPaddingMask: a.srcKeyPaddingMask })),
   },
   TransformerEncoder: {
@@ -90,14 +90,19 @@ export const MODULES: Record<string, ModuleSpec> = {
     forward: (m, a) => one((m as transformer.TransformerEncoder).forward(a.src!, { mask: a.mask, srcKeyPaddingMask: a.srcKeyPaddingMask })),
   },
   TransformerDecoderLayer: {
-    build: (kw) => new transformer.TransformerDecoderLayer(kw.dModel as number, kw.nhead as number, kw as transformer.TransformerLayerOptions),
-    forward: (m, a) => one((m as transformer.TransformerDecoderLayer).forward(a.tgt!, a.memory!, a as transformer.TransformerDecoderLayerForwardOptions)),
+    build: (kw) => new transformer.TransformerDecoderLayer(kw.dModel as number, kw.nhead as number, without(kw, 'dModel', 'nhead') as transformer.TransformerLayerOptions),
+    forward: (m, a) => one((m as transformer.TransformerDecoderLayer).forward(a.tgt!, a.memory!, without(a, 'tgt', 'memory') as transformer.TransformerDecoderLayerForwardOptions)),
   },
   Transformer: {
     build: (kw) => new transformer.Transformer(kw as transformer.TransformerOptions),
-    forward: (m, a) => one((m as transformer.Transformer).forward(a.src!, a.tgt!, a as transformer.TransformerForwardOptions)),
+    forward: (m, a) => one((m as transformer.Transformer).forward(a.src!, a.tgt!, without(a, 'src', 'tgt') as transformer.TransformerForwardOptions)),
   },
 };
+
+/** `o` without the keys given positionally: options objects refuse keys they do not know. */
+function without(o: object, ...keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+}
 
 function toTensor(t: TensorJson, requiresGrad: boolean): Tensor {
   const d = decodeTensor(t);

@@ -1,5 +1,5 @@
-import { fullLike, keep, type Tensor } from '@torchlet/core';
-import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { fullLike, keep, type PosArgs, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { adagradUpdate } from './update.ts';
 
 /**
@@ -23,13 +23,18 @@ export interface AdagradOptions {
 
 type AdagradConfig = Required<AdagradOptions>;
 
+/** PyTorch's positional order of `Adagrad`'s options after `params`. */
+const ADAGRAD_ARGS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'] as const;
+
 /**
  * Adagrad (PyTorch's `torch.optim.Adagrad`, 1.13 update rule). State: `step`, `sum`.
  * PyTorch creates the state in the constructor; here it is created on the first step, with the
  * same values.
  */
 export class Adagrad extends Optimizer<AdagradConfig> {
-  constructor(params: ParamsInput<AdagradConfig>, options?: AdagradOptions) {
+  /** PyTorch's positional order after `params`, and/or an options object. */
+  constructor(params: ParamsInput<AdagradConfig>, ...args: PosArgs<AdagradOptions, typeof ADAGRAD_ARGS>) {
+    const options = optimizerArgs<AdagradOptions | undefined>('Adagrad', args, ADAGRAD_ARGS);
     super(params, {
       lr: options?.lr ?? 1e-2,
       lrDecay: options?.lrDecay ?? 0,

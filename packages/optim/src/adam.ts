@@ -1,5 +1,5 @@
-import { keep, zerosLike, type Tensor } from '@torchlet/core';
-import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { adamUpdate } from './update.ts';
 
 /**
@@ -23,10 +23,15 @@ export interface AdamOptions {
 
 type AdamConfig = Required<AdamOptions>;
 
+/** PyTorch's positional order after `params`: `Adam(params, lr, betas, eps, weight_decay, amsgrad)`. */
+const ADAM_ARGS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'] as const;
+/** Adam's and AdamW's options: positionally in PyTorch's order and/or as an options object. */
+export type AdamArgs = PosArgs<AdamOptions, typeof ADAM_ARGS>;
+
 function adamDefaults(o: AdamOptions | undefined, weightDecay: number): AdamConfig {
   return {
     lr: o?.lr ?? 1e-3,
-    betas: o?.betas ? [o.betas[0], o.betas[1]] : [0.9, 0.999],
+    betas: Array.isArray(o?.betas) ? [o.betas[0], o.betas[1]] : ((o?.betas ?? [0.9, 0.999]) as [number, number]),
     eps: o?.eps ?? 1e-8,
     weightDecay: o?.weightDecay ?? weightDecay,
     amsgrad: o?.amsgrad ?? false,
@@ -42,8 +47,13 @@ export class Adam extends Optimizer<AdamConfig> {
   /** AdamW decays the parameter itself instead of adding `weightDecay * p` to the gradient. */
   protected readonly decoupled: boolean = false;
 
-  constructor(params: ParamsInput<AdamConfig>, options?: AdamOptions) {
-    super(params, adamDefaults(options, 0));
+  /**
+   * @example
+   * new optim.Adam(net.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+   * new optim.Adam(net.parameters(), 1e-3, [0.9, 0.98]);   // PyTorch's positional order
+   */
+  constructor(params: ParamsInput<AdamConfig>, ...args: AdamArgs) {
+    super(params, adamDefaults(optimizerArgs(new.target.name, args, ADAM_ARGS), new.target === AdamW ? 0.01 : 0));
   }
 
   protected validateOptions(o: Partial<AdamConfig>): void {
@@ -86,7 +96,8 @@ export class Adam extends Optimizer<AdamConfig> {
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
 
-  constructor(params: ParamsInput<AdamConfig>, options?: AdamOptions) {
-    super(params, { ...options, weightDecay: options?.weightDecay ?? 0.01 });
+  /** PyTorch's `AdamW(params, lr, betas, eps, weight_decay=0.01, amsgrad)`, positionally and/or as options. */
+  constructor(params: ParamsInput<AdamConfig>, ...args: AdamArgs) {
+    super(params, ...args);
   }
 }

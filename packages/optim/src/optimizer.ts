@@ -1,4 +1,4 @@
-import { enableGrad, isTensor, keep, noGrad, tidy, type Tensor } from '@torchlet/core';
+import { checkOptions, enableGrad, isTensor, keep, noGrad, parseArgs, tidy, type Tensor } from '@torchlet/core';
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
@@ -31,6 +31,35 @@ export interface SchedulerGroupFields {
    * (PyTorch's `base_momentum`).
    */
   baseMomentum?: number;
+}
+
+const SCHEDULER_FIELDS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+const BOOLEAN_OPTIONS = ['amsgrad', 'maximize', 'nesterov', 'centered'];
+const NUMBER_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'eps', 'alpha', 'lrDecay', 'initialAccumulatorValue', ...SCHEDULER_FIELDS];
+
+/**
+ * Type checks of the built-in optimizers' options, so that a plain-JavaScript `{ amsgrad: 1 }` or
+ * `{ lr: '0.1' }` throws instead of training with a coerced value. Other keys are left to
+ * `validateOptions`.
+ */
+function checkOptionTypes(name: string, o: object): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    const want = k === 'betas' ? 'array' : BOOLEAN_OPTIONS.includes(k) ? 'boolean' : NUMBER_OPTIONS.includes(k) ? 'number' : null;
+    if (want && (want === 'array' ? !Array.isArray(v) : typeof v !== want)) {
+      throw new TypeError(`${name}: ${k} must be ${want === 'array' ? 'an array' : `a ${want}`}, got ${typeof v} (${String(v)})`);
+    }
+  }
+}
+
+/**
+ * An optimizer's options from PyTorch's positional order `order` after `params` (`SGD(params,
+ * 0.1, 0.9)`) and/or an options object; `keywordOnly` names options PyTorch takes by keyword only
+ * (`maximize`). An unknown key throws naming the closest known one (`weight_decay` →
+ * `weightDecay`).
+ */
+export function optimizerArgs<O>(name: string, args: readonly unknown[], order: readonly string[], keywordOnly: readonly string[] = ['maximize']): O {
+  return parseArgs(name, args, order, keywordOnly) as O;
 }
 
 /** The parameters of a param group. */
@@ -119,6 +148,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     if (isTensor(params)) {
       throw new TypeError('params argument given to the optimizer should be an iterable of Tensors or param groups, but got a Tensor');
     }
+    checkOptionTypes(this.constructor.name, defaults);
     this.validateOptions(defaults);
     this.defaults = defaults;
     const list = [...(params as Iterable<Tensor | ParamGroupInit<O>>)];
@@ -159,12 +189,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     for (const g of this.paramGroups) {
       if (g.params.some((p) => params.includes(p))) throw new RangeError('some parameters appear in more than one parameter group');
     }
+    const name = this.constructor.name;
+    checkOptions(`${name} param group`, group, ['params', ...Object.keys(this.defaults), ...SCHEDULER_FIELDS]);
     const merged: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.defaults)) merged[k] = copyOption(v);
     for (const [k, v] of Object.entries(group)) if (k !== 'params' && v !== undefined) merged[k] = copyOption(v);
     for (const [k, v] of Object.entries(merged)) {
       if (v === undefined) throw new RangeError(`parameter group didn't specify a value of required optimization parameter ${k}`);
     }
+    checkOptionTypes(name, merged);
     this.validateOptions(merged as Partial<O>);
     this.paramGroups.push({ ...merged, params } as ParamGroup<O>);
   }
@@ -325,5 +358,6 @@ export function checkNonNegative(name: string, value: number | undefined): void 
 
 /** The learning-rate check every optimizer shares. */
 export function checkLr(lr: number | undefined): void {
+  if (lr !== undefined && typeof lr !== 'number') throw new TypeError(`lr must be a number, got ${typeof lr} (${String(lr)})`);
   if (lr !== undefined && !(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
 }

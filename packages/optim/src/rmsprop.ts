@@ -1,5 +1,5 @@
-import { keep, zerosLike, type Tensor } from '@torchlet/core';
-import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { rmspropUpdate } from './update.ts';
 
 /**
@@ -25,12 +25,17 @@ export interface RMSpropOptions {
 
 type RMSpropConfig = Required<RMSpropOptions>;
 
+/** PyTorch's positional order of `RMSprop`'s options after `params`. */
+const RMSPROP_ARGS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered'] as const;
+
 /**
  * RMSprop (PyTorch's `torch.optim.RMSprop`, 1.13 update rule). State: `step`, `square_avg`,
  * `momentum_buffer` when `momentum > 0`, `grad_avg` when centered.
  */
 export class RMSprop extends Optimizer<RMSpropConfig> {
-  constructor(params: ParamsInput<RMSpropConfig>, options?: RMSpropOptions) {
+  /** PyTorch's positional order after `params`, and/or an options object. */
+  constructor(params: ParamsInput<RMSpropConfig>, ...args: PosArgs<RMSpropOptions, typeof RMSPROP_ARGS>) {
+    const options = optimizerArgs<RMSpropOptions | undefined>('RMSprop', args, RMSPROP_ARGS);
     super(params, {
       lr: options?.lr ?? 1e-2,
       alpha: options?.alpha ?? 0.99,

@@ -1,5 +1,5 @@
-import { keep, zerosLike, type Tensor } from '@torchlet/core';
-import { checkLr, checkNonNegative, Optimizer, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
+import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
 import { sgdUpdate } from './update.ts';
 
 /** Options of `SGD` (PyTorch's keyword arguments, in camelCase); each may be overridden per param group. */
@@ -27,12 +27,17 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
+/** PyTorch's positional order of `SGD`'s options after `params`. */
+const SGD_ARGS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as const;
+
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay
  * (PyTorch's `torch.optim.SGD`, 1.13 update rule). State: `momentum_buffer` when `momentum > 0`.
  */
 export class SGD extends Optimizer<Required<SGDOptions>> {
-  constructor(params: ParamsInput<Required<SGDOptions>>, options: SGDOptions) {
+  /** PyTorch's positional order after `params`, and/or an options object. */
+  constructor(params: ParamsInput<Required<SGDOptions>>, ...args: PosArgs<SGDOptions, typeof SGD_ARGS>) {
+    const options = optimizerArgs<SGDOptions | undefined>('SGD', args, SGD_ARGS);
     super(params, {
       lr: options?.lr as number,
       momentum: options?.momentum ?? 0,
