@@ -20,7 +20,7 @@ export { Dropout } from './modules/dropout.ts';
 export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './modules/embedding.ts';
 export { MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.ts';
 export {
-  saveSafetensors, loadSafetensors, loadSafetensorsEntry, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES,
+  saveSafetensors, loadSafetensors, loadSafetensorsEntry, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES, MAX_HEADER_VALUES,
   type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType,
 } from './safetensors.ts';
 export {

@@ -47,6 +47,15 @@ function isRawTensor(x: unknown): x is RawTensor {
 /** The Rust crate's bound on the header (100 MB); larger headers are refused before reading. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/**
+ * The most JSON values (objects, arrays, strings, numbers) a safetensors header may hold. A tensor
+ * entry is about 7 values plus one per dimension, so this admits about 100,000 tensors (the
+ * largest public checkpoints have a few thousand per file) and bounds what a hostile header of
+ * the allowed 100 MB costs: refused after at most this many values, in about a second and tens
+ * of MB, instead of minutes and GBs for millions of tiny entries.
+ */
+export const MAX_HEADER_VALUES = 1_000_000;
+
 /** One tensor's header entry, validated. */
 export interface SafetensorsEntry {
   /** The stored element type, as the file names it. */
@@ -171,7 +180,8 @@ function quote(name: string): string {
 
 /**
  * Reads and validates the header of a safetensors file without touching the data: the length
- * prefix (at most 100 MB and within the file), UTF-8 JSON object without duplicate keys,
+ * prefix (at most {@link MAX_HEADER_BYTES}, 100 MB, and within the file), UTF-8 JSON object of
+ * at most {@link MAX_HEADER_VALUES} values without duplicate keys,
  * `__metadata__` a string-to-string object, each entry a known dtype, a shape of non-negative
  * integers, and `data_offsets` that cover the data section exactly with byte lengths equal to
  * numel times the dtype size. Throws a `SafetensorsError` naming the tensor and the problem.
@@ -197,7 +207,7 @@ export function readSafetensorsHeader(bytes: Uint8Array, fileSize: number = byte
   }
   let root: JsonValue;
   try {
-    root = parseStrictJson(text);
+    root = parseStrictJson(text, MAX_HEADER_VALUES);
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw err(`the header is not valid JSON: ${e.message}`);
     throw e;

@@ -20,8 +20,14 @@ export class JsonSyntaxError extends Error {
 
 const MAX_DEPTH = 64;
 
-export function parseStrictJson(text: string): JsonValue {
+/**
+ * Parses `text`, refusing more than `maxValues` JSON values (each object, array, string, number,
+ * bool and null counts one), so the work and memory an untrusted header can cost are bounded by
+ * the caller's limit, not only by its byte length.
+ */
+export function parseStrictJson(text: string, maxValues = Infinity): JsonValue {
   let i = 0;
+  let values = 0;
   const fail = (what: string): never => {
     throw new JsonSyntaxError(`${what} at character ${i}`);
   };
@@ -95,6 +101,7 @@ export function parseStrictJson(text: string): JsonValue {
 
   const open = (): JsonValue | null => {
     // Reads a scalar, or opens a container (returns null then).
+    if (++values > maxValues) fail(`more than ${maxValues} values`);
     ws();
     const c = text[i];
     if (c === '{' || c === '[') {
