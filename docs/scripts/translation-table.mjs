@@ -10,6 +10,7 @@
 // public package, so walking its namespaces (nn, F, optim, transformer) covers them all.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { EVERYDAY_OPS } from './translation-ops.mjs';
 
 const root = new URL('../../', import.meta.url);
 const out = fileURLToPath(new URL('docs/guides/pytorch-translation.md', root));
@@ -152,6 +153,12 @@ const { nn, optim, F } = torch;
 | PyTorch | torchlet |
 |---|---|
 ${rows(TENSOR)}
+
+## Everyday ops (sorting, scans, einsum, norms, scatter, selection, indexing)
+
+| PyTorch | torchlet |
+|---|---|
+${rows(EVERYDAY_OPS)}
 
 ## Layers (every \`nn.Module\` subclass)
 

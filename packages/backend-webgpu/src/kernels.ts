@@ -25,10 +25,17 @@ const cmp = (e: string): string => `select(0u, 1u, ${e})`;
 const COMPARE: Partial<Record<BinaryOp, string>> = {
   eq: cmp('a == b'), ne: cmp('a != b'), lt: cmp('a < b'), le: cmp('a <= b'), gt: cmp('a > b'), ge: cmp('a >= b'),
 };
+// Float comparisons test NaN on the bits: a shader compiler may assume no NaN (Dawn on
+// SwiftShader gives `x != x` false for NaN), and PyTorch's `x != x` is true for NaN.
+const nan2 = '(isnan_(a) || isnan_(b))';
+const COMPARE_F32: Partial<Record<BinaryOp, string>> = {
+  eq: cmp(`!${nan2} && a == b`), ne: cmp(`${nan2} || a != b`), lt: cmp(`!${nan2} && a < b`),
+  le: cmp(`!${nan2} && a <= b`), gt: cmp(`!${nan2} && a > b`), ge: cmp(`!${nan2} && a >= b`),
+};
 /** WGSL expressions of the binary ops on float32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
 export const BINARY_F32: Partial<Record<BinaryOp, string>> = {
   add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', maximum: 'fmax_(a, b)', minimum: 'fmin_(a, b)',
-  remainder: 'frem_(a, b)', pow: 'pow_(a, b)', ...COMPARE,
+  remainder: 'frem_(a, b)', pow: 'pow_(a, b)', ...COMPARE_F32,
 };
 /** WGSL expressions of the binary ops on int32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
 export const BINARY_I32: Partial<Record<BinaryOp, string>> = {

@@ -6,6 +6,7 @@ import type { Tensor } from '@torchlet/core';
 import { F } from '@torchlet/nn';
 import type { Case, TensorJson } from './cases.ts';
 import { decodeNumber, decodeTensor } from './decode.ts';
+import { EXTRA_OPS } from './ops-extra.ts';
 
 /**
  * A result tensor. `data` may be a typed array, a number array, or booleans for bool tensors;
@@ -34,18 +35,19 @@ export interface CaseResult {
   readonly initial?: Readonly<Record<string, number>>;
 }
 
-type Kwargs = Readonly<Record<string, unknown>>;
+export type Kwargs = Readonly<Record<string, unknown>>;
 /** A case's tensor arguments by name (`tensors.0`, `tensors.1`, ... for lists). */
-type Args = Readonly<Record<string, Tensor>>;
-type OpResult = Tensor | readonly Tensor[];
-type OpFn = (args: Args, kw: Kwargs) => OpResult;
+export type Args = Readonly<Record<string, Tensor>>;
+/** What a mapped op returns; data-dependent ops (nonzero, unique) use their async forms. */
+export type OpResult = Tensor | readonly Tensor[];
+export type OpFn = (args: Args, kw: Kwargs) => OpResult | Promise<OpResult>;
 
 /** A kwarg as a number: the case files write special floats as strings. */
-function num(v: unknown): number {
+export function num(v: unknown): number {
   return decodeNumber(v as number);
 }
 
-function optNum(v: unknown): number | undefined {
+export function optNum(v: unknown): number | undefined {
   return v === undefined || v === null ? undefined : num(v);
 }
 
@@ -150,7 +152,9 @@ const OPS: Record<string, OpFn> = {
     for (const step of kw.ops as ReadonlyArray<{ fn: string; kwargs: Kwargs }>) {
       const f = OPS[step.fn];
       if (!f) throw new Error(`runCase: chain step '${step.fn}' has no torchlet mapping`);
-      x = f({ input: x }, step.kwargs) as Tensor;
+      const r = f({ input: x }, step.kwargs);
+      if (r instanceof Promise) throw new Error(`runCase: chain step '${step.fn}' is asynchronous`);
+      x = r as Tensor;
     }
     return x;
   },
@@ -195,6 +199,7 @@ const OPS: Record<string, OpFn> = {
   binaryCrossEntropy: (a, kw) => F.binaryCrossEntropy(a.input!, a.target!, lossOpts(a, kw)),
   binaryCrossEntropyWithLogits: (a, kw) => F.binaryCrossEntropyWithLogits(a.input!, a.target!, { ...lossOpts(a, kw), posWeight: a.posWeight }),
   klDiv: (a, kw) => F.klDiv(a.input!, a.target!, { reduction: kw.reduction as F.KlDivOptions['reduction'], logTarget: kw.logTarget as boolean | undefined }),
+  ...EXTRA_OPS,
 };
 
 /** Uploads a case tensor to the current backend. */
@@ -286,7 +291,7 @@ export async function runCase(caseJson: Case, backendName: string): Promise<Case
   const withGrads = caseJson.grads !== undefined;
   const created: Tensor[] = [];
   try {
-    const { outputs, grads } = torch.tidy(() => {
+    const { outputs, grads } = await torch.tidy(async () => {
       const args: Record<string, Tensor> = {};
       const diff: Record<string, Tensor> = {};
       caseJson.inputs.forEach((t, i) => {
@@ -295,7 +300,7 @@ export async function runCase(caseJson: Case, backendName: string): Promise<Case
         args[name] = toTensor(t, wants);
         if (wants) diff[name] = args[name]!;
       });
-      const r = op(args, kwargs);
+      const r = await op(args, kwargs);
       const outs = Array.isArray(r) ? [...r] : [r as Tensor];
       return { outputs: outs, grads: withGrads ? inputGradients(outs, caseJson.grads!.upstream, diff) : {} };
     });

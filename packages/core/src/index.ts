@@ -28,6 +28,11 @@ export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
+export { sort, argsort, msort, topk, kthvalue, MAX_PAIRS, type SortResult, type SortOptions, type TopkOptions } from './ops/sort.ts';
+export { cumsum, cumprod, logcumsumexp } from './ops/scan.ts';
+export { norm, type NormOptions } from './ops/norm.ts';
+export * as linalg from './ops/linalg-namespace.ts';
+export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';
 export { contiguous, untrackedView, markModifiedInPlace } from './ops/util.ts';
 export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,

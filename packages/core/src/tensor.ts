@@ -11,6 +11,9 @@ import * as vw from './ops/view.ts';
 import * as cmb from './ops/combine.ts';
 import * as idx from './ops/indexing.ts';
 import * as la from './ops/linalg.ts';
+import * as srt from './ops/sort.ts';
+import * as scn from './ops/scan.ts';
+import * as nrm from './ops/norm.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
 import type { DimOption, ReduceOptions } from './args.ts';
@@ -565,6 +568,25 @@ export class Tensor {
    * is true ({@link idx.maskedFill | maskedFill}).
    */
   maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return idx.maskedFill(this, mask, value); }
+
+  // ---- sorting and scans (ops/sort.ts, ops/scan.ts) ----
+
+  /** `[values, indices]` sorted along a dim ({@link srt.sort | sort}): `sort()`, `sort(0, true)`, `sort({ dim, descending })`. */
+  sort(...args: Parameters<typeof srt.sort> extends [Tensor, ...infer R] ? R : never): srt.SortResult { return srt.sort(this, ...args); }
+  /** The indices that sort along a dim ({@link srt.argsort | argsort}). */
+  argsort(...args: Parameters<typeof srt.argsort> extends [Tensor, ...infer R] ? R : never): Tensor { return srt.argsort(this, ...args); }
+  /** The `k` largest (or smallest) along a dim as `[values, indices]` ({@link srt.topk | topk}). */
+  topk(k: number, ...args: Parameters<typeof srt.topk> extends [Tensor, number, ...infer R] ? R : never): srt.SortResult { return srt.topk(this, k, ...args); }
+  /** The `k`-th smallest along a dim as `[values, indices]` ({@link srt.kthvalue | kthvalue}). */
+  kthvalue(k: number, ...args: Parameters<typeof srt.kthvalue> extends [Tensor, number, ...infer R] ? R : never): srt.SortResult { return srt.kthvalue(this, k, ...args); }
+  /** Cumulative sum along `dim` ({@link scn.cumsum | cumsum}). */
+  cumsum(dim: number | { dim: number }): Tensor { return scn.cumsum(this, dim); }
+  /** Cumulative product along `dim` ({@link scn.cumprod | cumprod}). */
+  cumprod(dim: number | { dim: number }): Tensor { return scn.cumprod(this, dim); }
+  /** `log(cumsum(exp(x)))` along `dim`, computed stably ({@link scn.logcumsumexp | logcumsumexp}). */
+  logcumsumexp(dim: number | { dim: number }): Tensor { return scn.logcumsumexp(this, dim); }
+  /** PyTorch's `x.norm(p='fro', dim=None, keepdim=False)` ({@link nrm.norm | norm}). */
+  norm(...args: Parameters<typeof nrm.norm> extends [Tensor, ...infer R] ? R : never): Tensor { return nrm.norm(this, ...args); }
 
   // ---- in place (the result is written into this tensor's elements) ----
 

@@ -1,0 +1,77 @@
+// The synchronous forms and the errors of issue 12's ops (sort, scans, norms, closeness, ...);
+// their values and gradients are checked against PyTorch by the conformance cases
+// (ops_extra.json and test/fixtures/newops_cases.json in packages/conformance).
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as torch from '../src/index.ts';
+import { createReferenceBackend } from './reference-backend.ts';
+
+beforeAll(async () => {
+  torch.registerBackend('reference', () => createReferenceBackend());
+  torch.registerBackend('reference-async', () => {
+    // The reference backend without its synchronous read, as WebGPU is.
+    const b = createReferenceBackend('reference-async');
+    const readSync = b.readSync!.bind(b);
+    return Object.assign(b, { readSync: undefined, read: async (v: torch.View) => readSync(v) });
+  });
+  await torch.setBackend('reference');
+});
+
+describe('sorting', () => {
+  it('sort gives values and indices, positionally or as options', async () => {
+    const x = torch.tensor([3, 1, 2]);
+    const [v, i] = torch.sort(x);
+    expect(await v.tolist()).toEqual([1, 2, 3]);
+    expect(await i.tolist()).toEqual([1, 2, 0]);
+    expect(await x.sort(0, true).values.tolist()).toEqual([3, 2, 1]);
+    expect(await x.argsort({ descending: true }).tolist()).toEqual([0, 2, 1]);
+    expect(await x.topk(2).indices.tolist()).toEqual([0, 2]);
+  });
+  it('refuses unknown options and bad k', () => {
+    const x = torch.tensor([3, 1, 2]);
+    expect(() => torch.sort(x, { decending: true } as never)).toThrow(/unknown option 'decending'; did you mean descending/);
+    expect(() => torch.topk(x, 4)).toThrow(/k \(4\) is larger than the size 3/);
+    expect(() => torch.kthvalue(x, 0)).toThrow(/k must be a positive integer/);
+  });
+  it('refuses a sort too large for the pairwise method instead of exhausting memory', () => {
+    const big = torch.zeros(2 ** 14 + 1);
+    expect(() => torch.sort(big)).toThrow(/more than the 134217728 this pairwise sort allows/);
+  });
+});
+
+describe('scans', () => {
+  it('cumsum of int32 stays int32 and needs a dim', async () => {
+    const x = torch.tensor([1, 2, 3], { dtype: 'int32' });
+    const c = torch.cumsum(x, 0);
+    expect(c.dtype).toBe('int32');
+    expect(await c.tolist()).toEqual([1, 3, 6]);
+    expect(() => torch.cumsum(x, undefined as never)).toThrow(/missing the dim/);
+  });
+});
+
+describe('norms and closeness', () => {
+  it('allclose and equal answer synchronously where the backend can read so', () => {
+    const a = torch.tensor([1, 2, 3]);
+    expect(torch.allclose(a, a.add(1e-7))).toBe(true);
+    expect(torch.allclose(a, a.add(1e-3))).toBe(false);
+    expect(torch.allclose(a, a.add(1e-3), 1e-2)).toBe(true);
+    expect(torch.equal(a, a.clone())).toBe(true);
+    expect(torch.equal(a, a.reshape([3, 1]))).toBe(false);
+  });
+  it('the synchronous forms name the async ones on a backend without synchronous reads', async () => {
+    await torch.setBackend('reference-async');
+    try {
+      const a = torch.tensor([1, 2]);
+      expect(() => torch.allclose(a, a)).toThrow(/use `await torch.allcloseAsync/);
+      expect(await torch.allcloseAsync(a, a)).toBe(true);
+      expect(await torch.equalAsync(a, a)).toBe(true);
+    } finally {
+      await torch.setBackend('reference');
+    }
+  });
+  it('SVD norms throw, naming what is supported', () => {
+    const a = torch.ones(2, 2);
+    expect(() => torch.linalg.matrixNorm(a, 2)).toThrow(/ord 2 is not supported.*SVD/);
+    expect(() => torch.norm(a, 'nuc' as never)).toThrow(/nuc/);
+    expect(() => torch.linalg.vectorNorm(a, { ord: 2, dims: 1 } as never)).toThrow(/did you mean dim/);
+  });
+});
