@@ -25,4 +25,5 @@ export { RotaryEmbedding, type RopeStyle } from './rope.ts';
 export { generateStream, generateBatch, type CausalLM, type GenerationOptions } from './generate.ts';
 export { loadLlama2c, readLlama2cHeader, type Llama2cHeader } from './llama2c.ts';
 export { CharTokenizer } from './tokenizers/char.ts';
+export { SentencePieceTokenizer, type SentencePieceSpec } from './tokenizers/sentencepiece.ts';
 export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions, type ByteUnicodeTable } from './tokenizers/bpe.ts';
