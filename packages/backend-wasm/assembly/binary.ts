@@ -1,53 +1,55 @@
-// Element-wise functions of two arguments. Op codes follow BINARY_OPS in core's backend.ts.
+// Element-wise functions of two arguments. Op codes (B_*) are generated from core's op table
+// (scripts/op-codes.mjs), which also fails the build when an op of the table has no case here.
 // Rows whose operands are contiguous (or a broadcast scalar, stride 0) run a v128 body for the
 // ops with a vector form; everything else runs the scalar loop with arbitrary byte strides.
+import {
+  B_ADD, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_REMAINDER, B_POW, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_LOGICAL_AND, B_LOGICAL_OR, B_LOGICAL_XOR,
+  isBinaryCompare,
+} from './op-codes.generated';
 import { rowsBegin, rowsNext, dimSize, stride, p0, p1, p2 } from './iter';
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5, REMAINDER = 6, POW = 7;
-const EQ = 8, NE = 9, LT = 10, LE = 11, GT = 12, GE = 13;
-const AND = 14, OR = 15, XOR = 16;
 
 // ---- float32 -------------------------------------------------------------------------------
 
 @inline function arithF32(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case DIV: return a / b;
-    case MAXIMUM: return max<f32>(a, b); // wasm f32.max propagates NaN, as torch.maximum
-    case MINIMUM: return min<f32>(a, b);
-    case REMAINDER: {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_MAXIMUM: return max<f32>(a, b); // wasm f32.max propagates NaN, as torch.maximum
+    case B_MINIMUM: return min<f32>(a, b);
+    case B_REMAINDER: {
       // Python's %: the result has the divisor's sign (PyTorch's remainder).
       let m = a % b;
       if (m != 0 && (m < 0) != (b < 0)) m += b;
       return m;
     }
-    case POW: return <f32>Math.pow(<f64>a, <f64>b);
+    case B_POW: return <f32>Math.pow(<f64>a, <f64>b);
   }
   return 0;
 }
 
 @inline function vectorF32(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case ADD: return f32x4.add(a, b);
-    case SUB: return f32x4.sub(a, b);
-    case MUL: return f32x4.mul(a, b);
-    case DIV: return f32x4.div(a, b);
-    case MAXIMUM: return f32x4.max(a, b);
-    case MINIMUM: return f32x4.min(a, b);
+    case B_ADD: return f32x4.add(a, b);
+    case B_SUB: return f32x4.sub(a, b);
+    case B_MUL: return f32x4.mul(a, b);
+    case B_DIV: return f32x4.div(a, b);
+    case B_MAXIMUM: return f32x4.max(a, b);
+    case B_MINIMUM: return f32x4.min(a, b);
   }
   return a;
 }
 
 @inline function cmp<T>(op: i32, a: T, b: T): u8 {
   switch (op) {
-    case EQ: return a == b ? 1 : 0;
-    case NE: return a != b ? 1 : 0;
-    case LT: return a < b ? 1 : 0;
-    case LE: return a <= b ? 1 : 0;
-    case GT: return a > b ? 1 : 0;
-    case GE: return a >= b ? 1 : 0;
+    case B_EQ: return a == b ? 1 : 0;
+    case B_NE: return a != b ? 1 : 0;
+    case B_LT: return a < b ? 1 : 0;
+    case B_LE: return a <= b ? 1 : 0;
+    case B_GT: return a > b ? 1 : 0;
+    case B_GE: return a >= b ? 1 : 0;
   }
   return 0;
 }
@@ -82,8 +84,8 @@ const AND = 14, OR = 15, XOR = 16;
   const n = dimSize(last), sa = stride(0, last), sb = stride(1, last), so = stride(2, last);
   for (let r = 0; r < rows; r++) {
     let i = 0;
-    if (op < EQ) {
-      if (op <= MINIMUM && so == 4) i = vectorRowF32(op, p0, sa, p1, sb, p2, n);
+    if (!isBinaryCompare(op)) {
+      if ((op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAXIMUM || op == B_MINIMUM) && so == 4) i = vectorRowF32(op, p0, sa, p1, sb, p2, n);
       for (; i < n; i++) {
         store<f32>(p2 + <usize>(i * so), arithF32(op, load<f32>(p0 + <usize>(i * sa)), load<f32>(p1 + <usize>(i * sb))));
       }
@@ -99,20 +101,20 @@ const AND = 14, OR = 15, XOR = 16;
 /** float32 inputs: arithmetic (float32 out, div included) and comparisons (bool out). */
 export function binaryF32(op: i32, a: usize, b: usize, o: usize, rank: i32): void {
   switch (op) {
-    case ADD: loopF32(ADD, a, b, o, rank); break;
-    case SUB: loopF32(SUB, a, b, o, rank); break;
-    case MUL: loopF32(MUL, a, b, o, rank); break;
-    case DIV: loopF32(DIV, a, b, o, rank); break;
-    case MAXIMUM: loopF32(MAXIMUM, a, b, o, rank); break;
-    case MINIMUM: loopF32(MINIMUM, a, b, o, rank); break;
-    case REMAINDER: loopF32(REMAINDER, a, b, o, rank); break;
-    case POW: loopF32(POW, a, b, o, rank); break;
-    case EQ: loopF32(EQ, a, b, o, rank); break;
-    case NE: loopF32(NE, a, b, o, rank); break;
-    case LT: loopF32(LT, a, b, o, rank); break;
-    case LE: loopF32(LE, a, b, o, rank); break;
-    case GT: loopF32(GT, a, b, o, rank); break;
-    case GE: loopF32(GE, a, b, o, rank); break;
+    case B_ADD: loopF32(B_ADD, a, b, o, rank); break;
+    case B_SUB: loopF32(B_SUB, a, b, o, rank); break;
+    case B_MUL: loopF32(B_MUL, a, b, o, rank); break;
+    case B_DIV: loopF32(B_DIV, a, b, o, rank); break;
+    case B_MAXIMUM: loopF32(B_MAXIMUM, a, b, o, rank); break;
+    case B_MINIMUM: loopF32(B_MINIMUM, a, b, o, rank); break;
+    case B_REMAINDER: loopF32(B_REMAINDER, a, b, o, rank); break;
+    case B_POW: loopF32(B_POW, a, b, o, rank); break;
+    case B_EQ: loopF32(B_EQ, a, b, o, rank); break;
+    case B_NE: loopF32(B_NE, a, b, o, rank); break;
+    case B_LT: loopF32(B_LT, a, b, o, rank); break;
+    case B_LE: loopF32(B_LE, a, b, o, rank); break;
+    case B_GT: loopF32(B_GT, a, b, o, rank); break;
+    case B_GE: loopF32(B_GE, a, b, o, rank); break;
   }
 }
 
@@ -132,29 +134,29 @@ function powI32(base: i32, e: i32): i32 {
 
 @inline function arithI32(op: i32, a: i32, b: i32): i32 {
   switch (op) {
-    case ADD: return a + b;
-    case SUB: return a - b;
-    case MUL: return a * b;
-    case MAXIMUM: return a > b ? a : b;
-    case MINIMUM: return a < b ? a : b;
-    case REMAINDER: {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_MAXIMUM: return a > b ? a : b;
+    case B_MINIMUM: return a < b ? a : b;
+    case B_REMAINDER: {
       if (b == 0) return 0; // the contract's choice (PyTorch raises)
       let m = a % b; // i32.rem_s: MIN % -1 is 0, no trap
       if (m != 0 && (m < 0) != (b < 0)) m += b;
       return m;
     }
-    case POW: return powI32(a, b);
+    case B_POW: return powI32(a, b);
   }
   return 0;
 }
 
 @inline function vectorI32(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case ADD: return i32x4.add(a, b);
-    case SUB: return i32x4.sub(a, b);
-    case MUL: return i32x4.mul(a, b);
-    case MAXIMUM: return i32x4.max_s(a, b);
-    case MINIMUM: return i32x4.min_s(a, b);
+    case B_ADD: return i32x4.add(a, b);
+    case B_SUB: return i32x4.sub(a, b);
+    case B_MUL: return i32x4.mul(a, b);
+    case B_MAXIMUM: return i32x4.max_s(a, b);
+    case B_MINIMUM: return i32x4.min_s(a, b);
   }
   return a;
 }
@@ -188,8 +190,8 @@ function powI32(base: i32, e: i32): i32 {
   const n = dimSize(last), sa = stride(0, last), sb = stride(1, last), so = stride(2, last);
   for (let r = 0; r < rows; r++) {
     let i = 0;
-    if (op < EQ) {
-      if ((op <= MUL || op == MAXIMUM || op == MINIMUM) && so == 4) i = vectorRowI32(op, p0, sa, p1, sb, p2, n);
+    if (!isBinaryCompare(op)) {
+      if ((op == B_ADD || op == B_SUB || op == B_MUL || op == B_MAXIMUM || op == B_MINIMUM) && so == 4) i = vectorRowI32(op, p0, sa, p1, sb, p2, n);
       for (; i < n; i++) {
         store<i32>(p2 + <usize>(i * so), arithI32(op, load<i32>(p0 + <usize>(i * sa)), load<i32>(p1 + <usize>(i * sb))));
       }
@@ -205,19 +207,19 @@ function powI32(base: i32, e: i32): i32 {
 /** int32 inputs: arithmetic except div (int32 out) and comparisons (bool out). */
 export function binaryI32(op: i32, a: usize, b: usize, o: usize, rank: i32): void {
   switch (op) {
-    case ADD: loopI32(ADD, a, b, o, rank); break;
-    case SUB: loopI32(SUB, a, b, o, rank); break;
-    case MUL: loopI32(MUL, a, b, o, rank); break;
-    case MAXIMUM: loopI32(MAXIMUM, a, b, o, rank); break;
-    case MINIMUM: loopI32(MINIMUM, a, b, o, rank); break;
-    case REMAINDER: loopI32(REMAINDER, a, b, o, rank); break;
-    case POW: loopI32(POW, a, b, o, rank); break;
-    case EQ: loopI32(EQ, a, b, o, rank); break;
-    case NE: loopI32(NE, a, b, o, rank); break;
-    case LT: loopI32(LT, a, b, o, rank); break;
-    case LE: loopI32(LE, a, b, o, rank); break;
-    case GT: loopI32(GT, a, b, o, rank); break;
-    case GE: loopI32(GE, a, b, o, rank); break;
+    case B_ADD: loopI32(B_ADD, a, b, o, rank); break;
+    case B_SUB: loopI32(B_SUB, a, b, o, rank); break;
+    case B_MUL: loopI32(B_MUL, a, b, o, rank); break;
+    case B_MAXIMUM: loopI32(B_MAXIMUM, a, b, o, rank); break;
+    case B_MINIMUM: loopI32(B_MINIMUM, a, b, o, rank); break;
+    case B_REMAINDER: loopI32(B_REMAINDER, a, b, o, rank); break;
+    case B_POW: loopI32(B_POW, a, b, o, rank); break;
+    case B_EQ: loopI32(B_EQ, a, b, o, rank); break;
+    case B_NE: loopI32(B_NE, a, b, o, rank); break;
+    case B_LT: loopI32(B_LT, a, b, o, rank); break;
+    case B_LE: loopI32(B_LE, a, b, o, rank); break;
+    case B_GT: loopI32(B_GT, a, b, o, rank); break;
+    case B_GE: loopI32(B_GE, a, b, o, rank); break;
   }
 }
 
@@ -225,9 +227,9 @@ export function binaryI32(op: i32, a: usize, b: usize, o: usize, rank: i32): voi
 
 @inline function scalarBool(op: i32, a: u8, b: u8): u8 {
   switch (op) {
-    case AND: return a & b;
-    case OR: return a | b;
-    case XOR: return a ^ b;
+    case B_LOGICAL_AND: return a & b;
+    case B_LOGICAL_OR: return a | b;
+    case B_LOGICAL_XOR: return a ^ b;
   }
   return cmp<u8>(op, a, b);
 }
@@ -247,14 +249,14 @@ export function binaryI32(op: i32, a: usize, b: usize, o: usize, rank: i32): voi
 /** bool inputs: comparisons and logical ops (bool out). Inputs are 0 or 1. */
 export function binaryBool(op: i32, a: usize, b: usize, o: usize, rank: i32): void {
   switch (op) {
-    case EQ: loopBool(EQ, a, b, o, rank); break;
-    case NE: loopBool(NE, a, b, o, rank); break;
-    case LT: loopBool(LT, a, b, o, rank); break;
-    case LE: loopBool(LE, a, b, o, rank); break;
-    case GT: loopBool(GT, a, b, o, rank); break;
-    case GE: loopBool(GE, a, b, o, rank); break;
-    case AND: loopBool(AND, a, b, o, rank); break;
-    case OR: loopBool(OR, a, b, o, rank); break;
-    case XOR: loopBool(XOR, a, b, o, rank); break;
+    case B_EQ: loopBool(B_EQ, a, b, o, rank); break;
+    case B_NE: loopBool(B_NE, a, b, o, rank); break;
+    case B_LT: loopBool(B_LT, a, b, o, rank); break;
+    case B_LE: loopBool(B_LE, a, b, o, rank); break;
+    case B_GT: loopBool(B_GT, a, b, o, rank); break;
+    case B_GE: loopBool(B_GE, a, b, o, rank); break;
+    case B_LOGICAL_AND: loopBool(B_LOGICAL_AND, a, b, o, rank); break;
+    case B_LOGICAL_OR: loopBool(B_LOGICAL_OR, a, b, o, rank); break;
+    case B_LOGICAL_XOR: loopBool(B_LOGICAL_XOR, a, b, o, rank); break;
   }
 }

@@ -8,8 +8,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import asc from 'assemblyscript/asc';
+import { generateOpCodes } from './op-codes.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+// The kernels' op codes come from core's op table; this throws when a kernel case is missing.
+await generateOpCodes();
 const build = path.join(root, 'build');
 mkdirSync(build, { recursive: true });
 

@@ -3,8 +3,10 @@ import {
   checkFusedViews,
   checkInt8LinearViews,
   unsupportedError,
-  BINARY_OPS,
-  UNARY_OPS,
+  binaryCode,
+  kernelDtypes,
+  opKind,
+  unaryCode,
   coalesce,
   contiguousStrides,
   dtypeSize,
@@ -30,16 +32,8 @@ import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
 
 /** Kernel dtype codes (assembly/*.ts). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
-const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
-const BINARY_CODE = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
 
-const FLOAT_UNARY = new Set<UnaryOp>([
-  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log1p', 'expm1', 'reciprocal',
-]);
-const NUMERIC_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round']);
-const ARITH_BINARY = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow']);
-const COMPARE_BINARY = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 /** Must match MAX_RANK in assembly/iter.ts. */
 const MAX_RANK = 32;
@@ -299,13 +293,10 @@ export class WasmBackend implements Backend {
 
   unary(op: UnaryOp, x: View, out: View): void {
     this.check();
-    const code = UNARY_CODE.get(op);
-    const ok =
-      code !== undefined &&
-      x.dtype === out.dtype &&
-      (FLOAT_UNARY.has(op) ? x.dtype === 'float32'
-        : NUMERIC_UNARY.has(op) ? x.dtype === 'float32' || x.dtype === 'int32'
-        : x.dtype === 'bool');
+    // Kernel codes and dtype classes come from core's op table (the build generated the
+    // AssemblyScript constants from the same table).
+    const code = unaryCode(op);
+    const ok = code !== undefined && x.dtype === out.dtype && kernelDtypes(opKind('unary', op)).includes(x.dtype);
     if (!ok) throw unsupported(`unary ${op}`, { x: x.dtype, out: out.dtype });
     const rank = this.layout(out.shape, [x, out]);
     if (rank === 0) return;
@@ -316,14 +307,15 @@ export class WasmBackend implements Backend {
 
   binary(op: BinaryOp, a: View, b: View, out: View): void {
     this.check();
-    const code = BINARY_CODE.get(op);
+    const code = binaryCode(op);
     const t = a.dtype;
+    const kind = code === undefined ? undefined : opKind('binary', op);
     const ok =
       code !== undefined &&
+      kind !== undefined &&
       b.dtype === t &&
-      (ARITH_BINARY.has(op) ? (t === 'float32' || (t === 'int32' && op !== 'div')) && out.dtype === t
-        : COMPARE_BINARY.has(op) ? out.dtype === 'bool'
-        : t === 'bool' && out.dtype === 'bool');
+      kernelDtypes(kind).includes(t) &&
+      out.dtype === (kind === 'compare' || kind === 'logical' ? 'bool' : t);
     if (!ok) throw unsupported(`binary ${op}`, { a: a.dtype, b: b.dtype, out: out.dtype });
     const rank = this.layout(out.shape, [a, b, out]);
     if (rank === 0) return;

@@ -5,17 +5,17 @@
  * Reads the built packages: `pnpm run build` first.
  */
 import { writeFileSync } from 'node:fs';
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '@torchlet/core';
+import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, wgslExpr } from '@torchlet/core';
 
 const root = new URL('../../../', import.meta.url);
 const wasmOps = 'every op and dtype the contract lists';
-const { BINARY_F32, BINARY_I32, BINARY_BOOL, UNARY_F32, UNARY_I32, UNARY_BOOL } = await import('../dist/index.js').then((m) => m.KERNEL_TABLES);
 const { OP_PROGRAMS } = await import('../dist/index.js');
 
-const dtypes = (tables, op) => [['float32', tables[0]], ['int32', tables[1]], ['bool', tables[2]]].filter(([, t]) => op in t).map(([d]) => d).join(', ');
+// The element-wise ops' WGSL lives in core's op table, one expression per element type.
+const dtypes = (family, op) => [['float32', 'f32'], ['int32', 'i32'], ['bool', 'bool']].filter(([, e]) => wgslExpr(family, op, e) !== undefined).map(([d]) => d).join(', ');
 const rows = [];
-for (const op of UNARY_OPS) rows.push([`unary ${op}`, dtypes([UNARY_F32, UNARY_I32, UNARY_BOOL], op), OP_PROGRAMS.unary]);
-for (const op of BINARY_OPS) rows.push([`binary ${op}`, dtypes([BINARY_F32, BINARY_I32, BINARY_BOOL], op), OP_PROGRAMS.binary]);
+for (const op of UNARY_OPS) rows.push([`unary ${op}`, dtypes('unary', op), OP_PROGRAMS.unary]);
+for (const op of BINARY_OPS) rows.push([`binary ${op}`, dtypes('binary', op), OP_PROGRAMS.binary]);
 for (const op of REDUCE_OPS) rows.push([`reduce ${op}`, 'float32, int32', OP_PROGRAMS.reduce]);
 rows.push(['matmul', 'float32', OP_PROGRAMS.matmul]);
 rows.push(['where', 'float32, int32, bool', OP_PROGRAMS.where]);

@@ -3,63 +3,25 @@
  * shaders for reductions, Philox random numbers and the fused optimizer steps. The op names
  * are core's (`UnaryOp`, `BinaryOp`, `ReduceOp`).
  */
-import type { BinaryOp, DType, ReduceOp, UnaryOp } from '@torchlet/core';
+import { wgslExpr, type BinaryOp, type DType, type ReduceOp, type UnaryOp, type WgslElem } from '@torchlet/core';
 import { MATH, wgslType } from './wgsl.ts';
 
-/** `x` is the loaded element (f32, i32, or u32 0/1 for bool). */
-export const UNARY_F32: Partial<Record<UnaryOp, string>> = {
-  neg: '-x', abs: 'abs(x)', sign: 'sign_(x)', relu: 'select(0.0, x, x > 0.0 || isnan_(x))',
-  floor: 'floor(x)', ceil: 'ceil(x)', round: 'round(x)',
-  exp: 'exp(x)', log: 'log_(x)', sqrt: 'sqrt_(x)', rsqrt: 'rsqrt_(x)', sin: 'sin_(x)', cos: 'cos_(x)',
-  tanh: 'tanh_(x)', sigmoid: '1.0 / (1.0 + exp(-x))', erf: 'erf_(x)', log1p: 'log1p_(x)', expm1: 'expm1_(x)',
-  reciprocal: '1.0 / x',
-};
-/** WGSL expressions of the unary ops on int32 (`x` an i32); rounding ops are the identity. */
-export const UNARY_I32: Partial<Record<UnaryOp, string>> = {
-  neg: '-x', abs: 'abs(x)', sign: 'sign(x)', relu: 'max(x, 0)', floor: 'x', ceil: 'x', round: 'x',
-};
-/** WGSL expressions of the unary ops on bool, stored as u32 0/1. */
-export const UNARY_BOOL: Partial<Record<UnaryOp, string>> = { logicalNot: '1u - x' };
-
-const cmp = (e: string): string => `select(0u, 1u, ${e})`;
-const COMPARE: Partial<Record<BinaryOp, string>> = {
-  eq: cmp('a == b'), ne: cmp('a != b'), lt: cmp('a < b'), le: cmp('a <= b'), gt: cmp('a > b'), ge: cmp('a >= b'),
-};
-// Float comparisons test NaN on the bits: a shader compiler may assume no NaN (Dawn on
-// SwiftShader gives `x != x` false for NaN), and PyTorch's `x != x` is true for NaN.
-const nan2 = '(isnan_(a) || isnan_(b))';
-const COMPARE_F32: Partial<Record<BinaryOp, string>> = {
-  eq: cmp(`!${nan2} && a == b`), ne: cmp(`${nan2} || a != b`), lt: cmp(`!${nan2} && a < b`),
-  le: cmp(`!${nan2} && a <= b`), gt: cmp(`!${nan2} && a > b`), ge: cmp(`!${nan2} && a >= b`),
-};
-/** WGSL expressions of the binary ops on float32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
-export const BINARY_F32: Partial<Record<BinaryOp, string>> = {
-  add: 'a + b', sub: 'a - b', mul: 'a * b', div: 'a / b', maximum: 'fmax_(a, b)', minimum: 'fmin_(a, b)',
-  remainder: 'frem_(a, b)', pow: 'pow_(a, b)', ...COMPARE_F32,
-};
-/** WGSL expressions of the binary ops on int32 operands `a` and `b`; comparisons give u32 0/1 (bool). */
-export const BINARY_I32: Partial<Record<BinaryOp, string>> = {
-  add: 'a + b', sub: 'a - b', mul: 'a * b', maximum: 'max(a, b)', minimum: 'min(a, b)',
-  remainder: 'irem_(a, b)', pow: 'ipow_(a, b)', ...COMPARE,
-};
-/** WGSL expressions of the comparisons and logical ops on bool operands (u32 0/1). */
-export const BINARY_BOOL: Partial<Record<BinaryOp, string>> = {
-  ...COMPARE, logicalAnd: 'a & b', logicalOr: 'a | b', logicalXor: 'a ^ b',
-};
+/** The WGSL element type a dtype computes in. */
+const ELEM: Record<DType, WgslElem> = { float32: 'f32', int32: 'i32', bool: 'bool' };
 
 /**
  * The WGSL expression of `op` on an input of dtype `d`, or undefined where this backend has no kernel
- * for that pair.
+ * for that pair. The expressions live in core's op table, beside the op's other facts.
  */
 export function unaryExpr(op: UnaryOp, d: DType): string | undefined {
-  return (d === 'float32' ? UNARY_F32 : d === 'int32' ? UNARY_I32 : UNARY_BOOL)[op];
+  return wgslExpr('unary', op, ELEM[d]);
 }
 /**
  * The WGSL expression of `op` on operands of dtype `d` (both inputs share it), or undefined where this
  * backend has no kernel for that pair.
  */
 export function binaryExpr(op: BinaryOp, d: DType): string | undefined {
-  return (d === 'float32' ? BINARY_F32 : d === 'int32' ? BINARY_I32 : BINARY_BOOL)[op];
+  return wgslExpr('binary', op, ELEM[d]);
 }
 
 /** Conversion of a loaded `x` of dtype `from` to dtype `to` (copy's cast rules, see Backend.copy). */

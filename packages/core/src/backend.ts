@@ -37,47 +37,10 @@ export interface View {
   readonly offset: number;
 }
 
-/**
- * Element-wise functions of one argument. `out` has the input's dtype unless noted.
- * - float32 only: exp log sqrt rsqrt sin cos tanh sigmoid erf log1p expm1 reciprocal
- * - float32 and int32: neg abs sign relu floor ceil round (floor/ceil/round are the identity on int32;
- *   `round` rounds half to even, as PyTorch)
- * - bool only: logicalNot (bool -> bool)
- */
-export type UnaryOp =
-  | 'neg' | 'abs' | 'sign' | 'relu' | 'floor' | 'ceil' | 'round'
-  | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'erf'
-  | 'log1p' | 'expm1' | 'reciprocal'
-  | 'logicalNot';
-
-/** Every {@link UnaryOp}, for code and tests that iterate over them. */
-export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round',
-  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf',
-  'log1p', 'expm1', 'reciprocal',
-  'logicalNot',
-];
-
-/**
- * Element-wise functions of two arguments; `a` and `b` always share a dtype.
- * - arithmetic (out has the inputs' dtype):
- *   add sub mul maximum minimum remainder pow — float32 and int32; div — float32 only.
- *   maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`);
- *   int32 remainder by 0 gives 0. int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
- * - comparisons (out is bool): eq ne lt le gt ge — float32, int32 and bool.
- * - logical (bool -> bool): logicalAnd logicalOr logicalXor.
- */
-export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'remainder' | 'pow'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'
-  | 'logicalAnd' | 'logicalOr' | 'logicalXor';
-
-/** Every {@link BinaryOp}, for code and tests that iterate over them. */
-export const BINARY_OPS: readonly BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow',
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge',
-  'logicalAnd', 'logicalOr', 'logicalXor',
-];
+// The element-wise ops' names, dtype classes, kernel codes and WGSL live in the op table.
+import type { BinaryOp, UnaryOp } from './op-table.ts';
+export type { BinaryOp, UnaryOp } from './op-table.ts';
+export { BINARY_OPS, UNARY_OPS } from './op-table.ts';
 
 /**
  * Reductions. `sum`, `prod`, `max`, `min` keep the input's dtype (float32 or int32; core

@@ -1,6 +1,10 @@
 export * from './dtype.ts';
 export * from './backend.ts';
 export * from './registry.ts';
+export {
+  UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, unaryCode, binaryCode, opKind, kernelDtypes, wgslExpr,
+  type OpKind, type WgslElem, type FloatUnaryOp,
+} from './op-table.ts';
 export * from './philox.ts';
 export {
   parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits, dimArg,

@@ -1,5 +1,6 @@
 /** Element-wise ops: PyTorch's type promotion and scalar handling over the unary/binary primitives. */
 import type { BinaryOp, UnaryOp } from '../backend.ts';
+import { opKind } from '../op-table.ts';
 import { promoteTypes, type DType } from '../dtype.ts';
 import { broadcastShapes, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
@@ -9,11 +10,6 @@ import { isGradEnabled } from '../grad-hook.ts';
 import { tidy } from '../memory.ts';
 import { where } from './indexing.ts';
 import { argNumber, parseArgs } from '../args.ts';
-
-/** Unary ops defined on float32 only: integer and bool inputs are converted first, as in PyTorch. */
-const FLOAT_UNARY: ReadonlySet<UnaryOp> = new Set([
-  'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'log1p', 'expm1', 'reciprocal',
-]);
 
 function checkInput(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(x)}`);
@@ -25,8 +21,10 @@ function checkInput(op: string, x: unknown): Tensor {
 export function unary(op: UnaryOp, x: Tensor): Tensor {
   checkInput(op, x);
   let dtype: DType = x.dtype;
-  if (op === 'logicalNot') dtype = 'bool';
-  else if (FLOAT_UNARY.has(op)) dtype = 'float32';
+  const kind = opKind('unary', op);
+  // Float-only ops convert integer and bool inputs first, as in PyTorch.
+  if (kind === 'logical') dtype = 'bool';
+  else if (kind === 'float') dtype = 'float32';
   else if (x.dtype === 'bool') {
     if (op === 'neg') throw new TypeError('neg: negation, the `-` operator, on a bool tensor is not supported; use logicalNot()');
     dtype = 'int32';
@@ -172,7 +170,8 @@ function binary(op: BinaryOp, a: TensorLike, b: TensorLike, force?: DType): Tens
     // PyTorch keeps bool for bool (+, max) and (*, min): logical or / and, not int32 arithmetic.
     const logical = ta.dtype === 'bool' ? BOOL_AS_LOGICAL[op] : undefined;
     if (logical) return binaryP(logical, ta, tb);
-    if ((ta.dtype === 'bool') && !['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor'].includes(op)) {
+    const kind = opKind('binary', op);
+    if (ta.dtype === 'bool' && kind !== 'compare' && kind !== 'logical') {
       // PyTorch computes bool arithmetic on integers here.
       const ia = castTo(ta, 'int32', false), ib = castTo(tb, 'int32', false);
       try {
