@@ -18,6 +18,7 @@ export {
   type UnfoldAttrs, type DimAttrs, type ScatterAddAttrs, type AttentionAttrs,
 } from './grad-hook.ts';
 export { memory, tidy, keep, type MemoryInfo, type BackendMemoryInfo } from './memory.ts';
+export { setStepScopes, stepBoundary, leaveStep, adoptIntoStep, keepFieldsAcrossSteps, type StepScopeInfo } from './step-scope.ts';
 export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState, type RngState } from './random.ts';
 export { broadcastShapes, contiguousStrides, isContiguous, coalesce, numel, type Shape, type Layout } from './shape.ts';
 export * from './ops/creation.ts';

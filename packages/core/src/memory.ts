@@ -1,6 +1,7 @@
 import { backendCounters, stats } from './storage.ts';
 import type { Tensor } from './tensor.ts';
 import { listInstances } from './registry.ts';
+import { joinStep, leaveStep, stepScopeInfo, type StepScopeInfo } from './step-scope.ts';
 
 /** One backend's share of `memory()`. */
 export interface BackendMemoryInfo {
@@ -22,6 +23,8 @@ export interface MemoryInfo {
   bytes: number;
   /** The same per backend, with the bytes the backend itself reserves from the system. */
   backends: Record<string, BackendMemoryInfo>;
+  /** Step scopes (see setStepScopes): boundaries seen, tensors waiting in open scopes, tensors freed. */
+  steps: StepScopeInfo;
 }
 
 /** Live tensors, buffers and bytes, in total and per backend, so a leak is visible. */
@@ -32,7 +35,7 @@ export function memory(): MemoryInfo {
     const reserved = instances.get(name)?.memory?.().reservedBytes;
     backends[name] = reserved === undefined ? { ...c } : { ...c, reservedBytes: reserved };
   }
-  return { tensors: stats.tensors, buffers: stats.buffers, bytes: stats.bytes, backends };
+  return { tensors: stats.tensors, buffers: stats.buffers, bytes: stats.bytes, backends, steps: stepScopeInfo() };
 }
 
 /** A tidy scope: the tensors created while it is the innermost open scope. */
@@ -43,20 +46,29 @@ const scopes: Scope[] = [];
 export function trackTensor(t: Tensor): void {
   const top = scopes[scopes.length - 1];
   if (top) top.add(t);
+  joinStep(t);
 }
 
 /** @internal Called by Tensor.dispose. */
 export function untrackTensor(t: Tensor): void {
   const top = scopes[scopes.length - 1];
   if (top) top.delete(t);
+  leaveStep(t);
 }
 
 /**
- * Keeps `t` alive past the enclosing {@link tidy} scope (it moves to no scope at all:
- * the caller now owns it and must dispose it). Returns `t`.
+ * Keeps `t` alive past the enclosing {@link tidy} scope and past the step scopes that free a
+ * training step's tensors (it moves to no scope at all: the caller now owns it and must dispose
+ * it). Returns `t`.
+ *
+ * @example
+ * ```ts
+ * const best = torch.keep(loss.detach());   // survives later optimizer.step() calls
+ * ```
  */
 export function keep<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
+  leaveStep(t);
   return t;
 }
 

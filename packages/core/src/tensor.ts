@@ -20,6 +20,7 @@ import type { DimOption, ReduceOptions } from './args.ts';
 
 export type { ReduceOptions };
 import type { MaxResult } from './ops/reduce.ts';
+import { freedByStepMessage, type StepScope } from './step-scope.ts';
 
 /**
  * What core knows of an autograd graph node: its name, and a reference count. Each tensor whose
@@ -94,6 +95,8 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** @internal Set by retainGrad(). */
   retainsGrad = false;
+  /** @internal The step scope this tensor belongs to (see step-scope.ts), or null. */
+  stepScope: StepScope | null = null;
   /** Whether this tensor holds a counted reference to `gradFn` (see setGradFn_). */
   #countsGradFn = false;
 
@@ -149,6 +152,7 @@ export class Tensor {
   view_(): View {
     if (this.#disposed) {
       throw new Error(
+        freedByStepMessage(this) ??
         `Tensor of shape ${shapeStr(this.shape)} (${this.dtype}) was disposed; it cannot be used after dispose() ` +
           `or outside the tidy() that created it. Use keep() or return it from tidy() to keep it.`,
       );

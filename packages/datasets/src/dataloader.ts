@@ -1,5 +1,5 @@
 /** DataLoader: batches, shuffling and one-batch-ahead prefetching over a map-style dataset. */
-import { isTensor, keep, type Tensor } from '@torchlet/core';
+import { adoptIntoStep, isTensor, keep, stepBoundary, type Tensor } from '@torchlet/core';
 import { defaultCollate, type Collated } from './collate.ts';
 import type { Dataset } from './dataset.ts';
 import { Rng, randomSeed } from './rng.ts';
@@ -117,6 +117,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
         throw e;
       }
     }
+    // Built ahead of time (prefetch), so outside any scope until take() hands it out.
     forEachTensor(batch, (t) => keep(t));
     return batch;
   }
@@ -160,6 +161,10 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       if (slot.error !== undefined) throw slot.error;
       const v = slot.value as B;
       slot.value = undefined;
+      // Each batch is a step boundary (core's step-scope.ts): a loop that never disposes its
+      // batches frees them, and what it computed from them, two batches later.
+      stepBoundary(this, 'DataLoader batch');
+      forEachTensor(v, (t) => adoptIntoStep(t));
       return v;
     };
 

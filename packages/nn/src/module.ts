@@ -4,7 +4,7 @@
  * named by dotted path, with camelCase field names written in snake_case, so state-dict keys are
  * exactly PyTorch's (`selfAttn.inProjWeight` -> `self_attn.in_proj_weight`).
  */
-import { Tensor, keep, noGrad, type NestedArray } from '@torchlet/core';
+import { Tensor, keep, keepFieldsAcrossSteps, noGrad, type NestedArray } from '@torchlet/core';
 import { Parameter } from './parameter.ts';
 
 /** A state dict: PyTorch's keys to tensors, in registration order. */
@@ -40,10 +40,16 @@ type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | 
 export abstract class Module {
   /** Training mode (dropout active, batch norm using batch statistics). */
   training = true;
+
   // Explicitly registered members, under their exact names (registerParameter/Buffer/Module).
   readonly #registered = new Map<string, Entry>();
   // Fields that hold buffers rather than parameters (registerBuffer on a field name).
   readonly #bufferFields = new Map<string, boolean>();
+
+  constructor() {
+    // Tensors a module stores on its fields (a cache, a buffer) survive step scopes (core's step-scope.ts).
+    keepFieldsAcrossSteps(this);
+  }
 
   /** The computation; subclasses define it with their own signature. */
   abstract forward(...args: never[]): unknown;

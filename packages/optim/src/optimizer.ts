@@ -1,4 +1,4 @@
-import { checkOptions, enableGrad, isTensor, keep, noGrad, parseArgs, tidy, type Tensor } from '@torchlet/core';
+import { checkOptions, enableGrad, isTensor, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, type Tensor } from '@torchlet/core';
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
@@ -200,6 +200,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     checkOptionTypes(name, merged);
     this.validateOptions(merged as Partial<O>);
     this.paramGroups.push({ ...merged, params } as ParamGroup<O>);
+    // The optimizer holds its parameters across steps: no step scope may free them.
+    for (const p of params) leaveStep(p);
   }
 
   /**
@@ -246,6 +248,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         }
       }
     });
+    // A step boundary: frees what was created two steps ago and not kept (core's step-scope.ts),
+    // so a loop written as in PyTorch, with no tidy or dispose, holds memory flat.
+    stepBoundary(this, `${this.constructor.name}.step()`);
     return loss;
   }
 
