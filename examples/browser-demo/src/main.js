@@ -1,5 +1,5 @@
 // The MNIST MLP of examples/mnist-mlp, trained in the page: 784-128-64-10, cross-entropy, Adam,
-// on the digits embedded in @torchlet/datasets (fetched lazily as 10 JSON chunks on "Train").
+// on the digits embedded in @torchlet/datasets (one 1.6 MB file, fetched on "Train").
 // window.__demo exposes the state to the Playwright test (test/run-demo.mjs).
 import * as torch from 'torchlet';
 import { embeddedMNISTArrays, EMBEDDED_MNIST_SIZE } from '@torchlet/datasets/mnist-embedded';
@@ -52,7 +52,7 @@ async function useBackend(name) {
 
 // --- Data: host arrays; batches are uploaded as they are needed. ---
 async function loadData() {
-  status('loading the embedded digits (10 chunks)...');
+  status('loading the embedded digits (1.6 MB)...');
   const t0 = performance.now();
   const { images, labels } = await embeddedMNISTArrays();
   status(`loaded ${EMBEDDED_MNIST_SIZE} digits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

