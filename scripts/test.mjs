@@ -63,13 +63,17 @@ const SUITES = [
     name: 'demo-webgpu', cwd: demo, cmd: 'node test/run-demo.mjs --backend webgpu --train 5000 --epochs 1 --timeout-ms 300000',
     needs: ['bundle-demo'], pick: [/accuracy|passed|ok/i], limit: 8 * MIN,
   },
+  {
+    name: 'demo-dev', cwd: demo, cmd: 'node test/run-demo.mjs --dev --train 3000 --epochs 1 --min-accuracy 0.8',
+    needs: ['build'], pick: [/accuracy|Local:/i], limit: 6 * MIN,
+  },
   { name: 'docs', cmd: 'node docs/scripts/check-docs.mjs', needs: ['build'], pick: [/^typedoc:/, /^docs-check:/, /ok|passed/i], limit: 8 * MIN },
 ];
 // Start order among the ready ones: the longest first (seconds measured on 2 cores), so the
 // tail of the run is short suites.
 const EXPECTED = {
   vitest: 300, 'webgpu-chromium': 120, 'webgpu-node': 120, 'webgpu-deno': 120, docs: 120, packages: 120,
-  'demo-webgpu': 90, typecheck: 60, chromium: 60, 'chromium-threads': 60, deno: 60, demo: 60, size: 40,
+  'demo-webgpu': 90, 'demo-dev': 40, typecheck: 60, chromium: 60, 'chromium-threads': 60, deno: 60, demo: 60, size: 40,
   release: 30, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20,
 };
 

@@ -21,11 +21,18 @@ function optionalWebGPU(): Plugin {
   };
 }
 
-export default defineConfig({
+// Cross-origin isolation, so the page may share WebAssembly memory with worker threads (the wasm
+// backend's `threads` option), in the dev server and the preview as in the tests' static server.
+const isolation = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+export default defineConfig(({ command }) => ({
   root: fileURLToPath(new URL('.', import.meta.url)),
   // Relative asset URLs, so dist/ works from any sub-path (GitHub Pages, a docs folder).
   base: './',
-  logLevel: 'warn',
+  // A build prints warnings only; `vite` and `vite preview` print the URL to open.
+  logLevel: command === 'build' ? 'warn' : 'info',
+  server: { headers: isolation },
+  preview: { headers: isolation },
   plugins: [optionalWebGPU()],
   build: {
     outDir: 'dist',
@@ -34,4 +41,4 @@ export default defineConfig({
     // Keep .wasm files as files (Vite inlines assets under 4 KiB by default).
     assetsInlineLimit: 0,
   },
-});
+}));

@@ -14,7 +14,14 @@ import { parseArgs, rng } from '@torchlet/example-common';
 const { optim, transformer } = torch;
 const opts = parseArgs({
   steps: 1000, batchSize: 16, blockSize: 64, nLayer: 3, nHead: 4, nEmbd: 64, lr: 2e-3, evalEvery: 200, seed: 0, threads: 1,
-  data: fileURLToPath(new URL('./data/sonnets.txt', import.meta.url)),
+  data: fileURLToPath(new URL('./data/sonnets.txt', import.meta.url)), check: false,
+}, {
+  about: "A character-level GPT (nanoGPT's shakespeare_char, scaled down) trained on Shakespeare's sonnets; prints train/validation loss and samples.",
+  help: {
+    steps: 'training steps', blockSize: 'context length', nLayer: 'Transformer blocks', nHead: 'attention heads', nEmbd: 'embedding size',
+    evalEvery: 'steps between evaluations and samples', data: 'a UTF-8 text file to train on', threads: 'wasm threads for matmul and attention',
+    check: 'exit 1 unless the validation loss ends below the unigram entropy',
+  },
 });
 
 await torch.setBackend('wasm', { threads: opts.threads }); // --threads 2: matmul and attention on a pool of threads
@@ -110,7 +117,7 @@ const seconds = (performance.now() - start) / 1000;
 
 console.log(`sample:\n${await sample('When I ', 400)}\n`);
 console.log(`validation loss ${last.toFixed(4)} nats/char vs unigram entropy ${entropy.toFixed(4)} (held-out unigram cross-entropy ${unigramVal.toFixed(4)}) after ${opts.steps} steps in ${seconds.toFixed(1)} s; live tensors ${torch.memory().tensors}`);
-if (!(last < entropy)) {
-  console.error('the validation loss did not fall below the unigram entropy');
+if (opts.check && !(last < entropy)) {
+  console.error('error: the validation loss did not fall below the unigram entropy (--check)');
   process.exitCode = 1;
 }

@@ -5,25 +5,24 @@
 //  - dynamic int8 quantisation (nn.quantizeDynamic) and float16 weight storage;
 //  - a 784-32-10 student trained from labels only, and distilled from the MLP (same seed, epochs).
 // One table: parameters, bytes on disk (safetensors), held-out accuracy, inference ms per batch.
-// Usage: node examples/compress/main.mjs [--epochs 10] [--finetune 1] [--backend wasm]
+// Usage: node examples/compress/main.mjs [--epochs 10] [--finetune 1] [--backend wasm] [--help]
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { DataLoader } from '@torchlet/datasets';
 import { embeddedMNIST } from '@torchlet/datasets/mnist-embedded';
+import { parseArgs } from '../common/util.mjs';
 
 const { nn, optim } = torch;
 const { prune } = nn.utils;
-const argv = process.argv.slice(2);
-const arg = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const epochs = Number(arg('epochs', 10));
-const finetune = Number(arg('finetune', 1));
+const o = parseArgs({ epochs: 10, finetune: 1, backend: 'wasm', train: 8000 }, {
+  about: 'Model compression on the MNIST MLP: L1 pruning with fine-tuning, int8 quantisation, float16 storage, and a distilled student; one table.',
+  help: { epochs: 'training epochs of the MLP and the students', finetune: 'fine-tuning epochs after each pruning', backend: 'backend name (wasm)', train: 'training digits (2,000 more are held out)' },
+});
+const { epochs, finetune } = o;
 const seed = 0;
-await torch.setBackend(arg('backend', 'wasm'));
+await torch.setBackend(o.backend);
 
-const { train, test } = await embeddedMNIST({ train: 8000, test: 2000, flatten: true });
+const { train, test } = await embeddedMNIST({ train: o.train, test: 2000, flatten: true });
 const testLoader = new DataLoader(test, { batchSize: 500 });
 const normalize = (x) => x.sub(0.1307).div(0.3081);
 const trainLoader = () => new DataLoader(train, { batchSize: 32, shuffle: true, seed });

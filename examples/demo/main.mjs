@@ -2,7 +2,9 @@
 // and a 1024x1024 matmul checked element by element against plain JavaScript, with its speed.
 // Run from the repository root: `pnpm run demo` (builds the packages first).
 import * as torch from 'torchlet';
+import { parseArgs } from '../common/util.mjs';
 
+parseArgs({}, { about: 'A short tour of torchlet on the wasm backend: tensors, views, broadcasting, reductions, and a 1024x1024 matmul checked against plain JavaScript.' });
 await torch.setBackend('wasm');
 torch.manualSeed(0);
 

@@ -7,11 +7,17 @@
  * prediction appears, and saves <repo>/.tmp/browser-demo.png. Exits 1 on any failure or page error.
  *
  *   node test/run-demo.mjs [--train 6000] [--epochs 3] [--backend wasm|webgpu] [--timeout-ms 180000]
+ *                          [--dev] [--min-accuracy 0.9]
+ *
+ * `--dev` tests the page as `pnpm --filter @torchlet/example-browser-demo run dev` serves it: Vite's
+ * dev server (the sources untransformed by a build, the embedded digits fetched through the URL the
+ * dev server gives them) instead of dist/, and checks that the server prints its URL.
  *
  * `--backend webgpu` loads the page with `?backend=webgpu` (the switch's WebGPU choice; SwiftShader
  * here) and fails unless the demo really trained on 'webgpu'.
  */
 import { statSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstPage, repoRoot, serveStatic, withChromium } from '../../../scripts/chromium.mjs';
@@ -27,11 +33,57 @@ const nTrain = Number(option('--train', '6000'));
 const epochs = Number(option('--epochs', '3'));
 const timeoutMs = Number(option('--timeout-ms', '180000'));
 const backend = option('--backend', 'wasm');
-const screenshot = join(repoRoot, '.tmp', backend === 'wasm' ? 'browser-demo.png' : `browser-demo-${backend}.png`);
+const dev = args.includes('--dev');
+const minAccuracy = Number(option('--min-accuracy', '0.9'));
+const screenshot = join(repoRoot, '.tmp', `browser-demo${backend === 'wasm' ? '' : `-${backend}`}${dev ? '-dev' : ''}.png`);
+
+/** A free port on 127.0.0.1. */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createNetServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Vite's dev server on the demo, as `pnpm run dev` starts it; returns { origin, close }. */
+async function startDevServer() {
+  const { createServer } = await import('vite');
+  const printed = [];
+  const server = await createServer({
+    configFile: join(here, 'vite.config.ts'),
+    server: { host: '127.0.0.1', port: await freePort(), strictPort: true },
+  });
+  await server.listen();
+  // What `vite` prints on start (its logger writes through console.log): the URL to open must be among it.
+  const log = console.log;
+  console.log = (...a) => printed.push(a.join(' '));
+  try {
+    server.printUrls();
+  } finally {
+    console.log = log;
+  }
+  const origin = server.resolvedUrls.local[0].replace(/\/$/, '');
+  const banner = printed.join('\n').replace(/\x1b\[[0-9;]*m/g, '');
+  console.log(`dev server printed:\n${banner}`);
+  if (!banner.includes(origin)) throw new Error(`the dev server did not print its URL ${origin}`);
+  return { origin, close: () => server.close() };
+}
+
 async function main() {
-  statSync(join(distDir, 'index.html'));
-  const server = await serveStatic(distDir);
-  const url = `http://127.0.0.1:${server.address().port}/index.html?train=${nTrain}&epochs=${epochs}&backend=${backend}`;
+  let origin, close;
+  if (dev) {
+    ({ origin, close } = await startDevServer());
+  } else {
+    statSync(join(distDir, 'index.html'));
+    const server = await serveStatic(distDir);
+    origin = `http://127.0.0.1:${server.address().port}`;
+    close = () => server.close();
+  }
+  const url = `${origin}/index.html?train=${nTrain}&epochs=${epochs}&backend=${backend}`;
   const problems = [];
   try {
     await withChromium(async (context) => {
@@ -57,7 +109,7 @@ async function main() {
       if (result.error) throw new Error(`training failed: ${result.error}`);
       const accs = result.epochs.map((a) => `${(a * 100).toFixed(1)}%`).join(', ');
       console.log(`${backend}: trained ${nTrain} digits x ${epochs} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. loading); held-out accuracy per epoch: ${accs}`);
-      if (!(result.accuracy > 0.9)) problems.push(`held-out accuracy ${result.accuracy} is not above 0.9`);
+      if (!(result.accuracy > minAccuracy)) problems.push(`held-out accuracy ${result.accuracy} is not above ${minAccuracy}`);
 
       const samples = await page.locator('#samples .sample').count();
       if (samples < 10) problems.push(`only ${samples} sample predictions are shown`);
@@ -78,7 +130,7 @@ async function main() {
       console.log(`screenshot: ${screenshot}`);
     }, { viewport: { width: 1100, height: 1000 } });
   } finally {
-    server.close();
+    await close();
   }
   for (const p of problems) console.error(p);
   return problems.length === 0 ? 0 : 1;
