@@ -67,6 +67,7 @@ const SUITES = [
     name: 'demo-dev', cwd: demo, cmd: 'node test/run-demo.mjs --dev --train 3000 --epochs 1 --min-accuracy 0.8',
     needs: ['build'], pick: [/accuracy|Local:/i], limit: 6 * MIN,
   },
+  { name: 'readme', cmd: 'node scripts/check-readme.mjs', pick: [/^check-readme:/], limit: 1 * MIN },
   { name: 'docs', cmd: 'node docs/scripts/check-docs.mjs', needs: ['build'], pick: [/^typedoc:/, /^docs-check:/, /ok|passed/i], limit: 8 * MIN },
 ];
 // Start order among the ready ones: the longest first (seconds measured on 2 cores), so the
