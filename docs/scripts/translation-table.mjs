@@ -93,7 +93,9 @@ const TENSOR = [
   ['torch.where(c, a, b)', 'torch.where(c, a, b)'],
   ['x.masked_fill(mask, float("-inf"))', 'x.maskedFill(mask, -Infinity)'],
   ['x.float(), x.int(), x.to(torch.int32)', "x.float(), x.int(), x.to('int32')"],
-  ['x.item(), x.tolist()', 'await x.item(), await x.tolist()'],
+  ['x.item(), x.tolist()', 'await x.item(), await x.tolist()  // without await: a TypeError, not "0[object Promise]"'],
+  ['running_loss += loss.item()', 'runningLoss += await loss.item()'],
+  ['print(x)', 'console.log(x)  // tensor([1., 2.], requires_grad=True), as PyTorch prints'],
   ['x.numpy()', 'await x.data()  // or x.dataSync() on the wasm backend'],
   ['x.detach(), x.clone()', 'x.detach(), x.clone()'],
   ['x.requires_grad_(), x.grad', 'x.requiresGrad_(), x.grad'],
@@ -140,7 +142,8 @@ torchlet keeps PyTorch's names, arguments and defaults. The rules that translate
 - snake_case names become camelCase (\`F.cross_entropy\` is \`F.crossEntropy\`, \`zero_grad\` is \`zeroGrad\`);
   trailing underscores for in-place ops stay (\`x.add_(y)\`, \`nn.init.kaimingUniform_\`).
 - State-dict keys stay exactly PyTorch's (\`0.weight\`, \`self_attn.in_proj_weight\`), so checkpoints move both ways.
-- Calling a module is \`module.forward(x)\`; reading values is async (\`await x.item()\`), and tensors are freed
+- Calling a module is \`module.forward(x)\`; reading values is async (\`await x.item()\`: a read used in arithmetic or a
+  string without \`await\` throws a TypeError saying so), and tensors are freed
   with \`dispose()\` or \`torch.tidy\` (see the memory guide).
 
 \`\`\`ts

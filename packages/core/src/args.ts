@@ -171,11 +171,11 @@ export function sizeArgs<O extends object>(op: string, args: readonly unknown[])
   const options = n > 0 && isOptions(args[n - 1]) ? (args[--n] as O) : undefined;
   const raw: unknown[] = n === 1 && Array.isArray(args[0]) ? [...(args[0] as unknown[])] : args.slice(0, n);
   if (raw.length !== n && n > 1) throw new TypeError(`${op}: give the size as numbers or as one list, got ${show(args.slice(0, n))}`);
-  const shape = raw.map((d) => {
-    if (Array.isArray(d)) throw new TypeError(`${op}: give the size as numbers or as one list, got ${show(args.slice(0, n))}`);
-    return argInt(op, 'each size', d, 0);
-  });
-  return { shape, options };
+  if (raw.some((d) => Array.isArray(d))) throw new TypeError(`${op}: give the size as numbers or as one list, got ${show(args.slice(0, n))}`);
+  if (!raw.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw new RangeError(`${op}: shape must contain non-negative integers, got ${show(raw)}`);
+  }
+  return { shape: raw as number[], options };
 }
 
 // int64 is stored as int32 (see dtype.ts), so it holds int32's range.

@@ -20,7 +20,8 @@ function makeFormatter(values: ArrayLike<number>, dtype: DType): (v: number) => 
   if (finite.length === 0) return (v) => special(v) ?? (Object.is(v, -0) ? '-0.' : '0.');
   const max = Math.max(...finite), min = Math.min(...finite);
   const intMode = finite.every((v) => Number.isInteger(v));
-  const sci = intMode ? max > 1e8 : max / min > 1000 || max > 1e8 || min < 1e-4;
+  // PyTorch 1.13's _Formatter: integral floats also switch to scientific past a ratio of 1000.
+  const sci = intMode ? max / min > 1000 || max > 1e8 : max / min > 1000 || max > 1e8 || min < 1e-4;
   if (sci) {
     return (v) => special(v) ?? v.toExponential(PRECISION).replace(/e([+-])(\d)$/, 'e$10$2');
   }
@@ -28,10 +29,14 @@ function makeFormatter(values: ArrayLike<number>, dtype: DType): (v: number) => 
   return (v) => special(v) ?? v.toFixed(PRECISION);
 }
 
-/** Formats values (contiguous, row-major) as PyTorch prints a tensor. */
-export function formatTensor(data: TypedArray, shape: Shape, dtype: DType): string {
+/**
+ * Formats values (contiguous, row-major) as PyTorch prints a tensor; `extras` (`requires_grad=True`,
+ * `grad_fn=<MulBackward>`, `dtype=torch.float16`) follow the values, as in PyTorch.
+ */
+export function formatTensor(data: TypedArray, shape: Shape, dtype: DType, extras: readonly string[] = []): string {
   const n = data.length;
-  if (n === 0) return shape.length === 1 ? 'tensor([])' : `tensor([], size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''}))`;
+  const tail = extras.map((e) => `, ${e}`).join('');
+  if (n === 0) return shape.length === 1 ? `tensor([]${tail})` : `tensor([], size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})${tail})`;
   const summarize = n > THRESHOLD;
   // The formatter sees only the elements that will be shown.
   const shown: number[] = [];
@@ -59,7 +64,8 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType): stri
     if (dim === shape.length) return pad(data[base]!);
     const idx = indicesOf(shape[dim]!);
     if (dim === shape.length - 1) {
-      const items = idx.map((i) => (i < 0 ? '...' : pad(data[base + i * strides[dim]!]!)));
+      // PyTorch writes the gap in a row as ' ...' whatever the element width (torch/_tensor_str.py).
+      const items = idx.map((i) => (i < 0 ? ' ...' : pad(data[base + i * strides[dim]!]!)));
       // Wrap long rows at the line width, as PyTorch does.
       const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / (width + 2)));
       const lines: string[] = [];
@@ -70,5 +76,5 @@ export function formatTensor(data: TypedArray, shape: Shape, dtype: DType): stri
     const parts = idx.map((i) => (i < 0 ? '...' : render(dim + 1, base + i * strides[dim]!, indent + 1)));
     return `[${parts.join(sep)}]`;
   };
-  return `tensor(${render(0, 0, 7)})`;
+  return `tensor(${render(0, 0, 7)}${tail})`;
 }

@@ -6,6 +6,7 @@ export {
   type OpKind, type WgslElem, type FloatUnaryOp,
 } from './op-table.ts';
 export * from './philox.ts';
+export { ReadPromise } from './read-promise.ts';
 export {
   parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits, dimArg,
   type DimArg, type DimOption, type PosArgs, type SizeArgs,

@@ -4,6 +4,7 @@ import { setTensorCheck, trackTensor, untrackTensor } from './memory.ts';
 import { isContiguous, normalizeDim, numel, shapeStr, type Shape } from './shape.ts';
 import { stats, type Storage } from './storage.ts';
 import { formatTensor } from './format.ts';
+import { ReadPromise } from './read-promise.ts';
 import * as ew from './ops/elementwise.ts';
 import * as act from './ops/activation.ts';
 import * as red from './ops/reduce.ts';
@@ -259,9 +260,12 @@ export class Tensor {
 
   // ---- readback ----
 
-  /** A contiguous host copy of the elements, after all queued work has run. */
-  async data(): Promise<TypedArray> {
-    return readView(this);
+  /**
+   * A contiguous host copy of the elements, after all queued work has run. Await it: the
+   * {@link ReadPromise} throws when used as a number or string without `await`.
+   */
+  data(): ReadPromise<TypedArray> {
+    return ReadPromise.of('data', readView(this));
   }
 
   /** Synchronous `data()`; throws on backends that cannot read synchronously (WebGPU). */
@@ -269,26 +273,54 @@ export class Tensor {
     return readViewSync(this);
   }
 
-  /** The value of a one-element tensor (booleans for bool tensors). */
-  async item(): Promise<number | boolean> {
+  /**
+   * The value of a one-element tensor as a number (PyTorch's `item()`); a bool tensor gives 1 or
+   * 0 so that the type stays `number` (`tolist()` gives booleans). Await it: `total += await
+   * loss.item()`; used without `await` in arithmetic or a string, the {@link ReadPromise} throws a
+   * TypeError instead of giving `"0[object Promise]"`.
+   *
+   * @example
+   * let total = 0;
+   * total += await loss.item();
+   */
+  item(): ReadPromise<number> {
     if (this.numel() !== 1) {
       throw new RangeError(`a Tensor with ${this.numel()} elements cannot be converted to a scalar (shape ${shapeStr(this.shape)})`);
     }
-    const d = await this.data();
-    return this.dtype === 'bool' ? d[0] !== 0 : d[0]!;
+    return ReadPromise.of('item', readView(this).then((d) => d[0]!));
   }
 
-  /** Nested arrays of numbers (booleans for bool tensors), like PyTorch's `tolist()`. */
-  async tolist(): Promise<NestedArray> {
-    const d = await this.data();
-    return nest(d, this.shape, this.dtype === 'bool');
+  /** Nested arrays of numbers (booleans for bool tensors), like PyTorch's `tolist()`; await it. */
+  tolist(): ReadPromise<NestedArray> {
+    return ReadPromise.of('tolist', readView(this).then((d) => nest(d, this.shape, this.dtype === 'bool')));
   }
 
-  /** PyTorch-style print (`tensor([[1.0000, 2.0000]])`); reads synchronously where the backend can. */
+  /**
+   * PyTorch-style print: `tensor([[1.0000, 2.0000]], requires_grad=True)`, with `grad_fn=<...>` on
+   * computed tensors, `dtype=torch.X` for dtypes other than float32, int32 (PyTorch's int64 here)
+   * and bool, and PyTorch's summary (`...`) past 1000 elements. Reads synchronously where the
+   * backend can; on WebGPU it says to `await data()`. `console.log(t)`, Node's `util.inspect` and
+   * `Deno.inspect` print the same.
+   */
   toString(): string {
+    const extras: string[] = [];
+    if (!['float32', 'int32', 'bool'].includes(this.dtype)) extras.push(`dtype=torch.${this.dtype}`);
+    // PyTorch numbers its backward nodes by overload (`MulBackward0`); the first is the usual one.
+    if (this.gradFn) extras.push(`grad_fn=<${this.gradFn.name}0>`);
+    else if (this.#requiresGrad) extras.push('requires_grad=True');
     if (this.#disposed) return `tensor(<disposed>, shape=${shapeStr(this.shape)}, dtype=${this.dtype})`;
     if (!this.backend.readSync) return `tensor(<on ${this.backend.name}: await data()>, shape=${shapeStr(this.shape)}, dtype=${this.dtype})`;
-    return formatTensor(this.dataSync(), this.shape, this.dtype);
+    return formatTensor(this.dataSync(), this.shape, this.dtype, extras);
+  }
+
+  /** Node's `console.log` / `util.inspect` print {@link toString}'s PyTorch form, not the fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** Deno's `console.log` / `Deno.inspect` print {@link toString}'s PyTorch form. */
+  [Symbol.for('Deno.customInspect')](): string {
+    return this.toString();
   }
 
   // ---- dtype ----

@@ -84,7 +84,7 @@ describe('sizeArgs', () => {
     expect(sizeArgs('zeros', [[2, 3], { dtype: 'int32' }])).toEqual({ shape: [2, 3], options: { dtype: 'int32' } });
   });
   it('refuses bad sizes', () => {
-    expect(() => sizeArgs('zeros', [2, -1])).toThrow('zeros: each size must be a non-negative integer, got -1');
+    expect(() => sizeArgs('zeros', [2, -1])).toThrow('zeros: shape must contain non-negative integers, got [2, -1]');
     expect(() => sizeArgs('zeros', [2, [3]])).toThrow('zeros: give the size as numbers or as one list, got [2, [3]]');
     expect(() => sizeArgs('zeros', [2.5])).toThrow(RangeError);
   });

@@ -108,7 +108,7 @@ describe('creation takes sizes as varargs or a list and checks integer ranges', 
     expect(k.shape).toEqual([50]);
     expect(((await k.tolist()) as number[]).every((v) => v >= 0 && v < 10)).toBe(true);
     expect(() => torch.zeros(2, { requires_grad: true } as never)).toThrow("zeros: unknown option 'requires_grad'; did you mean requiresGrad?");
-    expect(() => torch.zeros(2, -3)).toThrow('zeros: each size must be a non-negative integer, got -3');
+    expect(() => torch.zeros(2, -3)).toThrow('zeros: shape must contain non-negative integers, got [2, -3]');
     expect(() => torch.randn([2, 3], { device: 'cuda' } as never)).toThrow("randn: unknown option 'device' (known options: dtype, backend, requiresGrad)");
   });
   it('integer overflow throws as in PyTorch', () => {
