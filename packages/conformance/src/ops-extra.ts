@@ -33,6 +33,41 @@ export const EXTRA_OPS: Record<string, OpFn> = {
   isclose: (a, kw) => torch.isclose(a.input!, a.other!, { rtol: optNum(kw.rtol), atol: optNum(kw.atol), equalNan: bool(kw.equalNan) }),
   allclose: async (a, kw) => torch.tensor(await torch.allcloseAsync(a.input!, a.other!, { rtol: optNum(kw.rtol), atol: optNum(kw.atol), equalNan: bool(kw.equalNan) })),
   equal: async (a) => torch.tensor(await torch.equalAsync(a.input!, a.other!)),
+  // arrangement
+  movedim: (a, kw) => torch.movedim(a.input!, kw.source as number | number[], kw.destination as number | number[]),
+  swapaxes: (a, kw) => torch.swapaxes(a.input!, kw.axis0 as number, kw.axis1 as number),
+  roll: (a, kw) => torch.roll(a.input!, kw.shifts as number | number[], kw.dims as number | number[] | undefined),
+  rot90: (a, kw) => torch.rot90(a.input!, int(kw.k), kw.dims as number[] | undefined),
+  tile: (a, kw) => torch.tile(a.input!, kw.dims as number[]),
+  meshgrid: (a, kw) => torch.meshgrid(listArg(a, 'tensors'), { indexing: kw.indexing as 'ij' | 'xy' | undefined }),
+  diagonal: (a, kw) => torch.diagonal(a.input!, { offset: int(kw.offset), dim1: int(kw.dim1), dim2: int(kw.dim2) }),
+  diagEmbed: (a, kw) => torch.diagEmbed(a.input!, { offset: int(kw.offset), dim1: int(kw.dim1), dim2: int(kw.dim2) }),
+  diag: (a, kw) => torch.diag(a.input!, int(kw.diagonal)),
+  trace: (a) => torch.trace(a.input!),
+  // products
+  outer: (a) => torch.outer(a.input!, a.vec2!),
+  kron: (a) => torch.kron(a.input!, a.other!),
+  cross: (a, kw) => torch.cross(a.input!, a.other!, int(kw.dim)),
+  cdist: (a, kw) => torch.cdist(a.x1!, a.x2!, optNum(kw.p)),
+  addmm: (a, kw) => torch.addmm(a.input!, a.mat1!, a.mat2!, { beta: optNum(kw.beta), alpha: optNum(kw.alpha) }),
+  addbmm: (a, kw) => torch.addbmm(a.input!, a.batch1!, a.batch2!, { beta: optNum(kw.beta), alpha: optNum(kw.alpha) }),
+  baddbmm: (a, kw) => torch.baddbmm(a.input!, a.batch1!, a.batch2!, { beta: optNum(kw.beta), alpha: optNum(kw.alpha) }),
+  // scatter and index
+  scatter: (a, kw) => torch.scatter(a.input!, kw.dim as number, a.index!, a.src ?? num(kw.value), { reduce: kw.reduce as 'add' | 'multiply' | undefined }),
+  scatterReduce: (a, kw) => torch.scatterReduce(a.input!, kw.dim as number, a.index!, a.src!, kw.reduce as torch.ScatterReduce, { includeSelf: bool(kw.includeSelf) }),
+  indexAdd: (a, kw) => torch.indexAdd(a.input!, kw.dim as number, a.index!, a.source!, { alpha: optNum(kw.alpha) }),
+  indexCopy: (a, kw) => torch.indexCopy(a.input!, kw.dim as number, a.index!, a.source!),
+  indexFill: (a, kw) => torch.indexFill(a.input!, kw.dim as number, a.index!, num(kw.value)),
+  take: (a) => torch.take(a.input!, a.index!),
+  takeAlongDim: (a, kw) => torch.takeAlongDim(a.input!, a.indices!, int(kw.dim)),
+  maskedScatter: (a) => torch.maskedScatter(a.input!, a.mask!, a.source!),
+  // searching and grids
+  searchsorted: (a, kw) => torch.searchsorted(a.sortedSequence!, a.input!, { right: bool(kw.right), side: kw.side as 'left' | 'right' | undefined }),
+  bucketize: (a, kw) => torch.bucketize(a.input!, a.boundaries!, bool(kw.right)),
+  trilIndices: (_a, kw) => torch.trilIndices(kw.row as number, kw.col as number, int(kw.offset)),
+  triuIndices: (_a, kw) => torch.triuIndices(kw.row as number, kw.col as number, int(kw.offset)),
+  linspace: (_a, kw) => torch.linspace(num(kw.start), num(kw.end), kw.steps as number),
+  logspace: (_a, kw) => torch.logspace(num(kw.start), num(kw.end), kw.steps as number, optNum(kw.base)),
 };
 
 /** The tensors of a list argument (`operands.0`, `operands.1`, ...), in order. */

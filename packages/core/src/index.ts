@@ -38,6 +38,16 @@ export { sort, argsort, msort, topk, kthvalue, MAX_PAIRS, type SortResult, type 
 export { cumsum, cumprod, logcumsumexp } from './ops/scan.ts';
 export { norm, type NormOptions } from './ops/norm.ts';
 export * as linalg from './ops/linalg-namespace.ts';
+export {
+  movedim, moveaxis, swapaxes, swapdims, reverseDims, matrixTranspose, narrowCopy, roll, rot90, tile, meshgrid,
+  diagonal, diagEmbed, diag, trace, type MeshgridOptions, type DiagonalOptions,
+} from './ops/arrange.ts';
+export { outer, outer as ger, kron, cross, cdist, addmm, addbmm, baddbmm, type AddmmOptions } from './ops/products.ts';
+export {
+  scatter, scatterReduce, indexAdd, indexCopy, indexFill, take, takeAlongDim, maskedScatter,
+  type ScatterOptions, type ScatterReduceOptions, type ScatterReduce,
+} from './ops/scatter.ts';
+export { searchsorted, bucketize, trilIndices, triuIndices, logspace, type SearchsortedOptions } from './ops/search.ts';
 export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';
 export { contiguous, untrackedView, markModifiedInPlace } from './ops/util.ts';
 export {

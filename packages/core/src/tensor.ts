@@ -15,6 +15,7 @@ import * as la from './ops/linalg.ts';
 import * as srt from './ops/sort.ts';
 import * as scn from './ops/scan.ts';
 import * as nrm from './ops/norm.ts';
+import * as arr from './ops/arrange.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
 import type { DimOption, ReduceOptions } from './args.ts';
@@ -623,6 +624,20 @@ export class Tensor {
   logcumsumexp(dim: number | { dim: number }): Tensor { return scn.logcumsumexp(this, dim); }
   /** PyTorch's `x.norm(p='fro', dim=None, keepdim=False)` ({@link nrm.norm | norm}). */
   norm(...args: Parameters<typeof nrm.norm> extends [Tensor, ...infer R] ? R : never): Tensor { return nrm.norm(this, ...args); }
+  /** PyTorch's `x.T`: every dim reversed, a view ({@link arr.reverseDims | reverseDims}). */
+  get T(): Tensor { return arr.reverseDims(this); }
+  /** PyTorch's `x.mT`: the last two dims swapped, a view ({@link arr.matrixTranspose | matrixTranspose}). */
+  get mT(): Tensor { return arr.matrixTranspose(this); }
+  /** Moves dims `source` to `destination` ({@link arr.movedim | movedim}). */
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor { return arr.movedim(this, source, destination); }
+  /** Swaps two dims, as `transpose` ({@link arr.swapaxes | swapaxes}). */
+  swapaxes(axis0: number, axis1: number): Tensor { return arr.swapaxes(this, axis0, axis1); }
+  /** Rolls elements along dims ({@link arr.roll | roll}). */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return arr.roll(this, shifts, dims); }
+  /** The diagonal of the matrices in `dim1`, `dim2` ({@link arr.diagonal | diagonal}). */
+  diagonal(...args: Parameters<typeof arr.diagonal> extends [Tensor, ...infer R] ? R : never): Tensor { return arr.diagonal(this, ...args); }
+  /** Repeats along each dim, padding `dims` with leading 1s ({@link arr.tile | tile}). */
+  tile(...dims: Array<number | readonly number[]>): Tensor { return arr.tile(this, ...dims); }
 
   // ---- in place (the result is written into this tensor's elements) ----
 

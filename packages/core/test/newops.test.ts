@@ -75,3 +75,29 @@ describe('norms and closeness', () => {
     expect(() => torch.linalg.vectorNorm(a, { ord: 2, dims: 1 } as never)).toThrow(/did you mean dim/);
   });
 });
+
+describe('arrangement, products, scatter', () => {
+  it('T, mT and movedim are views with PyTorch shapes', () => {
+    const x = torch.zeros(2, 3, 4);
+    expect(x.T.shape).toEqual([4, 3, 2]);
+    expect(x.mT.shape).toEqual([2, 4, 3]);
+    expect(x.movedim(0, -1).shape).toEqual([3, 4, 2]);
+    expect(() => torch.zeros(3).mT).toThrow(/only supported on matrices/);
+  });
+  it('roll, rot90, tile, diag by hand-checked values', async () => {
+    expect(await torch.roll(torch.tensor([1, 2, 3, 4]), 1).tolist()).toEqual([4, 1, 2, 3]);
+    expect(await torch.rot90(torch.tensor([[1, 2], [3, 4]])).tolist()).toEqual([[2, 4], [1, 3]]);
+    expect(await torch.tile(torch.tensor([1, 2]), [2]).tolist()).toEqual([1, 2, 1, 2]);
+    expect(await torch.diag(torch.tensor([1, 2]), 1).tolist()).toEqual([[0, 1, 0], [0, 0, 2], [0, 0, 0]]);
+    expect(await torch.triuIndices(3, 3, 1).tolist()).toEqual([[0, 0, 1], [1, 2, 2]]);
+  });
+  it('scatter and friends refuse bad arguments by name', () => {
+    const x = torch.zeros(2, 3);
+    const idx = torch.tensor([[0, 1]], { dtype: 'int32' });
+    expect(() => torch.scatter(x, 1, idx, 1, { reduce: 'mean' as never })).toThrow(/reduce must be one of 'add', 'multiply'/);
+    expect(() => torch.scatterReduce(x, 1, idx, torch.ones(1, 2), 'max' as never)).toThrow(/reduce must be one of/);
+    expect(() => torch.scatter(x, 1, idx.float(), 1)).toThrow(/index of dtype int32/);
+    expect(() => torch.addmm(x, x, x.T, 0.5 as never)).toThrow(/keyword-only/);
+    expect(() => torch.cross(torch.zeros(2, 4), torch.zeros(2, 4))).toThrow(/no dimension of size 3/);
+  });
+});
