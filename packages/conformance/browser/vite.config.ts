@@ -13,5 +13,7 @@ export default defineConfig({
     assetsInlineLimit: 0,
     // The case files are large JSON chunks; that is expected.
     chunkSizeWarningLimit: 4096,
+    // Rolldown's [PLUGIN_TIMINGS] warning (slow plugins on a loaded machine) is noise here.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });

@@ -7,6 +7,8 @@ interface Registration {
 
 const registry = new Map<string, Registration>();
 const instances = new Map<string, Backend>();
+/** The options each live instance was created with (a later setBackend's options cannot change them). */
+const createdWith = new Map<string, Record<string, unknown> | undefined>();
 let current: Backend | null = null;
 let pending: Promise<Backend> | null = null;
 
@@ -28,7 +30,9 @@ export function listBackends(): string[] {
  * Selects the backend new tensors are created on, creating it on first use (asynchronous: the
  * wasm backend compiles its module, the WebGPU backend requests a device). Without a name, the
  * registered backend with the highest priority is chosen. `options` go to the factory the first
- * time the backend is created. Tensors already created stay on their own backend.
+ * time the backend is created; a later call with different options switches to the existing
+ * instance and warns that they are ignored (`removeBackendInstance(name)` first to recreate it).
+ * Tensors already created stay on their own backend.
  */
 export async function setBackend(name?: string, options?: Record<string, unknown>): Promise<Backend> {
   const chosen = name ?? listBackends()[0];
@@ -49,6 +53,13 @@ export async function setBackend(name?: string, options?: Record<string, unknown
     if (!backend) {
       backend = await reg.factory(options);
       instances.set(chosen, backend);
+      createdWith.set(chosen, options);
+    } else if (options !== undefined && !sameOptions(options, createdWith.get(chosen))) {
+      console.warn(
+        `torchlet: setBackend('${chosen}', ${describe(options)}): the '${chosen}' backend already exists ` +
+          `(created with ${describe(createdWith.get(chosen))}), so these options are ignored. ` +
+          `To apply them, call removeBackendInstance('${chosen}') first (tensors on the old instance must not be used after).`,
+      );
     }
     current = backend;
     return backend;
@@ -59,6 +70,20 @@ export async function setBackend(name?: string, options?: Record<string, unknown
   } finally {
     if (pending === task) pending = null;
   }
+}
+
+/** Whether two option objects have the same keys with identical (Object.is) values. */
+function sameOptions(a: Record<string, unknown>, b: Record<string, unknown> | undefined): boolean {
+  const bb = b ?? {};
+  const keys = new Set([...Object.keys(a), ...Object.keys(bb)].filter((k) => a[k] !== undefined || bb[k] !== undefined));
+  return [...keys].every((k) => Object.is(a[k], bb[k]));
+}
+
+/** `{ threads: 2 }` for a message; objects (a GPU, a device) by their kind. */
+function describe(options: Record<string, unknown> | undefined): string {
+  if (options === undefined) return 'no options';
+  const parts = Object.entries(options).map(([k, v]) => `${k}: ${v !== null && typeof v === 'object' ? `[${v.constructor?.name ?? 'object'}]` : typeof v === 'string' ? `'${v}'` : String(v)}`);
+  return `{ ${parts.join(', ')} }`;
 }
 
 /** Resolves when the backend being set up by {@link setBackend} (if any) is ready. */
@@ -89,6 +114,7 @@ export function removeBackendInstance(name: string): void {
   const b = instances.get(name);
   if (!b) return;
   instances.delete(name);
+  createdWith.delete(name);
   if (current === b) current = null;
   b.destroy?.();
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { getBackend, ready, registerBackend, setBackend, zeros, type Backend } from '../src/index.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { getBackend, ready, registerBackend, removeBackendInstance, setBackend, zeros, type Backend } from '../src/index.ts';
 
 // The first errors a new user meets, before any backend exists: each must say what to do.
 // Vitest gives this file its own module graph, so core's registry starts empty here.
@@ -22,5 +22,32 @@ describe('backend registry errors', () => {
     finish({ name: 'slow' } as unknown as Backend);
     await ready();
     await expect(pending).resolves.toMatchObject({ name: 'slow' });
+  });
+
+  it("a second setBackend with other options warns that they are ignored, and says how to apply them", async () => {
+    const created: unknown[] = [];
+    registerBackend('opts', async (o) => {
+      created.push(o);
+      return { name: 'opts' } as unknown as Backend;
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const first = await setBackend('opts', { threads: 1 });
+      // The same options, or none: no warning, the same instance.
+      expect(await setBackend('opts', { threads: 1 })).toBe(first);
+      expect(await setBackend('opts')).toBe(first);
+      expect(warn).not.toHaveBeenCalled();
+      expect(await setBackend('opts', { threads: 2 })).toBe(first);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(
+        /setBackend\('opts', \{ threads: 2 \}\): the 'opts' backend already exists \(created with \{ threads: 1 \}\), so these options are ignored. To apply them, call removeBackendInstance\('opts'\) first/,
+      );
+      removeBackendInstance('opts');
+      await setBackend('opts', { threads: 2 });
+      expect(created).toEqual([{ threads: 1 }, { threads: 2 }]);
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
