@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from 'torchlet';
 import { parseArgs, rng } from '@torchlet/example-common';
 
-const { optim, transformer } = torch;
+import { optim, transformer } from 'torchlet';
 const opts = parseArgs({
   steps: 1000, batchSize: 16, blockSize: 64, nLayer: 3, nHead: 4, nEmbd: 64, lr: 2e-3, evalEvery: 200, seed: 0, threads: 1,
   data: fileURLToPath(new URL('./data/sonnets.txt', import.meta.url)), check: false,

@@ -6,7 +6,7 @@ import { DataLoader } from '@torchlet/datasets';
 import { embeddedMNIST } from '@torchlet/datasets/mnist-embedded';
 import { accuracy, checkAccuracy, parseArgs, progress } from '../common/util.mjs';
 
-const { nn, optim, F } = torch;
+import { nn, optim, F } from 'torchlet';
 const o = parseArgs({ epochs: 3, batchSize: 64, lr: 0.002, train: 8000, test: 2000, seed: 0, minAccuracy: undefined }, {
   about: 'A small CNN (two 3x3 convolutions with max pooling, a linear classifier) trained with Adam on the embedded MNIST digits.',
   help: { train: 'training digits', test: 'held-out digits', minAccuracy: 'exit 1 if the final held-out accuracy (0-1) is below this' },

@@ -12,7 +12,7 @@ import { DataLoader } from '@torchlet/datasets';
 import { embeddedMNIST } from '@torchlet/datasets/mnist-embedded';
 import { parseArgs } from '../common/util.mjs';
 
-const { nn, optim } = torch;
+import { nn, optim } from 'torchlet';
 const { prune } = nn.utils;
 const o = parseArgs({ epochs: 10, finetune: 1, backend: 'wasm', train: 8000 }, {
   about: 'Model compression on the MNIST MLP: L1 pruning with fine-tuning, int8 quantisation, float16 storage, and a distilled student; one table.',

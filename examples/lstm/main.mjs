@@ -6,7 +6,7 @@ import { DataLoader } from '@torchlet/datasets';
 import { embeddedMNIST } from '@torchlet/datasets/mnist-embedded';
 import { accuracy, checkAccuracy, parseArgs, progress } from '../common/util.mjs';
 
-const { nn, optim, F } = torch;
+import { nn, optim, F } from 'torchlet';
 const o = parseArgs({ epochs: 3, hidden: 64, batchSize: 64, lr: 0.003, train: 8000, test: 2000, seed: 0, minAccuracy: undefined }, {
   about: 'Row-by-row MNIST: an LSTM reads each embedded digit as 28 rows of 28 pixels; its last hidden state is classified.',
   help: { hidden: 'LSTM hidden size', train: 'training digits', test: 'held-out digits', minAccuracy: 'exit 1 if the final held-out accuracy (0-1) is below this' },

@@ -17,7 +17,7 @@ import { DataLoader } from '@torchlet/datasets';
 import { embeddedMNIST } from '@torchlet/datasets/mnist-embedded';
 import { checkAccuracy, parseArgs } from '../common/util.mjs';
 
-const { nn, optim, F } = torch;
+import { nn, optim, F } from 'torchlet';
 
 const o = parseArgs({
   epochs: 10, batchSize: 32, optimizer: 'sgd', lr: undefined, momentum: 0.9, seed: 0, backend: 'wasm',

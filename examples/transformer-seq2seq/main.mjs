@@ -12,7 +12,7 @@
 import * as torch from 'torchlet';
 import { checkAccuracy, parseArgs, rng } from '@torchlet/example-common';
 
-const { nn, optim, F, transformer } = torch;
+import { nn, optim, F, transformer } from 'torchlet';
 const opts = parseArgs({ threads: 1, steps: 1500, batchSize: 64, lr: 2e-3, dModel: 64, ff: 128, layers: 1, seed: 0, evalEvery: 200, heldOut: 1000, target: 0.99, minAccuracy: undefined }, {
   about: 'Sequence to sequence with nn.Transformer: the encoder reads 6-10 digits, the decoder writes them reversed (teacher forcing, greedy decoding).',
   help: {

@@ -2,12 +2,13 @@
 // on the digits embedded in @torchlet/datasets (one 1.6 MB file, fetched on "Train").
 // window.__demo exposes the state to the Playwright test (test/run-demo.mjs).
 import * as torch from 'torchlet';
+// Named imports of the namespaces (not `const { nn } = torch`) keep the bundle tree-shakable.
+import { nn, optim, F } from 'torchlet';
 import { embeddedMNISTArrays, EMBEDDED_MNIST_SIZE } from '@torchlet/datasets/mnist-embedded';
 import * as webgpu from 'virtual:torchlet-webgpu';
 import { drawChart, drawDigit } from './chart.js';
 import { toMNIST } from './preprocess.js';
 
-const { nn, optim, F } = torch;
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 if (params.has('train')) $('n-train').value = params.get('train');
