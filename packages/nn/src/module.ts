@@ -29,6 +29,9 @@ export interface RemovableHandle {
   remove(): void;
 }
 
+type ForwardPreHook = (module: Module, args: unknown[]) => unknown;
+type ForwardHook = (module: Module, args: unknown[], output: unknown) => unknown;
+
 type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | ['module', Module | null];
 
 /**
@@ -60,12 +63,26 @@ export abstract class Module {
    * also assigned to the field of the same (camelCase) name when one exists.
    */
   registerBuffer(name: string, tensor: Tensor | null, persistent = true): void {
+    if (typeof name !== 'string' || name === '' || name.includes('.')) throw new TypeError(`registerBuffer: the name must be a non-empty string without '.', got ${String(name)}`);
+    if (tensor !== null && !(tensor instanceof Tensor)) throw new TypeError(`registerBuffer('${name}'): expected a Tensor or null, got ${typeof tensor}`);
     if (tensor) keep(tensor);
-    if (Object.prototype.hasOwnProperty.call(this, name)) {
+    if (Object.prototype.hasOwnProperty.call(this, name) && !this.#registered.has(name)) {
       (this as Record<string, unknown>)[name] = tensor;
       this.#bufferFields.set(name, persistent);
     } else {
       this.#registered.set(name, ['buffer', tensor, persistent]);
+      // PyTorch's `self.scale` after `register_buffer('scale', t)`: an accessor over the entry,
+      // so reading and assigning `this.scale` reads and replaces the buffer.
+      Object.defineProperty(this, name, {
+        configurable: true,
+        enumerable: false,
+        get: () => this.#registered.get(name)?.[1] ?? null,
+        set: (v: Tensor | null) => {
+          if (v !== null && !(v instanceof Tensor)) throw new TypeError(`cannot assign ${typeof v} as buffer '${name}' (a Tensor or null expected)`);
+          if (v) keep(v);
+          this.#registered.set(name, ['buffer', v, persistent]);
+        },
+      });
     }
   }
 
@@ -82,38 +99,71 @@ export abstract class Module {
   }
 
   /**
-   * Runs `hook(this, args)` before every `forward` (PyTorch's `register_forward_pre_hook`; the
-   * hook cannot replace the arguments here). Pruning uses it to recompute `weight` from
-   * `weight_orig * weight_mask`. Installs an own `forward` that runs the hooks then the class's
-   * forward. Returns a handle whose `remove()` drops the hook.
+   * Runs `hook(this, args)` before every `forward` (PyTorch's `register_forward_pre_hook`): a hook
+   * that returns something other than undefined replaces the arguments (an array, or one value).
+   * Pruning uses it to recompute `weight` from `weight_orig * weight_mask`. Returns a handle whose
+   * `remove()` drops the hook.
    */
-  registerForwardPreHook(hook: (module: this, args: unknown[]) => void): RemovableHandle {
-    if (!this.#preHooks) {
-      const hooks = (this.#preHooks = new Set());
+  registerForwardPreHook(hook: (module: this, args: unknown[]) => unknown): RemovableHandle {
+    return this.#addHook(this.#hooks().pre, hook as ForwardPreHook);
+  }
+
+  /**
+   * Runs `hook(this, args, output)` after every `forward` (PyTorch's `register_forward_hook`): a
+   * hook that returns something other than undefined replaces the output. Returns a handle whose
+   * `remove()` drops the hook.
+   *
+   * @example
+   * const acts: Tensor[] = [];
+   * const h = net.fc1.registerForwardHook((m, args, out) => void acts.push(keep((out as Tensor).detach())));
+   */
+  registerForwardHook(hook: (module: this, args: unknown[], output: unknown) => unknown): RemovableHandle {
+    return this.#addHook(this.#hooks().post, hook as ForwardHook);
+  }
+
+  #addHook<H>(set: Set<H>, hook: H): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError('a hook must be a function');
+    set.add(hook);
+    return { remove: () => void set.delete(hook) };
+  }
+
+  /** The hook sets, installing on first use an own `forward` that runs them around the class's. */
+  #hooks(): { pre: Set<ForwardPreHook>; post: Set<ForwardHook> } {
+    if (!this.#hookSets) {
+      const sets = (this.#hookSets = { pre: new Set<ForwardPreHook>(), post: new Set<ForwardHook>() });
       const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;
       Object.defineProperty(this, 'forward', {
         configurable: true,
         writable: true,
         enumerable: false,
         value: (...args: unknown[]) => {
-          for (const h of [...hooks]) h(this, args);
-          return classForward.apply(this, args);
+          for (const h of [...sets.pre]) {
+            const r = h(this, args);
+            if (r !== undefined) args = Array.isArray(r) ? r : [r];
+          }
+          let out = classForward.apply(this, args);
+          for (const h of [...sets.post]) {
+            const r = h(this, args, out);
+            if (r !== undefined) out = r;
+          }
+          return out;
         },
       });
     }
-    const hooks = this.#preHooks;
-    hooks.add(hook as (module: Module, args: unknown[]) => void);
-    return { remove: () => void hooks.delete(hook as (module: Module, args: unknown[]) => void) };
+    return this.#hookSets;
   }
 
-  #preHooks: Set<(module: Module, args: unknown[]) => void> | null = null;
+  #hookSets: { pre: Set<ForwardPreHook>; post: Set<ForwardHook> } | null = null;
 
   /** A registered parameter, buffer or module by its exact name. */
   protected getRegistered<T>(name: string): T {
     return this.#registered.get(name)?.[1] as T;
   }
 
-  /** This module's own members in order: fields first (in assignment order), then registered ones. */
+  /**
+   * This module's own members in PyTorch's order: parameters, then buffers, then children, each
+   * in registration order (fields in assignment order, then registered names).
+   */
   #members(): Array<[string, Entry]> {
     const out: Array<[string, Entry]> = [];
     for (const [key, value] of Object.entries(this)) {
@@ -124,7 +174,10 @@ export abstract class Module {
       else if (value instanceof Module) out.push([name, ['module', value]]);
     }
     for (const [name, entry] of this.#registered) out.push([name, entry]);
-    return out;
+    // PyTorch keeps parameters, buffers and children in three dicts, each in registration order,
+    // and walks them in that order: parameters, then buffers, then children.
+    const rank = { param: 0, buffer: 1, module: 2 } as const;
+    return out.sort((a, b) => rank[a[1][0]] - rank[b[1][0]]);
   }
 
   /** Direct children with their names. */
@@ -187,6 +240,32 @@ export abstract class Module {
   /** Buffers (persistent or not), owned by the module: do not dispose them. */
   buffers(recurse = true): Tensor[] {
     return this.namedBuffers('', recurse).map(([, b]) => b);
+  }
+
+  /**
+   * The descendant at the dotted path `target` (PyTorch's `get_submodule`; `''` is this module).
+   *
+   * @example
+   * net.getSubmodule('encoder.layers.0.self_attn');
+   */
+  getSubmodule(target: string): Module {
+    if (typeof target !== 'string') throw new TypeError(`getSubmodule: expected a dotted path string, got ${typeof target}`);
+    let m: Module = this;
+    let path = this.constructor.name;
+    for (const part of target === '' ? [] : target.split('.')) {
+      const child = [...m.namedChildren()].find(([n]) => n === part)?.[1];
+      if (!child) throw new Error(`${path} has no attribute \`${part}\` (children: ${[...m.namedChildren()].map(([n]) => n).join(', ') || 'none'})`);
+      m = child;
+      path += `.${part}`;
+    }
+    return m;
+  }
+
+  /** Sets `requiresGrad` on every parameter (PyTorch's `requires_grad_()`, e.g. to freeze a model); returns this. */
+  requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new TypeError(`requiresGrad_: expected true or false, got ${typeof requiresGrad}`);
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
   }
 
   /** Sets training mode here and in every descendant. */
