@@ -10,6 +10,12 @@ export function isGzip(bytes: Uint8Array): boolean {
 export interface GunzipOptions {
   /** Refuse to inflate past this many bytes (a guard against gzip bombs). Default 2^31. */
   maxBytes?: number;
+  /**
+   * The format's own size: given the first inflated bytes, the total size the file declares, or
+   * null while more bytes are needed to tell. Once known it bounds the inflation (a file that
+   * inflates past what its header declares is refused at once) and sizes the one output buffer.
+   */
+  sizeFromHead?: (head: Uint8Array) => number | null;
 }
 
 /**
@@ -24,24 +30,55 @@ export async function gunzip(bytes: Uint8Array, file = 'gzip data', options: Gun
   }
   const input = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
   const reader = input.pipeThrough(new DecompressionStream('gzip')).getReader();
-  const chunks: Uint8Array[] = [];
+  // Chunks are kept until the declared size is known, then copied into one buffer of that size,
+  // so a bomb costs at most min(maxBytes, declared size) plus one chunk, never a list of chunks
+  // plus their concatenation.
+  let chunks: Uint8Array[] = [];
+  let out: Uint8Array | null = null;
+  let limit = maxBytes;
+  let declared = false;
   let total = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.length;
-      if (total > maxBytes) {
-        throw new DatasetFormatError(file, `inflates to more than ${maxBytes} bytes; refusing to decompress further`);
+      if (total + value.length > limit) {
+        throw new DatasetFormatError(file, declared
+          ? `inflates to more than the ${limit} bytes its header declares; refusing to decompress further`
+          : `inflates to more than ${limit} bytes; refusing to decompress further`);
       }
-      chunks.push(value);
+      if (out) out.set(value, total);
+      else chunks.push(value);
+      total += value.length;
+      if (!out && options.sizeFromHead) {
+        const head = chunks.length === 1 ? chunks[0]! : concat(chunks, total);
+        const size = options.sizeFromHead(head);
+        if (size !== null) {
+          if (size < total || size > maxBytes) {
+            // A header past the bound or a stream longer than its header: stop here and let the
+            // format's parser name the problem in its own words.
+            await reader.cancel().catch(() => {});
+            return head;
+          } else {
+            limit = size;
+            out = new Uint8Array(size);
+            out.set(head, 0);
+            chunks = [];
+          }
+          declared = true;
+        }
+      }
     }
   } catch (e) {
     await reader.cancel().catch(() => {});
     if (e instanceof DatasetFormatError) throw e;
     throw new DatasetFormatError(file, `is not a valid gzip stream (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (chunks.length === 1) return chunks[0]!;
+  if (out) return total === out.length ? out : out.subarray(0, total);
+  return chunks.length === 1 ? chunks[0]! : concat(chunks, total);
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

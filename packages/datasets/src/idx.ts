@@ -36,6 +36,24 @@ export interface ParseIDXOptions {
   maxBytes?: number;
 }
 
+/**
+ * The total size in bytes an IDX file's header declares (header plus data), from its first
+ * bytes; null while the header is incomplete. A header that does not parse gives its own length,
+ * so inflation stops early and {@link parseIDX} names the problem. Used to bound gzip inflation.
+ */
+export function idxDeclaredSize(head: Uint8Array): number | null {
+  if (head.length < 4) return null;
+  const type = IDX_TYPES[head[2]!];
+  const ndim = head[3]!;
+  if (head[0] !== 0 || head[1] !== 0 || !type || ndim === 0 || ndim > MAX_NDIM) return 4;
+  const headerBytes = 4 + 4 * ndim;
+  if (head.length < headerBytes) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  let size = type.size;
+  for (let i = 0; i < ndim; i++) size *= view.getUint32(4 + 4 * i, false); // at most 2^(32*16): a finite double
+  return headerBytes + size;
+}
+
 /** IDX allows up to 255 dims; no real file has more than a handful. */
 const MAX_NDIM = 16;
 

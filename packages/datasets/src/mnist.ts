@@ -6,7 +6,7 @@ import { fromArray, type Tensor } from '@torchlet/core';
 import { fetchBytes, maybeGunzip, toBytes, type BytesLike } from './bytes.ts';
 import { TensorDataset, type Splits } from './dataset.ts';
 import { DatasetFormatError, MAX_BYTES } from './errors.ts';
-import { parseIDX, type IDXArray } from './idx.ts';
+import { idxDeclaredSize, parseIDX, type IDXArray } from './idx.ts';
 import { findFile, readFileBytes } from './node-fs.ts';
 
 /** An image dataset: `[image, label]` samples; images float32 in [0, 1], labels int32. */
@@ -14,7 +14,9 @@ export type ImageDataset = TensorDataset<[Tensor, Tensor]>;
 
 /** Inflates `bytes` when gzip-compressed (detected by magic bytes), then parses them as IDX. */
 export async function readIDX(bytes: BytesLike, name = 'IDX data', options: { maxBytes?: number } = {}): Promise<IDXArray> {
-  const raw = await maybeGunzip(toBytes(bytes, name), name, options);
+  // Inflation stops at the size the IDX header declares (issue 13: a 1 MB gzip bomb made the
+  // loader hold 6.2 GB before the 2 GiB bound refused it).
+  const raw = await maybeGunzip(toBytes(bytes, name), name, { maxBytes: options.maxBytes, sizeFromHead: idxDeclaredSize });
   return parseIDX(raw, { name, maxBytes: options.maxBytes ?? MAX_BYTES });
 }
 

@@ -76,6 +76,27 @@ describe('parseIDX', () => {
     expect(parseIDX(b).shape).toEqual([0, 0xffffffff]);
   });
 
+  it('stops inflating a gzip bomb at the size its IDX header declares (issue 13)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    // A valid header for 1,000 images of 28x28 (784,016 bytes in all), then 64 MB of zeros: 64 KB gzipped.
+    const bomb = new Uint8Array(64 * 2 ** 20);
+    bomb.set(idxImages(1000).subarray(0, 16));
+    const gz = new Uint8Array(gzipSync(bomb));
+    expect(gz.length).toBeLessThan(2 ** 20);
+    const t0 = performance.now();
+    await expect(readIDX(gz, 'bomb-idx3-ubyte.gz')).rejects.toThrow(/bomb-idx3-ubyte.gz: inflates to more than the 784016 bytes its header declares/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    // Declared smaller than the first inflated chunk: inflation stops there and the parser names it.
+    bomb.set(idxImages(10).subarray(0, 16));
+    await expect(readIDX(new Uint8Array(gzipSync(bomb)), 'small.gz')).rejects.toThrow(/small.gz: has \d+ bytes past the end of its data: shape \[10, 28, 28\]/);
+    // A header declaring more than the limit is refused by the parser, before the data is inflated.
+    const huge = new Uint8Array(idxImages(1).subarray(0, 16));
+    new DataView(huge.buffer).setUint32(4, 2 ** 31, false);
+    await expect(readIDX(new Uint8Array(gzipSync(huge)), 'huge.gz')).rejects.toThrow(/huge.gz: declares shape \[2147483648, 28, 28\].*limit/);
+    // A stream that ends short of its header is named by the parser too.
+    await expect(readIDX(new Uint8Array(gzipSync(idxImages(3).subarray(0, 100))), 'short.gz')).rejects.toThrow(/short.gz: is truncated/);
+  });
+
   it('refuses gzip in the sync parser and inflates it in readIDX', async () => {
     const f = idxImages(2, 3, 4);
     const gz = await gzip(f);
