@@ -36,6 +36,12 @@ import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 const MAP_READ = 0x0001, COPY_SRC = 0x0004, COPY_DST = 0x0008, STORAGE = 0x0080;
 const MAP_MODE_READ = 0x0001;
 const WG = 64;
+/**
+ * The K tiles of tfjs's matmul programs (tfjs 4.22): 16 or 32 in the packed and small-output
+ * programs (tileInner = workgroupSize[0] * elementsPerThread[0]), 128 in the vector-matrix one
+ * (M = 1: 32 threads * 4).
+ */
+const MATMUL_TILE_INNER = 32, MATMUL_TILE_INNER_VECTOR = 128;
 /** Dispatches recorded before the encoder is submitted on its own (keeps command buffers small). */
 const MAX_BATCH = 512;
 /**
@@ -388,6 +394,16 @@ export class WebGpuBackend implements Backend {
     }
     const batch = numel(out.shape.slice(0, r - 2));
     const temps: BufferId[] = [];
+    // tfjs's matmul programs guard their reads of A past K but not of B (mm_readB in
+    // matmul_packed_webgpu.js, tfjs 4.22): in the last partial K tile they multiply A's zeros by
+    // B's rows past K, which in a batched B are the next batch's rows, and 0 * inf is NaN (a
+    // batch holding -inf or NaN poisoned its neighbours). Zero-padding K to a whole tile makes
+    // those reads land on zeros. Unbatched B reads past its buffer, which WebGPU's robust access
+    // keeps inside B's own (finite or not, PyTorch's result is then non-finite too) values.
+    const tile = out.shape[r - 2] === 1 ? MATMUL_TILE_INNER_VECTOR : MATMUL_TILE_INNER;
+    if (K % tile !== 0 && batch > 1 && b.strides.slice(0, r - 2).some((s, i) => s !== 0 && b.shape[i] !== 1)) {
+      [a, b] = this.padInner(a, b, K, tile, temps);
+    }
     const A = this.matOperand(a, batch, temps);
     const B = this.matOperand(b, batch, temps);
     this.flush(); // tfjs reads our buffers
@@ -400,6 +416,27 @@ export class WebGpuBackend implements Backend {
     });
     // Pooled scratch goes back at once: its next user is ordered after tfjs's submitted work.
     for (const t of temps) this.free(t);
+  }
+
+  /**
+   * `a` `[..., M, K]` and `b` `[..., K, N]` copied into zeroed scratch `[..., M, Kp]` and
+   * `[..., Kp, N]`, Kp the next multiple of `tile`: the same product.
+   */
+  private padInner(a: View, b: View, K: number, tile: number, temps: BufferId[]): [View, View] {
+    const Kp = Math.ceil(K / tile) * tile;
+    const r = a.shape.length;
+    const pad = (v: View, shape: number[]): View => {
+      const buffer = this.alloc(numel(shape) * 4);
+      temps.push(buffer);
+      const padded: View = { buffer, dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
+      this.fill(padded, 0);
+      this.runCopy(v, { ...padded, shape: v.shape }); // the first K columns (rows) only
+      return padded;
+    };
+    return [
+      pad(a, [...a.shape.slice(0, r - 1), Kp]),
+      pad(b, [...b.shape.slice(0, r - 2), Kp, b.shape[r - 1]!]),
+    ];
   }
 
   /**

@@ -5,8 +5,9 @@
  */
 import { fromArray, type Tensor } from '@torchlet/core';
 import { TensorDataset, type Splits } from './dataset.ts';
-import { joinPath, listDir, readFileText } from './node-fs.ts';
-import { Vocabulary, type PadOptions, type VocabularyOptions } from './text.ts';
+import { joinPath, listDir, mapLimited, MAX_OPEN_FILES, readFileText } from './node-fs.ts';
+import { MAX_BYTES } from './errors.ts';
+import { MAX_SEQUENCE_LENGTH, Vocabulary, type PadOptions, type VocabularyOptions } from './text.ts';
 
 /** One review. */
 export interface TextItem {
@@ -41,7 +42,7 @@ export async function readIMDBDir(dir: string, options: { limit?: number } = {})
       const files = await listDir(folder);
       if (files === null) throw new Error(`readIMDBDir: ${folder} does not exist (expected the aclImdb layout train/pos, train/neg, test/pos, test/neg)`);
       const txt = files.filter((f) => f.endsWith('.txt')).slice(0, options.limit ?? Infinity);
-      const texts = await Promise.all(txt.map((f) => readFileText(joinPath(folder, f))));
+      const texts = await mapLimited(txt, MAX_OPEN_FILES, (f) => readFileText(joinPath(folder, f)));
       for (const text of texts) items.push({ text, label });
     }
     return items;
@@ -68,6 +69,7 @@ export type TextDataset = TensorDataset<[Tensor, Tensor]>;
 
 /** Encodes items with a vocabulary into a dataset of fixed-length id rows and labels. */
 export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: PadOptions): TextDataset {
+  checkMaxLen(pad.length, items.length, 'textDataset');
   const ids = vocab.encodeBatch(items.map((i) => i.text), pad);
   const labels = Int32Array.from(items, (it, k) => {
     if (!Number.isInteger(it.label)) throw new RangeError(`textDataset: item ${k} has label ${it.label}; labels must be integers`);
@@ -77,6 +79,22 @@ export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: 
     fromArray(ids, [items.length, pad.length], { dtype: 'int32' }),
     fromArray(labels, [items.length], { dtype: 'int32' }),
   );
+}
+
+/**
+ * `length` tokens per row for `rows` rows must be a positive integer whose int32 ids fit the
+ * parsers' {@link MAX_BYTES} bound (issue 13: maxLen 2^29 aborted the process allocating them).
+ */
+function checkMaxLen(length: unknown, rows: number, op: string): void {
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 1) {
+    throw new RangeError(`${op}: maxLen must be a positive integer, got ${String(length)}`);
+  }
+  if (length > MAX_SEQUENCE_LENGTH) {
+    throw new RangeError(`${op}: maxLen ${length} is more than the limit of ${MAX_SEQUENCE_LENGTH} tokens (MAX_SEQUENCE_LENGTH)`);
+  }
+  if (rows * length * 4 > MAX_BYTES) {
+    throw new RangeError(`${op}: maxLen ${length} for ${rows} reviews needs ${rows * length * 4} bytes of token ids, more than the ${MAX_BYTES}-byte limit; use a smaller maxLen`);
+  }
 }
 
 /** IMDB's splits as token-id datasets, with the vocabulary that encoded them. */
@@ -94,6 +112,7 @@ export async function loadIMDB(
   source: { dir: string } | { items: IMDBItems },
   options: IMDBOptions = {},
 ): Promise<IMDBSplits> {
+  if (options.maxLen !== undefined) checkMaxLen(options.maxLen, 1, 'loadIMDB');
   const items = 'dir' in source ? await readIMDBDir(source.dir, options.limit === undefined ? {} : { limit: options.limit }) : source.items;
   const vocab = options.vocabulary ?? Vocabulary.build(items.train.map((i) => i.text), { maxSize: 20000, ...options.vocab });
   const pad: PadOptions = { ...options.pad, length: options.maxLen ?? 256 };

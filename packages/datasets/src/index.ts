@@ -20,7 +20,7 @@ export {
   parseCIFAR10, parseCIFAR100, concatCIFAR, cifarDataset, loadCIFAR10, loadCIFAR100, CIFAR10_CLASSES,
   type CIFARArrays, type CIFAR100Arrays, type CIFAROptions, type CIFAR10Bytes,
 } from './cifar.ts';
-export { tokenize, Vocabulary, padSequence, type VocabularyOptions, type VocabularyJSON, type PadOptions } from './text.ts';
+export { tokenize, Vocabulary, padSequence, MAX_SEQUENCE_LENGTH, type VocabularyOptions, type VocabularyJSON, type PadOptions } from './text.ts';
 export { loadIMDB, readIMDBDir, textDataset, type TextItem, type IMDBItems, type IMDBOptions, type IMDBSplits, type TextDataset } from './imdb.ts';
 export {
   compose, normalize, toTensor, randomCrop, randomHorizontalFlip,

@@ -62,3 +62,32 @@ export async function findFile(dir: string, names: readonly string[]): Promise<s
   for (const n of names) if (set.has(n)) return joinPath(dir, n);
   return null;
 }
+
+/**
+ * How many files the `{ dir }` loaders read at once. The aclImdb folders hold 12,500 files each;
+ * opening them all together failed with EMFILE under the common `ulimit -n 1024`.
+ */
+export const MAX_OPEN_FILES = 64;
+
+/**
+ * `fn` over `items` with at most `limit` calls in flight; results in input order. The first
+ * failure rejects (calls already started finish, no new ones start).
+ */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

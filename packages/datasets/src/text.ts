@@ -1,4 +1,5 @@
 /** Word-level text processing for IMDB-style data: tokenize, Vocabulary, padding. */
+import { MAX_BYTES } from './errors.ts';
 
 /**
  * Lowercases, turns HTML line breaks (`<br />`, as in aclImdb reviews) into spaces, and splits on
@@ -27,6 +28,13 @@ export interface VocabularyOptions {
   tokenizer?: (text: string) => string[];
 }
 
+/**
+ * The longest sequence `padSequence`, `Vocabulary.encode` and `loadIMDB`'s `maxLen` accept:
+ * 2^26 tokens, far past any text, and below the ~2^27 elements where a V8 array aborts the
+ * process (heap out of memory) instead of throwing.
+ */
+export const MAX_SEQUENCE_LENGTH = 2 ** 26;
+
 /** How {@link Vocabulary.encode} fits a sequence to a length. */
 export interface PadOptions {
   /** The target length: longer sequences are truncated, shorter ones padded. */
@@ -43,6 +51,7 @@ export interface PadOptions {
 export function padSequence(ids: readonly number[], options: PadOptions): number[] {
   const { length, truncate = 'end', pad = 'end', padId = 0 } = options;
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`padSequence: length must be a non-negative integer, got ${length}`);
+  if (length > MAX_SEQUENCE_LENGTH) throw new RangeError(`padSequence: length ${length} is more than the limit of ${MAX_SEQUENCE_LENGTH} tokens (MAX_SEQUENCE_LENGTH)`);
   if (ids.length >= length) return truncate === 'end' ? ids.slice(0, length) : ids.slice(ids.length - length);
   const fill = new Array<number>(length - ids.length).fill(padId);
   return pad === 'end' ? [...ids, ...fill] : [...fill, ...ids];
@@ -145,6 +154,9 @@ export class Vocabulary {
    * `fromArray(ids, [n, length], { dtype: 'int32' })`.
    */
   encodeBatch(texts: readonly (string | readonly string[])[], pad: PadOptions): Int32Array {
+    if (texts.length * pad.length * 4 > MAX_BYTES) {
+      throw new RangeError(`Vocabulary.encodeBatch: ${texts.length} texts of length ${pad.length} need ${texts.length * pad.length * 4} bytes of ids, more than the ${MAX_BYTES}-byte limit`);
+    }
     const out = new Int32Array(texts.length * pad.length);
     texts.forEach((t, i) => out.set(this.encode(t, pad), i * pad.length));
     return out;

@@ -85,4 +85,32 @@ describe('IMDB', () => {
     }
     [...a.train.tensors, ...a.test.tensors, ...b.train.tensors, ...b.test.tensors].forEach((t) => t.dispose());
   });
+
+  it('throws for a maxLen whose ids would not fit, instead of aborting (issue 13)', async () => {
+    const items = { train: [{ text: 'good good bad', label: 1 }], test: [{ text: 'bad ugly', label: 0 }] };
+    await expect(loadIMDB({ items }, { maxLen: 2 ** 29 })).rejects.toThrow(/loadIMDB: maxLen 536870912 is more than the limit of 67108864 tokens/);
+    const many = { train: Array.from({ length: 64 }, () => items.train[0]!), test: items.test };
+    await expect(loadIMDB({ items: many }, { maxLen: 2 ** 25 })).rejects.toThrow(/textDataset: maxLen 33554432 for 64 reviews needs 8589934592 bytes of token ids, more than the 2147483648-byte limit/);
+    await expect(loadIMDB({ items }, { maxLen: 0 })).rejects.toThrow(/maxLen must be a positive integer, got 0/);
+    await expect(loadIMDB({ items }, { maxLen: 2.5 })).rejects.toThrow(/maxLen must be a positive integer, got 2.5/);
+    expect(() => padSequence([1, 2], { length: 2 ** 29 })).toThrow(/padSequence: length 536870912 is more than the limit of 67108864 tokens/);
+    const vocab = Vocabulary.build(['a b']);
+    expect(() => vocab.encodeBatch(Array(4096).fill('a'), { length: 2 ** 19 })).toThrow(/encodeBatch: 4096 texts of length 524288 need 8589934592 bytes/);
+  });
+
+  it('reads a folder of more files than MAX_OPEN_FILES with at most that many open at once', async () => {
+    const { mapLimited, MAX_OPEN_FILES } = await import('../src/node-fs.ts');
+    expect(MAX_OPEN_FILES).toBe(64);
+    let open = 0, peak = 0;
+    const got = await mapLimited(Array.from({ length: 1000 }, (_, i) => i), MAX_OPEN_FILES, async (i) => {
+      peak = Math.max(peak, ++open);
+      await new Promise((r) => setTimeout(r, i % 3));
+      open--;
+      return i * 2;
+    });
+    expect(peak).toBe(MAX_OPEN_FILES);
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i * 2));
+    await expect(mapLimited([1, 2, 3], 2, async (i) => { if (i === 2) throw new Error('boom'); return i; })).rejects.toThrow('boom');
+  });
+
 });
