@@ -17,7 +17,7 @@ if (params.has('epochs')) $('epochs').value = params.get('epochs');
 const TEST = 1000;            // held-out digits: the last 1,000 of the embedded order
 const BATCH = 32;
 const MEAN = 0.1307, STD = 0.3081;   // MNIST's, as in PyTorch's example
-const state = (window.__demo = { backend: null, trained: false, training: false, accuracy: null, epochs: [], drawn: null, error: null });
+const state = (window.__demo = { backend: null, trained: false, training: false, accuracy: null, epochs: [], confusion: null, drawn: null, error: null });
 const status = (text) => ($('status').textContent = text);
 
 let model = null;
@@ -85,6 +85,30 @@ async function evaluate() {
   return { accuracy: correct / p.length, predictions: p };
 }
 
+/** The 10x10 confusion matrix (rows: true digit, columns: prediction), drawn as a table shaded by share of its row. */
+function showConfusion(predictions) {
+  const m = Array.from({ length: 10 }, () => new Array(10).fill(0));
+  predictions.forEach((p, i) => m[data.labels[EMBEDDED_MNIST_SIZE - TEST + i]][p]++);
+  const table = $('confusion');
+  const head = document.createElement('tr');
+  head.append(document.createElement('th'), ...m.map((_, c) => Object.assign(document.createElement('th'), { textContent: `${c}` })));
+  const rows = m.map((row, r) => {
+    const tr = document.createElement('tr');
+    const total = row.reduce((a, b) => a + b, 0) || 1;
+    tr.append(Object.assign(document.createElement('th'), { textContent: `${r}` }));
+    for (let c = 0; c < 10; c++) {
+      const td = Object.assign(document.createElement('td'), { textContent: row[c] ? `${row[c]}` : '' });
+      const share = row[c] / total;
+      td.style.background = r === c ? `rgba(34, 102, 170, ${share})` : `rgba(204, 51, 51, ${Math.min(1, share * 4)})`;
+      if (r === c) td.className = 'diag';
+      tr.append(td);
+    }
+    return tr;
+  });
+  table.replaceChildren(head, ...rows);
+  state.confusion = m;
+}
+
 function showSamples(predictions) {
   const box = $('samples');
   box.replaceChildren();
@@ -147,6 +171,7 @@ async function train() {
       state.accuracy = accuracy;
       drawChart($('chart'), chart);
       showSamples(predictions);
+      if (epoch === epochs) showConfusion(predictions);
     }
     const seconds = (performance.now() - t0) / 1000;
     state.trained = true;

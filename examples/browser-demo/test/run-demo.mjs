@@ -111,6 +111,17 @@ async function main() {
       console.log(`${backend}: trained ${nTrain} digits x ${epochs} epochs in ${((Date.now() - t0) / 1000).toFixed(1)} s (incl. loading); held-out accuracy per epoch: ${accs}`);
       if (!(result.accuracy > minAccuracy)) problems.push(`held-out accuracy ${result.accuracy} is not above ${minAccuracy}`);
 
+      // The confusion matrix: 10x10 counts of every held-out digit, its diagonal the accuracy.
+      const m = result.confusion;
+      const total = m?.flat().reduce((a, b) => a + b, 0);
+      const diagonal = m?.reduce((a, row, i) => a + row[i], 0);
+      const cells = await page.locator('#confusion td').count();
+      if (!m || m.length !== 10 || cells !== 100 || Math.abs(diagonal / total - result.accuracy) > 1e-9) {
+        problems.push(`confusion matrix: ${cells} cells, diagonal ${diagonal} of ${total}, accuracy ${result.accuracy}`);
+      } else {
+        console.log(`confusion matrix: ${total} held-out digits, ${diagonal} on the diagonal`);
+      }
+
       const samples = await page.locator('#samples .sample').count();
       if (samples < 10) problems.push(`only ${samples} sample predictions are shown`);
 
