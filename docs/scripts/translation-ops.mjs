@@ -33,4 +33,12 @@ export const EVERYDAY_OPS = [
   ['x.index_fill(1, idx, -1)', 'torch.indexFill(x, 1, idx, -1)'],
   ['torch.take(x, idx), torch.take_along_dim(x, idx, dim=1)', 'torch.take(x, idx), torch.takeAlongDim(x, idx, 1)'],
   ['x.masked_scatter(mask, src)', 'torch.maskedScatter(x, mask, src)'],
+  ['torch.einsum("bij,bjk->bik", a, b), torch.einsum("ii", m)', "torch.einsum('bij,bjk->bik', a, b), torch.einsum('ii', m)  // implicit form and ... too"],
+  ['torch.nonzero(x), torch.nonzero(x, as_tuple=True), torch.argwhere(x)', 'torch.nonzero(x), torch.nonzero(x, { asTuple: true }), torch.argwhere(x)  // WebGPU: await torch.nonzeroAsync(x)'],
+  ['x[mask], torch.masked_select(x, mask)', 'torch.maskedSelect(x, mask)  // or x.at(mask); WebGPU: await torch.maskedSelectAsync(x, mask)'],
+  ['torch.unique(x, return_inverse=True, return_counts=True, dim=0)', 'torch.unique(x, { returnInverse: true, returnCounts: true, dim: 0 })  // WebGPU: uniqueAsync'],
+  ['torch.unique_consecutive(x)', 'torch.uniqueConsecutive(x)  // WebGPU: uniqueConsecutiveAsync'],
+  ['torch.bincount(x, weights=w, minlength=5)', 'torch.bincount(x, { weights: w, minlength: 5 })  // WebGPU: bincountAsync'],
+  ['torch.repeat_interleave(x, torch.tensor([1, 2]), dim=0)', "torch.repeatInterleave(x, torch.tensor([1, 2], { dtype: 'int32' }), 0)  // WebGPU: repeatInterleaveAsync"],
+  ['torch.histc(x, bins=10, min=0, max=1)', 'torch.histc(x, 10, 0, 1)  // or { bins: 10, min: 0, max: 1 }'],
 ];

@@ -61,6 +61,16 @@ export const EXTRA_OPS: Record<string, OpFn> = {
   take: (a) => torch.take(a.input!, a.index!),
   takeAlongDim: (a, kw) => torch.takeAlongDim(a.input!, a.indices!, int(kw.dim)),
   maskedScatter: (a) => torch.maskedScatter(a.input!, a.mask!, a.source!),
+  // data-dependent shapes (async forms)
+  nonzero: (a, kw) => (kw.asTuple ? torch.nonzeroAsync(a.input!, { asTuple: true }) : torch.nonzeroAsync(a.input!)),
+  argwhere: (a) => torch.argwhereAsync(a.input!),
+  maskedSelect: (a) => torch.maskedSelectAsync(a.input!, a.mask!),
+  unique: (a, kw) => torch.uniqueAsync(a.input!, { sorted: bool(kw.sorted), returnInverse: bool(kw.returnInverse), returnCounts: bool(kw.returnCounts), dim: int(kw.dim) }),
+  uniqueConsecutive: (a, kw) => torch.uniqueConsecutiveAsync(a.input!, { returnInverse: bool(kw.returnInverse), returnCounts: bool(kw.returnCounts), dim: int(kw.dim) }),
+  bincount: (a, kw) => torch.bincountAsync(a.input!, { weights: a.weights, minlength: int(kw.minlength) }),
+  repeatInterleave: (a, kw) => torch.repeatInterleaveAsync(a.input!, a.repeats ?? (kw.repeats as number), int(kw.dim)),
+  histc: (a, kw) => torch.histc(a.input!, { bins: int(kw.bins), min: optNum(kw.min), max: optNum(kw.max) }),
+  einsum: (a, kw) => torch.einsum(kw.equation as string, listArg(a, 'operands')),
   // searching and grids
   searchsorted: (a, kw) => torch.searchsorted(a.sortedSequence!, a.input!, { right: bool(kw.right), side: kw.side as 'left' | 'right' | undefined }),
   bucketize: (a, kw) => torch.bucketize(a.input!, a.boundaries!, bool(kw.right)),

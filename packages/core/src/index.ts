@@ -47,6 +47,12 @@ export {
   scatter, scatterReduce, indexAdd, indexCopy, indexFill, take, takeAlongDim, maskedScatter,
   type ScatterOptions, type ScatterReduceOptions, type ScatterReduce,
 } from './ops/scatter.ts';
+export {
+  nonzero, nonzeroAsync, argwhere, argwhereAsync, maskedSelect, maskedSelectAsync, unique, uniqueAsync,
+  uniqueConsecutive, uniqueConsecutiveAsync, bincount, bincountAsync, repeatInterleave, repeatInterleaveAsync, histc,
+  type NonzeroOptions, type UniqueOptions, type BincountOptions, type HistcOptions,
+} from './ops/select.ts';
+export { einsum } from './ops/einsum.ts';
 export { searchsorted, bucketize, trilIndices, triuIndices, logspace, type SearchsortedOptions } from './ops/search.ts';
 export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';
 export { contiguous, untrackedView, markModifiedInPlace } from './ops/util.ts';

@@ -101,3 +101,41 @@ describe('arrangement, products, scatter', () => {
     expect(() => torch.cross(torch.zeros(2, 4), torch.zeros(2, 4))).toThrow(/no dimension of size 3/);
   });
 });
+
+describe('data-dependent shapes', () => {
+  it('nonzero, maskedSelect, unique, bincount, repeatInterleave read synchronously on wasm-like backends', async () => {
+    const x = torch.tensor([[0, 3], [5, 0]]);
+    expect(await torch.nonzero(x).tolist()).toEqual([[0, 1], [1, 0]]);
+    const [r, c] = torch.nonzero(x, { asTuple: true });
+    expect([await r!.tolist(), await c!.tolist()]).toEqual([[0, 1], [1, 0]]);
+    expect(await torch.maskedSelect(x, x.gt(0)).tolist()).toEqual([3, 5]);
+    const [u, inv, cnt] = torch.unique(torch.tensor([3, 1, 3]), { returnInverse: true, returnCounts: true }) as torch.Tensor[];
+    expect([await u!.tolist(), await inv!.tolist(), await cnt!.tolist()]).toEqual([[1, 3], [1, 0, 1], [1, 2]]);
+    expect(await torch.bincount(torch.tensor([0, 2, 2], { dtype: 'int32' })).tolist()).toEqual([1, 0, 2]);
+    expect(await torch.repeatInterleave(torch.tensor([1, 2]), torch.tensor([2, 1], { dtype: 'int32' })).tolist()).toEqual([1, 1, 2]);
+  });
+  it('name the async form where the backend cannot read synchronously', async () => {
+    await torch.setBackend('reference-async');
+    try {
+      const x = torch.tensor([0, 1]);
+      expect(() => torch.nonzero(x)).toThrow(/use `await torch.nonzeroAsync/);
+      expect(() => torch.unique(x)).toThrow(/use `await torch.uniqueAsync/);
+      expect(await (await torch.nonzeroAsync(x)).tolist()).toEqual([[1]]);
+    } finally {
+      await torch.setBackend('reference');
+    }
+  });
+  it('bincount refuses negative values', () => {
+    expect(() => torch.bincount(torch.tensor([1, -1], { dtype: 'int32' }))).toThrow(/non-negative/);
+  });
+});
+
+describe('einsum', () => {
+  it('three operands and errors that name the problem', async () => {
+    const a = torch.ones(2, 3), b = torch.ones(3, 4), c = torch.ones(4);
+    expect(await torch.einsum('ij,jk,k->i', a, b, c).tolist()).toEqual([12, 12]);
+    expect(() => torch.einsum('ij,jk->ik', a, a)).toThrow(/subscript j has size 2/);
+    expect(() => torch.einsum('ij->ik', a)).toThrow(/output subscript k does not appear/);
+    expect(() => torch.einsum('ij', a, b)).toThrow(/1 operand in the equation/);
+  });
+});
