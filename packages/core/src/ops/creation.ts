@@ -83,11 +83,16 @@ function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Ba
   });
 }
 
+/** The deepest nesting `tensor()` reads; far past any real tensor's rank. */
+const MAX_NESTING = 64;
+
 /** Nested arrays (or a scalar) flattened, with the shape they describe. */
 function flattenNested(data: unknown): { flat: Array<number | boolean>; shape: number[] } {
   const shape: number[] = [];
   let probe: unknown = data;
   while (Array.isArray(probe)) {
+    // A self-referencing array (`a[0] = a`) would nest forever and exhaust memory.
+    if (shape.length === MAX_NESTING) throw new RangeError(`tensor: nested arrays deeper than ${MAX_NESTING} levels (is an array inside itself?)`);
     shape.push(probe.length);
     probe = probe[0];
   }
@@ -245,15 +250,19 @@ export type ArangeArgs =
 /** `steps` evenly spaced values from `start` to `end` inclusive (PyTorch's symmetric formula). */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
-  const host = new Float64Array(steps);
+  const dtype = resolveDType(options?.dtype, 'float32', 'linspace');
+  const backend = options?.backend ?? getBackend();
+  // The tensor first: a size the backend cannot hold fails here with its error, before host
+  // memory of 8 bytes a step is touched (linspace(0, 1, 2**31) filled 16 GB and was killed).
+  alloc([steps], dtype, backend).dispose();
+  const host = dtype === 'float32' ? new Float32Array(steps) : new Float64Array(steps);
   if (steps === 1) host[0] = start;
   else if (steps > 1) {
     const step = (end - start) / (steps - 1);
     const half = Math.floor(steps / 2);
     for (let i = 0; i < steps; i++) host[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }
-  const dtype = resolveDType(options?.dtype, 'float32', 'linspace');
-  return leaf(upload(dtype === 'float32' ? Float32Array.from(host) : host, [steps], dtype, options?.backend ?? getBackend()), options);
+  return leaf(upload(host, [steps], dtype, backend, 'linspace'), options);
 }
 
 /** An `n x m` matrix with ones on the diagonal. */
