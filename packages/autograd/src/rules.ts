@@ -176,6 +176,20 @@ export const RULES: Rules = {
   expm1: fromOutput((g, y) => g.mul(y.add(1))),
   reciprocal: fromOutput((g, y) => g.mul(y.mul(y)).neg()),
   logicalNot: NOT_DIFFERENTIABLE,
+  trunc: zeroGrad(),
+  tan: fromOutput((g, y) => g.mul(y.mul(y).add(1))),
+  asin: fromInput((g, x) => g.div(T.sub(1, x.mul(x)).sqrt())),
+  acos: fromInput((g, x) => g.div(T.sub(1, x.mul(x)).sqrt()).neg()),
+  atan: fromInput((g, x) => g.div(x.mul(x).add(1))),
+  sinh: fromInput((g, x) => g.mul(x.cosh())),
+  cosh: fromInput((g, x) => g.mul(x.sinh())),
+  asinh: fromInput((g, x) => g.div(x.mul(x).add(1).sqrt())),
+  // PyTorch writes (x - 1)(x + 1), not x^2 - 1, for accuracy near 1.
+  acosh: fromInput((g, x) => g.div(x.sub(1).mul(x.add(1)).sqrt())),
+  atanh: fromInput((g, x) => g.div(T.sub(1, x.mul(x)))),
+  log2: fromInput((g, x) => g.div(x.mul(Math.LN2))),
+  log10: fromInput((g, x) => g.div(x.mul(Math.LN10))),
+  exp2: fromOutput((g, y) => g.mul(y).mul(Math.LN2)),
 
   // ---- binary (the engine sums broadcast gradients down to each input's shape) ----
   add: { backward: (g) => [g, g] },
@@ -204,6 +218,20 @@ export const RULES: Rules = {
       return [ga, gb];
     },
   },
+  atan2: {
+    saveInputs: [0, 1],
+    backward: (g, c) => {
+      const a = x0(c), b = x1(c);
+      const r = g.div(a.mul(a).add(b.mul(b)));
+      return [r.mul(b), r.mul(a).neg()];
+    },
+  },
+  hypot: { saveInputs: [0, 1], saveOut: true, backward: (g, c) => [g.mul(x0(c)).div(out(c)), g.mul(x1(c)).div(out(c))] },
+  // PyTorch's fmod_backward: d/db = -trunc(a / b).
+  fmod: { saveInputs: [0, 1], backward: (g, c) => [g, g.mul(x0(c).div(x1(c)).trunc()).neg()] },
+  // Piecewise constant: PyTorch's div with a rounding mode returns zero gradients for both inputs.
+  floorDivide: { backward: (g) => [T.zerosLike(g), T.zerosLike(g)] },
+  truncDivide: { backward: (g) => [T.zerosLike(g), T.zerosLike(g)] },
   eq: NOT_DIFFERENTIABLE,
   ne: NOT_DIFFERENTIABLE,
   lt: NOT_DIFFERENTIABLE,

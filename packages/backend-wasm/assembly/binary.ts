@@ -4,12 +4,28 @@
 // ops with a vector form; everything else runs the scalar loop with arbitrary byte strides.
 import {
   B_ADD, B_SUB, B_MUL, B_DIV, B_MAXIMUM, B_MINIMUM, B_REMAINDER, B_POW, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_LOGICAL_AND, B_LOGICAL_OR, B_LOGICAL_XOR,
+  B_ATAN2, B_HYPOT, B_FMOD, B_FLOOR_DIVIDE, B_TRUNC_DIVIDE,
   isBinaryCompare,
 } from './op-codes.generated';
 import { rowsBegin, rowsNext, dimSize, stride, p0, p1, p2 } from './iter';
 
 
 // ---- float32 -------------------------------------------------------------------------------
+
+/**
+ * PyTorch's floor division of floats (div_floor_floating in ATen/native/BinaryOps.h): from the
+ * exact fmod, so it agrees with remainder where floor(a / b) would not.
+ */
+function floorDivideF32(a: f32, b: f32): f32 {
+  if (b == 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod != 0 && (b < 0) != (mod < 0)) div -= 1;
+  if (div == 0) return copysign<f32>(0, a / b);
+  let q = floor<f32>(div);
+  if (div - q > 0.5) q += 1;
+  return q;
+}
 
 @inline function arithF32(op: i32, a: f32, b: f32): f32 {
   switch (op) {
@@ -25,7 +41,13 @@ import { rowsBegin, rowsNext, dimSize, stride, p0, p1, p2 } from './iter';
       if (m != 0 && (m < 0) != (b < 0)) m += b;
       return m;
     }
-    case B_POW: return <f32>Math.pow(<f64>a, <f64>b);
+    // C's pow, as PyTorch: 1^y = 1 and (-1)^±inf = 1 even for NaN y (JavaScript's Math.pow gives NaN).
+    case B_POW: return a == 1 || (a == -1 && Mathf.abs(b) == Infinity) ? 1 : <f32>Math.pow(<f64>a, <f64>b);
+    case B_ATAN2: return <f32>Math.atan2(<f64>a, <f64>b);
+    case B_HYPOT: return <f32>Math.hypot(<f64>a, <f64>b);
+    case B_FMOD: return a % b; // AssemblyScript's float % is C's fmod (exact)
+    case B_FLOOR_DIVIDE: return floorDivideF32(a, b);
+    case B_TRUNC_DIVIDE: return trunc<f32>(a / b);
   }
   return 0;
 }
@@ -109,6 +131,11 @@ export function binaryF32(op: i32, a: usize, b: usize, o: usize, rank: i32): voi
     case B_MINIMUM: loopF32(B_MINIMUM, a, b, o, rank); break;
     case B_REMAINDER: loopF32(B_REMAINDER, a, b, o, rank); break;
     case B_POW: loopF32(B_POW, a, b, o, rank); break;
+    case B_ATAN2: loopF32(B_ATAN2, a, b, o, rank); break;
+    case B_HYPOT: loopF32(B_HYPOT, a, b, o, rank); break;
+    case B_FMOD: loopF32(B_FMOD, a, b, o, rank); break;
+    case B_FLOOR_DIVIDE: loopF32(B_FLOOR_DIVIDE, a, b, o, rank); break;
+    case B_TRUNC_DIVIDE: loopF32(B_TRUNC_DIVIDE, a, b, o, rank); break;
     case B_EQ: loopF32(B_EQ, a, b, o, rank); break;
     case B_NE: loopF32(B_NE, a, b, o, rank); break;
     case B_LT: loopF32(B_LT, a, b, o, rank); break;
@@ -146,6 +173,16 @@ function powI32(base: i32, e: i32): i32 {
       return m;
     }
     case B_POW: return powI32(a, b);
+    // Division by 0 gives 0, the contract's choice (PyTorch raises ZeroDivisionError); MIN / -1
+    // wraps to MIN (i32.div_s would trap on both).
+    case B_FMOD: return b == 0 || b == -1 ? 0 : a % b;
+    case B_FLOOR_DIVIDE: {
+      if (b == 0) return 0;
+      if (b == -1) return -a;
+      const q = a / b;
+      return q * b != a && (a < 0) != (b < 0) ? q - 1 : q;
+    }
+    case B_TRUNC_DIVIDE: return b == 0 ? 0 : b == -1 ? -a : a / b;
   }
   return 0;
 }
@@ -214,6 +251,9 @@ export function binaryI32(op: i32, a: usize, b: usize, o: usize, rank: i32): voi
     case B_MINIMUM: loopI32(B_MINIMUM, a, b, o, rank); break;
     case B_REMAINDER: loopI32(B_REMAINDER, a, b, o, rank); break;
     case B_POW: loopI32(B_POW, a, b, o, rank); break;
+    case B_FMOD: loopI32(B_FMOD, a, b, o, rank); break;
+    case B_FLOOR_DIVIDE: loopI32(B_FLOOR_DIVIDE, a, b, o, rank); break;
+    case B_TRUNC_DIVIDE: loopI32(B_TRUNC_DIVIDE, a, b, o, rank); break;
     case B_EQ: loopI32(B_EQ, a, b, o, rank); break;
     case B_NE: loopI32(B_NE, a, b, o, rank); break;
     case B_LT: loopI32(B_LT, a, b, o, rank); break;

@@ -5,6 +5,7 @@
 import { erf64, roundEven } from './math';
 import {
   U_NEG, U_ABS, U_SIGN, U_RELU, U_FLOOR, U_CEIL, U_ROUND, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_ERF, U_LOG1P, U_EXPM1, U_RECIPROCAL,
+  U_TRUNC, U_TAN, U_ASIN, U_ACOS, U_ATAN, U_SINH, U_COSH, U_ASINH, U_ACOSH, U_ATANH, U_LOG2, U_LOG10, U_EXP2,
 } from './op-codes.generated';
 import { rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
 
@@ -30,12 +31,25 @@ import { rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
     case U_LOG1P: return <f32>Math.log1p(<f64>x);
     case U_EXPM1: return <f32>Math.expm1(<f64>x);
     case U_RECIPROCAL: return <f32>(1.0 / x);
+    case U_TRUNC: return trunc<f32>(x);
+    case U_TAN: return <f32>Math.tan(<f64>x);
+    case U_ASIN: return <f32>Math.asin(<f64>x);
+    case U_ACOS: return <f32>Math.acos(<f64>x);
+    case U_ATAN: return <f32>Math.atan(<f64>x);
+    case U_SINH: return <f32>Math.sinh(<f64>x);
+    case U_COSH: return <f32>Math.cosh(<f64>x);
+    case U_ASINH: return <f32>Math.asinh(<f64>x);
+    case U_ACOSH: return <f32>Math.acosh(<f64>x);
+    case U_ATANH: return <f32>Math.atanh(<f64>x);
+    case U_LOG2: return <f32>Math.log2(<f64>x);
+    case U_LOG10: return <f32>Math.log10(<f64>x);
+    case U_EXP2: return <f32>Math.pow(2.0, <f64>x);
   }
   return x;
 }
 
 @inline function hasVectorF32(op: i32): bool {
-  return op == U_NEG || op == U_ABS || op == U_RELU || op == U_FLOOR || op == U_CEIL || op == U_ROUND || op == U_SQRT || op == U_RECIPROCAL;
+  return op == U_NEG || op == U_ABS || op == U_RELU || op == U_FLOOR || op == U_CEIL || op == U_ROUND || op == U_SQRT || op == U_RECIPROCAL || op == U_TRUNC;
 }
 
 @inline function vectorF32(op: i32, v: v128): v128 {
@@ -48,6 +62,7 @@ import { rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
     case U_ROUND: return f32x4.nearest(v);
     case U_SQRT: return f32x4.sqrt(v);
     case U_RECIPROCAL: return f32x4.div(f32x4.splat(1), v);
+    case U_TRUNC: return f32x4.trunc(v);
   }
   return v;
 }
@@ -94,6 +109,19 @@ export function unaryF32(op: i32, x: usize, o: usize, rank: i32): void {
     case U_LOG1P: loopF32(U_LOG1P, x, o, rank); break;
     case U_EXPM1: loopF32(U_EXPM1, x, o, rank); break;
     case U_RECIPROCAL: loopF32(U_RECIPROCAL, x, o, rank); break;
+    case U_TRUNC: loopF32(U_TRUNC, x, o, rank); break;
+    case U_TAN: loopF32(U_TAN, x, o, rank); break;
+    case U_ASIN: loopF32(U_ASIN, x, o, rank); break;
+    case U_ACOS: loopF32(U_ACOS, x, o, rank); break;
+    case U_ATAN: loopF32(U_ATAN, x, o, rank); break;
+    case U_SINH: loopF32(U_SINH, x, o, rank); break;
+    case U_COSH: loopF32(U_COSH, x, o, rank); break;
+    case U_ASINH: loopF32(U_ASINH, x, o, rank); break;
+    case U_ACOSH: loopF32(U_ACOSH, x, o, rank); break;
+    case U_ATANH: loopF32(U_ATANH, x, o, rank); break;
+    case U_LOG2: loopF32(U_LOG2, x, o, rank); break;
+    case U_LOG10: loopF32(U_LOG10, x, o, rank); break;
+    case U_EXP2: loopF32(U_EXP2, x, o, rank); break;
   }
 }
 
@@ -104,7 +132,7 @@ export function unaryF32(op: i32, x: usize, o: usize, rank: i32): void {
     case U_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
     case U_RELU: return x > 0 ? x : 0;
   }
-  return x; // floor, ceil, round: identity on integers
+  return x; // floor, ceil, round, trunc: identity on integers
 }
 
 @inline function vectorI32(op: i32, v: v128): v128 {

@@ -1,54 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_OPS, UNARY_OPS, type BinaryOp, type DType, type UnaryOp } from '@torchlet/core';
+import { BINARY_OPS, UNARY_OPS, binaryRef, kernelDtypes, unaryRef, opKind, type BinaryOp, type DType, type UnaryOp } from '@torchlet/core';
 import { LAYOUTS, SHAPES, backend, expectClose, output, readAll, rng, upload } from './helpers.ts';
 
 const f = Math.fround;
 
-function erfRef(x: number): number {
-  // Series with all-positive terms (A&S 7.1.6), in float64; enough for a float32 reference.
-  if (Math.abs(x) >= 4) return Math.sign(x);
-  const x2 = x * x;
-  let term = Math.abs(x), sum = term;
-  for (let n = 1; n < 300 && term > sum * 1e-18; n++) {
-    term *= (2 * x2) / (2 * n + 1);
-    sum += term;
-  }
-  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
-}
-
-const UNARY_F32: Record<Exclude<UnaryOp, 'logicalNot'>, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
-  relu: (x) => (Number.isNaN(x) ? x : Math.max(x, 0)),
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: (x) => {
-    const r = Math.round(x);
-    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r; // half to even
-  },
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  erf: erfRef,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  reciprocal: (x) => 1 / x,
-};
-const INT_UNARY: readonly UnaryOp[] = ['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round'];
-const EXACT = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round', 'sqrt', 'reciprocal']);
+/** Each op's float64 meaning, from core's op table. */
+const UNARY_F32 = (op: UnaryOp): ((x: number) => number) => unaryRef(op);
+const EXACT = new Set<UnaryOp>(['neg', 'abs', 'sign', 'relu', 'floor', 'ceil', 'round', 'trunc', 'sqrt', 'reciprocal']);
 
 describe('unary', () => {
   for (const op of UNARY_OPS) {
     it(`${op} on every layout and rank`, async () => {
       const be = await backend();
       const rand = rng(op.length * 7919);
-      const dtypes: DType[] = op === 'logicalNot' ? ['bool'] : INT_UNARY.includes(op) ? ['float32', 'int32'] : ['float32'];
+      const dtypes = kernelDtypes(opKind('unary', op)) as DType[];
       for (const dtype of dtypes) {
         for (const shape of SHAPES) {
           for (const kind of LAYOUTS) {
@@ -57,8 +22,8 @@ describe('unary', () => {
             be.unary(op, x.view, out);
             let expected: number[];
             if (op === 'logicalNot') expected = x.values.map((v) => (v ? 0 : 1));
-            else if (dtype === 'int32') expected = x.values.map((v) => UNARY_F32[op](v) | 0);
-            else expected = x.values.map((v) => f(UNARY_F32[op](v)));
+            else if (dtype === 'int32') expected = x.values.map((v) => UNARY_F32(op)(v) | 0);
+            else expected = x.values.map((v) => f(UNARY_F32(op)(v)));
             const tol = EXACT.has(op) || dtype !== 'float32' ? 0 : 2e-6;
             expectClose(readAll(be, out), expected, tol, tol * 1e-3, `${op} ${dtype} [${shape}] ${kind}`);
           }
@@ -75,7 +40,7 @@ describe('unary', () => {
       if (op === 'logicalNot') continue;
       const out = output(be, 'float32', [special.length]);
       be.unary(op, x.view, out);
-      const expected = x.values.map((v) => f(UNARY_F32[op](v)));
+      const expected = x.values.map((v) => f(UNARY_F32(op)(v)));
       expectClose(readAll(be, out), expected, EXACT.has(op) ? 0 : 2e-6, 1e-40, `${op} specials`);
     }
     const r = output(be, 'float32', [special.length]);
@@ -91,7 +56,7 @@ describe('unary', () => {
     for (const op of ['exp', 'tanh', 'sin', 'cos', 'erf', 'sigmoid', 'expm1', 'log1p', 'log'] as const) {
       const out = output(be, 'float32', [n]);
       be.unary(op, x.view, out);
-      expectClose(readAll(be, out), x.values.map((v) => f(UNARY_F32[op](v))), 1e-6, 1e-30, op);
+      expectClose(readAll(be, out), x.values.map((v) => f(UNARY_F32(op)(v))), 1e-6, 1e-30, op);
     }
   });
 
@@ -103,43 +68,14 @@ describe('unary', () => {
   });
 });
 
-function powI32(b: number, e: number): number {
-  if (e < 0) return b === 1 ? 1 : b === -1 ? (e & 1 ? -1 : 1) : 0;
-  let r = 1;
-  for (let i = 0; i < e; i++) r = Math.imul(r, b);
-  return r;
-}
-
-function pyRemainder(a: number, b: number): number {
-  const m = a % b;
-  return m !== 0 && m < 0 !== b < 0 ? m + b : m;
-}
-
-const BINARY_REF: Record<BinaryOp, (a: number, b: number, dtype: DType) => number> = {
-  add: (a, b, t) => (t === 'int32' ? (a + b) | 0 : a + b),
-  sub: (a, b, t) => (t === 'int32' ? (a - b) | 0 : a - b),
-  mul: (a, b, t) => (t === 'int32' ? Math.imul(a, b) : a * b),
-  div: (a, b) => a / b,
-  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
-  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
-  remainder: (a, b, t) => (t === 'int32' ? (b === 0 ? 0 : pyRemainder(a, b) | 0) : pyRemainder(a, b)),
-  pow: (a, b, t) => (t === 'int32' ? powI32(a, b) : Math.pow(a, b)),
-  eq: (a, b) => +(a === b),
-  ne: (a, b) => +(a !== b),
-  lt: (a, b) => +(a < b),
-  le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b),
-  ge: (a, b) => +(a >= b),
-  logicalAnd: (a, b) => +(a !== 0 && b !== 0),
-  logicalOr: (a, b) => +(a !== 0 || b !== 0),
-  logicalXor: (a, b) => +((a !== 0) !== (b !== 0)),
+/** Each op's float64 meaning from core's op table; int32 results wrap as the kernels do. */
+const BINARY_REF = (op: BinaryOp) => (a: number, b: number, dtype: DType): number => {
+  const r = binaryRef(op)(a, b, dtype === 'int32');
+  return dtype === 'int32' && opKind('binary', op) !== 'compare' ? r | 0 : r;
 };
 
 function binaryDtypes(op: BinaryOp): DType[] {
-  if (op === 'div') return ['float32'];
-  if (op.startsWith('logical')) return ['bool'];
-  if (['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op)) return ['float32', 'int32', 'bool'];
-  return ['float32', 'int32'];
+  return kernelDtypes(opKind('binary', op)) as DType[];
 }
 
 describe('binary', () => {
@@ -148,7 +84,8 @@ describe('binary', () => {
       const be = await backend();
       const rand = rng(op.length * 31 + op.charCodeAt(0));
       for (const dtype of binaryDtypes(op)) {
-        const outDtype: DType = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'remainder', 'pow'].includes(op) ? dtype : 'bool';
+        const kind = opKind('binary', op);
+        const outDtype: DType = kind === 'compare' || kind === 'logical' ? 'bool' : dtype;
         for (const shape of SHAPES) {
           for (let i = 0; i < LAYOUTS.length; i++) {
             // Pair every layout of a with two layouts of b (itself, and a rotated one).
@@ -158,7 +95,7 @@ describe('binary', () => {
               const out = output(be, outDtype, shape);
               be.binary(op, a.view, b.view, out);
               const expected = a.values.map((v, j) => {
-                const r = BINARY_REF[op](v, b.values[j]!, dtype);
+                const r = BINARY_REF(op)(v, b.values[j]!, dtype);
                 return outDtype === 'float32' ? f(r) : r;
               });
               const tol = op === 'pow' && dtype === 'float32' ? 1e-6 : 0;
@@ -180,10 +117,10 @@ describe('binary', () => {
       for (const op of ['add', 'sub', 'mul', 'maximum', 'minimum'] as const) {
         const out1 = output(be, dtype, [4, 37]);
         be.binary(op, a.view, scalar, out1);
-        expect(readAll(be, out1)).toEqual(a.values.map((v) => BINARY_REF[op](v, s.values[0]!, dtype)).map((v) => (dtype === 'float32' ? f(v) : v)));
+        expect(readAll(be, out1)).toEqual(a.values.map((v) => BINARY_REF(op)(v, s.values[0]!, dtype)).map((v) => (dtype === 'float32' ? f(v) : v)));
         const out2 = output(be, dtype, [4, 37]);
         be.binary(op, scalar, a.view, out2);
-        expect(readAll(be, out2)).toEqual(a.values.map((v) => BINARY_REF[op](s.values[0]!, v, dtype)).map((v) => (dtype === 'float32' ? f(v) : v)));
+        expect(readAll(be, out2)).toEqual(a.values.map((v) => BINARY_REF(op)(s.values[0]!, v, dtype)).map((v) => (dtype === 'float32' ? f(v) : v)));
       }
     }
   });
@@ -197,7 +134,7 @@ describe('binary', () => {
     for (const op of ['maximum', 'minimum', 'remainder'] as const) {
       const out = output(be, 'float32', [av.length]);
       be.binary(op, a.view, b.view, out);
-      expectClose(readAll(be, out), av.map((x, i) => f(BINARY_REF[op](x, bv[i]!, 'float32'))), 0, 0, op);
+      expectClose(readAll(be, out), av.map((x, i) => f(BINARY_REF(op)(x, bv[i]!, 'float32'))), 0, 0, op);
     }
     const ia = upload(be, 'int32', [6], 'contiguous', rng(1), () => Int32Array.from([7, -7, 7, -7, -2147483648, 3]));
     const ib = upload(be, 'int32', [6], 'contiguous', rng(1), () => Int32Array.from([3, 3, -3, 0, -1, -2]));

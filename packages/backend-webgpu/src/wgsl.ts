@@ -130,7 +130,8 @@ fn powabs_(a: f32, b: f32) -> f32 {
 fn pow_(a: f32, b: f32) -> f32 {
   if (b == 0.0 || a == 1.0) { return 1.0; }
   if (isnan_(a) || isnan_(b)) { return nan_(); }
-  if (a < 0.0 && !isint_(b) && abs(b) != inf_()) { return nan_(); }
+  // A negative base to a non-integer power is NaN, except -Infinity (C's pow: +Infinity or +0).
+  if (a < 0.0 && a != -inf_() && !isint_(b) && abs(b) != inf_()) { return nan_(); }
   let neg = (bitcast<u32>(a) & 0x80000000u) != 0u;
   let r = powabs_(abs(a), b);
   return select(r, -r, neg && isodd_(b));
@@ -144,7 +145,12 @@ fn ipow_(a: i32, b: i32) -> i32 {
 fn fmax_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } return max(a, b); }
 fn fmin_(a: f32, b: f32) -> f32 { if (isnan_(a) || isnan_(b)) { return nan_(); } return min(a, b); }
 fn frem_(a: f32, b: f32) -> f32 {
-  // Python's %: the sign of the divisor (PyTorch's remainder).
+  // Python's %: the sign of the divisor (PyTorch's remainder). An infinite divisor leaves a finite
+  // dividend (fmod), then moves one of the other sign to the divisor, as PyTorch's m + b.
+  if (abs(b) == inf_() && abs(a) != inf_() && !isnan_(a)) {
+    if (a != 0.0 && ((a < 0.0) != (b < 0.0))) { return b; }
+    return a;
+  }
   let m = a - trunc(a / b) * b;
   if (m != 0.0 && ((m < 0.0) != (b < 0.0))) { return m + b; }
   return m;
@@ -162,6 +168,101 @@ fn f2i_(x: f32) -> i32 {
   return i32(trunc(x));
 }
 fn f2b_(x: f32) -> u32 { return select(0u, 1u, (bitcast<u32>(x) & 0x7fffffffu) != 0u); }
+// exp of NaN is NaN (Dawn on SwiftShader's exp(NaN) is +inf, so sigmoid(NaN) came out 0).
+fn exp_(x: f32) -> f32 { if (isnan_(x)) { return x; } return exp(x); }
+fn exp2_(x: f32) -> f32 { if (isnan_(x)) { return x; } return exp2(x); }
+fn tan_(x: f32) -> f32 { if (isnan_(x) || abs(x) == inf_()) { return nan_(); } let sc = sincos_(x); return sc.x / sc.y; }
+// asin/acos from atan2_ of a well-conditioned pair; out of domain is NaN, as PyTorch.
+fn atan_(x: f32) -> f32 { if (isnan_(x)) { return x; } return atan(x); }
+fn asin_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  return atan2_(x, sqrt((1.0 - x) * (1.0 + x)));
+}
+fn acos_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  return atan2_(sqrt((1.0 - x) * (1.0 + x)), x);
+}
+// sinh/asinh/acosh/atanh through expm1_/log1p_, accurate near 0 where the naive forms cancel.
+fn sinh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  if (abs(x) < 1.0) { return 0.5 * (expm1_(x) - expm1_(-x)); }
+  let e = exp(abs(x) - 0.69314718055994531);
+  return select(e - 0.25 / e, -(e - 0.25 / e), x < 0.0);
+}
+fn cosh_(x: f32) -> f32 {
+  if (isnan_(x)) { return x; }
+  let e = exp(abs(x) - 0.69314718055994531);
+  return e + 0.25 / e;
+}
+fn asinh_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) == inf_()) { return x; }
+  let a = abs(x);
+  var r: f32;
+  if (a > 1e8) { r = log_(a) + 0.69314718055994531; } else { r = log1p_(a + a * a / (1.0 + sqrt(1.0 + a * a))); }
+  return select(r, -r, x < 0.0);
+}
+fn acosh_(x: f32) -> f32 {
+  if (isnan_(x) || x < 1.0) { return nan_(); }
+  if (x == inf_()) { return x; }
+  if (x > 1e8) { return log_(x) + 0.69314718055994531; }
+  let t = x - 1.0;
+  return log1p_(t + sqrt(2.0 * t + t * t));
+}
+fn atanh_(x: f32) -> f32 {
+  if (isnan_(x) || abs(x) > 1.0) { return nan_(); }
+  if (abs(x) == 1.0) { return select(inf_(), -inf_(), x < 0.0); }
+  return 0.5 * log1p_(2.0 * x / (1.0 - x));
+}
+// C's atan2, signed zeros and infinities included: SwiftShader's builtin gives atan2(-0, 1) = pi
+// and ignores the sign of a zero x. Octant reduction to atan of a ratio in [0, 1].
+fn atan2_(a: f32, b: f32) -> f32 {
+  if (isnan_(a) || isnan_(b)) { return nan_(); }
+  let ay = abs(a); let ax = abs(b);
+  var r: f32;
+  if (ax == inf_() && ay == inf_()) { r = 0.78539816339744831; }
+  else if (ay == 0.0 && ax == 0.0) { r = 0.0; }
+  else if (ax >= ay) { r = atan(ay / ax); }
+  else { r = 1.5707963267948966 - atan(ax / ay); }
+  if ((bitcast<u32>(b) & 0x80000000u) != 0u) { r = 3.1415926535897932 - r; }
+  return select(r, -r, (bitcast<u32>(a) & 0x80000000u) != 0u);
+}
+fn hypot_(a: f32, b: f32) -> f32 {
+  let x = abs(a); let y = abs(b);
+  if (x == inf_() || y == inf_()) { return inf_(); }
+  if (isnan_(x) || isnan_(y)) { return nan_(); }
+  let m = max(x, y);
+  if (m == 0.0) { return 0.0; }
+  let r = min(x, y) / m;
+  return m * sqrt(1.0 + r * r);
+}
+// C's fmod: the sign of the dividend; exact for the quotients below 2^24 that f32 division gives.
+fn fmod_(a: f32, b: f32) -> f32 {
+  if (isnan_(a) || isnan_(b) || abs(a) == inf_() || b == 0.0) { return nan_(); }
+  if (abs(b) == inf_()) { return a; }
+  let m = a - trunc(a / b) * b;
+  if (m != 0.0 && ((m < 0.0) != (a < 0.0))) { return m + select(abs(b), -abs(b), a < 0.0); }
+  return m;
+}
+fn ifmod_(a: i32, b: i32) -> i32 { if (b == 0 || b == -1) { return 0; } return a % b; }
+// PyTorch's div_floor_floating: floor division from fmod, consistent with remainder.
+fn floordiv_(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return a / b; }
+  let mod_ = fmod_(a, b);
+  var d = (a - mod_) / b;
+  if (mod_ != 0.0 && ((b < 0.0) != (mod_ < 0.0))) { d = d - 1.0; }
+  if (d == 0.0) { return select(0.0, -0.0, (a < 0.0) != (b < 0.0)); }
+  var q = floor(d);
+  if (d - q > 0.5) { q = q + 1.0; }
+  return q;
+}
+fn ifloordiv_(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  if (b == -1) { return -a; }
+  let q = a / b;
+  if (q * b != a && ((a < 0) != (b < 0))) { return q - 1; }
+  return q;
+}
+fn itruncdiv_(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } if (b == -1) { return -a; } return a / b; }
 `;
 
 /** An operand of an element-wise kernel: its binding name and element type. */

@@ -7,6 +7,7 @@ import { F } from '@torchlet/nn';
 import type { Case, TensorJson } from './cases.ts';
 import { decodeNumber, decodeTensor } from './decode.ts';
 import { EXTRA_OPS } from './ops-extra.ts';
+import { MATH_OPS } from './ops-math.ts';
 
 /**
  * A result tensor. `data` may be a typed array, a number array, or booleans for bool tensors;
@@ -105,10 +106,9 @@ const OPS: Record<string, OpFn> = {
   softplus: (a, kw) => torch.softplus(a.input!, { beta: optNum(kw.beta), threshold: optNum(kw.threshold) }),
   add: (a, kw) => torch.add(a.input!, operand(a, kw, 'other'), { alpha: optNum(kw.alpha) }),
   sub: (a, kw) => torch.sub(a.input!, operand(a, kw, 'other'), { alpha: optNum(kw.alpha) }),
-  mul: binary(torch.mul), div: binary(torch.div),
+  mul: binary(torch.mul),
   maximum: binary(torch.maximum), minimum: binary(torch.minimum),
   pow: binary(torch.pow, 'exponent'),
-  clamp: (a, kw) => torch.clamp(a.input!, optNum(kw.min), optNum(kw.max)),
   where: (a) => torch.where(a.condition!, a.input!, a.other!),
   eq: binary(torch.eq), ne: binary(torch.ne), lt: binary(torch.lt),
   le: binary(torch.le), gt: binary(torch.gt), ge: binary(torch.ge),
@@ -200,6 +200,7 @@ const OPS: Record<string, OpFn> = {
   binaryCrossEntropyWithLogits: (a, kw) => F.binaryCrossEntropyWithLogits(a.input!, a.target!, { ...lossOpts(a, kw), posWeight: a.posWeight }),
   klDiv: (a, kw) => F.klDiv(a.input!, a.target!, { reduction: kw.reduction as F.KlDivOptions['reduction'], logTarget: kw.logTarget as boolean | undefined }),
   ...EXTRA_OPS,
+  ...MATH_OPS,
 };
 
 /** Uploads a case tensor to the current backend. */

@@ -2,7 +2,7 @@ export * from './dtype.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export {
-  UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, unaryCode, binaryCode, opKind, kernelDtypes, wgslExpr,
+  UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, unaryCode, binaryCode, unaryRef, binaryRef, opKind, kernelDtypes, wgslExpr,
   type OpKind, type WgslElem, type FloatUnaryOp,
 } from './op-table.ts';
 export * from './philox.ts';
@@ -28,6 +28,11 @@ export {
   floor, ceil, round, square, logicalNot, add, sub, mul, div, remainder, maximum, minimum, pow, clamp,
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType, type ClampArgs,
 } from './ops/elementwise.ts';
+export { type DivOptions } from './ops/elementwise.ts';
+export {
+  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, trunc, trunc as fix, atan2, hypot, fmod,
+  floorDivide, frac, isnan, isinf, isfinite, signbit, nanToNum, logaddexp, lerp, type NanToNumOptions,
+} from './ops/math.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type VarArgs, type OneDimArg } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
@@ -72,3 +77,4 @@ export {
   type MatmulDims,
   type Int8LinearDims,
 } from './backend-checks.ts';
+

@@ -44,74 +44,167 @@ export type OpKind = keyof typeof KIND_DTYPES;
 type UnaryKind = 'float' | 'numeric' | 'logical';
 type BinaryKind = 'arith' | 'floatBinary' | 'compare' | 'logical';
 
-/** One table entry: the kind and a WGSL expression for each element type the kind takes. */
-interface Entry<K extends OpKind> {
+/**
+ * One table entry: the kind, a WGSL expression for each element type the kind takes, and `ref`,
+ * the op's meaning in float64 JavaScript (`int` is true for int32 operands, whose result the
+ * caller truncates). `ref` is what core's reference backend runs and what backend tests compare
+ * kernels against, so a new op brings its own test oracle.
+ */
+interface Entry<K extends OpKind, R> {
   readonly kind: K;
   readonly wgsl: { readonly [E in (typeof KIND_DTYPES)[K]['wgsl'][number]]: string };
+  readonly ref: R;
 }
-type Entries<K extends OpKind> = { [Kind in K]: Entry<Kind> }[K];
+type UnaryRef = (x: number) => number;
+type BinaryRef = (a: number, b: number, int: boolean) => number;
+type Entries<K extends OpKind, R> = { [Kind in K]: Entry<Kind, R> }[K];
+
+/** The Gauss error function in float64 (series near 0, continued fraction beyond). */
+function erf(x: number): number {
+  const t = Math.abs(x);
+  if (Number.isNaN(x)) return x;
+  if (t < 2.5) {
+    let sum = 0, term = t, n = 0;
+    while (Math.abs(term) > 1e-17 * Math.abs(sum) || n === 0) {
+      sum += term / (2 * n + 1);
+      n++;
+      term *= (-t * t) / n;
+      if (n > 200) break;
+    }
+    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  let f = 0;
+  for (let k = 60; k >= 1; k--) f = (k / 2) / (t + f);
+  return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
+}
+
+/** Round half to even, as torch.round. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Integer power with int32 wrap-around; a negative exponent gives 0 except for bases 1 and -1. */
+function powI32(b: number, e: number): number {
+  if (e < 0) return b === 1 ? 1 : b === -1 ? (e & 1 ? -1 : 1) : 0;
+  let r = 1;
+  for (let k = e; k; k >>>= 1, b = Math.imul(b, b)) if (k & 1) r = Math.imul(r, b);
+  return r;
+}
+
+/** C's pow (PyTorch's): 1^y = 1 and (-1)^±Infinity = 1, where JavaScript's `**` gives NaN. */
+const powC = (a: number, b: number): number => (a === 1 || (a === -1 && Math.abs(b) === Infinity) ? 1 : a ** b);
+
+/** Python's `%` from the exact fmod: the result has the divisor's sign. */
+function pyRemainder(a: number, b: number): number {
+  const m = a % b;
+  return m !== 0 && m < 0 !== b < 0 ? m + b : m;
+}
+
+/**
+ * PyTorch's floor division of floats (`div_floor_floating`, ATen/native/BinaryOps.h): from the
+ * exact `fmod`, so `floorDivide(a, b)` is consistent with `remainder` where `floor(a / b)` is not.
+ */
+function floorDivideFloat(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let div = (a - mod) / b;
+  if (mod !== 0 && (b < 0) !== (mod < 0)) div -= 1;
+  if (div === 0) return Math.sign(a / b) * 0;
+  let q = Math.floor(div);
+  if (div - q > 0.5) q += 1;
+  return q;
+}
 
 const cmp = (e: string): string => `select(0u, 1u, ${e})`;
 // Float comparisons test NaN on the bits: a shader compiler may assume no NaN (Dawn on
 // SwiftShader gives `x != x` false for NaN), and PyTorch's `x != x` is true for NaN.
 const nan2 = '(isnan_(a) || isnan_(b))';
-const compare = (e: string, f32: string): Entry<'compare'> => ({ kind: 'compare', wgsl: { f32: cmp(f32), i32: cmp(e), bool: cmp(e) } });
-const float = (f32: string): Entry<'float'> => ({ kind: 'float', wgsl: { f32 } });
+const compare = (e: string, f32: string, ref: (a: number, b: number) => boolean): Entry<'compare', BinaryRef> => ({
+  kind: 'compare', wgsl: { f32: cmp(f32), i32: cmp(e), bool: cmp(e) }, ref: (a, b) => +ref(a, b),
+});
+const float = (f32: string, ref: UnaryRef): Entry<'float', UnaryRef> => ({ kind: 'float', wgsl: { f32 }, ref });
+const nanMax = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
+const nanMin = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b));
 
 /**
  * Element-wise functions of one argument, in kernel-code order. `out` has the input's dtype
  * except for `float` ops on integer inputs, which core converts to float32 first.
  */
 export const UNARY_TABLE = {
-  neg: { kind: 'numeric', wgsl: { f32: '-x', i32: '-x' } },
-  abs: { kind: 'numeric', wgsl: { f32: 'abs(x)', i32: 'abs(x)' } },
+  neg: { kind: 'numeric', wgsl: { f32: '-x', i32: '-x' }, ref: (x) => -x },
+  abs: { kind: 'numeric', wgsl: { f32: 'abs(x)', i32: 'abs(x)' }, ref: Math.abs },
   // PyTorch 1.13's CPU kernel: (0 < x) - (x < 0), so sign(NaN) = 0.
-  sign: { kind: 'numeric', wgsl: { f32: 'sign_(x)', i32: 'sign(x)' } },
+  sign: { kind: 'numeric', wgsl: { f32: 'sign_(x)', i32: 'sign(x)' }, ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) },
   // NaN propagates, as torch.relu.
-  relu: { kind: 'numeric', wgsl: { f32: 'select(0.0, x, x > 0.0 || isnan_(x))', i32: 'max(x, 0)' } },
+  relu: { kind: 'numeric', wgsl: { f32: 'select(0.0, x, x > 0.0 || isnan_(x))', i32: 'max(x, 0)' }, ref: (x) => (Number.isNaN(x) ? x : x > 0 ? x : 0) },
   // Rounding is the identity on integers; `round` rounds half to even, as PyTorch.
-  floor: { kind: 'numeric', wgsl: { f32: 'floor(x)', i32: 'x' } },
-  ceil: { kind: 'numeric', wgsl: { f32: 'ceil(x)', i32: 'x' } },
-  round: { kind: 'numeric', wgsl: { f32: 'round(x)', i32: 'x' } },
-  exp: float('exp(x)'),
-  log: float('log_(x)'),
-  sqrt: float('sqrt_(x)'),
-  rsqrt: float('rsqrt_(x)'),
-  sin: float('sin_(x)'),
-  cos: float('cos_(x)'),
-  tanh: float('tanh_(x)'),
-  sigmoid: float('1.0 / (1.0 + exp(-x))'),
-  erf: float('erf_(x)'),
-  log1p: float('log1p_(x)'),
-  expm1: float('expm1_(x)'),
-  reciprocal: float('1.0 / x'),
-  logicalNot: { kind: 'logical', wgsl: { bool: '1u - x' } },
-} as const satisfies Record<string, Entries<UnaryKind>>;
+  floor: { kind: 'numeric', wgsl: { f32: 'floor(x)', i32: 'x' }, ref: Math.floor },
+  ceil: { kind: 'numeric', wgsl: { f32: 'ceil(x)', i32: 'x' }, ref: Math.ceil },
+  round: { kind: 'numeric', wgsl: { f32: 'round(x)', i32: 'x' }, ref: roundHalfEven },
+  exp: float('exp_(x)', Math.exp),
+  log: float('log_(x)', Math.log),
+  sqrt: float('sqrt_(x)', Math.sqrt),
+  rsqrt: float('rsqrt_(x)', (x) => 1 / Math.sqrt(x)),
+  sin: float('sin_(x)', Math.sin),
+  cos: float('cos_(x)', Math.cos),
+  tanh: float('tanh_(x)', Math.tanh),
+  sigmoid: float('1.0 / (1.0 + exp_(-x))', (x) => 1 / (1 + Math.exp(-x))),
+  erf: float('erf_(x)', erf),
+  log1p: float('log1p_(x)', Math.log1p),
+  expm1: float('expm1_(x)', Math.expm1),
+  reciprocal: float('1.0 / x', (x) => 1 / x),
+  logicalNot: { kind: 'logical', wgsl: { bool: '1u - x' }, ref: (x) => (x ? 0 : 1) },
+  trunc: { kind: 'numeric', wgsl: { f32: 'trunc(x)', i32: 'x' }, ref: Math.trunc },
+  tan: float('tan_(x)', Math.tan),
+  asin: float('asin_(x)', Math.asin),
+  acos: float('acos_(x)', Math.acos),
+  atan: float('atan_(x)', Math.atan),
+  sinh: float('sinh_(x)', Math.sinh),
+  cosh: float('cosh_(x)', Math.cosh),
+  asinh: float('asinh_(x)', Math.asinh),
+  acosh: float('acosh_(x)', Math.acosh),
+  atanh: float('atanh_(x)', Math.atanh),
+  log2: float('log_(x) * 1.4426950408889634', Math.log2),
+  log10: float('log_(x) * 0.4342944819032518', Math.log10),
+  exp2: float('exp2_(x)', (x) => 2 ** x),
+} as const satisfies Record<string, Entries<UnaryKind, UnaryRef>>;
 
 /**
  * Element-wise functions of two arguments, in kernel-code order; `a` and `b` always share a dtype.
- * maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`); int32
- * remainder by 0 gives 0. int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
+ * maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`), fmod the
+ * sign of the dividend (C's `fmod`). int32 remainder, fmod, floorDivide and truncDivide by 0 give
+ * 0 where PyTorch raises ZeroDivisionError (a kernel cannot raise, and checking the divisor would
+ * read it back from the device); int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
  */
 export const BINARY_TABLE = {
-  add: { kind: 'arith', wgsl: { f32: 'a + b', i32: 'a + b' } },
-  sub: { kind: 'arith', wgsl: { f32: 'a - b', i32: 'a - b' } },
-  mul: { kind: 'arith', wgsl: { f32: 'a * b', i32: 'a * b' } },
-  div: { kind: 'floatBinary', wgsl: { f32: 'a / b' } },
-  maximum: { kind: 'arith', wgsl: { f32: 'fmax_(a, b)', i32: 'max(a, b)' } },
-  minimum: { kind: 'arith', wgsl: { f32: 'fmin_(a, b)', i32: 'min(a, b)' } },
-  remainder: { kind: 'arith', wgsl: { f32: 'frem_(a, b)', i32: 'irem_(a, b)' } },
-  pow: { kind: 'arith', wgsl: { f32: 'pow_(a, b)', i32: 'ipow_(a, b)' } },
-  eq: compare('a == b', `!${nan2} && a == b`),
-  ne: compare('a != b', `${nan2} || a != b`),
-  lt: compare('a < b', `!${nan2} && a < b`),
-  le: compare('a <= b', `!${nan2} && a <= b`),
-  gt: compare('a > b', `!${nan2} && a > b`),
-  ge: compare('a >= b', `!${nan2} && a >= b`),
-  logicalAnd: { kind: 'logical', wgsl: { bool: 'a & b' } },
-  logicalOr: { kind: 'logical', wgsl: { bool: 'a | b' } },
-  logicalXor: { kind: 'logical', wgsl: { bool: 'a ^ b' } },
-} as const satisfies Record<string, Entries<BinaryKind>>;
+  add: { kind: 'arith', wgsl: { f32: 'a + b', i32: 'a + b' }, ref: (a, b) => a + b },
+  sub: { kind: 'arith', wgsl: { f32: 'a - b', i32: 'a - b' }, ref: (a, b) => a - b },
+  mul: { kind: 'arith', wgsl: { f32: 'a * b', i32: 'a * b' }, ref: (a, b, int) => (int ? Math.imul(a, b) : a * b) },
+  div: { kind: 'floatBinary', wgsl: { f32: 'a / b' }, ref: (a, b) => a / b },
+  maximum: { kind: 'arith', wgsl: { f32: 'fmax_(a, b)', i32: 'max(a, b)' }, ref: nanMax },
+  minimum: { kind: 'arith', wgsl: { f32: 'fmin_(a, b)', i32: 'min(a, b)' }, ref: nanMin },
+  remainder: { kind: 'arith', wgsl: { f32: 'frem_(a, b)', i32: 'irem_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : pyRemainder(a, b)) },
+  pow: { kind: 'arith', wgsl: { f32: 'pow_(a, b)', i32: 'ipow_(a, b)' }, ref: (a, b, int) => (int ? powI32(a, b) : powC(a, b)) },
+  eq: compare('a == b', `!${nan2} && a == b`, (a, b) => a === b),
+  ne: compare('a != b', `${nan2} || a != b`, (a, b) => a !== b),
+  lt: compare('a < b', `!${nan2} && a < b`, (a, b) => a < b),
+  le: compare('a <= b', `!${nan2} && a <= b`, (a, b) => a <= b),
+  gt: compare('a > b', `!${nan2} && a > b`, (a, b) => a > b),
+  ge: compare('a >= b', `!${nan2} && a >= b`, (a, b) => a >= b),
+  logicalAnd: { kind: 'logical', wgsl: { bool: 'a & b' }, ref: (a, b) => +(!!a && !!b) },
+  logicalOr: { kind: 'logical', wgsl: { bool: 'a | b' }, ref: (a, b) => +(!!a || !!b) },
+  logicalXor: { kind: 'logical', wgsl: { bool: 'a ^ b' }, ref: (a, b) => +(!!a !== !!b) },
+  atan2: { kind: 'floatBinary', wgsl: { f32: 'atan2_(a, b)' }, ref: Math.atan2 },
+  hypot: { kind: 'floatBinary', wgsl: { f32: 'hypot_(a, b)' }, ref: (a, b) => Math.hypot(a, b) },
+  fmod: { kind: 'arith', wgsl: { f32: 'fmod_(a, b)', i32: 'ifmod_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : a % b) },
+  floorDivide: {
+    kind: 'arith',
+    wgsl: { f32: 'floordiv_(a, b)', i32: 'ifloordiv_(a, b)' },
+    ref: (a, b, int) => (int ? (b === 0 ? 0 : Math.floor(a / b)) : floorDivideFloat(a, b)),
+  },
+  truncDivide: { kind: 'arith', wgsl: { f32: 'trunc(a / b)', i32: 'itruncdiv_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : Math.trunc(a / b)) },
+} as const satisfies Record<string, Entries<BinaryKind, BinaryRef>>;
 
 /** The name of an element-wise function of one argument ({@link UNARY_TABLE}). */
 export type UnaryOp = keyof typeof UNARY_TABLE;
@@ -132,6 +225,11 @@ const BINARY_CODES = new Map<string, number>(BINARY_OPS.map((op, i) => [op, i]))
 export const unaryCode = (op: string): number | undefined => UNARY_CODES.get(op);
 /** The kernel code of a binary op (its index in the table), or undefined for an unknown name. */
 export const binaryCode = (op: string): number | undefined => BINARY_CODES.get(op);
+
+/** A unary op's meaning in float64 JavaScript (the table's `ref`). */
+export const unaryRef = (op: UnaryOp): UnaryRef => UNARY_TABLE[op].ref;
+/** A binary op's meaning in float64 JavaScript; `int` for int32 operands (the caller truncates). */
+export const binaryRef = (op: BinaryOp): BinaryRef => BINARY_TABLE[op].ref;
 
 /** The dtype class of an element-wise op. */
 export function opKind(family: 'unary', op: UnaryOp): UnaryKind;

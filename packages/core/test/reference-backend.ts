@@ -3,7 +3,7 @@
  * contract, so core's shape, dtype and memory logic can be tested apart from any kernel.
  */
 import {
-  allocTyped, philoxFill, typedView,
+  allocTyped, philoxFill, typedView, unaryRef, binaryRef, opKind,
   type Backend, type BinaryOp, type RandomParams, type ReduceOp, type TypedArray, type UnaryOp, type View,
 } from '../src/index.ts';
 
@@ -20,48 +20,6 @@ function* indices(shape: readonly number[]): Generator<number[]> {
   }
 }
 const at = (v: View, idx: readonly number[]): number => idx.reduce((o, i, d) => o + i * v.strides[d]!, v.offset);
-
-const erf = (x: number): number => {
-  // Abramowitz-Stegun 7.1.26 is too coarse for tests; use a series / continued fraction in float64.
-  const t = Math.abs(x);
-  if (t < 3) {
-    let sum = 0, term = t, n = 0;
-    while (Math.abs(term) > 1e-17 * Math.abs(sum) || n < 3) {
-      sum += term / (2 * n + 1);
-      n++;
-      term *= (-t * t) / n;
-      if (n > 200) break;
-    }
-    return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  let f = 0;
-  for (let k = 60; k >= 1; k--) f = (k / 2) / (t + f);
-  return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
-};
-
-const roundHalfEven = (x: number): number => {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-};
-
-const UNARY: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x, abs: Math.abs, sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), // NaN -> 0, as PyTorch's CPU kernel
-  relu: (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0), floor: Math.floor, ceil: Math.ceil, round: roundHalfEven,
-  exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x), sin: Math.sin, cos: Math.cos,
-  tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)), erf, log1p: Math.log1p, expm1: Math.expm1,
-  reciprocal: (x) => 1 / x, logicalNot: (x) => (x ? 0 : 1),
-};
-
-const BINARY: Record<BinaryOp, (a: number, b: number, int: boolean) => number> = {
-  add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b, i) => (i ? Math.imul(a, b) : a * b), div: (a, b) => a / b,
-  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
-  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
-  remainder: (a, b, i) => (i && b === 0 ? 0 : a - Math.floor(a / b) * b),
-  pow: (a, b, i) => (i && b < 0 ? (a === 1 ? 1 : a === -1 ? (b % 2 ? -1 : 1) : 0) : a ** b),
-  eq: (a, b) => +(a === b), ne: (a, b) => +(a !== b), lt: (a, b) => +(a < b), le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b), ge: (a, b) => +(a >= b),
-  logicalAnd: (a, b) => +(!!a && !!b), logicalOr: (a, b) => +(!!a || !!b), logicalXor: (a, b) => +(!!a !== !!b),
-};
 
 export function createReferenceBackend(name = 'reference'): Backend & { liveBuffers(): number } {
   const buffers = new Map<number, ArrayBuffer>();
@@ -108,14 +66,14 @@ export function createReferenceBackend(name = 'reference'): Backend & { liveBuff
     },
     unary(op: UnaryOp, x, out) {
       const a = arr(x);
-      map(out, (idx) => UNARY[op](a[at(x, idx)]!));
+      map(out, (idx) => unaryRef(op)(a[at(x, idx)]!)); // the op table's float64 meaning
     },
     binary(op: BinaryOp, x, y, out) {
       const a = arr(x), b = arr(y);
       const int = x.dtype === 'int32';
       map(out, (idx) => {
-        const r = BINARY[op](a[at(x, idx)]!, b[at(y, idx)]!, int);
-        return int && !['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op) ? r | 0 : r;
+        const r = binaryRef(op)(a[at(x, idx)]!, b[at(y, idx)]!, int);
+        return int && opKind('binary', op) !== 'compare' ? r | 0 : r;
       });
     },
     where(c, x, y, out) {

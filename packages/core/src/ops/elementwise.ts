@@ -9,7 +9,7 @@ import { castTo, checkFillValue, describe, disposeTemps, scalarTensor } from './
 import { isGradEnabled } from '../grad-hook.ts';
 import { tidy } from '../memory.ts';
 import { where } from './indexing.ts';
-import { argNumber, parseArgs } from '../args.ts';
+import { argEnum, argNumber, parseArgs } from '../args.ts';
 
 function checkInput(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${describe(x)}`);
@@ -164,7 +164,7 @@ function operands(op: string, a: TensorLike, b: TensorLike, force?: DType): [Ten
 const BOOL_AS_LOGICAL: Partial<Record<BinaryOp, BinaryOp>> = { add: 'logicalOr', maximum: 'logicalOr', mul: 'logicalAnd', minimum: 'logicalAnd' };
 
 /** Runs a binary primitive with promotion; `force` overrides the computation dtype. */
-function binary(op: BinaryOp, a: TensorLike, b: TensorLike, force?: DType): Tensor {
+export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, force?: DType): Tensor {
   const [ta, tb] = operands(op, a, b, force);
   try {
     // PyTorch keeps bool for bool (+, max) and (*, min): logical or / and, not int32 arithmetic.
@@ -220,8 +220,34 @@ export function sub(a: TensorLike, b: TensorLike, options?: { alpha?: number }):
  * computes as int32. Returns a new tensor.
  */
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
-/** True division: integer inputs give float32, as in PyTorch. */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b, 'float32');
+/** Options of {@link div}. */
+export interface DivOptions {
+  /**
+   * `null` (default): true division, float32 even for integer inputs. `'trunc'`: rounded toward 0,
+   * `'floor'`: rounded down (PyTorch's `floor_divide`); both keep integer dtypes. Integer division
+   * by 0 gives 0 where PyTorch raises ZeroDivisionError.
+   */
+  roundingMode?: 'trunc' | 'floor' | null;
+}
+
+/**
+ * `a / b`, broadcasting (PyTorch's `torch.div`): true division (integer inputs give float32), or
+ * rounded with `roundingMode` (`'trunc'`, `'floor'`), which keeps the promoted dtype. The rounded
+ * forms have zero gradient, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([7, -7]), b = torch.tensor([2, 2]);
+ * torch.div(a, b);                              // [3.5, -3.5]
+ * torch.div(a, b, { roundingMode: 'floor' });   // [3, -4]
+ * torch.div(a, b, 'trunc');                     // [3, -3]
+ * ```
+ */
+export function div(a: TensorLike, b: TensorLike, ...args: [DivOptions['roundingMode'] | DivOptions] | []): Tensor {
+  const { roundingMode: mode } = parseArgs('div', args, ['roundingMode']);
+  if (mode === undefined || mode === null) return binary('div', a, b, 'float32');
+  return binary(argEnum('div', 'roundingMode', mode, ['trunc', 'floor'] as const) === 'floor' ? 'floorDivide' : 'truncDivide', a, b);
+}
 /**
  * Python's `a % b`: the result has the sign of `b` (PyTorch's `torch.remainder`); int32 `x % 0` gives 0.
  * Broadcasts and promotes; returns a new tensor.
