@@ -61,6 +61,24 @@ describe('BPETokenizer from vocab.json + merges.txt', () => {
   });
 });
 
+describe('BPETokenizer refuses what would misbehave later (issue 13)', () => {
+  it("an empty special token, ids past int32, and a cache bounded by characters", () => {
+    const { vocabJson, mergesTxt } = tinyGPT2Files();
+    const vocab = JSON.parse(vocabJson) as Record<string, number>;
+    expect(() => BPETokenizer.fromGPT2Files({ ...vocab, '': 263 }, mergesTxt, { specialTokens: [''] })).toThrow(/BPETokenizer: a special token must be a non-empty string, got ""/);
+    expect(() => BPETokenizer.train('abc', 300, { specialTokens: [''] })).toThrow(/BPETokenizer.train: a special token must be a non-empty string/);
+    expect(() => BPETokenizer.fromGPT2Files({ ...vocab, big: 2 ** 53 }, mergesTxt)).toThrow(/the id of "big" must be an integer from 0 to 2147483647, got 9007199254740992/);
+    expect(() => BPETokenizer.fromGPT2Files({ ...vocab, big: 2 ** 31 }, mergesTxt)).toThrow(/got 2147483648/);
+    const tok = BPETokenizer.fromGPT2Files(vocabJson, mergesTxt);
+    tok.encode('the cat');
+    const small = tok.cachedChars;
+    expect(small).toBeGreaterThan(0);
+    // One 100,000-character "word" is encoded but not kept.
+    expect(tok.encode('x'.repeat(100_000)).length).toBeGreaterThan(0);
+    expect(tok.cachedChars).toBe(small);
+  });
+});
+
 describe('BPETokenizer.train', () => {
   const text = 'the cat sat on the mat. the cat ate the rat. ' .repeat(20) + 'ünïcödé 😀\n';
 

@@ -66,6 +66,19 @@ export interface BPETrainOptions extends BPETokenizerOptions {
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+
+/** The largest token id: ids are int32 tensor values. */
+const MAX_TOKEN_ID = 2 ** 31 - 1;
+/** The word cache's bounds: entries, characters per word, characters in all. */
+const CACHE_ENTRIES = 100_000, CACHE_WORD_CHARS = 256, CACHE_CHARS = 4_000_000;
+
+/** Special tokens must be non-empty strings (an empty one splits the text at every position). */
+function checkSpecials(op: string, specials: readonly unknown[]): void {
+  for (const s of specials) {
+    if (typeof s !== 'string' || s.length === 0) throw new TypeError(`${op}: a special token must be a non-empty string, got ${JSON.stringify(s)}`);
+  }
+}
+
 /**
  * A byte-level BPE tokenizer. `vocab` maps token strings (in the byte-to-unicode spelling) to
  * ids; `merges` lists the pairs in rank order (first merged first).
@@ -83,12 +96,14 @@ export class BPETokenizer {
   readonly #tokens: string[] = [];
   readonly #ranks = new Map<string, number>();
   readonly #cache = new Map<string, number[]>();
+  #cacheChars = 0;
   readonly #special: RegExp | null;
 
   constructor(vocab: ReadonlyMap<string, number> | Readonly<Record<string, number>>, merges: ReadonlyArray<readonly [string, string]>, options: BPETokenizerOptions = {}) {
     this.vocab = vocab instanceof Map ? new Map(vocab) : new Map(Object.entries(vocab));
     for (const [tok, id] of this.vocab) {
-      if (!Number.isInteger(id) || id < 0) throw new RangeError(`BPETokenizer: the id of ${JSON.stringify(tok)} must be a non-negative integer, got ${String(id)}`);
+      // Ids become int32 tensor values (embedding rows), so 2^31 and past cannot be a token.
+      if (!Number.isInteger(id) || id < 0 || id > MAX_TOKEN_ID) throw new RangeError(`BPETokenizer: the id of ${JSON.stringify(tok)} must be an integer from 0 to ${MAX_TOKEN_ID}, got ${String(id)}`);
       if (this.#tokens[id] !== undefined) throw new RangeError(`BPETokenizer: id ${id} is given to both ${JSON.stringify(this.#tokens[id])} and ${JSON.stringify(tok)}`);
       this.#tokens[id] = tok;
     }
@@ -99,6 +114,7 @@ export class BPETokenizer {
       if (!this.#ranks.has(`${a} ${b}`)) this.#ranks.set(`${a} ${b}`, i);
     });
     this.specialTokens = [...(options.specialTokens ?? [])];
+    checkSpecials('BPETokenizer', this.specialTokens);
     for (const s of this.specialTokens) if (!this.vocab.has(s)) throw new RangeError(`BPETokenizer: the special token ${JSON.stringify(s)} is not in the vocabulary`);
     this.#special = this.specialTokens.length
       ? new RegExp(`(${[...this.specialTokens].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})`, 'u')
@@ -132,6 +148,7 @@ export class BPETokenizer {
    */
   static train(text: string, vocabSize: number, options: BPETrainOptions = {}): BPETokenizer {
     const specials = [...(options.specialTokens ?? [])];
+    checkSpecials('BPETokenizer.train', specials);
     const minFrequency = options.minFrequency ?? 2;
     if (!Number.isInteger(vocabSize) || vocabSize < 256 + specials.length) {
       throw new RangeError(`BPETokenizer.train: vocabSize must be an integer of at least 256 + the special tokens (${256 + specials.length}), got ${String(vocabSize)}`);
@@ -216,6 +233,11 @@ export class BPETokenizer {
     return out;
   }
 
+  /** @internal Characters of words held in the encoding cache (bounded; for tests). */
+  get cachedChars(): number {
+    return this.#cacheChars;
+  }
+
   /** The token string (byte-to-unicode spelling) of an id. */
   idToToken(id: number): string | undefined {
     return this.#tokens[id];
@@ -253,7 +275,12 @@ export class BPETokenizer {
       if (id === undefined) throw new RangeError(`BPETokenizer: the merges produce ${JSON.stringify(s)}, which is not in the vocabulary`);
       return id;
     });
-    if (this.#cache.size < 100_000) this.#cache.set(word, ids);
+    // Bounded by entries and by characters: one long "word" (a megabyte without spaces) is not
+    // kept, and the whole cache holds at most CACHE_CHARS characters of keys.
+    if (this.#cache.size < CACHE_ENTRIES && word.length <= CACHE_WORD_CHARS && this.#cacheChars + word.length <= CACHE_CHARS) {
+      this.#cache.set(word, ids);
+      this.#cacheChars += word.length;
+    }
     return ids;
   }
 }
