@@ -25,6 +25,14 @@ def table_ops(name):
     return re.findall(r'^  (\w+): ', body, re.M)
 
 
+def int_ops():
+    # Binary ops whose kernel takes int32 ('arith' kind), but pow: PyTorch refuses negative integer powers.
+    src = open(TABLE).read()
+    body = src[src.index('export const BINARY_TABLE = {'):]
+    body = body[:body.index('} as const')]
+    return [op for op, kind in re.findall(r"^  (\w+): \{\s*kind: '(\w+)'", body, re.M) if kind == 'arith' and op != 'pow']
+
+
 def snake(op):
     return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', op).lower()
 
@@ -35,6 +43,10 @@ SPECIAL = {
 }
 
 X = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -2.5, 1e-30, 3.0, 100.0, -100.0]
+# int32 operands: wrap-around at the extremes; no 0 or -1 divisor (PyTorch raises or traps there;
+# torchlet's choice for 0, a result of 0, is tested on its own).
+IA = [7, -7, 3, -3, 0, 1, 2147483647, -2147483648]
+IB = [2, -2, 3, -3, 1, 7, -7]
 V = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 2.5, -2.5]
 
 
@@ -66,10 +78,18 @@ def main():
             'a': [enc(v) for v in a.tolist()], 'b': [enc(v) for v in b.tolist()],
             'y': [enc(v) for v in y.float().tolist()], 'bool': y.dtype == torch.bool,
         }
+    out['int32'] = {}
+    ia = torch.tensor([p for p in IA for _ in IB], dtype=torch.int32)
+    ib = torch.tensor([q for _ in IA for q in IB], dtype=torch.int32)
+    for op in int_ops():
+        f = SPECIAL.get(op) or getattr(torch, snake(op))
+        y = f(ia, ib)
+        assert y.dtype == torch.int32, (op, y.dtype)
+        out['int32'][op] = {'a': ia.tolist(), 'b': ib.tolist(), 'y': y.tolist()}
     with open(OUT, 'w') as fh:
         json.dump(out, fh, separators=(',', ':'))
         fh.write('\n')
-    print('wrote %s: %d unary, %d binary ops' % (OUT, len(out['unary']), len(out['binary'])))
+    print('wrote %s: %d unary, %d binary, %d int32 ops' % (OUT, len(out['unary']), len(out['binary']), len(out['int32'])))
 
 
 if __name__ == '__main__':

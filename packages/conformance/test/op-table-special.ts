@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as torch from '@torchlet/core';
-import { BINARY_OPS, UNARY_OPS, setBackend, type BinaryOp, type Tensor, type UnaryOp } from '@torchlet/core';
+import { BINARY_OPS, UNARY_OPS, kernelDtypes, opKind, setBackend, type BinaryOp, type Tensor, type UnaryOp } from '@torchlet/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonNumber } from '../src/cases.ts';
 import { decodeNumber } from '../src/decode.ts';
@@ -15,6 +15,7 @@ type Num = JsonNumber;
 interface Fixture {
   readonly unary: Record<string, { x: Num[]; y: Num[] }>;
   readonly binary: Record<string, { a: Num[]; b: Num[]; y: Num[]; bool: boolean }>;
+  readonly int32: Record<string, { a: number[]; b: number[]; y: number[] }>;
 }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/op_table_special.json', import.meta.url), 'utf8')) as Fixture;
 const nums = (v: readonly Num[]): number[] => v.map((e) => decodeNumber(e));
@@ -68,5 +69,26 @@ export function defineOpTableSpecialSuite(backend: string, tol: { rtol: number; 
         expect(mismatches(got, nums(c!.y), tol.rtol, tol.atol, (i) => `${op}(${a[i]}, ${b[i]})`)).toEqual([]);
       });
     }
+    for (const op of BINARY_OPS) {
+      if (!kernelDtypes(opKind('binary', op)).includes('int32') || opKind('binary', op) === 'compare' || op === 'pow') continue;
+      it(`int32 ${op}, with wrap-around at the extremes`, async () => {
+        const c = fixture.int32[op];
+        expect(c, `${op} is missing from op_table_special.json: run scripts/gen_op_table.py`).toBeDefined();
+        const y = callBinary(op, torch.tensor(c!.a, { dtype: 'int32' }), torch.tensor(c!.b, { dtype: 'int32' }));
+        expect(y.dtype).toBe('int32');
+        expect(Array.from(await y.data())).toEqual(c!.y);
+      });
+    }
+    it('int32 division, fmod and remainder by 0 give 0 (PyTorch raises ZeroDivisionError); MIN / -1 wraps', async () => {
+      const a = torch.tensor([7, -7, 0, -2147483648], { dtype: 'int32' });
+      const zero = torch.zeros([4], { dtype: 'int32' });
+      for (const op of ['fmod', 'remainder', 'floorDivide', 'truncDivide'] as const) {
+        expect(Array.from(await callBinary(op, a, zero).data()), op).toEqual([0, 0, 0, 0]);
+      }
+      const m1 = torch.full([4], -1, { dtype: 'int32' });
+      expect(Array.from(await callBinary('floorDivide', a, m1).data())).toEqual([-7, 7, 0, -2147483648]);
+      expect(Array.from(await callBinary('truncDivide', a, m1).data())).toEqual([-7, 7, 0, -2147483648]);
+      expect(Array.from(await callBinary('fmod', a, m1).data())).toEqual([0, 0, 0, 0]);
+    });
   });
 }

@@ -29,10 +29,9 @@ export {
   eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType, type ClampArgs,
 } from './ops/elementwise.ts';
 export { type DivOptions } from './ops/elementwise.ts';
-export {
-  tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, log2, log10, exp2, trunc, trunc as fix, atan2, hypot, fmod,
-  floorDivide, frac, isnan, isinf, isfinite, signbit, nanToNum, logaddexp, lerp, type NanToNumOptions,
-} from './ops/math.ts';
+// Every function of ops/math.ts is public: a new op's function needs no line here.
+export * from './ops/math.ts';
+export { trunc as fix } from './ops/math.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type VarArgs, type OneDimArg } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
