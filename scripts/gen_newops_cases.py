@@ -67,6 +67,58 @@ def case(id, fn, kwargs, inputs, f, grad=True, tol=(1e-5, 1e-6)):
 case('msort/4x3', 'msort', {}, [('input', rnd(4, 3))], lambda a: torch.msort(a['input']))
 case('cumsum/int32/2x4-dim1', 'cumsum', {'dim': 1}, [('input', torch.randint(-5, 5, (2, 4), dtype=torch.int32))], lambda a: torch.cumsum(a['input'], 1).int())
 
+# indexing: kwargs.index lists the entries (strings, ints, null; {"input": name} for a tensor)
+def pyindex(entries):
+    parts = []
+    for e in entries:
+        if isinstance(e, dict): parts.append("a['%s']" % e['input'])
+        elif e is None: parts.append('None')
+        else: parts.append(str(e))
+    return ', '.join(parts)
+
+
+def idx_t(*vals):
+    return torch.tensor(vals, dtype=torch.int64)
+
+
+def at_case(id, shape, entries, extra=(), grad=True):
+    case('at/' + id, 'at', {'index': entries}, [('input', rnd(*shape))] + list(extra),
+         lambda a: eval('a["input"][' + pyindex(entries) + ']'), grad=grad)
+
+
+at_case('slice-cols/3x4', (3, 4), [':, 1:3'])
+at_case('ellipsis-last/2x3x4', (2, 3, 4), ['..., -1'])
+at_case('int-none-step/3x4', (3, 4), [0, None, '::2'])
+at_case('int-tensor-repeated/4x3', (4, 3), [{'input': 'idx'}], [('idx', idx_t(2, 0, 2, -1))])
+at_case('cols-2d-tensor/3x4', (3, 4), [':', {'input': 'idx'}], [('idx', torch.tensor([[0, 1], [3, 3]]))])
+at_case('non-adjacent/2x3x4', (2, 3, 4), [{'input': 'i'}, ':', {'input': 'j'}], [('i', idx_t(1, 0)), ('j', idx_t(3, 2))])
+at_case('adjacent-middle/2x3x4', (2, 3, 4), [':', {'input': 'i'}, {'input': 'j'}], [('i', idx_t(2, 0, 1)), ('j', idx_t(1, 1, 3))])
+at_case('bool-mask/3x4', (3, 4), [{'input': 'mask'}], [('mask', torch.rand(3, 4) > 0.5)])
+at_case('bool-rows-then-slice/4x3', (4, 3), [{'input': 'mask'}, '1:'], [('mask', torch.tensor([True, False, True, True]))])
+at_case('int-then-tensor/2x3x4', (2, 3, 4), [1, ':', {'input': 'idx'}], [('idx', idx_t(0, 3))])
+
+
+def put_case(id, shape, entries, values, accumulate, extra=()):
+    ins = [('input', rnd(*shape))] + list(extra)
+    kw = {'index': entries, 'accumulate': accumulate}
+    if isinstance(values, torch.Tensor): ins.append(('values', values))
+    else: kw['value'] = values
+
+    def f(a):
+        v = a['values'] if 'values' in a else torch.tensor(values, dtype=torch.float64)
+        if all(isinstance(e, dict) for e in entries):
+            return a['input'].index_put(tuple(a[e['input']] for e in entries), v, accumulate=accumulate)
+        y = a['input'].clone()
+        exec('y[' + pyindex(entries) + '] = v', {'y': y, 'a': a, 'v': v})
+        return y
+    case('indexPut/' + id, 'indexPut', kw, ins, f)
+
+
+put_case('mask-value/3x4', (3, 4), [{'input': 'mask'}], 0.5, False, [('mask', torch.rand(3, 4) > 0.5)])
+put_case('accumulate-repeated/4x3', (4, 3), [{'input': 'idx'}], rnd(3, 3), True, [('idx', idx_t(1, 3, 1))])
+put_case('slice-tensor-values/3x4', (3, 4), [':, 1:3'], rnd(3, 2), False)
+put_case('rows-broadcast-values/4x3', (4, 3), [{'input': 'idx'}], rnd(3), False, [('idx', idx_t(0, 2))])
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(HERE, '..', 'packages', 'conformance', 'test', 'fixtures', 'newops_cases.json')
 with open(out, 'w') as fh:

@@ -41,4 +41,9 @@ export const EVERYDAY_OPS = [
   ['torch.bincount(x, weights=w, minlength=5)', 'torch.bincount(x, { weights: w, minlength: 5 })  // WebGPU: bincountAsync'],
   ['torch.repeat_interleave(x, torch.tensor([1, 2]), dim=0)', "torch.repeatInterleave(x, torch.tensor([1, 2], { dtype: 'int32' }), 0)  // WebGPU: repeatInterleaveAsync"],
   ['torch.histc(x, bins=10, min=0, max=1)', 'torch.histc(x, 10, 0, 1)  // or { bins: 10, min: 0, max: 1 }'],
+  ['x[:, 1:3], x[..., -1], x[0, None, ::2]', "x.at(':, 1:3'), x.at('..., -1'), x.at(0, null, '::2')  // views, differentiable"],
+  ['x[idx], x[:, idx], x[i, :, j], x[[2, 0]]', "x.at(idx), x.at(':', idx), x.at(i, ':', j), x.at([2, 0])  // int32 index tensors, PyTorch's placement of the result dims"],
+  ['x[mask], x[mask, 1:]', "x.at(mask), x.at(mask, '1:')  // WebGPU: await torch.atAsync(x, mask)"],
+  ['x[mask] = 0, x[:, 1:3] = v', "x.indexPut_([mask], 0), x.indexPut_([':, 1:3'], v)  // out of place, with gradients: x.indexPut([mask], 0)"],
+  ['x.index_put_((idx,), v, accumulate=True), x[idx] += v', 'x.indexPut_([idx], v, { accumulate: true })  // repeated indices add up'],
 ];

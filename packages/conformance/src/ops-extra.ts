@@ -71,6 +71,9 @@ export const EXTRA_OPS: Record<string, OpFn> = {
   repeatInterleave: (a, kw) => torch.repeatInterleaveAsync(a.input!, a.repeats ?? (kw.repeats as number), int(kw.dim)),
   histc: (a, kw) => torch.histc(a.input!, { bins: int(kw.bins), min: optNum(kw.min), max: optNum(kw.max) }),
   einsum: (a, kw) => torch.einsum(kw.equation as string, listArg(a, 'operands')),
+  // indexing: kwargs.index holds the entries, {"input": name} standing for a tensor argument
+  at: (a, kw) => torch.atAsync(a.input!, ...indexEntries(a, kw.index)),
+  indexPut: (a, kw) => torch.indexPutAsync(a.input!, indexEntries(a, kw.index), a.values ?? num(kw.value), { accumulate: bool(kw.accumulate) }),
   // searching and grids
   searchsorted: (a, kw) => torch.searchsorted(a.sortedSequence!, a.input!, { right: bool(kw.right), side: kw.side as 'left' | 'right' | undefined }),
   bucketize: (a, kw) => torch.bucketize(a.input!, a.boundaries!, bool(kw.right)),
@@ -79,6 +82,11 @@ export const EXTRA_OPS: Record<string, OpFn> = {
   linspace: (_a, kw) => torch.linspace(num(kw.start), num(kw.end), kw.steps as number),
   logspace: (_a, kw) => torch.logspace(num(kw.start), num(kw.end), kw.steps as number, optNum(kw.base)),
 };
+
+/** A case's index entries with `{ input: name }` replaced by that tensor argument. */
+function indexEntries(a: Args, index: unknown): torch.IndexEntry[] {
+  return (index as unknown[]).map((e) => (e !== null && typeof e === 'object' && 'input' in e ? a[(e as { input: string }).input]! : (e as torch.IndexEntry)));
+}
 
 /** The tensors of a list argument (`operands.0`, `operands.1`, ...), in order. */
 export function listArg(a: Args, prefix: string): Tensor[] {

@@ -16,6 +16,7 @@ import * as srt from './ops/sort.ts';
 import * as scn from './ops/scan.ts';
 import * as nrm from './ops/norm.ts';
 import * as arr from './ops/arrange.ts';
+import * as ix from './ops/index-at.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
 import type { DimOption, ReduceOptions } from './args.ts';
@@ -624,6 +625,15 @@ export class Tensor {
   logcumsumexp(dim: number | { dim: number }): Tensor { return scn.logcumsumexp(this, dim); }
   /** PyTorch's `x.norm(p='fro', dim=None, keepdim=False)` ({@link nrm.norm | norm}). */
   norm(...args: Parameters<typeof nrm.norm> extends [Tensor, ...infer R] ? R : never): Tensor { return nrm.norm(this, ...args); }
+  /**
+   * PyTorch's `x[...]` ({@link ix.at | at}): `x.at(':, 1:3')`, `x.at('..., -1')`, `x.at(idx)`,
+   * `x.at(mask)`, `x.at(0, null, '::2')`. Differentiable.
+   */
+  at(...index: ix.IndexEntry[]): Tensor { return ix.at(this, ...index); }
+  /** In place `x[indices] = values` (`+=` with accumulate), PyTorch's `index_put_` ({@link ix.indexPut_ | indexPut_}). */
+  indexPut_(indices: readonly ix.IndexEntry[], values: Tensor | number | boolean, options?: ix.IndexPutOptions | boolean): this { return ix.indexPut_(this, indices, values, options); }
+  /** Out-of-place `index_put` ({@link ix.indexPut | indexPut}); differentiable. */
+  indexPut(indices: readonly ix.IndexEntry[], values: Tensor | number | boolean, options?: ix.IndexPutOptions | boolean): Tensor { return ix.indexPut(this, indices, values, options); }
   /** PyTorch's `x.T`: every dim reversed, a view ({@link arr.reverseDims | reverseDims}). */
   get T(): Tensor { return arr.reverseDims(this); }
   /** PyTorch's `x.mT`: the last two dims swapped, a view ({@link arr.matrixTranspose | matrixTranspose}). */

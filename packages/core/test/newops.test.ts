@@ -139,3 +139,28 @@ describe('einsum', () => {
     expect(() => torch.einsum('ij', a, b)).toThrow(/1 operand in the equation/);
   });
 });
+
+describe('indexing with at() and indexPut', () => {
+  it('reads and writes as PyTorch, synchronously on wasm-like backends', async () => {
+    const x = torch.arange(12).reshape(3, 4);
+    expect(await x.at(':, 1:3').tolist()).toEqual([[1, 2], [5, 6], [9, 10]]);
+    expect(await x.at('..., -1').tolist()).toEqual([3, 7, 11]);
+    expect(await x.at([2, 0]).tolist()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(await x.at(x.gt(9)).tolist()).toEqual([10, 11]);
+    const y = x.clone();
+    y.indexPut_([':, 0'], -1);
+    expect(await y.at(':, 0').tolist()).toEqual([-1, -1, -1]);
+    const z = torch.zeros(3).indexPut([[0, 0, 2]], torch.ones(3), { accumulate: true });
+    expect(await z.tolist()).toEqual([2, 0, 1]);
+  });
+  it('refuses what PyTorch refuses, by name', () => {
+    const x = torch.zeros(3, 4);
+    expect(() => x.at(1.5)).toThrow(/only integers/);
+    expect(() => x.at(torch.tensor([0.0, 1.0]))).toThrow(/must be int32.*float indices/);
+    expect(() => x.at('0, 0, 0')).toThrow(/too many indices for tensor of dimension 2/);
+    expect(() => x.at('::-1')).toThrow(/step must be greater than zero/);
+    expect(() => x.at('1:a')).toThrow(/not an integer/);
+    expect(() => x.at([5])).toThrow();
+    expect(() => x.indexPut([':, 1:3'], torch.ones(3, 3))).toThrow(/cannot be broadcast to indexing result of shape \[3, 2\]/);
+  });
+});
