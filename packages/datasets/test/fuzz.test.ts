@@ -56,7 +56,11 @@ function expectFormatError(e: unknown, name: string): void {
   expect(e.message.startsWith(`${name}: `)).toBe(true);
 }
 
-describe('fuzz: IDX', () => {
+/** The quick run in CI; `TORCHLET_FUZZ_LONG=1` multiplies every count by 20 (the long run). */
+const SCALE = process.env.TORCHLET_FUZZ_LONG ? 20 : 1;
+const TIMEOUT = process.env.TORCHLET_FUZZ_LONG ? 3_600_000 : 120_000;
+
+describe('fuzz: IDX', { timeout: TIMEOUT }, () => {
   it('12,000 mutated IDX files parse consistently or fail clearly', () => {
     const rng = new Rng(1234);
     const bases = [
@@ -69,7 +73,7 @@ describe('fuzz: IDX', () => {
       encodeIDX('int8', [1, 2, 2, 2], [1, -1, 2, -2, 3, -3, 4, -4]),
     ];
     let parsed = 0, failed = 0;
-    for (let i = 0; i < 12000; i++) {
+    for (let i = 0; i < 12000 * SCALE; i++) {
       const base = bases[i % bases.length]!;
       const b = mutate(rng, base, 4 + 4 * base[3]!);
       const name = `fuzz-${i}.idx`;
@@ -91,7 +95,7 @@ describe('fuzz: IDX', () => {
       expect(a.data.length).toBe(n);
       expect(4 + 4 * ndim + n * SIZES[b[2]!]!).toBe(b.length);
     }
-    expect(parsed + failed).toBe(12000);
+    expect(parsed + failed).toBe(12000 * SCALE);
     expect(parsed).toBeGreaterThan(100);
     expect(failed).toBeGreaterThan(5000);
     console.log(`IDX fuzz: ${parsed} parsed consistently, ${failed} rejected with a DatasetFormatError`);
@@ -101,7 +105,7 @@ describe('fuzz: IDX', () => {
     const rng = new Rng(99);
     const images = idxImages(4, 3, 3), labels = idxLabels([0, 9, 3, 4]);
     let ok = 0;
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 2000 * SCALE; i++) {
       const im = i % 2 ? mutate(rng, images, 16) : images;
       const lb = i % 2 ? labels : mutate(rng, labels, 8);
       try {
@@ -120,7 +124,7 @@ describe('fuzz: IDX', () => {
   it('300 mutated gzip streams inflate-and-parse or fail clearly', async () => {
     const rng = new Rng(7);
     const gz = await gzip(idxImages(3, 4, 5));
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 300 * SCALE; i++) {
       const b = gz.slice();
       const kind = i % 3;
       let input: Uint8Array = b;
@@ -136,13 +140,13 @@ describe('fuzz: IDX', () => {
   });
 });
 
-describe('fuzz: CIFAR', () => {
+describe('fuzz: CIFAR', { timeout: TIMEOUT }, () => {
   it('12,000 mutated CIFAR-10 and CIFAR-100 files parse consistently or fail clearly', () => {
     const rng = new Rng(4321);
     const b10 = cifar10([0, 9, 5]);
     const b100 = cifar100([[19, 99], [0, 0]]);
     let parsed = 0, failed = 0;
-    for (let i = 0; i < 12000; i++) {
+    for (let i = 0; i < 12000 * SCALE; i++) {
       const is100 = i % 2 === 1;
       const base = is100 ? b100 : b10;
       const rec = is100 ? 3074 : 3073;

@@ -11,7 +11,8 @@ import * as torch from '@torchlet/core';
 import { createReferenceBackend } from '../../core/test/reference-backend.ts';
 import { loadSafetensors, saveSafetensors, SafetensorsError } from '../src/index.ts';
 
-const ITERATIONS = 12_000;
+/** The quick run in CI; `TORCHLET_FUZZ_LONG=1` runs 20 times as many files (the long run). */
+const ITERATIONS = process.env.TORCHLET_FUZZ_LONG ? 240_000 : 12_000;
 
 beforeAll(async () => {
   torch.registerBackend('reference', () => createReferenceBackend());
@@ -83,7 +84,7 @@ async function checkConsistent(bytes: Uint8Array, out: Record<string, torch.Tens
   }
 }
 
-describe('safetensors fuzz', () => {
+describe('safetensors fuzz', { timeout: process.env.TORCHLET_FUZZ_LONG ? 3_600_000 : 120_000 }, () => {
   it(`${ITERATIONS} mutated files: consistent load or a SafetensorsError, never a crash or hang`, async () => {
     // Seeds: several dtypes, a 0-d and an empty tensor, metadata, and I64/F16/BF16/F64 entries.
     const a = torch.fromArray(Float32Array.from({ length: 12 }, (_, i) => i * 0.5 - 2), [3, 4]);
