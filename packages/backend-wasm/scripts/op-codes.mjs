@@ -64,7 +64,9 @@ export async function generateOpCodes() {
       const name = constName(op);
       lines.push(`export const ${family === 'unary' ? 'U' : 'B'}_${name} = ${code};`);
       (kinds[entry.kind] ??= []).push(name);
-      for (const [file, fn] of REQUIRED[family][entry.kind]) {
+      const required = REQUIRED[family][entry.kind];
+      if (!required) throw new Error(`op-codes: ${family} op '${op}' has kind '${entry.kind}', which scripts/op-codes.mjs does not know: say which kernel functions must have its case (REQUIRED)`);
+      for (const [file, fn] of required) {
         if (!new RegExp(`case [UB]_${name}\\b`).test(body(file, fn))) missing.push(`${op} (${entry.kind}): no 'case ${family === 'unary' ? 'U' : 'B'}_${name}:' in ${fn} of assembly/${file}`);
       }
     });
