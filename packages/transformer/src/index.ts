@@ -26,4 +26,5 @@ export { generateStream, generateBatch, type CausalLM, type GenerationOptions } 
 export { loadLlama2c, readLlama2cHeader, type Llama2cHeader } from './llama2c.ts';
 export { CharTokenizer } from './tokenizers/char.ts';
 export { SentencePieceTokenizer, type SentencePieceSpec } from './tokenizers/sentencepiece.ts';
+export { HFTokenizer } from './tokenizers/hf-tokenizer.ts';
 export { BPETokenizer, bytesToUnicode, preTokenize, GPT2_PATTERN, type BPETokenizerOptions, type BPETrainOptions, type ByteUnicodeTable } from './tokenizers/bpe.ts';

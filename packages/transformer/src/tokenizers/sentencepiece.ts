@@ -11,6 +11,7 @@
  * Only the identity normalisation rule is implemented: a model with a precompiled character map
  * (`nmt_nfkc`, ...) is refused with an error naming it, rather than encoded differently.
  */
+import { mergePairs } from './merge-pairs.ts';
 import { fieldFloat, fieldText, readFields, type ProtoField } from './protobuf.ts';
 
 /** SentencePiece's piece types (`ModelProto.SentencePiece.Type`). */
@@ -155,6 +156,12 @@ export class SentencePieceTokenizer {
     return p.text;
   }
 
+  /** The score of `id`'s piece (log probability for unigram, merge priority for BPE). */
+  pieceScore(id: number): number {
+    this.idToPiece(id);
+    return this.#pieces[id]!.score;
+  }
+
   /** The id of `piece`, or the unknown id when there is none. */
   pieceToId(piece: string): number {
     return this.#ids.get(piece) ?? this.spec.unkId;
@@ -239,63 +246,16 @@ export class SentencePieceTokenizer {
     return p.type === NORMAL || p.type === USER_DEFINED || p.type === UNUSED ? p : null;
   }
 
-  /** BPE over one word: the best-scoring mergeable adjacent pair first (leftmost on ties), with a heap. */
+  /** BPE over one word: the best-scoring mergeable adjacent pair first (leftmost on ties). */
   #bpe(word: string): string[] {
-    const sym = this.#chars(word);
-    const n = sym.length;
-    if (n === 1) return this.#resegment(sym[0]!, new Map());
-    const next = Array.from({ length: n }, (_, i) => (i + 1 < n ? i + 1 : -1));
-    const prev = Array.from({ length: n }, (_, i) => i - 1);
     const revMerge = new Map<string, [string, string]>();
-    // Heap of candidate pairs: [score, left, right, leftText, rightText].
-    type Pair = [number, number, number, string, string];
-    const heap: Pair[] = [];
-    const better = (a: Pair, b: Pair): boolean => a[0] > b[0] || (a[0] === b[0] && a[1] < b[1]);
-    const push = (l: number, r: number): void => {
-      if (l < 0 || r < 0) return;
-      const p = this.#mergeable(sym[l]! + sym[r]!);
-      if (!p) return;
-      heap.push([p.score, l, r, sym[l]!, sym[r]!]);
-      for (let i = heap.length - 1; i > 0; ) {
-        const parent = (i - 1) >> 1;
-        if (!better(heap[i]!, heap[parent]!)) break;
-        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-        i = parent;
-      }
-    };
-    const pop = (): Pair => {
-      const top = heap[0]!;
-      const last = heap.pop()!;
-      if (heap.length > 0) {
-        heap[0] = last;
-        for (let i = 0; ; ) {
-          const a = 2 * i + 1, b = a + 1;
-          let m = i;
-          if (a < heap.length && better(heap[a]!, heap[m]!)) m = a;
-          if (b < heap.length && better(heap[b]!, heap[m]!)) m = b;
-          if (m === i) break;
-          [heap[i], heap[m]] = [heap[m]!, heap[i]!];
-          i = m;
-        }
-      }
-      return top;
-    };
-    for (let i = 0; i + 1 < n; i++) push(i, i + 1);
-    while (heap.length > 0) {
-      const [, l, r, lt, rt] = pop();
-      if (sym[l] !== lt || sym[r] !== rt || next[l] !== r) continue; // stale: one side merged since
-      const merged = lt + rt;
-      if (this.#pieces[this.#ids.get(merged)!]!.type === UNUSED) revMerge.set(merged, [lt, rt]);
-      sym[l] = merged;
-      sym[r] = '';
-      next[l] = next[r]!;
-      if (next[r]! >= 0) prev[next[r]!] = l;
-      push(prev[l]!, l);
-      push(l, next[l]!);
-    }
-    const out: string[] = [];
-    for (let i = 0; i >= 0; i = next[i]!) out.push(...this.#resegment(sym[i]!, revMerge));
-    return out;
+    const merged = mergePairs(this.#chars(word), (l, r) => {
+      const p = this.#mergeable(l + r);
+      return p ? -p.score : undefined;
+    }, (l, r) => {
+      if (this.#pieces[this.#ids.get(l + r)!]!.type === UNUSED) revMerge.set(l + r, [l, r]);
+    });
+    return merged.flatMap((s) => this.#resegment(s, revMerge));
   }
 
   /** An unused piece splits back into the two symbols it was merged from (sentencepiece's resegment). */
