@@ -106,6 +106,23 @@ const TENSOR = [
   ['del x  (garbage collected)', 'x.dispose(), torch.tidy(() => ...), using x = ...'],
 ];
 
+// Dtypes: PyTorch's names, what torchlet stores, and the conversions.
+const DTYPES = [
+  ['torch.float32, torch.float', "torch.float32, torch.float  // 'float32'"],
+  ['torch.float16, torch.half', "torch.float16, torch.half  // 'float16': storage, computes in float32"],
+  ['torch.bfloat16', "torch.bfloat16  // 'bfloat16': storage, computes in float32"],
+  ['torch.int64, torch.long', "torch.int64, torch.long  // 'int32' storage; values outside int32 throw"],
+  ['torch.int32, torch.bool', "torch.int32, torch.bool  // 'int32', 'bool'"],
+  ['torch.float64, torch.double', "(not supported: throws; use 'float32')"],
+  ['torch.tensor([2, 0])  (int64 index)', "torch.tensor([2, 0], { dtype: 'int64' })  // numbers default to float32; float indices throw"],
+  ['x.half(), x.bfloat16(), x.float(), x.long()', 'x.half(), x.bfloat16(), x.float(), x.long()'],
+  ['x.to(torch.float16), x.to(dtype=torch.bfloat16)', "x.to(torch.float16), x.to('bfloat16')"],
+  ['model.half(), model.bfloat16(), model.float()', 'model.half(), model.bfloat16(), model.float()'],
+  ['model.to(torch.bfloat16)', "model.to('bfloat16')"],
+  ['torch.promote_types(torch.half, torch.bfloat16)', "torch.promoteTypes('float16', 'bfloat16')  // 'float32'"],
+  ['torch.result_type(x, 2.5)', 'torch.resultType(x, 2.5)'],
+];
+
 const modules = sorted(Object.keys(nn).filter((k) => k === 'Module' || isSubclass(nn[k], nn.Module)));
 const trModules = sorted(Object.keys(transformer).filter((k) => isSubclass(transformer[k], nn.Module)));
 const lossModules = modules.filter((k) => k.endsWith('Loss'));
@@ -162,6 +179,17 @@ ${rows(TENSOR)}
 | PyTorch | torchlet |
 |---|---|
 ${rows(EVERYDAY_OPS)}
+
+## Dtypes
+
+float16 and bfloat16 are storage dtypes: 2 bytes per element, converted bit for bit as PyTorch does
+(round to nearest even), and every op on them computes in float32 and rounds the result back. int64 is
+accepted under all of PyTorch's names and stored as int32. See the saving-loading guide for F16, BF16 and
+I64 checkpoints.
+
+| PyTorch | torchlet |
+|---|---|
+${rows(DTYPES)}
 
 ## Layers (every \`nn.Module\` subclass)
 

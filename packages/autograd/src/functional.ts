@@ -95,13 +95,13 @@ export function valueAndGrad<A extends Tensor[]>(
       const inner = args.map((a, i) => {
         if (!which.includes(i)) return a;
         if (!(a instanceof T.Tensor)) throw new TypeError(`grad: argument ${i} must be a Tensor to differentiate with respect to it`);
-        if (a.dtype !== 'float32') throw new TypeError(`grad: argument ${i} has dtype ${a.dtype}; only float32 tensors have gradients`);
+        if (!T.isFloat(a.dtype)) throw new TypeError(`grad: argument ${i} has dtype ${a.dtype}; only float tensors (float32, float16, bfloat16) have gradients`);
         return a.requiresGrad ? a.reshape(a.shape) : a.detach().requiresGrad_(true);
       }) as A;
       const value = T.enableGrad(() => f(...inner));
       if (!(value instanceof T.Tensor)) throw new TypeError('grad: the function must return a Tensor');
       if (value.numel() !== 1) throw new Error(`grad: the function must return a single-element tensor, got shape [${value.shape.join(', ')}]`);
-      if (value.dtype !== 'float32') throw new TypeError(`grad: the function must return a float32 tensor, got ${value.dtype}`);
+      if (!T.isFloat(value.dtype)) throw new TypeError(`grad: the function must return a float tensor, got ${value.dtype}`);
       const diffInputs = which.map((i) => inner[i]!);
       const grads = value.requiresGrad
         ? gradOf(value, diffInputs, { createGraph, allowUnused: true })

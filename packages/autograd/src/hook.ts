@@ -7,7 +7,7 @@ import { Node, ruleOf } from './node.ts';
 const hook: AutogradHook = {
   record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], inputs: readonly Tensor[], out: Tensor): void {
     // Only float outputs carry gradients (comparisons, argmax and int casts stop the graph).
-    if (out.dtype !== 'float32') return;
+    if (!T.isFloat(out.dtype)) return;
     const rule = ruleOf(prim);
     if (!rule) return;
     out.setGradFn_(new Node(prim, attrs as PrimitiveAttrs[Primitive], rule, inputs, out));
@@ -34,7 +34,7 @@ const hook: AutogradHook = {
       if (seed.numel() !== t.numel() || seed.shape.some((s, i) => s !== t.shape[i])) {
         throw new RangeError(`backward: the gradient's shape [${seed.shape.join(', ')}] does not match the tensor's shape [${t.shape.join(', ')}]`);
       }
-      if (seed.dtype !== 'float32') throw new TypeError(`backward: the gradient must be float32, got ${seed.dtype}`);
+      if (seed.dtype !== t.dtype) throw new TypeError(`backward: the gradient must have the tensor's dtype ${t.dtype}, got ${seed.dtype}`);
     }
     try {
       // As in PyTorch, retainGraph defaults to createGraph.

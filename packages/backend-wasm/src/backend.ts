@@ -10,6 +10,7 @@ import {
   coalesce,
   contiguousStrides,
   dtypeSize,
+  isHalf,
   isContiguous,
   numel,
   type Backend,
@@ -30,8 +31,8 @@ import {
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
 
-/** Kernel dtype codes (assembly/*.ts). */
-const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+/** Kernel dtype codes (assembly/*.ts); float16/bfloat16 only reach `copy` (core computes them in float32). */
+const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float16: 3, bfloat16: 4 };
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
 
 
@@ -325,7 +326,7 @@ export class WasmBackend implements Backend {
 
   where(cond: View, a: View, b: View, out: View): void {
     this.check();
-    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype) {
+    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype || isHalf(out.dtype)) {
       throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
     }
     const rank = this.layout(out.shape, [cond, a, b, out]);
@@ -453,6 +454,7 @@ export class WasmBackend implements Backend {
 
   fill(dst: View, value: number): void {
     this.check();
+    if (isHalf(dst.dtype)) throw unsupported('fill', { dst: dst.dtype });
     const n = numel(dst.shape);
     if (n === 0) return;
     this.k.fill(DTYPE_CODE[dst.dtype], this.addr(dst), n, value);
@@ -460,7 +462,7 @@ export class WasmBackend implements Backend {
 
   gather(x: View, dim: number, index: View, out: View): void {
     this.check();
-    if (index.dtype !== 'int32' || out.dtype !== x.dtype) {
+    if (index.dtype !== 'int32' || out.dtype !== x.dtype || isHalf(x.dtype)) {
       throw unsupported('gather', { x: x.dtype, index: index.dtype, out: out.dtype });
     }
     const { rank, dimStride, dimLen } = this.indexLayout(x, dim, index, out);
@@ -539,7 +541,7 @@ export class WasmBackend implements Backend {
   }
 
   private typed(dtype: DType, buf: ArrayBuffer): TypedArray {
-    return dtype === 'float32' ? new Float32Array(buf) : dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
+    return dtype === 'float32' ? new Float32Array(buf) : dtype === 'int32' ? new Int32Array(buf) : isHalf(dtype) ? new Uint16Array(buf) : new Uint8Array(buf);
   }
 
   /** An Int32Array over the current memory (re-created after memory.grow detached the old one). */

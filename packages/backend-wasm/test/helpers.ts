@@ -1,5 +1,5 @@
 import type { DType, TypedArray, View } from '@torchlet/core';
-import { allocTyped, dtypeSize } from '@torchlet/core';
+import { allocTyped, dtypeSize, encodeHalf } from '@torchlet/core';
 import { createWasmBackend, type WasmBackend } from '../src/index.ts';
 
 let shared: Promise<WasmBackend> | undefined;
@@ -69,6 +69,11 @@ export function layoutOf(shape: readonly number[], kind: LayoutKind): { strides:
 
 /** Random host values for a dtype. */
 export function randomValues(dtype: DType, n: number, rand: () => number, lo = -3, hi = 3): TypedArray {
+  if (dtype === 'float16' || dtype === 'bfloat16') {
+    // bit patterns of random values, with the specials a 2-byte float has
+    const f = Float32Array.from({ length: n }, (_, i) => [NaN, Infinity, -Infinity, -0, 6e-8, 70000][i % 23] ?? (lo + (hi - lo) * rand()));
+    return encodeHalf(dtype, f);
+  }
   const a = allocTyped(dtype, n);
   for (let i = 0; i < n; i++) {
     if (dtype === 'float32') a[i] = lo + (hi - lo) * rand();

@@ -7,6 +7,7 @@ import {
   coalesce,
   contiguousStrides,
   dtypeSize,
+  isHalf,
   isContiguous,
   listInstances,
   numel,
@@ -272,7 +273,7 @@ export class WebGpuBackend implements Backend {
     }
     this.check();
     const buf = data.slice(0, bytes);
-    return view.dtype === 'float32' ? new Float32Array(buf) : view.dtype === 'int32' ? new Int32Array(buf) : new Uint8Array(buf);
+    return view.dtype === 'float32' ? new Float32Array(buf) : view.dtype === 'int32' ? new Int32Array(buf) : isHalf(view.dtype) ? new Uint16Array(buf) : new Uint8Array(buf);
   }
 
   memory(): BackendMemory {
@@ -312,7 +313,7 @@ export class WebGpuBackend implements Backend {
 
   where(cond: View, a: View, b: View, out: View): void {
     this.check();
-    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype) {
+    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype || isHalf(out.dtype)) {
       throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
     }
     this.map(out, [cond, a, b], 'where', 'st_out(oo, select(ld_in2(o2), ld_in1(o1), ld_in0(o0) != 0u));');
@@ -325,6 +326,7 @@ export class WebGpuBackend implements Backend {
 
   fill(dst: View, value: number): void {
     this.check();
+    if (isHalf(dst.dtype)) throw unsupported('fill', { dst: dst.dtype });
     const bits = dst.dtype === 'float32' ? new Int32Array(new Float32Array([value]).buffer)[0]! : dst.dtype === 'int32' ? value | 0 : value ? 1 : 0;
     const v = dst.dtype === 'float32' ? 'bitcast<f32>(prm[1])' : dst.dtype === 'int32' ? 'prm[1]' : 'u32(prm[1])';
     this.map(dst, [], 'fill', `st_out(oo, ${v});`, [bits]);
@@ -467,7 +469,7 @@ export class WebGpuBackend implements Backend {
 
   gather(x: View, dim: number, index: View, out: View): void {
     this.check();
-    if (index.dtype !== 'int32' || out.dtype !== x.dtype) throw unsupported('gather', { x: x.dtype, index: index.dtype, out: out.dtype });
+    if (index.dtype !== 'int32' || out.dtype !== x.dtype || isHalf(x.dtype)) throw unsupported('gather', { x: x.dtype, index: index.dtype, out: out.dtype });
     const l = this.indexLayout('gather', x, dim, index);
     if (!l) return;
     const slot = this.indexCheck('gather', dim, l.dimLen);

@@ -3,17 +3,18 @@
  * shaders for reductions, Philox random numbers and the fused optimizer steps. The op names
  * are core's (`UnaryOp`, `BinaryOp`, `ReduceOp`).
  */
-import { wgslExpr, type BinaryOp, type DType, type ReduceOp, type UnaryOp, type WgslElem } from '@torchlet/core';
+import { isHalf, wgslExpr, type BinaryOp, type DType, type ReduceOp, type UnaryOp, type WgslElem } from '@torchlet/core';
 import { MATH, wgslType } from './wgsl.ts';
 
 /** The WGSL element type a dtype computes in. */
-const ELEM: Record<DType, WgslElem> = { float32: 'f32', int32: 'i32', bool: 'bool' };
+const ELEM: Record<DType, WgslElem> = { float32: 'f32', int32: 'i32', bool: 'bool', float16: 'f32', bfloat16: 'f32' };
 
 /**
  * The WGSL expression of `op` on an input of dtype `d`, or undefined where this backend has no kernel
  * for that pair. The expressions live in core's op table, beside the op's other facts.
  */
 export function unaryExpr(op: UnaryOp, d: DType): string | undefined {
+  if (isHalf(d)) return undefined; // core computes float16/bfloat16 in float32
   return wgslExpr('unary', op, ELEM[d]);
 }
 /**
@@ -21,11 +22,15 @@ export function unaryExpr(op: UnaryOp, d: DType): string | undefined {
  * backend has no kernel for that pair.
  */
 export function binaryExpr(op: BinaryOp, d: DType): string | undefined {
+  if (isHalf(d)) return undefined;
   return wgslExpr('binary', op, ELEM[d]);
 }
 
 /** Conversion of a loaded `x` of dtype `from` to dtype `to` (copy's cast rules, see Backend.copy). */
 export function castExpr(from: DType, to: DType): string {
+  // float16/bfloat16 load as f32 and store from f32 (the loader and storer convert)
+  if (isHalf(from)) from = 'float32';
+  if (isHalf(to)) to = 'float32';
   if (from === to) return 'x';
   if (to === 'bool') return from === 'float32' ? 'f2b_(x)' : 'select(0u, 1u, x != 0)';
   if (to === 'int32') return from === 'float32' ? 'f2i_(x)' : 'i32(x)';

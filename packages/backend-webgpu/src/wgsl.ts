@@ -6,18 +6,23 @@
  * word, so a bool tensor has the same byte size here as in core and on the host (`read`
  * returns a Uint8Array of 0/1 without any conversion). Several threads may write bytes of one
  * word, so bool stores go through `atomicAnd`/`atomicOr` on an `array<atomic<u32>>` binding:
- * each thread changes only its own byte, and and/or on disjoint bits commute.
+ * each thread changes only its own byte, and and/or on disjoint bits commute. float16 and
+ * bfloat16 elements are 2 bytes, two to a word, stored the same way (atomics on half-words); they
+ * load as f32 and store from f32, converted with integer arithmetic on the bits (`h2f_`, `f2h_`,
+ * `f2bf_`: round to nearest even, subnormals exact, as PyTorch; no shader-f16 needed, and no
+ * float operation a software adapter could flush to zero). Only `copy` (and read/write) sees
+ * them: core computes them in float32.
  *
  * Index arithmetic: one thread per output element. `meta` (a small read-only storage buffer)
  * holds the element count, four scalar slots, the rank, the shape and, per operand, its element
  * offset and strides; each thread turns its flat index into coordinates and then into one offset
  * per operand, so any strides (0 and negative included) and offsets work without copies.
  */
-import type { DType } from '@torchlet/core';
+import { isHalf, type DType } from '@torchlet/core';
 
-/** The WGSL type a loaded element has inside kernel bodies: bool is a u32 holding 0 or 1. */
+/** The WGSL type a loaded element has inside kernel bodies: bool is a u32 holding 0 or 1, float16/bfloat16 an f32. */
 export function wgslType(d: DType): 'f32' | 'i32' | 'u32' {
-  return d === 'float32' ? 'f32' : d === 'int32' ? 'i32' : 'u32';
+  return d === 'float32' || isHalf(d) ? 'f32' : d === 'int32' ? 'i32' : 'u32';
 }
 
 /** meta layout: [n, s0, s1, s2, s3, rank, shape..., (offset, strides...) per operand]. */
@@ -263,6 +268,43 @@ fn ifloordiv_(a: i32, b: i32) -> i32 {
   return q;
 }
 fn itruncdiv_(a: i32, b: i32) -> i32 { if (b == 0) { return 0; } if (b == -1) { return -a; } return a / b; }
+// IEEE binary16 bits -> f32 (exact; subnormals normalised by integer arithmetic, NaN made quiet).
+fn h2f_(h: u32) -> f32 {
+  let sign = (h & 0x8000u) << 16u;
+  let e = (h >> 10u) & 0x1fu;
+  let m = h & 0x3ffu;
+  if (e == 0x1fu) { return bitcast<f32>(sign | 0x7f800000u | (m << 13u) | select(0u, 0x400000u, m != 0u)); }
+  if (e != 0u) { return bitcast<f32>(sign | ((e + 112u) << 23u) | (m << 13u)); }
+  if (m == 0u) { return bitcast<f32>(sign); }
+  let p = u32(firstLeadingBit(m)); // m * 2^-24 = 1.f * 2^(p - 24)
+  return bitcast<f32>(sign | ((p + 103u) << 23u) | ((m << (23u - p)) & 0x7fffffu));
+}
+// f32 -> binary16 bits, round to nearest even (c10::Half: any NaN is the quiet NaN 0x7e00 with its sign).
+fn f2h_(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  let sign = (b >> 16u) & 0x8000u;
+  let a = b & 0x7fffffffu;
+  if (a > 0x7f800000u) { return sign | 0x7e00u; }
+  if (a >= 0x47800000u) { return sign | 0x7c00u; }
+  if (a < 0x38800000u) {
+    if (a <= 0x33000000u) { return sign; } // at most 2^-25: rounds to (signed) zero
+    let m = (a & 0x7fffffu) | 0x800000u;
+    let s = 126u - (a >> 23u);             // 14..24: the value is m * 2^-s half-subnormal units
+    let half = 1u << (s - 1u);
+    let rem = m & ((1u << s) - 1u);
+    var r = m >> s;
+    if (rem > half || (rem == half && (r & 1u) == 1u)) { r = r + 1u; }
+    return sign | r;
+  }
+  let r = a - 0x38000000u;
+  return sign | ((r + 0xfffu + ((r >> 13u) & 1u)) >> 13u);
+}
+// f32 -> bfloat16 bits (the top half), round to nearest even; any NaN is 0xffff (PyTorch's .bfloat16()).
+fn f2bf_(x: f32) -> u32 {
+  let b = bitcast<u32>(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) { return 0xffffu; }
+  return (b + 0x7fffu + ((b >> 16u) & 1u)) >> 16u;
+}
 `;
 
 /** An operand of an element-wise kernel: its binding name and element type. */
@@ -273,6 +315,10 @@ interface Operand {
 /** A load of operand `k` at element offset `o` as a WGSL expression of its type. */
 function loader(name: string, d: DType, atomic: boolean): string {
   const word = atomic ? `atomicLoad(&${name}[w])` : `${name}[w]`;
+  if (isHalf(d)) {
+    const bits = `(${word} >> ((u32(o) & 1u) * 16u)) & 0xffffu`;
+    return `fn ld_${name}(o: i32) -> f32 { let w = u32(o) >> 1u; return ${d === 'float16' ? `h2f_(${bits})` : `bitcast<f32>((${bits}) << 16u)`}; }`;
+  }
   if (d === 'bool') {
     return `fn ld_${name}(o: i32) -> u32 { let w = u32(o) >> 2u; return (${word} >> ((u32(o) & 3u) * 8u)) & 0xffu; }`;
   }
@@ -280,6 +326,13 @@ function loader(name: string, d: DType, atomic: boolean): string {
 }
 
 function storer(name: string, d: DType, atomic: boolean): string {
+  if (isHalf(d)) {
+    return `fn st_${name}(o: i32, v: f32) {
+  let w = u32(o) >> 1u; let sh = (u32(o) & 1u) * 16u;
+  atomicAnd(&${name}[w], ~(0xffffu << sh));
+  atomicOr(&${name}[w], ${d === 'float16' ? 'f2h_(v)' : 'f2bf_(v)'} << sh);
+}`;
+  }
   if (d === 'bool') {
     return `fn st_${name}(o: i32, v: u32) {
   let w = u32(o) >> 2u; let sh = (u32(o) & 3u) * 8u;
@@ -299,7 +352,7 @@ function storer(name: string, d: DType, atomic: boolean): string {
  * index-error buffer) at binding 2 + inputs.length.
  */
 export function elementwiseSource(out: Operand, ins: readonly Operand[], body: string, opts: { outAtomic?: boolean; extra?: string } = {}): string {
-  const atomicOut = opts.outAtomic || out.dtype === 'bool';
+  const atomicOut = opts.outAtomic || out.dtype === 'bool' || isHalf(out.dtype);
   const outDecl = atomicOut ? 'array<atomic<u32>>' : 'array<u32>';
   const decls = [
     '@group(0) @binding(0) var<storage, read> prm: array<i32>;',

@@ -192,7 +192,9 @@ export function checkFits(op: string, v: number, dtype: DType | string): void {
   if (!Number.isFinite(v)) throw new RangeError(`${op}: cannot store the non-finite value ${v} in an ${dtype} tensor`);
   // Floats truncate toward zero first (as in PyTorch), so only the truncated value must fit.
   if (Math.trunc(v) < r[0] || Math.trunc(v) > r[1]) {
-    throw new RangeError(`${op}: value ${v} cannot be converted to type ${dtype} without overflow (range ${r[0]} to ${r[1]})`);
+    throw new RangeError(
+      `${op}: value ${v} cannot be converted to type ${dtype} without overflow (range ${r[0]} to ${r[1]}; torchlet stores int64 as int32)`,
+    );
   }
 }
 

@@ -1,4 +1,6 @@
 export * from './dtype.ts';
+export * from './dtype-names.ts';
+export { encodeHalf, decodeHalf } from './half.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export {
@@ -60,7 +62,7 @@ export { einsum } from './ops/einsum.ts';
 export { at, atAsync, indexPut, indexPutAsync, indexPut_, type IndexEntry, type IndexPutOptions } from './ops/index-at.ts';
 export { searchsorted, bucketize, trilIndices, triuIndices, logspace, type SearchsortedOptions } from './ops/search.ts';
 export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';
-export { contiguous, untrackedView, markModifiedInPlace } from './ops/util.ts';
+export { contiguous, untrackedView, markModifiedInPlace, readStorage } from './ops/util.ts';
 export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,
   adaptiveAvgPool2d, oneHot, cosineSimilarity,

@@ -29,6 +29,8 @@ export type WgslElem = 'f32' | 'i32' | 'bool';
  * - `arith`: binary, float32 or int32 operands, same dtype out (bool computes as int32).
  * - `floatBinary`: binary, float32 operands and out (core converts integers first).
  * - `compare`: binary, float32, int32 or bool operands, bool out.
+ * float16 and bfloat16 are in no class: they are storage dtypes, and core runs every primitive on
+ * them through float32 (ops/primitives.ts, viaFloat32), so no kernel ever sees them.
  */
 export const KIND_DTYPES = {
   float: { dtypes: ['float32'], wgsl: ['f32'] },

@@ -1,5 +1,5 @@
 import type { Backend, View } from './backend.ts';
-import type { DType, TypedArray } from './dtype.ts';
+import { isFloat, toDType, type DType, type DTypeLike, type TypedArray } from './dtype.ts';
 import { setTensorCheck, trackTensor, untrackTensor } from './memory.ts';
 import { isContiguous, normalizeDim, numel, shapeStr, type Shape } from './shape.ts';
 import { stats, type Storage } from './storage.ts';
@@ -188,7 +188,7 @@ export class Tensor {
         'you can only change requiresGrad flags of leaf tensors. To use a computed tensor as a new leaf, use detach().requiresGrad_()',
       );
     }
-    if (value && this.dtype !== 'float32') {
+    if (value && !isFloat(this.dtype)) {
       throw new TypeError(`only tensors of floating point dtype can require gradients, got ${this.dtype}`);
     }
     this.#requiresGrad = value;
@@ -253,6 +253,30 @@ export class Tensor {
     untrackTensor(this);
     stats.tensors--;
     this.storage.release();
+  }
+
+  /**
+   * @internal Makes this leaf view `src`'s elements, dtype and layout (PyTorch's `param.data = src`):
+   * the same object, so modules and optimizers holding it see the change. Takes a reference to
+   * `src`'s buffer and releases this tensor's old one; `src` stays the caller's. `.grad` is left
+   * as it is (the caller converts it). Used by `Module.to(dtype)`.
+   */
+  setData_(src: Tensor): void {
+    this.view_();
+    src.view_();
+    if (this.gradFn !== null) throw new Error('setData_: only a leaf tensor can have its data replaced');
+    if (this.#requiresGrad && !isFloat(src.dtype)) throw new TypeError(`setData_: a tensor that requires grad cannot take ${src.dtype} data`);
+    src.storage.retain();
+    const old = this.storage;
+    const w = this as unknown as { storage: Storage; shape: Shape; strides: readonly number[]; offset: number; dtype: DType };
+    w.storage = src.storage;
+    w.shape = Object.freeze([...src.shape]);
+    w.strides = Object.freeze([...src.strides]);
+    w.offset = src.offset;
+    w.dtype = src.dtype;
+    finalizer.unregister(this);
+    finalizer.register(this, src.storage, this);
+    old.release();
   }
 
   /** Calls `dispose()`, so `using t = ...` releases the tensor when the block exits. */
@@ -327,9 +351,32 @@ export class Tensor {
 
   // ---- dtype ----
 
-  /** A copy converted to `dtype`; when it already has that dtype, a new tensor over the same buffer (no copy). */
-  to(dtype: DType): Tensor {
-    return castTo(this, dtype, true);
+  /**
+   * A copy converted to `dtype` (PyTorch's names work too: `'int64'`/`torch.long` give int32,
+   * `'half'` float16); when it already has that dtype, a new tensor over the same buffer (no copy).
+   * float -> float16/bfloat16 rounds to nearest even, as PyTorch. An unknown dtype or float64 throws.
+   *
+   * @example
+   * const h = torch.randn([2, 3]).to('bfloat16');   // 2 bytes per element
+   * const back = h.to(torch.float32);              // exact: every bfloat16 is a float32
+   */
+  to(dtype: DTypeLike): Tensor {
+    return castTo(this, toDType(dtype, 'to'), true);
+  }
+  /** `to('float16')` (PyTorch's `half()`): IEEE half precision storage, rounded to nearest even. */
+  half(): Tensor {
+    return this.to('float16');
+  }
+  /** `to('bfloat16')` (PyTorch's `bfloat16()`): bfloat16 storage, rounded to nearest even. */
+  bfloat16(): Tensor {
+    return this.to('bfloat16');
+  }
+  /**
+   * `to('int32')` under PyTorch's name for int64 (stored as int32): floats truncate toward zero
+   * (NaN gives 0, values beyond int32 saturate), bools give 0/1.
+   */
+  long(): Tensor {
+    return this.to('int32');
   }
   /** `to('float32')`: a float32 copy the caller owns (a new reference to this buffer when already float32). */
   float(): Tensor {

@@ -13,7 +13,7 @@ const x4 = (): torch.Tensor => torch.arange(0, 2 * 3 * 5 * 6).to('float32').resh
 describe('nn ops: argument errors name the op and the shapes', () => {
   it('softmax / logSoftmax', () => {
     const i = torch.tensor([1, 2], { dtype: 'int32' });
-    expect(() => torch.softmax(i, 0)).toThrow(/softmax: expected input of dtype float32, got int32/);
+    expect(() => torch.softmax(i, 0)).toThrow(/softmax: expected input of a float dtype .*got int32/);
     expect(() => torch.logSoftmax(torch.zeros([2, 3]), 2)).toThrow(/Dimension out of range/);
   });
 
@@ -34,7 +34,7 @@ describe('nn ops: argument errors name the op and the shapes', () => {
 
   it('dropout, embedding', () => {
     expect(() => torch.dropout(torch.zeros([3]), { p: 1.5 })).toThrow(/dropout probability has to be between 0 and 1, but got 1.5/);
-    expect(() => torch.embedding(torch.zeros([3]), torch.zeros([10, 4]))).toThrow(/embedding: expected input \(the indices\) of dtype int32, got float32/);
+    expect(() => torch.embedding(torch.zeros([3]), torch.zeros([10, 4]))).toThrow(/embedding: expected input \(the indices\) of an integer dtype .*got float32/);
     const idx = torch.tensor([1, 2], { dtype: 'int32' });
     expect(() => torch.embedding(idx, torch.zeros([10]))).toThrow(/'weight' must be 2-D .* got weight of size \[10\]/);
     expect(() => torch.embedding(idx, torch.zeros([10, 4]), { paddingIdx: 10 })).toThrow(/paddingIdx must be within numEmbeddings \(10\), got 10/);
@@ -54,7 +54,7 @@ describe('nn ops: argument errors name the op and the shapes', () => {
     expect(() => torch.conv2d(x, torch.zeros([3, 4, 3, 3]), null, { padding: -1 })).toThrow(/padding must be non-negative/);
     expect(() => torch.conv2d(x, torch.zeros([3, 4, 3, 3]), null, { padding: 'full' as 'same' })).toThrow(/Invalid padding string 'full'/);
     expect(() => torch.conv1d(torch.zeros([2, 4, 8]), torch.zeros([3, 4, 3]), null, { dilation: 0 })).toThrow(/dilation must be positive/);
-    expect(() => torch.conv1d(torch.zeros([2, 4, 8], { dtype: 'int32' }), torch.zeros([3, 4, 3]))).toThrow(/conv1d: expected input of dtype float32, got int32/);
+    expect(() => torch.conv1d(torch.zeros([2, 4, 8], { dtype: 'int32' }), torch.zeros([3, 4, 3]))).toThrow(/conv1d: expected input of a float dtype .*got int32/);
   });
 
   it('pooling, pad', () => {

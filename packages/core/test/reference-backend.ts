@@ -3,7 +3,7 @@
  * contract, so core's shape, dtype and memory logic can be tested apart from any kernel.
  */
 import {
-  allocTyped, philoxFill, typedView, unaryRef, binaryRef, opKind,
+  allocTyped, decodeHalf, dtypeSize, encodeHalf, isHalf, philoxFill, typedView, unaryRef, binaryRef, opKind,
   type Backend, type BinaryOp, type RandomParams, type ReduceOp, type TypedArray, type UnaryOp, type View,
 } from '../src/index.ts';
 
@@ -27,13 +27,14 @@ export function createReferenceBackend(name = 'reference'): Backend & { liveBuff
   const arr = (v: View): TypedArray => {
     const buf = buffers.get(v.buffer);
     if (!buf) throw new Error(`reference backend: buffer ${v.buffer} is not allocated`);
-    const size = v.dtype === 'bool' ? 1 : 4;
+    const size = dtypeSize(v.dtype);
     return typedView(v.dtype, buf, 0, Math.floor(buf.byteLength / size));
   };
   const store = (v: View, off: number, x: number): void => {
     const a = arr(v);
     if (v.dtype === 'int32') a[off] = Number.isNaN(x) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(x)));
     else if (v.dtype === 'bool') a[off] = x ? 1 : 0;
+    else if (isHalf(v.dtype)) a[off] = encodeHalf(v.dtype, Float32Array.of(x))[0]!;
     else a[off] = x;
   };
   const map = (out: View, f: (idx: number[]) => number): void => {
@@ -121,8 +122,10 @@ export function createReferenceBackend(name = 'reference'): Backend & { liveBuff
       });
     },
     copy(src, dst) {
+      // float16/bfloat16 reach only copy (core computes them in float32): decode, then store converts
       const a = arr(src);
-      for (const idx of indices(dst.shape)) store(dst, at(dst, idx), a[at(src, idx)]!);
+      const value = (i: number): number => (isHalf(src.dtype) ? decodeHalf(src.dtype, Uint16Array.of(a[i]!))[0]! : a[i]!);
+      for (const idx of indices(dst.shape)) store(dst, at(dst, idx), value(at(src, idx)));
     },
     fill(dst, value) {
       map(dst, () => value);

@@ -7,6 +7,7 @@ export * as functional from './functional/index.ts';
 export * as F from './functional/index.ts';
 export * as init from './init.ts';
 export { Parameter, isParameter } from './parameter.ts';
+export { castParameters } from './cast.ts';
 export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult, type RemovableHandle } from './module.ts';
 export { Sequential, ModuleList, ModuleDict } from './modules/container.ts';
 export { Linear, type LinearOptions } from './modules/linear.ts';
@@ -21,7 +22,7 @@ export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './
 export { MSELoss, L1Loss, SmoothL1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './modules/loss.ts';
 export {
   saveSafetensors, loadSafetensors, loadSafetensorsEntry, readSafetensorsHeader, SafetensorsError, MAX_HEADER_BYTES, MAX_HEADER_VALUES,
-  type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType,
+  type SafetensorsHeader, type SafetensorsEntry, type SafetensorsDType, type SaveSafetensorsOptions,
 } from './safetensors.ts';
 export {
   checkpointFiles, readCheckpointText, loadSafetensorsInto,

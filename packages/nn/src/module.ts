@@ -4,7 +4,8 @@
  * named by dotted path, with camelCase field names written in snake_case, so state-dict keys are
  * exactly PyTorch's (`selfAttn.inProjWeight` -> `self_attn.in_proj_weight`).
  */
-import { Tensor, keep, keepFieldsAcrossSteps, noGrad, type NestedArray } from '@torchlet/core';
+import { Tensor, keep, keepFieldsAcrossSteps, noGrad, type DTypeLike, type NestedArray } from '@torchlet/core';
+import { castParameters } from './cast.ts';
 import { Parameter } from './parameter.ts';
 
 /** A state dict: PyTorch's keys to tensors, in registration order. */
@@ -288,6 +289,39 @@ export abstract class Module {
         p.grad = null;
       } else noGrad(() => p.grad!.zero_());
     }
+  }
+
+  /**
+   * Converts every float parameter and buffer to the float `dtype` in place (PyTorch's
+   * `module.to(dtype)`): each parameter stays the same object, so optimizers keep working; int
+   * and bool buffers are left alone. Returns this.
+   *
+   * @example
+   * net.to('bfloat16');   // or net.to(torch.bfloat16)
+   */
+  to(dtype: DTypeLike): this {
+    return castParameters(this, dtype, 'Module.to');
+  }
+
+  /**
+   * `to('float16')` (PyTorch's `module.half()`): parameters and float buffers stored in half
+   * precision; ops on them compute in float32.
+   *
+   * @example
+   * const y = net.half().float().forward(x);   // PyTorch's model.half().float()(x)
+   */
+  half(): this {
+    return castParameters(this, 'float16', 'Module.half');
+  }
+
+  /** `to('bfloat16')` (PyTorch's `module.bfloat16()`). */
+  bfloat16(): this {
+    return castParameters(this, 'bfloat16', 'Module.bfloat16');
+  }
+
+  /** `to('float32')` (PyTorch's `module.float()`). */
+  float(): this {
+    return castParameters(this, 'float32', 'Module.float');
   }
 
   /** Calls `fn` on every descendant and then on this module (PyTorch's order); returns this. */

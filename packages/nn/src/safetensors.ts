@@ -28,7 +28,16 @@ const LOADABLE: ReadonlySet<string> = new Set(['F32', 'I32', 'BOOL', 'I64', 'F16
 /** The Rust crate orders tensors by this rank (its `Dtype` enum order), largest first. */
 const RUST_DTYPE_RANK: Record<string, number> = { BOOL: 0, U8: 1, I8: 2, I16: 5, U16: 6, F16: 7, BF16: 8, I32: 9, U32: 10, F32: 11, F64: 12, I64: 13, U64: 14 };
 
-const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const WRITE_DTYPE: Record<DType, SafetensorsDType> = { float32: 'F32', int32: 'I32', bool: 'BOOL', float16: 'F16', bfloat16: 'BF16' };
+
+/** Options of {@link saveSafetensors}. */
+export interface SaveSafetensorsOptions {
+  /**
+   * Write int32 tensors as I64 (sign-extended), as PyTorch stores its int64 (`torch.long`) tensors,
+   * so a checkpoint meant for PyTorch has the dtype its code expects. Default false (I32).
+   */
+  int64?: boolean;
+}
 
 /**
  * Raw elements for `saveSafetensors`, for dtypes torchlet tensors do not have (the int8 and
@@ -91,11 +100,26 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
- * Serializes `stateDict` (float32, int32 and bool tensors) as a safetensors file. Async because
- * reading a tensor is (on GPU backends); the tensors stay the caller's. `metadata` becomes the
- * header's `__metadata__` (string values only), keys in sorted order.
+ * Serializes `stateDict` as a safetensors file: float32, float16, bfloat16, int32 and bool tensors
+ * as F32, F16, BF16, I32 (or I64 with `options.int64`) and BOOL, the 2-byte floats bit for bit.
+ * Async because reading a tensor is (on GPU backends); the tensors stay the caller's. `metadata`
+ * becomes the header's `__metadata__` (string values only), keys in sorted order.
+ *
+ * @example
+ * const bytes = await nn.saveSafetensors(net.half().stateDict());              // F16 weights
+ * const withLong = await nn.saveSafetensors({ idx: torch.tensor([2, 0], { dtype: 'int64' }) }, null, { int64: true }); // I64
  */
-export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor | RawTensor>>, metadata?: Readonly<Record<string, string>> | null): Promise<Uint8Array> {
+export async function saveSafetensors(
+  stateDict: Readonly<Record<string, Tensor | RawTensor>>,
+  metadata?: Readonly<Record<string, string>> | null,
+  options?: SaveSafetensorsOptions,
+): Promise<Uint8Array> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError('saveSafetensors: options must be an object such as { int64: true }');
+  for (const k of Object.keys(options ?? {})) {
+    if (k !== 'int64') throw new TypeError(`saveSafetensors: unknown option '${k}' (known: int64)`);
+  }
+  if (options?.int64 !== undefined && typeof options.int64 !== 'boolean') throw new TypeError(`saveSafetensors: int64 must be a boolean, got ${typeof options.int64}`);
+  const int64 = options?.int64 ?? false;
   if (stateDict === null || typeof stateDict !== 'object') throw new TypeError('saveSafetensors: expected an object of tensors');
   const items: Array<{ name: string; key: Uint8Array; tensor: Tensor | RawTensor; dtype: SafetensorsDType }> = [];
   for (const [name, tensor] of Object.entries(stateDict)) {
@@ -109,7 +133,7 @@ export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor 
     }
     if (!(tensor instanceof Tensor)) throw new TypeError(`saveSafetensors: "${name}" is not a Tensor`);
     if (tensor.isDisposed) throw new Error(`saveSafetensors: "${name}" (shape [${tensor.shape.join(', ')}]) was disposed`);
-    const dtype = WRITE_DTYPE[tensor.dtype];
+    const dtype = tensor.dtype === 'int32' && int64 ? 'I64' : WRITE_DTYPE[tensor.dtype];
     if (!dtype) throw new TypeError(`saveSafetensors: "${name}" has dtype ${tensor.dtype}, which has no safetensors dtype here`);
     items.push({ name, key: utf8.encode(name), tensor, dtype });
   }
@@ -126,7 +150,14 @@ export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor 
   // The Rust crate's order: descending dtype rank, then name by UTF-8 bytes.
   items.sort((a, b) => RUST_DTYPE_RANK[b.dtype]! - RUST_DTYPE_RANK[a.dtype]! || compareBytes(a.key, b.key));
 
-  const datas = await Promise.all(items.map((it) => (it.tensor instanceof Tensor ? it.tensor.data() : it.tensor.data)));
+  // readStorage: float16/bfloat16 as their bit patterns; I64 sign-extends int32 into a BigInt64Array.
+  const datas = await Promise.all(
+    items.map(async (it) => {
+      if (!(it.tensor instanceof Tensor)) return it.tensor.data;
+      const d = await T.readStorage(it.tensor);
+      return it.dtype === 'I64' ? BigInt64Array.from(d as Int32Array, (v) => BigInt(v)) : d;
+    }),
+  );
   let json = '{';
   const parts: string[] = [];
   if (meta) parts.push(`"__metadata__":${JSON.stringify(meta)}`);
@@ -148,6 +179,7 @@ export async function saveSafetensors(stateDict: Readonly<Record<string, Tensor 
   for (const d of datas) {
     if (LITTLE_ENDIAN || d.BYTES_PER_ELEMENT === 1) out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
     else if (d instanceof Float32Array) d.forEach((v, j) => view.setFloat32(pos + 4 * j, v, true));
+    else if (d instanceof BigInt64Array) d.forEach((v, j) => view.setBigInt64(pos + 8 * j, v, true));
     else if (d.BYTES_PER_ELEMENT === 2) d.forEach((v, j) => view.setUint16(pos + 2 * j, v, true));
     else d.forEach((v, j) => view.setInt32(pos + 4 * j, v, true));
     pos += d.byteLength;
@@ -276,18 +308,8 @@ export function readSafetensorsHeader(bytes: Uint8Array, fileSize: number = byte
   return { metadata, tensors, dataStart };
 }
 
-/** Decodes one IEEE half (binary16) to a number. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-/** The elements of one validated entry as a torchlet host array. */
-function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: number): { data: Float32Array | Int32Array | Uint8Array; dtype: DType } {
+/** The elements of one validated entry as a torchlet host array (float16/bfloat16: bit patterns). */
+function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: number): { data: Float32Array | Int32Array | Uint8Array | Uint16Array; dtype: DType } {
   const len = e.dataOffsets[1] - e.dataOffsets[0];
   const dv = new DataView(bytes.buffer, bytes.byteOffset + start, len);
   switch (e.dtype) {
@@ -318,20 +340,12 @@ function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: num
       }
       return { data: out, dtype: 'int32' };
     }
-    case 'F16': {
-      const out = new Float32Array(len / 2);
-      for (let i = 0; i < out.length; i++) out[i] = halfToFloat(dv.getUint16(2 * i, true));
-      return { data: out, dtype: 'float32' };
-    }
+    case 'F16':
     case 'BF16': {
-      // bfloat16 is the top half of a float32.
-      const out = new Float32Array(len / 2);
-      const word = new DataView(new ArrayBuffer(4));
-      for (let i = 0; i < out.length; i++) {
-        word.setUint32(0, dv.getUint16(2 * i, true) << 16);
-        out[i] = word.getFloat32(0);
-      }
-      return { data: out, dtype: 'float32' };
+      // kept as they are stored: the bit patterns become a float16/bfloat16 tensor
+      const out = new Uint16Array(len / 2);
+      for (let i = 0; i < out.length; i++) out[i] = dv.getUint16(2 * i, true);
+      return { data: out, dtype: e.dtype === 'F16' ? 'float16' : 'bfloat16' };
     }
     case 'F64': {
       const out = new Float32Array(len / 8);
@@ -362,7 +376,9 @@ export function loadSafetensorsEntry(name: string, entry: SafetensorsEntry, data
 /**
  * Parses a safetensors file into tensors on the current backend (or `options.backend`), keyed
  * by name (own properties, in file order). F32, I32 and BOOL load as float32, int32 and bool;
- * I64 loads as int32 (a value outside int32 is an error); F16, BF16 and F64 load as float32.
+ * I64 loads as int32 (a value outside int32 is an error); F16 and BF16 load as float16 and
+ * bfloat16, bit for bit (`loadStateDict` converts them to each parameter's dtype); F64 loads as
+ * float32 (rounded: torchlet has no float64).
  * The file is validated first (see `readSafetensorsHeader`); the caller owns the tensors.
  */
 export function loadSafetensors(bytes: Uint8Array, options?: { backend?: T.Backend }): Record<string, Tensor> {

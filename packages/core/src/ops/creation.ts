@@ -1,6 +1,7 @@
 /** Creating tensors: from data, constants, ranges and random numbers. */
 import type { Backend } from '../backend.ts';
-import { allocTyped, isDType, type DType, type TypedArray } from '../dtype.ts';
+import { allocTyped, isHalf, toDType, type DType, type DTypeLike, type TypedArray } from '../dtype.ts';
+import { encodeHalf } from '../half.ts';
 import { tidy } from '../memory.ts';
 import { nextRandom } from '../random.ts';
 import { getBackend } from '../registry.ts';
@@ -13,8 +14,11 @@ import { checkFits, checkOptions, isOptions, sizeArgs, type SizeArgs } from '../
 
 /** Options of creation functions. */
 export interface CreateOptions {
-  /** Element type of the new tensor; each function states its default (float32 for most). */
-  dtype?: DType;
+  /**
+   * Element type of the new tensor; each function states its default (float32 for most). PyTorch's
+   * names work too: `'int64'`/`torch.long` (stored as int32, values outside int32 throw), `'half'`.
+   */
+  dtype?: DTypeLike;
   /** The backend to create on (default: the current one). */
   backend?: Backend;
   /** Make the new tensor a leaf that records operations for `backward()` (float32 only). */
@@ -46,8 +50,12 @@ function leaf(t: Tensor, options: CreateOptions | undefined): Tensor {
 
 function resolveDType(dtype: unknown, fallback: DType, op: string): DType {
   if (dtype === undefined) return fallback;
-  if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype '${String(dtype)}' (expected 'float32', 'int32' or 'bool')`);
-  return dtype;
+  return toDType(dtype, op);
+}
+
+/** A host array for `n` values of `dtype`: float16/bfloat16 values are built as float32 and encoded by `upload`. */
+function hostArray(dtype: DType, n: number): TypedArray {
+  return allocTyped(isHalf(dtype) ? 'float32' : dtype, n);
 }
 
 function shapeArg(shape: Shape | number, op: string): number[] {
@@ -56,12 +64,19 @@ function shapeArg(shape: Shape | number, op: string): number[] {
   return s;
 }
 
-/** Copies host data into a new tensor. `data` is converted to `dtype`'s typed array. */
+/**
+ * Copies host data into a new tensor. `data` is converted to `dtype`'s typed array; integer
+ * values outside int32 throw (int64 data is stored as int32), non-integers truncate toward zero
+ * as in PyTorch. For float16/bfloat16 a Uint16Array is taken as the bit patterns themselves,
+ * anything else as values rounded to nearest even (through float32, as PyTorch does).
+ */
 function upload(data: ArrayLike<number>, shape: Shape, dtype: DType, backend: Backend, op = 'tensor'): Tensor {
   const t = alloc(shape, dtype, backend);
   let host: TypedArray;
   if ((dtype === 'float32' && data instanceof Float32Array) || (dtype === 'int32' && data instanceof Int32Array) || (dtype === 'bool' && data instanceof Uint8Array)) {
     host = data;
+  } else if (isHalf(dtype)) {
+    host = data instanceof Uint16Array ? data : encodeHalf(dtype, data instanceof Float32Array ? data : Float32Array.from(data));
   } else {
     host = allocTyped(dtype, data.length);
     if (dtype === 'bool') for (let i = 0; i < data.length; i++) host[i] = data[i] ? 1 : 0;
@@ -236,7 +251,7 @@ export function arange(...args: ArangeArgs): Tensor {
     checkFits('arange', start, dtype);
     checkFits('arange', start + (count - 1) * step, dtype);
   }
-  const host = allocTyped(dtype, count);
+  const host = hostArray(dtype, count);
   for (let i = 0; i < count; i++) host[i] = start + i * step;
   return leaf(upload(host, [count], dtype, options?.backend ?? getBackend(), 'arange'), options);
 }
@@ -269,7 +284,7 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
 export function eye(n: number, m = n, options?: CreateOptions): Tensor {
   checkShape([n, m], 'eye: size');
   const dtype = resolveDType(options?.dtype, 'float32', 'eye');
-  const host = allocTyped(dtype, n * m);
+  const host = hostArray(dtype, n * m);
   for (let i = 0; i < Math.min(n, m); i++) host[i * m + i] = 1;
   return leaf(upload(host, [n, m], dtype, options?.backend ?? getBackend()), options);
 }
@@ -278,9 +293,16 @@ function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options
   options = opts(op, options);
   const s = shapeArg(shape, op);
   const dtype = resolveDType(options?.dtype, 'float32', op);
-  if (dtype !== 'float32') throw new TypeError(`${op}: only float32 is supported, got ${dtype}`);
+  if (dtype !== 'float32' && !isHalf(dtype)) throw new TypeError(`${op}: expected a float dtype (float32, float16, bfloat16), got ${dtype}`);
   const n = numel(s);
-  return leaf(randomP(s, { kind, ...nextRandom(Math.ceil(n / 4)) }, options?.backend ?? getBackend()), options);
+  const r = randomP(s, { kind, ...nextRandom(Math.ceil(n / 4)) }, options?.backend ?? getBackend());
+  // float16/bfloat16: the float32 numbers rounded, so a seed gives the same values in every dtype
+  if (dtype === 'float32') return leaf(r, options);
+  try {
+    return leaf(castTo(r, dtype, false), options);
+  } finally {
+    r.dispose();
+  }
 }
 
 /** Uniform random numbers in [0, 1), size as `rand(2, 3)` or `rand([2, 3])`, from the seeded Philox generator. */

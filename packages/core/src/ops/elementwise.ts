@@ -1,7 +1,7 @@
 /** Element-wise ops: PyTorch's type promotion and scalar handling over the unary/binary primitives. */
 import type { BinaryOp, UnaryOp } from '../backend.ts';
 import { opKind } from '../op-table.ts';
-import { promoteTypes, type DType } from '../dtype.ts';
+import { isFloat, promoteTypes, type DType } from '../dtype.ts';
 import { broadcastShapes, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
 import { binaryP, broadcastView, unaryP } from './primitives.ts';
@@ -24,7 +24,7 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const kind = opKind('unary', op);
   // Float-only ops convert integer and bool inputs first, as in PyTorch.
   if (kind === 'logical') dtype = 'bool';
-  else if (kind === 'float') dtype = 'float32';
+  else if (kind === 'float') dtype = isFloat(x.dtype) ? x.dtype : 'float32'; // float16/bfloat16 keep their dtype
   else if (x.dtype === 'bool') {
     if (op === 'neg') throw new TypeError('neg: negation, the `-` operator, on a bool tensor is not supported; use logicalNot()');
     dtype = 'int32';
@@ -118,7 +118,7 @@ export const square = (x: Tensor): Tensor => mul(x, x);
 function scalarResultType(dtype: DType, value: number | boolean): DType {
   if (typeof value === 'boolean') return dtype;
   if (Number.isInteger(value)) return dtype === 'bool' ? 'int32' : dtype;
-  return 'float32';
+  return isFloat(dtype) ? dtype : 'float32';
 }
 
 /** The dtype PyTorch computes `a op b` in, for tensors and Python-style scalars. */
@@ -146,7 +146,7 @@ function operands(op: string, a: TensorLike, b: TensorLike, force?: DType): [Ten
   const backend = (aT ? (a as Tensor) : (b as Tensor)).backend;
   const toT = (v: TensorLike): Tensor => {
     if (v instanceof Tensor) return castTo(v, dtype, false);
-    if (typeof v === 'number' && dtype !== 'float32' && !Number.isFinite(v)) {
+    if (typeof v === 'number' && !isFloat(dtype) && !Number.isFinite(v)) {
       throw new RangeError(`${op}: the scalar ${v} cannot take part in a ${dtype} operation`);
     }
     return scalarTensor(v, dtype, backend);
@@ -223,7 +223,7 @@ export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b)
 /** Options of {@link div}. */
 export interface DivOptions {
   /**
-   * `null` (default): true division, float32 even for integer inputs. `'trunc'`: rounded toward 0,
+   * `null` (default): true division, float32 for integer inputs (half dtypes stay half). `'trunc'`: rounded toward 0,
    * `'floor'`: rounded down (PyTorch's `floor_divide`); both keep integer dtypes. Integer division
    * by 0 gives 0 where PyTorch raises ZeroDivisionError.
    */
@@ -245,7 +245,11 @@ export interface DivOptions {
  */
 export function div(a: TensorLike, b: TensorLike, ...args: [DivOptions['roundingMode'] | DivOptions] | []): Tensor {
   const { roundingMode: mode } = parseArgs('div', args, ['roundingMode']);
-  if (mode === undefined || mode === null) return binary('div', a, b, 'float32');
+  if (mode === undefined || mode === null) {
+    // true division: integer inputs give float32; float16/bfloat16 keep their dtype, as in PyTorch
+    const t = resultType(a, b);
+    return binary('div', a, b, isFloat(t) ? t : 'float32');
+  }
   return binary(argEnum('div', 'roundingMode', mode, ['trunc', 'floor'] as const) === 'floor' ? 'floorDivide' : 'truncDivide', a, b);
 }
 /**
@@ -293,9 +297,9 @@ export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binary('logi
 
 /** `input ** exponent`. An integer tensor to a negative integer power follows integer rules (PyTorch errors; we give 0). */
 export function pow(input: TensorLike, exponent: TensorLike): Tensor {
-  if (typeof exponent === 'number' && input instanceof Tensor && input.dtype === 'float32') {
+  if (typeof exponent === 'number' && input instanceof Tensor && isFloat(input.dtype)) {
     // Common exponents as cheaper, more accurate primitives (PyTorch special-cases these too).
-    if (exponent === 1) return castTo(input, 'float32', true);
+    if (exponent === 1) return castTo(input, input.dtype, true);
     if (exponent === 2) return mul(input, input);
     if (exponent === 0.5) return sqrt(input);
     if (exponent === -0.5) return rsqrt(input);

@@ -3,7 +3,7 @@ import { tidy } from '../memory.ts';
 import { broadcastShapes, normalizeDim, sameShape, shapeStr } from '../shape.ts';
 import { Tensor, type TensorLike } from '../tensor.ts';
 import { gatherP, scatterAddP, whereP } from './primitives.ts';
-import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectTensor, scalarTensor, viewOf } from './util.ts';
+import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectIndexTensor, expectTensor, scalarTensor, viewOf } from './util.ts';
 import { arange } from './creation.ts';
 import { add, sub, le, ge, resultType } from './elementwise.ts';
 
@@ -53,7 +53,7 @@ export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean 
 
 function checkIndex(op: string, index: Tensor): void {
   expectTensor(op, index, 'index');
-  if (index.dtype !== 'int32') throw new TypeError(`${op}: expected index of dtype int32, got ${index.dtype}`);
+  expectIndexTensor(op, index);
 }
 
 /** PyTorch's gather: `out[i][j] = input[index[i][j]][j]` for dim 0, and so on. */

@@ -13,8 +13,11 @@ function mismatch(a: readonly number[], b: readonly number[]): RangeError {
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
   expectTensor(op, a, 'input');
   expectTensor(op, b, 'other');
-  expectDType(op, a, ['float32'], 'input');
-  expectDType(op, b, ['float32'], 'other');
+  expectDType(op, a, ['float32', 'float16', 'bfloat16'], 'input');
+  expectDType(op, b, ['float32', 'float16', 'bfloat16'], 'other');
+  if (a.dtype !== b.dtype) {
+    throw new TypeError(`${op}: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}; convert one with .to('${a.dtype}')`);
+  }
 }
 
 /**

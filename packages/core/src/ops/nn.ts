@@ -10,6 +10,7 @@
  * Temporaries are freed with `tidy`.
  */
 import { tidy } from '../memory.ts';
+import { isFloat } from '../dtype.ts';
 import { noGrad } from '../grad-hook.ts';
 import { broadcastShapes, normalizeDim, numel, shapeStr } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
@@ -19,7 +20,7 @@ import { cat } from './combine.ts';
 import { indexSelect, where } from './indexing.ts';
 import { matmul } from './linalg.ts';
 import { arange, fromArray, full, rand } from './creation.ts';
-import { describe, expectTensor } from './util.ts';
+import { describe, expectIndexTensor, expectTensor } from './util.ts';
 import { dimArg, type DimOption } from '../args.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -27,8 +28,8 @@ import { dimArg, type DimOption } from '../args.ts';
 
 function expectFloat(op: string, t: Tensor, what = 'input'): void {
   expectTensor(op, t, what);
-  if (t.dtype !== 'float32') {
-    throw new TypeError(`${op}: expected ${what} of dtype float32, got ${t.dtype} (shape ${shapeStr(t.shape)})`);
+  if (!isFloat(t.dtype)) {
+    throw new TypeError(`${op}: expected ${what} of a float dtype (float32, float16, bfloat16), got ${t.dtype} (shape ${shapeStr(t.shape)})`);
   }
 }
 
@@ -267,9 +268,7 @@ export interface EmbeddingOptions {
  */
 export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOptions): Tensor {
   expectTensor('embedding', input);
-  if (input.dtype !== 'int32') {
-    throw new TypeError(`embedding: expected input (the indices) of dtype int32, got ${input.dtype} (shape ${shapeStr(input.shape)})`);
-  }
+  expectIndexTensor('embedding', input, 'input (the indices)');
   expectFloat('embedding', weight, 'weight');
   if (weight.ndim !== 2) throw new RangeError(`embedding: 'weight' must be 2-D (numEmbeddings, embeddingDim), got weight of size ${shapeStr(weight.shape)}`);
   const n = weight.shape[0]!;

@@ -4,10 +4,10 @@
  * view ops in view.ts, so a gradient rule per primitive covers the whole library.
  */
 import type { BinaryOp, RandomParams, ReduceOp, UnaryOp, View } from '../backend.ts';
-import type { DType } from '../dtype.ts';
+import { isHalf, type DType } from '../dtype.ts';
 import { broadcastShapes, numel, shapeStr, type Shape } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
-import { empty, fillWith, sameBackend } from './util.ts';
+import { copyAs, disposeTemps, empty, fillWith, sameBackend } from './util.ts';
 import { record } from '../grad-hook.ts';
 import type { Backend } from '../backend.ts';
 
@@ -32,12 +32,40 @@ export function broadcastView(t: Tensor, shape: Shape): View {
 
 const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
+/**
+ * float16 and bfloat16 are storage dtypes: a primitive with such an operand runs on float32
+ * copies of it and rounds a float32 result back to that dtype (one rounding per op, as PyTorch's
+ * CPU kernels that upcast). Backends therefore only ever see 2-byte floats in `copy`, `read` and
+ * `write`. Returns null when no operand is half, so the caller runs the kernel directly. Each
+ * step is a recorded op (`cast`), so gradients flow through without rules of their own.
+ */
+function viaFloat32(inputs: readonly Tensor[], run: (float32Inputs: Tensor[]) => Tensor): Tensor | null {
+  const half = inputs.find((t) => isHalf(t.dtype))?.dtype;
+  if (half === undefined) return null;
+  const fs = inputs.map((t) => (isHalf(t.dtype) ? copyAs(t, 'float32') : t));
+  try {
+    const r = run(fs);
+    if (r.dtype !== 'float32') return r;
+    try {
+      return copyAs(r, half);
+    } finally {
+      r.dispose();
+    }
+  } finally {
+    disposeTemps(fs, inputs);
+  }
+}
+
 export function unaryP(op: UnaryOp, x: Tensor): Tensor {
+  const h = viaFloat32([x], ([xf]) => unaryP(op, xf!));
+  if (h) return h;
   return record(op, {}, [x], fillWith(empty(x.shape, x.dtype, x.backend), (o) => x.backend.unary(op, x.view_(), o)));
 }
 
 /** `a` and `b` share a dtype; their shapes broadcast. */
 export function binaryP(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const h = viaFloat32([a, b], ([af, bf]) => binaryP(op, af!, bf!));
+  if (h) return h;
   const backend = sameBackend(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape);
   const av = broadcastView(a, shape), bv = broadcastView(b, shape);
@@ -46,6 +74,8 @@ export function binaryP(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 
 /** `cond` is bool; `a` and `b` share a dtype; all three broadcast. */
 export function whereP(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  const h = viaFloat32([cond, a, b], ([c, af, bf]) => whereP(c!, af!, bf!));
+  if (h) return h;
   const backend = sameBackend('where', cond, a, b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape), b.shape);
   const cv = broadcastView(cond, shape), av = broadcastView(a, shape), bv = broadcastView(b, shape);
@@ -54,6 +84,8 @@ export function whereP(cond: Tensor, a: Tensor, b: Tensor): Tensor {
 
 /** Reduces over sorted distinct `axes`; the result keeps them as size 1. */
 export function reduceP(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
+  const h = viaFloat32([x], ([xf]) => reduceP(op, xf!, axes));
+  if (h) return h;
   const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = empty(shape, op === 'argmax' || op === 'argmin' ? 'int32' : x.dtype, x.backend);
   fillWith(out, (o) => (axes.length === 0 ? x.backend.copy(x.view_(), o) : x.backend.reduce(op, x.view_(), axes, o)));
@@ -62,6 +94,8 @@ export function reduceP(op: ReduceOp, x: Tensor, axes: readonly number[]): Tenso
 
 /** `a` is `[...B1, M, K]`, `b` is `[...B2, K, N]` (both at least 2-D); batch dims broadcast. */
 export function matmulP(a: Tensor, b: Tensor): Tensor {
+  const h = viaFloat32([a, b], ([af, bf]) => matmulP(af!, bf!));
+  if (h) return h;
   const backend = sameBackend('matmul', a, b);
   const m = a.shape[a.ndim - 2]!, k = a.shape[a.ndim - 1]!;
   const n = b.shape[b.ndim - 1]!;
@@ -79,6 +113,8 @@ export function matmulP(a: Tensor, b: Tensor): Tensor {
 /** PyTorch's gather on `dim`; the result has `index`'s shape. */
 export function gatherP(x: Tensor, dim: number, index: Tensor): Tensor {
   const backend = sameBackend('gather', x, index);
+  const h = viaFloat32([x, index], ([xf, i]) => gatherP(xf!, dim, i!));
+  if (h) return h;
   const iv = index.view_();
   const out = fillWith(empty(iv.shape, x.dtype, backend), (o) => {
     if (numel(iv.shape) > 0) backend.gather(x.view_(), dim, iv, o);
@@ -88,6 +124,8 @@ export function gatherP(x: Tensor, dim: number, index: Tensor): Tensor {
 
 /** A zero tensor of `shape` into which `src` is scatter-added along `dim` at `index`. */
 export function scatterAddP(shape: Shape, dim: number, index: Tensor, src: Tensor): Tensor {
+  const h = viaFloat32([index, src], ([i, sf]) => scatterAddP(shape, dim, i!, sf!));
+  if (h) return h;
   const backend = sameBackend('scatterAdd', index, src);
   const out = fillWith(empty(shape, src.dtype, backend), (o) => {
     backend.fill(o, 0);
@@ -105,6 +143,14 @@ export function randomP(shape: Shape, params: RandomParams, backend: Backend): T
 
 /** A contiguous tensor of `shape` filled with `value` (already checked). */
 export function fillP(shape: Shape, dtype: DType, value: number, backend: Backend): Tensor {
+  if (isHalf(dtype)) {
+    const f = fillP(shape, 'float32', value, backend);
+    try {
+      return copyAs(f, dtype);
+    } finally {
+      f.dispose();
+    }
+  }
   return fillWith(empty(shape, dtype, backend), (o) => {
     if (numel(shape) > 0) backend.fill(o, value);
   });

@@ -1,6 +1,7 @@
 /** Reductions: the reduce primitive plus PyTorch's dim/keepdim/dtype rules; var, std, logsumexp composed. */
 import type { ReduceOp } from '../backend.ts';
 import { tidy } from '../memory.ts';
+import { isFloat } from '../dtype.ts';
 import { normalizeDims, shapeStr } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
 import { argBool, argDims, parseArgs, reduceArgs, type DimArg, type ReduceOptions } from '../args.ts';
@@ -87,8 +88,8 @@ export function prod(x: Tensor, ...args: ReduceArgs): Tensor {
 export function mean(x: Tensor, ...args: ReduceArgs): Tensor {
   expectTensor('mean', x);
   const a = reduceArgs('mean', args);
-  if (x.dtype !== 'float32') {
-    throw new TypeError(`mean(): could not infer output dtype. Input dtype must be float32, got ${x.dtype}; convert with .float() first`);
+  if (!isFloat(x.dtype)) {
+    throw new TypeError(`mean(): could not infer output dtype. Input dtype must be a float dtype (float32, float16, bfloat16), got ${x.dtype}; convert with .float() first`);
   }
   const axes = axesOf(x, a.dim);
   const count = axes.reduce((n, ax) => n * x.shape[ax]!, 1);
@@ -240,7 +241,7 @@ function varArgs(op: string, args: readonly unknown[]): { dim: number | number[]
 export function variance(x: Tensor, ...args: VarArgs): Tensor {
   expectTensor('var', x);
   const a = varArgs('var', args);
-  if (x.dtype !== 'float32') throw new TypeError(`var(): expected a float32 input, got ${x.dtype}`);
+  if (!isFloat(x.dtype)) throw new TypeError(`var(): expected a float input (float32, float16, bfloat16), got ${x.dtype}`);
   const axes = axesOf(x, a.dim);
   const n = axes.reduce((c, ax) => c * x.shape[ax]!, 1);
   return tidy(() => {

@@ -1,6 +1,7 @@
 /** Internal helpers every op uses: allocation, views over shared storage, casts, scalars. */
 import type { Backend, View } from '../backend.ts';
-import { allocTyped, dtypeSize, type DType, type TypedArray } from '../dtype.ts';
+import { allocTyped, dtypeSize, isHalf, type DType, type TypedArray } from '../dtype.ts';
+import { decodeHalf, encodeHalf } from '../half.ts';
 import { getBackend } from '../registry.ts';
 import { contiguousStrides, isContiguous, numel, shapeStr, type Shape } from '../shape.ts';
 import { Storage } from '../storage.ts';
@@ -84,8 +85,10 @@ export function sameBackend(op: string, ...ts: Tensor[]): Backend {
 
 /** A 0-d tensor holding `value` on `backend`. */
 export function scalarTensor(value: number | boolean, dtype: DType, backend: Backend): Tensor {
-  const host = allocTyped(dtype, 1);
-  host[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  let host = allocTyped(dtype, 1);
+  const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  if (isHalf(dtype)) host = encodeHalf(dtype, new Float32Array([v]));
+  else host[0] = v;
   return fillWith(empty([], dtype, backend), (v) => backend.write(v.buffer, host));
 }
 
@@ -95,7 +98,7 @@ export function checkFillValue(value: unknown, dtype: DType, op: string): number
   if (typeof value !== 'number') {
     throw new TypeError(`${op}: expected a number or boolean fill value, got ${typeof value} (${String(value)})`);
   }
-  if (dtype !== 'float32' && !Number.isFinite(value)) {
+  if ((dtype === 'int32' || dtype === 'bool') && !Number.isFinite(value)) {
     throw new RangeError(`${op}: cannot fill a ${dtype} tensor with the non-finite value ${value}`);
   }
   if (dtype === 'int32' && (!Number.isInteger(value) || value < -2147483648 || value > 2147483647)) {
@@ -131,8 +134,24 @@ export function disposeTemps(ts: ReadonlyArray<Tensor | null | undefined>, keep:
   for (const t of ts) if (t && !keep.includes(t)) t.dispose();
 }
 
+/** The elements as numbers: float16/bfloat16 are decoded to a Float32Array (exactly). */
 export async function readView(t: Tensor): Promise<TypedArray> {
+  return decodeStored(t.dtype, await t.backend.read(t.view_()));
+}
+
+/**
+ * The elements as the storage holds them, in a new contiguous host array: a Uint16Array of bit
+ * patterns for float16/bfloat16 (what a file format writes), else the same as `t.data()`.
+ *
+ * @example
+ * const bits = await readStorage(torch.tensor([1, -2], { dtype: 'float16' }));  // Uint16Array [0x3c00, 0xc000]
+ */
+export async function readStorage(t: Tensor): Promise<TypedArray> {
   return t.backend.read(t.view_());
+}
+
+function decodeStored(dtype: DType, host: TypedArray): TypedArray {
+  return isHalf(dtype) ? decodeHalf(dtype, host as Uint16Array) : host;
 }
 
 export function readViewSync(t: Tensor): TypedArray {
@@ -142,13 +161,26 @@ export function readViewSync(t: Tensor): TypedArray {
       `dataSync(): the '${b.name}' backend cannot read synchronously; use \`await tensor.data()\` instead.`,
     );
   }
-  return b.readSync(t.view_());
+  return decodeStored(t.dtype, b.readSync(t.view_()));
 }
 
 /** Checks a dtype for an op, with a message naming the op and what it accepts. */
 export function expectDType(op: string, t: Tensor, allowed: readonly DType[], what = 'input'): void {
   if (!allowed.includes(t.dtype)) {
     throw new TypeError(`${op}: expected ${what} of dtype ${allowed.join(' or ')}, got ${t.dtype} (shape ${shapeStr(t.shape)})`);
+  }
+}
+
+/**
+ * Checks an index argument: integer (int32, which is also what `'int64'` creates). A float index
+ * throws, as in PyTorch (no silent truncation), and says how to make an integer one.
+ */
+export function expectIndexTensor(op: string, t: Tensor, what = 'index'): void {
+  if (t.dtype !== 'int32') {
+    throw new TypeError(
+      `${op}: expected ${what} of an integer dtype (int32, or 'int64'/torch.long, stored as int32), got ${t.dtype} (shape ${shapeStr(t.shape)}); ` +
+        `create index tensors with { dtype: 'int64' } or convert with .long(): float indices are refused, as in PyTorch`,
+    );
   }
 }
 
