@@ -33,7 +33,7 @@ export function buildModule(fn: string, kw: Kwargs): nn.Module {
 const one = (t: Tensor): Outputs => [t];
 
 /** RNN/LSTM/GRU constructor options from case kwargs (PyTorch's names, camelCased). */
-const rnnOptions = (kw: Kwargs): nn.RNNOptions => kw as nn.RNNOptions;
+const rnnOptions = (kw: Kwargs): nn.RNNOptions => without(kw, 'inputSize', 'hiddenSize') as nn.RNNOptions;
 
 /**
  * The module table: PyTorch's class name -> the torchlet constructor and call. Entries join as
@@ -50,15 +50,15 @@ export const MODULES: Record<string, ModuleSpec> = {
     forward: (m, a) => one((m as nn.Sequential).forward(a.input!)),
   },
   Conv2d: {
-    build: (kw) => new nn.Conv2d(kw.inChannels as number, kw.outChannels as number, kw.kernelSize as number | number[], kw as nn.ConvOptions),
+    build: (kw) => new nn.Conv2d(kw.inChannels as number, kw.outChannels as number, kw.kernelSize as number | number[], without(kw, 'inChannels', 'outChannels', 'kernelSize') as nn.ConvOptions),
     forward: (m, a) => one((m as nn.Conv2d).forward(a.input!)),
   },
   LayerNorm: {
-    build: (kw) => new nn.LayerNorm(kw.normalizedShape as number | number[], kw as nn.LayerNormOptions),
+    build: (kw) => new nn.LayerNorm(kw.normalizedShape as number | number[], without(kw, 'normalizedShape') as nn.LayerNormOptions),
     forward: (m, a) => one((m as nn.LayerNorm).forward(a.input!)),
   },
   Embedding: {
-    build: (kw) => new nn.Embedding(kw.numEmbeddings as number, kw.embeddingDim as number, kw as nn.EmbeddingOptions),
+    build: (kw) => new nn.Embedding(kw.numEmbeddings as number, kw.embeddingDim as number, without(kw, 'numEmbeddings', 'embeddingDim') as nn.EmbeddingOptions),
     forward: (m, a) => one((m as nn.Embedding).forward(a.input!)),
   },
   RNN: {

@@ -220,5 +220,5 @@ export function dimArg(op: string, args: readonly unknown[], def?: number): numb
  * constructor(dModel: number, nhead: number, ...args: PosArgs<LayerOptions, typeof LAYER_ARGS>)
  */
 export type PosArgs<O, K extends readonly (keyof O)[]> = K extends readonly [infer H extends keyof O, ...infer R extends readonly (keyof O)[]]
-  ? [options?: O] | [O[H] | undefined, ...PosArgs<O, R>]
+  ? [options?: O] | [value?: O[H], ...PosArgs<O, R>]
   : [options?: O];

@@ -99,10 +99,14 @@ abstract class ConvNd extends Module {
   }
 }
 
+/** PyTorch's positional order of a convolution's options after `kernel_size`. */
+const CONV_ARGS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'] as const;
+
 /** 1-D convolution over `(N, C, L)` or unbatched `(C, L)` input (PyTorch's `nn.Conv1d`). */
 export class Conv1d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions = {}) {
-    super('Conv1d', 1, inChannels, outChannels, kernelSize, options);
+  /** PyTorch's `Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)`, positionally and/or as options. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: T.PosArgs<ConvOptions, typeof CONV_ARGS>) {
+    super('Conv1d', 1, inChannels, outChannels, kernelSize, T.parseArgs('Conv1d', args, CONV_ARGS) as ConvOptions);
   }
 
   /**
@@ -116,8 +120,9 @@ export class Conv1d extends ConvNd {
 
 /** 2-D convolution over `(N, C, H, W)` or unbatched `(C, H, W)` input (PyTorch's `nn.Conv2d`). */
 export class Conv2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions = {}) {
-    super('Conv2d', 2, inChannels, outChannels, kernelSize, options);
+  /** PyTorch's `Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)`, positionally and/or as options. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: T.PosArgs<ConvOptions, typeof CONV_ARGS>) {
+    super('Conv2d', 2, inChannels, outChannels, kernelSize, T.parseArgs('Conv2d', args, CONV_ARGS) as ConvOptions);
   }
 
   /**

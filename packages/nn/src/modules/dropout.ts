@@ -12,8 +12,11 @@ export class Dropout extends Module {
   /** Probability of an element being zeroed (default 0.5). */
   readonly p: number;
 
-  constructor(p = 0.5) {
+  /** PyTorch's `Dropout(p=0.5, inplace=False)`: `p` positionally or as `{ p }` (`inplace` must be false). */
+  constructor(...args: T.PosArgs<{ p?: number; inplace?: false }, ['p', 'inplace']>) {
     super();
+    const { p = 0.5, inplace } = T.parseArgs('Dropout', args, ['p', 'inplace']) as { p?: number; inplace?: boolean };
+    if (inplace) throw new TypeError('Dropout: inplace=true is not supported (tensors here are not modified in place by layers)');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`);
     this.p = p;
   }

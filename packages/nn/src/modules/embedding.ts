@@ -50,8 +50,13 @@ export class Embedding extends Module {
   /** The table, `(numEmbeddings, embeddingDim)`, N(0, 1) with the padding row zeroed; state-dict key `weight`. */
   weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+  /**
+   * PyTorch's `Embedding(num_embeddings, embedding_dim, padding_idx, max_norm, ...)`: `paddingIdx`
+   * and `maxNorm` positionally, every option by name.
+   */
+  constructor(numEmbeddings: number, embeddingDim: number, ...args: T.PosArgs<EmbeddingOptions, ['paddingIdx', 'maxNorm']>) {
     super();
+    const options = T.parseArgs('Embedding', args, ['paddingIdx', 'maxNorm'], ['scaleGradByFreq', 'sparse', 'weight']) as EmbeddingOptions;
     this.numEmbeddings = checkInt('Embedding', 'numEmbeddings', numEmbeddings, 0);
     this.embeddingDim = checkInt('Embedding', 'embeddingDim', embeddingDim, 0);
     if (options.maxNorm !== undefined && options.maxNorm !== null) throw new RangeError('Embedding: maxNorm is not supported');

@@ -25,8 +25,11 @@ export class Linear extends Module {
   /** `(outFeatures)`, U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)); state-dict key `bias`; null with `bias: false`. */
   bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  /** PyTorch's `Linear(in_features, out_features, bias)`: `bias` positionally or as `{ bias }`. */
+  constructor(inFeatures: number, outFeatures: number, ...args: T.PosArgs<LinearOptions, ['bias']>) {
     super();
+    const options = T.parseArgs('Linear', args, ['bias']) as LinearOptions;
+    if (options.bias !== undefined) T.argBool('Linear', 'bias', options.bias);
     for (const [v, n] of [[inFeatures, 'inFeatures'], [outFeatures, 'outFeatures']] as const) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`Linear: ${n} must be a non-negative integer, got ${v}`);
     }

@@ -135,10 +135,14 @@ abstract class BatchNormNd extends Module {
   }
 }
 
+/** PyTorch's positional order of batch norm's options after `num_features`. */
+const BATCHNORM_ARGS = ['eps', 'momentum', 'affine', 'trackRunningStats'] as const;
+
 /** Batch normalization over `(N, C)` or `(N, C, L)` input (PyTorch's `nn.BatchNorm1d`). */
 export class BatchNorm1d extends BatchNormNd {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super('BatchNorm1d', numFeatures, options);
+  /** PyTorch's `BatchNorm1d(num_features, eps, momentum, affine, track_running_stats)`, positionally and/or as options. */
+  constructor(numFeatures: number, ...args: T.PosArgs<BatchNormOptions, typeof BATCHNORM_ARGS>) {
+    super('BatchNorm1d', numFeatures, T.parseArgs('BatchNorm1d', args, BATCHNORM_ARGS) as BatchNormOptions);
   }
 
   protected checkInput(input: Tensor): void {
@@ -148,8 +152,9 @@ export class BatchNorm1d extends BatchNormNd {
 
 /** Batch normalization over `(N, C, H, W)` input (PyTorch's `nn.BatchNorm2d`). */
 export class BatchNorm2d extends BatchNormNd {
-  constructor(numFeatures: number, options: BatchNormOptions = {}) {
-    super('BatchNorm2d', numFeatures, options);
+  /** PyTorch's `BatchNorm2d(num_features, eps, momentum, affine, track_running_stats)`, positionally and/or as options. */
+  constructor(numFeatures: number, ...args: T.PosArgs<BatchNormOptions, typeof BATCHNORM_ARGS>) {
+    super('BatchNorm2d', numFeatures, T.parseArgs('BatchNorm2d', args, BATCHNORM_ARGS) as BatchNormOptions);
   }
 
   protected checkInput(input: Tensor): void {
@@ -178,8 +183,10 @@ export class LayerNorm extends Module {
   /** Elementwise shift of shape `normalizedShape`, initialised to zeros; state-dict key `bias`; null without `elementwiseAffine`. */
   bias: Parameter | null = null;
 
-  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+  /** PyTorch's `LayerNorm(normalized_shape, eps, elementwise_affine)`, positionally and/or as options. */
+  constructor(normalizedShape: number | readonly number[], ...args: T.PosArgs<LayerNormOptions, ['eps', 'elementwiseAffine']>) {
     super();
+    const options = T.parseArgs('LayerNorm', args, ['eps', 'elementwiseAffine']) as LayerNormOptions;
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
     if (ns === null || ns.length === 0) throw new RangeError(`LayerNorm: normalizedShape must be an integer or a non-empty list of integers, got ${JSON.stringify(normalizedShape)}`);
     this.normalizedShape = ns.map((s) => checkInt('LayerNorm', 'normalizedShape', s, 0));

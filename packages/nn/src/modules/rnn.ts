@@ -39,6 +39,9 @@ export interface RNNOptions extends RNNBaseOptions {
 
 /** Options of `LSTM` (`proj_size` is not supported). */
 export type LSTMOptions = RNNBaseOptions;
+
+/** PyTorch's positional order of LSTM's and GRU's options after `hidden_size`. */
+const RNN_ARGS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional'] as const;
 /** Options of `GRU`. */
 export type GRUOptions = RNNBaseOptions;
 
@@ -276,7 +279,9 @@ export class RNN extends RNNBase {
   /** The activation of the recurrence. Default `'tanh'`, as in PyTorch. */
   readonly nonlinearity: 'tanh' | 'relu';
 
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+  /** PyTorch's `RNN(input_size, hidden_size, num_layers, nonlinearity, bias, batch_first, dropout, bidirectional)`, positionally and/or as options. */
+  constructor(inputSize: number, hiddenSize: number, ...args: T.PosArgs<RNNOptions, ['numLayers', 'nonlinearity', 'bias', 'batchFirst', 'dropout', 'bidirectional']>) {
+    const options = T.parseArgs('RNN', args, ['numLayers', 'nonlinearity', 'bias', 'batchFirst', 'dropout', 'bidirectional']) as RNNOptions;
     const nonlinearity = options.nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`RNN: Unknown nonlinearity '${String(nonlinearity)}'. Select from 'tanh' or 'relu'.`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options);
@@ -307,7 +312,9 @@ export class RNN extends RNNBase {
  * `[output, hN, cN]` (PyTorch's `output, (h_n, c_n)` flattened).
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
+  /** PyTorch's `LSTM(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)`, positionally and/or as options. */
+  constructor(inputSize: number, hiddenSize: number, ...args: T.PosArgs<LSTMOptions, typeof RNN_ARGS>) {
+    const options = T.parseArgs('LSTM', args, RNN_ARGS) as LSTMOptions;
     super('LSTM', inputSize, hiddenSize, options);
   }
 
@@ -336,7 +343,9 @@ export class LSTM extends RNNBase {
  * `forward(input, h0?)` returns `[output, hN]` like {@link RNN}.
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: GRUOptions = {}) {
+  /** PyTorch's `GRU(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)`, positionally and/or as options. */
+  constructor(inputSize: number, hiddenSize: number, ...args: T.PosArgs<GRUOptions, typeof RNN_ARGS>) {
+    const options = T.parseArgs('GRU', args, RNN_ARGS) as GRUOptions;
     super('GRU', inputSize, hiddenSize, options);
   }
 

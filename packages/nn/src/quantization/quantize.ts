@@ -18,7 +18,8 @@ export interface QuantizeDynamicOptions {
    * The module types to quantise (PyTorch's `qconfig_spec` set); default `[Linear]`, the only
    * type supported. Any other type is an error.
    */
-  modules?: ReadonlyArray<abstract new (...args: never[]) => Module>;
+  // any[]: constructors taking PyTorch-style rest arguments (positional or options) are not assignable to never[].
+  modules?: ReadonlyArray<abstract new (...args: any[]) => Module>;
 }
 
 /**
