@@ -251,7 +251,10 @@ export class WebGpuBackend implements Backend {
     if (n > 0) enc.copyBufferToBuffer(src, start, staging, 0, roundUp4(bytes));
     if (checks.length > 0) {
       enc.copyBufferToBuffer(this.errBuf, 0, staging, roundUp4(bytes), 16);
-      this.device.queue.writeBuffer(this.errBuf, 0, new Int32Array(4)); // runs after this submit
+      // Cleared in the encoder, after the copy. (queue.writeBuffer ran at once, before this
+      // encoder: when the op's work had been submitted earlier, by a matmul or a full batch,
+      // its report was wiped before the copy and the out-of-range index went unreported.)
+      enc.clearBuffer(this.errBuf, 0, 16);
     }
     this.flush();
     tmp?.destroy();

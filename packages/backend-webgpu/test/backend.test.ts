@@ -60,6 +60,16 @@ describe('webgpu backend', () => {
     expect([...(await x.gather(1, torch.tensor([[1, 0]], { dtype: 'int32' })).data())]).toEqual([2, 1]);
   });
 
+  it('reports an out-of-range index even when a submit comes between the op and the read (issue 13)', async () => {
+    // Embedding -> Linear -> loss: the matmul submits the gather's work before the loss is read.
+    const weight = torch.tensor([[1, 2], [3, 4], [5, 6]]);
+    const rows = torch.embedding(torch.tensor([0, 7], { dtype: 'int32' }), weight);
+    const loss = rows.matmul(torch.ones([2, 2])).sum();
+    await expect(loss.data()).rejects.toThrow(/gather index 7 is out of bounds for dimension 0 with size 3/);
+    // Reported once; later reads are clean.
+    expect([...(await weight.sum().data())]).toEqual([21]);
+  });
+
   it('has no readSync: dataSync() says to await data()', () => {
     expect((backend as torch.Backend).readSync).toBeUndefined();
     expect(() => torch.ones([2]).dataSync()).toThrow(/await tensor\.data\(\)/);
