@@ -59,6 +59,7 @@ export {
   type NonzeroOptions, type UniqueOptions, type BincountOptions, type HistcOptions,
 } from './ops/select.ts';
 export { einsum } from './ops/einsum.ts';
+export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './ops/clip-grad.ts';
 export { at, atAsync, indexPut, indexPutAsync, indexPut_, type IndexEntry, type IndexPutOptions } from './ops/index-at.ts';
 export { searchsorted, bucketize, trilIndices, triuIndices, logspace, type SearchsortedOptions } from './ops/search.ts';
 export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';

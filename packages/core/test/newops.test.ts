@@ -164,3 +164,16 @@ describe('indexing with at() and indexPut', () => {
     expect(() => x.indexPut([':, 1:3'], torch.ones(3, 3))).toThrow(/cannot be broadcast to indexing result of shape \[3, 2\]/);
   });
 });
+
+describe('clipGradNorm_', () => {
+  it('clips in place, returns the norm before clipping, and checks its arguments', async () => {
+    const p = torch.zeros(2).requiresGrad_();
+    p.grad = torch.tensor([3, 4]);
+    const n = torch.clipGradNorm_([p], 1);
+    expect(await n.item()).toBeCloseTo(5, 5);
+    expect((await p.grad!.tolist()) as number[]).toEqual([expect.closeTo(0.6, 5), expect.closeTo(0.8, 5)]);
+    expect(() => torch.clipGradNorm_([p], 1, { norm_type: 2 } as never)).toThrow(/did you mean normType/);
+    p.grad = torch.tensor([Infinity, 1]);
+    expect(() => torch.clipGradNorm_([p], 1, { errorIfNonfinite: true })).toThrow(/non-finite/);
+  });
+});
