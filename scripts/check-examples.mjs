@@ -28,6 +28,7 @@ const SHORT = {
   'transformer-seq2seq': { args: ['--steps', '20', '--eval-every', '10', '--held-out', '50'], expect: /exact-sequence accuracy [\d.]+%/ },
   compress: { args: ['--epochs', '1', '--finetune', '1', '--train', '1000'], expect: /\| student 784-32-10 \(distilled\) \|/ },
   demo: { args: [], expect: /checked against plain JS: .* -> OK/ },
+  llm: { args: ['--pretrain-steps', '20', '--steps', '10', '--new-tokens', '10'], expect: /^lora: loss [\d.]+ -> [\d.]+ in/ },
 };
 
 function run(args) {
