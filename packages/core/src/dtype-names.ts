@@ -30,3 +30,16 @@ export const int64: DType = 'int32';
 export const long: DType = 'int32';
 /** Boolean (one byte per element). */
 export const bool: DType = 'bool';
+
+// PyTorch dtypes torchlet does not have: defined (not undefined, which a creation function would
+// read as "default dtype" and silently give float32) so that passing one throws a clear error.
+/** Not supported (torchlet computes in 32 bits): passing it throws. */
+export const float64 = 'float64' as const;
+/** PyTorch's `torch.double`: float64, not supported; passing it throws. */
+export const double = 'float64' as const;
+/** Not supported: passing it throws (use int32, or bool for masks). */
+export const uint8 = 'uint8' as const;
+/** Not supported: passing it throws (use int32). */
+export const int8 = 'int8' as const;
+/** Not supported: passing it throws (use int32). */
+export const int16 = 'int16' as const;

@@ -70,6 +70,9 @@ export function toDType(x: unknown, op: string): DType {
       `${op}: float64 is not supported: torchlet computes in 32 bits (WebAssembly SIMD and WebGPU have no fast float64); use 'float32'`,
     );
   }
+  if (x === 'uint8' || x === 'int8' || x === 'int16' || x === 'uint16') {
+    throw new TypeError(`${op}: ${x} is not supported: torchlet has float32, float16, bfloat16, int32 (int64) and bool; use 'int32' (or 'bool' for masks)`);
+  }
   const shown = typeof x === 'string' ? `'${x}'` : x === null ? 'null' : typeof x === 'object' ? 'an object' : `${typeof x} ${String(x)}`;
   throw new TypeError(`${op}: unknown dtype ${shown}; expected ${KNOWN}`);
 }

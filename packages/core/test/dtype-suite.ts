@@ -215,6 +215,11 @@ export function defineDtypeSuite(): void {
       expect(() => torch.tensor([1], { dtype: 7 as never })).toThrow(/tensor: unknown dtype number 7/);
       expect(() => x.to(undefined as never)).toThrow(/to: unknown dtype undefined/);
       expect(torch.toDType('half', 'test')).toBe('float16');
+      // torch.float64 / torch.uint8 are defined, so they throw instead of meaning "default dtype"
+      expect(() => torch.zeros([2], { dtype: torch.float64 as never })).toThrow(/float64 is not supported/);
+      expect(() => torch.zeros([2], { dtype: torch.double as never })).toThrow(/float64 is not supported/);
+      expect(() => torch.tensor([1], { dtype: torch.uint8 as never })).toThrow(/tensor: uint8 is not supported: .*use 'int32'/);
+      expect(() => x.to(torch.int16 as never)).toThrow(/to: int16 is not supported/);
     });
   });
 }
