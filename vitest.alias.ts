@@ -1,5 +1,20 @@
 import { defineProject, type UserWorkspaceConfig } from 'vitest/config';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
+/**
+ * Dawn (npm `webgpu`) and Chromium look for a Wayland socket under XDG_RUNTIME_DIR and print
+ * "XDG_RUNTIME_DIR is invalid or not set" once per device when there is none (CI, containers):
+ * an empty private folder under .tmp silences that without changing anything else. The WebGPU
+ * test configs pass it to their workers (`test.env`).
+ */
+export function xdgRuntimeEnv(): Record<string, string> {
+  const current = process.env.XDG_RUNTIME_DIR;
+  if (current && existsSync(current)) return {};
+  const dir = fileURLToPath(new URL('./.tmp/xdg-runtime', import.meta.url));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { XDG_RUNTIME_DIR: dir };
+}
 
 /**
  * Tests run against the packages' sources, not their built dist/, so a test never sees a stale

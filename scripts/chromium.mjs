@@ -4,7 +4,7 @@
  * chromium driven by playwright-core with the flags checked on these machines (shared/TOOLCHAIN.md).
  */
 import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -73,7 +73,8 @@ export async function withChromium(fn, options = {}) {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
       args: CHROMIUM_FLAGS,
-      env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), HOME: tmp },
+      // XDG_RUNTIME_DIR: an empty private folder, or Chromium prints "XDG_RUNTIME_DIR is invalid".
+      env: { ...process.env, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_CACHE_HOME: join(tmp, 'cache'), XDG_RUNTIME_DIR: runtimeDir(tmp), HOME: tmp },
       timeout: 60_000,
       ...options,
     });
@@ -82,6 +83,14 @@ export async function withChromium(fn, options = {}) {
     await context?.close().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The caller's XDG_RUNTIME_DIR when it exists, else a new 0700 folder in `tmp`. */
+function runtimeDir(tmp) {
+  const current = process.env.XDG_RUNTIME_DIR;
+  if (current && existsSync(current)) return current;
+  mkdirSync(join(tmp, 'runtime'), { recursive: true, mode: 0o700 });
+  return join(tmp, 'runtime');
 }
 
 /** The context's first page. */

@@ -1,11 +1,12 @@
 import { defineProject } from 'vitest/config';
-import { workspaceAlias } from '../../vitest.alias.ts';
+import { workspaceAlias, xdgRuntimeEnv } from '../../vitest.alias.ts';
 
 export default defineProject({
   resolve: { alias: workspaceAlias },
   test: {
     name: 'conformance',
     include: ['test/**/*.test.ts'],
+    env: xdgRuntimeEnv(),
     // Some cases (large matmuls, whole modules) take a while on a slow CPU.
     testTimeout: 60_000,
   },
