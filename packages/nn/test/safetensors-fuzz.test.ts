@@ -204,7 +204,7 @@ describe('safetensors fuzz', { timeout: process.env.TORCHLET_FUZZ_LONG ? 3_600_0
     expect(counts.ok).toBeGreaterThan(100);
     expect(counts.rejected).toBeGreaterThan(ITERATIONS / 2);
     expect(slowest).toBeLessThan(1000);
-    expect(seconds).toBeLessThan(15);
+    expect(seconds).toBeLessThan(15 * (ITERATIONS / 12_000)); // about 1 ms a file, with room for a busy machine
     expect(torch.memory().tensors - tensorsBefore).toBe(0);
   });
 });
