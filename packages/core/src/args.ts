@@ -55,10 +55,11 @@ export function closest(key: string, known: readonly string[]): string | null {
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
 
-/** Throws a TypeError unless every key of `options` is in `known`, naming the closest known key. */
+/** Throws a TypeError unless every key of `options` (with a defined value) is in `known`, naming the closest known key. */
 export function checkOptions(op: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
+  for (const [key, value] of Object.entries(options)) {
+    // `{ weight: undefined }` is an option not given, as in parseArgs.
+    if (value === undefined || known.includes(key)) continue;
     const near = closest(key, known);
     throw new TypeError(
       `${op}: unknown option '${key}'` +

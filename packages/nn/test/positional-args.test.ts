@@ -3,7 +3,7 @@ import '@torchlet/autograd';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '@torchlet/core';
 import { createReferenceBackend } from '../../core/test/reference-backend.ts';
-import { BatchNorm1d, Conv2d, Dropout, Embedding, GRU, LSTM, LayerNorm, Linear, RNN } from '../src/index.ts';
+import { BatchNorm1d, Conv2d, Dropout, Embedding, F, GRU, LSTM, LayerNorm, Linear, RNN } from '../src/index.ts';
 
 beforeAll(async () => {
   torch.registerBackend('reference', () => createReferenceBackend());
@@ -34,5 +34,11 @@ describe('layer constructors in PyTorch order', () => {
     expect(() => new LayerNorm(4, { elementwise_affine: false } as never)).toThrow('did you mean elementwiseAffine?');
     expect(() => new Linear(2, 3, 'no' as never)).toThrow('Linear: bias must be true or false');
     expect(() => new Dropout(0.1, true as never)).toThrow('Dropout: inplace=true is not supported');
+  });
+
+  it('loss options are checked', () => {
+    const x = torch.tensor([[1, 2]]), y = torch.tensor([1], { dtype: 'int32' });
+    expect(() => F.crossEntropy(x, y, { label_smoothing: 0.1 } as never)).toThrow("crossEntropy: unknown option 'label_smoothing'; did you mean labelSmoothing?");
+    expect(() => F.mseLoss(x, x, 'sum' as never)).toThrow('mseLoss: expected an options object ({ reduction }), got string');
   });
 });

@@ -5,7 +5,7 @@
  */
 import {
   abs, add, clamp, div, eq, exp, gather, indexSelect, log, log1p, logSoftmax, maximum, mean,
-  mul, ne, neg, sub, sum, tidy, where, Tensor,
+  mul, ne, neg, sub, sum, tidy, where, Tensor, checkOptions, isOptions,
 } from '@torchlet/core';
 
 /** How a loss reduces its per-element values: `'none'` keeps them. */
@@ -79,8 +79,16 @@ function sameSize(op: string, x: Tensor, t: Tensor, message: string): void {
 // ---------------------------------------------------------------------------------------------
 // regression losses
 
+/** Checks a loss's options object: a plain object whose keys the loss knows (`label_smoothing` names `labelSmoothing`). */
+function lossOptions(op: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (!isOptions(options)) throw new TypeError(`${op}: expected an options object ({ ${known.join(', ')} }), got ${typeof options}`);
+  checkOptions(op, options, known);
+}
+
 /** Mean squared error `(input - target)^2`, reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  lossOptions('mseLoss', options, ['reduction']);
   const [x, t] = pairArgs('mseLoss', input, target);
   const r = reductionArg('mseLoss', options?.reduction);
   return tidy(() => {
@@ -91,6 +99,7 @@ export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOption
 
 /** Mean absolute error `|input - target|`, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
+  lossOptions('l1Loss', options, ['reduction']);
   const [x, t] = pairArgs('l1Loss', input, target);
   const r = reductionArg('l1Loss', options?.reduction);
   return tidy(() => reduce(abs(sub(x, t)), r));
@@ -104,6 +113,7 @@ export interface SmoothL1LossOptions extends ReductionOptions {
 
 /** `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target`. */
 export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1LossOptions): Tensor {
+  lossOptions('smoothL1Loss', options, ['reduction', 'beta']);
   const [x, t] = pairArgs('smoothL1Loss', input, target);
   const r = reductionArg('smoothL1Loss', options?.reduction);
   const beta = options?.beta ?? 1;
@@ -182,6 +192,7 @@ function nllTerms(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numb
  * mean is NaN (0/0), as in PyTorch.
  */
 export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
+  lossOptions('nllLoss', options, ['weight', 'ignoreIndex', 'reduction']);
   const op = 'nllLoss';
   const x = expectFloat(op, input, 'input');
   const t = expectTensor(op, target, 'target');
@@ -211,6 +222,7 @@ function nllCore(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numbe
  * and their `mean` divides by `N * d1 * ...` even with a class `weight`.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
+  lossOptions('crossEntropy', options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
   const op = 'crossEntropy';
   const x = expectFloat(op, input, 'input');
   const t = expectTensor(op, target, 'target');
@@ -274,6 +286,7 @@ export interface BinaryCrossEntropyOptions extends ReductionOptions {
  * PyTorch's error (checking would need a readback).
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions): Tensor {
+  lossOptions('binaryCrossEntropy', options, ['weight', 'reduction']);
   const op = 'binaryCrossEntropy';
   const x = expectFloat(op, input, 'input'), t = expectFloat(op, target, 'target');
   sameSize(op, x, t, `Using a target size (${shapeStr(t.shape)}) that is different to the input size (${shapeStr(x.shape)}) is deprecated. Please ensure they have the same size.`);
@@ -300,6 +313,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
  * `(1 - t) x + (1 + (posWeight - 1) t) * log(1 + exp(-x))`, times `weight`.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor {
+  lossOptions('binaryCrossEntropyWithLogits', options, ['weight', 'reduction', 'posWeight']);
   const op = 'binaryCrossEntropyWithLogits';
   const x = expectFloat(op, input, 'input'), t = expectFloat(op, target, 'target');
   sameSize(op, x, t, `Target size (${shapeStr(t.shape)}) must be the same as input size (${shapeStr(x.shape)})`);
@@ -331,6 +345,7 @@ export interface KlDivOptions {
  * `exp(target) * (target - input)`.
  */
 export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Tensor {
+  lossOptions('klDiv', options, ['reduction', 'logTarget']);
   const [x, t] = pairArgs('klDiv', input, target);
   const r = reductionArg('klDiv', options?.reduction, ['none', 'batchmean', 'sum', 'mean']);
   return tidy(() => {
