@@ -88,15 +88,15 @@ export interface CaseFile {
 
 /** The families of ../shared/conformance. `modules` spans two files. */
 export type Family =
-  | 'ops_elementwise' | 'ops_reduce' | 'ops_shape' | 'ops_linalg' | 'ops_nn'
+  | 'ops_elementwise' | 'ops_reduce' | 'ops_shape' | 'ops_linalg' | 'ops_nn' | 'ops_extra'
   | 'losses' | 'modules' | 'optim';
 
 export const FAMILIES: readonly Family[] = [
-  'ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'losses', 'modules', 'optim',
+  'ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'ops_extra', 'losses', 'modules', 'optim',
 ];
 
 /** The families the suites run today; a family joins when core can run it. */
-export const SUITE_FAMILIES: readonly Family[] = ['ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'losses', 'modules', 'optim'];
+export const SUITE_FAMILIES: readonly Family[] = ['ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'ops_extra', 'losses', 'modules', 'optim'];
 
 type Loader = () => Promise<{ default: unknown }>;
 
@@ -107,6 +107,8 @@ const FILES: Record<Family, readonly Loader[]> = {
   ops_shape: [() => import('../cases/ops_shape.json', { with: { type: 'json' } })],
   ops_linalg: [() => import('../cases/ops_linalg.json', { with: { type: 'json' } })],
   ops_nn: [() => import('../cases/ops_nn.json', { with: { type: 'json' } })],
+  // From ../shared/conformance-next (its own manifest there), adopted with issue 12's ops.
+  ops_extra: [() => import('../cases/ops_extra.json', { with: { type: 'json' } })],
   losses: [() => import('../cases/losses.json', { with: { type: 'json' } })],
   modules: [
     () => import('../cases/modules.json', { with: { type: 'json' } }),
