@@ -244,6 +244,10 @@ ${rows(inits.map((k) => [`nn.init.${snake(k)}(w)`, `nn.init.${k}(w)`]))}
 | \`model.parameters(), model.named_parameters()\` | \`model.parameters(), model.namedParameters()\` |
 | \`model.state_dict(), model.load_state_dict(sd)\` | \`model.stateDict(), model.loadStateDict(sd)\` |
 | \`model.train(), model.eval()\` | \`model.train(), model.eval()\` |
+| \`self.register_buffer('scale', t); self.scale\` | \`this.registerBuffer('scale', t); this.scale\` (readable and writable) |
+| \`model.get_submodule('encoder.layers.0'), model.named_modules()\` | \`model.getSubmodule('encoder.layers.0'), model.namedModules()\` |
+| \`model.register_forward_hook(fn), model.register_forward_pre_hook(fn)\` | \`model.registerForwardHook(fn), model.registerForwardPreHook(fn)\` (a returned value replaces output / arguments) |
+| \`model.requires_grad_(False), model.apply(fn)\` | \`model.requiresGrad_(false), model.apply(fn)\` |
 | \`safetensors.torch.save_file(sd, path)\` | \`await nn.saveSafetensors(sd)\` (bytes) |
 | \`safetensors.torch.load_file(path)\` | \`nn.loadSafetensors(bytes)\` |
 `;
