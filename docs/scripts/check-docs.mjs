@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
  * `pnpm run docs:check` (run by `pnpm test`, after the build):
- *  1. the PyTorch translation table lists every exported layer, loss, optimizer and scheduler and
- *     is up to date (translation-table.mjs --check);
- *  2. typedoc builds docs/api with no warning (typedoc.json: treatWarningsAsErrors, and the
+ *  1. the PyTorch translation table lists every exported layer, loss, optimizer, scheduler and
+ *     core function and is up to date (translation-table.mjs --check), and every torchlet name in
+ *     it exists (translation-check.mjs);
+ *  2. every public function and class of the user-facing packages has an `@example`, all of the
+ *     examples typecheck in one TypeScript program, and a sample of them runs (doc-examples.mjs);
+ *  3. typedoc builds docs/api with no warning (typedoc.json: treatWarningsAsErrors, and the
  *     not-documented validation on): every export and public member has a doc comment. An
  *     undocumented one is listed by name; docs/scripts/undocumented-baseline.json (empty: zero per
- *     package) is the allowance, kept only so a package could be brought in gradually;
- *  3. serves docs/api on 127.0.0.1 and checks in headless Chromium that the index, a class page
+ *     package) is the allowance, kept only so a package could be brought in gradually. It runs
+ *     with --skipErrorChecking: type errors are the typecheck's job, which CI runs before this;
+ *  4. serves docs/api on 127.0.0.1 and checks in headless Chromium that the index, a class page
  *     (nn.Linear) and a guide render with their headings; screenshots go to <repo>/.tmp/docs-*.png.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,12 +25,24 @@ const baselineFile = join(root, 'docs/scripts/undocumented-baseline.json');
 const update = process.argv.includes('--update-baseline');
 const problems = [];
 
+const step = (name, t) => console.log(`docs:check: ${name} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+let t = performance.now();
 // 1. The translation table.
 execFileSync(process.execPath, [join(root, 'docs/scripts/translation-table.mjs'), '--check'], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'docs/scripts/translation-check.mjs')], { stdio: 'inherit' });
+step('translation table', t);
 
-// 2. typedoc: one run with not-documented warnings on (not as errors), then no other warning allowed.
-const typedoc = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'),
+// 2. The examples.
+t = performance.now();
+const examples = spawnSync(process.execPath, [join(root, 'docs/scripts/doc-examples.mjs')], { stdio: 'inherit' });
+if (examples.status !== 0) problems.push('doc-examples.mjs failed (see above)');
+step('examples', t);
+
+// 3. typedoc: one run with not-documented warnings on (not as errors), then no other warning allowed.
+t = performance.now();
+const typedoc = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--skipErrorChecking',
   '--validation.notDocumented', 'true', '--treatWarningsAsErrors', 'false', '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8' });
+step('typedoc', t);
 const log = `${typedoc.stdout}${typedoc.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
 const lines = log.split('\n').filter((l) => /^\[(warning|error)\]/.test(l) || /error TS\d+/.test(l));
 const undocumented = lines.filter((l) => l.includes('does not have any documentation'));
@@ -34,8 +50,8 @@ const others = lines.filter((l) => !l.includes('does not have any documentation'
 if (typedoc.status !== 0 || others.length > 0) {
   problems.push(`typedoc: exit ${typedoc.status}, ${others.length} warning(s)/error(s) other than undocumented exports:\n  ${others.join('\n  ')}`);
 }
-// Count per package, by the symbol's own package ("@torchlet/nn.Linear.forward" -> @torchlet/nn);
-// the umbrella's re-exports are the same symbols, so they are not counted twice.
+// Count per package, by the symbol's own package ("@torchlet/nn.Linear.forward" -> @torchlet/nn).
+// The umbrella has no pages (typedoc.json excludes it: its re-exports would be second pages).
 const counts = {};
 for (const l of undocumented) {
   const m = / defined in (@torchlet\/[^/]+|torchlet)\//.exec(l);
@@ -56,7 +72,8 @@ for (const [pkg, n] of Object.entries(counts)) {
   }
 }
 
-// 3. The site in Chromium.
+// 4. The site in Chromium.
+t = performance.now();
 const api = join(root, 'docs/api');
 const findPage = (dir, re) => readdirSync(join(api, dir)).find((f) => re.test(f));
 const pages = [
@@ -91,6 +108,7 @@ try {
 } finally {
   server.close();
 }
+step('Chromium', t);
 
 for (const p of problems) console.error(p);
 process.exit(problems.length === 0 ? 0 : 1);

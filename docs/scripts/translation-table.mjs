@@ -8,7 +8,8 @@
 //
 // It imports packages/torchlet/dist (run `pnpm run build` first): the umbrella re-exports every
 // public package, so walking its namespaces (nn, F, optim, transformer) covers them all.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EVERYDAY_OPS } from './translation-ops.mjs';
 
@@ -17,6 +18,10 @@ const out = fileURLToPath(new URL('docs/guides/pytorch-translation.md', root));
 const torch = await import(new URL('packages/torchlet/dist/index.js', root).href);
 const { nn, optim, transformer } = torch;
 const F = nn.F;
+// PyTorch 1.13's public names per namespace (docs/scripts/pytorch-names.py writes them), to tell
+// which core functions have a PyTorch twin.
+const py = JSON.parse(readFileSync(new URL('docs/scripts/pytorch-names.json', root), 'utf8'));
+const inTorch = Object.fromEntries(Object.entries(py).filter(([k]) => k !== 'version').map(([k, v]) => [k, new Set(v)]));
 
 /** camelCase -> snake_case, keeping digits with their word: maxPool2d -> max_pool2d. */
 const snake = (s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
@@ -39,8 +44,8 @@ const EXAMPLES = {
   Sequential: ['nn.Sequential(nn.Linear(4, 8), nn.ReLU())', 'new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU())'],
   MaxPool2d: ['nn.MaxPool2d(2)', 'new nn.MaxPool2d(2)'],
   CrossEntropyLoss: ['nn.CrossEntropyLoss(label_smoothing=0.1)', 'new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })'],
-  MultiheadAttention: ['nn.MultiheadAttention(512, 8, batch_first=True)', 'new MultiheadAttention(512, 8, { batchFirst: true })'],
-  TransformerEncoderLayer: ['nn.TransformerEncoderLayer(512, 8, 2048, 0.1)', 'new TransformerEncoderLayer(512, 8, 2048, 0.1)  // or (512, 8, { dimFeedforward: 2048 })'],
+  MultiheadAttention: ['nn.MultiheadAttention(512, 8, batch_first=True)', 'new torch.MultiheadAttention(512, 8, { batchFirst: true })'],
+  TransformerEncoderLayer: ['nn.TransformerEncoderLayer(512, 8, 2048, 0.1)', 'new torch.TransformerEncoderLayer(512, 8, 2048, 0.1)  // or (512, 8, { dimFeedforward: 2048 })'],
   TransformerDecoder: ['decoder(tgt, memory, tgt_mask)', 'decoder.forward(tgt, memory, tgtMask)  // or { tgtMask }'],
   SGD: ['optim.SGD(model.parameters(), lr=0.01, momentum=0.9)', 'new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })'],
   Adam: ['optim.Adam(model.parameters(), lr=1e-3)', 'new optim.Adam(model.parameters(), { lr: 1e-3 })'],
@@ -136,7 +141,42 @@ const inits = sorted(Object.keys(nn.init));
 
 const rows = (pairs) => pairs.map(([a, b]) => `| \`${a}\` | \`${b.replaceAll('|', '\\|')}\` |`).join('\n');
 const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ??
-  [NOT_IN_TORCH.has(k) ? `(no torch.nn class) ${k}` : HUGGING_FACE[k] ?? `${pyPrefix}${k}(...)`, `new ${tsPrefix}${k}(...)`]));
+  [NOT_IN_TORCH.has(k) ? `(no torch.nn class) ${k}` : HUGGING_FACE[k] ?? `${pyPrefix}${k}(...)`, `new ${typeof tsPrefix === 'function' ? tsPrefix(k) : tsPrefix}${k}(...)`]));
+// The Transformer classes the umbrella also exports at the top level are written torch.X; the
+// others (GPT, Llama, positional encodings) live under torch.transformer.
+const trPrefix = (k) => (k in torch ? 'torch.' : 'torch.transformer.');
+
+// nn.init: the arguments PyTorch needs besides the tensor.
+const INIT = {
+  calculateGain: ["nn.init.calculate_gain('leaky_relu', 0.2)", "nn.init.calculateGain('leaky_relu', 0.2)"],
+  calculateFanInAndFanOut: ['nn.init._calculate_fan_in_and_fan_out(w)', 'nn.init.calculateFanInAndFanOut(w)'],
+  constant_: ['nn.init.constant_(w, 0.1)', 'nn.init.constant_(w, 0.1)'],
+  uniform_: ['nn.init.uniform_(w, -0.1, 0.1)', 'nn.init.uniform_(w, -0.1, 0.1)'],
+  normal_: ['nn.init.normal_(w, mean=0.0, std=0.02)', 'nn.init.normal_(w, 0, 0.02)'],
+  xavierUniform_: ["nn.init.xavier_uniform_(w, gain=nn.init.calculate_gain('tanh'))", "nn.init.xavierUniform_(w, nn.init.calculateGain('tanh'))"],
+  kaimingNormal_: ["nn.init.kaiming_normal_(w, mode='fan_out', nonlinearity='relu')", "nn.init.kaimingNormal_(w, { mode: 'fanOut', nonlinearity: 'relu' })"],
+};
+
+// Every function of @torchlet/core (at the top level of torchlet) that has a PyTorch twin of the
+// same name, as torch.* (or, for Tensor-only methods, x.*): the op list stays complete as ops are added.
+// (@internal ones, which have no API page, are left out.)
+const coreSrc = fileURLToPath(new URL('packages/core/src/', root));
+const internal = new Set(readdirSync(coreSrc, { recursive: true }).filter((f) => f.endsWith('.ts'))
+  .flatMap((f) => [...readFileSync(join(coreSrc, f), 'utf8').matchAll(/@internal[^/]*?\*\/\s*export (?:async )?function (\w+)/g)].map((m) => m[1])));
+const coreFns = sorted(Object.keys(torch).filter((k) => typeof torch[k] === 'function' && !/^[A-Z]/.test(k)
+  && !['gradOf', 'grad', 'valueAndGrad'].includes(k) && !internal.has(k)));
+const PY_NAME = { isTensor: 'is_tensor' };
+// Same name, another meaning: torchlet's take a shape and strides (helpers for kernels), PyTorch's a tensor.
+const NOT_TWINS = new Set(['coalesce', 'numel', 'isContiguous']);
+const torchFnRows = [];
+const torchOnly = [];
+for (const k of coreFns) {
+  const s = PY_NAME[k] ?? snake(k);
+  if (NOT_TWINS.has(k)) torchOnly.push(k);
+  else if (inTorch.torch.has(s)) torchFnRows.push([`torch.${s}(...)`, `torch.${k}(...)`]);
+  else if (inTorch.Tensor.has(s)) torchFnRows.push([`x.${s}(...)`, `x.${k}(...)`]);
+  else if (!inTorch.functional.has(s) && k !== 'scaledDotProductAttention') torchOnly.push(k);   // F.* are listed below
+}
 
 const md = `---
 title: PyTorch to torchlet
@@ -191,12 +231,26 @@ I64 checkpoints.
 |---|---|
 ${rows(DTYPES)}
 
+## Every torch function torchlet has
+
+Generated from the exports: each function of \`@torchlet/core\` whose PyTorch name (snake_case)
+exists in PyTorch 1.13, as \`torch.name\` (or as a Tensor method where PyTorch has only that).
+Positional arguments keep PyTorch's order; keyword arguments become the options object.
+
+| PyTorch | torchlet |
+|---|---|
+${rows(torchFnRows)}
+
+Exports with no PyTorch function of that name (memory, backends, argument checks for library
+code; \`fromArray\` and \`slice\` are in the first table):
+${torchOnly.map((k) => `\`${k}\``).join(', ')}.
+
 ## Layers (every \`nn.Module\` subclass)
 
 | PyTorch | torchlet |
 |---|---|
 ${classRows(layers, 'nn.', 'nn.')}
-${classRows(trModules, 'nn.', '')}
+${classRows(trModules, 'nn.', trPrefix)}
 
 The Transformer classes live in \`@torchlet/transformer\` and are re-exported at the top level of
 \`torchlet\` (\`torch.MultiheadAttention\`) and under \`torch.transformer\`.
@@ -234,7 +288,7 @@ ${classRows(schedulers, 'lr_scheduler.', 'optim.')}
 
 | PyTorch | torchlet |
 |---|---|
-${rows(inits.map((k) => [`nn.init.${snake(k)}(w)`, `nn.init.${k}(w)`]))}
+${rows(inits.map((k) => INIT[k] ?? [`nn.init.${snake(k)}(w)`, `nn.init.${k}(w)`]))}
 
 ## Modules: state dicts and modes
 
@@ -261,7 +315,7 @@ if (process.argv.includes('--check')) {
   }
   if (current !== md) console.error('docs/guides/pytorch-translation.md is stale: run node docs/scripts/translation-table.mjs');
   if (missing.length > 0 || current !== md) process.exit(1);
-  console.log(`translation table: ${layers.length + trModules.length} layers, ${lossModules.length + fLosses.length} losses, ${optimizers.length} optimizers, ${schedulers.length} schedulers, all listed`);
+  console.log(`translation table: ${torchFnRows.length} torch functions, ${layers.length + trModules.length} layers, ${lossModules.length + fLosses.length} losses, ${optimizers.length} optimizers, ${schedulers.length} schedulers, all listed`);
 } else {
   writeFileSync(out, md);
   console.log(`wrote ${out}`);

@@ -17,7 +17,16 @@ export interface EngineOptions {
   inputs?: readonly Tensor[];
 }
 
-/** Sums `g` over the dims that broadcasting added or expanded, down to `shape`. */
+/**
+ * Sums `g` over the dims that broadcasting added or expanded, down to `shape`.
+ *
+ * @example
+ * ```ts
+ * // Reduces a broadcast gradient back to the operand's shape (used by the gradient rules).
+ * const g = torch.ones([4, 3]);
+ * console.log(torch.autograd.sumTo(g, [1, 3]).shape);   // [1, 3], every entry 4
+ * ```
+ */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   if (g.ndim === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
   const lead = g.ndim - shape.length;

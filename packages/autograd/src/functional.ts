@@ -39,6 +39,14 @@ export interface AutogradGradOptions {
 /**
  * Gradients of `output` with respect to `inputs`, without touching any `.grad` (PyTorch's
  * `torch.autograd.grad`). The caller owns the returned tensors.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+ * const y = x.mul(x).sum();                  // y = sum(x^2)
+ * const [dx] = torch.autograd.gradOf(y, [x]);   // torch.autograd.grad(y, [x])
+ * console.log(await dx!.tolist());           // [2, 4, 6]
+ * ```
  */
 export function gradOf(output: Tensor, inputs: readonly Tensor[], options: AutogradGradOptions = {}): Tensor[] {
   output.view_();
@@ -81,6 +89,13 @@ function argIndices(argnums: GradOptions['argnums'], n: number): number[] {
  * `f(...args)` with respect to the arguments in `argnums` (one tensor, or an array when
  * `argnums` is an array). The caller owns the value and the gradients; everything else created
  * during the call is disposed.
+ *
+ * @example
+ * ```ts
+ * const f = torch.valueAndGrad((x: torch.Tensor) => x.exp().sum());
+ * const [value, g] = f(torch.zeros([3]));
+ * console.log(await value.item(), await (g as torch.Tensor).tolist());   // 3 [1, 1, 1]
+ * ```
  */
 export function valueAndGrad<A extends Tensor[]>(
   f: (...args: A) => Tensor,
@@ -112,7 +127,17 @@ export function valueAndGrad<A extends Tensor[]>(
   };
 }
 
-/** `grad(f)(...args)`: the gradients of the scalar `f(...args)`; see {@link valueAndGrad}. */
+/**
+ * `grad(f)(...args)`: the gradients of the scalar `f(...args)`; see {@link valueAndGrad}.
+ *
+ * @example
+ * ```ts
+ * // JAX-style: a function of tensors -> its gradient function
+ * const df = torch.grad((x: torch.Tensor) => x.mul(x).sum());
+ * const g = df(torch.tensor([1, 2, 3])) as torch.Tensor;
+ * console.log(await g.tolist());   // [2, 4, 6]
+ * ```
+ */
 export function grad<A extends Tensor[]>(f: (...args: A) => Tensor, options: GradOptions = {}): (...args: A) => Tensor | Tensor[] {
   const vg = valueAndGrad(f, options);
   return (...args: A) => {

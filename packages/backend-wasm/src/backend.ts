@@ -86,6 +86,14 @@ const ATTENTION_ROW = 64;
  * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
  * wraps `readSync`. Buffers live in the module's linear memory; since `memory.grow` detaches the
  * old ArrayBuffer, host views of it are re-created after any call that may allocate.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { WasmBackend } from '@torchlet/backend-wasm';
+ * const backend = await torch.setBackend('wasm');
+ * console.log(backend instanceof WasmBackend && backend.variant);   // 'relaxed' or 'simd'
+ * ```
  */
 export class WasmBackend implements Backend {
   /** The backend's name in core's registry, as passed to `setBackend('wasm')`. */
@@ -626,6 +634,15 @@ function scale(strides: readonly number[], bytes: number): number[] {
 /**
  * Compiles the kernels and returns a ready backend (asynchronous: compiling, and starting pool
  * threads with `threads` > 1). Errors say what the runtime lacks.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { createWasmBackend } from '@torchlet/backend-wasm';
+ * // A second, independent instance (its own memory); setBackend('wasm') is the usual way.
+ * const backend = await createWasmBackend({ variant: 'simd' });
+ * const x = torch.ones([2], { backend });
+ * ```
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
   const threads = await threadCount(options.threads);

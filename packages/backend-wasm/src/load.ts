@@ -158,12 +158,28 @@ const RELAXED_PROBE = new Uint8Array([
   0x0a, 0x3d, 0x01, 0x3b, 0x00, ...V128_CONST_0, ...V128_CONST_0, ...V128_CONST_0, 0xfd, 0x85, 0x02, 0x0b,
 ]);
 
-/** Whether this engine runs WebAssembly fixed-width SIMD (every current browser, Node >= 16.4, Deno). */
+/**
+ * Whether this engine runs WebAssembly fixed-width SIMD (every current browser, Node >= 16.4, Deno).
+ *
+ * @example
+ * ```ts
+ * import { supportsSimd } from '@torchlet/backend-wasm';
+ * console.log(supportsSimd());   // true on Node 20, Deno 2 and current browsers
+ * ```
+ */
 export function supportsSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
-/** Whether this engine runs relaxed SIMD (Deno, Chromium >= 114; Node 20 only with --experimental-wasm-relaxed-simd). */
+/**
+ * Whether this engine runs relaxed SIMD (Deno, Chromium >= 114; Node 20 only with --experimental-wasm-relaxed-simd).
+ *
+ * @example
+ * ```ts
+ * import { supportsRelaxedSimd } from '@torchlet/backend-wasm';
+ * console.log(supportsRelaxedSimd());   // whether the faster relaxed-SIMD build can run here
+ * ```
+ */
 export function supportsRelaxedSimd(): boolean {
   return supportsSimd() && WebAssembly.validate(RELAXED_PROBE);
 }
@@ -208,7 +224,15 @@ async function variantModule(variant: KernelVariant, threaded: boolean): Promise
   }
 }
 
-/** Whether this runtime can share a WebAssembly memory between threads (browsers: only cross-origin isolated pages). */
+/**
+ * Whether this runtime can share a WebAssembly memory between threads (browsers: only cross-origin isolated pages).
+ *
+ * @example
+ * ```ts
+ * import { supportsThreads } from '@torchlet/backend-wasm';
+ * console.log(supportsThreads());   // SharedArrayBuffer and Atomics.wait available (a page must be cross-origin isolated)
+ * ```
+ */
 export function supportsThreads(): boolean {
   if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
@@ -246,6 +270,13 @@ export interface LoadKernelsOptions {
  * by default the relaxed-SIMD build is used where the engine supports it (see
  * {@link supportsRelaxedSimd}), the plain SIMD build otherwise. `options.shared` loads the
  * threaded build on a new shared memory. Errors say what the engine lacks and what to do.
+ *
+ * @example
+ * ```ts
+ * import { loadKernels } from '@torchlet/backend-wasm';
+ * const { variant, exports } = await loadKernels();   // the kernels' WebAssembly module, the best variant the engine validates
+ * console.log(variant, exports.memory.buffer.byteLength > 0);
+ * ```
  */
 export async function loadKernels(options: KernelVariant | LoadKernelsOptions = {}): Promise<LoadedKernels> {
   const { variant, shared = false } = typeof options === 'string' ? { variant: options } : options;

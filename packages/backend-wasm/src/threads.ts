@@ -172,6 +172,13 @@ async function spawn(source: string): Promise<PoolThread> {
 /**
  * The pool. `run` is synchronous and not re-entrant (the backend calls it from one thread, one
  * job at a time). Pool threads spin briefly after a job, then sleep in Atomics.wait.
+ *
+ * @example
+ * ```ts
+ * // not run: the backend starts its own pool; shown for the options that reach it
+ * import * as torch from 'torchlet';
+ * await torch.setBackend('wasm', { threads: 'auto' });   // a ThreadPool of one worker per core (cross-origin isolated pages, Node, Deno)
+ * ```
  */
 export class ThreadPool {
   /** Threads that run parts, the calling thread included. */

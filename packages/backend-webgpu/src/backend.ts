@@ -114,6 +114,16 @@ export const OP_PROGRAMS: Record<string, string> = {
  *
  * There is no `readSync`: a GPU readback is asynchronous (`mapAsync`); core's `dataSync()`
  * then tells the user to `await tensor.data()`.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * import * as torch from 'torchlet';
+ * import '@torchlet/backend-webgpu';   // registers 'webgpu'
+ * await torch.setBackend('webgpu');
+ * const y = torch.randn([512, 512]).matmul(torch.randn([512, 512]));
+ * console.log(await y.sum().item());   // reading waits for the GPU
+ * ```
  */
 export class WebGpuBackend implements Backend {
   /** The backend's name in core's registry, as passed to `setBackend('webgpu')`. */
@@ -762,7 +772,18 @@ function padTo4(bytes: Uint8Array): Uint8Array {
   return p;
 }
 
-/** Requests a device (see {@link acquireDevice}), shares it with tfjs and returns a ready backend. */
+/**
+ * Requests a device (see {@link acquireDevice}), shares it with tfjs and returns a ready backend.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU adapter
+ * import * as torch from 'torchlet';
+ * import { createWebGpuBackend } from '@torchlet/backend-webgpu';
+ * const gpu = await createWebGpuBackend({ adapterOptions: { powerPreference: 'high-performance' } });
+ * const x = torch.ones([4], { backend: gpu });
+ * ```
+ */
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
   const { device, adapterInfo, wgslFeatures } = await acquireDevice(options);
   const tfjs = await TfjsBridge.create(device, adapterInfo);

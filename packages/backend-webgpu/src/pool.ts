@@ -19,6 +19,15 @@ export interface PoolStats {
  * before and after its reuse, is ordered on the one GPUQueue.
  *
  * Pooled bytes are capped (`maxPooledBytes`); beyond it freed buffers are destroyed.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a WebGPU device; the backend keeps one pool (see memory())
+ * import * as torch from 'torchlet';
+ * import '@torchlet/backend-webgpu';
+ * await torch.setBackend('webgpu');
+ * console.log(torch.memory());   // the pool's reserved and live bytes appear in the backend's entry
+ * ```
  */
 export class BufferPool {
   private readonly live = new Map<BufferId, { buffer: GPUBuffer; bytes: number; cls: number }>();

@@ -17,7 +17,14 @@ export interface ReduceOptions {
 /** A reduction's dims, positionally (`sum(1)`, `sum([0, 1])`) or as {@link ReduceOptions}. */
 export type DimArg = number | readonly number[] | null | undefined | ReduceOptions;
 
-/** True for a plain object literal (`{ dim: 1 }`), the only thing read as an options object. */
+/**
+ * True for a plain object literal (`{ dim: 1 }`), the only thing read as an options object.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isOptions({ dim: 1 }), torch.isOptions([1]), torch.isOptions(torch.zeros([1])));   // true false false
+ * ```
+ */
 export function isOptions(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object') return false;
   const p = Object.getPrototypeOf(v) as unknown;
@@ -41,6 +48,12 @@ function distance(a: string, b: string): number {
  * The known name closest to `key`, compared case-blind and without underscores so that
  * PyTorch's snake_case (`weight_decay`, `batch_first`) finds its camelCase twin; null when none
  * is plausibly meant.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.closest('batch_first', ['batchFirst', 'bias']));   // 'batchFirst'
+ * console.log(torch.closest('zzz', ['lr']));                           // null
+ * ```
  */
 export function closest(key: string, known: readonly string[]): string | null {
   const norm = (s: string): string => s.toLowerCase().replace(/_/g, '');
@@ -55,7 +68,19 @@ export function closest(key: string, known: readonly string[]): string | null {
   return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
 
-/** Throws a TypeError unless every key of `options` (with a defined value) is in `known`, naming the closest known key. */
+/**
+ * Throws a TypeError unless every key of `options` (with a defined value) is in `known`, naming the closest known key.
+ *
+ * @example
+ * ```ts
+ * // For library code: the run-time check behind every options object.
+ * try {
+ *   torch.checkOptions('SGD', { weight_decay: 0.1 }, ['lr', 'momentum', 'weightDecay']);
+ * } catch (err) {
+ *   console.log((err as Error).message);   // names 'weight_decay' and suggests weightDecay
+ * }
+ * ```
+ */
 export function checkOptions(op: string, options: object, known: readonly string[]): void {
   for (const [key, value] of Object.entries(options)) {
     // `{ weight: undefined }` is an option not given, as in parseArgs.
@@ -77,7 +102,7 @@ export function checkOptions(op: string, options: object, known: readonly string
  * use the `arg*` checks below on the result.
  *
  * @example
- * parseArgs('sum', [1, { keepdim: true }], ['dim', 'keepdim']); // { dim: 1, keepdim: true }
+ * torch.parseArgs('sum', [1, { keepdim: true }], ['dim', 'keepdim']); // { dim: 1, keepdim: true }
  */
 export function parseArgs(op: string, args: readonly unknown[], names: readonly string[], extra: readonly string[] = []): Record<string, unknown> {
   let n = args.length;
@@ -110,7 +135,15 @@ export function show(v: unknown): string {
   return typeof v;
 }
 
-/** `v` as an integer >= `min` (a RangeError naming `op` and `name` otherwise). */
+/**
+ * `v` as an integer >= `min` (a RangeError naming `op` and `name` otherwise).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.argInt('narrow', 'length', 3, 0));   // 3
+ * // torch.argInt('narrow', 'length', 2.5) throws a TypeError naming narrow and length
+ * ```
+ */
 export function argInt(op: string, name: string, v: unknown, min = -Infinity): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
     const what = min === -Infinity ? 'an integer' : min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
@@ -119,7 +152,14 @@ export function argInt(op: string, name: string, v: unknown, min = -Infinity): n
   return v;
 }
 
-/** `v` as a number in `[lo, hi]` (NaN refused). */
+/**
+ * `v` as a number in `[lo, hi]` (NaN refused).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.argNumber('Dropout', 'p', 0.1, 0, 1));   // 0.1; 1.5 would throw a RangeError
+ * ```
+ */
 export function argNumber(op: string, name: string, v: unknown, lo = -Infinity, hi = Infinity): number {
   if (typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number, got ${show(v)}`);
   if (!(v >= lo && v <= hi)) {
@@ -129,19 +169,41 @@ export function argNumber(op: string, name: string, v: unknown, lo = -Infinity, 
   return v;
 }
 
-/** `v` as a boolean (PyTorch's flags; `1`/`0` are refused so that a misplaced dim is caught). */
+/**
+ * `v` as a boolean (PyTorch's flags; `1`/`0` are refused so that a misplaced dim is caught).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.argBool('sum', 'keepdim', true));   // true; 'yes' would throw a TypeError
+ * ```
+ */
 export function argBool(op: string, name: string, v: unknown): boolean {
   if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be true or false, got ${show(v)}`);
   return v;
 }
 
-/** `v` as one of the strings in `allowed`. */
+/**
+ * `v` as one of the strings in `allowed`.
+ *
+ * @example
+ * ```ts
+ * const reduction = torch.argEnum('mseLoss', 'reduction', 'sum', ['mean', 'sum', 'none'] as const);
+ * console.log(reduction);   // 'sum'
+ * ```
+ */
 export function argEnum<T extends string>(op: string, name: string, v: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(v as T)) throw new TypeError(`${op}: ${name} must be one of ${allowed.map(show).join(', ')}, got ${show(v)}`);
   return v as T;
 }
 
-/** `v` as one dim, a list of dims, or null/undefined (every dim); entries must be integers. */
+/**
+ * `v` as one dim, a list of dims, or null/undefined (every dim); entries must be integers.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.argDims('sum', [0, -1]), torch.argDims('sum', null));   // [0, -1] null
+ * ```
+ */
 export function argDims(op: string, v: unknown): number | number[] | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'number') return argInt(op, 'dim', v);
@@ -153,8 +215,15 @@ export function argDims(op: string, v: unknown): number | number[] | null {
  * A reduction's arguments: `(dim?, keepdim?)` positionally (`sum(1)`, `sum(1, true)`,
  * `sum([0, 1])`), or `({ dim, keepdim })`, or both (`sum(1, { keepdim: true })`). `extra` names
  * further keyword options the reduction accepts (`unbiased`); their values come back unchecked.
+ *
+ * @example
+ * ```ts
+ * // Reads a reduction's arguments in any of PyTorch's forms (for functions written like torch.sum).
+ * console.log(torch.reduceArgs('mysum', [1, true]));                  // { dim: 1, keepdim: true }
+ * console.log(torch.reduceArgs('mysum', [{ dim: [0, 1] }]));          // { dim: [0, 1], keepdim: false }
+ * ```
  */
-export function reduceArgs(op: string, args: readonly unknown[], extra: readonly string[] = []): { dim: number | number[] | null; keepdim: boolean } & Record<string, unknown> {
+export function reduceArgs(op: string, args: readonly unknown[], extra: readonly string[] = []): { /** The dims to reduce; null for all. */ dim: number | number[] | null; /** Keep reduced dims as size 1. */ keepdim: boolean } & Record<string, unknown> {
   const a = parseArgs(op, args, ['dim', 'keepdim', ...extra]);
   return { ...a, dim: argDims(op, a.dim), keepdim: a.keepdim === undefined ? false : argBool(op, 'keepdim', a.keepdim) };
 }
@@ -165,8 +234,14 @@ export type SizeArgs<O> = [shape: readonly number[] | number, options?: O] | num
 /**
  * Splits PyTorch's `*size` forms: `(2, 3)`, `([2, 3])`, `(2)`, each optionally followed by an
  * options object. Entries are checked to be non-negative integers.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.sizeArgs('myzeros', [2, 3]).shape);                     // [2, 3]
+ * console.log(torch.sizeArgs('myzeros', [[2, 3], { dtype: 'int32' }]).options);   // { dtype: 'int32' }
+ * ```
  */
-export function sizeArgs<O extends object>(op: string, args: readonly unknown[]): { shape: number[]; options: O | undefined } {
+export function sizeArgs<O extends object>(op: string, args: readonly unknown[]): { /** The sizes, as a list. */ shape: number[]; /** The trailing options object, if any. */ options: O | undefined } {
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
   const options = n > 0 && isOptions(args[n - 1]) ? (args[--n] as O) : undefined;
@@ -186,6 +261,12 @@ const INT_RANGE: Partial<Record<string, [number, number]>> = { int32: [-21474836
  * Throws a RangeError when `v` (finite) does not fit the integer dtype, as PyTorch does
  * (`value cannot be converted to type int32 without overflow`); NaN and infinities never fit.
  * Float dtypes and bool take anything.
+ *
+ * @example
+ * ```ts
+ * torch.checkFits('tensor', 7, 'int32');   // fine
+ * try { torch.checkFits('tensor', 2 ** 32 + 5, 'int32'); } catch (err) { console.log((err as Error).message); }   // overflow, as in PyTorch
+ * ```
  */
 export function checkFits(op: string, v: number, dtype: DType | string): void {
   const r = INT_RANGE[dtype];
@@ -200,11 +281,16 @@ export function checkFits(op: string, v: number, dtype: DType | string): void {
 }
 
 /** One dim given positionally or as `{ dim }` (PyTorch's `dim=` keyword). */
-export type DimOption = number | { dim?: number };
+export type DimOption = number | { /** The dim (negative counts from the end). */ dim?: number };
 
 /**
  * One integer dim from `args` (PyTorch's `(dim)` or `{ dim }`); `def` when omitted, else a
  * TypeError saying it is required.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.dimArg('softmax', [{ dim: -1 }]), torch.dimArg('cat', [], 0));   // -1 0
+ * ```
  */
 export function dimArg(op: string, args: readonly unknown[], def?: number): number {
   const d = parseArgs(op, args, ['dim']).dim ?? def;

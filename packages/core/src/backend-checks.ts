@@ -7,7 +7,16 @@ import type { View } from './backend.ts';
 import type { DType } from './dtype.ts';
 import { isContiguous, numel } from './shape.ts';
 
-/** The error for an op a backend cannot run with these dtypes. */
+/**
+ * The error for an op a backend cannot run with these dtypes.
+ *
+ * @example
+ * ```ts
+ * // For backend authors: the error a backend throws for an op/dtype it lacks.
+ * const err = torch.unsupportedError('mybackend', 'matmul', { a: 'int32' });
+ * console.log(err.message);
+ * ```
+ */
 export function unsupportedError(backend: string, op: string, dtypes: Record<string, DType>): Error {
   const list = Object.entries(dtypes).map(([k, d]) => `${k}: ${d}`).join(', ');
   return new Error(`${backend} backend: '${op}' is not supported for dtypes (${list})`);
@@ -28,6 +37,13 @@ export interface MatmulDims {
 /**
  * Checks the views of `Backend.matmul` (float32, equal rank >= 2, `[..., M, K] @ [..., K, N] ->
  * [..., M, N]`) and returns the sizes; throws an error naming the backend and the shapes.
+ *
+ * @example
+ * ```ts
+ * // For backend authors: validates Backend.matmul's views and returns M, N, K.
+ * const view = (shape: number[]) => ({ buffer: 0, dtype: 'float32' as const, shape, strides: torch.contiguousStrides(shape), offset: 0 });
+ * console.log(torch.checkMatmulViews('mybackend', view([2, 3]), view([3, 4]), view([2, 4])));   // { M: 2, N: 4, K: 3, ... }
+ * ```
  */
 export function checkMatmulViews(backend: string, a: View, b: View, out: View): MatmulDims {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') {
@@ -47,6 +63,13 @@ export function checkMatmulViews(backend: string, a: View, b: View, out: View): 
 /**
  * Checks the operands of an element-wise fused kernel (`adamStep`, `sgdStep`): contiguous float32
  * views of one size, which it returns; throws an error naming the backend, the op and the layout.
+ *
+ * @example
+ * ```ts
+ * // For backend authors: checks that a fused op's views are float32 and contiguous; returns the element count.
+ * const view = (shape: number[]) => ({ buffer: 0, dtype: 'float32' as const, shape, strides: torch.contiguousStrides(shape), offset: 0 });
+ * console.log(torch.checkFusedViews('mybackend', 'adamStep', [view([10]), view([10])]));   // 10
+ * ```
  */
 export function checkFusedViews(backend: string, op: string, views: readonly View[]): number {
   const n = numel(views[0]!.shape);
@@ -75,6 +98,14 @@ export interface Int8LinearDims {
  * Checks the operands of `FusedKernels.int8Linear` (contiguous; x, weightScale, bias, out float32,
  * weight int32 words of packed int8 rows of `kp` bytes, kp a multiple of 16 and >= K) and returns
  * the sizes; throws an error naming the backend and the operand or the shapes.
+ *
+ * @example
+ * ```ts
+ * // For backend authors: validates the views of the int8 linear kernel (weight: int8 rows packed in int32 words).
+ * const v = (shape: number[], dtype: torch.DType) => ({ buffer: 0, dtype, shape, strides: torch.contiguousStrides(shape), offset: 0 });
+ * const dims = torch.checkInt8LinearViews('mybackend', v([2, 16], 'float32'), v([4, 4], 'int32'), v([4], 'float32'), null, v([2, 4], 'float32'));
+ * console.log(dims);
+ * ```
  */
 export function checkInt8LinearViews(backend: string, x: View, weight: View, weightScale: View, bias: View | null, out: View): Int8LinearDims {
   const operands: Array<[string, View | null, DType]> = [['x', x, 'float32'], ['weight', weight, 'int32'], ['weightScale', weightScale, 'float32'], ['bias', bias, 'float32'], ['out', out, 'float32']];

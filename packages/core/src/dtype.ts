@@ -23,22 +23,50 @@ export type TypedArray = Float32Array | Int32Array | Uint8Array | Uint16Array;
 /** Every {@link DType}. */
 export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool', 'float16', 'bfloat16'];
 
-/** Bytes per element. */
+/**
+ * Bytes per element.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.dtypeSize('float32'), torch.dtypeSize('bool'));   // 4 1
+ * ```
+ */
 export function dtypeSize(dtype: DType): number {
   return dtype === 'bool' ? 1 : dtype === 'float16' || dtype === 'bfloat16' ? 2 : 4;
 }
 
-/** Type guard: true for a {@link DType} string (`'float32'`, `'int32'`, `'bool'`, `'float16'`, `'bfloat16'`). */
+/**
+ * Type guard: true for a {@link DType} string (`'float32'`, `'int32'`, `'bool'`, `'float16'`, `'bfloat16'`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isDType('int32'), torch.isDType('float64'));   // true false
+ * ```
+ */
 export function isDType(x: unknown): x is DType {
   return x === 'float32' || x === 'int32' || x === 'bool' || x === 'float16' || x === 'bfloat16';
 }
 
-/** True for floating-point dtypes (float32, float16, bfloat16): the only ones that can require gradients. */
+/**
+ * True for floating-point dtypes (float32, float16, bfloat16): the only ones that can require gradients.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isFloat('float32'), torch.isFloat('int32'));   // true false
+ * ```
+ */
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
-/** True for the 2-byte storage dtypes float16 and bfloat16, which compute in float32. */
+/**
+ * True for the 2-byte storage dtypes float16 and bfloat16, which compute in float32.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isHalf('bfloat16'), torch.isHalf('float32'));   // true false
+ * ```
+ */
 export function isHalf(dtype: DType): dtype is 'float16' | 'bfloat16' {
   return dtype === 'float16' || dtype === 'bfloat16';
 }
@@ -58,9 +86,9 @@ const KNOWN = "'float32', 'float16', 'bfloat16', 'int32' (also 'int64'/'long', s
  * are out of scope.
  *
  * @example
- * toDType('int64', 'tensor');   // 'int32'
- * toDType(torch.half, 'to');    // 'float16'
- * toDType('float64', 'to');     // throws: float64 is not supported ...
+ * console.log(torch.toDType('int64', 'tensor'));   // 'int32'
+ * console.log(torch.toDType(torch.half, 'to'));    // 'float16'
+ * try { torch.toDType('float64', 'to'); } catch (err) { console.log((err as Error).message); }   // float64 is not supported ...
  */
 export function toDType(x: unknown, op: string): DType {
   if (isDType(x)) return x;
@@ -77,7 +105,14 @@ export function toDType(x: unknown, op: string): DType {
   throw new TypeError(`${op}: unknown dtype ${shown}; expected ${KNOWN}`);
 }
 
-/** A host array of `n` elements of `dtype` (zeros; float16/bfloat16 as bit patterns). */
+/**
+ * A host array of `n` elements of `dtype` (zeros; float16/bfloat16 as bit patterns).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.allocTyped('int32', 3));   // Int32Array(3) [0, 0, 0]
+ * ```
+ */
 export function allocTyped(dtype: DType, n: number): TypedArray {
   switch (dtype) {
     case 'float32':
@@ -92,7 +127,16 @@ export function allocTyped(dtype: DType, n: number): TypedArray {
   }
 }
 
-/** The typed-array view of `bytes` for `dtype`, sharing memory. */
+/**
+ * The typed-array view of `bytes` for `dtype`, sharing memory.
+ *
+ * @example
+ * ```ts
+ * const buf = new ArrayBuffer(16);
+ * const v = torch.typedView('float32', buf, 4, 2);   // elements 1 and 2 of the buffer, as Float32Array
+ * console.log(v.length);   // 2
+ * ```
+ */
 export function typedView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray {
   switch (dtype) {
     case 'float32':
@@ -112,6 +156,12 @@ const RANK: Record<DType, number> = { bool: 0, int32: 1, float16: 2, bfloat16: 2
 /**
  * PyTorch's promotion between two tensor dtypes: bool < int32 < float16, bfloat16 < float32, and
  * float16 with bfloat16 gives float32 (neither holds the other, as in PyTorch).
+ * PyTorch's promotion between two tensor dtypes: bool < int32 < float32.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.promoteTypes('int32', 'float32'), torch.promoteTypes('bool', 'int32'));   // 'float32' 'int32'
+ * ```
  */
 export function promoteTypes(a: DType, b: DType): DType {
   if (a !== b && isHalf(a) && isHalf(b)) return 'float32';

@@ -149,7 +149,19 @@ export interface BackwardOptions {
 let hook: AutogradHook | null = null;
 let gradEnabled = true;
 
-/** Installs autograd (called by `@torchlet/autograd` when imported). */
+/**
+ * Installs autograd (called by `@torchlet/autograd` when imported).
+ *
+ * @example
+ * ```ts
+ * // Installed by @torchlet/autograd when it is imported (the umbrella does): you rarely call it.
+ * import * as torch from 'torchlet';
+ * import '@torchlet/autograd';
+ * const x = torch.ones([2], { requiresGrad: true });
+ * x.mul(3).sum().backward();   // works because the hook is set
+ * console.log(await x.grad!.tolist());   // [3, 3]
+ * ```
+ */
 export function setAutogradHook(h: AutogradHook | null): void {
   hook = h;
 }
@@ -159,7 +171,15 @@ export function getAutogradHook(): AutogradHook | null {
   return hook;
 }
 
-/** True unless inside {@link noGrad} (or `setGradEnabled(false)`). */
+/**
+ * True unless inside {@link noGrad} (or `setGradEnabled(false)`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isGradEnabled());                          // true
+ * console.log(torch.noGrad(() => torch.isGradEnabled()));     // false
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -168,6 +188,14 @@ export function isGradEnabled(): boolean {
  * Turns gradient recording on or off until changed again (PyTorch's `torch.set_grad_enabled`).
  * {@link noGrad} and {@link enableGrad} restore the previous mode when `fn` returns or throws; prefer
  * them.
+ *
+ * @example
+ * ```ts
+ * torch.setGradEnabled(false);   // torch.set_grad_enabled(False), e.g. for a whole evaluation script
+ * const y = torch.ones([2], { requiresGrad: true }).mul(2);
+ * console.log(y.requiresGrad);   // false
+ * torch.setGradEnabled(true);
+ * ```
  */
 export function setGradEnabled(enabled: boolean): void {
   gradEnabled = enabled;
@@ -193,12 +221,32 @@ function withGrad<T>(enabled: boolean, fn: () => T): T {
   return result;
 }
 
-/** Runs `fn` without recording gradients (PyTorch's `torch.no_grad()`). */
+/**
+ * Runs `fn` without recording gradients (PyTorch's `torch.no_grad()`).
+ *
+ * @example
+ * ```ts
+ * const w = torch.randn([3], { requiresGrad: true });
+ * const y = torch.noGrad(() => w.mul(2));   // with torch.no_grad(): nothing recorded
+ * console.log(y.requiresGrad);   // false
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   return withGrad(false, fn);
 }
 
-/** Runs `fn` with gradient recording on, even inside {@link noGrad}. */
+/**
+ * Runs `fn` with gradient recording on, even inside {@link noGrad}.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones([2], { requiresGrad: true });
+ * torch.noGrad(() => {
+ *   const y = torch.enableGrad(() => x.mul(2));   // records again inside noGrad
+ *   console.log(y.requiresGrad);   // true
+ * });
+ * ```
+ */
 export function enableGrad<T>(fn: () => T): T {
   return withGrad(true, fn);
 }

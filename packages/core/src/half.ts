@@ -48,7 +48,15 @@ export function bf16ToF32Bits(h: number): number {
   return (h << 16) >>> 0;
 }
 
-/** float32 values -> float16 or bfloat16 bit patterns. */
+/**
+ * float32 values -> float16 or bfloat16 bit patterns.
+ *
+ * @example
+ * ```ts
+ * const bits = torch.encodeHalf('float16', new Float32Array([1, 0.1]));   // round to nearest even, as PyTorch
+ * console.log(Array.from(bits, (b) => b.toString(16)));   // ['3c00', '2e66']
+ * ```
+ */
 export function encodeHalf(dtype: 'float16' | 'bfloat16', values: Float32Array): Uint16Array {
   const w = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
@@ -57,7 +65,14 @@ export function encodeHalf(dtype: 'float16' | 'bfloat16', values: Float32Array):
   return out;
 }
 
-/** float16 or bfloat16 bit patterns -> float32 values (exact). */
+/**
+ * float16 or bfloat16 bit patterns -> float32 values (exact).
+ *
+ * @example
+ * ```ts
+ * console.log(Array.from(torch.decodeHalf('bfloat16', new Uint16Array([0x3f80, 0x4000]))));   // [1, 2]
+ * ```
+ */
 export function decodeHalf(dtype: 'float16' | 'bfloat16', bits: Uint16Array): Float32Array {
   const w = new Uint32Array(bits.length);
   const f = dtype === 'float16' ? halfToF32Bits : bf16ToF32Bits;

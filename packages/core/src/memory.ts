@@ -27,7 +27,17 @@ export interface MemoryInfo {
   steps: StepScopeInfo;
 }
 
-/** Live tensors, buffers and bytes, in total and per backend, so a leak is visible. */
+/**
+ * Live tensors, buffers and bytes, in total and per backend, so a leak is visible.
+ *
+ * @example
+ * ```ts
+ * const before = torch.memory().tensors;
+ * const x = torch.zeros([1000]);
+ * console.log(torch.memory().tensors - before, torch.memory().bytes >= 4000);   // 1 true
+ * x.dispose();
+ * ```
+ */
 export function memory(): MemoryInfo {
   const backends: MemoryInfo['backends'] = {};
   const instances = listInstances();
@@ -63,7 +73,12 @@ export function untrackTensor(t: Tensor): void {
  *
  * @example
  * ```ts
- * const best = torch.keep(loss.detach());   // survives later optimizer.step() calls
+ * let total: torch.Tensor | null = null;
+ * torch.tidy(() => {
+ *   total = torch.keep(torch.ones([3]).sum());   // survives the scope it was made in
+ * });
+ * console.log(await total!.item());   // 3
+ * // in a training loop: const best = torch.keep(loss.detach()) survives later optimizer.step() calls
  * ```
  */
 export function keep<T extends Tensor>(t: T): T {
@@ -113,6 +128,16 @@ function closeScope(scope: Scope, result: unknown): void {
  * as above; `tidy` then returns a Promise of the result. While an async scope is open it owns
  * every tensor created by any code, so do not run unrelated tensor code concurrently with an
  * async tidy (JavaScript has no portable async context to tell them apart).
+ *
+ * @example
+ * ```ts
+ * const before = torch.memory().tensors;
+ * const y = torch.tidy(() => {
+ *   const a = torch.randn([100]);
+ *   return a.mul(2).add(1).relu();   // the intermediates are freed; the result is kept
+ * });
+ * console.log(torch.memory().tensors - before);   // 1
+ * ```
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Scope = new Set();

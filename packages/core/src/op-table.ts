@@ -223,30 +223,81 @@ export const BINARY_OPS = Object.keys(BINARY_TABLE) as readonly BinaryOp[];
 const UNARY_CODES = new Map<string, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODES = new Map<string, number>(BINARY_OPS.map((op, i) => [op, i]));
 
-/** The kernel code of a unary op (its index in the table), or undefined for an unknown name. */
+/**
+ * The kernel code of a unary op (its index in the table), or undefined for an unknown name.
+ *
+ * @example
+ * ```ts
+ * // For backends and code generators: an op's kernel code is its index in core's op table.
+ * console.log(torch.unaryCode('exp') !== undefined, torch.unaryCode('nope'));   // true undefined
+ * ```
+ */
 export const unaryCode = (op: string): number | undefined => UNARY_CODES.get(op);
-/** The kernel code of a binary op (its index in the table), or undefined for an unknown name. */
+/**
+ * The kernel code of a binary op (its index in the table), or undefined for an unknown name.
+ *
+ * @example
+ * ```ts
+ * console.log(typeof torch.binaryCode('add'), torch.binaryCode('nope'));   // 'number' undefined
+ * ```
+ */
 export const binaryCode = (op: string): number | undefined => BINARY_CODES.get(op);
 
-/** A unary op's meaning in float64 JavaScript (the table's `ref`). */
+/**
+ * A unary op's meaning in float64 JavaScript (the table's `ref`).
+ *
+ * @example
+ * ```ts
+ * // The op's meaning in plain JavaScript (float64), what the kernels are tested against.
+ * console.log(torch.unaryRef('exp')(1));   // 2.718281828459045
+ * ```
+ */
 export const unaryRef = (op: UnaryOp): UnaryRef => UNARY_TABLE[op].ref;
-/** A binary op's meaning in float64 JavaScript; `int` for int32 operands (the caller truncates). */
+/**
+ * A binary op's meaning in float64 JavaScript; `int` for int32 operands (the caller truncates).
+ *
+ * @example
+ * ```ts
+ * const remainder = torch.binaryRef('remainder');
+ * console.log(remainder(-5, 3, false));   // 1: Python's sign convention
+ * ```
+ */
 export const binaryRef = (op: BinaryOp): BinaryRef => BINARY_TABLE[op].ref;
 
-/** The dtype class of an element-wise op. */
+/**
+ * The dtype class of an element-wise op.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.opKind('unary', 'exp'), torch.opKind('binary', 'add'));   // the dtype classes: exp is float-only
+ * ```
+ */
 export function opKind(family: 'unary', op: UnaryOp): UnaryKind;
 export function opKind(family: 'binary', op: BinaryOp): BinaryKind;
 export function opKind(family: 'unary' | 'binary', op: string): OpKind {
   return family === 'unary' ? UNARY_TABLE[op as UnaryOp].kind : BINARY_TABLE[op as BinaryOp].kind;
 }
 
-/** The dtypes an op's kernel accepts (both operands share one). */
+/**
+ * The dtypes an op's kernel accepts (both operands share one).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.kernelDtypes(torch.opKind('unary', 'exp')));   // ['float32']
+ * ```
+ */
 export function kernelDtypes(kind: OpKind): readonly string[] {
   return KIND_DTYPES[kind].dtypes;
 }
 
 /**
  * The WGSL expression of an op for one element type, or undefined where its kind has none.
+ *
+ * @example
+ * ```ts
+ * // The WGSL expression the WebGPU backend generates for an op and element type.
+ * console.log(torch.wgslExpr('unary', 'exp', 'f32'));
+ * ```
  */
 export function wgslExpr(family: 'unary' | 'binary', op: string, elem: WgslElem): string | undefined {
   const entry = family === 'unary' ? UNARY_TABLE[op as UnaryOp] : BINARY_TABLE[op as BinaryOp];

@@ -19,7 +19,15 @@ function mulhi(a: number, b: number): number {
   return (uh + Math.floor((ul * 65536 + t) / 4294967296)) >>> 0;
 }
 
-/** One Philox 4x32-10 block: four uint32 words for `counter` (four words) under `key` (two words). */
+/**
+ * One Philox 4x32-10 block: four uint32 words for `counter` (four words) under `key` (two words).
+ *
+ * @example
+ * ```ts
+ * // Philox 4x32-10 (Salmon et al. 2011), the generator behind every random op.
+ * console.log(torch.philox4x32([0, 0, 0, 0], [0, 0]));   // four uint32 words
+ * ```
+ */
 export function philox4x32(counter: readonly number[], key: readonly [number, number]): [number, number, number, number] {
   let c0 = counter[0]! >>> 0, c1 = counter[1]! >>> 0, c2 = counter[2]! >>> 0, c3 = counter[3]! >>> 0;
   let k0 = key[0] >>> 0, k1 = key[1] >>> 0;
@@ -41,6 +49,14 @@ const TWO_POW_M24 = 1 / 16777216;
 /**
  * Fills `out` exactly as the `random` primitive must (the contract's reference implementation).
  * `counter` is the first block's 64-bit counter, below 2^53.
+ *
+ * @example
+ * ```ts
+ * // The reference fill every backend's random kernel must match bit for bit.
+ * const out = new Float32Array(4);
+ * torch.philoxFill(out, 'uniform', 0, 0, 0);
+ * console.log(Array.from(out));   // four numbers in [0, 1)
+ * ```
  */
 export function philoxFill(
   out: Float32Array,

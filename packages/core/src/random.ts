@@ -16,19 +16,46 @@ function checkSeed(s: number): void {
   }
 }
 
-/** Seeds the generator and resets its counter. */
+/**
+ * Seeds the generator and resets its counter.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * const a = await torch.randn([3]).tolist();
+ * torch.manualSeed(0);
+ * const b = await torch.randn([3]).tolist();
+ * console.log(JSON.stringify(a) === JSON.stringify(b));   // true, on every backend and runtime
+ * ```
+ */
 export function manualSeed(s: number): void {
   checkSeed(s);
   seed = s;
   counter = 0;
 }
 
-/** The seed in use. */
+/**
+ * The seed in use.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(42);
+ * console.log(torch.initialSeed());   // 42
+ * ```
+ */
 export function initialSeed(): number {
   return seed;
 }
 
-/** Seeds the generator from `Math.random` and returns the seed. */
+/**
+ * Seeds the generator from `Math.random` and returns the seed.
+ *
+ * @example
+ * ```ts
+ * const seed = torch.seedRandomly();   // torch.seed(): a fresh non-deterministic seed
+ * console.log(seed === torch.initialSeed());   // true
+ * ```
+ */
 export function seedRandomly(): number {
   const s = Math.floor(Math.random() * 2 ** 52);
   manualSeed(s);
@@ -50,7 +77,18 @@ export interface RngState {
   counter: number;
 }
 
-/** The generator's state, to save and restore with {@link setRngState}. */
+/**
+ * The generator's state, to save and restore with {@link setRngState}.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(1);
+ * const state = torch.getRngState();
+ * const a = await torch.rand([2]).tolist();
+ * torch.setRngState(state);
+ * console.log(JSON.stringify(await torch.rand([2]).tolist()) === JSON.stringify(a));   // true
+ * ```
+ */
 export function getRngState(): RngState {
   return { seed, counter };
 }
@@ -58,6 +96,13 @@ export function getRngState(): RngState {
 /**
  * Restores a state saved with {@link getRngState}: later random ops give the numbers they gave after the
  * save. Throws a RangeError for a seed or counter that is not a non-negative safe integer.
+ *
+ * @example
+ * ```ts
+ * const state = torch.getRngState();
+ * torch.rand([5]);
+ * torch.setRngState(state);   // the next draw repeats the one above
+ * ```
  */
 export function setRngState(state: RngState): void {
   checkSeed(state.seed);

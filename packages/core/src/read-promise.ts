@@ -4,6 +4,14 @@
  * `total += loss.item()`, would silently give `"0[object Promise]"` and then NaN. This Promise
  * throws a TypeError saying to `await` it as soon as it is used as a number or a string;
  * awaiting it, `.then()` and `Promise.all` behave as for any Promise.
+ *
+ * @example
+ * ```ts
+ * const loss = torch.tensor(0.5);
+ * const v = loss.item();        // a ReadPromise: reading is asynchronous
+ * try { console.log(1 + (v as unknown as number)); } catch (err) { console.log((err as Error).message); }   // says to write await
+ * console.log(await v);         // 0.5
+ * ```
  */
 export class ReadPromise<T> extends Promise<T> {
   /** `.then()` and friends return plain Promises: only the direct result needs the guard. */

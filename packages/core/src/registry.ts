@@ -16,12 +16,28 @@ let pending: Promise<Backend> | null = null;
  * Makes a backend available under `name`. Backends call this when their module is imported;
  * `priority` orders them for {@link setBackend} without a name (highest first).
  * Registering a name again replaces the factory (a live instance stays until `setBackend`).
+ *
+ * @example
+ * ```ts
+ * // not run: registers a backend of your own (see docs/guides/backends.md)
+ * import * as torch from 'torchlet';
+ * import { createWasmBackend } from '@torchlet/backend-wasm';
+ * torch.registerBackend('my-wasm', () => createWasmBackend(), 1);
+ * await torch.setBackend('my-wasm');
+ * ```
  */
 export function registerBackend(name: string, factory: BackendFactory, priority = 0): void {
   registry.set(name, { factory, priority });
 }
 
-/** The names of the registered backends, highest priority first. */
+/**
+ * The names of the registered backends, highest priority first.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.listBackends());   // ['wasm'] with the umbrella; ['wasm', 'webgpu'] after importing @torchlet/backend-webgpu
+ * ```
+ */
 export function listBackends(): string[] {
   return [...registry.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
 }
@@ -33,6 +49,12 @@ export function listBackends(): string[] {
  * time the backend is created; a later call with different options switches to the existing
  * instance and warns that they are ignored (`removeBackendInstance(name)` first to recreate it).
  * Tensors already created stay on their own backend.
+ *
+ * @example
+ * ```ts
+ * await torch.setBackend('wasm');   // before the first op; { threads: 2 } is torch.set_num_threads(2)
+ * console.log(torch.getBackendName());               // 'wasm'
+ * ```
  */
 export async function setBackend(name?: string, options?: Record<string, unknown>): Promise<Backend> {
   const chosen = name ?? listBackends()[0];
@@ -86,12 +108,27 @@ function describe(options: Record<string, unknown> | undefined): string {
   return `{ ${parts.join(', ')} }`;
 }
 
-/** Resolves when the backend being set up by {@link setBackend} (if any) is ready. */
+/**
+ * Resolves when the backend being set up by {@link setBackend} (if any) is ready.
+ *
+ * @example
+ * ```ts
+ * await torch.ready();   // waits for the current backend to finish loading
+ * ```
+ */
 export async function ready(): Promise<void> {
   if (pending) await pending;
 }
 
-/** The current backend. Throws a message saying what to do when none is set. */
+/**
+ * The current backend. Throws a message saying what to do when none is set.
+ *
+ * @example
+ * ```ts
+ * const backend = torch.getBackend();
+ * console.log(backend.name);   // 'wasm'
+ * ```
+ */
 export function getBackend(): Backend {
   if (current) return current;
   throw new Error(
@@ -101,7 +138,14 @@ export function getBackend(): Backend {
   );
 }
 
-/** The current backend's name, or null before {@link setBackend}. */
+/**
+ * The current backend's name, or null before {@link setBackend}.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.getBackendName());   // 'wasm', or null before setBackend
+ * ```
+ */
 export function getBackendName(): string | null {
   return current ? current.name : null;
 }
@@ -109,6 +153,13 @@ export function getBackendName(): string | null {
 /**
  * Forgets a backend instance (after a device loss, say); the next `setBackend(name)` creates a
  * fresh one. Tensors on the old instance must not be used afterwards.
+ *
+ * @example
+ * ```ts
+ * // not run: drops the cached 'webgpu' instance so that the next setBackend('webgpu') creates a new one
+ * import * as torch from 'torchlet';
+ * torch.removeBackendInstance('webgpu');
+ * ```
  */
 export function removeBackendInstance(name: string): void {
   const b = instances.get(name);

@@ -2,14 +2,28 @@
 
 export type Shape = readonly number[];
 
-/** The number of elements of a shape (1 for a 0-d tensor). */
+/**
+ * The number of elements of a shape (1 for a 0-d tensor).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.numel([2, 3, 4]), torch.numel([]));   // 24 1
+ * ```
+ */
 export function numel(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Row-major strides of a contiguous tensor of `shape`. */
+/**
+ * Row-major strides of a contiguous tensor of `shape`.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.contiguousStrides([2, 3, 4]));   // [12, 4, 1]
+ * ```
+ */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -20,7 +34,15 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
-/** True when `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */
+/**
+ * True when `strides` are the row-major strides of `shape` (size-1 dims may have any stride).
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([2, 3]);
+ * console.log(torch.isContiguous(x.shape, x.strides), torch.isContiguous([2, 3], [1, 2]));   // true false
+ * ```
+ */
 export function isContiguous(shape: Shape, strides: readonly number[]): boolean {
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -75,7 +97,14 @@ export function checkShape(shape: Shape, what = 'shape'): void {
   }
 }
 
-/** PyTorch's broadcasting of two shapes, with its error message. */
+/**
+ * PyTorch's broadcasting of two shapes, with its error message.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.broadcastShapes([8, 1, 3], [4, 1]));   // [8, 4, 3]
+ * ```
+ */
 export function broadcastShapes(a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
@@ -166,6 +195,12 @@ export interface Layout {
  * so a contiguous tensor of any rank becomes one row (a kernel's fast path). The result has
  * rank >= 1 (a scalar becomes `[1]`). Assumes no dimension is 0 (callers return early on empty
  * tensors).
+ *
+ * @example
+ * ```ts
+ * // Merges dims that are contiguous in every operand (for kernels): [2, 3, 4] row-major is one run of 24.
+ * console.log(torch.coalesce([2, 3, 4], [[12, 4, 1]]));   // { shape: [24], strides: [[1]] }
+ * ```
  */
 export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): Layout {
   const k = strides.length;

@@ -68,6 +68,16 @@ function dimsArg(args: ReadonlyArray<number | readonly number[]>): number[] {
  *
  * Readback is asynchronous (`data()`, `item()`, `tolist()`); `dataSync()` works on backends
  * that can read synchronously (wasm).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * console.log(x.shape, x.dtype, x.ndim, x.numel());   // [2, 2] 'float32' 2 4
+ * const y = x.matmul(x).relu().sum();
+ * y.backward();
+ * console.log(await x.grad!.tolist());   // [[7, 11], [9, 13]]
+ * console.log(x.toString());             // tensor([[1., 2.], [3., 4.]], requires_grad=True)
+ * ```
  */
 export class Tensor {
   /** Size of each dim (frozen); `[]` for a 0-d tensor. */
@@ -820,7 +830,14 @@ export class Tensor {
   triu(diagonal = 0): Tensor { return idx.triu(this, diagonal); }
 }
 
-/** True for torchlet tensors. */
+/**
+ * True for torchlet tensors.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.isTensor(torch.zeros([1])), torch.isTensor([1]));   // true false
+ * ```
+ */
 export function isTensor(x: unknown): x is Tensor {
   return x instanceof Tensor;
 }

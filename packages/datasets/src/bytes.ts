@@ -1,7 +1,15 @@
 /** Byte helpers shared by the file loaders: gzip detection and bounded decompression. */
 import { DatasetFormatError, MAX_BYTES } from './errors.ts';
 
-/** True when `bytes` start with the gzip magic number 0x1f 0x8b (RFC 1952, section 2.3.1). */
+/**
+ * True when `bytes` start with the gzip magic number 0x1f 0x8b (RFC 1952, section 2.3.1).
+ *
+ * @example
+ * ```ts
+ * import { isGzip } from '@torchlet/datasets';
+ * console.log(isGzip(new Uint8Array([0x1f, 0x8b, 8, 0])));   // true: the gzip magic
+ * ```
+ */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
@@ -22,6 +30,14 @@ export interface GunzipOptions {
  * Inflates a gzip stream with the standard `DecompressionStream('gzip')` (Node 18+, Deno,
  * browsers), stopping with an error as soon as the output passes `maxBytes`.
  * A corrupt stream becomes a {@link DatasetFormatError} naming `file`.
+ *
+ * @example
+ * ```ts
+ * import { gunzip, isGzip } from '@torchlet/datasets';
+ * const zipped = new Uint8Array(await new Response(new Blob(['hello']).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer());
+ * const bytes = await gunzip(zipped);
+ * console.log(isGzip(zipped), new TextDecoder().decode(bytes));   // true 'hello'
+ * ```
  */
 export async function gunzip(bytes: Uint8Array, file = 'gzip data', options: GunzipOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? MAX_BYTES;
@@ -88,7 +104,16 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** `bytes` inflated when they start with the gzip magic, else `bytes` themselves. */
+/**
+ * `bytes` inflated when they start with the gzip magic, else `bytes` themselves.
+ *
+ * @example
+ * ```ts
+ * import { maybeGunzip } from '@torchlet/datasets';
+ * const raw = new Uint8Array([1, 2, 3]);
+ * console.log(await maybeGunzip(raw, 'raw.bin'));   // not gzip: returned as is
+ * ```
+ */
 export async function maybeGunzip(bytes: Uint8Array, file: string, options?: GunzipOptions): Promise<Uint8Array> {
   return isGzip(bytes) ? gunzip(bytes, file, options) : bytes;
 }

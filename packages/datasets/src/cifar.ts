@@ -56,7 +56,18 @@ function parseRecords(bytes: Uint8Array, name: string, labelBytes: 1 | 2, ranges
   return coarse ? { count, pixels, labels, coarseLabels: coarse } : { count, pixels, labels };
 }
 
-/** Parses a CIFAR-10 binary batch (data_batch_1.bin ... test_batch.bin), checking sizes and labels (0-9). */
+/**
+ * Parses a CIFAR-10 binary batch (data_batch_1.bin ... test_batch.bin), checking sizes and labels (0-9).
+ *
+ * @example
+ * ```ts
+ * import { parseCIFAR10 } from '@torchlet/datasets';
+ * const record = new Uint8Array(1 + 3072);   // one label byte, then 32x32 pixels per channel
+ * record[0] = 6;
+ * const a = parseCIFAR10(record);
+ * console.log(a.count, a.labels[0]);   // 1 6 (frog)
+ * ```
+ */
 export function parseCIFAR10(bytes: Uint8Array, name = 'CIFAR-10 batch'): CIFARArrays {
   return parseRecords(bytes, name, 1, [10]);
 }
@@ -67,12 +78,31 @@ export interface CIFAR100Arrays extends CIFARArrays {
   coarseLabels: Int32Array;
 }
 
-/** Parses a CIFAR-100 binary file (train.bin, test.bin): coarse labels 0-19, fine labels 0-99 (`labels`). */
+/**
+ * Parses a CIFAR-100 binary file (train.bin, test.bin): coarse labels 0-19, fine labels 0-99 (`labels`).
+ *
+ * @example
+ * ```ts
+ * import { parseCIFAR100 } from '@torchlet/datasets';
+ * const record = new Uint8Array(2 + 3072);   // coarse label, fine label, pixels
+ * const a = parseCIFAR100(record);
+ * console.log(a.count, a.coarseLabels![0], a.labels[0]);   // 1 0 0
+ * ```
+ */
 export function parseCIFAR100(bytes: Uint8Array, name = 'CIFAR-100 file'): CIFAR100Arrays {
   return parseRecords(bytes, name, 2, [20, 100]) as CIFAR100Arrays;
 }
 
-/** Joins parsed batches (e.g. the five CIFAR-10 training batches) into one. */
+/**
+ * Joins parsed batches (e.g. the five CIFAR-10 training batches) into one.
+ *
+ * @example
+ * ```ts
+ * import { concatCIFAR, parseCIFAR10 } from '@torchlet/datasets';
+ * const batch = parseCIFAR10(new Uint8Array(3073));
+ * console.log(concatCIFAR([batch, batch]).count);   // 2: the five training batches become one
+ * ```
+ */
 export function concatCIFAR(parts: readonly CIFARArrays[]): CIFARArrays {
   const count = parts.reduce((a, p) => a + p.count, 0);
   const pixels = new Uint8Array(count * PIXELS);
@@ -95,7 +125,16 @@ export interface CIFAROptions {
   labels?: 'fine' | 'coarse' | 'both';
 }
 
-/** A dataset from parsed arrays: images float32 [N, 3, 32, 32] in [0, 1], labels int32. */
+/**
+ * A dataset from parsed arrays: images float32 [N, 3, 32, 32] in [0, 1], labels int32.
+ *
+ * @example
+ * ```ts
+ * import { cifarDataset, parseCIFAR10 } from '@torchlet/datasets';
+ * const ds = cifarDataset(parseCIFAR10(new Uint8Array(3073)));
+ * console.log(ds.get(0)[0].shape);   // [3, 32, 32]
+ * ```
+ */
 export function cifarDataset(a: CIFARArrays, options: CIFAROptions = {}): TensorDataset<Tensor[]> {
   const f = new Float32Array(a.pixels.length);
   for (let i = 0; i < f.length; i++) f[i] = a.pixels[i]! / 255;
@@ -144,6 +183,14 @@ async function readNamed(dir: string, name: string): Promise<{ bytes: Uint8Array
  * Loads CIFAR-10 from the extracted `cifar-10-batches-bin` folder (`{ dir }`, Node and Deno; the
  * folder itself or its parent) or from the files' bytes: `{ train, test }` datasets of float32
  * images [N, 3, 32, 32] in [0, 1] and int32 labels 0-9. The caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * // not run: needs the CIFAR-10 binary files (cifar-10-batches-bin)
+ * import { CIFAR10_CLASSES, loadCIFAR10 } from '@torchlet/datasets';
+ * const { train, test } = await loadCIFAR10({ dir: 'data/cifar-10-batches-bin' });
+ * console.log(train.length, test.length, CIFAR10_CLASSES[0]);   // 50000 10000 'airplane'
+ * ```
  */
 export async function loadCIFAR10(source: { dir: string } | { bytes: CIFAR10Bytes }): Promise<Splits<TensorDataset<Tensor[]>>> {
   let train: CIFARArrays[];
@@ -165,6 +212,13 @@ export async function loadCIFAR10(source: { dir: string } | { bytes: CIFAR10Byte
 /**
  * Loads CIFAR-100 from the extracted `cifar-100-binary` folder (train.bin, test.bin) or bytes:
  * images as in {@link loadCIFAR10}, labels fine (0-99) by default, see {@link CIFAROptions}.
+ *
+ * @example
+ * ```ts
+ * // not run: needs the CIFAR-100 binary files (cifar-100-binary)
+ * import { loadCIFAR100 } from '@torchlet/datasets';
+ * const { train } = await loadCIFAR100({ dir: 'data/cifar-100-binary' }, { labels: 'coarse' });
+ * ```
  */
 export async function loadCIFAR100(
   source: { dir: string } | { bytes: { train: BytesLike; test: BytesLike } },

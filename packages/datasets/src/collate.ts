@@ -20,6 +20,14 @@ export type Collated<T> = T extends Tensor
  * disposed: the samples belong to the collate call, the batch to its caller); numbers become a
  * 1-D tensor, int32 when all are integers and float32 otherwise; booleans a bool tensor; arrays
  * and plain objects are collated position by position / key by key; strings stay a string[].
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { defaultCollate } from '@torchlet/datasets';
+ * const batch = defaultCollate([[torch.tensor([1, 2]), 0], [torch.tensor([3, 4]), 1]]);
+ * console.log(batch[0].shape, await batch[1].tolist());   // [2, 2] [0, 1]
+ * ```
  */
 export function defaultCollate<T>(samples: readonly T[]): Collated<T> {
   if (samples.length === 0) throw new RangeError('defaultCollate: the batch is empty');

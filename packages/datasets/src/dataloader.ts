@@ -45,6 +45,18 @@ export interface DataLoaderOptions<T, B> {
  * Order of work: when batch k is handed out, batch k+1 is scheduled on a macrotask, so it is
  * built while the consumer awaits (a readback, I/O); if the consumer asks for it first, it is
  * built on the spot. Leaving the loop early (break, throw) disposes a prefetched batch.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { DataLoader, TensorDataset } from '@torchlet/datasets';
+ * const ds = new TensorDataset(torch.randn([100, 784]), torch.randint(0, 10, [100]));
+ * const loader = new DataLoader(ds, { batchSize: 32, shuffle: true, seed: 0 });
+ * for await (const [x, y] of loader) {
+ *   console.log(x.shape, y.shape);   // [32, 784] [32], ..., [4, 784] [4]
+ *   x.dispose(); y.dispose();        // batches belong to the caller
+ * }
+ * ```
  */
 export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   /** The dataset batches are drawn from (not owned). */
@@ -186,7 +198,19 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   }
 }
 
-/** Calls `fn` on every tensor in a batch (arrays and plain objects, a few levels deep). */
+/**
+ * Calls `fn` on every tensor in a batch (arrays and plain objects, a few levels deep).
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { forEachTensor } from '@torchlet/datasets';
+ * const batch = { x: torch.zeros([2]), extra: [torch.ones([3])] };
+ * let n = 0;
+ * forEachTensor(batch, (t) => { n += t.numel(); });
+ * console.log(n);   // 5
+ * ```
+ */
 export function forEachTensor(value: unknown, fn: (t: Tensor) => void, depth = 0): void {
   if (depth > 8 || value === null || typeof value !== 'object') return;
   if (isTensor(value)) fn(value);
@@ -194,7 +218,20 @@ export function forEachTensor(value: unknown, fn: (t: Tensor) => void, depth = 0
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) forEachTensor(v, fn, depth + 1);
 }
 
-/** Disposes every tensor of a batch: `for await (const b of loader) { ...; disposeBatch(b); }`. */
+/**
+ * Disposes every tensor of a batch: `for await (const b of loader) { ...; disposeBatch(b); }`.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { DataLoader, TensorDataset, disposeBatch } from '@torchlet/datasets';
+ * const loader = new DataLoader(new TensorDataset(torch.randn([8, 2]), torch.zeros([8])), { batchSize: 4 });
+ * for await (const batch of loader) {
+ *   // ... use batch ...
+ *   disposeBatch(batch);   // frees every tensor in it, however nested
+ * }
+ * ```
+ */
 export function disposeBatch(batch: unknown): void {
   forEachTensor(batch, (t) => t.dispose());
 }

@@ -12,6 +12,20 @@ import { Rng, randomSeed } from './rng.ts';
  * A dataset may also implement `getBatch(indices)`, returning a whole batch at once (already
  * collated); the DataLoader then uses it instead of `get` + collate, which for tensor data is
  * one gather per tensor instead of a stack of `batchSize` views.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { Dataset, DataLoader } from '@torchlet/datasets';
+ * // torch.utils.data.Dataset: a length and get(i).
+ * class Squares extends Dataset<[torch.Tensor, torch.Tensor]> {
+ *   get length() { return 100; }
+ *   get(i: number): [torch.Tensor, torch.Tensor] { return [torch.tensor([i]), torch.tensor([i * i])]; }
+ * }
+ * for await (const [x, y] of new DataLoader(new Squares(), { batchSize: 32 })) {
+ *   console.log(x.shape, y.shape);   // [32, 1] [32, 1] ... then [4, 1] [4, 1]
+ * }
+ * ```
  */
 export abstract class Dataset<T> {
   /** The number of samples. */
@@ -40,6 +54,15 @@ export type TensorTuple = readonly Tensor[];
  * A dataset over tensors that share their first dimension: sample `i` is `[t0[i], t1[i], ...]`
  * (views). The dataset does not own its tensors: dispose them yourself when you no longer need
  * the dataset. Batches come from one `indexSelect` per tensor.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { TensorDataset } from '@torchlet/datasets';
+ * const ds = new TensorDataset(torch.randn([100, 4]), torch.randint(0, 2, [100]));
+ * const [x, y] = ds.get(0);
+ * console.log(ds.length, x.shape, y.shape);   // 100 [4] []
+ * ```
  */
 export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> {
   /** The tensors, as given (not copied, not owned). */
@@ -90,7 +113,18 @@ export class TensorDataset<T extends TensorTuple = Tensor[]> extends Dataset<T> 
   }
 }
 
-/** The samples of `dataset` at `indices`, in that order. */
+/**
+ * The samples of `dataset` at `indices`, in that order.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { Subset, TensorDataset } from '@torchlet/datasets';
+ * const ds = new TensorDataset(torch.arange(10));
+ * const evens = new Subset(ds, [0, 2, 4, 6, 8]);
+ * console.log(evens.length);   // 5
+ * ```
+ */
 export class Subset<T> extends Dataset<T> {
   /** The underlying dataset (not owned). */
   readonly dataset: Dataset<T>;
@@ -137,6 +171,15 @@ export interface RandomSplitOptions {
  * Splits `dataset` into non-overlapping random subsets of the given lengths (which must sum to
  * its length), or of the given fractions (which must sum to 1; as in PyTorch, the remainder of
  * flooring is dealt one sample at a time to the subsets in order).
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { TensorDataset, randomSplit } from '@torchlet/datasets';
+ * const ds = new TensorDataset(torch.randn([100, 4]));
+ * const [train, val] = randomSplit(ds, [80, 20], { seed: 0 });
+ * console.log(train!.length, val!.length);   // 80 20
+ * ```
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
   const n = dataset.length;

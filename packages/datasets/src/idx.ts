@@ -63,6 +63,14 @@ const MAX_NDIM = 16;
  * overflows nor passes `maxBytes`, and that the data fills the rest of the file exactly.
  * Throws {@link DatasetFormatError} (naming the file) on any mismatch; gzip input is refused
  * with a hint (the async loaders inflate it, see `readIDX`).
+ *
+ * @example
+ * ```ts
+ * import { encodeIDX, parseIDX } from '@torchlet/datasets';
+ * const bytes = encodeIDX('uint8', [2, 2], [0, 255, 128, 7]);
+ * const { dtype, shape, data } = parseIDX(bytes);
+ * console.log(dtype, shape, Array.from(data));   // 'uint8' [2, 2] [0, 255, 128, 7]
+ * ```
  */
 export function parseIDX(bytes: Uint8Array, options: ParseIDXOptions = {}): IDXArray {
   const name = options.name ?? 'IDX data';
@@ -152,6 +160,13 @@ function hex(b: number): string {
 /**
  * Writes an IDX file (the inverse of {@link parseIDX}): for tests, for exporting data, and for
  * making small files in the exact format.
+ *
+ * @example
+ * ```ts
+ * import { encodeIDX } from '@torchlet/datasets';
+ * const labels = encodeIDX('uint8', [3], [7, 2, 1]);   // the format of MNIST's label files
+ * console.log(labels.length);   // 11: 8 header bytes + 3
+ * ```
  */
 export function encodeIDX(dtype: IDXDType, shape: readonly number[], data: ArrayLike<number>): Uint8Array {
   const code = Number(Object.entries(IDX_TYPES).find(([, t]) => t.dtype === dtype)?.[0]);

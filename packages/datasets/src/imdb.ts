@@ -29,6 +29,14 @@ export interface IMDBItems {
  * Reads the reviews from an aclImdb folder (Node and Deno; `dir` is the folder holding train/ and
  * test/, or its parent). Files are read in name order: neg then pos, so shuffle before training
  * (the DataLoader's `shuffle` does). `limit` caps the reviews per split and class (for quick runs).
+ *
+ * @example
+ * ```ts
+ * // not run: needs the extracted aclImdb directory
+ * import { readIMDBDir } from '@torchlet/datasets';
+ * const { train, test } = await readIMDBDir('data/aclImdb', { limit: 1000 });
+ * console.log(train[0]!.text.slice(0, 40), train[0]!.label);
+ * ```
  */
 export async function readIMDBDir(dir: string, options: { limit?: number } = {}): Promise<IMDBItems> {
   let root = dir;
@@ -67,7 +75,19 @@ export interface IMDBOptions {
 /** An encoded text split: token ids [N, maxLen] int32 and labels [N] int32. */
 export type TextDataset = TensorDataset<[Tensor, Tensor]>;
 
-/** Encodes items with a vocabulary into a dataset of fixed-length id rows and labels. */
+/**
+ * Encodes items with a vocabulary into a dataset of fixed-length id rows and labels.
+ *
+ * @example
+ * ```ts
+ * import { Vocabulary, textDataset } from '@torchlet/datasets';
+ * const items = [{ text: 'good movie', label: 1 }, { text: 'bad movie', label: 0 }];
+ * const vocab = Vocabulary.build(items.map((i) => i.text), { specials: ['<pad>', '<unk>'] });
+ * const ds = textDataset(items, vocab, { length: 4 });
+ * const [ids, label] = ds.get(0);
+ * console.log(ids.shape, ids.dtype);   // [4] 'int32'
+ * ```
+ */
 export function textDataset(items: readonly TextItem[], vocab: Vocabulary, pad: PadOptions): TextDataset {
   checkMaxLen(pad.length, items.length, 'textDataset');
   const ids = vocab.encodeBatch(items.map((i) => i.text), pad);
@@ -107,6 +127,14 @@ export interface IMDBSplits extends Splits<TextDataset> {
  * IMDB as datasets of token ids: from an aclImdb folder (`{ dir }`, Node and Deno) or from
  * in-memory reviews (`{ items: { train, test } }`). The vocabulary is built on the training texts
  * and returned with the datasets, for decoding and for encoding new text.
+ *
+ * @example
+ * ```ts
+ * import { loadIMDB } from '@torchlet/datasets';
+ * const items = { train: [{ text: 'a great film', label: 1 }, { text: 'dull', label: 0 }], test: [{ text: 'great', label: 1 }] };
+ * const { train, test, vocab } = await loadIMDB({ items }, { maxLen: 8 });   // or { dir: 'aclImdb' }
+ * console.log(train.length, vocab.size);
+ * ```
  */
 export async function loadIMDB(
   source: { dir: string } | { items: IMDBItems },

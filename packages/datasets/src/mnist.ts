@@ -12,7 +12,16 @@ import { findFile, readFileBytes } from './node-fs.ts';
 /** An image dataset: `[image, label]` samples; images float32 in [0, 1], labels int32. */
 export type ImageDataset = TensorDataset<[Tensor, Tensor]>;
 
-/** Inflates `bytes` when gzip-compressed (detected by magic bytes), then parses them as IDX. */
+/**
+ * Inflates `bytes` when gzip-compressed (detected by magic bytes), then parses them as IDX.
+ *
+ * @example
+ * ```ts
+ * import { encodeIDX, readIDX } from '@torchlet/datasets';
+ * const idx = await readIDX(encodeIDX('uint8', [3], [7, 2, 1]), 'labels');   // gzip or not
+ * console.log(idx.shape);   // [3]
+ * ```
+ */
 export async function readIDX(bytes: BytesLike, name = 'IDX data', options: { maxBytes?: number } = {}): Promise<IDXArray> {
   // Inflation stops at the size the IDX header declares (issue 13: a 1 MB gzip bomb made the
   // loader hold 6.2 GB before the 2 GiB bound refused it).
@@ -97,6 +106,13 @@ export interface MNISTArrays {
 /**
  * Checks and converts one images file and one labels file (both already inflated IDX):
  * images ubyte [N, H, W], labels ubyte [N] with values below `numClasses`.
+ *
+ * @example
+ * ```ts
+ * import { decodeMNIST, encodeIDX, parseIDX } from '@torchlet/datasets';
+ * const a = decodeMNIST(parseIDX(encodeIDX('uint8', [1, 28, 28], new Uint8Array(784))), parseIDX(encodeIDX('uint8', [1], [5])));
+ * console.log(a.count, a.height, a.width, a.labels[0]);   // 1 28 28 5 (pixels scaled to [0, 1])
+ * ```
  */
 export function decodeMNIST(
   images: IDXArray,
@@ -127,7 +143,16 @@ export function decodeMNIST(
   return { images: out, labels: lab, count, height, width };
 }
 
-/** A TensorDataset from decoded arrays: images [N, 1, H, W] (or [N, H*W] with `flatten`), labels [N] int32. */
+/**
+ * A TensorDataset from decoded arrays: images [N, 1, H, W] (or [N, H*W] with `flatten`), labels [N] int32.
+ *
+ * @example
+ * ```ts
+ * import { mnistDataset } from '@torchlet/datasets';
+ * const ds = mnistDataset({ images: new Float32Array(2 * 784), labels: new Int32Array([3, 7]), count: 2, height: 28, width: 28 });
+ * console.log(ds.get(1)[0].shape);   // [1, 28, 28]
+ * ```
+ */
 export function mnistDataset(a: MNISTArrays, options: { flatten?: boolean } = {}): ImageDataset {
   const shape = options.flatten ? [a.count, a.height * a.width] : [a.count, 1, a.height, a.width];
   const x = fromArray(a.images, shape, { dtype: 'float32' });
@@ -135,7 +160,18 @@ export function mnistDataset(a: MNISTArrays, options: { flatten?: boolean } = {}
   return new TensorDataset<[Tensor, Tensor]>(x, y);
 }
 
-/** Parses one (images, labels) pair of IDX files (gzip or not) into a dataset. */
+/**
+ * Parses one (images, labels) pair of IDX files (gzip or not) into a dataset.
+ *
+ * @example
+ * ```ts
+ * import { encodeIDX, parseMNIST } from '@torchlet/datasets';
+ * const images = encodeIDX('uint8', [2, 28, 28], new Uint8Array(2 * 28 * 28));
+ * const labels = encodeIDX('uint8', [2], [3, 7]);
+ * const ds = await parseMNIST(images, labels, { flatten: true });
+ * console.log(ds.length, ds.get(0)[0].shape);   // 2 [784]
+ * ```
+ */
 export async function parseMNIST(images: BytesLike, labels: BytesLike, options: MNISTOptions & { names?: { images: string; labels: string } } = {}): Promise<ImageDataset> {
   const names = options.names ?? { images: 'images', labels: 'labels' };
   const [im, lb] = await allInOrder([readIDX(images, names.images), readIDX(labels, names.labels)]);
@@ -172,6 +208,14 @@ async function readSource(source: MNISTSource, key: keyof MNISTBytes): Promise<{
  * `{ train, test }` datasets of float32 images in [0, 1] shaped [N, 1, 28, 28] (or [N, 784] with
  * `flatten`) and int32 labels. The tensors live on the current backend; the caller owns them
  * (dispose `ds.tensors` when done).
+ *
+ * @example
+ * ```ts
+ * // not run: downloads MNIST (or reads it from a directory with { dir })
+ * import { DataLoader, loadMNIST } from '@torchlet/datasets';
+ * const { train, test } = await loadMNIST({ url: 'https://ossci-datasets.s3.amazonaws.com/mnist/' }, { flatten: true });
+ * const loader = new DataLoader(train, { batchSize: 64, shuffle: true, seed: 0 });
+ * ```
  */
 export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {}): Promise<Splits<ImageDataset>> {
   const keys = ['trainImages', 'trainLabels', 'testImages', 'testLabels'] as const;
@@ -183,7 +227,18 @@ export async function loadMNIST(source: MNISTSource, options: MNISTOptions = {})
   return { train: mnistDataset(train, options), test: mnistDataset(test, options) };
 }
 
-/** Fashion-MNIST (Zalando): the same file names and format as MNIST, ten clothing classes. */
+/**
+ * Fashion-MNIST (Zalando): the same file names and format as MNIST, ten clothing classes.
+ *
+ * @example
+ * ```ts
+ * // not run: needs the Fashion-MNIST files
+ * import { FASHION_MNIST_CLASSES, loadFashionMNIST } from '@torchlet/datasets';
+ * const { train } = await loadFashionMNIST({ dir: 'data/fashion-mnist' });
+ * const [, label] = train.get(0);
+ * console.log(FASHION_MNIST_CLASSES[Number(await label.item())]);
+ * ```
+ */
 export const loadFashionMNIST = loadMNIST;
 
 /** Fashion-MNIST's class names, by label. */

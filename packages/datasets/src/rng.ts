@@ -9,6 +9,13 @@ import { philox4x32 } from '@torchlet/core';
  * A seeded host-side generator (Philox 4x32-10 keyed by `seed`, one independent sequence per `stream`)
  * for shuffles, splits and augmentation. Plain numbers, no tensors: nothing to dispose. It has its own
  * counter and never advances `manualSeed`'s stream.
+ *
+ * @example
+ * ```ts
+ * import { Rng } from '@torchlet/datasets';
+ * const rng = new Rng(42);
+ * console.log(rng.next(), rng.int(10), Array.from(rng.permutation(5)));   // the same on every runtime
+ * ```
  */
 export class Rng {
   private readonly key: [number, number];

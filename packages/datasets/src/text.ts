@@ -5,6 +5,12 @@ import { MAX_BYTES } from './errors.ts';
  * Lowercases, turns HTML line breaks (`<br />`, as in aclImdb reviews) into spaces, and splits on
  * anything that is not a letter or an apostrophe; tokens made only of apostrophes are dropped.
  * Letters are Unicode letters (`\p{L}`), so accented words stay whole.
+ *
+ * @example
+ * ```ts
+ * import { tokenize } from '@torchlet/datasets';
+ * console.log(tokenize("It's GREAT!"));   // lower case, punctuation dropped: ["it's", 'great']
+ * ```
  */
 export function tokenize(text: string): string[] {
   const words = text.toLowerCase().replace(/<br\s*\/?>/g, ' ').split(/[^\p{L}']+/u);
@@ -47,7 +53,16 @@ export interface PadOptions {
   padId?: number;
 }
 
-/** Truncates or pads `ids` to `options.length`. */
+/**
+ * Truncates or pads `ids` to `options.length`.
+ *
+ * @example
+ * ```ts
+ * import { padSequence } from '@torchlet/datasets';
+ * console.log(padSequence([5, 6, 7], { length: 5, padId: 0 }));   // [5, 6, 7, 0, 0]
+ * console.log(padSequence([5, 6, 7], { length: 2, truncate: 'start' }));   // [6, 7]
+ * ```
+ */
 export function padSequence(ids: readonly number[], options: PadOptions): number[] {
   const { length, truncate = 'end', pad = 'end', padId = 0 } = options;
   if (!Number.isInteger(length) || length < 0) throw new RangeError(`padSequence: length must be a non-negative integer, got ${length}`);
@@ -68,6 +83,13 @@ export interface VocabularyJSON {
 /**
  * A word <-> id table. Ids are the specials first (in order), then words by descending frequency,
  * ties broken alphabetically (so a build is deterministic).
+ *
+ * @example
+ * ```ts
+ * import { Vocabulary } from '@torchlet/datasets';
+ * const vocab = Vocabulary.build(['the cat sat', 'the dog sat'], { specials: ['<pad>', '<unk>'] });
+ * console.log(vocab.encode('the cat ran', { length: 5 }));   // ids, padded with <pad>; 'ran' is <unk>
+ * ```
  */
 export class Vocabulary {
   /** The tokens by id (PyTorch/torchtext's `itos`): `itos[id]` is the token of `id`. */

@@ -18,6 +18,14 @@ function expect4d(name: string, x: Tensor): [number, number, number, number] {
 /**
  * Applies `transforms` in order. Intermediate results are disposed; the input is not (as for any
  * transform). `compose([])` returns a copy.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { compose, normalize, randomHorizontalFlip } from '@torchlet/datasets';
+ * const transform = compose([randomHorizontalFlip(0.5, { seed: 0 }), normalize(0.1307, 0.3081)]);
+ * console.log(transform(torch.rand([64, 1, 28, 28])).shape);   // [64, 1, 28, 28]: a batch [N, C, H, W]
+ * ```
  */
 export function compose(transforms: readonly Transform[]): Transform {
   return (x) => {
@@ -35,6 +43,14 @@ export function compose(transforms: readonly Transform[]): Transform {
 /**
  * `(x - mean[c]) / std[c]` per channel (dim 1), as torchvision's Normalize. `mean` and `std` are a
  * number (all channels) or one number per channel.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { normalize } from '@torchlet/datasets';
+ * const norm = normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);   // ImageNet's per-channel statistics
+ * console.log(norm(torch.rand([16, 3, 8, 8])).shape);   // [16, 3, 8, 8]
+ * ```
  */
 export function normalize(mean: number | readonly number[], std: number | readonly number[]): Transform {
   const m = typeof mean === 'number' ? [mean] : [...mean];
@@ -67,6 +83,14 @@ export interface ToTensorOptions {
 /**
  * Bytes or numbers -> a float32 tensor in [0, 1] of `shape` (torchvision's ToTensor): bytes are
  * divided by 255; with `channelsLast` the result is permuted to [C, H, W] / [N, C, H, W].
+ *
+ * @example
+ * ```ts
+ * import { toTensor } from '@torchlet/datasets';
+ * const pixels = new Uint8Array(28 * 28).fill(255);
+ * const x = toTensor(pixels, [28, 28, 1], { channelsLast: true });   // HWC bytes -> CHW floats in [0, 1]
+ * console.log(x.shape, await x.max().item());   // [1, 28, 28] 1
+ * ```
  */
 export function toTensor(data: ArrayLike<number>, shape: readonly number[], options: ToTensorOptions = {}): Tensor {
   const isFloat = data instanceof Float32Array || data instanceof Float64Array;
@@ -97,6 +121,14 @@ export interface RandomOptions {
 /**
  * Pads each image by `padding` zeros on every side, then crops a random `size` window (one window
  * per image), as torchvision's RandomCrop(size, padding). Built as one pad and one gather.
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { randomCrop } from '@torchlet/datasets';
+ * const crop = randomCrop(32, 4, { seed: 0 });   // pad by 4, then a random 32x32 window (CIFAR augmentation)
+ * console.log(crop(torch.rand([8, 3, 32, 32])).shape);   // [8, 3, 32, 32]
+ * ```
  */
 export function randomCrop(size: number | readonly [number, number], padding = 0, options: RandomOptions = {}): Transform {
   const [h, w] = typeof size === 'number' ? [size, size] : size;
@@ -122,7 +154,17 @@ export function randomCrop(size: number | readonly [number, number], padding = 0
   };
 }
 
-/** Flips each image left-right with probability `p` (torchvision's RandomHorizontalFlip). */
+/**
+ * Flips each image left-right with probability `p` (torchvision's RandomHorizontalFlip).
+ *
+ * @example
+ * ```ts
+ * import * as torch from 'torchlet';
+ * import { randomHorizontalFlip } from '@torchlet/datasets';
+ * const flip = randomHorizontalFlip(1);   // p = 1: always flips
+ * console.log(await flip(torch.tensor([[[[1, 2, 3]]]])).tolist());   // [[[[3, 2, 1]]]]
+ * ```
+ */
 export function randomHorizontalFlip(p = 0.5, options: RandomOptions = {}): Transform {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`randomHorizontalFlip: p must be in [0, 1], got ${p}`);
   const rng = new Rng(options.seed ?? randomSeed(), 0);

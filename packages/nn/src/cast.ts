@@ -13,8 +13,9 @@ import type { Module } from './module.ts';
  * `dtype` in place; returns `module`. A non-float dtype throws, as PyTorch's `Module.to` does.
  *
  * @example
- * castParameters(net, 'bfloat16');   // what net.bfloat16() does
- * net.stateDict()['0.weight'].dtype; // 'bfloat16'
+ * const net = new nn.Sequential(new nn.Linear(4, 2));
+ * nn.castParameters(net, 'bfloat16');   // what net.bfloat16() does
+ * console.log(net.stateDict()['0.weight']!.dtype);   // 'bfloat16'
  */
 export function castParameters<M extends Module>(module: M, dtype: DTypeLike, op = 'Module.to'): M {
   const target: DType = toDType(dtype, op);

@@ -127,9 +127,10 @@ async function urlFile(base: URL, name: string): Promise<RangeReader | null> {
  *
  * @example
  * ```ts
- * const files = nn.checkpointFiles('./TinyLlama-1.1B');            // Node or Deno
- * const files2 = nn.checkpointFiles(input.files!);                  // browser file picker
- * await nn.loadSafetensorsInto(model, files);
+ * const model = new nn.Linear(2, 2);
+ * const bytes = await nn.saveSafetensors(model.stateDict());
+ * const files = nn.checkpointFiles({ 'model.safetensors': bytes });   // or a directory path (Node, Deno),
+ * await nn.loadSafetensorsInto(model, files);                         // a URL, or <input type="file" multiple>'s files
  * ```
  */
 export function checkpointFiles(source: CheckpointSource): CheckpointFiles {
@@ -157,7 +158,16 @@ export function checkpointFiles(source: CheckpointSource): CheckpointFiles {
   throw new TypeError(`checkpointFiles: expected a directory path, a URL, File objects or an object of name -> bytes, got ${source === null ? 'null' : typeof source}`);
 }
 
-/** The text of a small file of the folder (config.json, an index), or null when absent. */
+/**
+ * The text of a small file of the folder (config.json, an index), or null when absent.
+ *
+ * @example
+ * ```ts
+ * const files = nn.checkpointFiles({ 'config.json': new TextEncoder().encode('{"hidden_size": 64}') });
+ * const text = await nn.readCheckpointText(files, 'config.json');
+ * console.log(JSON.parse(text!).hidden_size, await nn.readCheckpointText(files, 'absent.json'));   // 64 null
+ * ```
+ */
 export async function readCheckpointText(files: CheckpointFiles, name: string): Promise<string | null> {
   const r = await files.open(name);
   if (!r) return null;
@@ -205,8 +215,12 @@ async function shardList(files: CheckpointFiles): Promise<{ shards: string[]; we
  *
  * @example
  * ```ts
- * const model = new LlamaForCausalLM(config);
- * await nn.loadSafetensorsInto(model, nn.checkpointFiles('./my-llama'));
+ * // not run: needs a Hugging Face checkpoint folder
+ * import * as torch from 'torchlet';
+ * import { readFileSync } from 'node:fs';
+ * import { LlamaForCausalLM, llamaConfigFromHF } from '@torchlet/transformer';
+ * const model = new LlamaForCausalLM(llamaConfigFromHF(JSON.parse(readFileSync('./my-llama/config.json', 'utf8'))));
+ * await torch.nn.loadSafetensorsInto(model, torch.nn.checkpointFiles('./my-llama'));
  * ```
  */
 export async function loadSafetensorsInto(module: Module, files: CheckpointFiles, options: LoadSafetensorsIntoOptions = {}): Promise<{ loaded: string[] }> {

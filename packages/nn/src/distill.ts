@@ -33,6 +33,15 @@ export interface DistillationOptions {
  * `alpha * T^2 * KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) * CE(student, target)`,
  * the KL term averaged over the batch (`batchmean`); T^2 keeps its gradient's scale independent
  * of T. The teacher's logits get no gradient (they are detached).
+ *
+ * @example
+ * ```ts
+ * const student = torch.randn([4, 10], { requiresGrad: true });
+ * const teacher = torch.randn([4, 10]);
+ * const target = torch.tensor([1, 2, 3, 4], { dtype: 'int32' });
+ * const loss = nn.distillationLoss(student, teacher, target, { temperature: 4, alpha: 0.5 });
+ * loss.backward();
+ * ```
  */
 export function distillationLoss(studentLogits: Tensor, teacherLogits: Tensor, target: Tensor, options: DistillationOptions = {}): Tensor {
   const temperature = options.temperature ?? 4, alpha = options.alpha ?? 0.9;
@@ -68,6 +77,18 @@ export interface DistillOptions extends DistillationOptions {
 /**
  * Trains `student` from a frozen `teacher` (evaluation mode, forward under noGrad) with
  * {@link distillationLoss}. Returns the mean loss of each epoch.
+ *
+ * @example
+ * ```ts
+ * const teacher = new nn.Sequential(new nn.Linear(8, 32), new nn.ReLU(), new nn.Linear(32, 3));
+ * const student = new nn.Sequential(new nn.Linear(8, 3));
+ * const batches: Array<[torch.Tensor, torch.Tensor]> = [[torch.randn([16, 8]), torch.randint(0, 3, [16])]];
+ * const losses = await nn.distill({
+ *   student, teacher, loader: batches, optimizer: new optim.Adam(student.parameters(), { lr: 1e-2 }),
+ *   temperature: 2, epochs: 1,
+ * });
+ * console.log(losses.length);   // 1: the mean loss of each epoch
+ * ```
  */
 export async function distill(o: DistillOptions): Promise<number[]> {
   const prepare = o.prepare ?? ((x: Tensor) => x);

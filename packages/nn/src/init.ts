@@ -9,7 +9,15 @@ import type { Tensor } from '@torchlet/core';
 /** The nonlinearities `calculateGain` knows (PyTorch's names, snake_case as there). */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 
-/** PyTorch's `calculate_gain`. */
+/**
+ * PyTorch's `calculate_gain`.
+ *
+ * @example
+ * ```ts
+ * console.log(nn.init.calculateGain('relu'));             // 1.4142 (sqrt(2))
+ * console.log(nn.init.calculateGain('leaky_relu', 0.2));  // sqrt(2 / (1 + 0.2^2))
+ * ```
+ */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case 'linear':
@@ -32,7 +40,15 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
-/** `[fanIn, fanOut]` of a weight: dim 1 and dim 0 times the receptive field (PyTorch's rule). */
+/**
+ * `[fanIn, fanOut]` of a weight: dim 1 and dim 0 times the receptive field (PyTorch's rule).
+ *
+ * @example
+ * ```ts
+ * const w = torch.zeros([64, 32, 3, 3]);   // a conv weight (out, in, kh, kw)
+ * console.log(nn.init.calculateFanInAndFanOut(w));   // [288, 576]
+ * ```
+ */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) throw new RangeError(`Fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -44,35 +60,92 @@ function fill(t: Tensor, make: () => Tensor): Tensor {
   return t;
 }
 
-/** U(a, b). */
+/**
+ * U(a, b).
+ *
+ * @example
+ * ```ts
+ * const w = torch.zeros([3, 4]);
+ * nn.init.uniform_(w, -0.1, 0.1);   // in place, from the seeded generator
+ * ```
+ */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   return fill(t, () => T.rand(t.shape, { backend: t.backend }).mul(b - a).add(a));
 }
 
-/** N(mean, std^2). */
+/**
+ * N(mean, std^2).
+ *
+ * @example
+ * ```ts
+ * const w = torch.zeros([3, 4]);
+ * nn.init.normal_(w, 0, 0.02);   // GPT-2's initialisation
+ * ```
+ */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return fill(t, () => T.randn(t.shape, { backend: t.backend }).mul(std).add(mean));
 }
 
-/** Fills `t` with `value` in place (under noGrad); returns `t`. */
+/**
+ * Fills `t` with `value` in place (under noGrad); returns `t`.
+ *
+ * @example
+ * ```ts
+ * const b = torch.zeros([8]);
+ * nn.init.constant_(b, 0.1);
+ * console.log(await b.tolist());   // [0.1, 0.1, ...]
+ * ```
+ */
 export function constant_(t: Tensor, value: number): Tensor {
   T.noGrad(() => t.fill_(value));
   return t;
 }
 
-/** Fills `t` with 0 in place; returns `t`. */
+/**
+ * Fills `t` with 0 in place; returns `t`.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(4, 2);
+ * nn.init.zeros_(fc.bias!);
+ * ```
+ */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
-/** Fills `t` with 1 in place; returns `t`. */
+/**
+ * Fills `t` with 1 in place; returns `t`.
+ *
+ * @example
+ * ```ts
+ * const ln = new nn.LayerNorm(8);
+ * nn.init.ones_(ln.weight!);
+ * ```
+ */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
-/** Glorot uniform: U(-a, a) with `a = gain * sqrt(6 / (fanIn + fanOut))` (PyTorch's `xavier_uniform_`). Throws a RangeError for fewer than 2 dims. */
+/**
+ * Glorot uniform: U(-a, a) with `a = gain * sqrt(6 / (fanIn + fanOut))` (PyTorch's `xavier_uniform_`). Throws a RangeError for fewer than 2 dims.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(128, 64);
+ * nn.init.xavierUniform_(fc.weight, nn.init.calculateGain('tanh'));
+ * ```
+ */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a);
 }
 
-/** Glorot normal: N(0, std^2) with `std = gain * sqrt(2 / (fanIn + fanOut))` (PyTorch's `xavier_normal_`). Throws a RangeError for fewer than 2 dims. */
+/**
+ * Glorot normal: N(0, std^2) with `std = gain * sqrt(2 / (fanIn + fanOut))` (PyTorch's `xavier_normal_`). Throws a RangeError for fewer than 2 dims.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(128, 64);
+ * nn.init.xavierNormal_(fc.weight);
+ * ```
+ */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
@@ -94,13 +167,29 @@ function kaimingStd(t: Tensor, o: KaimingOptions): number {
   return calculateGain(o.nonlinearity ?? 'leaky_relu', o.a ?? 0) / Math.sqrt(fan);
 }
 
-/** He uniform: U(-b, b) with `b = sqrt(3) * gain / sqrt(fan)` (PyTorch's `kaiming_uniform_`; `Linear` and `Conv` use it with `a: sqrt(5)`). Throws a RangeError for fewer than 2 dims. */
+/**
+ * He uniform: U(-b, b) with `b = sqrt(3) * gain / sqrt(fan)` (PyTorch's `kaiming_uniform_`; `Linear` and `Conv` use it with `a: sqrt(5)`). Throws a RangeError for fewer than 2 dims.
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(3, 16, 3);
+ * nn.init.kaimingUniform_(conv.weight, { mode: 'fanIn', nonlinearity: 'relu' });
+ * ```
+ */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   const bound = Math.sqrt(3) * kaimingStd(t, options);
   return uniform_(t, -bound, bound);
 }
 
-/** He normal: N(0, std^2) with `std = gain / sqrt(fan)` (PyTorch's `kaiming_normal_`). Throws a RangeError for fewer than 2 dims. */
+/**
+ * He normal: N(0, std^2) with `std = gain / sqrt(fan)` (PyTorch's `kaiming_normal_`). Throws a RangeError for fewer than 2 dims.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(256, 256);
+ * nn.init.kaimingNormal_(fc.weight, { mode: 'fanOut', nonlinearity: 'relu' });
+ * ```
+ */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, options));
 }
@@ -108,6 +197,13 @@ export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor 
 /**
  * A (semi-)orthogonal matrix: QR of a normal matrix (modified Gram-Schmidt on the host; this is
  * a one-time initialisation), rows or columns orthonormal, scaled by `gain`.
+ *
+ * @example
+ * ```ts
+ * const lstm = new nn.LSTM(16, 32);
+ * const [name, whh] = lstm.namedParameters()[1]!;   // 'weight_hh_l0'
+ * nn.init.orthogonal_(whh);
+ * ```
  */
 export function orthogonal_(t: Tensor, gain = 1): Tensor {
   if (t.ndim < 2) throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported (shape [${t.shape.join(', ')}])`);

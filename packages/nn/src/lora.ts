@@ -58,6 +58,13 @@ function fullConfig(c: LoraConfig): FullLoraConfig {
  * `(in -> r)` initialised as Linear's default (Kaiming-uniform), `lora_B` `(r -> out)` initialised
  * to zeros, so a fresh adapter leaves the output unchanged. State-dict keys `base_layer.*`,
  * `lora_A.weight`, `lora_B.weight`, as PEFT's model.
+ *
+ * @example
+ * ```ts
+ * const lora = new nn.LoraLinear(new nn.Linear(64, 64), { r: 8, alpha: 16, targetModules: ['fc'] });   // usually made by applyLora
+ * const y = lora.forward(torch.randn([2, 64]));   // base(x) + (alpha / r) * B(A(x)); B starts at zero
+ * lora.merge();                                   // folds B A into the base weight for inference
+ * ```
  */
 export class LoraLinear extends Module {
   /** The adapted layer; its parameters are frozen by {@link applyLora}. */
@@ -141,7 +148,9 @@ function replaceChild(parent: Module, name: string, child: Module, replacement: 
  *
  * @example
  * ```ts
+ * const model = new nn.ModuleDict({ q_proj: new nn.Linear(16, 16), v_proj: new nn.Linear(16, 16) });
  * const adapted = nn.applyLora(model, { r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] });
+ * console.log(adapted);   // ['q_proj', 'v_proj']: only the adapters' A and B train now
  * const opt = new optim.AdamW(model.parameters().filter((p) => p.requiresGrad), { lr: 1e-3 });
  * ```
  */
@@ -167,7 +176,16 @@ export function applyLora(model: Module, config: LoraConfig): string[] {
   return found.map(([p]) => p);
 }
 
-/** Every adapter of `model` with its dotted path. */
+/**
+ * Every adapter of `model` with its dotted path.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.ModuleDict({ q_proj: new nn.Linear(16, 16), v_proj: new nn.Linear(16, 16) });
+ * nn.applyLora(model, { r: 4, targetModules: ['q_proj', 'v_proj'] });
+ * console.log(nn.loraLayers(model).map(([name]) => name));   // ['q_proj', 'v_proj']
+ * ```
+ */
 export function loraLayers(model: Module): Array<[string, LoraLinear]> {
   return [...model.namedModules()].filter((e): e is [string, LoraLinear] => e[1] instanceof LoraLinear);
 }
@@ -177,6 +195,13 @@ const PEFT_PREFIX = 'base_model.model.';
 /**
  * The adapters' weights under PEFT's saved keys (`base_model.model.<path>.lora_A.weight`,
  * `...lora_B.weight`): the module's own tensors (not copies; do not dispose them).
+ *
+ * @example
+ * ```ts
+ * const model = new nn.ModuleDict({ q_proj: new nn.Linear(16, 16), v_proj: new nn.Linear(16, 16) });
+ * nn.applyLora(model, { r: 4, targetModules: ['q_proj', 'v_proj'] });
+ * console.log(Object.keys(nn.loraStateDict(model)));   // the adapters' lora_A / lora_B weights only
+ * ```
  */
 export function loraStateDict(model: Module): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
@@ -190,6 +215,13 @@ export function loraStateDict(model: Module): Record<string, Tensor> {
 /**
  * The adapters as PEFT's `adapter_model.safetensors` bytes (async: reads the weights back).
  * Pair it with an `adapter_config.json` of `{ peft_type: 'LORA', r, lora_alpha, target_modules, ... }`.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.ModuleDict({ q_proj: new nn.Linear(16, 16), v_proj: new nn.Linear(16, 16) });
+ * nn.applyLora(model, { r: 4, targetModules: ['q_proj', 'v_proj'] });
+ * const bytes = await nn.saveLoraAdapter(model);   // a small safetensors file with the adapters alone
+ * ```
  */
 export async function saveLoraAdapter(model: Module): Promise<Uint8Array> {
   const sd = loraStateDict(model);
@@ -201,6 +233,14 @@ export async function saveLoraAdapter(model: Module): Promise<Uint8Array> {
  * Loads PEFT adapter weights (`adapter_model.safetensors` bytes) into the adapters `applyLora`
  * made, in place: the file's keys must be exactly the model's adapter keys with the same shapes
  * (an error names the first that is not).
+ *
+ * @example
+ * ```ts
+ * const model = new nn.ModuleDict({ q_proj: new nn.Linear(16, 16), v_proj: new nn.Linear(16, 16) });
+ * nn.applyLora(model, { r: 4, targetModules: ['q_proj', 'v_proj'] });
+ * const bytes = await nn.saveLoraAdapter(model);
+ * nn.loadLoraAdapter(model, bytes);   // e.g. into a fresh copy of the base model with LoRA applied
+ * ```
  */
 export function loadLoraAdapter(model: Module, bytes: Uint8Array): void {
   const mine = loraStateDict(model);

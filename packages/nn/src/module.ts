@@ -19,7 +19,14 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
-/** `camelCase` field names as PyTorch's `snake_case` attribute names. */
+/**
+ * `camelCase` field names as PyTorch's `snake_case` attribute names.
+ *
+ * @example
+ * ```ts
+ * console.log(nn.toSnakeCase('runningMean'));   // 'running_mean' (the state-dict spelling)
+ * ```
+ */
 export function toSnakeCase(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 }
@@ -40,6 +47,20 @@ type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | 
  * parameters, buffers and child modules to fields in the constructor and define `forward`;
  * `parameters()`, `stateDict()`, `train()`/`eval()` and `toString()` find them by walking the
  * fields. The module owns its parameters and buffers: `dispose()` frees them all.
+ *
+ * @example
+ * ```ts
+ * class Net extends nn.Module {
+ *   fc1 = new nn.Linear(784, 128);   // children are plain fields
+ *   fc2 = new nn.Linear(128, 10);
+ *   forward(x: torch.Tensor): torch.Tensor {
+ *     return this.fc2.forward(this.fc1.forward(x).relu());
+ *   }
+ * }
+ * const net = new Net();
+ * console.log(Object.keys(net.stateDict()));   // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * const y = net.forward(torch.randn([32, 784]));   // [32, 10]
+ * ```
  */
 export abstract class Module {
   /** Training mode (dropout active, batch norm using batch statistics). */
@@ -411,7 +432,15 @@ export abstract class Module {
   }
 }
 
-/** Values of a tensor state dict as nested arrays (for printing and tests). */
+/**
+ * Values of a tensor state dict as nested arrays (for printing and tests).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(2, 1);
+ * const json = JSON.stringify(await nn.stateDictToLists(fc.stateDict()));   // { weight: [[..]], bias: [..] }
+ * ```
+ */
 export async function stateDictToLists(sd: StateDict): Promise<Record<string, NestedArray>> {
   const out: Record<string, NestedArray> = {};
   for (const [k, t] of Object.entries(sd)) out[k] = await t.tolist();

@@ -7,6 +7,16 @@ import { Tensor, keep } from '@torchlet/core';
  * Memory: the parameter shares `data`'s buffer (no copy) and takes a reference of its own;
  * `data` stays the caller's to dispose. Parameters belong to no `tidy()` scope — a module built
  * inside `tidy()` keeps them — and are freed by `module.dispose()` or `parameter.dispose()`.
+ *
+ * @example
+ * ```ts
+ * class Scale extends nn.Module {
+ *   // a learnable tensor: found by parameters() and stored in the state dict as 'gain'
+ *   gain = new nn.Parameter(torch.ones([4]));
+ *   forward(x: torch.Tensor): torch.Tensor { return x.mul(this.gain); }
+ * }
+ * console.log(new Scale().namedParameters().map(([name]) => name));   // ['gain']
+ * ```
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
@@ -19,7 +29,15 @@ export class Parameter extends Tensor {
   }
 }
 
-/** True for parameters. */
+/**
+ * True for parameters.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(2, 2);
+ * console.log(nn.isParameter(fc.weight), nn.isParameter(torch.zeros([2])));   // true false
+ * ```
+ */
 export function isParameter(x: unknown): x is Parameter {
   return x instanceof Parameter;
 }

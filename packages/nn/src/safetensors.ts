@@ -85,7 +85,18 @@ export interface SafetensorsHeader {
   dataStart: number;
 }
 
-/** A problem with a safetensors file: the message says which tensor and what is wrong. */
+/**
+ * A problem with a safetensors file: the message says which tensor and what is wrong.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   nn.loadSafetensors(new Uint8Array([1, 2, 3]));
+ * } catch (err) {
+ *   console.log(err instanceof nn.SafetensorsError);   // true: the bytes are not a safetensors file
+ * }
+ * ```
+ */
 export class SafetensorsError extends Error {
   /** `'SafetensorsError'`, for `err.name` checks. */
   override name = 'SafetensorsError';
@@ -106,8 +117,13 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * becomes the header's `__metadata__` (string values only), keys in sorted order.
  *
  * @example
- * const bytes = await nn.saveSafetensors(net.half().stateDict());              // F16 weights
- * const withLong = await nn.saveSafetensors({ idx: torch.tensor([2, 0], { dtype: 'int64' }) }, null, { int64: true }); // I64
+ * ```ts
+ * const model = new nn.Linear(4, 2);
+ * const bytes = await nn.saveSafetensors(model.stateDict(), { format: 'pt' });
+ * // Node: writeFileSync('model.safetensors', bytes); PyTorch reads it with safetensors.torch.load_file
+ * const half = await nn.saveSafetensors({ w: torch.ones([2], { dtype: 'float16' }) });                        // F16, bit for bit
+ * const withLong = await nn.saveSafetensors({ idx: torch.tensor([2, 0], { dtype: 'int64' }) }, null, { int64: true });   // I64
+ * ```
  */
 export async function saveSafetensors(
   stateDict: Readonly<Record<string, Tensor | RawTensor>>,
@@ -221,6 +237,13 @@ function quote(name: string): string {
  * `fileSize` (default `bytes.length`) lets a reader that fetches byte ranges validate the header
  * from the file's first `8 + header length` bytes alone: the data section's length is then
  * `fileSize - dataStart`.
+ *
+ * @example
+ * ```ts
+ * const bytes = await nn.saveSafetensors({ w: torch.zeros([2, 3]) });
+ * const header = nn.readSafetensorsHeader(bytes);   // names, dtypes, shapes; no tensor is created
+ * console.log(header.tensors.map(([name, e]) => [name, e.dtype, e.shape]));   // [['w', 'F32', [2, 3]]]
+ * ```
  */
 export function readSafetensorsHeader(bytes: Uint8Array, fileSize: number = bytes.length): SafetensorsHeader {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`loadSafetensors: expected a Uint8Array, got ${bytes === null ? 'null' : typeof bytes}`);
@@ -365,6 +388,16 @@ function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: num
  * `data` bytes alone (exactly `dataOffsets[1] - dataOffsets[0]` long), converted as
  * {@link loadSafetensors} converts; for readers that load a large file tensor by tensor. The
  * caller owns the tensor.
+ *
+ * @example
+ * ```ts
+ * const bytes = await nn.saveSafetensors({ w: torch.ones([2, 2]) });
+ * const header = nn.readSafetensorsHeader(bytes);
+ * const [name, entry] = header.tensors[0]!;
+ * const data = bytes.subarray(header.dataStart + entry.dataOffsets[0], header.dataStart + entry.dataOffsets[1]);
+ * const w = nn.loadSafetensorsEntry(name, entry, data);   // one tensor at a time, for large files
+ * console.log(w.shape);   // [2, 2]
+ * ```
  */
 export function loadSafetensorsEntry(name: string, entry: SafetensorsEntry, data: Uint8Array, options?: { backend?: T.Backend }): Tensor {
   const len = entry.dataOffsets[1] - entry.dataOffsets[0];
@@ -380,6 +413,13 @@ export function loadSafetensorsEntry(name: string, entry: SafetensorsEntry, data
  * bfloat16, bit for bit (`loadStateDict` converts them to each parameter's dtype); F64 loads as
  * float32 (rounded: torchlet has no float64).
  * The file is validated first (see `readSafetensorsHeader`); the caller owns the tensors.
+ *
+ * @example
+ * ```ts
+ * const bytes = await nn.saveSafetensors(new nn.Linear(4, 2).stateDict());
+ * const model = new nn.Linear(4, 2);
+ * model.loadStateDict(nn.loadSafetensors(bytes));
+ * ```
  */
 export function loadSafetensors(bytes: Uint8Array, options?: { backend?: T.Backend }): Record<string, Tensor> {
   const header = readSafetensorsHeader(bytes);

@@ -30,6 +30,12 @@ const ADAGRAD_ARGS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue',
  * Adagrad (PyTorch's `torch.optim.Adagrad`, 1.13 update rule). State: `step`, `sum`.
  * PyTorch creates the state in the constructor; here it is created on the first step, with the
  * same values.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * const opt = new optim.Adagrad(model.parameters(), { lr: 1e-2 });
+ * ```
  */
 export class Adagrad extends Optimizer<AdagradConfig> {
   /** PyTorch's positional order after `params`, and/or an options object. */

@@ -42,6 +42,15 @@ function adamDefaults(o: AdamOptions | undefined, weightDecay: number): AdamConf
 /**
  * Adam (PyTorch's `torch.optim.Adam`, 1.13 update rule). State: `step`, `exp_avg`,
  * `exp_avg_sq`, and `max_exp_avg_sq` with amsgrad.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
+ * model.forward(torch.randn([8, 10])).pow(2).mean().backward();
+ * opt.step();
+ * opt.zeroGrad();
+ * ```
  */
 export class Adam extends Optimizer<AdamConfig> {
   /** AdamW decays the parameter itself instead of adding `weightDecay * p` to the gradient. */
@@ -92,6 +101,12 @@ export class Adam extends Optimizer<AdamConfig> {
 /**
  * AdamW: Adam with decoupled weight decay (PyTorch's `torch.optim.AdamW`, 1.13 update rule;
  * `weightDecay` defaults to 0.01).
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+ * ```
  */
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;

@@ -6,5 +6,14 @@ import { clipGradNorm_, clipGradValue_ } from '@torchlet/core';
 
 /** `optim.clipGradNorm(params, maxNorm, normType)`: core's {@link clipGradNorm_} (PyTorch's `clip_grad_norm_`). */
 export const clipGradNorm = clipGradNorm_;
-/** `optim.clipGradValue(params, clipValue)`: core's {@link clipGradValue_} (PyTorch's `clip_grad_value_`). */
+/**
+ * `optim.clipGradValue(params, clipValue)`: core's {@link clipGradValue_} (PyTorch's `clip_grad_value_`).
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * model.forward(torch.randn([8, 10])).sum().backward();
+ * optim.clipGradValue(model.parameters(), 0.5);   // every gradient entry in [-0.5, 0.5]
+ * ```
+ */
 export const clipGradValue = clipGradValue_;

@@ -15,6 +15,15 @@ export type SchedulerStateDict = Record<string, unknown>;
  * call `optimizer.step()` and `scheduler.step()` once per epoch (or per batch for OneCycleLR).
  * Schedules are computed in float64 with PyTorch's own recursive ("chainable") formulas, so
  * the learning rates match PyTorch's to the last bits and schedulers can be chained.
+ *
+ * @example
+ * ```ts
+ * // The base of every scheduler: step() after each epoch (or batch), getLastLr(), stateDict().
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const sched: optim.LRScheduler = new optim.ExponentialLR(opt, { gamma: 0.5 });
+ * sched.step();
+ * console.log(sched.getLastLr());   // [0.05]
+ * ```
  */
 export abstract class LRScheduler {
   /**

@@ -55,6 +55,13 @@ interface Phase {
  * The 1cycle policy (PyTorch's `OneCycleLR`): the lr rises from `maxLr / divFactor` to `maxLr`
  * and anneals to `initialLr / finalDivFactor`, stepped once per batch, `totalSteps` times at
  * most. Sets each group's `initialLr`, `maxLr`, `minLr` (and `maxMomentum`, `baseMomentum`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1, momentum: 0.9 });
+ * const sched = new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 1000 });
+ * // call sched.step() after every batch
+ * ```
  */
 export class OneCycleLR extends LRScheduler {
   /** The cycle's length in steps; stepping past it throws a RangeError, as in PyTorch. */

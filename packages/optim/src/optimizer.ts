@@ -127,6 +127,14 @@ function copyOption(v: unknown): unknown {
  * parameter's gradient, kept out of any enclosing `tidy()`, updated in place afterwards) and
  * frees them in `dispose()`. It never owns the parameters. `step()` frees every temporary it
  * creates before it returns, so a training loop holds memory flat.
+ *
+ * @example
+ * ```ts
+ * // The base class: param groups, zeroGrad(), step(), stateDict(); subclasses define the update.
+ * const model = new nn.Linear(4, 2);
+ * const opt: optim.Optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+ * console.log(opt.paramGroups[0]!.lr);   // 0.1
+ * ```
  */
 export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   /** The options of groups that do not set their own. */

@@ -31,6 +31,12 @@ const RMSPROP_ARGS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered
 /**
  * RMSprop (PyTorch's `torch.optim.RMSprop`, 1.13 update rule). State: `step`, `square_avg`,
  * `momentum_buffer` when `momentum > 0`, `grad_avg` when centered.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * const opt = new optim.RMSprop(model.parameters(), { lr: 1e-2, alpha: 0.99 });
+ * ```
  */
 export class RMSprop extends Optimizer<RMSpropConfig> {
   /** PyTorch's positional order after `params`, and/or an options object. */

@@ -15,7 +15,15 @@ export interface LambdaLROptions {
   lrLambda: ((epoch: number) => number) | ReadonlyArray<(epoch: number) => number>;
 }
 
-/** Sets each group's lr to its initial lr times a function of the epoch (PyTorch's `LambdaLR`). */
+/**
+ * Sets each group's lr to its initial lr times a function of the epoch (PyTorch's `LambdaLR`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const sched = new optim.LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch });
+ * ```
+ */
 export class LambdaLR extends LRScheduler {
   /** One multiplier function per param group, in group order. */
   readonly lrLambdas: Array<(epoch: number) => number>;
@@ -47,7 +55,20 @@ export interface StepLROptions {
   gamma?: number;
 }
 
-/** Multiplies the lr by `gamma` every `stepSize` epochs (PyTorch's `StepLR`). */
+/**
+ * Multiplies the lr by `gamma` every `stepSize` epochs (PyTorch's `StepLR`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const sched = new optim.StepLR(opt, { stepSize: 10, gamma: 0.1 });
+ * for (let epoch = 0; epoch < 20; epoch++) {
+ *   // ... train one epoch: opt.step() ...
+ *   sched.step();
+ * }
+ * console.log(sched.getLastLr());   // [0.001]
+ * ```
+ */
 export class StepLR extends LRScheduler {
   /** Epochs between decays (a positive integer). */
   readonly stepSize: number;
@@ -81,7 +102,15 @@ export interface MultiStepLROptions {
   gamma?: number;
 }
 
-/** Multiplies the lr by `gamma` at each milestone epoch (PyTorch's `MultiStepLR`). */
+/**
+ * Multiplies the lr by `gamma` at each milestone epoch (PyTorch's `MultiStepLR`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const sched = new optim.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
+ * ```
+ */
 export class MultiStepLR extends LRScheduler {
   /** The milestones, sorted (repeats kept). */
   readonly milestones: number[];
@@ -114,7 +143,15 @@ export interface ExponentialLROptions {
   gamma: number;
 }
 
-/** Multiplies the lr by `gamma` every epoch (PyTorch's `ExponentialLR`). */
+/**
+ * Multiplies the lr by `gamma` every epoch (PyTorch's `ExponentialLR`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.Adam(new nn.Linear(2, 1).parameters());
+ * const sched = new optim.ExponentialLR(opt, { gamma: 0.9 });
+ * ```
+ */
 export class ExponentialLR extends LRScheduler {
   /** The multiplicative decay applied every epoch. */
   readonly gamma: number;
@@ -149,6 +186,12 @@ export interface CosineAnnealingLROptions {
  * Cosine annealing from the initial lr down to `etaMin` over `tMax` epochs (PyTorch's
  * `CosineAnnealingLR`, without restarts). Past `tMax` the recursive formula PyTorch uses
  * climbs back up, a cosine of period `2 * tMax`; this matches it.
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const sched = new optim.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-4 });
+ * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
   /** Half the period, in epochs (PyTorch's `T_max`). */
@@ -194,7 +237,15 @@ export interface LinearLROptions {
   totalIters?: number;
 }
 
-/** Scales the lr by a factor moving linearly from `startFactor` to `endFactor` (PyTorch's `LinearLR`). */
+/**
+ * Scales the lr by a factor moving linearly from `startFactor` to `endFactor` (PyTorch's `LinearLR`).
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const warmup = new optim.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });   // warm-up to lr in 5 steps
+ * ```
+ */
 export class LinearLR extends LRScheduler {
   /** The lr factor at epoch 0. */
   readonly startFactor: number;

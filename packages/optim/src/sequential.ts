@@ -11,6 +11,14 @@ export interface SequentialLROptions {
 /**
  * Runs schedulers one after another, switching at the milestone epochs (PyTorch's
  * `SequentialLR`); each starts its own schedule from epoch 0 when it takes over.
+ *
+ * @example
+ * ```ts
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * const warmup = new optim.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const decay = new optim.CosineAnnealingLR(opt, { tMax: 95 });
+ * const sched = new optim.SequentialLR(opt, { schedulers: [warmup, decay], milestones: [5] });
+ * ```
  */
 export class SequentialLR extends LRScheduler {
   /** The chained schedulers, in order; SequentialLR steps the one whose span holds the current epoch. */

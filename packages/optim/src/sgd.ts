@@ -33,6 +33,16 @@ const SGD_ARGS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as c
 /**
  * Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay
  * (PyTorch's `torch.optim.SGD`, 1.13 update rule). State: `momentum_buffer` when `momentum > 0`.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * const loss = F.mseLoss(model.forward(torch.randn([8, 10])), torch.zeros([8, 1]));
+ * opt.zeroGrad();
+ * loss.backward();
+ * opt.step();
+ * ```
  */
 export class SGD extends Optimizer<Required<SGDOptions>> {
   /** PyTorch's positional order after `params`, and/or an options object. */

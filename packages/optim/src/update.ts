@@ -37,7 +37,17 @@ export interface SgdHyper {
   firstStep: boolean;
 }
 
-/** SGD with momentum, dampening, Nesterov and L2 weight decay; `buf` is null without momentum. */
+/**
+ * SGD with momentum, dampening, Nesterov and L2 weight decay; `buf` is null without momentum.
+ *
+ * @example
+ * ```ts
+ * // One SGD update in place (what SGD.step runs per parameter):
+ * const p = torch.tensor([1, 2]);
+ * optim.sgdUpdate(p, torch.tensor([0.5, 0.5]), null, { lr: 0.1, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, firstStep: true });
+ * console.log(await p.tolist());   // [0.95, 1.95]
+ * ```
+ */
 export function sgdUpdate(param: Tensor, grad: Tensor, buf: Tensor | null, h: SgdHyper): void {
   const fused = fusedKernel('sgdStep', [param, grad, h.momentum !== 0 ? buf : null]);
   if (fused) {
@@ -81,6 +91,14 @@ export interface AdamHyper {
 /**
  * Adam and AdamW. `maxExpAvgSq` (amsgrad) keeps the running maximum of `expAvgSq` and is used
  * in its place in the denominator.
+ *
+ * @example
+ * ```ts
+ * const p = torch.tensor([1, 2]);
+ * const m = torch.zeros([2]), v = torch.zeros([2]);
+ * optim.adamUpdate(p, torch.tensor([0.1, -0.1]), m, v, null,
+ *   { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupledWeightDecay: false, maximize: false, step: 1 });
+ * ```
  */
 export function adamUpdate(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, h: AdamHyper): void {
   const fused = fusedKernel('adamStep', [param, grad, expAvg, expAvgSq, maxExpAvgSq]);
@@ -131,6 +149,13 @@ export interface RmspropHyper {
 /**
  * RMSprop; `gradAvg` is given when centered (the variance estimate subtracts its square),
  * `buf` when `momentum > 0`.
+ *
+ * @example
+ * ```ts
+ * const p = torch.tensor([1, 2]);
+ * optim.rmspropUpdate(p, torch.tensor([0.1, -0.1]), torch.zeros([2]), null, null,
+ *   { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, maximize: false });
+ * ```
  */
 export function rmspropUpdate(param: Tensor, grad: Tensor, squareAvg: Tensor, gradAvg: Tensor | null, buf: Tensor | null, h: RmspropHyper): void {
   let g = h.maximize ? grad.neg() : grad;
@@ -168,7 +193,16 @@ export interface AdagradHyper {
   step: number;
 }
 
-/** Adagrad: `sum` accumulates squared gradients; the step size decays as `lr / (1 + (step - 1) lrDecay)`. */
+/**
+ * Adagrad: `sum` accumulates squared gradients; the step size decays as `lr / (1 + (step - 1) lrDecay)`.
+ *
+ * @example
+ * ```ts
+ * const p = torch.tensor([1, 2]);
+ * optim.adagradUpdate(p, torch.tensor([0.1, -0.1]), torch.zeros([2]),
+ *   { lr: 1e-2, lrDecay: 0, weightDecay: 0, eps: 1e-10, maximize: false, step: 1 });
+ * ```
+ */
 export function adagradUpdate(param: Tensor, grad: Tensor, sum: Tensor, h: AdagradHyper): void {
   let g = h.maximize ? grad.neg() : grad;
   if (h.weightDecay !== 0) g = g.add(param, { alpha: h.weightDecay });

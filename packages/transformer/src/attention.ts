@@ -30,6 +30,13 @@ export interface ScaledDotProductAttentionOptions {
 /**
  * An attention mask as an additive float mask: bool `true` -> `-Infinity`, `false` -> 0; a float
  * mask is returned as a new reference to the same elements. The caller disposes the result.
+ *
+ * @example
+ * ```ts
+ * const masked = torch.tensor([[true, false], [false, false]]);   // true: may not attend (nn.MultiheadAttention's convention)
+ * const additive = torch.transformer.toAdditiveMask(masked);
+ * console.log(await additive.tolist());   // [[-Infinity, 0], [0, 0]]
+ * ```
  */
 export function toAdditiveMask(mask: Tensor, op = 'attention'): Tensor {
   if (mask.dtype === 'bool') return T.where(mask, -Infinity, 0);
@@ -37,7 +44,15 @@ export function toAdditiveMask(mask: Tensor, op = 'attention'): Tensor {
   throw new TypeError(`${op}: only bool and float32 masks are supported, got a mask of dtype ${mask.dtype}`);
 }
 
-/** The causal mask `(L, S)` as bool, `true` above the diagonal (positions j > i are masked). */
+/**
+ * The causal mask `(L, S)` as bool, `true` above the diagonal (positions j > i are masked).
+ *
+ * @example
+ * ```ts
+ * const mask = torch.transformer.causalMask(3, 3);   // true where a query may not attend (a later key)
+ * console.log(await mask.tolist());   // [[false, true, true], [false, false, true], [false, false, false]]
+ * ```
+ */
 export function causalMask(L: number, S: number, backend?: T.Backend): Tensor {
   return T.tidy(() => T.ones([L, S], { dtype: 'bool', backend }).triu(1));
 }
@@ -71,6 +86,13 @@ function check(q: Tensor, k: Tensor, v: Tensor, o: ScaledDotProductAttentionOpti
  * The attention output `(..., L, Ev)` and weights `(..., L, S)` (after dropout, as PyTorch 1.13) for `q (..., L, E)`,
  * `k (..., S, E)`, `v (..., S, Ev)` (leading dims broadcast). See
  * {@link scaledDotProductAttention} for the options.
+ *
+ * @example
+ * ```ts
+ * const q = torch.randn([1, 3, 4]), k = torch.randn([1, 5, 4]), v = torch.randn([1, 5, 4]);
+ * const [out, weights] = torch.transformer.attentionWithWeights(q, k, v);
+ * console.log(out.shape, weights.shape);   // [1, 3, 4] [1, 3, 5]: each row of weights sums to 1
+ * ```
  */
 export function attentionWithWeights(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): [Tensor, Tensor] {
   check(q, k, v, options, 'scaledDotProductAttention');
@@ -102,6 +124,15 @@ export function attentionWithWeights(q: Tensor, k: Tensor, v: Tensor, options: S
  * runs core's `fusedAttention` when it can (q, k, v of up to 4 dims with equal leading dims; a
  * bool mask becomes an additive one of its own shape; a float mask that requires grad keeps the
  * composite): no `L x S` buffer forward or backward. Otherwise it is composed from core ops.
+ *
+ * @example
+ * ```ts
+ * const q = torch.randn([2, 4, 16, 8]);   // (N, heads, L, E)
+ * const k = torch.randn([2, 4, 16, 8]);
+ * const v = torch.randn([2, 4, 16, 8]);
+ * const out = torch.scaledDotProductAttention(q, k, v, { isCausal: true });   // F.scaled_dot_product_attention
+ * console.log(out.shape);   // [2, 4, 16, 8]
+ * ```
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: ScaledDotProductAttentionOptions = {}): Tensor {
   if ((options.dropoutP ?? 0) === 0 && q instanceof T.Tensor && T.hasFusedAttention(q.backend)) {

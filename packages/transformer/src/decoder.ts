@@ -31,6 +31,14 @@ export interface TransformerDecoderLayerForwardOptions {
  * with a residual connection and LayerNorm (post-norm, or pre-norm with `normFirst`).
  * State-dict keys as PyTorch: `self_attn.*`, `multihead_attn.*`, `linear1.*`, `linear2.*`,
  * `norm1.*`, `norm2.*`, `norm3.*`.
+ *
+ * @example
+ * ```ts
+ * const layer = new torch.TransformerDecoderLayer(64, 4, { batchFirst: true });
+ * const tgt = torch.randn([2, 7, 64]), memory = torch.randn([2, 10, 64]);
+ * const out = layer.forward(tgt, memory, { tgtMask: torch.generateSquareSubsequentMask(7) });
+ * console.log(out.shape);   // [2, 7, 64]
+ * ```
  */
 export class TransformerDecoderLayer extends Module {
   /** The configuration this layer was built from (TransformerDecoder copies layers with it). */
@@ -129,6 +137,13 @@ export type DecoderLayerSource = TransformerDecoderLayer | TransformerLayerConfi
 /**
  * A stack of `numLayers` independent decoder layers and an optional final norm. State-dict keys
  * as PyTorch: `layers.0.multihead_attn.in_proj_weight`, ..., `norm.weight`.
+ *
+ * @example
+ * ```ts
+ * const decoder = new torch.TransformerDecoder(new torch.TransformerDecoderLayer(64, 4), 2);
+ * const tgt = torch.randn([7, 2, 64]), memory = torch.randn([10, 2, 64]);   // (T, N, E): batchFirst false
+ * console.log(decoder.forward(tgt, memory).shape);   // [7, 2, 64]
+ * ```
  */
 export class TransformerDecoder extends Module {
   /** The decoder layers, applied in order (state-dict keys `layers.0.*`, `layers.1.*`, ...). */

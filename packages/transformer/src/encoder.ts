@@ -75,6 +75,13 @@ export interface TransformerEncoderLayerForwardOptions {
  * Self-attention and a feed-forward block, each with a residual connection and LayerNorm
  * (post-norm, or pre-norm with `normFirst`). State-dict keys as PyTorch: `self_attn.*`,
  * `linear1.*`, `linear2.*`, `norm1.*`, `norm2.*`.
+ *
+ * @example
+ * ```ts
+ * const layer = new torch.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048, batchFirst: true });
+ * const src = torch.randn([4, 20, 512]);
+ * console.log(layer.forward(src).shape);   // [4, 20, 512]
+ * ```
  */
 export class TransformerEncoderLayer extends Module {
   /** The configuration this layer was built from (TransformerEncoder copies layers with it). */
@@ -205,6 +212,14 @@ export function buildLayers<L extends Module>(
 /**
  * A stack of `numLayers` independent encoder layers and an optional final norm. State-dict keys
  * as PyTorch: `layers.0.self_attn.in_proj_weight`, ..., `norm.weight`.
+ *
+ * @example
+ * ```ts
+ * const layer = new torch.TransformerEncoderLayer(64, 4, { batchFirst: true });
+ * const encoder = new torch.TransformerEncoder(layer, 6);   // six deep copies, as in PyTorch
+ * const mask = torch.generateSquareSubsequentMask(10);
+ * console.log(encoder.forward(torch.randn([2, 10, 64]), { mask }).shape);   // [2, 10, 64]
+ * ```
  */
 export class TransformerEncoder extends Module {
   /** The encoder layers, applied in order (state-dict keys `layers.0.*`, `layers.1.*`, ...). */

@@ -136,6 +136,9 @@ async function inEval<R>(model: CausalLM, run: () => Promise<R>): Promise<R> {
  *
  * @example
  * ```ts
+ * import * as torch from 'torchlet';
+ * import { LlamaForCausalLM, generateStream } from '@torchlet/transformer';
+ * const model = new LlamaForCausalLM({ vocabSize: 64, hiddenSize: 32, intermediateSize: 88, numHiddenLayers: 1, numAttentionHeads: 4 });
  * const out: number[] = [];
  * for await (const id of generateStream(model, [1, 42], { maxNewTokens: 16, topK: 40, seed: 7 })) out.push(id);
  * ```
@@ -192,6 +195,9 @@ async function lastLogits(model: CausalLM, rows: number[][], cache: KVCache, mas
  *
  * @example
  * ```ts
+ * import * as torch from 'torchlet';
+ * import { LlamaForCausalLM, generateBatch } from '@torchlet/transformer';
+ * const model = new LlamaForCausalLM({ vocabSize: 64, hiddenSize: 32, intermediateSize: 88, numHiddenLayers: 1, numAttentionHeads: 4 });
  * const [a, b] = await generateBatch(model, [[1, 5, 9], [1, 7]], { maxNewTokens: 8, temperature: 0 });
  * ```
  */

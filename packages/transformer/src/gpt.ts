@@ -70,6 +70,12 @@ function layerNorm(c: FullConfig): LayerNorm {
  * Linear layout) and an output projection `c_proj`. With a {@link LayerKV} the keys and values
  * of earlier steps are read from it and this call's are appended, so generation feeds only the
  * new token.
+ *
+ * @example
+ * ```ts
+ * const attn = new torch.transformer.CausalSelfAttention({ vocabSize: 100, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
+ * console.log(attn.forward(torch.randn([1, 8, 16])).shape);   // [1, 8, 16]: each position sees only the past
+ * ```
  */
 export class CausalSelfAttention extends Module {
   /** The number of heads; each has width `nEmbd / nHead`. */
@@ -124,7 +130,15 @@ export class CausalSelfAttention extends Module {
   }
 }
 
-/** The position-wise feed-forward block: `c_fc` (C -> 4C), GELU, `c_proj` (4C -> C), dropout. */
+/**
+ * The position-wise feed-forward block: `c_fc` (C -> 4C), GELU, `c_proj` (4C -> C), dropout.
+ *
+ * @example
+ * ```ts
+ * const mlp = new torch.transformer.MLP({ vocabSize: 100, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
+ * console.log(mlp.forward(torch.randn([1, 8, 16])).shape);   // [1, 8, 16] (through a 4x wider GELU layer)
+ * ```
+ */
 export class MLP extends Module {
   readonly #approximate: 'none' | 'tanh';
   /** The expansion, `C -> 4C`. */
@@ -152,7 +166,16 @@ export class MLP extends Module {
   }
 }
 
-/** A pre-norm Transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`. */
+/**
+ * A pre-norm Transformer block: `x + attn(ln_1(x))`, then `x + mlp(ln_2(x))`.
+ *
+ * @example
+ * ```ts
+ * // nanoGPT's transformer block (pre-norm attention + MLP; no torch.nn class).
+ * const block = new torch.transformer.Block({ vocabSize: 100, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
+ * console.log(block.forward(torch.randn([1, 8, 16])).shape);   // [1, 8, 16]
+ * ```
+ */
 export class Block extends Module {
   /** LayerNorm before attention. */
   ln_1: LayerNorm;
@@ -185,6 +208,14 @@ export class Block extends Module {
 /**
  * The body of the model (Hugging Face's `GPT2Model`, nanoGPT's `transformer` ModuleDict): token
  * and position embeddings, the blocks, the final LayerNorm. Returns hidden states, not logits.
+ *
+ * @example
+ * ```ts
+ * // The GPT body without the language-model head: token ids -> hidden states.
+ * const body = new torch.transformer.GPTModel({ vocabSize: 100, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
+ * const hidden = body.forward(torch.randint(0, 100, [1, 16], { dtype: 'int32' }));
+ * console.log(hidden.shape);   // [1, 16, 16]
+ * ```
  */
 export class GPTModel extends Module {
   /** The configuration with every default filled in. */
@@ -254,6 +285,16 @@ export interface GenerateOptions {
  * (`logits = ln_f(h) wte^T`, "weight tying", Press & Wolf 2017, as GPT-2). The head has no
  * parameter of its own: the one weight appears once in `parameters()` and once in the state
  * dict, as `transformer.wte.weight` (Hugging Face drops the tied `lm_head.weight` when saving too).
+ *
+ * @example
+ * ```ts
+ * // nanoGPT's GPT (no torch.nn class): a decoder-only language model.
+ * const gpt = new torch.transformer.GPT({ vocabSize: 65, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 32 });
+ * const idx = torch.randint(0, 65, [4, 32], { dtype: 'int32' });
+ * const [logits, loss] = gpt.forward(idx, idx);   // targets given: also the cross-entropy loss
+ * console.log(logits.shape, await loss!.item());  // [4, 32, 65] and the cross-entropy
+ * const ids = await gpt.generate([0, 1, 2], { maxNewTokens: 5, temperature: 0.8, topK: 10, seed: 0 });
+ * ```
  */
 export class GPT extends Module {
   /** The configuration with every default filled in. */
@@ -401,6 +442,13 @@ function trimAfterEos(row: number[], eos: number | null, promptLength: number): 
  * Picks the next token from one row of logits: argmax at temperature 0, else a draw from
  * `softmax(logits / temperature)` restricted to the top k and/or the nucleus of mass topP.
  * Uniform numbers come from Philox 4x32-10 keyed by the seed (one counter per draw).
+ *
+ * @example
+ * ```ts
+ * const sampler = new torch.transformer.Sampler(0);   // seeded
+ * const logits = new Float32Array([1, 3, 0.5, 2]);
+ * console.log(sampler.pick(logits, 1.0, 2, null));   // 1 or 3: top-k sampling with k = 2
+ * ```
  */
 export class Sampler {
   readonly #key: [number, number];

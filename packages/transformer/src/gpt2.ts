@@ -33,6 +33,13 @@ const MASK_BUFFER = /\.attn\.(bias|masked_bias)$/;
  * A Hugging Face GPT-2 state dict under torchlet's {@link GPT} keys and layouts (see the table
  * above). Every returned tensor is a new view of the caller's tensor (transposed for Conv1D
  * weights, no copy): dispose the returned tensors after loading; the caller's stay its own.
+ *
+ * @example
+ * ```ts
+ * // Hugging Face GPT-2 names -> torchlet's GPT names (transposing Conv1D weights).
+ * const hf = { 'wte.weight': torch.zeros([50, 16]) };
+ * console.log(Object.keys(torch.transformer.mapGPT2Keys(hf)));   // ['transformer.wte.weight']
+ * ```
  */
 export function mapGPT2Keys(stateDict: Readonly<Record<string, Tensor>>): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
@@ -48,6 +55,15 @@ export function mapGPT2Keys(stateDict: Readonly<Record<string, Tensor>>): Record
 /**
  * The {@link GPTConfig} a GPT-2 state dict implies (vocabulary, block size, width and depth
  * read from the shapes); the number of heads cannot be read and is given.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a GPT-2 checkpoint
+ * import * as torch from 'torchlet';
+ * import { readFileSync } from 'node:fs';
+ * const sd = torch.nn.loadSafetensors(readFileSync('gpt2/model.safetensors'));
+ * console.log(torch.transformer.inferGPT2Config(sd, 12));   // { vocabSize: 50257, blockSize: 1024, nLayer: 12, ... }
+ * ```
  */
 export function inferGPT2Config(stateDict: Readonly<Record<string, Tensor>>, nHead: number): GPTConfig {
   const get = (k: string): Tensor | undefined => stateDict[k] ?? stateDict[k.replace(/^transformer\./, '')];
@@ -65,6 +81,16 @@ export function inferGPT2Config(stateDict: Readonly<Record<string, Tensor>>, nHe
  * imply ({@link inferGPT2Config}); `nHead` must be given (GPT-2 small: 12). The load is strict:
  * a missing or unexpected key throws, naming it. The model copies the weights; the caller keeps
  * `stateDict`'s tensors.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a GPT-2 checkpoint (https://huggingface.co/gpt2)
+ * import * as torch from 'torchlet';
+ * import { readFileSync } from 'node:fs';
+ * const sd = torch.nn.loadSafetensors(readFileSync('gpt2/model.safetensors'));
+ * const gpt = torch.transformer.gptFromHuggingFace(sd, { nHead: 12 });
+ * const ids = await gpt.generate([15496, 11], { maxNewTokens: 20, topK: 40 });
+ * ```
  */
 export function gptFromHuggingFace(stateDict: Readonly<Record<string, Tensor>>, config: Partial<GPTConfig> & { nHead: number }): GPT {
   const model = new GPT({ ...inferGPT2Config(stateDict, config.nHead), ...config });

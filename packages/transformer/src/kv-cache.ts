@@ -10,7 +10,16 @@
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 
-/** One layer's keys and values, `(B, nh, P, hs)` each, for the P positions seen so far. */
+/**
+ * One layer's keys and values, `(B, nh, P, hs)` each, for the P positions seen so far.
+ *
+ * @example
+ * ```ts
+ * const kv = new torch.transformer.KVCache(1).layer(0);
+ * const [k, v] = kv.append(torch.randn([1, 2, 3, 4]), torch.randn([1, 2, 3, 4]));   // (B, heads, T, head size)
+ * console.log(kv.length, k.shape);   // 3 [1, 2, 3, 4]
+ * ```
+ */
 export class LayerKV {
   /** The cached keys `(B, nh, P, hs)`, owned by the cache; null before the first append. */
   k: Tensor | null = null;
@@ -43,7 +52,17 @@ export class LayerKV {
   }
 }
 
-/** A {@link LayerKV} per layer; `length` is the number of positions cached. */
+/**
+ * A {@link LayerKV} per layer; `length` is the number of positions cached.
+ *
+ * @example
+ * ```ts
+ * const gpt = new torch.transformer.GPT({ vocabSize: 50, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16 });
+ * const cache = gpt.newCache();   // a KVCache with one LayerKV per block
+ * const [first] = gpt.forward(torch.tensor([[1, 2, 3]], { dtype: 'int32' }));
+ * cache.dispose();
+ * ```
+ */
 export class KVCache {
   readonly #layers: LayerKV[];
 

@@ -75,6 +75,9 @@ function fullConfig(c: LlamaConfig): FullConfig {
  *
  * @example
  * ```ts
+ * // not run: needs a Hugging Face Llama config.json
+ * import { readFileSync } from 'node:fs';
+ * import { LlamaForCausalLM, llamaConfigFromHF } from '@torchlet/transformer';
  * const config = llamaConfigFromHF(JSON.parse(readFileSync('config.json', 'utf8')));
  * const model = new LlamaForCausalLM(config);
  * ```
@@ -108,6 +111,14 @@ export function llamaConfigFromHF(json: Record<string, unknown>): LlamaConfig {
  * `(C -> nkv hs)`, `o_proj (nh hs -> C)`, no biases. Each key/value head serves `nh / nkv`
  * consecutive query heads (Hugging Face's `repeat_kv`). With a {@link LayerKV}, keys and values
  * of earlier positions are read from it (stored with `nkv` heads) and this call's are appended.
+ *
+ * @example
+ * ```ts
+ * const config = { vocabSize: 64, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 4, numKeyValueHeads: 2 };
+ * const attn = new torch.transformer.LlamaAttention(config);   // grouped-query attention: 2 key/value heads
+ * const rope = new torch.transformer.RotaryEmbedding(8, 128);
+ * console.log(attn.forward(torch.randn([1, 3, 32]), rope).shape);   // [1, 3, 32]
+ * ```
  */
 export class LlamaAttention extends Module {
   /** Query heads. */
@@ -167,7 +178,16 @@ export class LlamaAttention extends Module {
   }
 }
 
-/** The SwiGLU feed-forward block: `down_proj(silu(gate_proj(x)) * up_proj(x))`. */
+/**
+ * The SwiGLU feed-forward block: `down_proj(silu(gate_proj(x)) * up_proj(x))`.
+ *
+ * @example
+ * ```ts
+ * const config = { vocabSize: 64, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 4 };
+ * const mlp = new torch.transformer.LlamaMLP(config);   // SwiGLU: down(silu(gate(x)) * up(x))
+ * console.log(mlp.forward(torch.randn([1, 3, 32])).shape);   // [1, 3, 32]
+ * ```
+ */
 export class LlamaMLP extends Module {
   /** `C -> intermediateSize`, through SiLU. */
   gate_proj: Linear;
@@ -190,7 +210,17 @@ export class LlamaMLP extends Module {
   }
 }
 
-/** A pre-norm decoder layer: `x + attn(norm(x))`, then `x + mlp(norm(x))`, with RMSNorms. */
+/**
+ * A pre-norm decoder layer: `x + attn(norm(x))`, then `x + mlp(norm(x))`, with RMSNorms.
+ *
+ * @example
+ * ```ts
+ * const config = { vocabSize: 64, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 1, numAttentionHeads: 4 };
+ * const layer = new torch.transformer.LlamaDecoderLayer(config);
+ * const rope = new torch.transformer.RotaryEmbedding(8, 128);   // head size 32 / 4 heads
+ * console.log(layer.forward(torch.randn([1, 3, 32]), rope).shape);   // [1, 3, 32]
+ * ```
+ */
 export class LlamaDecoderLayer extends Module {
   /** RMSNorm before attention. */
   input_layernorm: RMSNorm;
@@ -219,7 +249,17 @@ export class LlamaDecoderLayer extends Module {
   }
 }
 
-/** The body (Hugging Face's `LlamaModel`): token embedding, decoder layers, final RMSNorm; returns hidden states. */
+/**
+ * The body (Hugging Face's `LlamaModel`): token embedding, decoder layers, final RMSNorm; returns hidden states.
+ *
+ * @example
+ * ```ts
+ * const config = { vocabSize: 64, hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 4 };
+ * const body = new torch.transformer.LlamaModel(config);
+ * const hidden = body.forward(torch.tensor([[1, 5, 9]], { dtype: 'int32' }));
+ * console.log(hidden.shape);   // [1, 3, 32]
+ * ```
+ */
 export class LlamaModel extends Module {
   /** The configuration with every default filled in. */
   readonly config: Readonly<FullConfig>;
@@ -280,6 +320,8 @@ export class LlamaModel extends Module {
  *
  * @example
  * ```ts
+ * import * as torch from 'torchlet';
+ * import { LlamaForCausalLM } from '@torchlet/transformer';
  * const model = new LlamaForCausalLM({ vocabSize: 64, hiddenSize: 32, intermediateSize: 88,
  *   numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2 });
  * const logits = model.forward(torch.tensor([[1, 5, 9]], { dtype: 'int32' })); // (1, 3, 64)

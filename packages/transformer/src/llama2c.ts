@@ -23,7 +23,18 @@ export interface Llama2cHeader {
   sharedClassifier: boolean;
 }
 
-/** The {@link LlamaConfig} of a llama2.c checkpoint's header, and whether its classifier is shared. Throws for a malformed header. */
+/**
+ * The {@link LlamaConfig} of a llama2.c checkpoint's header, and whether its classifier is shared. Throws for a malformed header.
+ *
+ * @example
+ * ```ts
+ * // not run: needs a llama2.c checkpoint (stories15M.bin)
+ * import * as torch from 'torchlet';
+ * import { readFileSync } from 'node:fs';
+ * const header = torch.transformer.readLlama2cHeader(readFileSync('stories15M.bin'));
+ * console.log(header.config.numHiddenLayers, header.config.vocabSize);
+ * ```
+ */
 export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('readLlama2cHeader: expected the file as a Uint8Array');
   if (bytes.byteLength < HEADER_BYTES) throw new RangeError(`llama2.c checkpoint: ${bytes.byteLength} bytes is shorter than the 28-byte header`);
@@ -52,6 +63,10 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
  *
  * @example
  * ```ts
+ * // not run: needs a llama2.c checkpoint
+ * import * as torch from 'torchlet';
+ * import { readFileSync } from 'node:fs';
+ * import { loadLlama2c } from '@torchlet/transformer';
  * const model = loadLlama2c(new Uint8Array(readFileSync('stories260K.bin')));
  * const logits = model.forward(torch.tensor([[1]], { dtype: 'int32' })); // BOS is 1
  * ```

@@ -68,6 +68,14 @@ function param(shape: number[]): Parameter {
  * or `q_proj_weight (E, E)`, `k_proj_weight (E, kdim)`, `v_proj_weight (E, vdim)` when kdim/vdim
  * differ from embedDim; `in_proj_bias (3E)`; `out_proj.weight`, `out_proj.bias`.
  * Init as PyTorch 1.13: xavier-uniform projection weights, zero biases.
+ *
+ * @example
+ * ```ts
+ * const mha = new torch.MultiheadAttention(64, 8, { batchFirst: true });
+ * const x = torch.randn([2, 10, 64]);   // (N, L, E)
+ * const [out, weights] = mha.forward(x, x, x, { needWeights: true });
+ * console.log(out.shape, weights!.shape);   // [2, 10, 64] [2, 10, 10] (averaged over heads)
+ * ```
  */
 export class MultiheadAttention extends Module {
   /** The model width E of queries and outputs. */

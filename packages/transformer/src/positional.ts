@@ -45,6 +45,13 @@ function addPositions(op: string, x: Tensor, table: Tensor, batchFirst: boolean,
  * The table `pe (maxLen, dModel)` is a buffer, as in the PyTorch tutorial's
  * `register_buffer('pe', pe)`, but non-persistent (`persistent=False`): it is not in the state
  * dict, since it is recomputed from the configuration, and it has no gradient.
+ *
+ * @example
+ * ```ts
+ * const pe = new torch.transformer.SinusoidalPositionalEncoding(64, 512, { batchFirst: true });
+ * const x = torch.randn([2, 10, 64]);
+ * console.log(pe.forward(x).shape);   // [2, 10, 64]: x plus the encoding of positions 0..9
+ * ```
  */
 export class SinusoidalPositionalEncoding extends Module {
   /** The model width E: the table's columns and the inputs' last dim. */
@@ -92,6 +99,12 @@ export class SinusoidalPositionalEncoding extends Module {
  * GPT-2's learned positions (`wpe`): a `(maxLen, dModel)` parameter `weight`, initialised
  * N(0, 0.02) as GPT-2, added to the input. `forward(x)` adds the rows of positions
  * `offset..offset+T-1`; `embed(positions)` looks rows up like `nn.Embedding`.
+ *
+ * @example
+ * ```ts
+ * const pos = new torch.transformer.LearnedPositionalEmbedding(128, 64, { batchFirst: true });
+ * console.log(pos.forward(torch.randn([2, 10, 64])).shape);   // [2, 10, 64]
+ * ```
  */
 export class LearnedPositionalEmbedding extends Module {
   /** The number of positions, the rows of `weight`; longer inputs throw a RangeError. */

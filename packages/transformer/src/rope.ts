@@ -23,6 +23,8 @@ export type RopeStyle = 'half' | 'interleaved';
  *
  * @example
  * ```ts
+ * import * as torch from 'torchlet';
+ * import { RotaryEmbedding } from '@torchlet/transformer';
  * const rope = new RotaryEmbedding(16, 128, { theta: 10000, style: 'half' });
  * const q = torch.randn([1, 4, 10, 16]); // (B, heads, T, head size)
  * const qr = rope.forward(q, 0);       // positions 0..9

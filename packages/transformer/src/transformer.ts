@@ -69,6 +69,14 @@ export interface TransformerForwardOptions {
  * matrix is re-initialised xavier-uniform after construction.
  *
  * `new Transformer({ dModel: 512, nhead: 8 })` is PyTorch's `nn.Transformer(d_model=512, nhead=8)`.
+ *
+ * @example
+ * ```ts
+ * const model = new torch.Transformer({ dModel: 64, nhead: 4, numEncoderLayers: 2, numDecoderLayers: 2, batchFirst: true });
+ * const src = torch.randn([2, 10, 64]), tgt = torch.randn([2, 7, 64]);
+ * const out = model.forward(src, tgt, { tgtMask: torch.Transformer.generateSquareSubsequentMask(7) });
+ * console.log(out.shape);   // [2, 7, 64]
+ * ```
  */
 export class Transformer extends Module {
   /** The encoder: a `TransformerEncoder` with a final LayerNorm, or `customEncoder`. */

@@ -7,6 +7,13 @@ import { where } from './indexing.ts';
 /**
  * `max(x, 0)`, a new tensor (PyTorch's `torch.relu`); float32 and int32 keep their dtype, bool computes as
  * int32.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-1, 0, 2]);
+ * console.log(await torch.relu(x).tolist());   // [0, 0, 2]
+ * console.log(await x.relu().tolist());         // the same, as a method
+ * ```
  */
 export const relu = (x: Tensor): Tensor => unary('relu', x);
 
@@ -16,7 +23,16 @@ export interface GeluOptions {
   approximate?: 'none' | 'tanh';
 }
 
-/** GELU: `x * Phi(x)`; with `approximate: 'tanh'`, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`. */
+/**
+ * GELU: `x * Phi(x)`; with `approximate: 'tanh'`, `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-1, 0, 1]);
+ * console.log(await torch.gelu(x).tolist());                            // [-0.1587, 0, 0.8413]
+ * console.log(await torch.gelu(x, { approximate: 'tanh' }).tolist());   // GPT-2's approximation
+ * ```
+ */
 export function gelu(x: Tensor, options?: GeluOptions): Tensor {
   const approximate = options?.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
@@ -31,17 +47,40 @@ export function gelu(x: Tensor, options?: GeluOptions): Tensor {
   });
 }
 
-/** SiLU (swish): `x * sigmoid(x)`. */
+/**
+ * SiLU (swish): `x * sigmoid(x)`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([0, 1]);
+ * console.log(await torch.silu(x).tolist());   // [0, 0.7311]
+ * console.log(await x.silu().tolist());         // the same, as a method
+ * ```
+ */
 export function silu(x: Tensor): Tensor {
   return tidy(() => mul(x, sigmoid(x)));
 }
 
-/** `x` where `x > 0`, else `negativeSlope * x`. */
+/**
+ * `x` where `x > 0`, else `negativeSlope * x`.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.leakyRelu(torch.tensor([-2, 2]), 0.1).tolist());   // [-0.2, 2]
+ * ```
+ */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return tidy(() => where(gt(x, 0), x, mul(x, negativeSlope)));
 }
 
-/** `x` where `x > 0`, else `alpha * (exp(x) - 1)`. */
+/**
+ * `x` where `x > 0`, else `alpha * (exp(x) - 1)`.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.elu(torch.tensor([-1, 1])).tolist());   // [-0.6321, 1]
+ * ```
+ */
 export function elu(x: Tensor, alpha = 1): Tensor {
   return tidy(() => where(gt(x, 0), x, mul(expm1(x), alpha)));
 }
@@ -54,7 +93,14 @@ export interface SoftplusOptions {
   threshold?: number;
 }
 
-/** `log(1 + exp(beta x)) / beta`, and `x` itself where `beta x > threshold` (PyTorch's rule). */
+/**
+ * `log(1 + exp(beta x)) / beta`, and `x` itself where `beta x > threshold` (PyTorch's rule).
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.softplus(torch.tensor([0]), { beta: 2 }).tolist());   // [0.3466] = log(2) / 2
+ * ```
+ */
 export function softplus(x: Tensor, options?: SoftplusOptions): Tensor {
   const beta = options?.beta ?? 1;
   const threshold = options?.threshold ?? 20;

@@ -37,13 +37,21 @@ export function movedim(input: Tensor, source: number | readonly number[], desti
   return input.permute(order);
 }
 
-/** Alias of {@link movedim} (PyTorch's `torch.moveaxis`). */
+/**
+ * Alias of {@link movedim} (PyTorch's `torch.moveaxis`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.moveaxis(torch.zeros([2, 3, 4]), 0, -1).shape);   // [3, 4, 2], NumPy's name for movedim
+ * ```
+ */
 export const moveaxis = movedim;
 
 /**
  * Swaps two dims, a view: PyTorch's `torch.swapaxes` / `swapdims`, the same as `transpose`.
  *
  * @example
+ * const x = torch.zeros([2, 3]);
  * torch.swapaxes(x, 0, 1);
  */
 export function swapaxes(input: Tensor, axis0: number, axis1: number): Tensor {
@@ -51,7 +59,14 @@ export function swapaxes(input: Tensor, axis0: number, axis1: number): Tensor {
   return input.transpose(argInt('swapaxes', 'axis0', axis0), argInt('swapaxes', 'axis1', axis1));
 }
 
-/** Alias of {@link swapaxes} (PyTorch's `torch.swapdims`). */
+/**
+ * Alias of {@link swapaxes} (PyTorch's `torch.swapdims`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.swapdims(torch.zeros([2, 3]), 0, 1).shape);   // [3, 2], the same as transpose
+ * ```
+ */
 export const swapdims = swapaxes;
 
 /**
@@ -83,6 +98,7 @@ export function matrixTranspose(input: Tensor): Tensor {
  * A copy of `input.narrow(dim, start, length)` (PyTorch's `torch.narrow_copy`).
  *
  * @example
+ * const x = torch.arange(6).reshape([3, 2]);
  * torch.narrowCopy(x, 0, 1, 2);
  */
 export function narrowCopy(input: Tensor, dim: number, start: number, length: number): Tensor {
@@ -95,6 +111,7 @@ export function narrowCopy(input: Tensor, dim: number, start: number, length: nu
  * no dims, over the flattened tensor and reshaped back. PyTorch's `torch.roll`. Differentiable.
  *
  * @example
+ * const x = torch.arange(6).reshape([2, 3]);
  * torch.roll(torch.tensor([1, 2, 3, 4]), 1);  // tensor([4, 1, 2, 3])
  * torch.roll(x, [1, -1], [0, 1]);
  */
@@ -237,6 +254,7 @@ export interface DiagonalOptions {
  * PyTorch's `torch.diagonal(input, offset=0, dim1=0, dim2=1)`. Differentiable.
  *
  * @example
+ * const x = torch.arange(9).reshape([3, 3]);
  * torch.diagonal(torch.eye(3));  // tensor([1., 1., 1.])
  * torch.diagonal(x, { offset: 1, dim1: -2, dim2: -1 });
  */
@@ -291,6 +309,7 @@ export function diagEmbed(input: Tensor, ...args: [offset?: number | DiagonalOpt
  * `diagonal`; for a 2-D input that diagonal as a 1-D tensor. Differentiable.
  *
  * @example
+ * const m = torch.arange(9).reshape([3, 3]);
  * torch.diag(torch.tensor([1, 2]));  torch.diag(m, 1);
  */
 export function diag(input: Tensor, diagonalIndex: number | { diagonal?: number } = 0): Tensor {

@@ -35,7 +35,14 @@ export interface FusedAttentionOptions {
   scale?: number | null;
 }
 
-/** Whether `backend` has both halves of the fused attention kernel. */
+/**
+ * Whether `backend` has both halves of the fused attention kernel.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.hasFusedAttention(torch.getBackend()));   // true for wasm and webgpu
+ * ```
+ */
 export function hasFusedAttention(backend: Backend): boolean {
   return backend.fused?.attention !== undefined && backend.fused.attentionBackward !== undefined;
 }
@@ -44,6 +51,12 @@ export function hasFusedAttention(backend: Backend): boolean {
  * Whether {@link fusedAttention} would run the backend's kernel for these operands: q, k, v
  * with 2 to 4 dims and equal leading (batch, head) dims, on a backend with the kernel, and a
  * mask that needs no gradient. Otherwise it computes the same thing with composite ops.
+ *
+ * @example
+ * ```ts
+ * const q = torch.randn([1, 2, 8, 16]);
+ * console.log(torch.canFuseAttention(q, q, q));   // true on backends with a fused kernel for these shapes
+ * ```
  */
 export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null = null): boolean {
   if (!hasFusedAttention(q.backend) || k.backend !== q.backend || v.backend !== q.backend) return false;
@@ -59,6 +72,13 @@ export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
  * returns `(..., L, Ev)`. Runs the backend's fused kernel when {@link canFuseAttention} says so
  * (no `L x S` buffer is allocated, forward or backward), else composite ops; both are
  * differentiable in q, k and v. Inputs whose last dim is strided are copied first.
+ *
+ * @example
+ * ```ts
+ * // The single-kernel attention behind scaledDotProductAttention (when canFuseAttention says so).
+ * const q = torch.randn([1, 2, 8, 16]), k = torch.randn([1, 2, 8, 16]), v = torch.randn([1, 2, 8, 16]);
+ * if (torch.canFuseAttention(q, k, v)) console.log(torch.fusedAttention(q, k, v, { isCausal: true }).shape);   // [1, 2, 8, 16]
+ * ```
  */
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAttentionOptions = {}): Tensor {
   const op = 'fusedAttention';

@@ -12,7 +12,8 @@ import { expand, narrow, reshape, select, unsqueeze } from './view.ts';
  * match. 1-D empty tensors are skipped, as in PyTorch.
  *
  * @example
- * torch.cat([a, b], { dim: 1 });
+ * const a = torch.ones([2, 3]), b = torch.zeros([2, 1]);
+ * console.log(torch.cat([a, b], 1).shape, torch.cat([a, b], { dim: 1 }).shape);   // [2, 4] [2, 4]
  */
 export function cat(tensors: readonly Tensor[], ...args: [dim?: DimOption]): Tensor {
   const dim = dimArg('cat', args, 0);
@@ -56,7 +57,16 @@ export function cat(tensors: readonly Tensor[], ...args: [dim?: DimOption]): Ten
   return record('cat', { dim: d }, parts, out);
 }
 
-/** Stacks equal-shaped tensors along a new dim (`stack(xs, 1)` or `stack(xs, { dim: 1 })`; default 0). */
+/**
+ * Stacks equal-shaped tensors along a new dim (`stack(xs, 1)` or `stack(xs, { dim: 1 })`; default 0).
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([1, 2]), b = torch.tensor([3, 4]);
+ * console.log(torch.stack([a, b]).shape, torch.stack([a, b], 1).shape);   // [2, 2] [2, 2]
+ * console.log(await torch.stack([a, b], { dim: 1 }).tolist());            // [[1, 3], [2, 4]]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], ...args: [dim?: DimOption]): Tensor {
   const dim = dimArg('stack', args, 0);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of Tensors');
@@ -76,7 +86,16 @@ export function stack(tensors: readonly Tensor[], ...args: [dim?: DimOption]): T
   }
 }
 
-/** Views of consecutive pieces along `dim`: each of `size` (the last may be smaller), or of the listed sizes. */
+/**
+ * Views of consecutive pieces along `dim`: each of `size` (the last may be smaller), or of the listed sizes.
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(10);
+ * console.log(torch.split(x, 4).map((t) => t.shape[0]));          // [4, 4, 2]
+ * console.log(torch.split(x, [3, 7]).map((t) => t.shape[0]));     // [3, 7]
+ * ```
+ */
 export function split(x: Tensor, splitSizeOrSections: number | readonly number[], ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('split', x);
   const dim = dimArg('split', args, 0);
@@ -108,7 +127,16 @@ export function split(x: Tensor, splitSizeOrSections: number | readonly number[]
   return out;
 }
 
-/** `chunks` pieces of size `ceil(n / chunks)` along `dim` (fewer when they run out, as in PyTorch). */
+/**
+ * `chunks` pieces of size `ceil(n / chunks)` along `dim` (fewer when they run out, as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * const qkv = torch.zeros([2, 5, 48]);
+ * const [q, k, v] = torch.chunk(qkv, 3, -1);
+ * console.log(q!.shape);   // [2, 5, 16]
+ * ```
+ */
 export function chunk(x: Tensor, chunks: number, ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('chunk', x);
   const dim = dimArg('chunk', args, 0);
@@ -118,7 +146,15 @@ export function chunk(x: Tensor, chunks: number, ...args: [dim?: DimOption]): Te
   return split(x, Math.ceil(n / chunks) || 0, d);
 }
 
-/** The slices along `dim`, each with that dim removed. */
+/**
+ * The slices along `dim`, each with that dim removed.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = torch.unbind(torch.tensor([[1, 2], [3, 4]]));
+ * console.log(await a!.tolist(), await b!.tolist());   // [1, 2] [3, 4]
+ * ```
+ */
 export function unbind(x: Tensor, ...args: [dim?: DimOption]): Tensor[] {
   expectTensor('unbind', x);
   const dim = dimArg('unbind', args, 0);
@@ -126,7 +162,14 @@ export function unbind(x: Tensor, ...args: [dim?: DimOption]): Tensor[] {
   return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
 }
 
-/** Tiles the tensor `sizes[i]` times along each dim (PyTorch's `repeat`, which copies). */
+/**
+ * Tiles the tensor `sizes[i]` times along each dim (PyTorch's `repeat`, which copies).
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.repeat(torch.tensor([1, 2]), [2, 2]).tolist());   // [[1, 2, 1, 2], [1, 2, 1, 2]]
+ * ```
+ */
 export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   expectTensor('repeat', x);
   if (sizes.length < x.ndim) {

@@ -50,6 +50,7 @@ function iscloseImpl(op: string, input: Tensor, other: Tensor, o: Required<Close
  * Not symmetric: `rtol` scales `|other|`.
  *
  * @example
+ * const a = torch.tensor([1, 2]), b = torch.tensor([1, 2.0000001]);
  * torch.isclose(a, b, { atol: 1e-6 });
  */
 export function isclose(input: Tensor, other: Tensor, ...args: CloseArgs): Tensor {
@@ -73,6 +74,7 @@ function allcloseTensor(input: Tensor, other: Tensor, args: readonly unknown[]):
  * synchronous read (wasm); on WebGPU use {@link allcloseAsync}.
  *
  * @example
+ * const a = torch.tensor([1, 2]), b = torch.tensor([1, 2.0000001]);
  * torch.allclose(a, b);  torch.allclose(a, b, 1e-4, 1e-6);  await torch.allcloseAsync(a, b);
  */
 export function allclose(input: Tensor, other: Tensor, ...args: CloseArgs): boolean {
@@ -84,7 +86,15 @@ export function allclose(input: Tensor, other: Tensor, ...args: CloseArgs): bool
   }
 }
 
-/** {@link allclose} on any backend, read asynchronously. */
+/**
+ * {@link allclose} on any backend, read asynchronously.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([1, 2]), b = torch.tensor([1, 2.000001]);
+ * console.log(await torch.allcloseAsync(a, b));   // true; works on backends that cannot read synchronously (WebGPU)
+ * ```
+ */
 export async function allcloseAsync(input: Tensor, other: Tensor, ...args: CloseArgs): Promise<boolean> {
   const r = allcloseTensor(input, other, args);
   try {
@@ -121,7 +131,14 @@ export function equal(input: Tensor, other: Tensor): boolean {
   }
 }
 
-/** {@link equal} on any backend, read asynchronously. */
+/**
+ * {@link equal} on any backend, read asynchronously.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.equalAsync(torch.tensor([1, 2]), torch.tensor([1, 2])));   // true: same shape and values
+ * ```
+ */
 export async function equalAsync(input: Tensor, other: Tensor): Promise<boolean> {
   const r = equalTensor(input, other);
   if (!r) return false;

@@ -133,6 +133,14 @@ function flattenNested(data: unknown): { flat: Array<number | boolean>; shape: n
  * A tensor from nested arrays, a number or boolean, or a typed array (then 1-D).
  * The default dtype is float32 for numbers (JavaScript has no integer type to infer int64 from,
  * unlike Python), bool for booleans, int32 for an Int32Array.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]]);                   // float32, as PyTorch's default
+ * const i = torch.tensor([0, 2, 1], { dtype: 'int32' });
+ * const b = torch.tensor([true, false]);
+ * console.log(x.shape, i.dtype, b.dtype);   // [2, 2] 'int32' 'bool'
+ * ```
  */
 export function tensor(data: unknown, options?: CreateOptions): Tensor {
   options = opts('tensor', options);
@@ -149,7 +157,16 @@ export function tensor(data: unknown, options?: CreateOptions): Tensor {
   return leaf(upload(nums, shape, dtype, backend), options);
 }
 
-/** A tensor of `shape` over a typed array's elements (copied). */
+/**
+ * A tensor of `shape` over a typed array's elements (copied).
+ *
+ * @example
+ * ```ts
+ * const data = new Float32Array([1, 2, 3, 4, 5, 6]);
+ * const x = torch.fromArray(data, [2, 3]);   // torch.from_numpy(a)
+ * console.log(x.shape);   // [2, 3]
+ * ```
+ */
 export function fromArray(data: TypedArray | ArrayLike<number>, shape?: Shape, options?: CreateOptions): Tensor {
   options = opts('fromArray', options);
   const s = shape === undefined ? [data.length] : shapeArg(shape, 'fromArray');
@@ -160,7 +177,14 @@ export function fromArray(data: TypedArray | ArrayLike<number>, shape?: Shape, o
   return leaf(upload(data, s, resolveDType(options?.dtype, def, 'fromArray'), options?.backend ?? getBackend()), options);
 }
 
-/** A tensor of `shape` filled with `value` (float32 unless `value` is boolean or `dtype` says). */
+/**
+ * A tensor of `shape` filled with `value` (float32 unless `value` is boolean or `dtype` says).
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.full([2, 2], 7).tolist());   // [[7, 7], [7, 7]]
+ * ```
+ */
 export function full(shape: Shape | number, value: number | boolean, options?: CreateOptions): Tensor {
   options = opts('full', options);
   const s = shapeArg(shape, 'full');
@@ -183,6 +207,11 @@ export function zeros(...size: SizeArgs<CreateOptions>): Tensor {
 /**
  * A new tensor filled with 1, its size given as `ones(2, 3)` or `ones([2, 3])`, then options:
  * float32 unless `dtype` says otherwise (PyTorch's `torch.ones`).
+ *
+ * @example
+ * ```ts
+ * console.log(torch.ones(2, 3).shape, torch.ones([4], { dtype: 'int32' }).dtype);   // [2, 3] 'int32'
+ * ```
  */
 export function ones(...size: SizeArgs<CreateOptions>): Tensor {
   const a = sizeArgs<CreateOptions>('ones', size);
@@ -192,6 +221,12 @@ export function ones(...size: SizeArgs<CreateOptions>): Tensor {
 /**
  * A new tensor of the size given (`empty(2, 3)` or `empty([2, 3])`) whose values are not to be
  * relied on (PyTorch's `torch.empty`; here they are zeros).
+ *
+ * @example
+ * ```ts
+ * const x = torch.empty(2, 3);   // contents unspecified, as PyTorch's torch.empty
+ * x.fill_(0);
+ * ```
  */
 export function empty(...size: SizeArgs<CreateOptions>): Tensor {
   const a = sizeArgs<CreateOptions>('empty', size);
@@ -206,6 +241,12 @@ function likeOptions(t: Tensor, options?: CreateOptions): CreateOptions {
 /**
  * Zeros with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's `torch.zeros_like`);
  * `t`'s elements are not read.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([2, 3]);
+ * console.log(torch.zerosLike(x).shape);   // [2, 3]
+ * ```
  */
 export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
   return full(t.shape, 0, likeOptions(t, options));
@@ -213,6 +254,12 @@ export function zerosLike(t: Tensor, options?: CreateOptions): Tensor {
 /**
  * Ones with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's `torch.ones_like`);
  * `t`'s elements are not read.
+ *
+ * @example
+ * ```ts
+ * const m = torch.onesLike(torch.zeros([3], { dtype: 'int32' }));
+ * console.log(m.dtype);   // 'int32'
+ * ```
  */
 export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
   return full(t.shape, 1, likeOptions(t, options));
@@ -220,6 +267,11 @@ export function onesLike(t: Tensor, options?: CreateOptions): Tensor {
 /**
  * `value` everywhere, with `t`'s shape, dtype and backend, each overridable in `options` (PyTorch's
  * `torch.full_like`); throws a RangeError if the dtype cannot hold `value`.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.fullLike(torch.zeros([2]), -1).tolist());   // [-1, -1]
+ * ```
  */
 export function fullLike(t: Tensor, value: number | boolean, options?: CreateOptions): Tensor {
   return full(t.shape, value, likeOptions(t, options));
@@ -229,6 +281,12 @@ export function fullLike(t: Tensor, value: number | boolean, options?: CreateOpt
  * Values from `start` (inclusive) to `end` (exclusive) by `step`; `arange(n)` is `0..n-1`.
  * int32 when all arguments are integers (PyTorch's int64), else float32. Options come last
  * (`arange(5, { dtype: 'float32' })`); values an integer dtype cannot hold throw a RangeError.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.arange(5).tolist());         // [0, 1, 2, 3, 4]
+ * console.log(await torch.arange(0, 10, 3).tolist());   // [0, 3, 6, 9]
+ * ```
  */
 export function arange(...args: ArangeArgs): Tensor {
   let n = args.length;
@@ -262,7 +320,14 @@ export type ArangeArgs =
   | [start: number, end: number, options?: CreateOptions]
   | [start: number, end: number, step: number, options?: CreateOptions];
 
-/** `steps` evenly spaced values from `start` to `end` inclusive (PyTorch's symmetric formula). */
+/**
+ * `steps` evenly spaced values from `start` to `end` inclusive (PyTorch's symmetric formula).
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.linspace(0, 1, 5).tolist());   // [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
 export function linspace(start: number, end: number, steps: number, options?: CreateOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
   const dtype = resolveDType(options?.dtype, 'float32', 'linspace');
@@ -280,7 +345,14 @@ export function linspace(start: number, end: number, steps: number, options?: Cr
   return leaf(upload(host, [steps], dtype, backend, 'linspace'), options);
 }
 
-/** An `n x m` matrix with ones on the diagonal. */
+/**
+ * An `n x m` matrix with ones on the diagonal.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.eye(2).tolist());   // [[1, 0], [0, 1]]
+ * ```
+ */
 export function eye(n: number, m = n, options?: CreateOptions): Tensor {
   checkShape([n, m], 'eye: size');
   const dtype = resolveDType(options?.dtype, 'float32', 'eye');
@@ -305,7 +377,16 @@ function randomTensor(kind: 'uniform' | 'normal', shape: Shape | number, options
   }
 }
 
-/** Uniform random numbers in [0, 1), size as `rand(2, 3)` or `rand([2, 3])`, from the seeded Philox generator. */
+/**
+ * Uniform random numbers in [0, 1), size as `rand(2, 3)` or `rand([2, 3])`, from the seeded Philox generator.
+ *
+ * @example
+ * ```ts
+ * torch.manualSeed(0);
+ * const u = torch.rand(2, 3);   // U[0, 1), from the seeded Philox generator
+ * console.log(u.shape);   // [2, 3]
+ * ```
+ */
 export function rand(...size: SizeArgs<CreateOptions>): Tensor {
   const a = sizeArgs<CreateOptions>('rand', size);
   return randomTensor('uniform', a.shape, a.options, 'rand');
@@ -326,6 +407,11 @@ export function randn(...size: SizeArgs<CreateOptions>): Tensor {
 /**
  * Uniform numbers in [0, 1) with `t`'s shape and backend, float32 whatever `t`'s dtype (PyTorch's
  * `torch.rand_like`); draws from the seeded Philox generator like {@link rand}.
+ *
+ * @example
+ * ```ts
+ * const noise = torch.randLike(torch.zeros([4, 4]));
+ * ```
  */
 export function randLike(t: Tensor, options?: CreateOptions): Tensor {
   return rand(t.shape, likeOptions(t, { dtype: 'float32', ...options }));
@@ -333,6 +419,12 @@ export function randLike(t: Tensor, options?: CreateOptions): Tensor {
 /**
  * Standard normal numbers with `t`'s shape and backend, float32 whatever `t`'s dtype (PyTorch's
  * `torch.randn_like`); draws from the seeded Philox generator like {@link randn}.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([4, 4]);
+ * const noisy = x.add(torch.randnLike(x).mul(0.1));
+ * ```
  */
 export function randnLike(t: Tensor, options?: CreateOptions): Tensor {
   return randn(t.shape, likeOptions(t, { dtype: 'float32', ...options }));

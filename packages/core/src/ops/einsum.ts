@@ -100,6 +100,9 @@ function contract(a: Tensor, la: string[], b: Tensor, lb: string[], keep: Readon
  * one array. float32. Differentiable.
  *
  * @example
+ * const a = torch.randn([2, 3]), b = torch.randn([3, 4]);
+ * const q = torch.randn([1, 2, 5, 8]), k = torch.randn([1, 2, 5, 8]);
+ * const x = torch.randn([4, 2, 3]);
  * torch.einsum('ij,jk->ik', a, b);                  // a @ b
  * torch.einsum('bhqd,bhkd->bhqk', q, k);            // attention scores
  * torch.einsum('...ij->...ji', [x]);                // batched transpose

@@ -163,6 +163,7 @@ function apply(op: string, x: Tensor, entries: Resolved[]): Tensor {
  * A bool mask is read synchronously (wasm); on WebGPU use {@link atAsync}.
  *
  * @example
+ * const x = torch.arange(24).reshape([2, 3, 4]), idx = torch.tensor([1, 0], { dtype: 'int32' }), mask = x.gt(10);
  * x.at(':, 1:3');            // x[:, 1:3]
  * x.at('..., -1');           // x[..., -1]
  * x.at(idx);  x.at(':', idx) // x[idx], x[:, idx] with an int32 tensor idx
@@ -174,7 +175,16 @@ export function at(x: Tensor, ...index: IndexEntry[]): Tensor {
   return tidy(() => apply('at', x, resolveSync('at', parseEntries('at', index, x.backend))));
 }
 
-/** {@link at} on any backend: bool masks are read asynchronously. */
+/**
+ * {@link at} on any backend: bool masks are read asynchronously.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, -2], [-3, 4]]);
+ * const pos = await torch.atAsync(x, x.gt(0));   // x[x > 0] on any backend (WebGPU must read the mask first)
+ * console.log(await pos.tolist());   // [1, 4]
+ * ```
+ */
 export async function atAsync(x: Tensor, ...index: IndexEntry[]): Promise<Tensor> {
   expectTensor('at', x);
   const parsed = parseEntries('at', index, x.backend);
@@ -221,6 +231,7 @@ function putArgs(op: string, x: Tensor, indices: unknown, options: IndexPutOptio
  * functional form of `x[idx] = v` / `x[idx] += v`. Differentiable in `x` and `values`.
  *
  * @example
+ * const x = torch.randn([2, 3]), mask = x.gt(0), idx = torch.tensor([1, 1], { dtype: 'int32' }), v = torch.ones([2, 3]);
  * torch.indexPut(x, [mask], 0);                              // x[mask] = 0
  * torch.indexPut(x, [idx], v, { accumulate: true });         // x.index_put_((idx,), v, accumulate=True)
  * torch.indexPut(x, [':, 1:3'], torch.zeros(2, 2));          // x[:, 1:3] = 0
@@ -230,7 +241,16 @@ export function indexPut(x: Tensor, indices: readonly IndexEntry[], values: Tens
   return put(x, resolveSync('indexPut', parseEntries('indexPut', entries, x.backend)), values, accumulate);
 }
 
-/** {@link indexPut} on any backend: bool masks are read asynchronously. */
+/**
+ * {@link indexPut} on any backend: bool masks are read asynchronously.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, -2], [-3, 4]]);
+ * const y = await torch.indexPutAsync(x, [x.lt(0)], 0);   // y = x.clone(); y[y < 0] = 0, on any backend
+ * console.log(await y.tolist());   // [[1, 0], [0, 4]]
+ * ```
+ */
 export async function indexPutAsync(x: Tensor, indices: readonly IndexEntry[], values: Tensor | number | boolean, options?: IndexPutOptions | boolean): Promise<Tensor> {
   const { entries, accumulate } = putArgs('indexPut', x, indices, options);
   const resolved = await resolveAsync(parseEntries('indexPut', entries, x.backend));
@@ -243,6 +263,7 @@ export async function indexPutAsync(x: Tensor, indices: readonly IndexEntry[], v
  * {@link indexPut}). Returns `x`.
  *
  * @example
+ * const x = torch.zeros([3, 3]), idx = torch.tensor([0, 0], { dtype: 'int32' }), v = torch.ones([2, 3]);
  * x.indexPut_([':, 0'], 1);        // x[:, 0] = 1
  * x.indexPut_([idx], v, true);     // x[idx] += v, repeated indices accumulate
  */

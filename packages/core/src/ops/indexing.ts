@@ -7,7 +7,15 @@ import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectInde
 import { arange } from './creation.ts';
 import { add, sub, le, ge, resultType } from './elementwise.ts';
 
-/** `condition ? input : other`, broadcasting all three; the result dtype promotes input and other. */
+/**
+ * `condition ? input : other`, broadcasting all three; the result dtype promotes input and other.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-1, 2, -3]);
+ * console.log(await torch.where(x.gt(0), x, 0).tolist());   // [0, 2, 0]
+ * ```
+ */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
   expectTensor('where', condition, 'condition');
   if (condition.dtype !== 'bool') {
@@ -30,7 +38,16 @@ export function where(condition: Tensor, input: TensorLike, other: TensorLike): 
   }
 }
 
-/** Elements of `input` where `mask` (bool, broadcast to input's shape) is true become `value`. */
+/**
+ * Elements of `input` where `mask` (bool, broadcast to input's shape) is true become `value`.
+ *
+ * @example
+ * ```ts
+ * const scores = torch.zeros([2, 2]);
+ * const mask = torch.tensor([[false, true], [false, false]]);
+ * console.log(await torch.maskedFill(scores, mask, -Infinity).tolist());   // [[0, -Infinity], [0, 0]]
+ * ```
+ */
 export function maskedFill(input: Tensor, mask: Tensor, value: number | boolean | Tensor): Tensor {
   expectTensor('maskedFill', input);
   expectTensor('maskedFill', mask, 'mask');
@@ -56,7 +73,16 @@ function checkIndex(op: string, index: Tensor): void {
   expectIndexTensor(op, index);
 }
 
-/** PyTorch's gather: `out[i][j] = input[index[i][j]][j]` for dim 0, and so on. */
+/**
+ * PyTorch's gather: `out[i][j] = input[index[i][j]][j]` for dim 0, and so on.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]]);
+ * const idx = torch.tensor([[0, 0], [1, 0]], { dtype: 'int32' });
+ * console.log(await torch.gather(x, 1, idx).tolist());   // [[1, 1], [4, 3]]
+ * ```
+ */
 export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
   expectTensor('gather', input);
   checkIndex('gather', index);
@@ -76,6 +102,13 @@ export function gather(input: Tensor, dim: number, index: Tensor): Tensor {
  * PyTorch's `scatter_add`: a copy of `input` where `src[..., j, ...]` is added at
  * `[..., index[..., j, ...], ...]` along `dim` (repeated indices accumulate). Pass `input: null`
  * for a zero tensor of `shape`, which skips the addition.
+ *
+ * @example
+ * ```ts
+ * const idx = torch.tensor([0, 1, 0], { dtype: 'int32' });
+ * const out = torch.scatterAdd(torch.zeros([2]), 0, idx, torch.tensor([1, 2, 3]));
+ * console.log(await out.tolist());   // [4, 2]
+ * ```
  */
 export function scatterAdd(input: Tensor | null, dim: number, index: Tensor, src: Tensor, shape?: readonly number[]): Tensor {
   checkIndex('scatterAdd', index);
@@ -109,7 +142,15 @@ export function scatterAdd(input: Tensor | null, dim: number, index: Tensor, src
   }
 }
 
-/** The slices of `input` along `dim` at the positions in the 1-D int32 `index`. */
+/**
+ * The slices of `input` along `dim` at the positions in the 1-D int32 `index`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4], [5, 6]]);
+ * console.log(await torch.indexSelect(x, 0, torch.tensor([2, 0], { dtype: 'int32' })).tolist());   // [[5, 6], [1, 2]]
+ * ```
+ */
 export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
   expectTensor('indexSelect', input);
   checkIndex('indexSelect', index);
@@ -128,12 +169,26 @@ export function indexSelect(input: Tensor, dim: number, index: Tensor): Tensor {
   }
 }
 
-/** Keeps elements with `col - row <= diagonal` (lower triangle) of the last two dims. */
+/**
+ * Keeps elements with `col - row <= diagonal` (lower triangle) of the last two dims.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.tril(torch.ones([3, 3])).tolist());   // [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
+ * ```
+ */
 export function tril(input: Tensor, diagonal = 0): Tensor {
   return triangle('tril', input, diagonal);
 }
 
-/** Keeps elements with `col - row >= diagonal` (upper triangle) of the last two dims. */
+/**
+ * Keeps elements with `col - row >= diagonal` (upper triangle) of the last two dims.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.triu(torch.ones([3, 3]), 1).tolist());   // [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+ * ```
+ */
 export function triu(input: Tensor, diagonal = 0): Tensor {
   return triangle('triu', input, diagonal);
 }

@@ -24,6 +24,12 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
  * PyTorch's matmul: 1-D x 1-D is a dot product (0-d); 2-D x 2-D a matrix product; a 1-D
  * operand is treated as a row (left) or column (right) vector and that dim removed; higher ranks
  * are batches of matrices whose batch dims broadcast.
+ *
+ * @example
+ * ```ts
+ * const a = torch.randn([10, 3, 4]), b = torch.randn([4, 5]);
+ * console.log(torch.matmul(a, b).shape, a.matmul(b).shape);   // [10, 3, 5]: batched and broadcast, as a @ b
+ * ```
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkOperands('matmul', a, b);
@@ -58,7 +64,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
 }
 
-/** Matrix product of two 2-D tensors. */
+/**
+ * Matrix product of two 2-D tensors.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([[1, 2], [3, 4]]);
+ * console.log(await torch.mm(a, a).tolist());   // [[7, 10], [15, 22]]
+ * ```
+ */
 export function mm(a: Tensor, b: Tensor): Tensor {
   checkOperands('mm', a, b);
   if (a.ndim !== 2) throw new RangeError(`mm: self must be a matrix, got shape ${shapeStr(a.shape)}`);
@@ -67,7 +81,14 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   return matmulP(a, b);
 }
 
-/** Batched matrix product of two 3-D tensors with equal batch size. */
+/**
+ * Batched matrix product of two 3-D tensors with equal batch size.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.bmm(torch.randn([8, 3, 4]), torch.randn([8, 4, 5])).shape);   // [8, 3, 5]
+ * ```
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   checkOperands('bmm', a, b);
   if (a.ndim !== 3) throw new RangeError(`bmm: batch1 must be a 3D tensor, got shape ${shapeStr(a.shape)}`);
@@ -78,7 +99,16 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return matmulP(a, b);
 }
 
-/** `input @ weight^T + bias`, with `weight` of shape `[out, in]` as in nn.Linear. */
+/**
+ * `input @ weight^T + bias`, with `weight` of shape `[out, in]` as in nn.Linear.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([32, 784]);
+ * const w = torch.randn([128, 784]), b = torch.zeros([128]);
+ * console.log(torch.linear(x, w, b).shape);   // F.linear: x @ w.T + b -> [32, 128]
+ * ```
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkOperands('linear', input, weight);
   if (weight.ndim !== 2 && weight.ndim !== 1) throw new RangeError(`linear: weight must be 1-D or 2-D, got shape ${shapeStr(weight.shape)}`);

@@ -82,7 +82,9 @@ function shiftByMax(x: Tensor, d: number): Tensor {
  * required, positionally or as `{ dim }`.
  *
  * @example
- * torch.softmax(logits, -1); torch.softmax(logits, { dim: -1 });
+ * const logits = torch.tensor([[1, 2, 3]]);
+ * console.log(await torch.softmax(logits, -1).tolist());   // [[0.0900, 0.2447, 0.6652]]
+ * torch.softmax(logits, { dim: -1 });                    // the same
  */
 export function softmax(x: Tensor, ...args: [dim: DimOption]): Tensor {
   const d = softmaxArgs('softmax', x, args);
@@ -93,7 +95,16 @@ export function softmax(x: Tensor, ...args: [dim: DimOption]): Tensor {
   });
 }
 
-/** `log(softmax(x, dim))`, computed stably as `(x - m) - log(sum(exp(x - m)))`. */
+/**
+ * `log(softmax(x, dim))`, computed stably as `(x - m) - log(sum(exp(x - m)))`.
+ *
+ * @example
+ * ```ts
+ * const logits = torch.randn([4, 10]);
+ * const logp = torch.logSoftmax(logits, 1);   // F.log_softmax(logits, dim=1)
+ * console.log(await logp.exp().sum(1).tolist());   // [1, 1, 1, 1]
+ * ```
+ */
 export function logSoftmax(x: Tensor, ...args: [dim: DimOption]): Tensor {
   const d = softmaxArgs('logSoftmax', x, args);
   if (x.ndim === 0) return tidy(() => logSoftmax(x.reshape([1]), 0).reshape([]));
@@ -119,6 +130,13 @@ export interface LayerNormOptions {
 /**
  * Layer normalization over the last `normalizedShape.length` dims:
  * `(x - mean) / sqrt(var + eps) * weight + bias`, with the biased variance (as PyTorch).
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([2, 5, 16]);
+ * const y = torch.layerNorm(x, 16, { weight: torch.ones([16]), bias: torch.zeros([16]), eps: 1e-5 });
+ * console.log(y.shape);   // [2, 5, 16]
+ * ```
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options?: LayerNormOptions): Tensor {
   expectFloat('layerNorm', x);
@@ -173,6 +191,14 @@ export interface BatchNormOptions {
  * updates `runningMean` and `runningVar` in place (`copy_`, outside the autograd graph) as
  * `(1 - momentum) * running + momentum * batch`, with the unbiased batch variance.
  * In evaluation (`training: false`) it normalizes with the running statistics.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([8, 3]);
+ * const runningMean = torch.zeros([3]), runningVar = torch.ones([3]);
+ * const y = torch.batchNorm(x, runningMean, runningVar, { training: true, momentum: 0.1 });   // updates the running stats
+ * console.log(y.shape);   // [8, 3]
+ * ```
  */
 export function batchNorm(
   x: Tensor,
@@ -239,6 +265,13 @@ export interface DropoutOptions {
 /**
  * Zeroes each element with probability `p` (a mask from `rand`, so `manualSeed` makes it
  * reproducible) and scales the rest by `1 / (1 - p)`. Identity when not training or `p = 0`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones([1000]);
+ * const y = torch.dropout(x, { p: 0.5, training: true });   // zeros about half, scales the rest by 2
+ * console.log(Math.round(Number(await y.mean().item())));   // 1 in expectation
+ * ```
  */
 export function dropout(x: Tensor, options?: DropoutOptions): Tensor {
   expectFloat('dropout', x);
@@ -265,6 +298,13 @@ export interface EmbeddingOptions {
 /**
  * Rows of `weight` (numEmbeddings, embeddingDim) at the int32 indices `input` (any shape):
  * the result has shape `[...input.shape, embeddingDim]`.
+ *
+ * @example
+ * ```ts
+ * const weight = torch.randn([10, 4]);
+ * const ids = torch.tensor([[1, 2], [9, 0]], { dtype: 'int32' });
+ * console.log(torch.embedding(ids, weight).shape);   // [2, 2, 4]
+ * ```
  */
 export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOptions): Tensor {
   expectTensor('embedding', input);
@@ -293,6 +333,12 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
 /**
  * PyTorch's `F.pad` in constant mode: `pads` lists (before, after) pairs starting from the last
  * dim — `[left, right]`, `[left, right, top, bottom]`, ... Negative amounts crop.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones([1, 2, 2]);
+ * console.log(torch.pad(x, [1, 1, 0, 2]).shape);   // F.pad: last dim by (1, 1), the one before by (0, 2) -> [1, 4, 4]
+ * ```
  */
 export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   expectTensor('pad', x);
@@ -421,12 +467,30 @@ function convNd(op: string, k: number, input: Tensor, weight: Tensor, bias: Tens
   });
 }
 
-/** 1-D convolution of `(N, C, L)` (or unbatched `(C, L)`) input with `(O, C/groups, kW)` weight. */
+/**
+ * 1-D convolution of `(N, C, L)` (or unbatched `(C, L)`) input with `(O, C/groups, kW)` weight.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([4, 16, 50]);
+ * const w = torch.randn([32, 16, 3]);
+ * console.log(torch.conv1d(x, w, null, { padding: 1 }).shape);   // [4, 32, 50]
+ * ```
+ */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
   return convNd('conv1d', 1, input, weight, bias, options);
 }
 
-/** 2-D convolution of `(N, C, H, W)` (or unbatched `(C, H, W)`) input with `(O, C/groups, kH, kW)` weight. */
+/**
+ * 2-D convolution of `(N, C, H, W)` (or unbatched `(C, H, W)`) input with `(O, C/groups, kH, kW)` weight.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([1, 3, 32, 32]);
+ * const w = torch.randn([8, 3, 3, 3]), b = torch.zeros([8]);
+ * console.log(torch.conv2d(x, w, b, { stride: 2, padding: 1 }).shape);   // [1, 8, 16, 16]
+ * ```
+ */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: ConvOptions): Tensor {
   return convNd('conv2d', 2, input, weight, bias, options);
 }
@@ -518,7 +582,15 @@ function poolWindows(x: Tensor, g: PoolGeometry, value: number): Tensor {
   return win;
 }
 
-/** 2-D max pooling of `(N, C, H, W)` or `(C, H, W)` input; padding counts as -inf. */
+/**
+ * 2-D max pooling of `(N, C, H, W)` or `(C, H, W)` input; padding counts as -inf.
+ *
+ * @example
+ * ```ts
+ * const x = torch.randn([1, 8, 16, 16]);
+ * console.log(torch.maxPool2d(x, { kernelSize: 2 }).shape);   // [1, 8, 8, 8]
+ * ```
+ */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const g = poolGeometry('maxPool2d', x, options);
   return tidy(() => {
@@ -541,7 +613,15 @@ function avgCounts(size: number, k: number, s: number, p: number, out: number, i
   return counts;
 }
 
-/** 2-D average pooling of `(N, C, H, W)` or `(C, H, W)` input, with PyTorch's divisor rules. */
+/**
+ * 2-D average pooling of `(N, C, H, W)` or `(C, H, W)` input, with PyTorch's divisor rules.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones([1, 1, 4, 4]);
+ * console.log(await torch.avgPool2d(x, { kernelSize: 2 }).tolist());   // [[[[1, 1], [1, 1]]]]
+ * ```
+ */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x, { ...options, dilation: 1 });
   const override = options.divisorOverride ?? null;
@@ -574,6 +654,11 @@ function adaptiveAveragingMatrix(size: number, out: number, x: Tensor): Tensor {
 /**
  * Adaptive 2-D average pooling to `outputSize` (an int, or `[h, w]` where `null` keeps that
  * input size). The variable windows are two constant averaging matrices: `A_h @ x @ A_w^T`.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.adaptiveAvgPool2d(torch.randn([2, 64, 7, 9]), [1, 1]).shape);   // [2, 64, 1, 1]
+ * ```
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   expectFloat('adaptiveAvgPool2d', x);
@@ -606,6 +691,12 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
  * `numClasses = -1` (PyTorch's default) infers `max + 1`: that path reads the maximum back
  * synchronously (`dataSync`), so it throws on backends that cannot read synchronously
  * (WebGPU); pass `numClasses` there.
+ *
+ * @example
+ * ```ts
+ * const labels = torch.tensor([0, 2, 1], { dtype: 'int32' });
+ * console.log(await torch.oneHot(labels, 3).tolist());   // [[1, 0, 0], [0, 0, 1], [0, 1, 0]]
+ * ```
  */
 export function oneHot(tensor: Tensor, numClasses = -1): Tensor {
   expectTensor('oneHot', tensor, 'tensor');
@@ -635,6 +726,12 @@ export interface CosineSimilarityOptions {
 /**
  * Cosine similarity along `dim` of `x1` and `x2` (which broadcast), PyTorch 1.13's formula:
  * `sum(x1 * x2) / sqrt(max(sum(x1^2) * sum(x2^2), eps^2))`.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([[1, 0], [1, 1]]), b = torch.tensor([[1, 0], [-1, -1]]);
+ * console.log(await torch.cosineSimilarity(a, b, { dim: 1 }).tolist());   // [1, -1]
+ * ```
  */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, options?: CosineSimilarityOptions): Tensor {
   expectFloat('cosineSimilarity', x1, 'x1');

@@ -66,6 +66,7 @@ function vectorNormImpl(op: string, x: Tensor, ord: number, dim: number | number
  * Differentiable; an all-zero slice has gradient 0.
  *
  * @example
+ * const x = torch.tensor([[3, 4], [1, 2]]);
  * torch.linalg.vectorNorm(x);                       // the 2-norm of every element
  * torch.linalg.vectorNorm(x, 1, -1);  torch.linalg.vectorNorm(x, { ord: Infinity, dim: [0, 1] });
  */
@@ -91,6 +92,7 @@ export interface MatrixNormOptions {
  * Infinity / -Infinity (max / min row sum). The SVD norms (2, -2, 'nuc') throw. Differentiable.
  *
  * @example
+ * const a = torch.randn([2, 3, 3]);
  * torch.linalg.matrixNorm(a);  torch.linalg.matrixNorm(a, Infinity);  torch.linalg.matrixNorm(a, { ord: 1, dim: [0, 2] });
  */
 export function matrixNorm(x: Tensor, ...args: [ord?: MatrixOrd | MatrixNormOptions, dim?: readonly number[] | MatrixNormOptions, keepdim?: boolean | MatrixNormOptions]): Tensor {
@@ -124,6 +126,7 @@ export function matrixNorm(x: Tensor, ...args: [ord?: MatrixOrd | MatrixNormOpti
  * {@link vectorNorm} / {@link matrixNorm}, as PyTorch does. Also `x.norm(...)`.
  *
  * @example
+ * const x = torch.tensor([[3, 4], [1, 2]]);
  * torch.norm(x);  torch.norm(x, 1, -1, true);  x.norm({ p: Infinity, dim: 1 });
  */
 export function norm(input: Tensor, ...args: [p?: number | 'fro' | NormOptions, dim?: number | readonly number[] | null | NormOptions, keepdim?: boolean | NormOptions]): Tensor {

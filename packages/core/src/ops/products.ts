@@ -76,7 +76,15 @@ export function cross(input: Tensor, other: Tensor, dim?: number | null | { dim?
   });
 }
 
-/** `torch.linalg.cross(input, other, dim=-1)`: {@link cross} with PyTorch's new default dim. */
+/**
+ * `torch.linalg.cross(input, other, dim=-1)`: {@link cross} with PyTorch's new default dim.
+ *
+ * @example
+ * ```ts
+ * const a = torch.tensor([[1, 0, 0]]), b = torch.tensor([[0, 1, 0]]);
+ * console.log(await torch.linalg.cross(a, b).tolist());   // [[0, 0, 1]] (dim -1, as torch.linalg.cross)
+ * ```
+ */
 export function linalgCross(input: Tensor, other: Tensor, dim: number | { dim?: number } = -1): Tensor {
   const a = parseArgs('linalg.cross', [dim], ['dim']);
   return cross(input, other, a.dim === undefined ? -1 : (a.dim as number));
@@ -88,6 +96,7 @@ export function linalgCross(input: Tensor, other: Tensor, dim: number | { dim?: 
  * `|a|^2 + |b|^2 - 2ab` expansion, so distances of 0 are exact and their gradient is 0).
  *
  * @example
+ * const a = torch.randn([5, 3]), b = torch.randn([4, 3]);   // -> distances [5, 4]
  * torch.cdist(a, b);  torch.cdist(a, b, 1);  torch.cdist(a, b, { p: Infinity });
  */
 export function cdist(x1: Tensor, x2: Tensor, p: number | { p?: number } = 2): Tensor {
@@ -124,6 +133,8 @@ function scaled(op: string, input: Tensor, product: Tensor, options: AddmmOption
  * alpha=1)`); `input` broadcasts to the product's shape.
  *
  * @example
+ * const x = torch.randn([4, 3]), w = torch.randn([3, 2]), bias = torch.zeros([2]);
+ * const a = x, b = w, c = torch.ones([4, 2]);
  * torch.addmm(bias, x, w);  torch.addmm(c, a, b, { beta: 0.5, alpha: 2 });
  */
 export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: AddmmOptions): Tensor {
@@ -136,6 +147,7 @@ export function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: Addmm
  * `beta * input + alpha * sum_b(batch1[b] @ batch2[b])` (PyTorch's `torch.addbmm`).
  *
  * @example
+ * const m = torch.zeros([3, 5]), b1 = torch.randn([4, 3, 2]), b2 = torch.randn([4, 2, 5]);
  * torch.addbmm(m, b1, b2);
  */
 export function addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: AddmmOptions): Tensor {
@@ -147,6 +159,7 @@ export function addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: 
  * `beta * input + alpha * (batch1 @ batch2)` per batch (PyTorch's `torch.baddbmm`).
  *
  * @example
+ * const scores = torch.zeros([2, 4, 4]), q = torch.randn([2, 4, 8]), k = torch.randn([2, 4, 8]);
  * torch.baddbmm(scores, q, k.mT, { alpha: 0.125 });
  */
 export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: AddmmOptions): Tensor {

@@ -78,13 +78,29 @@ export function sum(x: Tensor, ...args: ReduceArgs): Tensor {
 /**
  * Product over `dim` (every dim by default), PyTorch's `torch.prod`: float32 stays float32, bool
  * and int32 multiply in int32. An empty product is 1. Returns a new tensor.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]]);
+ * console.log(await torch.prod(x).item(), await x.prod(1).tolist());   // 24 [2, 12]
+ * ```
  */
 export function prod(x: Tensor, ...args: ReduceArgs): Tensor {
   const a = reduceArgs('prod', args);
   return reduceOp('prod', x, a.dim, a.keepdim, 'prod');
 }
 
-/** The mean over `dim` (`mean(x, 1)`, `mean(x, { dim: 1, keepdim: true })`) of a float tensor (integer tensors are rejected, as in PyTorch). */
+/**
+ * The mean over `dim` (`mean(x, 1)`, `mean(x, { dim: 1, keepdim: true })`) of a float tensor (integer tensors are rejected, as in PyTorch).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 4]]);
+ * console.log(await torch.mean(x).item());              // 2.5
+ * console.log(await x.mean(0).tolist());                // [2, 3]
+ * console.log(await x.mean({ dim: 1, keepdim: true }).tolist());   // [[1.5], [3.5]]
+ * ```
+ */
 export function mean(x: Tensor, ...args: ReduceArgs): Tensor {
   expectTensor('mean', x);
   const a = reduceArgs('mean', args);
@@ -130,12 +146,15 @@ function maxMin(op: 'max' | 'min', x: Tensor, args: readonly unknown[]): Tensor 
 /** A reduction's arguments in PyTorch's order: `(dim?, keepdim?)`, either may be an options object. */
 export type ReduceArgs = [dim?: DimArg, keepdim?: boolean | ReduceOptions];
 /** argmax/argmin's arguments: one dim (or null) and keepdim, positionally or as options. */
-export type ArgReduceArgs = [dim?: number | null | { dim?: number | null; keepdim?: boolean }, keepdim?: boolean | { keepdim?: boolean }];
+export type ArgReduceArgs = [
+  dim?: number | null | { /** The dim to reduce; every dim (the flattened tensor) when null. */ dim?: number | null; /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean },
+  keepdim?: boolean | { /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean },
+];
 /** var/std's arguments in PyTorch's order `(dim?, unbiased?, keepdim?)`, `(unbiased)`, or options. */
 export type VarArgs = [dim?: DimArg | VarOptions | boolean, unbiased?: boolean | VarOptions, keepdim?: boolean | VarOptions];
 
 /** A single dim for max/min/argmax: a number or `{ dim, keepdim }`. */
-export type OneDimArg = number | { dim: number; keepdim?: boolean };
+export type OneDimArg = number | { /** The dim to reduce. */ dim: number; /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean };
 
 /**
  * Without `dim`: the maximum as a new 0-d tensor (throws a RangeError on an empty tensor).
@@ -146,7 +165,10 @@ export type OneDimArg = number | { dim: number; keepdim?: boolean };
  * {@link amax} skips the indices.
  *
  * @example
- * const [values, indices] = torch.max(x, 1);
+ * const x = torch.tensor([[1, 5], [4, 2]]);
+ * console.log(await torch.max(x).item());   // 5
+ * const [values, indices] = torch.max(x, 1);   // also .values and .indices
+ * console.log(await values.tolist(), await indices.tolist());   // [5, 4] [1, 0]
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, other: Tensor): Tensor;
@@ -161,6 +183,14 @@ export function max(x: Tensor, ...args: unknown[]): Tensor | MaxResult {
  * named `.values` and `.indices` (PyTorch's `torch.min(x, dim)`): int32 indices of the first
  * minimum, NaN counting as the minimum; the gradient flows to that element. With a tensor
  * `other`: the element-wise {@link minimum}. {@link amin} skips the indices.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 5], [4, 2]]);
+ * console.log(await torch.min(x).item());                // 1
+ * const [values, indices] = torch.min(x, 1);             // torch.min(x, dim=1)
+ * console.log(await values.tolist(), await indices.tolist());   // [1, 2] [0, 1]
+ * ```
  */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, other: Tensor): Tensor;
@@ -172,13 +202,27 @@ export function min(x: Tensor, ...args: unknown[]): Tensor | MaxResult {
 /**
  * The maximum over `dim` (one or several dims, all by default), without indices (PyTorch's
  * `amax`). Cheaper than `max(x, dim)`; its gradient is shared evenly among tied elements.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 5], [4, 2]]);
+ * console.log(await torch.amax(x, 0).tolist());   // [4, 5]: values only (no indices)
+ * ```
  */
 export function amax(x: Tensor, ...args: ReduceArgs): Tensor {
   const a = reduceArgs('amax', args);
   return reduceOp('max', x, a.dim, a.keepdim, 'amax');
 }
 
-/** The minimum over `dim`, without indices (PyTorch's `amin`). */
+/**
+ * The minimum over `dim`, without indices (PyTorch's `amin`).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 5], [4, 2]]);
+ * console.log(await torch.amin(x, [0, 1]).tolist());   // 1
+ * ```
+ */
 export function amin(x: Tensor, ...args: ReduceArgs): Tensor {
   const a = reduceArgs('amin', args);
   return reduceOp('min', x, a.dim, a.keepdim, 'amin');
@@ -210,6 +254,13 @@ function argOp(op: 'argmax' | 'argmin', x: Tensor, args: readonly unknown[]): Te
  * int32 index of the first maximum along `dim` (`argmax(x, 1)`, `argmax(x, { dim: 1, keepdim: true })`),
  * or into the flattened tensor without `dim` (then `keepdim` keeps every dim as size 1); NaN counts
  * as the maximum. PyTorch's `torch.argmax`; throws a RangeError on an empty dim.
+ *
+ * @example
+ * ```ts
+ * const logits = torch.tensor([[0.1, 2.0, 0.3], [1.5, 0.2, 0.1]]);
+ * console.log(await torch.argmax(logits, 1).tolist());   // [1, 0]: predicted classes
+ * console.log(await logits.argmax().item());             // 1: index into the flattened tensor
+ * ```
  */
 export function argmax(x: Tensor, ...args: ArgReduceArgs): Tensor {
   return argOp('argmax', x, args);
@@ -219,6 +270,11 @@ export function argmax(x: Tensor, ...args: ArgReduceArgs): Tensor {
  * int32 index of the first minimum along `dim`, or into the flattened tensor without `dim` (then
  * `keepdim` keeps every dim as size 1); NaN counts as the minimum. PyTorch's `torch.argmin`;
  * throws a RangeError on an empty dim.
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.argmin(torch.tensor([[3, 1], [0, 2]]), 1).tolist());   // [1, 0]
+ * ```
  */
 export function argmin(x: Tensor, ...args: ArgReduceArgs): Tensor {
   return argOp('argmin', x, args);
@@ -237,6 +293,13 @@ function varArgs(op: string, args: readonly unknown[]): { dim: number | number[]
 /**
  * Variance (two-pass) over `dim`, with Bessel's correction unless `unbiased` is false: PyTorch's
  * `var(x, dim, unbiased, keepdim)` order, `var(x, false)`, or `var(x, { dim, unbiased, keepdim })`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3, 4]);
+ * console.log(await torch.var(x).item());                         // 1.6667 (unbiased, as PyTorch)
+ * console.log(await x.var({ unbiased: false }).item());           // 1.25
+ * ```
  */
 export function variance(x: Tensor, ...args: VarArgs): Tensor {
   expectTensor('var', x);
@@ -254,6 +317,12 @@ export function variance(x: Tensor, ...args: VarArgs): Tensor {
 /**
  * Standard deviation, `sqrt(var(x, ...))` (PyTorch's `torch.std`) with `var`'s arguments: float32
  * only, Bessel's correction unless `unbiased` is false.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1, 2], [3, 5]]);
+ * console.log(await torch.std(x, 1).tolist());   // [0.7071, 1.4142]
+ * ```
  */
 export function std(x: Tensor, ...args: VarArgs): Tensor {
   expectTensor('std', x);
@@ -261,7 +330,15 @@ export function std(x: Tensor, ...args: VarArgs): Tensor {
   return tidy(() => sqrt(variance(x, a as VarOptions)));
 }
 
-/** `log(sum(exp(x)))` over `dim`, stable: the max is subtracted first (and an infinite max replaced by 0, as PyTorch). */
+/**
+ * `log(sum(exp(x)))` over `dim`, stable: the max is subtracted first (and an infinite max replaced by 0, as PyTorch).
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[0, 0], [1000, 1000]]);
+ * console.log(await torch.logsumexp(x, 1).tolist());   // [0.6931, 1000.6931], no overflow
+ * ```
+ */
 export function logsumexp(x: Tensor, ...args: ReduceArgs): Tensor {
   expectTensor('logsumexp', x);
   const a = reduceArgs('logsumexp', args);
@@ -277,14 +354,30 @@ export function logsumexp(x: Tensor, ...args: ReduceArgs): Tensor {
   });
 }
 
-/** True where every element (over `dim`) is nonzero. */
+/**
+ * True where every element (over `dim`) is nonzero.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[true, false], [true, true]]);
+ * console.log(await torch.all(x).item(), await x.all(1).tolist());   // false [false, true]
+ * ```
+ */
 export function all(x: Tensor, ...args: ReduceArgs): Tensor {
   const a = reduceArgs('all', args);
   // A product of 0/1 values: empty reductions give true, as in PyTorch.
   return tidy(() => castTo(reduceOp('prod', castTo(expectTensor('all', x), 'bool', false), a.dim, a.keepdim, 'all'), 'bool', true));
 }
 
-/** True where any element (over `dim`) is nonzero. */
+/**
+ * True where any element (over `dim`) is nonzero.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[0, 0], [0, 3]]);
+ * console.log(await torch.any(x).item(), await x.any(1).tolist());   // true [false, true]
+ * ```
+ */
 export function any(x: Tensor, ...args: ReduceArgs): Tensor {
   const a = reduceArgs('any', args);
   return tidy(() => castTo(reduceOp('sum', castTo(expectTensor('any', x), 'bool', false), a.dim, a.keepdim, 'any'), 'bool', true));

@@ -45,6 +45,7 @@ const accType = (t: Tensor): DType => (t.dtype === 'float32' ? 'float32' : 'int3
  * bool and int32 inputs give int32. Differentiable.
  *
  * @example
+ * const x = torch.tensor([[1, 2], [3, 4]]);
  * torch.cumsum(torch.tensor([1, 2, 3]), 0);  // tensor([1, 3, 6])
  * x.cumsum({ dim: 1 });
  */

@@ -114,7 +114,8 @@ function scatterReduceImpl(op: string, input: Tensor, d: number, index: Tensor, 
  * goes to the extreme).
  *
  * @example
- * torch.scatterReduce(torch.zeros(3), 0, torch.tensor([0, 0, 2]), torch.tensor([1, 2, 3]), 'amax');
+ * const x = torch.zeros([2, 3]), idx = torch.tensor([[0, 0], [2, 1]], { dtype: 'int32' }), src = torch.tensor([[1, 2], [3, 4]]);
+ * torch.scatterReduce(torch.zeros(3), 0, torch.tensor([0, 0, 2], { dtype: 'int32' }), torch.tensor([1, 2, 3]), 'amax');
  * torch.scatterReduce(x, 1, idx, src, 'mean', { includeSelf: false });
  */
 export function scatterReduce(input: Tensor, dim: number, index: Tensor, src: Tensor, reduce: ScatterReduce, options?: ScatterReduceOptions): Tensor {
@@ -145,8 +146,9 @@ export interface ScatterOptions {
  * `reduce`; torchlet gives the one of scatterReduce).
  *
  * @example
- * torch.scatter(torch.zeros(2, 3), 1, torch.tensor([[2], [0]]), 1.5);
- * x.scatter(0, idx, src, { reduce: 'add' });
+ * const x = torch.zeros([3, 2]), idx = torch.tensor([[1, 0], [2, 1]], { dtype: 'int32' }), src = torch.ones([2, 2]);
+ * torch.scatter(torch.zeros(2, 3), 1, torch.tensor([[2], [0]], { dtype: 'int32' }), 1.5);
+ * torch.scatter(x, 0, idx, src, { reduce: 'add' });
  */
 export function scatter(input: Tensor, dim: number, index: Tensor, src: Tensor | number, options?: ScatterOptions): Tensor {
   const op = 'scatter';
@@ -194,7 +196,7 @@ function checkSource(op: string, input: Tensor, d: number, index: Tensor, source
  * accumulate): PyTorch's `torch.index_add(input, dim, index, source, *, alpha=1)`. Differentiable.
  *
  * @example
- * torch.indexAdd(torch.zeros(3, 2), 0, torch.tensor([0, 2]), torch.ones(2, 2));
+ * torch.indexAdd(torch.zeros(3, 2), 0, torch.tensor([0, 2], { dtype: 'int32' }), torch.ones(2, 2));
  */
 export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
   const op = 'indexAdd';
@@ -217,7 +219,8 @@ export function indexAdd(input: Tensor, dim: number, index: Tensor, source: Tens
  * (PyTorch's `torch.index_copy`). Differentiable.
  *
  * @example
- * torch.indexCopy(torch.zeros(3, 2), 0, torch.tensor([2, 0]), rows);
+ * const rows = torch.tensor([[1, 2], [3, 4]]);
+ * torch.indexCopy(torch.zeros(3, 2), 0, torch.tensor([2, 0], { dtype: 'int32' }), rows);
  */
 export function indexCopy(input: Tensor, dim: number, index: Tensor, source: Tensor): Tensor {
   const op = 'indexCopy';
@@ -238,7 +241,8 @@ export function indexCopy(input: Tensor, dim: number, index: Tensor, source: Ten
  * `torch.index_fill`). Differentiable in `input`.
  *
  * @example
- * torch.indexFill(x, 1, torch.tensor([0, 2]), -1);
+ * const x = torch.zeros([2, 3]);
+ * torch.indexFill(x, 1, torch.tensor([0, 2], { dtype: 'int32' }), -1);
  */
 export function indexFill(input: Tensor, dim: number, index: Tensor, value: number | boolean): Tensor {
   const op = 'indexFill';
@@ -265,7 +269,7 @@ function wrapNegative(index: Tensor, size: number): Tensor {
  * PyTorch's `torch.take`. Differentiable.
  *
  * @example
- * torch.take(torch.tensor([[4, 3], [5, 7]]), torch.tensor([0, 3]));  // tensor([4, 7])
+ * torch.take(torch.tensor([[4, 3], [5, 7]]), torch.tensor([0, 3], { dtype: 'int32' }));  // tensor([4, 7])
  */
 export function take(input: Tensor, index: Tensor): Tensor {
   expectTensor('take', input);
@@ -283,6 +287,7 @@ export function take(input: Tensor, index: Tensor): Tensor {
  * Pairs with argsort/argmax results. Differentiable.
  *
  * @example
+ * const x = torch.tensor([[3, 1, 2], [9, 7, 8]]);
  * torch.takeAlongDim(x, torch.argsort(x, 1), 1);
  */
 export function takeAlongDim(input: Tensor, indices: Tensor, dim?: number | null | { dim?: number | null }): Tensor {

@@ -75,6 +75,7 @@ function nonzeroArgs(args: readonly unknown[]): boolean {
  * per dim. Synchronous on wasm; on WebGPU use {@link nonzeroAsync}.
  *
  * @example
+ * const mask = torch.tensor([[true, false], [false, true]]);
  * torch.nonzero(torch.tensor([0, 3, 0, 5]));  // tensor([[1], [3]])
  * const [rows, cols] = torch.nonzero(mask, { asTuple: true });
  */
@@ -86,7 +87,15 @@ export function nonzero(input: Tensor, options?: NonzeroOptions): Tensor | Tenso
   return withHost('nonzero', [input], ([h]) => nonzeroBuild(input, asTuple, h!), true);
 }
 
-/** {@link nonzero} on any backend, reading the values asynchronously. */
+/**
+ * {@link nonzero} on any backend, reading the values asynchronously.
+ *
+ * @example
+ * ```ts
+ * const idx = await torch.nonzeroAsync(torch.tensor([0, 3, 0, 5]));   // any backend, WebGPU included
+ * console.log(await idx.tolist());   // [[1], [3]]
+ * ```
+ */
 export async function nonzeroAsync(input: Tensor, options?: NonzeroOptions & { asTuple?: false }): Promise<Tensor>;
 export async function nonzeroAsync(input: Tensor, options: NonzeroOptions & { asTuple: true }): Promise<Tensor[]>;
 export async function nonzeroAsync(input: Tensor, options?: NonzeroOptions): Promise<Tensor | Tensor[]> {
@@ -105,7 +114,15 @@ export function argwhere(input: Tensor): Tensor {
   return nonzero(input);
 }
 
-/** {@link argwhere} on any backend. */
+/**
+ * {@link argwhere} on any backend.
+ *
+ * @example
+ * ```ts
+ * const idx = await torch.argwhereAsync(torch.tensor([[0, 1], [1, 0]]));
+ * console.log(await idx.tolist());   // [[0, 1], [1, 0]]
+ * ```
+ */
 export function argwhereAsync(input: Tensor): Promise<Tensor> {
   return nonzeroAsync(input);
 }
@@ -131,6 +148,7 @@ function maskedSelectBuild(input: Tensor, shape: number[], host: TypedArray): Te
  * WebGPU use {@link maskedSelectAsync}.
  *
  * @example
+ * const x = torch.tensor([[-1, 2], [3, -4]]);
  * torch.maskedSelect(x, x.gt(0));
  */
 export function maskedSelect(input: Tensor, mask: Tensor): Tensor {
@@ -141,7 +159,15 @@ export function maskedSelect(input: Tensor, mask: Tensor): Tensor {
   });
 }
 
-/** {@link maskedSelect} on any backend, reading the mask asynchronously. */
+/**
+ * {@link maskedSelect} on any backend, reading the mask asynchronously.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([-1, 2, -3, 4]);
+ * console.log(await (await torch.maskedSelectAsync(x, x.gt(0))).tolist());   // [2, 4]
+ * ```
+ */
 export async function maskedSelectAsync(input: Tensor, mask: Tensor): Promise<Tensor> {
   const shape = maskedSelectPrep(input, mask);
   const m = mask.expand(shape);
@@ -248,15 +274,24 @@ function uniqueSource(input: Tensor, dim: number | null): Tensor {
  * {@link uniqueAsync}.
  *
  * @example
+ * const x = torch.tensor([2, 1, 2, 3]);
  * torch.unique(torch.tensor([3, 1, 3]));  // tensor([1, 3])
- * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true }) as Tensor[];
+ * const [values, inverse, counts] = torch.unique(x, { returnInverse: true, returnCounts: true }) as torch.Tensor[];
  */
 export function unique(input: Tensor, options?: UniqueOptions): Tensor | Tensor[] {
   const plan = uniqueArgs('unique', input, options, true);
   return tidy(() => withHost('unique', [uniqueSource(input, plan.dim)], ([h]) => uniqueBuild(input, plan, h!, false), true));
 }
 
-/** {@link unique} on any backend, reading the values asynchronously. */
+/**
+ * {@link unique} on any backend, reading the values asynchronously.
+ *
+ * @example
+ * ```ts
+ * const u = await torch.uniqueAsync(torch.tensor([3, 1, 3])) as torch.Tensor;
+ * console.log(await u.tolist());   // [1, 3]
+ * ```
+ */
 export async function uniqueAsync(input: Tensor, options?: UniqueOptions): Promise<Tensor | Tensor[]> {
   const plan = uniqueArgs('unique', input, options, true);
   const src = uniqueSource(input, plan.dim);
@@ -280,7 +315,15 @@ export function uniqueConsecutive(input: Tensor, options?: Omit<UniqueOptions, '
   return tidy(() => withHost('uniqueConsecutive', [uniqueSource(input, plan.dim)], ([h]) => uniqueBuild(input, plan, h!, true), true));
 }
 
-/** {@link uniqueConsecutive} on any backend. */
+/**
+ * {@link uniqueConsecutive} on any backend.
+ *
+ * @example
+ * ```ts
+ * const u = await torch.uniqueConsecutiveAsync(torch.tensor([1, 1, 2, 1])) as torch.Tensor;
+ * console.log(await u.tolist());   // [1, 2, 1]
+ * ```
+ */
 export async function uniqueConsecutiveAsync(input: Tensor, options?: Omit<UniqueOptions, 'sorted'>): Promise<Tensor | Tensor[]> {
   const plan = uniqueArgs('uniqueConsecutive', input, options, false);
   const src = uniqueSource(input, plan.dim);
@@ -333,14 +376,22 @@ function bincountBuild(input: Tensor, weights: Tensor | null, minlength: number,
  * `minlength`. Synchronous on wasm; on WebGPU use {@link bincountAsync}.
  *
  * @example
- * torch.bincount(torch.tensor([0, 2, 2]));  // tensor([1, 0, 2])
+ * torch.bincount(torch.tensor([0, 2, 2], { dtype: 'int32' }));  // tensor([1, 0, 2])
  */
 export function bincount(input: Tensor, ...args: [weights?: Tensor | null | BincountOptions, minlength?: number | BincountOptions, options?: BincountOptions]): Tensor {
   const { weights, minlength } = bincountArgs(input, args);
   return withHost('bincount', [input], ([h]) => bincountBuild(input, weights, minlength, h!), true);
 }
 
-/** {@link bincount} on any backend. */
+/**
+ * {@link bincount} on any backend.
+ *
+ * @example
+ * ```ts
+ * const counts = await torch.bincountAsync(torch.tensor([0, 2, 2], { dtype: 'int32' }));
+ * console.log(await counts.tolist());   // [1, 0, 2]
+ * ```
+ */
 export function bincountAsync(input: Tensor, ...args: [weights?: Tensor | null | BincountOptions, minlength?: number | BincountOptions, options?: BincountOptions]): Promise<Tensor> {
   const { weights, minlength } = bincountArgs(input, args);
   return withHost('bincount', [input], ([h]) => bincountBuild(input, weights, minlength, h!), false);
@@ -379,6 +430,7 @@ function repeatBuild(x: Tensor, d: number, host: TypedArray): Tensor {
  * A tensor `repeats` is read synchronously (wasm); on WebGPU use {@link repeatInterleaveAsync}.
  *
  * @example
+ * const x = torch.tensor([[1, 2], [3, 4]]);
  * torch.repeatInterleave(torch.tensor([1, 2]), 2);  // tensor([1, 1, 2, 2])
  * torch.repeatInterleave(x, torch.tensor([1, 2], { dtype: 'int32' }), 0);
  */
@@ -392,7 +444,15 @@ export function repeatInterleave(input: Tensor, repeats: number | Tensor, dim?: 
   });
 }
 
-/** {@link repeatInterleave} on any backend, reading a tensor `repeats` asynchronously. */
+/**
+ * {@link repeatInterleave} on any backend, reading a tensor `repeats` asynchronously.
+ *
+ * @example
+ * ```ts
+ * const r = await torch.repeatInterleaveAsync(torch.tensor([1, 2]), torch.tensor([1, 2], { dtype: 'int32' }));
+ * console.log(await r.tolist());   // [1, 2, 2]
+ * ```
+ */
 export async function repeatInterleaveAsync(input: Tensor, repeats: number | Tensor, dim?: number | null | { dim?: number | null }): Promise<Tensor> {
   expectTensor('repeatInterleave', input);
   const dv = parseArgs('repeatInterleave', [dim], ['dim']).dim as number | null | undefined;

@@ -103,6 +103,7 @@ function sortArgs(op: string, args: readonly unknown[]): { dim: number; descendi
  * Differentiable: the gradient flows back to where each value came from.
  *
  * @example
+ * const x = torch.tensor([[3, 1], [2, 4]]);
  * const [values, indices] = torch.sort(torch.tensor([3, 1, 2]));  // [1, 2, 3], [1, 2, 0]
  * torch.sort(x, 0, true);  torch.sort(x, { dim: 0, descending: true, stable: true });
  */
@@ -126,7 +127,15 @@ export function argsort(input: Tensor, ...args: [dim?: number | SortOptions, des
   return i;
 }
 
-/** Sorts along the first dim (PyTorch's `torch.msort`); the values only. */
+/**
+ * Sorts along the first dim (PyTorch's `torch.msort`); the values only.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[3, 1], [1, 2], [2, 0]]);
+ * console.log(await torch.msort(x).tolist());   // [[1, 0], [2, 1], [3, 2]]: each column sorted
+ * ```
+ */
 export function msort(input: Tensor): Tensor {
   const [v, i] = sortImpl('msort', input, 0, false);
   i.dispose();
@@ -148,6 +157,7 @@ export interface TopkOptions {
  * largest=True, sorted=True)`: `[values, indices]`, sorted. Differentiable.
  *
  * @example
+ * const logits = torch.randn([4, 10]), x = torch.tensor([[3, 1], [2, 4]]);
  * const [values, indices] = torch.topk(logits, 5);
  * torch.topk(x, 2, { dim: 0, largest: false });
  */

@@ -25,6 +25,14 @@ export function empty(shape: Shape, dtype: DType, backend: Backend = getBackend(
 /**
  * Records that `ts` were written in place by code outside core's ops (a backend's fused kernel
  * called directly, as optimizers do), so autograd's version check sees the change.
+ *
+ * @example
+ * ```ts
+ * // For code that writes a tensor's storage directly (a backend, a custom op): bumps its version so
+ * // autograd refuses a backward that saved the old values.
+ * const x = torch.zeros([2]);
+ * torch.markModifiedInPlace(x);
+ * ```
  */
 export function markModifiedInPlace(...ts: ReadonlyArray<Tensor | null | undefined>): void {
   for (const t of ts) if (t) t.storage.version++;
@@ -121,7 +129,15 @@ export function castTo(t: Tensor, dtype: DType, newRef: boolean): Tensor {
   return copyAs(t, dtype);
 }
 
-/** `t` itself if contiguous with offset 0... else a contiguous copy; always a new reference. */
+/**
+ * `t` itself if contiguous with offset 0... else a contiguous copy; always a new reference.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([3, 4]).t();
+ * console.log(x.isContiguous(), torch.contiguous(x).isContiguous());   // false true
+ * ```
+ */
 export function contiguous(t: Tensor): Tensor {
   if (isContiguous(t.shape, t.strides)) {
     return record('reshape', { shape: t.shape }, [t], viewOf(t, t.shape, contiguousStrides(t.shape), t.offset));
@@ -144,7 +160,7 @@ export async function readView(t: Tensor): Promise<TypedArray> {
  * patterns for float16/bfloat16 (what a file format writes), else the same as `t.data()`.
  *
  * @example
- * const bits = await readStorage(torch.tensor([1, -2], { dtype: 'float16' }));  // Uint16Array [0x3c00, 0xc000]
+ * const bits = await torch.readStorage(torch.tensor([1, -2], { dtype: 'float16' }));  // Uint16Array [0x3c00, 0xc000]
  */
 export async function readStorage(t: Tensor): Promise<TypedArray> {
   return t.backend.read(t.view_());

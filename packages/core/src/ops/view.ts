@@ -7,7 +7,15 @@ import type { Tensor } from '../tensor.ts';
 import { alias, copyAs, expectTensor, viewOf } from './util.ts';
 import { record } from '../grad-hook.ts';
 
-/** Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy. */
+/**
+ * Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy.
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(6);
+ * console.log(torch.reshape(x, [2, 3]).shape, x.reshape([3, -1]).shape);   // [2, 3] [3, 2]
+ * ```
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor('reshape', x);
   const target = inferShape(shape, x.numel(), x.shape);
@@ -21,7 +29,16 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
 }
 
-/** Like reshape, but never copies: throws when the strides do not allow a view (PyTorch's message). */
+/**
+ * Like reshape, but never copies: throws when the strides do not allow a view (PyTorch's message).
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(12);
+ * const v = torch.view(x, [3, 4]);   // shares x's storage
+ * console.log(v.shape, x.view([2, -1]).shape);   // [3, 4] [2, 6]
+ * ```
+ */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor('view', x);
   const target = inferShape(shape, x.numel(), x.shape);
@@ -38,6 +55,12 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 /**
  * A view with the dims reordered: output dim `i` is `x`'s dim `dims[i]` (negative dims count from the
  * end). Throws a RangeError unless `dims` names every dim once.
+ *
+ * @example
+ * ```ts
+ * const img = torch.zeros([8, 28, 28, 3]);   // NHWC
+ * console.log(torch.permute(img, [0, 3, 1, 2]).shape);   // [8, 3, 28, 28]
+ * ```
  */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   expectTensor('permute', x);
@@ -51,6 +74,12 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 /**
  * A view with dims `dim0` and `dim1` swapped (PyTorch's `torch.transpose`); a 0-d tensor comes back as a
  * new reference.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([2, 3, 4]);
+ * console.log(torch.transpose(x, 1, 2).shape, x.transpose(0, -1).shape);   // [2, 4, 3] [4, 3, 2]
+ * ```
  */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   expectTensor('transpose', x);
@@ -66,7 +95,15 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, p);
 }
 
-/** Transpose of a tensor with at most 2 dims. */
+/**
+ * Transpose of a tensor with at most 2 dims.
+ *
+ * @example
+ * ```ts
+ * const w = torch.tensor([[1, 2, 3], [4, 5, 6]]);
+ * console.log(await torch.t(w).tolist());   // [[1, 4], [2, 5], [3, 6]]
+ * ```
+ */
 export function t(x: Tensor): Tensor {
   expectTensor('t', x);
   if (x.ndim > 2) throw new RangeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D (shape ${shapeStr(x.shape)})`);
@@ -76,6 +113,12 @@ export function t(x: Tensor): Tensor {
 /**
  * A view with a size-1 dim inserted at `dim`, in `[-ndim - 1, ndim]` (-1 appends), as PyTorch's
  * `torch.unsqueeze`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2, 3]);
+ * console.log(torch.unsqueeze(x, 0).shape, x.unsqueeze(-1).shape);   // [1, 3] [3, 1]
+ * ```
  */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   expectTensor('unsqueeze', x);
@@ -87,7 +130,15 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return record('reshape', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
-/** Removes size-1 dims: all of them, or those listed (a listed dim of another size stays). */
+/**
+ * Removes size-1 dims: all of them, or those listed (a listed dim of another size stays).
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([1, 3, 1]);
+ * console.log(torch.squeeze(x).shape, x.squeeze(0).shape);   // [3] [3, 1]
+ * ```
+ */
 export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Tensor {
   expectTensor('squeeze', x);
   const dims = dim === undefined || dim === null ? null : normalizeDims(typeof dim === 'number' ? [dim] : dim, x.ndim);
@@ -102,7 +153,15 @@ export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Ten
   return record('reshape', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
-/** Broadcasts to `size` with stride-0 dims; -1 keeps a dim. */
+/**
+ * Broadcasts to `size` with stride-0 dims; -1 keeps a dim.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([[1], [2]]);
+ * console.log(await torch.expand(x, [2, 3]).tolist());   // [[1, 1, 1], [2, 2, 2]] (a view, no copy)
+ * ```
+ */
 export function expand(x: Tensor, size: readonly number[]): Tensor {
   expectTensor('expand', x);
   if (size.length < x.ndim) {
@@ -134,7 +193,15 @@ export function expand(x: Tensor, size: readonly number[]): Tensor {
   return record('expand', { shape }, [x], viewOf(x, shape, strides, x.offset));
 }
 
-/** `x[..., start:end:step]` on `dim`, with Python's rules (negative indices, clamping, null = open). */
+/**
+ * `x[..., start:end:step]` on `dim`, with Python's rules (negative indices, clamping, null = open).
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(10);
+ * console.log(await torch.slice(x, 0, 2, 8, 2).tolist());   // x[2:8:2] = [2, 4, 6]
+ * ```
+ */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
   expectTensor('slice', x);
   const d = normalizeDim(dim, x.ndim);
@@ -155,7 +222,15 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   return record('slice', { dim: d, start: s, step }, [x], viewOf(x, shape, strides, x.offset + (len > 0 ? s * x.strides[d]! : 0)));
 }
 
-/** `length` elements of `dim` from `start` (which may be negative). */
+/**
+ * `length` elements of `dim` from `start` (which may be negative).
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(6).reshape([2, 3]);
+ * console.log(await torch.narrow(x, 1, 1, 2).tolist());   // x[:, 1:3] = [[1, 2], [4, 5]]
+ * ```
+ */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
   expectTensor('narrow', x);
   const d = normalizeDim(dim, x.ndim);
@@ -170,7 +245,15 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length);
 }
 
-/** The slice at `index` of `dim`, with that dim removed. */
+/**
+ * The slice at `index` of `dim`, with that dim removed.
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(6).reshape([2, 3]);
+ * console.log(await torch.select(x, 1, 0).tolist());   // x[:, 0] = [0, 3]
+ * ```
+ */
 export function select(x: Tensor, dim: number, index: number): Tensor {
   expectTensor('select', x);
   if (x.ndim === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
@@ -188,7 +271,14 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   }
 }
 
-/** Reverses the order of elements along `dims` (negative strides, no copy). */
+/**
+ * Reverses the order of elements along `dims` (negative strides, no copy).
+ *
+ * @example
+ * ```ts
+ * console.log(await torch.flip(torch.tensor([[1, 2], [3, 4]]), [1]).tolist());   // [[2, 1], [4, 3]]
+ * ```
+ */
 export function flip(x: Tensor, dims: readonly number[]): Tensor {
   expectTensor('flip', x);
   const ds = normalizeDims(dims, x.ndim);
@@ -207,6 +297,12 @@ export function flip(x: Tensor, dims: readonly number[]): Tensor {
  * PyTorch's `Tensor.unfold`: every window of `size` elements along `dim`, `step` apart, as a new
  * last dim (a view: convolutions and pooling read their windows through it without copying).
  * The result has `floor((n - size) / step) + 1` windows on `dim`.
+ *
+ * @example
+ * ```ts
+ * const x = torch.arange(7);
+ * console.log(await torch.unfold(x, 0, 3, 2).tolist());   // windows of 3, step 2: [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+ * ```
  */
 export function unfold(x: Tensor, dim: number, size: number, step: number): Tensor {
   expectTensor('unfold', x);
@@ -225,7 +321,15 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
   return record('unfold', { dim: d, size, step }, [x], viewOf(x, shape, strides, x.offset));
 }
 
-/** Merges dims `startDim..endDim` into one. */
+/**
+ * Merges dims `startDim..endDim` into one.
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([8, 3, 4, 4]);
+ * console.log(torch.flatten(x).shape, x.flatten(1).shape);   // [384] [8, 48]
+ * ```
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   expectTensor('flatten', x);
   if (x.ndim === 0) return reshape(x, [1]);
@@ -235,7 +339,15 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(x, [...x.shape.slice(0, s), merged, ...x.shape.slice(e + 1)]);
 }
 
-/** Splits dim `dim` into `sizes` (one may be -1). */
+/**
+ * Splits dim `dim` into `sizes` (one may be -1).
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([8, 48]);
+ * console.log(torch.unflatten(x, 1, [3, 4, 4]).shape);   // [8, 3, 4, 4]
+ * ```
+ */
 export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
   expectTensor('unflatten', x);
   const d = normalizeDim(dim, x.ndim);
@@ -243,13 +355,32 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);
 }
 
-/** A contiguous copy with its own buffer. */
+/**
+ * A contiguous copy with its own buffer.
+ *
+ * @example
+ * ```ts
+ * const x = torch.tensor([1, 2]);
+ * const y = torch.clone(x);
+ * y.add_(1);
+ * console.log(await x.tolist(), await y.tolist());   // [1, 2] [2, 3]
+ * ```
+ */
 export function clone(x: Tensor): Tensor {
   expectTensor('clone', x);
   return copyAs(x, x.dtype);
 }
 
-/** The same elements with no autograd history (a view). */
+/**
+ * The same elements with no autograd history (a view).
+ *
+ * @example
+ * ```ts
+ * const w = torch.ones([2], { requiresGrad: true });
+ * const y = torch.detach(w.mul(2));   // same values, no gradient history
+ * console.log(y.requiresGrad);   // false
+ * ```
+ */
 export function detach(x: Tensor): Tensor {
   expectTensor('detach', x);
   return viewOf(x, x.shape, x.strides, x.offset);

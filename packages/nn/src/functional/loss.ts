@@ -86,7 +86,16 @@ function lossOptions(op: string, options: unknown, known: readonly string[]): vo
   checkOptions(op, options, known);
 }
 
-/** Mean squared error `(input - target)^2`, reduced. */
+/**
+ * Mean squared error `(input - target)^2`, reduced.
+ *
+ * @example
+ * ```ts
+ * const input = torch.tensor([0.5, 1.5, 2]);
+ * const target = torch.tensor([1, 1, 2]);
+ * console.log(await F.mseLoss(input, target).item());   // 0.1667 = (0.25 + 0.25 + 0) / 3
+ * ```
+ */
 export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
   lossOptions('mseLoss', options, ['reduction']);
   const [x, t] = pairArgs('mseLoss', input, target);
@@ -97,7 +106,15 @@ export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOption
   });
 }
 
-/** Mean absolute error `|input - target|`, reduced. */
+/**
+ * Mean absolute error `|input - target|`, reduced.
+ *
+ * @example
+ * ```ts
+ * const loss = F.l1Loss(torch.tensor([0.5, 1.5]), torch.tensor([1, 1]), { reduction: 'sum' });
+ * console.log(await loss.item());   // 1
+ * ```
+ */
 export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
   lossOptions('l1Loss', options, ['reduction']);
   const [x, t] = pairArgs('l1Loss', input, target);
@@ -111,7 +128,15 @@ export interface SmoothL1LossOptions extends ReductionOptions {
   beta?: number;
 }
 
-/** `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target`. */
+/**
+ * `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target`.
+ *
+ * @example
+ * ```ts
+ * const loss = F.smoothL1Loss(torch.tensor([0, 3]), torch.tensor([0.5, 0]), { beta: 1 });
+ * console.log(await loss.item());   // (0.125 + 2.5) / 2 = 1.3125
+ * ```
+ */
 export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1LossOptions): Tensor {
   lossOptions('smoothL1Loss', options, ['reduction', 'beta']);
   const [x, t] = pairArgs('smoothL1Loss', input, target);
@@ -190,6 +215,13 @@ function nllTerms(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numb
  * for int32 class indices `target` (), (N) or (N, d1, ...). With a class `weight` the mean
  * divides by the summed weights of the (non-ignored) targets; if every target is ignored the
  * mean is NaN (0/0), as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const logProbs = F.logSoftmax(torch.randn([4, 10]), 1);
+ * const target = torch.tensor([1, 0, 4, 9], { dtype: 'int32' });
+ * console.log(await F.nllLoss(logProbs, target).item());
+ * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
   lossOptions('nllLoss', options, ['weight', 'ignoreIndex', 'reduction']);
@@ -220,6 +252,15 @@ function nllCore(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numbe
  * ignored) and the `mean` of `smooth` divides by the summed target weights (or the count of
  * non-ignored targets). Probability targets become `t (1 - e) + e / C`, have no `ignoreIndex`,
  * and their `mean` divides by `N * d1 * ...` even with a class `weight`.
+ *
+ * @example
+ * ```ts
+ * const logits = torch.randn([4, 10], { requiresGrad: true });
+ * const target = torch.tensor([1, 0, 4, 9], { dtype: 'int32' });
+ * const loss = F.crossEntropy(logits, target, { labelSmoothing: 0.1 });
+ * loss.backward();
+ * console.log(logits.grad!.shape);   // [4, 10]
+ * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
   lossOptions('crossEntropy', options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
@@ -284,6 +325,13 @@ export interface BinaryCrossEntropyOptions extends ReductionOptions {
  * `-w (t log(x) + (1 - t) log(1 - x))` with each log clamped at -100, so inputs of exactly 0
  * or 1 give finite losses (PyTorch's rule). Inputs outside [0, 1] give NaN rather than
  * PyTorch's error (checking would need a readback).
+ *
+ * @example
+ * ```ts
+ * const p = torch.tensor([0.9, 0.2, 0.6]);
+ * const y = torch.tensor([1, 0, 1]);
+ * console.log(await F.binaryCrossEntropy(p, y).item());   // 0.2798
+ * ```
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions): Tensor {
   lossOptions('binaryCrossEntropy', options, ['weight', 'reduction']);
@@ -311,6 +359,14 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 /**
  * Binary cross entropy on logits, stable for large |input| (PyTorch's log-sum-exp form):
  * `(1 - t) x + (1 + (posWeight - 1) t) * log(1 + exp(-x))`, times `weight`.
+ *
+ * @example
+ * ```ts
+ * const logits = torch.tensor([2.2, -1.4, 0.4]);
+ * const y = torch.tensor([1, 0, 1]);
+ * const loss = F.binaryCrossEntropyWithLogits(logits, y, { posWeight: torch.tensor([2]) });
+ * console.log(await loss.item());
+ * ```
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor {
   lossOptions('binaryCrossEntropyWithLogits', options, ['weight', 'reduction', 'posWeight']);
@@ -343,6 +399,13 @@ export interface KlDivOptions {
  * Kullback-Leibler divergence of log-probabilities `input` from `target`:
  * `target * (log(target) - input)` (0 where target is 0), or with `logTarget`,
  * `exp(target) * (target - input)`.
+ *
+ * @example
+ * ```ts
+ * const logQ = F.logSoftmax(torch.randn([2, 5]), 1);
+ * const p = F.softmax(torch.randn([2, 5]), 1);
+ * console.log(await F.klDiv(logQ, p, { reduction: 'batchmean' }).item());
+ * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Tensor {
   lossOptions('klDiv', options, ['reduction', 'logTarget']);

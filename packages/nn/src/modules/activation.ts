@@ -3,14 +3,31 @@ import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 
-/** `max(0, x)` elementwise (PyTorch's `nn.ReLU`): `input: (*) -> (*)`, a new tensor. */
+/**
+ * `max(0, x)` elementwise (PyTorch's `nn.ReLU`): `input: (*) -> (*)`, a new tensor.
+ *
+ * @example
+ * ```ts
+ * const act = new nn.ReLU();
+ * console.log(await act.forward(torch.tensor([-1, 0, 2])).tolist());   // [0, 0, 2]
+ * ```
+ */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return T.relu(x);
   }
 }
 
-/** GELU, `x * Phi(x)` (PyTorch's `nn.GELU`): `input: (*) -> (*)`. */
+/**
+ * GELU, `x * Phi(x)` (PyTorch's `nn.GELU`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * const exact = new nn.GELU();
+ * const approx = new nn.GELU('tanh');   // nn.GELU(approximate='tanh')
+ * console.log(await exact.forward(torch.tensor([1])).tolist());   // [0.8413]
+ * ```
+ */
 export class GELU extends Module {
   /** @param approximate `'none'` (exact, with erf) or `'tanh'` (the tanh approximation). Default `'none'`, as in PyTorch. */
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
@@ -24,28 +41,58 @@ export class GELU extends Module {
   }
 }
 
-/** SiLU (swish), `x * sigmoid(x)` (PyTorch's `nn.SiLU`): `input: (*) -> (*)`. */
+/**
+ * SiLU (swish), `x * sigmoid(x)` (PyTorch's `nn.SiLU`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * const act = new nn.SiLU();
+ * console.log(await act.forward(torch.tensor([0, 1])).tolist());   // [0, 0.7311]
+ * ```
+ */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
     return T.silu(x);
   }
 }
 
-/** `tanh(x)` elementwise (PyTorch's `nn.Tanh`): `input: (*) -> (*)`. */
+/**
+ * `tanh(x)` elementwise (PyTorch's `nn.Tanh`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * console.log(await new nn.Tanh().forward(torch.tensor([0, 1])).tolist());   // [0, 0.7616]
+ * ```
+ */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return T.tanh(x);
   }
 }
 
-/** `1 / (1 + exp(-x))` elementwise (PyTorch's `nn.Sigmoid`): `input: (*) -> (*)`. */
+/**
+ * `1 / (1 + exp(-x))` elementwise (PyTorch's `nn.Sigmoid`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * console.log(await new nn.Sigmoid().forward(torch.tensor([0])).tolist());   // [0.5]
+ * ```
+ */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return T.sigmoid(x);
   }
 }
 
-/** `x` where `x >= 0`, else `negativeSlope * x` (PyTorch's `nn.LeakyReLU`): `input: (*) -> (*)`. */
+/**
+ * `x` where `x >= 0`, else `negativeSlope * x` (PyTorch's `nn.LeakyReLU`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * const act = new nn.LeakyReLU(0.2);
+ * console.log(await act.forward(torch.tensor([-1, 1])).tolist());   // [-0.2, 1]
+ * ```
+ */
 export class LeakyReLU extends Module {
   /** @param negativeSlope The slope for negative inputs, PyTorch's `negative_slope`. Default 0.01, as in PyTorch. */
   constructor(readonly negativeSlope = 0.01) {
@@ -59,7 +106,15 @@ export class LeakyReLU extends Module {
   }
 }
 
-/** `x` where `x > 0`, else `alpha * (exp(x) - 1)` (PyTorch's `nn.ELU`): `input: (*) -> (*)`. */
+/**
+ * `x` where `x > 0`, else `alpha * (exp(x) - 1)` (PyTorch's `nn.ELU`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * const act = new nn.ELU(1.0);
+ * console.log(await act.forward(torch.tensor([-1, 1])).tolist());   // [-0.6321, 1]
+ * ```
+ */
 export class ELU extends Module {
   /** @param alpha The value the output approaches for large negative inputs. Default 1, as in PyTorch. */
   constructor(readonly alpha = 1) {
@@ -70,7 +125,15 @@ export class ELU extends Module {
   }
 }
 
-/** `log(1 + exp(beta x)) / beta`, linear where `beta x > threshold` (PyTorch's `nn.Softplus`): `input: (*) -> (*)`. */
+/**
+ * `log(1 + exp(beta x)) / beta`, linear where `beta x > threshold` (PyTorch's `nn.Softplus`): `input: (*) -> (*)`.
+ *
+ * @example
+ * ```ts
+ * const act = new nn.Softplus(1, 20);   // beta, threshold
+ * console.log(await act.forward(torch.tensor([0])).tolist());   // [0.6931]
+ * ```
+ */
 export class Softplus extends Module {
   /**
    * @param beta The sharpness. Default 1, as in PyTorch.
@@ -84,7 +147,16 @@ export class Softplus extends Module {
   }
 }
 
-/** Softmax along `dim` (PyTorch's `nn.Softmax`, whose `dim` is required here): `input: (*) -> (*)`, each slice along `dim` summing to 1. */
+/**
+ * Softmax along `dim` (PyTorch's `nn.Softmax`, whose `dim` is required here): `input: (*) -> (*)`, each slice along `dim` summing to 1.
+ *
+ * @example
+ * ```ts
+ * const sm = new nn.Softmax(1);   // nn.Softmax(dim=1)
+ * const p = sm.forward(torch.randn([2, 5]));
+ * console.log(await p.sum({ dim: 1 }).tolist());   // [1, 1]
+ * ```
+ */
 export class Softmax extends Module {
   /** @param dim The dim normalised over (negative counts from the end). */
   constructor(readonly dim: number) {
@@ -95,7 +167,15 @@ export class Softmax extends Module {
   }
 }
 
-/** `log(softmax(x))` along `dim`, computed stably (PyTorch's `nn.LogSoftmax`): `input: (*) -> (*)`. Pair it with `NLLLoss`, or use `CrossEntropyLoss` on logits. */
+/**
+ * `log(softmax(x))` along `dim`, computed stably (PyTorch's `nn.LogSoftmax`): `input: (*) -> (*)`. Pair it with `NLLLoss`, or use `CrossEntropyLoss` on logits.
+ *
+ * @example
+ * ```ts
+ * const lsm = new nn.LogSoftmax(-1);
+ * const logp = lsm.forward(torch.randn([2, 5]));   // pairs with nn.NLLLoss
+ * ```
+ */
 export class LogSoftmax extends Module {
   /** @param dim The dim normalised over (negative counts from the end). */
   constructor(readonly dim: number) {
@@ -106,14 +186,31 @@ export class LogSoftmax extends Module {
   }
 }
 
-/** Returns its input unchanged, the same tensor (PyTorch's `nn.Identity`): a placeholder layer. */
+/**
+ * Returns its input unchanged, the same tensor (PyTorch's `nn.Identity`): a placeholder layer.
+ *
+ * @example
+ * ```ts
+ * const maybeNorm = false ? new nn.LayerNorm(8) : new nn.Identity();
+ * const x = torch.randn([2, 8]);
+ * console.log(maybeNorm.forward(x).shape);   // [2, 8], the input unchanged
+ * ```
+ */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-/** Flattens dims `startDim..endDim` into one (PyTorch's `nn.Flatten`): `(N, C, H, W) -> (N, C*H*W)` with the defaults. */
+/**
+ * Flattens dims `startDim..endDim` into one (PyTorch's `nn.Flatten`): `(N, C, H, W) -> (N, C*H*W)` with the defaults.
+ *
+ * @example
+ * ```ts
+ * const flat = new nn.Flatten();   // start_dim=1, end_dim=-1
+ * console.log(flat.forward(torch.zeros([32, 1, 28, 28])).shape);   // [32, 784]
+ * ```
+ */
 export class Flatten extends Module {
   /**
    * @param startDim First dim flattened, PyTorch's `start_dim`. Default 1 (keeps the batch dim), as in PyTorch.

@@ -2,7 +2,19 @@
 import type { Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 
-/** Runs its modules in order; children are named '0', '1', ... as in PyTorch. */
+/**
+ * Runs its modules in order; children are named '0', '1', ... as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(
+ *   new nn.Linear(784, 128), new nn.ReLU(),
+ *   new nn.Linear(128, 10),
+ * );
+ * const logits = model.forward(torch.randn([64, 784]));   // [64, 10]
+ * console.log(Object.keys(model.stateDict())[0]);          // '0.weight', as in PyTorch
+ * ```
+ */
 export class Sequential extends Module {
   readonly #count: number;
 
@@ -44,7 +56,17 @@ export class Sequential extends Module {
   }
 }
 
-/** A list of modules, registered as children '0', '1', ... (PyTorch's `nn.ModuleList`). */
+/**
+ * A list of modules, registered as children '0', '1', ... (PyTorch's `nn.ModuleList`).
+ *
+ * @example
+ * ```ts
+ * const layers = new nn.ModuleList([new nn.Linear(8, 8), new nn.Linear(8, 8)]);
+ * let x = torch.randn([2, 8]);
+ * for (const layer of layers) x = (layer as nn.Linear).forward(x).relu();
+ * console.log(layers.length, x.shape);   // 2 [2, 8]
+ * ```
+ */
 export class ModuleList<M extends Module = Module> extends Module {
   #count = 0;
 
@@ -88,7 +110,17 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 }
 
-/** Modules by name (PyTorch's `nn.ModuleDict`). */
+/**
+ * Modules by name (PyTorch's `nn.ModuleDict`).
+ *
+ * @example
+ * ```ts
+ * const heads = new nn.ModuleDict({ cls: new nn.Linear(16, 10), reg: new nn.Linear(16, 1) });
+ * const h = torch.randn([4, 16]);
+ * const cls = (heads.get('cls') as nn.Linear).forward(h);   // [4, 10]
+ * console.log(Object.keys(heads.stateDict()));               // ['cls.weight', 'cls.bias', 'reg.weight', 'reg.bias']
+ * ```
+ */
 export class ModuleDict<M extends Module = Module> extends Module {
   readonly #items = new Map<string, M>();
 

@@ -102,7 +102,15 @@ abstract class ConvNd extends Module {
 /** PyTorch's positional order of a convolution's options after `kernel_size`. */
 const CONV_ARGS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'paddingMode'] as const;
 
-/** 1-D convolution over `(N, C, L)` or unbatched `(C, L)` input (PyTorch's `nn.Conv1d`). */
+/**
+ * 1-D convolution over `(N, C, L)` or unbatched `(C, L)` input (PyTorch's `nn.Conv1d`).
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv1d(16, 32, 5, { padding: 'same' });
+ * console.log(conv.forward(torch.randn([4, 16, 100])).shape);   // [4, 32, 100]
+ * ```
+ */
 export class Conv1d extends ConvNd {
   /** PyTorch's `Conv1d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)`, positionally and/or as options. */
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: T.PosArgs<ConvOptions, typeof CONV_ARGS>) {
@@ -118,7 +126,16 @@ export class Conv1d extends ConvNd {
   }
 }
 
-/** 2-D convolution over `(N, C, H, W)` or unbatched `(C, H, W)` input (PyTorch's `nn.Conv2d`). */
+/**
+ * 2-D convolution over `(N, C, H, W)` or unbatched `(C, H, W)` input (PyTorch's `nn.Conv2d`).
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(1, 32, 3, { padding: 1 });   // nn.Conv2d(1, 32, 3, padding=1)
+ * const y = conv.forward(torch.randn([8, 1, 28, 28]));
+ * console.log(y.shape);   // [8, 32, 28, 28]
+ * ```
+ */
 export class Conv2d extends ConvNd {
   /** PyTorch's `Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode)`, positionally and/or as options. */
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], ...args: T.PosArgs<ConvOptions, typeof CONV_ARGS>) {

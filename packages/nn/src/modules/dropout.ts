@@ -7,6 +7,15 @@ import { pyFloat } from './args.ts';
 /**
  * Zeroes each element with probability `p` in training mode, scaling the rest by `1 / (1 - p)` (PyTorch's `nn.Dropout`);
  * the identity after `eval()`. The mask comes from the seeded generator (`manualSeed`). Throws a RangeError for `p` outside [0, 1].
+ *
+ * @example
+ * ```ts
+ * const drop = new nn.Dropout(0.1);
+ * const x = torch.ones([4, 4]);
+ * drop.forward(x);          // training: zeros 10% and scales the rest by 1/0.9
+ * drop.eval();
+ * console.log(await drop.forward(x).sum().item());   // 16: the identity in eval mode
+ * ```
  */
 export class Dropout extends Module {
   /** Probability of an element being zeroed (default 0.5). */

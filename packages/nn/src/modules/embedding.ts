@@ -39,6 +39,13 @@ function paddingIndex(n: number, p: number | null | undefined): number | null {
  * `weight` of shape `(numEmbeddings, embeddingDim)`, initialised N(0, 1) with the padding row
  * zeroed (PyTorch's default). `forward(indices)` takes int32 indices of any shape and returns
  * `[...indices.shape, embeddingDim]`.
+ *
+ * @example
+ * ```ts
+ * const emb = new nn.Embedding(1000, 64, { paddingIdx: 0 });
+ * const ids = torch.tensor([[1, 2, 0]], { dtype: 'int32' });
+ * console.log(emb.forward(ids).shape);   // [1, 3, 64]
+ * ```
  */
 export class Embedding extends Module {
   /** Rows of the table (the vocabulary size), PyTorch's `num_embeddings`. */

@@ -14,6 +14,14 @@ export interface LinearOptions {
 /**
  * `y = x W^T + b`, with `weight` of shape `[outFeatures, inFeatures]` as in PyTorch, and
  * PyTorch's default initialisation (kaiming-uniform with a = sqrt(5), bias U(-1/sqrt(in), 1/sqrt(in))).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(784, 128);          // nn.Linear(784, 128)
+ * const y = fc.forward(torch.randn([64, 784]));
+ * console.log(y.shape, fc.weight.shape);         // [64, 128] [128, 784]
+ * const noBias = new nn.Linear(4, 2, { bias: false });
+ * ```
  */
 export class Linear extends Module {
   /** Size of each input's last dim, PyTorch's `in_features`. */

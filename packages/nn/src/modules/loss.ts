@@ -24,7 +24,16 @@ abstract class Loss<R extends string = L.Reduction> extends Module {
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
-/** Mean squared error `(input - target)^2`, reduced (PyTorch's `nn.MSELoss`). */
+/**
+ * Mean squared error `(input - target)^2`, reduced (PyTorch's `nn.MSELoss`).
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.MSELoss();
+ * const loss = criterion.forward(torch.tensor([0.5, 1.5]), torch.tensor([1, 1]));
+ * console.log(await loss.item());   // 0.25
+ * ```
+ */
 export class MSELoss extends Loss {
   constructor(options: L.ReductionOptions = {}) {
     super(options.reduction);
@@ -35,7 +44,15 @@ export class MSELoss extends Loss {
   }
 }
 
-/** Mean absolute error `|input - target|`, reduced (PyTorch's `nn.L1Loss`). */
+/**
+ * Mean absolute error `|input - target|`, reduced (PyTorch's `nn.L1Loss`).
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.L1Loss({ reduction: 'sum' });
+ * console.log(await criterion.forward(torch.tensor([0.5, 1.5]), torch.tensor([1, 1])).item());   // 1
+ * ```
+ */
 export class L1Loss extends Loss {
   constructor(options: L.ReductionOptions = {}) {
     super(options.reduction);
@@ -46,7 +63,15 @@ export class L1Loss extends Loss {
   }
 }
 
-/** Huber-like loss: `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target` (PyTorch's `nn.SmoothL1Loss`). */
+/**
+ * Huber-like loss: `0.5 d^2 / beta` where `|d| < beta`, else `|d| - 0.5 beta`, with `d = input - target` (PyTorch's `nn.SmoothL1Loss`).
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.SmoothL1Loss({ beta: 0.5 });
+ * const loss = criterion.forward(torch.randn([8, 4]), torch.randn([8, 4]));
+ * ```
+ */
 export class SmoothL1Loss extends Loss {
   /** Where the loss switches from quadratic to linear (>= 0; 0 gives the L1 loss). Default 1, as in PyTorch. */
   readonly beta: number;
@@ -60,7 +85,16 @@ export class SmoothL1Loss extends Loss {
   }
 }
 
-/** Negative log-likelihood of log-probabilities for class-index targets (PyTorch's `nn.NLLLoss`); pair it with `LogSoftmax`. */
+/**
+ * Negative log-likelihood of log-probabilities for class-index targets (PyTorch's `nn.NLLLoss`); pair it with `LogSoftmax`.
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.NLLLoss({ ignoreIndex: -100 });
+ * const logp = F.logSoftmax(torch.randn([3, 5]), 1);
+ * const loss = criterion.forward(logp, torch.tensor([1, 0, 4], { dtype: 'int32' }));
+ * ```
+ */
 export class NLLLoss extends Loss {
   /** Per-class rescaling weight `(C)`, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null (all ones) by default. */
   weight: Tensor | null = null;
@@ -81,7 +115,19 @@ export class NLLLoss extends Loss {
   }
 }
 
-/** Cross entropy of logits: `logSoftmax` over dim 1 then `NLLLoss`, with optional label smoothing (PyTorch's `nn.CrossEntropyLoss`). */
+/**
+ * Cross entropy of logits: `logSoftmax` over dim 1 then `NLLLoss`, with optional label smoothing (PyTorch's `nn.CrossEntropyLoss`).
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const logits = torch.randn([4, 10], { requiresGrad: true });
+ * const target = torch.tensor([3, 1, 0, 9], { dtype: 'int32' });
+ * const loss = criterion.forward(logits, target);
+ * loss.backward();
+ * console.log(await loss.item(), logits.grad!.shape);
+ * ```
+ */
 export class CrossEntropyLoss extends Loss {
   /** Per-class rescaling weight `(C)`, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null (all ones) by default. */
   weight: Tensor | null = null;
@@ -108,7 +154,16 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
-/** Binary cross entropy of probabilities in [0, 1], each log clamped at -100 (PyTorch's `nn.BCELoss`); prefer `BCEWithLogitsLoss` on logits. */
+/**
+ * Binary cross entropy of probabilities in [0, 1], each log clamped at -100 (PyTorch's `nn.BCELoss`); prefer `BCEWithLogitsLoss` on logits.
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.BCELoss();
+ * const p = torch.sigmoid(torch.randn([4]));
+ * const loss = criterion.forward(p, torch.tensor([1, 0, 1, 0]));
+ * ```
+ */
 export class BCELoss extends Loss {
   /** Rescaling weight broadcast to input's shape, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null by default. */
   weight: Tensor | null = null;
@@ -125,7 +180,15 @@ export class BCELoss extends Loss {
   }
 }
 
-/** Sigmoid plus binary cross entropy in one numerically stable step (PyTorch's `nn.BCEWithLogitsLoss`). */
+/**
+ * Sigmoid plus binary cross entropy in one numerically stable step (PyTorch's `nn.BCEWithLogitsLoss`).
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.BCEWithLogitsLoss({ posWeight: torch.tensor([3]) });
+ * const loss = criterion.forward(torch.randn([4, 1]), torch.tensor([[1], [0], [0], [1]]));
+ * ```
+ */
 export class BCEWithLogitsLoss extends Loss {
   /** Rescaling weight broadcast to input's shape, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null by default. */
   weight: Tensor | null = null;
@@ -145,6 +208,12 @@ export class BCEWithLogitsLoss extends Loss {
 /**
  * Kullback-Leibler divergence of log-probabilities `input` from `target` (PyTorch's `nn.KLDivLoss`): `target * (log(target) - input)`.
  * Use `reduction: 'batchmean'` for the true KL divergence; the default `'mean'` averages over all elements, as in PyTorch.
+ *
+ * @example
+ * ```ts
+ * const criterion = new nn.KLDivLoss({ reduction: 'batchmean' });
+ * const loss = criterion.forward(F.logSoftmax(torch.randn([2, 5]), 1), F.softmax(torch.randn([2, 5]), 1));
+ * ```
  */
 export class KLDivLoss extends Loss<L.Reduction | 'batchmean'> {
   /** The target is given as log-probabilities, PyTorch's `log_target`. Default false, as in PyTorch. */

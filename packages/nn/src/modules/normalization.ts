@@ -138,7 +138,16 @@ abstract class BatchNormNd extends Module {
 /** PyTorch's positional order of batch norm's options after `num_features`. */
 const BATCHNORM_ARGS = ['eps', 'momentum', 'affine', 'trackRunningStats'] as const;
 
-/** Batch normalization over `(N, C)` or `(N, C, L)` input (PyTorch's `nn.BatchNorm1d`). */
+/**
+ * Batch normalization over `(N, C)` or `(N, C, L)` input (PyTorch's `nn.BatchNorm1d`).
+ *
+ * @example
+ * ```ts
+ * const bn = new nn.BatchNorm1d(16);
+ * const y = bn.forward(torch.randn([32, 16]));   // training mode: batch statistics, running stats updated
+ * bn.eval();                                      // evaluation: the running statistics
+ * ```
+ */
 export class BatchNorm1d extends BatchNormNd {
   /** PyTorch's `BatchNorm1d(num_features, eps, momentum, affine, track_running_stats)`, positionally and/or as options. */
   constructor(numFeatures: number, ...args: T.PosArgs<BatchNormOptions, typeof BATCHNORM_ARGS>) {
@@ -150,7 +159,16 @@ export class BatchNorm1d extends BatchNormNd {
   }
 }
 
-/** Batch normalization over `(N, C, H, W)` input (PyTorch's `nn.BatchNorm2d`). */
+/**
+ * Batch normalization over `(N, C, H, W)` input (PyTorch's `nn.BatchNorm2d`).
+ *
+ * @example
+ * ```ts
+ * const bn = new nn.BatchNorm2d(32, { momentum: 0.1 });
+ * const y = bn.forward(torch.randn([8, 32, 14, 14]));
+ * console.log(Object.keys(bn.stateDict()));   // weight, bias, running_mean, running_var, num_batches_tracked
+ * ```
+ */
 export class BatchNorm2d extends BatchNormNd {
   /** PyTorch's `BatchNorm2d(num_features, eps, momentum, affine, track_running_stats)`, positionally and/or as options. */
   constructor(numFeatures: number, ...args: T.PosArgs<BatchNormOptions, typeof BATCHNORM_ARGS>) {
@@ -170,7 +188,15 @@ export interface LayerNormOptions {
   elementwiseAffine?: boolean;
 }
 
-/** Layer normalization over the last `normalizedShape.length` dims (PyTorch's `nn.LayerNorm`). */
+/**
+ * Layer normalization over the last `normalizedShape.length` dims (PyTorch's `nn.LayerNorm`).
+ *
+ * @example
+ * ```ts
+ * const ln = new nn.LayerNorm(512, { eps: 1e-5 });
+ * const y = ln.forward(torch.randn([2, 10, 512]));   // normalised over the last dim
+ * ```
+ */
 export class LayerNorm extends Module {
   /** The trailing dims normalized over, PyTorch's `normalized_shape`. */
   readonly normalizedShape: number[];

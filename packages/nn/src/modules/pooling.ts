@@ -27,7 +27,15 @@ function poolArgs(layer: string, kernelSize: number | readonly number[], o: MaxP
   checkBool(layer, 'ceilMode', o.ceilMode ?? false);
 }
 
-/** 2-D max pooling (PyTorch's `nn.MaxPool2d`; `returnIndices` is not supported). */
+/**
+ * 2-D max pooling (PyTorch's `nn.MaxPool2d`; `returnIndices` is not supported).
+ *
+ * @example
+ * ```ts
+ * const pool = new nn.MaxPool2d(2);
+ * console.log(pool.forward(torch.randn([8, 32, 28, 28])).shape);   // [8, 32, 14, 14]
+ * ```
+ */
 export class MaxPool2d extends Module {
   /** The window size, an int or `[h, w]`, PyTorch's `kernel_size`. */
   readonly kernelSize: number | readonly number[];
@@ -78,7 +86,15 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-/** 2-D average pooling (PyTorch's `nn.AvgPool2d`). */
+/**
+ * 2-D average pooling (PyTorch's `nn.AvgPool2d`).
+ *
+ * @example
+ * ```ts
+ * const pool = new nn.AvgPool2d(2, { stride: 2 });
+ * console.log(pool.forward(torch.ones([1, 1, 4, 4])).shape);   // [1, 1, 2, 2]
+ * ```
+ */
 export class AvgPool2d extends Module {
   /** The window size, an int or `[h, w]`, PyTorch's `kernel_size`. */
   readonly kernelSize: number | readonly number[];
@@ -122,7 +138,15 @@ export class AvgPool2d extends Module {
   }
 }
 
-/** Adaptive 2-D average pooling to `outputSize` (an int, or `[h, w]` with `null` keeping that input size). */
+/**
+ * Adaptive 2-D average pooling to `outputSize` (an int, or `[h, w]` with `null` keeping that input size).
+ *
+ * @example
+ * ```ts
+ * const gap = new nn.AdaptiveAvgPool2d(1);   // global average pooling
+ * console.log(gap.forward(torch.randn([8, 64, 7, 7])).shape);   // [8, 64, 1, 1]
+ * ```
+ */
 export class AdaptiveAvgPool2d extends Module {
   /** The target `(H', W')`: an int for a square output, or `[h, w]` where null keeps that input size, PyTorch's `output_size`. */
   readonly outputSize: number | readonly (number | null)[];

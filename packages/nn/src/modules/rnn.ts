@@ -60,6 +60,13 @@ interface Cell {
  * The shared machinery of RNN, LSTM and GRU (PyTorch's `RNNBase`): parameters registered as
  * `weight_ih_l{k}[_reverse]`, `weight_hh_l{k}[_reverse]`, `bias_ih_l{k}[_reverse]`,
  * `bias_hh_l{k}[_reverse]`, in PyTorch's order, each initialised U(-1/sqrt(H), 1/sqrt(H)).
+ *
+ * @example
+ * ```ts
+ * // The shared base of RNN, LSTM and GRU: flatParameters(), the PyTorch weight names, batchFirst.
+ * const rnn: nn.RNNBase = new nn.GRU(10, 20, { numLayers: 2 });
+ * console.log(rnn.namedParameters().map(([n]) => n).slice(0, 2));   // ['weight_ih_l0', 'weight_hh_l0']
+ * ```
  */
 export abstract class RNNBase extends Module {
   /** PyTorch's `mode`: `'RNN_TANH'`, `'RNN_RELU'`, `'LSTM'` or `'GRU'`; sets the gate count (1, 1, 4, 3). */
@@ -274,6 +281,14 @@ export abstract class RNNBase extends Module {
  * `forward(input, h0?)` with `input` `(T, N, inputSize)` (`(N, T, inputSize)` with `batchFirst`,
  * or unbatched `(T, inputSize)`) and `h0` `(numLayers*numDirections, N, hiddenSize)` (zeros when
  * omitted) returns `[output, hN]`: `output` `(T, N, numDirections*hiddenSize)` and `hN` like `h0`.
+ *
+ * @example
+ * ```ts
+ * const rnn = new nn.RNN(10, 20, { numLayers: 2, nonlinearity: 'tanh' });
+ * const input = torch.randn([5, 3, 10]);   // (T, N, inputSize)
+ * const [output, hN] = rnn.forward(input);
+ * console.log(output.shape, hN.shape);     // [5, 3, 20] [2, 3, 20]
+ * ```
  */
 export class RNN extends RNNBase {
   /** The activation of the recurrence. Default `'tanh'`, as in PyTorch. */
@@ -310,6 +325,14 @@ export class RNN extends RNNBase {
  * PyTorch's `lstm(input, (h0, c0))` is `lstm.forward(input, [h0, c0])` or, equally,
  * `lstm.forward(input, h0, c0)`; give both states or neither (zeros). Returns
  * `[output, hN, cN]` (PyTorch's `output, (h_n, c_n)` flattened).
+ *
+ * @example
+ * ```ts
+ * const lstm = new nn.LSTM(28, 64, { batchFirst: true });
+ * const x = torch.randn([8, 28, 28]);      // (N, T, inputSize)
+ * const [out, hN, cN] = lstm.forward(x);  // PyTorch: out, (h_n, c_n) = lstm(x)
+ * console.log(out.shape, hN.shape, cN.shape);   // [8, 28, 64] [1, 8, 64] [1, 8, 64]
+ * ```
  */
 export class LSTM extends RNNBase {
   /** PyTorch's `LSTM(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)`, positionally and/or as options. */
@@ -341,6 +364,13 @@ export class LSTM extends RNNBase {
  * Gated recurrent unit, gate rows `(r, z, n)` as in PyTorch:
  * `n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`, `h' = (1 - z) * n + z * h`.
  * `forward(input, h0?)` returns `[output, hN]` like {@link RNN}.
+ *
+ * @example
+ * ```ts
+ * const gru = new nn.GRU(10, 20);
+ * const [out, hN] = gru.forward(torch.randn([5, 3, 10]));
+ * console.log(out.shape, hN.shape);   // [5, 3, 20] [1, 3, 20]
+ * ```
  */
 export class GRU extends RNNBase {
   /** PyTorch's `GRU(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)`, positionally and/or as options. */

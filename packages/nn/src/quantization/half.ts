@@ -3,7 +3,15 @@
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** The float16 bits nearest to `v` (round half to even; overflow to infinity; NaN stays NaN). */
+/**
+ * The float16 bits nearest to `v` (round half to even; overflow to infinity; NaN stays NaN).
+ *
+ * @example
+ * ```ts
+ * const h = nn.quantization.floatToHalf(1.5);
+ * console.log(h.toString(16), nn.quantization.halfToFloat(h));   // '3e00' 1.5
+ * ```
+ */
 export function floatToHalf(v: number): number {
   f32[0] = v;
   const x = u32[0]!;
@@ -29,7 +37,14 @@ export function floatToHalf(v: number): number {
   return sign | h;
 }
 
-/** The value of float16 bits `h`. */
+/**
+ * The value of float16 bits `h`.
+ *
+ * @example
+ * ```ts
+ * console.log(nn.quantization.halfToFloat(0x3c00));   // 1
+ * ```
+ */
 export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >>> 10) & 0x1f;

@@ -29,6 +29,14 @@ export interface QuantizeDynamicOptions {
  * Works in place (unlike PyTorch's default `inplace=False`) and returns `model`, or the new layer
  * when `model` itself is a Linear. The replaced layers are disposed. Async because it reads
  * the weights. Inference only: the result has no trainable Linear weights.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 10));
+ * const before = nn.quantization.modelBytes(model);
+ * const q = await nn.quantizeDynamic(model);   // torch.ao.quantization.quantize_dynamic: Linear -> int8
+ * console.log(before, nn.quantization.modelBytes(q));   // about 4x smaller
+ * ```
  */
 export async function quantizeDynamic<M extends Module>(model: M, options: QuantizeDynamicOptions = {}): Promise<M | QuantizedLinear | Float16Linear> {
   if (!(model instanceof Module)) throw new TypeError('quantizeDynamic: expected a Module');
@@ -80,6 +88,12 @@ const FORMAT_KEY = 'torchlet.quantization';
  * {@link Float16Linear} `<name>.weight` (F16) and `<name>.bias`; every other tensor is the
  * model's own state dict. A float model rejects the file: loadSafetensors refuses I8 with a
  * message pointing here, and Module.loadStateDict reports `weight_scale` as unexpected.
+ *
+ * @example
+ * ```ts
+ * const q = await nn.quantizeDynamic(new nn.Sequential(new nn.Linear(16, 4)));
+ * const bytes = await nn.saveQuantized(q);   // safetensors with int8 weights and scales
+ * ```
  */
 export async function saveQuantized(model: Module): Promise<Uint8Array> {
   const sd: Record<string, Tensor | RawTensor> = { ...model.stateDict() };
@@ -102,6 +116,13 @@ export async function saveQuantized(model: Module): Promise<Uint8Array> {
  * Loads a checkpoint written by {@link saveQuantized} into a model of the same architecture that
  * was quantised the same way (`await quantizeDynamic(model)` first). Keys, shapes and dtypes must
  * all match; nothing is written before everything has been checked.
+ *
+ * @example
+ * ```ts
+ * const bytes = await nn.saveQuantized(await nn.quantizeDynamic(new nn.Sequential(new nn.Linear(16, 4))));
+ * const fresh = await nn.quantizeDynamic(new nn.Sequential(new nn.Linear(16, 4)));
+ * nn.loadQuantized(fresh, bytes);
+ * ```
  */
 export function loadQuantized(model: Module, bytes: Uint8Array): void {
   const header = readSafetensorsHeader(bytes);
@@ -158,7 +179,14 @@ export function loadQuantized(model: Module, bytes: Uint8Array): void {
   for (const m of quantised.values()) if (m instanceof QuantizedLinear) m.syncScales();
 }
 
-/** Bytes of a model's weights as stored: float32 tensors 4 per element, int8 1, float16 2. */
+/**
+ * Bytes of a model's weights as stored: float32 tensors 4 per element, int8 1, float16 2.
+ *
+ * @example
+ * ```ts
+ * console.log(nn.quantization.modelBytes(new nn.Linear(100, 10)));   // 4040: (1000 + 10) float32 values
+ * ```
+ */
 export function modelBytes(model: Module): number {
   let bytes = 0;
   for (const t of Object.values(model.stateDict())) bytes += t.numel() * (t.dtype === 'bool' ? 1 : 4);

@@ -10,7 +10,14 @@ import type { Linear } from '../modules/linear.ts';
 import { pyBool } from '../modules/args.ts';
 import { floatToHalf, halfToFloat } from './half.ts';
 
-/** Row length in bytes of the packed int8 weight: K rounded up to 16 (one v128). */
+/**
+ * Row length in bytes of the packed int8 weight: K rounded up to 16 (one v128).
+ *
+ * @example
+ * ```ts
+ * console.log(nn.quantization.paddedK(30));   // the input width rounded up for the int8 kernel
+ * ```
+ */
 export function paddedK(k: number): number {
   return Math.ceil(k / 16) * 16;
 }
@@ -27,6 +34,13 @@ export interface PerChannelInt8 {
  * Symmetric per-row int8 quantisation of a row-major `[n, k]` float32 matrix:
  * `scale[r] = max_k |w[r, k]| / 127` (1 for an all-zero row), `q = clamp(round(w / scale), -127, 127)`
  * with float32 division and round half to even (PyTorch's `torch.round`).
+ *
+ * @example
+ * ```ts
+ * const w = new Float32Array([0.5, -1, 0.25, 2]);   // 2 rows of 2
+ * const { q, scale } = nn.quantization.quantizePerChannel(w, 2, 2);
+ * console.log(Array.from(q), Array.from(scale));   // int8 values and the per-row scales
+ * ```
  */
 export function quantizePerChannel(w: Float32Array, n: number, k: number): PerChannelInt8 {
   const q = new Int8Array(n * k);
@@ -55,6 +69,13 @@ export function roundHalfEven(v: number): number {
  *
  * State dict: `weight` is int8 and lives on the host (`weightInt8`), so it is not in
  * `stateDict()`; `weight_scale` and `bias` are buffers. `saveQuantized` writes all three.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(256, 128);
+ * const q = await nn.QuantizedLinear.fromFloat(fc);   // int8 weights, one scale per output row
+ * console.log(q.forward(torch.randn([4, 256])).shape);  // [4, 128]
+ * ```
  */
 export class QuantizedLinear extends Module {
   /** Size of each input's last dim, PyTorch's `in_features`. */
@@ -184,6 +205,12 @@ export class QuantizedLinear extends Module {
 /**
  * A Linear whose weight is stored as float16 (half the bytes of float32) and computed in float32:
  * the forward decodes it once into a float32 tensor. Inference only.
+ *
+ * @example
+ * ```ts
+ * const half = await nn.Float16Linear.fromFloat(new nn.Linear(64, 32));   // weights stored as float16
+ * console.log(half.forward(torch.randn([2, 64])).shape);   // [2, 32]
+ * ```
  */
 export class Float16Linear extends Module {
   /** Size of each input's last dim, PyTorch's `in_features`. */

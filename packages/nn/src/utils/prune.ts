@@ -204,22 +204,55 @@ function prune(module: Module, name: string, method: Method): Module {
   return module;
 }
 
-/** Prunes the `amount` entries of smallest |value| (PyTorch's `l1_unstructured`). */
+/**
+ * Prunes the `amount` entries of smallest |value| (PyTorch's `l1_unstructured`).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(8, 8);
+ * nn.utils.prune.l1Unstructured(fc, 'weight', 0.5);   // zeros the 50% smallest |w|
+ * console.log(nn.utils.prune.isPruned(fc));            // true: weight = weight_orig * weight_mask
+ * ```
+ */
 export function l1Unstructured(module: Module, name: string, amount: Amount): Module {
   return prune(module, name, l1Method(amount, 'l1Unstructured'));
 }
 
-/** Prunes `amount` entries chosen at random (torchlet's RNG: `manualSeed` makes it repeatable). */
+/**
+ * Prunes `amount` entries chosen at random (torchlet's RNG: `manualSeed` makes it repeatable).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(8, 8);
+ * nn.utils.prune.randomUnstructured(fc, 'weight', 0.3);
+ * ```
+ */
 export function randomUnstructured(module: Module, name: string, amount: Amount): Module {
   return prune(module, name, randomMethod(amount, 'randomUnstructured'));
 }
 
-/** Prunes the `amount` slices along `dim` of smallest L`n` norm (PyTorch's `ln_structured`). */
+/**
+ * Prunes the `amount` slices along `dim` of smallest L`n` norm (PyTorch's `ln_structured`).
+ *
+ * @example
+ * ```ts
+ * const conv = new nn.Conv2d(3, 16, 3);
+ * nn.utils.prune.lnStructured(conv, 'weight', 0.25, 2, 0);   // drops the 4 output channels of least L2 norm
+ * ```
+ */
 export function lnStructured(module: Module, name: string, amount: Amount, n: number, dim: number): Module {
   return prune(module, name, lnMethod(amount, n, dim, 'lnStructured'));
 }
 
-/** Applies a given 0/1 mask (a Tensor of the parameter's shape), combined with any earlier one. */
+/**
+ * Applies a given 0/1 mask (a Tensor of the parameter's shape), combined with any earlier one.
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(2, 2);
+ * nn.utils.prune.customFromMask(fc, 'weight', torch.tensor([[1, 0], [0, 1]]));
+ * ```
+ */
 export function customFromMask(module: Module, name: string, mask: Tensor): Module {
   const { orig } = state(module, name);
   if (mask.shape.length !== orig.shape.length || mask.shape.some((s, i) => s !== orig.shape[i])) {
@@ -240,6 +273,15 @@ export interface GlobalPruneOptions {
  * Prunes across several parameters at once, as if they were one vector (PyTorch's
  * `global_unstructured`): the scores are the current (already masked) values, and `amount`
  * counts over all of them.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Linear(8, 8), new nn.Linear(8, 4));
+ * nn.utils.prune.globalUnstructured(
+ *   [[model.at(0), 'weight'], [model.at(1), 'weight']],
+ *   { pruningMethod: 'l1', amount: 0.2 },
+ * );
+ * ```
  */
 export function globalUnstructured(parameters: ReadonlyArray<readonly [Module, string]>, options: GlobalPruneOptions): void {
   const method = (options.pruningMethod ?? 'l1') === 'l1' ? l1Method(options.amount, 'globalUnstructured') : randomMethod(options.amount, 'globalUnstructured');
@@ -269,6 +311,13 @@ export function globalUnstructured(parameters: ReadonlyArray<readonly [Module, s
 /**
  * Makes pruning permanent: `<name>_orig` and `<name>_mask` go, and `name` becomes a Parameter
  * holding `orig * mask` again (PyTorch's `prune.remove`).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(4, 4);
+ * nn.utils.prune.l1Unstructured(fc, 'weight', 0.5);
+ * nn.utils.prune.remove(fc, 'weight');   // makes the pruning permanent: weight is a plain parameter again
+ * ```
  */
 export function remove(module: Module, name: string): Module {
   const sd = module.stateDict();
@@ -287,7 +336,15 @@ export function remove(module: Module, name: string): Module {
   return module;
 }
 
-/** True when any parameter of `module` or its descendants is pruned (PyTorch's `prune.is_pruned`). */
+/**
+ * True when any parameter of `module` or its descendants is pruned (PyTorch's `prune.is_pruned`).
+ *
+ * @example
+ * ```ts
+ * const fc = new nn.Linear(4, 4);
+ * console.log(nn.utils.prune.isPruned(fc));   // false
+ * ```
+ */
 export function isPruned(module: Module): boolean {
   for (const m of module.modules()) for (const [k] of m.namedBuffers('', false)) if (k.endsWith('_mask')) return true;
   return false;
@@ -305,7 +362,16 @@ export interface SparsityRow {
   sparsity: number;
 }
 
-/** Per pruned parameter: how many entries the mask zeroes, plus a `total` row. */
+/**
+ * Per pruned parameter: how many entries the mask zeroes, plus a `total` row.
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Sequential(new nn.Linear(8, 8));
+ * nn.utils.prune.l1Unstructured(model.at(0), 'weight', 0.5);
+ * for (const row of nn.utils.prune.sparsityReport(model)) console.log(row.name, row.zeros, '/', row.numel);
+ * ```
+ */
 export function sparsityReport(model: Module): SparsityRow[] {
   const rows: SparsityRow[] = [];
   for (const [name, b] of model.namedBuffers()) {

@@ -31,6 +31,12 @@ export interface ByteUnicodeTable {
  * bytes stand for themselves; the others (controls, space, ...) map to U+0100 upwards in order
  * (space becomes `Ġ`, newline `Ċ`). `order` is the bytes in GPT-2's listing, the ids of the base
  * tokens in its `vocab.json`.
+ *
+ * @example
+ * ```ts
+ * const table = torch.transformer.bytesToUnicode();   // GPT-2's byte <-> printable character map
+ * console.log(table.encoder[32]);   // 'Ġ': how GPT-2 vocabularies spell a space
+ * ```
  */
 export function bytesToUnicode(): ByteUnicodeTable {
   if (byteTables) return byteTables;
@@ -82,6 +88,13 @@ function checkSpecials(op: string, specials: readonly unknown[]): void {
 /**
  * A byte-level BPE tokenizer. `vocab` maps token strings (in the byte-to-unicode spelling) to
  * ids; `merges` lists the pairs in rank order (first merged first).
+ *
+ * @example
+ * ```ts
+ * const tok = torch.transformer.BPETokenizer.train('low lower lowest newer newest', 300);
+ * const ids = tok.encode('lowest');
+ * console.log(tok.decode(ids));   // 'lowest' (byte-level: any text round-trips)
+ * ```
  */
 export class BPETokenizer {
   /**
@@ -285,7 +298,15 @@ export class BPETokenizer {
   }
 }
 
-/** The words of `text` by {@link GPT2_PATTERN}; joined they give `text` back. */
+/**
+ * The words of `text` by {@link GPT2_PATTERN}; joined they give `text` back.
+ *
+ * @example
+ * ```ts
+ * console.log(torch.transformer.preTokenize("Hello world, it's 2024"));
+ * // ['Hello', ' world', ',', ' it', "'s", ' 2024'] (GPT-2's split before merging)
+ * ```
+ */
 export function preTokenize(text: string): string[] {
   return text.match(GPT2_PATTERN) ?? [];
 }

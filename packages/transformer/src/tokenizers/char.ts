@@ -1,6 +1,13 @@
 /**
  * A character-level tokenizer (nanoGPT's shakespeare_char): the vocabulary is the sorted set of
  * the characters (Unicode code points) of a text; a token id is a character's index in it.
+ *
+ * @example
+ * ```ts
+ * const tok = torch.transformer.CharTokenizer.fromText('hello world');
+ * const ids = tok.encode('hello');
+ * console.log(ids, tok.decode(ids));   // [3, 2, 4, 4, 5] 'hello' (ids of the sorted characters)
+ * ```
  */
 export class CharTokenizer {
   /** The characters, by id. */

@@ -224,6 +224,9 @@ interface AddedToken {
  *
  * @example
  * ```ts
+ * // not run: needs a tokenizer.json
+ * import { readFileSync } from 'node:fs';
+ * import { HFTokenizer } from '@torchlet/transformer';
  * const tok = HFTokenizer.fromJSON(readFileSync('tokenizer.json', 'utf8'));
  * const ids = tok.encode('Hello world');           // with the template's BOS, if it has one
  * tok.decode(ids, { skipSpecialTokens: true });   // 'Hello world'

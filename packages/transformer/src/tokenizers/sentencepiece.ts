@@ -49,6 +49,9 @@ const WS = '\u2581';
  *
  * @example
  * ```ts
+ * // not run: needs a SentencePiece .model file
+ * import { readFileSync } from 'node:fs';
+ * import { SentencePieceTokenizer } from '@torchlet/transformer';
  * const sp = SentencePieceTokenizer.fromModel(new Uint8Array(readFileSync('tokenizer.model')));
  * const ids = sp.encode('Hello world'); // Llama 2: [15043, 3186]
  * sp.decode(ids);                      // 'Hello world'
