@@ -57,7 +57,7 @@ async function evaluate(model) {
     const hits = torch.tidy(() => torch.noGrad(() => model.forward(xn)).argmax({ dim: 1 }).eq(y).sum());
     correct += await hits.item();
     hits.dispose();
-    if (timed === null) timed = xn;
+    if (timed === null) timed = torch.keep(xn); // kept past the loader's step scopes (freed below)
     else xn.dispose();
     x.dispose();
     y.dispose();

@@ -1,10 +1,11 @@
-import type { Backend, View } from './backend.ts';
+import type { Backend, UnaryOp, View } from './backend.ts';
 import { isFloat, toDType, type DType, type DTypeLike, type TypedArray } from './dtype.ts';
 import { setTensorCheck, trackTensor, untrackTensor } from './memory.ts';
 import { isContiguous, normalizeDim, numel, shapeStr, type Shape } from './shape.ts';
 import { stats, type Storage } from './storage.ts';
 import { formatTensor } from './format.ts';
 import { ReadPromise } from './read-promise.ts';
+import type { NanToNumOptions } from './ops/math.ts';
 import * as ew from './ops/elementwise.ts';
 import * as act from './ops/activation.ts';
 import * as red from './ops/reduce.ts';
@@ -56,6 +57,39 @@ const finalizer = new FinalizationRegistry<Storage>((storage) => {
 function dimsArg(args: ReadonlyArray<number | readonly number[]>): number[] {
   if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
   return args as number[];
+}
+
+/** The unary ops whose Tensor method is written out in the class below (with its own doc comment). */
+type HandWrittenUnary =
+  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'erf'
+  | 'log1p' | 'expm1' | 'reciprocal' | 'floor' | 'ceil' | 'round' | 'relu' | 'logicalNot';
+
+/** One method per unary op of the op table (`x.tan()`), installed by ops/math.ts, where the functions are. */
+export interface Tensor extends Readonly<Record<Exclude<UnaryOp, HandWrittenUnary>, () => Tensor>> {
+  /** `torch.atan2`(this, other). */
+  atan2(other: TensorLike): Tensor;
+  /** `torch.hypot`(this, other). */
+  hypot(other: TensorLike): Tensor;
+  /** `torch.fmod`(this, other). */
+  fmod(other: TensorLike): Tensor;
+  /** `torch.floorDivide`(this, other). */
+  floorDivide(other: TensorLike): Tensor;
+  /** `torch.frac`(this). */
+  frac(): Tensor;
+  /** `torch.isnan`(this). */
+  isnan(): Tensor;
+  /** `torch.isinf`(this). */
+  isinf(): Tensor;
+  /** `torch.isfinite`(this). */
+  isfinite(): Tensor;
+  /** `torch.signbit`(this). */
+  signbit(): Tensor;
+  /** `torch.nanToNum`(this, ...). */
+  nanToNum(...args: [(number | NanToNumOptions)?, (number | null)?, (number | null)?, NanToNumOptions?]): Tensor;
+  /** `torch.logaddexp`(this, other). */
+  logaddexp(other: TensorLike): Tensor;
+  /** `torch.lerp`(this, end, weight). */
+  lerp(end: TensorLike, weight: TensorLike): Tensor;
 }
 
 /**

@@ -284,41 +284,8 @@ export function lerp(input: Tensor, end: TensorLike, weight: TensorLike): Tensor
 
 // ---- Tensor methods ---------------------------------------------------------------------------
 
-/** The unary ops whose Tensor method is written out in tensor.ts (with its own doc comment). */
-type HandWritten =
-  | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'erf'
-  | 'log1p' | 'expm1' | 'reciprocal' | 'floor' | 'ceil' | 'round' | 'relu' | 'logicalNot';
-
-declare module '../tensor.ts' {
-  /** One method per unary op of the op table (`x.tan()`), installed below; see the functions above. */
-  interface Tensor extends Readonly<Record<Exclude<UnaryOp, HandWritten>, () => Tensor>> {
-    /** {@link atan2}(this, other). */
-    atan2(other: TensorLike): Tensor;
-    /** {@link hypot}(this, other). */
-    hypot(other: TensorLike): Tensor;
-    /** {@link fmod}(this, other). */
-    fmod(other: TensorLike): Tensor;
-    /** {@link floorDivide}(this, other). */
-    floorDivide(other: TensorLike): Tensor;
-    /** {@link frac}(this). */
-    frac(): Tensor;
-    /** {@link isnan}(this). */
-    isnan(): Tensor;
-    /** {@link isinf}(this). */
-    isinf(): Tensor;
-    /** {@link isfinite}(this). */
-    isfinite(): Tensor;
-    /** {@link signbit}(this). */
-    signbit(): Tensor;
-    /** {@link nanToNum}(this, ...). */
-    nanToNum(...args: [(number | NanToNumOptions)?, (number | null)?, (number | null)?, NanToNumOptions?]): Tensor;
-    /** {@link logaddexp}(this, other). */
-    logaddexp(other: TensorLike): Tensor;
-    /** {@link lerp}(this, end, weight). */
-    lerp(end: TensorLike, weight: TensorLike): Tensor;
-  }
-}
-
+// The methods below are declared on the Tensor interface in tensor.ts (a `declare module`
+// augmentation here would survive into the bundled .d.ts with a path that no longer resolves).
 const methods: Record<string, (this: Tensor, ...args: never[]) => Tensor> = {
   atan2(other: TensorLike) { return atan2(this, other); },
   hypot(other: TensorLike) { return hypot(this, other); },
