@@ -4,7 +4,17 @@
  */
 import { clipGradNorm_, clipGradValue_ } from '@torchlet/core';
 
-/** `optim.clipGradNorm(params, maxNorm, normType)`: core's {@link clipGradNorm_} (PyTorch's `clip_grad_norm_`). */
+/**
+ * `optim.clipGradNorm(params, maxNorm, normType)`: core's {@link clipGradNorm_} (PyTorch's `clip_grad_norm_`).
+ *
+ * @example
+ * ```ts
+ * const model = new nn.Linear(10, 1);
+ * model.forward(torch.randn([8, 10])).sum().backward();
+ * const total = optim.clipGradNorm(model.parameters(), 1.0);   // = nn.utils.clipGradNorm_
+ * console.log(await total.item());   // the norm before clipping
+ * ```
+ */
 export const clipGradNorm = clipGradNorm_;
 /**
  * `optim.clipGradValue(params, clipValue)`: core's {@link clipGradValue_} (PyTorch's `clip_grad_value_`).

@@ -41,6 +41,8 @@ export interface ClipGradNormOptions {
  * error_if_nonfinite=False)`, also `nn.utils.clip_grad_norm_` and `optim.clipGradNorm`.
  *
  * @example
+ * const model = new nn.Linear(10, 1), optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+ * const loss = model.forward(torch.randn([8, 10])).sum();
  * loss.backward();
  * nn.utils.clipGradNorm_(model.parameters(), 1.0);
  * optimizer.step();
@@ -73,6 +75,8 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
  * `torch.nn.utils.clip_grad_value_`, also `nn.utils.clip_grad_value_` and `optim.clipGradValue`.
  *
  * @example
+ * const model = new nn.Linear(10, 1);
+ * model.forward(torch.randn([8, 10])).sum().backward();
  * nn.utils.clipGradValue_(model.parameters(), 0.5);
  */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
