@@ -172,14 +172,7 @@ export const UNARY_TABLE = {
   exp2: float('exp2_(x)', (x) => 2 ** x),
 } as const satisfies Record<string, Entries<UnaryKind, UnaryRef>>;
 
-/**
- * Element-wise functions of two arguments, in kernel-code order; `a` and `b` always share a dtype.
- * maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`), fmod the
- * sign of the dividend (C's `fmod`). int32 remainder, fmod, floorDivide and truncDivide by 0 give
- * 0 where PyTorch raises ZeroDivisionError (a kernel cannot raise, and checking the divisor would
- * read it back from the device); int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
- */
-export const BINARY_TABLE = {
+const BINARY = {
   add: { kind: 'arith', wgsl: { f32: 'a + b', i32: 'a + b' }, ref: (a, b) => a + b },
   sub: { kind: 'arith', wgsl: { f32: 'a - b', i32: 'a - b' }, ref: (a, b) => a - b },
   mul: { kind: 'arith', wgsl: { f32: 'a * b', i32: 'a * b' }, ref: (a, b, int) => (int ? Math.imul(a, b) : a * b) },
@@ -207,6 +200,15 @@ export const BINARY_TABLE = {
   },
   truncDivide: { kind: 'arith', wgsl: { f32: 'trunc(a / b)', i32: 'itruncdiv_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : Math.trunc(a / b)) },
 } as const satisfies Record<string, Entries<BinaryKind, BinaryRef>>;
+// Typed through Entry so the API reference shows one documented entry type, not each literal.
+/**
+ * Element-wise functions of two arguments, in kernel-code order; `a` and `b` always share a dtype.
+ * maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`), fmod the
+ * sign of the dividend (C's `fmod`). int32 remainder, fmod, floorDivide and truncDivide by 0 give
+ * 0 where PyTorch raises ZeroDivisionError (a kernel cannot raise, and checking the divisor would
+ * read it back from the device); int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
+ */
+export const BINARY_TABLE: { readonly [N in keyof typeof BINARY]: Entry<(typeof BINARY)[N]['kind'], BinaryRef> } = BINARY;
 
 /** The name of an element-wise function of one argument ({@link UNARY_TABLE}). */
 export type UnaryOp = keyof typeof UNARY_TABLE;

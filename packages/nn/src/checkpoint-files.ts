@@ -28,7 +28,13 @@ export interface CheckpointFiles {
 }
 
 /** What {@link checkpointFiles} accepts: a directory path, a URL, `File`s, or name -> bytes/Blob. */
-export type CheckpointSource = string | URL | Iterable<Blob & { readonly name: string }> | Readonly<Record<string, Uint8Array | Blob>>;
+export type CheckpointSource = string | URL | Iterable<NamedBlob> | Readonly<Record<string, Uint8Array | Blob>>;
+
+/** A `Blob` with a file name (a `File`). */
+export interface NamedBlob extends Blob {
+  /** The file's name in the checkpoint folder (`config.json`, `model.safetensors`, ...). */
+  readonly name: string;
+}
 
 interface FileHandleLike {
   stat(): Promise<{ size: number }>;
@@ -141,7 +147,7 @@ export function checkpointFiles(source: CheckpointSource): CheckpointFiles {
   if (typeof source === 'string') return { description: source, open: (name) => directoryFile(source, name) };
   if (source !== null && typeof source === 'object' && Symbol.iterator in source) {
     const byName = new Map<string, Blob>();
-    for (const f of source as Iterable<Blob & { name: string }>) byName.set(f.name, f);
+    for (const f of source as Iterable<NamedBlob>) byName.set(f.name, f);
     return { description: `files [${[...byName.keys()].join(', ')}]`, open: async (name) => (byName.has(name) ? blobReader(byName.get(name)!) : null) };
   }
   if (source !== null && typeof source === 'object') {
@@ -223,7 +229,10 @@ async function shardList(files: CheckpointFiles): Promise<{ shards: string[]; we
  * await torch.nn.loadSafetensorsInto(model, torch.nn.checkpointFiles('./my-llama'));
  * ```
  */
-export async function loadSafetensorsInto(module: Module, files: CheckpointFiles, options: LoadSafetensorsIntoOptions = {}): Promise<{ loaded: string[] }> {
+export async function loadSafetensorsInto(module: Module, files: CheckpointFiles, options: LoadSafetensorsIntoOptions = {}): Promise<{
+  /** The module keys that were loaded (all of them, when it resolves). */
+  loaded: string[];
+}> {
   const mapKey = options.mapKey ?? ((k: string) => k);
   const targets = module.stateDict();
   const loaded = new Set<string>();

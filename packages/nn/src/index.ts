@@ -26,7 +26,7 @@ export {
 } from './safetensors.ts';
 export {
   checkpointFiles, readCheckpointText, loadSafetensorsInto,
-  type CheckpointFiles, type CheckpointSource, type RangeReader, type LoadSafetensorsIntoOptions,
+  type CheckpointFiles, type CheckpointSource, type NamedBlob, type RangeReader, type LoadSafetensorsIntoOptions,
 } from './checkpoint-files.ts';
 export { LoraLinear, applyLora, loraLayers, loraStateDict, saveLoraAdapter, loadLoraAdapter, type LoraConfig } from './lora.ts';
 export * as quantization from './quantization/index.ts';

@@ -35,10 +35,13 @@ export interface SentencePieceSpec {
   addDummyPrefix: boolean;
   /** Strip leading/trailing spaces and collapse runs of spaces first. */
   removeExtraWhitespaces: boolean;
-  /** The unknown piece's id, and the begin/end-of-sequence and padding ids (-1: none). */
+  /** The unknown piece's id. */
   unkId: number;
+  /** The begin-of-sequence id (-1: none). */
   bosId: number;
+  /** The end-of-sequence id (-1: none). */
   eosId: number;
+  /** The padding id (-1: none). */
   padId: number;
 }
 
