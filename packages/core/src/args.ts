@@ -223,7 +223,12 @@ export function argDims(op: string, v: unknown): number | number[] | null {
  * console.log(torch.reduceArgs('mysum', [{ dim: [0, 1] }]));          // { dim: [0, 1], keepdim: false }
  * ```
  */
-export function reduceArgs(op: string, args: readonly unknown[], extra: readonly string[] = []): { /** The dims to reduce; null for all. */ dim: number | number[] | null; /** Keep reduced dims as size 1. */ keepdim: boolean } & Record<string, unknown> {
+export function reduceArgs(op: string, args: readonly unknown[], extra: readonly string[] = []): {
+  /** The dims to reduce; null for all. */
+  dim: number | number[] | null;
+  /** Keep reduced dims as size 1. */
+  keepdim: boolean;
+} & Record<string, unknown> {
   const a = parseArgs(op, args, ['dim', 'keepdim', ...extra]);
   return { ...a, dim: argDims(op, a.dim), keepdim: a.keepdim === undefined ? false : argBool(op, 'keepdim', a.keepdim) };
 }
@@ -241,7 +246,12 @@ export type SizeArgs<O> = [shape: readonly number[] | number, options?: O] | num
  * console.log(torch.sizeArgs('myzeros', [[2, 3], { dtype: 'int32' }]).options);   // { dtype: 'int32' }
  * ```
  */
-export function sizeArgs<O extends object>(op: string, args: readonly unknown[]): { /** The sizes, as a list. */ shape: number[]; /** The trailing options object, if any. */ options: O | undefined } {
+export function sizeArgs<O extends object>(op: string, args: readonly unknown[]): {
+  /** The sizes, as a list. */
+  shape: number[];
+  /** The trailing options object, if any. */
+  options: O | undefined;
+} {
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
   const options = n > 0 && isOptions(args[n - 1]) ? (args[--n] as O) : undefined;
@@ -281,7 +291,12 @@ export function checkFits(op: string, v: number, dtype: DType | string): void {
 }
 
 /** One dim given positionally or as `{ dim }` (PyTorch's `dim=` keyword). */
-export type DimOption = number | { /** The dim (negative counts from the end). */ dim?: number };
+export type DimOption = number | DimOnly;
+/** `{ dim }` (PyTorch's `dim=` keyword). */
+export interface DimOnly {
+  /** The dim (negative counts from the end). */
+  dim?: number;
+}
 
 /**
  * One integer dim from `args` (PyTorch's `(dim)` or `{ dim }`); `def` when omitted, else a

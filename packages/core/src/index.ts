@@ -4,14 +4,14 @@ export { encodeHalf, decodeHalf } from './half.ts';
 export * from './backend.ts';
 export * from './registry.ts';
 export {
-  UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, unaryCode, binaryCode, unaryRef, binaryRef, opKind, kernelDtypes, wgslExpr,
+  UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, type UnaryKind, type BinaryKind, type UnaryRef, type BinaryRef, type OpTableEntry, unaryCode, binaryCode, unaryRef, binaryRef, opKind, kernelDtypes, wgslExpr,
   type OpKind, type WgslElem, type FloatUnaryOp,
 } from './op-table.ts';
 export * from './philox.ts';
 export { ReadPromise } from './read-promise.ts';
 export {
   parseArgs, checkOptions, closest, isOptions, reduceArgs, sizeArgs, argInt, argNumber, argBool, argEnum, argDims, checkFits, dimArg,
-  type DimArg, type DimOption, type PosArgs, type SizeArgs,
+  type DimArg, type DimOption, type DimOnly, type PosArgs, type SizeArgs,
 } from './args.ts';
 export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
 export {
@@ -21,21 +21,21 @@ export {
   type UnfoldAttrs, type DimAttrs, type ScatterAddAttrs, type AttentionAttrs,
 } from './grad-hook.ts';
 export { memory, tidy, keep, type MemoryInfo, type BackendMemoryInfo } from './memory.ts';
-export { setStepScopes, stepBoundary, leaveStep, adoptIntoStep, keepFieldsAcrossSteps, type StepScopeInfo } from './step-scope.ts';
+export { setStepScopes, stepBoundary, leaveStep, adoptIntoStep, keepFieldsAcrossSteps, type StepScopeInfo, type StepScope } from './step-scope.ts';
 export { manualSeed, initialSeed, seedRandomly, getRngState, setRngState, type RngState } from './random.ts';
 export { broadcastShapes, contiguousStrides, isContiguous, coalesce, numel, type Shape, type Layout } from './shape.ts';
 export * from './ops/creation.ts';
 export {
   neg, abs, sign, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, erf, log1p, expm1, reciprocal,
   floor, ceil, round, square, logicalNot, add, sub, mul, div, remainder, maximum, minimum, pow, clamp,
-  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType, type ClampArgs,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, resultType, type ClampArgs, type ClampOptions,
 } from './ops/elementwise.ts';
 export { type DivOptions } from './ops/elementwise.ts';
 // Every function of ops/math.ts is public: a new op's function needs no line here.
 export * from './ops/math.ts';
 export { trunc as fix } from './ops/math.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
-export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type VarArgs, type OneDimArg } from './ops/reduce.ts';
+export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type ArgReduceOptions, type KeepdimOption, type VarArgs, type OneDimArg, type OneDimOptions } from './ops/reduce.ts';
 export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
@@ -62,7 +62,7 @@ export { einsum } from './ops/einsum.ts';
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './ops/clip-grad.ts';
 export { at, atAsync, indexPut, indexPutAsync, indexPut_, type IndexEntry, type IndexPutOptions } from './ops/index-at.ts';
 export { searchsorted, bucketize, trilIndices, triuIndices, logspace, type SearchsortedOptions } from './ops/search.ts';
-export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions } from './ops/compare.ts';
+export { isclose, allclose, allcloseAsync, equal, equalAsync, type CloseOptions, type CloseArgs } from './ops/compare.ts';
 export { contiguous, untrackedView, markModifiedInPlace, readStorage } from './ops/util.ts';
 export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,

@@ -33,18 +33,56 @@ export type WgslElem = 'f32' | 'i32' | 'bool';
  * them through float32 (ops/primitives.ts, viaFloat32), so no kernel ever sees them.
  */
 export const KIND_DTYPES = {
-  float: { dtypes: ['float32'], wgsl: ['f32'] },
-  numeric: { dtypes: ['float32', 'int32'], wgsl: ['f32', 'i32'] },
-  logical: { dtypes: ['bool'], wgsl: ['bool'] },
-  arith: { dtypes: ['float32', 'int32'], wgsl: ['f32', 'i32'] },
-  floatBinary: { dtypes: ['float32'], wgsl: ['f32'] },
-  compare: { dtypes: ['float32', 'int32', 'bool'], wgsl: ['f32', 'i32', 'bool'] },
+  /** Float32 in, float32 out. */
+  float: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['float32'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['f32'],
+  },
+  /** Float32 or int32 in, same dtype out. */
+  numeric: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['float32', 'int32'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['f32', 'i32'],
+  },
+  /** Bool in, bool out. */
+  logical: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['bool'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['bool'],
+  },
+  /** Binary, float32 or int32 operands, same dtype out. */
+  arith: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['float32', 'int32'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['f32', 'i32'],
+  },
+  /** Binary, float32 operands and out. */
+  floatBinary: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['float32'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['f32'],
+  },
+  /** Binary, float32, int32 or bool operands, bool out. */
+  compare: {
+    /** The dtypes a kernel of this kind takes. */
+    dtypes: ['float32', 'int32', 'bool'],
+    /** The WGSL element types it has an expression for. */
+    wgsl: ['f32', 'i32', 'bool'],
+  },
 } as const;
 
 /** A dtype class of {@link KIND_DTYPES}. */
 export type OpKind = keyof typeof KIND_DTYPES;
-type UnaryKind = 'float' | 'numeric' | 'logical';
-type BinaryKind = 'arith' | 'floatBinary' | 'compare' | 'logical';
+/** The dtype classes of unary ops. */
+export type UnaryKind = 'float' | 'numeric' | 'logical';
+/** The dtype classes of binary ops. */
+export type BinaryKind = 'arith' | 'floatBinary' | 'compare' | 'logical';
 
 /**
  * One table entry: the kind, a WGSL expression for each element type the kind takes, and `ref`,
@@ -52,14 +90,19 @@ type BinaryKind = 'arith' | 'floatBinary' | 'compare' | 'logical';
  * caller truncates). `ref` is what core's reference backend runs and what backend tests compare
  * kernels against, so a new op brings its own test oracle.
  */
-interface Entry<K extends OpKind, R> {
+export interface OpTableEntry<K extends OpKind, R> {
+  /** The op's dtype class. */
   readonly kind: K;
+  /** A WGSL expression of `x` (unary) or `a`, `b` (binary) for each element type of the kind. */
   readonly wgsl: { readonly [E in (typeof KIND_DTYPES)[K]['wgsl'][number]]: string };
+  /** The op's meaning in float64 JavaScript: the reference backend and the kernel tests' oracle. */
   readonly ref: R;
 }
-type UnaryRef = (x: number) => number;
-type BinaryRef = (a: number, b: number, int: boolean) => number;
-type Entries<K extends OpKind, R> = { [Kind in K]: Entry<Kind, R> }[K];
+/** A unary op's meaning in float64 JavaScript. */
+export type UnaryRef = (x: number) => number;
+/** A binary op's meaning in float64 JavaScript (`int`: int32 operands, the caller truncates). */
+export type BinaryRef = (a: number, b: number, int: boolean) => number;
+type Entries<K extends OpKind, R> = { [Kind in K]: OpTableEntry<Kind, R> }[K];
 
 /** The Gauss error function in float64 (series near 0, continued fraction beyond). */
 function erf(x: number): number {
@@ -122,10 +165,13 @@ const cmp = (e: string): string => `select(0u, 1u, ${e})`;
 // Float comparisons test NaN on the bits: a shader compiler may assume no NaN (Dawn on
 // SwiftShader gives `x != x` false for NaN), and PyTorch's `x != x` is true for NaN.
 const nan2 = '(isnan_(a) || isnan_(b))';
-const compare = (e: string, f32: string, ref: (a: number, b: number) => boolean): Entry<'compare', BinaryRef> => ({
+const compare = (e: string, f32: string, ref: (a: number, b: number) => boolean): OpTableEntry<'compare', BinaryRef> => ({
   kind: 'compare', wgsl: { f32: cmp(f32), i32: cmp(e), bool: cmp(e) }, ref: (a, b) => +ref(a, b),
 });
-const float = (f32: string, ref: UnaryRef): Entry<'float', UnaryRef> => ({ kind: 'float', wgsl: { f32 }, ref });
+const float = (f32: string, ref: UnaryRef): OpTableEntry<'float', UnaryRef> => ({ kind: 'float', wgsl: { f32 }, ref });
+/** A table entry from its parts (typed as an Entry, so the API reference shows one entry type rather than each literal). */
+const unaryEntry = <K extends UnaryKind>(kind: K, wgsl: OpTableEntry<K, UnaryRef>['wgsl'], ref: UnaryRef): OpTableEntry<K, UnaryRef> => ({ kind, wgsl, ref });
+const binaryEntry = <K extends BinaryKind>(kind: K, wgsl: OpTableEntry<K, BinaryRef>['wgsl'], ref: BinaryRef): OpTableEntry<K, BinaryRef> => ({ kind, wgsl, ref });
 const nanMax = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b));
 const nanMin = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b));
 
@@ -134,73 +180,77 @@ const nanMin = (a: number, b: number): number => (Number.isNaN(a) || Number.isNa
  * except for `float` ops on integer inputs, which core converts to float32 first.
  */
 export const UNARY_TABLE = {
-  neg: { kind: 'numeric', wgsl: { f32: '-x', i32: '-x' }, ref: (x) => -x },
-  abs: { kind: 'numeric', wgsl: { f32: 'abs(x)', i32: 'abs(x)' }, ref: Math.abs },
+  /** `neg` (see core's function of that name). */
+  neg: unaryEntry('numeric', { f32: '-x', i32: '-x' }, (x) => -x),
+  /** `abs` (see core's function of that name). */
+  abs: unaryEntry('numeric', { f32: 'abs(x)', i32: 'abs(x)' }, Math.abs),
   // PyTorch 1.13's CPU kernel: (0 < x) - (x < 0), so sign(NaN) = 0.
-  sign: { kind: 'numeric', wgsl: { f32: 'sign_(x)', i32: 'sign(x)' }, ref: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0) },
+  /** `sign` (see core's function of that name). */
+  sign: unaryEntry('numeric', { f32: 'sign_(x)', i32: 'sign(x)' }, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0)),
   // NaN propagates, as torch.relu.
-  relu: { kind: 'numeric', wgsl: { f32: 'select(0.0, x, x > 0.0 || isnan_(x))', i32: 'max(x, 0)' }, ref: (x) => (Number.isNaN(x) ? x : x > 0 ? x : 0) },
+  /** `relu` (see core's function of that name). */
+  relu: unaryEntry('numeric', { f32: 'select(0.0, x, x > 0.0 || isnan_(x))', i32: 'max(x, 0)' }, (x) => (Number.isNaN(x) ? x : x > 0 ? x : 0)),
   // Rounding is the identity on integers; `round` rounds half to even, as PyTorch.
-  floor: { kind: 'numeric', wgsl: { f32: 'floor(x)', i32: 'x' }, ref: Math.floor },
-  ceil: { kind: 'numeric', wgsl: { f32: 'ceil(x)', i32: 'x' }, ref: Math.ceil },
-  round: { kind: 'numeric', wgsl: { f32: 'round(x)', i32: 'x' }, ref: roundHalfEven },
+  /** `floor` (see core's function of that name). */
+  floor: unaryEntry('numeric', { f32: 'floor(x)', i32: 'x' }, Math.floor),
+  /** `ceil` (see core's function of that name). */
+  ceil: unaryEntry('numeric', { f32: 'ceil(x)', i32: 'x' }, Math.ceil),
+  /** `round` (see core's function of that name). */
+  round: unaryEntry('numeric', { f32: 'round(x)', i32: 'x' }, roundHalfEven),
+  /** `exp` (see core's function of that name). */
   exp: float('exp_(x)', Math.exp),
+  /** `log` (see core's function of that name). */
   log: float('log_(x)', Math.log),
+  /** `sqrt` (see core's function of that name). */
   sqrt: float('sqrt_(x)', Math.sqrt),
+  /** `rsqrt` (see core's function of that name). */
   rsqrt: float('rsqrt_(x)', (x) => 1 / Math.sqrt(x)),
+  /** `sin` (see core's function of that name). */
   sin: float('sin_(x)', Math.sin),
+  /** `cos` (see core's function of that name). */
   cos: float('cos_(x)', Math.cos),
+  /** `tanh` (see core's function of that name). */
   tanh: float('tanh_(x)', Math.tanh),
+  /** `sigmoid` (see core's function of that name). */
   sigmoid: float('1.0 / (1.0 + exp_(-x))', (x) => 1 / (1 + Math.exp(-x))),
+  /** `erf` (see core's function of that name). */
   erf: float('erf_(x)', erf),
+  /** `log1p` (see core's function of that name). */
   log1p: float('log1p_(x)', Math.log1p),
+  /** `expm1` (see core's function of that name). */
   expm1: float('expm1_(x)', Math.expm1),
+  /** `reciprocal` (see core's function of that name). */
   reciprocal: float('1.0 / x', (x) => 1 / x),
-  logicalNot: { kind: 'logical', wgsl: { bool: '1u - x' }, ref: (x) => (x ? 0 : 1) },
-  trunc: { kind: 'numeric', wgsl: { f32: 'trunc(x)', i32: 'x' }, ref: Math.trunc },
+  /** `logicalNot` (see core's function of that name). */
+  logicalNot: unaryEntry('logical', { bool: '1u - x' }, (x) => (x ? 0 : 1)),
+  /** `trunc` (see core's function of that name). */
+  trunc: unaryEntry('numeric', { f32: 'trunc(x)', i32: 'x' }, Math.trunc),
+  /** `tan` (see core's function of that name). */
   tan: float('tan_(x)', Math.tan),
+  /** `asin` (see core's function of that name). */
   asin: float('asin_(x)', Math.asin),
+  /** `acos` (see core's function of that name). */
   acos: float('acos_(x)', Math.acos),
+  /** `atan` (see core's function of that name). */
   atan: float('atan_(x)', Math.atan),
+  /** `sinh` (see core's function of that name). */
   sinh: float('sinh_(x)', Math.sinh),
+  /** `cosh` (see core's function of that name). */
   cosh: float('cosh_(x)', Math.cosh),
+  /** `asinh` (see core's function of that name). */
   asinh: float('asinh_(x)', Math.asinh),
+  /** `acosh` (see core's function of that name). */
   acosh: float('acosh_(x)', Math.acosh),
+  /** `atanh` (see core's function of that name). */
   atanh: float('atanh_(x)', Math.atanh),
+  /** `log2` (see core's function of that name). */
   log2: float('log_(x) * 1.4426950408889634', Math.log2),
+  /** `log10` (see core's function of that name). */
   log10: float('log_(x) * 0.4342944819032518', Math.log10),
+  /** `exp2` (see core's function of that name). */
   exp2: float('exp2_(x)', (x) => 2 ** x),
 } as const satisfies Record<string, Entries<UnaryKind, UnaryRef>>;
 
-const BINARY = {
-  add: { kind: 'arith', wgsl: { f32: 'a + b', i32: 'a + b' }, ref: (a, b) => a + b },
-  sub: { kind: 'arith', wgsl: { f32: 'a - b', i32: 'a - b' }, ref: (a, b) => a - b },
-  mul: { kind: 'arith', wgsl: { f32: 'a * b', i32: 'a * b' }, ref: (a, b, int) => (int ? Math.imul(a, b) : a * b) },
-  div: { kind: 'floatBinary', wgsl: { f32: 'a / b' }, ref: (a, b) => a / b },
-  maximum: { kind: 'arith', wgsl: { f32: 'fmax_(a, b)', i32: 'max(a, b)' }, ref: nanMax },
-  minimum: { kind: 'arith', wgsl: { f32: 'fmin_(a, b)', i32: 'min(a, b)' }, ref: nanMin },
-  remainder: { kind: 'arith', wgsl: { f32: 'frem_(a, b)', i32: 'irem_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : pyRemainder(a, b)) },
-  pow: { kind: 'arith', wgsl: { f32: 'pow_(a, b)', i32: 'ipow_(a, b)' }, ref: (a, b, int) => (int ? powI32(a, b) : powC(a, b)) },
-  eq: compare('a == b', `!${nan2} && a == b`, (a, b) => a === b),
-  ne: compare('a != b', `${nan2} || a != b`, (a, b) => a !== b),
-  lt: compare('a < b', `!${nan2} && a < b`, (a, b) => a < b),
-  le: compare('a <= b', `!${nan2} && a <= b`, (a, b) => a <= b),
-  gt: compare('a > b', `!${nan2} && a > b`, (a, b) => a > b),
-  ge: compare('a >= b', `!${nan2} && a >= b`, (a, b) => a >= b),
-  logicalAnd: { kind: 'logical', wgsl: { bool: 'a & b' }, ref: (a, b) => +(!!a && !!b) },
-  logicalOr: { kind: 'logical', wgsl: { bool: 'a | b' }, ref: (a, b) => +(!!a || !!b) },
-  logicalXor: { kind: 'logical', wgsl: { bool: 'a ^ b' }, ref: (a, b) => +(!!a !== !!b) },
-  atan2: { kind: 'floatBinary', wgsl: { f32: 'atan2_(a, b)' }, ref: Math.atan2 },
-  hypot: { kind: 'floatBinary', wgsl: { f32: 'hypot_(a, b)' }, ref: (a, b) => Math.hypot(a, b) },
-  fmod: { kind: 'arith', wgsl: { f32: 'fmod_(a, b)', i32: 'ifmod_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : a % b) },
-  floorDivide: {
-    kind: 'arith',
-    wgsl: { f32: 'floordiv_(a, b)', i32: 'ifloordiv_(a, b)' },
-    ref: (a, b, int) => (int ? (b === 0 ? 0 : Math.floor(a / b)) : floorDivideFloat(a, b)),
-  },
-  truncDivide: { kind: 'arith', wgsl: { f32: 'trunc(a / b)', i32: 'itruncdiv_(a, b)' }, ref: (a, b, int) => (int && b === 0 ? 0 : Math.trunc(a / b)) },
-} as const satisfies Record<string, Entries<BinaryKind, BinaryRef>>;
-// Typed through Entry so the API reference shows one documented entry type, not each literal.
 /**
  * Element-wise functions of two arguments, in kernel-code order; `a` and `b` always share a dtype.
  * maximum/minimum propagate NaN. remainder has the sign of the divisor (Python's `%`), fmod the
@@ -208,7 +258,52 @@ const BINARY = {
  * 0 where PyTorch raises ZeroDivisionError (a kernel cannot raise, and checking the divisor would
  * read it back from the device); int32 pow with a negative exponent gives 0 (1 for base 1, ±1 for -1).
  */
-export const BINARY_TABLE: { readonly [N in keyof typeof BINARY]: Entry<(typeof BINARY)[N]['kind'], BinaryRef> } = BINARY;
+export const BINARY_TABLE = {
+  /** `add` (see core's function of that name). */
+  add: binaryEntry('arith', { f32: 'a + b', i32: 'a + b' }, (a, b) => a + b),
+  /** `sub` (see core's function of that name). */
+  sub: binaryEntry('arith', { f32: 'a - b', i32: 'a - b' }, (a, b) => a - b),
+  /** `mul` (see core's function of that name). */
+  mul: binaryEntry('arith', { f32: 'a * b', i32: 'a * b' }, (a, b, int) => (int ? Math.imul(a, b) : a * b)),
+  /** `div` (see core's function of that name). */
+  div: binaryEntry('floatBinary', { f32: 'a / b' }, (a, b) => a / b),
+  /** `maximum` (see core's function of that name). */
+  maximum: binaryEntry('arith', { f32: 'fmax_(a, b)', i32: 'max(a, b)' }, nanMax),
+  /** `minimum` (see core's function of that name). */
+  minimum: binaryEntry('arith', { f32: 'fmin_(a, b)', i32: 'min(a, b)' }, nanMin),
+  /** `remainder` (see core's function of that name). */
+  remainder: binaryEntry('arith', { f32: 'frem_(a, b)', i32: 'irem_(a, b)' }, (a, b, int) => (int && b === 0 ? 0 : pyRemainder(a, b))),
+  /** `pow` (see core's function of that name). */
+  pow: binaryEntry('arith', { f32: 'pow_(a, b)', i32: 'ipow_(a, b)' }, (a, b, int) => (int ? powI32(a, b) : powC(a, b))),
+  /** `eq` (see core's function of that name). */
+  eq: compare('a == b', `!${nan2} && a == b`, (a, b) => a === b),
+  /** `ne` (see core's function of that name). */
+  ne: compare('a != b', `${nan2} || a != b`, (a, b) => a !== b),
+  /** `lt` (see core's function of that name). */
+  lt: compare('a < b', `!${nan2} && a < b`, (a, b) => a < b),
+  /** `le` (see core's function of that name). */
+  le: compare('a <= b', `!${nan2} && a <= b`, (a, b) => a <= b),
+  /** `gt` (see core's function of that name). */
+  gt: compare('a > b', `!${nan2} && a > b`, (a, b) => a > b),
+  /** `ge` (see core's function of that name). */
+  ge: compare('a >= b', `!${nan2} && a >= b`, (a, b) => a >= b),
+  /** `logicalAnd` (see core's function of that name). */
+  logicalAnd: binaryEntry('logical', { bool: 'a & b' }, (a, b) => +(!!a && !!b)),
+  /** `logicalOr` (see core's function of that name). */
+  logicalOr: binaryEntry('logical', { bool: 'a | b' }, (a, b) => +(!!a || !!b)),
+  /** `logicalXor` (see core's function of that name). */
+  logicalXor: binaryEntry('logical', { bool: 'a ^ b' }, (a, b) => +(!!a !== !!b)),
+  /** `atan2` (see core's function of that name). */
+  atan2: binaryEntry('floatBinary', { f32: 'atan2_(a, b)' }, Math.atan2),
+  /** `hypot` (see core's function of that name). */
+  hypot: binaryEntry('floatBinary', { f32: 'hypot_(a, b)' }, (a, b) => Math.hypot(a, b)),
+  /** `fmod` (see core's function of that name). */
+  fmod: binaryEntry('arith', { f32: 'fmod_(a, b)', i32: 'ifmod_(a, b)' }, (a, b, int) => (int && b === 0 ? 0 : a % b)),
+  /** `floorDivide` (see core's function of that name). */
+  floorDivide: binaryEntry('arith', { f32: 'floordiv_(a, b)', i32: 'ifloordiv_(a, b)' }, (a, b, int) => (int ? (b === 0 ? 0 : Math.floor(a / b)) : floorDivideFloat(a, b))),
+  /** `truncDivide` (see core's function of that name). */
+  truncDivide: binaryEntry('arith', { f32: 'trunc(a / b)', i32: 'itruncdiv_(a, b)' }, (a, b, int) => (int && b === 0 ? 0 : Math.trunc(a / b))),
+} as const satisfies Record<string, Entries<BinaryKind, BinaryRef>>;
 
 /** The name of an element-wise function of one argument ({@link UNARY_TABLE}). */
 export type UnaryOp = keyof typeof UNARY_TABLE;

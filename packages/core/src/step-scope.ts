@@ -16,12 +16,13 @@
  */
 import type { Tensor } from './tensor.ts';
 
-/** @internal One step's tensors. */
+/** One step's tensors (see `setStepScopes`); internal bookkeeping, exposed only as a tensor's `stepScope`. */
 export interface StepScope {
   /** What opened it, for errors: `optimizer.step()` or `DataLoader batch`. */
   readonly label: string;
   /** The opening source's boundary count (1 for its first). */
   readonly index: number;
+  /** The tensors created during the step and not kept. */
   readonly tensors: Set<Tensor>;
   /** Set once the scope freed its tensors. */
   freed: boolean;

@@ -5,7 +5,7 @@
 import { clipGradNorm_, clipGradValue_ } from '@torchlet/core';
 
 /**
- * `optim.clipGradNorm(params, maxNorm, normType)`: core's {@link clipGradNorm_} (PyTorch's `clip_grad_norm_`).
+ * `optim.clipGradNorm(params, maxNorm, normType)`: core's `clipGradNorm_` (PyTorch's `clip_grad_norm_`).
  *
  * @example
  * ```ts
@@ -17,7 +17,7 @@ import { clipGradNorm_, clipGradValue_ } from '@torchlet/core';
  */
 export const clipGradNorm = clipGradNorm_;
 /**
- * `optim.clipGradValue(params, clipValue)`: core's {@link clipGradValue_} (PyTorch's `clip_grad_value_`).
+ * `optim.clipGradValue(params, clipValue)`: core's `clipGradValue_` (PyTorch's `clip_grad_value_`).
  *
  * @example
  * ```ts

@@ -17,7 +17,8 @@ export interface CloseOptions {
   equalNan?: boolean;
 }
 
-type CloseArgs = [rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions];
+/** `isclose`/`allclose`'s arguments after the tensors: PyTorch's `(rtol, atol, equal_nan)` or an options object. */
+export type CloseArgs = [rtol?: number | CloseOptions, atol?: number | CloseOptions, equalNan?: boolean | CloseOptions];
 
 function closeArgs(op: string, args: readonly unknown[]): Required<CloseOptions> {
   const a = parseArgs(op, args, ['rtol', 'atol', 'equalNan']);

@@ -599,10 +599,14 @@ export function pow(input: TensorLike, exponent: TensorLike): Tensor {
 }
 
 /** clamp's bounds: `(min, max)` positionally, either null, or `{ min, max }` (PyTorch's keywords). */
-export type ClampArgs = [
-  min?: number | Tensor | null | { /** Lower bound (none when omitted or null). */ min?: number | Tensor | null; /** Upper bound (none when omitted or null). */ max?: number | Tensor | null },
-  max?: number | Tensor | null,
-];
+export type ClampArgs = [min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null];
+/** clamp's bounds as PyTorch's keywords. */
+export interface ClampOptions {
+  /** Lower bound (none when omitted or null). */
+  min?: number | Tensor | null;
+  /** Upper bound (none when omitted or null). */
+  max?: number | Tensor | null;
+}
 
 /**
  * Clamps to `[min, max]` (either may be omitted): `clamp(x, 0, 1)`, `clamp(x, { max: 1 })`. NaN stays NaN; with `min > max` every element

@@ -1,3 +1,3 @@
 /** `torch.linalg`: the norms and cross (the SVD-based functions are not provided). */
-export { vectorNorm, matrixNorm, norm, type VectorNormOptions, type MatrixNormOptions } from './norm.ts';
+export { vectorNorm, matrixNorm, norm, type VectorNormOptions, type MatrixNormOptions, type VectorOrd, type MatrixOrd } from './norm.ts';
 export { linalgCross as cross } from './products.ts';

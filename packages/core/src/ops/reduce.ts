@@ -146,15 +146,31 @@ function maxMin(op: 'max' | 'min', x: Tensor, args: readonly unknown[]): Tensor 
 /** A reduction's arguments in PyTorch's order: `(dim?, keepdim?)`, either may be an options object. */
 export type ReduceArgs = [dim?: DimArg, keepdim?: boolean | ReduceOptions];
 /** argmax/argmin's arguments: one dim (or null) and keepdim, positionally or as options. */
-export type ArgReduceArgs = [
-  dim?: number | null | { /** The dim to reduce; every dim (the flattened tensor) when null. */ dim?: number | null; /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean },
-  keepdim?: boolean | { /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean },
-];
+export type ArgReduceArgs = [dim?: number | null | ArgReduceOptions, keepdim?: boolean | KeepdimOption];
+/** argmax/argmin's options object. */
+export interface ArgReduceOptions {
+  /** The dim to reduce; every dim (the flattened tensor) when null. */
+  dim?: number | null;
+  /** Keep the reduced dim as size 1 (default false). */
+  keepdim?: boolean;
+}
+/** `{ keepdim }` alone, after a positional dim. */
+export interface KeepdimOption {
+  /** Keep the reduced dim as size 1 (default false). */
+  keepdim?: boolean;
+}
 /** var/std's arguments in PyTorch's order `(dim?, unbiased?, keepdim?)`, `(unbiased)`, or options. */
 export type VarArgs = [dim?: DimArg | VarOptions | boolean, unbiased?: boolean | VarOptions, keepdim?: boolean | VarOptions];
 
 /** A single dim for max/min/argmax: a number or `{ dim, keepdim }`. */
-export type OneDimArg = number | { /** The dim to reduce. */ dim: number; /** Keep the reduced dim as size 1 (default false). */ keepdim?: boolean };
+export type OneDimArg = number | OneDimOptions;
+/** `{ dim, keepdim }` for max/min over one dim. */
+export interface OneDimOptions {
+  /** The dim to reduce. */
+  dim: number;
+  /** Keep the reduced dim as size 1 (default false). */
+  keepdim?: boolean;
+}
 
 /**
  * Without `dim`: the maximum as a new 0-d tensor (throws a RangeError on an empty tensor).
