@@ -12,6 +12,14 @@ import { bytesToUnicode, GPT2_PATTERN } from './bpe.ts';
 import { mergePairs } from './merge-pairs.ts';
 
 type Json = Record<string, unknown>;
+
+// One encoder/decoder each for every call: byte fallback and byte-level decoding run per token.
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** A Metaspace component's prepend scheme (`prepend_scheme`, or the older `add_prefix_space`). */
+const metaspaceScheme = (o: Json): string => (o.prepend_scheme as string | undefined) ?? (o.add_prefix_space === false ? 'never' : 'always');
 type Step = (words: string[]) => string[];
 
 const fail = (msg: string): never => {
@@ -112,11 +120,10 @@ function preTokenizer(spec: unknown): Step {
     }
     case 'ByteLevel': {
       const table = bytesToUnicode().encoder;
-      const enc = new TextEncoder();
       const addPrefix = o.add_prefix_space === true, useRegex = o.use_regex !== false;
       return (words) => words.flatMap((w, i) => {
         const t = addPrefix && i === 0 && !w.startsWith(' ') ? ` ${w}` : w;
-        return (useRegex ? t.match(GPT2_PATTERN) ?? [] : [t]).map((part) => Array.from(enc.encode(part), (b) => table[b]!).join(''));
+        return (useRegex ? t.match(GPT2_PATTERN) ?? [] : [t]).map((part) => Array.from(utf8Encoder.encode(part), (b) => table[b]!).join(''));
       });
     }
     case 'Split': {
@@ -125,7 +132,7 @@ function preTokenizer(spec: unknown): Step {
     }
     case 'Metaspace': {
       const rep = str(o.replacement ?? '\u2581', 'Metaspace.replacement');
-      const scheme = (o.prepend_scheme as string | undefined) ?? (o.add_prefix_space === false ? 'never' : 'always');
+      const scheme = metaspaceScheme(o);
       return (words) => words.flatMap((w, i) => {
         let t = w.replaceAll(' ', rep);
         if ((scheme === 'always' || (scheme === 'first' && i === 0)) && !t.startsWith(rep)) t = rep + t;
@@ -153,7 +160,7 @@ function decoder(spec: unknown): Step {
     }
     case 'ByteLevel': {
       const { decoder: back } = bytesToUnicode();
-      return (tokens) => [new TextDecoder().decode(new Uint8Array(Array.from(tokens.join(''), (c) => back.get(c) ?? 0x3f)))];
+      return (tokens) => [utf8Decoder.decode(new Uint8Array(Array.from(tokens.join(''), (c) => back.get(c) ?? 0x3f)))];
     }
     case 'Replace': {
       const re = pattern(o.pattern, 'Replace.pattern'), content = str(o.content, 'Replace.content');
@@ -166,7 +173,7 @@ function decoder(spec: unknown): Step {
         const flush = (): void => {
           if (bytes.length === 0) return;
           try {
-            out.push(new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes)));
+            out.push(utf8Strict.decode(new Uint8Array(bytes)));
           } catch {
             for (let i = 0; i < bytes.length; i++) out.push('\uFFFD'); // as tokenizers: one per byte
           }
@@ -196,7 +203,7 @@ function decoder(spec: unknown): Step {
     }
     case 'Metaspace': {
       const rep = str(o.replacement ?? '\u2581', 'Metaspace.replacement');
-      const scheme = (o.prepend_scheme as string | undefined) ?? (o.add_prefix_space === false ? 'never' : 'always');
+      const scheme = metaspaceScheme(o);
       return (tokens) => tokens.map((t, i) => {
         const s = t.replaceAll(rep, ' ');
         return i === 0 && scheme !== 'never' && s.startsWith(' ') ? s.slice(1) : s;
@@ -381,7 +388,7 @@ export class HFTokenizer {
         const id = this.#vocab.get(s);
         if (id !== undefined) ids.push(id);
         else if (this.#byteFallback) {
-          for (const b of new TextEncoder().encode(s)) {
+          for (const b of utf8Encoder.encode(s)) {
             const byteTok = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
             ids.push(this.#vocab.get(byteTok) ?? this.#unkId ?? fail(`byte_fallback: no token ${byteTok} and no unk_token`));
           }

@@ -46,6 +46,9 @@ export interface SentencePieceSpec {
 }
 
 const WS = '\u2581';
+// One encoder/decoder for every call: byte fallback runs per unknown character.
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /**
  * A SentencePiece tokenizer from a `.model` file's bytes.
@@ -204,7 +207,7 @@ export class SentencePieceTokenizer {
     let text = '';
     let pending: number[] = [];
     const flush = (): void => {
-      if (pending.length) text += new TextDecoder().decode(new Uint8Array(pending));
+      if (pending.length) text += utf8Decoder.decode(new Uint8Array(pending));
       pending = [];
     };
     for (const id of ids) {
@@ -320,7 +323,7 @@ export class SentencePieceTokenizer {
       const id = this.#ids.get(s);
       const p = id === undefined ? undefined : this.#pieces[id]!;
       if (p && (p.type === NORMAL || p.type === USER_DEFINED)) out.push(id!);
-      else if (this.spec.byteFallback) for (const b of new TextEncoder().encode(s)) out.push(this.#bytes[b]!);
+      else if (this.spec.byteFallback) for (const b of utf8Encoder.encode(s)) out.push(this.#bytes[b]!);
       else out.push(this.spec.unkId);
     }
     return out;
