@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.ts';
+import type { ElementwiseProgram } from './fused-program.ts';
 
 /**
  * The backend contract: memory, a handful of primitive kernels, readback.
@@ -171,6 +172,16 @@ export interface FusedKernels {
    * in int32.
    */
   int8Linear(x: View, weight: View, weightScale: View, bias: View | null, out: View): void;
+  /**
+   * A fused element-wise program (fused-program.ts; built by `torch.compile`): every output
+   * element `i` is the program run on the inputs' elements `i`, intermediates kept in registers.
+   * `inputs` are shaped like the outputs, any strides (0 for broadcast dims), dtypes as
+   * `program.inputs`; `outputs` are contiguous, one shape, dtypes as the output registers. An
+   * output may be exactly an input's view (an in-place update); nothing else overlaps. The
+   * default is core's `runProgramComposite` (op by op); the result must match it bit for bit
+   * wherever the backend's eager kernels do.
+   */
+  elementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

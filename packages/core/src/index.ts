@@ -2,6 +2,7 @@ export * from './dtype.ts';
 export * from './dtype-names.ts';
 export { encodeHalf, decodeHalf } from './half.ts';
 export * from './backend.ts';
+export { checkProgram, evalProgramRef, runProgramComposite, type ElementwiseProgram, type ProgramInstr, type ProgramDType, type UnaryInstr, type BinaryInstr, type WhereInstr, type ConstInstr } from './fused-program.ts';
 export * from './registry.ts';
 export {
   UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, type UnaryKind, type BinaryKind, type UnaryRef, type BinaryRef, type OpTableEntry, unaryCode, binaryCode, unaryRef, binaryRef, opKind, kernelDtypes, wgslExpr,
