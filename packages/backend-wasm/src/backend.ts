@@ -186,7 +186,7 @@ export class WasmBackend implements Backend {
 
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
-  readonly fused: FusedKernels = {
+  readonly fused: Omit<FusedKernels, 'elementwise'> = {
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
