@@ -76,7 +76,7 @@ const SUITES = [
   { name: 'chromium', cwd: conformance, cmd: 'node browser/run-chromium.mjs', needs: ['bundle-conformance'], pick: [/conformance|passed|failed/i], limit: 8 * MIN },
   { name: 'chromium-threads', cwd: conformance, cmd: 'node browser/run-chromium.mjs --backend wasm-threads', needs: ['bundle-conformance'], pick: [/conformance|passed|failed/i], limit: 8 * MIN },
   { name: 'webgpu-node', cwd: conformance, cmd: 'vitest run --config vitest.webgpu.config.ts --reporter=dot', needs: ['build'], pick: [/^\s*Tests\s/], limit: 10 * MIN },
-  { name: 'webgpu-deno', cwd: conformance, cmd: 'deno test --allow-read --allow-env --config deno.json webgpu/deno/', needs: ['build'], pick: [/^(ok|FAILED) \|/], limit: 10 * MIN },
+  { name: 'webgpu-deno', cwd: conformance, cmd: 'deno test --allow-read --allow-env --v8-flags=--expose-gc --config deno.json webgpu/deno/', needs: ['build'], pick: [/^(ok|FAILED) \|/], limit: 10 * MIN },
   { name: 'webgpu-chromium', cwd: conformance, cmd: 'node browser/run-chromium.mjs --backend webgpu', needs: ['bundle-conformance'], pick: [/conformance|passed|failed/i], limit: 10 * MIN },
   { name: 'bundle-demo', cwd: demo, cmd: 'vite build', needs: ['build'], pick: [], limit: 5 * MIN },
   { name: 'demo', cwd: demo, cmd: 'node test/run-demo.mjs', needs: ['bundle-demo'], pick: [/accuracy|passed|ok/i], limit: 8 * MIN },

@@ -4,9 +4,12 @@
  * the pool can split sent to it). When it finishes, the summary is
  * `window.__conformance` (or the error that stopped it is `window.__conformanceError`);
  * run-chromium.mjs waits for either. After the suite, the literal training loops (no tidy,
- * dispose or await between steps) run and count as the family `literal-loop`: every model on
- * wasm, the MLP on WebGPU (SwiftShader is slow); the page cannot collect garbage on demand, so
- * live tensors, buffers and bytes are checked, not the JS heap.
+ * dispose or await between steps) run and count as the family `literal-loop`, as literalLoopPlan
+ * says (every model on wasm, the MNIST and Transformer loops on WebGPU). The JS heap is checked
+ * too when the page can collect garbage and read the heap exactly (run-chromium.mjs starts
+ * Chromium with --js-flags=--expose-gc and --enable-precise-memory-info). `?long=1`
+ * (run-chromium.mjs under TORCHLET_LONG_LOOPS=1) runs only the loops, for 10,000 steps on wasm
+ * and 1,000 on WebGPU.
  */
 import { registerBackend } from '@torchlet/core';
 import { createWasmBackend } from '@torchlet/backend-wasm';
@@ -14,7 +17,7 @@ import '@torchlet/backend-webgpu';
 import { SUITE_FAMILIES } from '../src/cases.ts';
 import { runSuite, type SuiteSummary } from '../src/suite.ts';
 import '@torchlet/autograd';
-import { LITERAL_MODELS, describeLiteralLoop, literalLoopProblems, runLiteralLoop } from '../src/literal-loop.ts';
+import { describeLiteralLoop, literalLoopPlan, literalLoopProblems, runLiteralLoop, type HeapProbe } from '../src/literal-loop.ts';
 
 declare global {
   interface Window {
@@ -30,15 +33,34 @@ const log = (line: string) => {
 };
 
 registerBackend('wasm-threads', () => createWasmBackend({ threads: 2, parallelThreshold: 0 }));
-const backend = new URLSearchParams(location.search).get('backend') ?? 'wasm';
+const params = new URLSearchParams(location.search);
+const backend = params.get('backend') ?? 'wasm';
+const long = params.get('long') === '1';
+
+/** Chromium's `performance.memory` (non-standard; exact only with --enable-precise-memory-info). */
+interface ChromiumMemory {
+  usedJSHeapSize: number;
+}
+
+/** The page's heap probe when Chromium exposes `gc()` and `performance.memory`, else undefined. */
+function heapProbe(): HeapProbe | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const memory = (performance as Performance & { memory?: ChromiumMemory }).memory;
+  if (!gc || !memory) return undefined;
+  return { gc, used: () => memory.usedJSHeapSize };
+}
+
 /** Adds the literal-loop runs to the summary as one more family. */
 async function literalLoops(summary: SuiteSummary): Promise<SuiteSummary> {
-  const models = backend === 'webgpu' ? (['mlp'] as const) : LITERAL_MODELS;
+  const plan = literalLoopPlan(backend, long);
+  const models = plan.models;
+  const heap = heapProbe();
+  if (!heap) log('literal-loop: no gc() or performance.memory on this page; the JS heap is not checked');
   const failures: string[] = [];
   for (const model of models) {
-    const r = await runLiteralLoop(model, { warmup: 5, steps: 20 });
+    const r = await runLiteralLoop(model, { ...plan, heap });
     log(describeLiteralLoop(r));
-    for (const p of literalLoopProblems(r)) failures.push(`literal-loop ${model}: ${p}`);
+    for (const p of literalLoopProblems(r, plan.heapSlack)) failures.push(`literal-loop ${model}: ${p}`);
   }
   const failed = new Set(failures.map((f) => f.split(':')[0])).size;
   return {
@@ -50,7 +72,7 @@ async function literalLoops(summary: SuiteSummary): Promise<SuiteSummary> {
   };
 }
 
-runSuite({ backend, families: SUITE_FAMILIES, log }).then(literalLoops).then(
+runSuite({ backend, families: long ? [] : SUITE_FAMILIES, log }).then(literalLoops).then(
   (summary) => {
     window.__conformance = summary;
   },

@@ -4,6 +4,7 @@
  * browser/dist/) in headless Chromium and reports its summary:
  *
  *   node browser/run-chromium.mjs [--backend wasm] [--timeout-ms 300000]
+ *   TORCHLET_LONG_LOOPS=1 node browser/run-chromium.mjs [--backend wasm]   (only the literal loops, long)
  *
  * Serves browser/dist/ on 127.0.0.1 (a random port), drives /usr/bin/chromium (or $CHROMIUM)
  * through playwright-core with a fresh profile under <repo>/.tmp/, prints each family's counts
@@ -12,7 +13,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { firstPage, serveStatic, withChromium } from '../../../scripts/chromium.mjs';
+import { CHROMIUM_FLAGS, firstPage, serveStatic, withChromium } from '../../../scripts/chromium.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const distDir = join(here, 'dist');
@@ -23,7 +24,10 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const backend = option('--backend', 'wasm');
-const timeoutMs = Number(option('--timeout-ms', process.env.CONFORMANCE_TIMEOUT_MS ?? '300000'));
+const long = process.env.TORCHLET_LONG_LOOPS === '1';
+const timeoutMs = Number(option('--timeout-ms', process.env.CONFORMANCE_TIMEOUT_MS ?? (long ? '3600000' : '300000')));
+// gc() and an exact performance.memory, so the literal loops can check the JS heap as in Node and Deno.
+const FLAGS = [...CHROMIUM_FLAGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'];
 /** How many failure lines to print. */
 const SHOW = 50;
 
@@ -34,7 +38,7 @@ async function main() {
     throw new Error(`${distDir}/index.html is missing: build the page first (pnpm --filter @torchlet/conformance run build:browser)`);
   }
   const server = await serveStatic(distDir);
-  const url = `http://127.0.0.1:${server.address().port}/index.html?backend=${encodeURIComponent(backend)}`;
+  const url = `http://127.0.0.1:${server.address().port}/index.html?backend=${encodeURIComponent(backend)}${long ? '&long=1' : ''}`;
   try {
     return await withChromium(async (context) => {
       const page = await firstPage(context);
@@ -73,7 +77,7 @@ async function main() {
       }
       if (pageErrors > 0) console.error(`${pageErrors} uncaught error(s) on the page`);
       return result.failed === 0 && result.passed > 0 && pageErrors === 0 ? 0 : 1;
-    });
+    }, { args: FLAGS });
   } finally {
     server.close();
   }

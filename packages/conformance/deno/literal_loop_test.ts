@@ -8,7 +8,7 @@
 import '@torchlet/backend-wasm';
 import '@torchlet/autograd';
 import { setBackend } from '@torchlet/core';
-import { LITERAL_MODELS, describeLiteralLoop, literalLoopProblems, runLiteralLoop } from '../src/literal-loop.ts';
+import { describeLiteralLoop, literalLoopPlan, literalLoopProblems, runLiteralLoop } from '../src/literal-loop.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --v8-flags=--expose-gc: the JS heap is read after a collection');
@@ -20,12 +20,13 @@ try {
   // no --allow-env: the quick run
 }
 
-for (const model of LITERAL_MODELS) {
+const plan = literalLoopPlan('wasm', long);
+for (const model of plan.models) {
   Deno.test(`literal ${model} training loop holds memory flat on wasm`, async () => {
     await setBackend('wasm');
-    const r = await runLiteralLoop(model, { warmup: long ? 200 : 10, steps: long ? 10_000 : 30, heap });
+    const r = await runLiteralLoop(model, { ...plan, heap });
     console.log(describeLiteralLoop(r));
-    const problems = literalLoopProblems(r, long ? 4 << 20 : 1 << 20);
+    const problems = literalLoopProblems(r, plan.heapSlack);
     if (problems.length) throw new Error(`${model}: ${problems.join('; ')}`);
   });
 }
