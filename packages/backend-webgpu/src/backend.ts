@@ -412,11 +412,13 @@ export class WebGpuBackend implements Backend {
     // tfjs's matmul programs guard their reads of A past K but not of B (mm_readB in
     // matmul_packed_webgpu.js, tfjs 4.22): in the last partial K tile they multiply A's zeros by
     // B's rows past K, which in a batched B are the next batch's rows, and 0 * inf is NaN (a
-    // batch holding -inf or NaN poisoned its neighbours). Zero-padding K to a whole tile makes
-    // those reads land on zeros. Unbatched B reads past its buffer, which WebGPU's robust access
-    // keeps inside B's own (finite or not, PyTorch's result is then non-finite too) values.
+    // batch holding -inf or NaN poisoned its neighbours). An unbatched B is no safer: the pool
+    // hands out buffers by size class, up to 25% larger than asked, so its rows past K are
+    // whatever the buffer's last user left (stale -inf made whole outputs NaN), and a transposed
+    // B's last column reads the same slack. Zero-padding K to a whole tile makes those reads
+    // land on zeros, at the cost of two copies when K is not a multiple of the tile.
     const tile = out.shape[r - 2] === 1 ? MATMUL_TILE_INNER_VECTOR : MATMUL_TILE_INNER;
-    if (K % tile !== 0 && batch > 1 && b.strides.slice(0, r - 2).some((s, i) => s !== 0 && b.shape[i] !== 1)) {
+    if (K % tile !== 0) {
       [a, b] = this.padInner(a, b, K, tile, temps);
     }
     const A = this.matOperand(a, batch, temps);

@@ -52,3 +52,39 @@ describe('webgpu matmul with K not a multiple of the tile', () => {
     }
   }
 });
+
+describe('webgpu unbatched matmul with K not a multiple of the tile', () => {
+  // The pool hands out buffers by size class (up to 25% larger than asked), so an unbatched B's
+  // rows past K are whatever the buffer's last user left there: here -inf, which tfjs's unguarded
+  // reads of B multiplied by A's zero padding into NaN.
+  for (const [M, K, N] of [[10, 33, 10], [3, 70, 5], [1, 70, 40], [64, 33, 64], [40, 20, 48], [128, 50, 96]] as const) {
+    for (const tb of [false, true]) {
+      it(`[${M}, ${K}] @ [${K}, ${N}]${tb ? ' (B transposed)' : ''} ignores stale -inf in the pooled buffer's slack`, async () => {
+        const bytes = K * N * 4;
+        const cls = (await import('../src/pool.ts')).BufferPool.sizeClass(bytes);
+        // Leave -inf in a buffer of B's size class, then hand it to B.
+        const stale = backend.alloc(cls);
+        backend.write(stale, new Float32Array(cls / 4).fill(-Infinity));
+        backend.free(stale);
+        const b = backend.alloc(bytes);
+        const a = backend.alloc(M * K * 4), o = backend.alloc(M * N * 4);
+        const ah = new Float32Array(M * K), bh = new Float32Array(K * N);
+        for (let i = 0; i < M * K; i++) ah[i] = (i % 7) - 3;
+        for (let i = 0; i < K * N; i++) bh[i] = (i % 5) - 2;
+        backend.write(a, ah);
+        backend.write(b, bh);
+        const bt = (k: number, n: number): number => bh[tb ? n * K + k : k * N + n]!;
+        backend.matmul(view(a, [M, K], [K, 1]), tb ? view(b, [K, N], [1, K]) : view(b, [K, N], [N, 1]), view(o, [M, N], [N, 1]));
+        const got = await backend.read(view(o, [M, N], [N, 1]));
+        for (const id of [a, b, o]) backend.free(id);
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let want = 0;
+            for (let k = 0; k < K; k++) want += ah[m * K + k]! * bt(k, n);
+            expect(got[m * N + n], `[${m}, ${n}]`).toBe(want);
+          }
+        }
+      });
+    }
+  }
+});

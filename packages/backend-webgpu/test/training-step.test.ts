@@ -88,10 +88,12 @@ describe('a warm training step', () => {
       expect(fused).toBe(model.parameters().length);
       for (const p of model.parameters()) expect(p.grad!.isContiguous()).toBe(true);
       // 52 when this test was written (before the matmul-gradient and reduction fixes the same
-      // step took 69, and 12 created buffers); a rise means needless work crept in.
+      // step took 69, and 12 created buffers); 68 since every matmul whose K is not a whole tfjs
+      // tile (K = 16 and 24 here) zero-pads its operands (a fill and a copy each: stale pool
+      // bytes past an unbatched B's K rows made NaN). A rise means needless work crept in.
       // Two matmuls forward, three backward: none for the gradient of the data `x`.
       expect(matmuls).toBe(5);
-      expect(counts.createBindGroup).toBeLessThanOrEqual(52);
+      expect(counts.createBindGroup).toBeLessThanOrEqual(68);
     } finally {
       backend.fused.sgdStep = sgdStep;
       Reflect.deleteProperty(backend, 'matmul'); // back to the prototype's
