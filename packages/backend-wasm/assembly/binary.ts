@@ -27,7 +27,7 @@ function floorDivideF32(a: f32, b: f32): f32 {
   return q;
 }
 
-@inline function arithF32(op: i32, a: f32, b: f32): f32 {
+@inline export function arithF32(op: i32, a: f32, b: f32): f32 {
   switch (op) {
     case B_ADD: return a + b;
     case B_SUB: return a - b;
@@ -52,7 +52,12 @@ function floorDivideF32(a: f32, b: f32): f32 {
   return 0;
 }
 
-@inline function vectorF32(op: i32, a: v128, b: v128): v128 {
+/** Whether a float32 op has a v128 form (`vectorF32`), which gives the scalar form's bits. */
+@inline export function hasVectorF32(op: i32): bool {
+  return op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAXIMUM || op == B_MINIMUM;
+}
+
+@inline export function vectorF32(op: i32, a: v128, b: v128): v128 {
   switch (op) {
     case B_ADD: return f32x4.add(a, b);
     case B_SUB: return f32x4.sub(a, b);
@@ -107,7 +112,7 @@ function floorDivideF32(a: f32, b: f32): f32 {
   for (let r = 0; r < rows; r++) {
     let i = 0;
     if (!isBinaryCompare(op)) {
-      if ((op == B_ADD || op == B_SUB || op == B_MUL || op == B_DIV || op == B_MAXIMUM || op == B_MINIMUM) && so == 4) i = vectorRowF32(op, p0, sa, p1, sb, p2, n);
+      if (hasVectorF32(op) && so == 4) i = vectorRowF32(op, p0, sa, p1, sb, p2, n);
       for (; i < n; i++) {
         store<f32>(p2 + <usize>(i * so), arithF32(op, load<f32>(p0 + <usize>(i * sa)), load<f32>(p1 + <usize>(i * sb))));
       }

@@ -14,3 +14,4 @@ export { random, philoxBlock } from './random';
 export { adamStep, sgdStep } from './optim';
 export { attentionPart, attentionBackwardPart } from './attention';
 export { int8Linear } from './quant';
+export { elementwise, programBlock } from './program';

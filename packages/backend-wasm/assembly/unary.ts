@@ -10,7 +10,7 @@ import {
 import { rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
 
 
-@inline function scalarF32(op: i32, x: f32): f32 {
+@inline export function scalarF32(op: i32, x: f32): f32 {
   switch (op) {
     case U_NEG: return -x;
     case U_ABS: return Mathf.abs(x);
@@ -48,11 +48,11 @@ import { rowsBegin, rowsNext, dimSize, stride, p0, p1 } from './iter';
   return x;
 }
 
-@inline function hasVectorF32(op: i32): bool {
+@inline export function hasVectorF32(op: i32): bool {
   return op == U_NEG || op == U_ABS || op == U_RELU || op == U_FLOOR || op == U_CEIL || op == U_ROUND || op == U_SQRT || op == U_RECIPROCAL || op == U_TRUNC;
 }
 
-@inline function vectorF32(op: i32, v: v128): v128 {
+@inline export function vectorF32(op: i32, v: v128): v128 {
   switch (op) {
     case U_NEG: return f32x4.neg(v);
     case U_ABS: return f32x4.abs(v);

@@ -34,19 +34,20 @@ function body(file, name) {
 
 /**
  * Which kernel functions must have a `case NAME:` for each dtype class: the dispatch switch
- * (which instantiates the loop) and the scalar function (which computes the element).
+ * (which instantiates the loop), the scalar function (which computes the element) and the fused
+ * program interpreter's block loops (assembly/program.ts).
  */
 const REQUIRED = {
   unary: {
-    float: [['unary.ts', 'unaryF32'], ['unary.ts', 'scalarF32']],
-    numeric: [['unary.ts', 'unaryF32'], ['unary.ts', 'scalarF32']],
-    logical: [],
+    float: [['unary.ts', 'unaryF32'], ['unary.ts', 'scalarF32'], ['program.ts', 'unaryBlock']],
+    numeric: [['unary.ts', 'unaryF32'], ['unary.ts', 'scalarF32'], ['program.ts', 'unaryBlock']],
+    logical: [['program.ts', 'logicalBlock']],
   },
   binary: {
-    arith: [['binary.ts', 'binaryF32'], ['binary.ts', 'arithF32'], ['binary.ts', 'binaryI32'], ['binary.ts', 'arithI32']],
-    floatBinary: [['binary.ts', 'binaryF32'], ['binary.ts', 'arithF32']],
-    compare: [['binary.ts', 'binaryF32'], ['binary.ts', 'binaryI32'], ['binary.ts', 'binaryBool'], ['binary.ts', 'cmp']],
-    logical: [['binary.ts', 'binaryBool'], ['binary.ts', 'scalarBool']],
+    arith: [['binary.ts', 'binaryF32'], ['binary.ts', 'arithF32'], ['binary.ts', 'binaryI32'], ['binary.ts', 'arithI32'], ['program.ts', 'binaryBlock']],
+    floatBinary: [['binary.ts', 'binaryF32'], ['binary.ts', 'arithF32'], ['program.ts', 'binaryBlock']],
+    compare: [['binary.ts', 'binaryF32'], ['binary.ts', 'binaryI32'], ['binary.ts', 'binaryBool'], ['binary.ts', 'cmp'], ['program.ts', 'compareBlock'], ['program.ts', 'maskBlock']],
+    logical: [['binary.ts', 'binaryBool'], ['binary.ts', 'scalarBool'], ['program.ts', 'maskBlock']],
   },
 };
 

@@ -22,6 +22,7 @@ import {
   type FusedKernels,
   type SgdStepParams,
   type DType,
+  type ElementwiseProgram,
   type RandomParams,
   type ReduceOp,
   type TypedArray,
@@ -30,6 +31,7 @@ import {
 } from '@torchlet/core';
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
+import { areaBytes, checkProgramViews, compileProgram, programWords } from './program.ts';
 
 /** Kernel dtype codes (assembly/*.ts); float16/bfloat16 only reach `copy` (core computes them in float32). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float16: 3, bfloat16: 4 };
@@ -186,7 +188,9 @@ export class WasmBackend implements Backend {
 
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
-  readonly fused: Omit<FusedKernels, 'elementwise'> = {
+  readonly fused: FusedKernels = {
+    // assembly/program.ts: an interpreter over blocks of lanes in L1, one pass over memory.
+    elementwise: (program, inputs, outputs) => this.elementwise(program, inputs, outputs),
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
@@ -241,6 +245,28 @@ export class WasmBackend implements Backend {
       }
     },
   };
+
+  /**
+   * A fused element-wise program (core's fused-program.ts): checked, its program words written
+   * into a block allocated for the call with the registers' area after them, and run in one
+   * pass over the elements.
+   */
+  private elementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void {
+    this.check();
+    const c = compileProgram(program);
+    const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
+    if (n === 0) return;
+    const words = programWords(c, inputs, outputs, MAX_RANK);
+    const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
+    const block = this.k.programBlock();
+    const buffer = this.alloc(wordBytes + areaBytes(c, block));
+    try {
+      this.ints().set(words, buffer >>> 2);
+      this.k.elementwise(buffer, buffer + wordBytes, 0, n);
+    } finally {
+      this.free(buffer);
+    }
+  }
 
   /**
    * Runs an attention pass on the pool, split over the B * H (batch, head) pairs: `args` are

@@ -117,6 +117,14 @@ export interface KernelExports extends PartKernels {
    * or 1 when the scratch block cannot be allocated.
    */
   int8Linear(x: number, w: number, wScale: number, bias: number, out: number, m: number, n: number, k: number, kp: number): number;
+  /** Elements per block of the fused element-wise interpreter (its registers' lanes). */
+  programBlock(): number;
+  /**
+   * Runs the fused element-wise program whose words are at `prog` (src/program.ts writes them)
+   * over elements [from, to), with `area` as its registers (`areaBytes`); parts over disjoint
+   * ranges may run at once, each with its own area.
+   */
+  elementwise(prog: number, area: number, from: number, to: number): void;
 }
 
 /** The kernels that pool threads run one part of (see threads.ts), also exported by the main module. */
