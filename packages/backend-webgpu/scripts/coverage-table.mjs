@@ -26,6 +26,7 @@ rows.push(['scatterAdd', 'float32, int32', OP_PROGRAMS.scatterAdd]);
 rows.push(['random uniform/normal', 'float32', OP_PROGRAMS.random]);
 rows.push(['fused adamStep', 'float32', OP_PROGRAMS.adamStep]);
 rows.push(['fused sgdStep', 'float32', OP_PROGRAMS.sgdStep]);
+rows.push(['fused elementwise (torch.compile programs)', 'float32, bool registers', OP_PROGRAMS.elementwise]);
 rows.push(['fused int8Linear', 'float32 x, int32-packed int8 weight', OP_PROGRAMS.int8Linear]);
 rows.push(['fused attention / attentionBackward', '-', 'not implemented: core runs its composite']);
 

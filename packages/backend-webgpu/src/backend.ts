@@ -12,6 +12,8 @@ import {
   listInstances,
   numel,
   removeBackendInstance,
+  runProgramComposite,
+  type ElementwiseProgram,
   type AdamStepParams,
   type Backend,
   type BackendMemory,
@@ -31,6 +33,7 @@ import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSer
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
+import { checkProgramViews, programLayout, programSource, programSourceKey } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
 // Spec values of GPUBufferUsage / GPUMapMode, so nothing depends on the globals being installed.
@@ -95,6 +98,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   random: 'WGSL: Philox 4x32-10',
   adamStep: 'WGSL: fused',
   sgdStep: 'WGSL: fused',
+  elementwise: 'WGSL: one shader per fused program (torch.compile), generated from the op table; strided inputs, in place allowed',
   int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
 };
 
@@ -566,6 +570,7 @@ export class WebGpuBackend implements Backend {
       const b = (v: View | null, writable = true): Binding => ({ buffer: v ? this.pool.get(v.buffer) : this.dummy, writable });
       this.dispatch(SGD_SOURCE, [b(param), b(grad, false), b(momentumBuffer)], meta, n);
     },
+    elementwise: (program, inputs, outputs) => this.program(program, inputs, outputs),
     // quant.ts: max|x|, then x quantised to packed int8, then a tiled int8 GEMM that dequantises.
     int8Linear: (x, weight, weightScale, bias, out) => {
       this.check();
@@ -588,6 +593,28 @@ export class WebGpuBackend implements Backend {
       this.free(xq);
     },
   };
+
+  /**
+   * A fused element-wise program as one generated shader (program.ts), cached by program and
+   * binding layout. A program whose distinct buffers exceed the device's storage-buffer bindings
+   * runs op by op (core's runProgramComposite) instead.
+   */
+  private program(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void {
+    this.check();
+    const shape = checkProgramViews(program, inputs, outputs);
+    if (numel(shape) === 0) return;
+    const l = programLayout(program, inputs, outputs);
+    if (l.buffers.length + 1 > this.device.limits.maxStorageBuffersPerShaderStage) {
+      runProgramComposite(this, program, inputs, outputs);
+      return;
+    }
+    const operands = [...outputs, ...inputs];
+    const c = coalesce(shape, operands.map((v) => v.strides));
+    const meta = elementwiseMeta(c.shape, operands.map((v, k) => ({ offset: v.offset, strides: c.strides[k]! })));
+    const source = this.source(programSourceKey(program, l), () => programSource(program, l));
+    const bindings: Binding[] = l.buffers.map((id, s) => ({ buffer: this.pool.get(id), writable: l.writable[s]! }));
+    this.dispatch(source, bindings, meta, numel(c.shape));
+  }
 
   // ---- helpers -------------------------------------------------------------------------------
 

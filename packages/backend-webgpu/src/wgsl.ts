@@ -51,7 +51,8 @@ fn expm1_(x: f32) -> f32 {
   if (u == 1.0) { return x; }
   let um1 = u - 1.0;
   if (um1 == -1.0) { return -1.0; }
-  if (u == inf_()) { return u; }
+  // Past 1 nothing cancels in u - 1, and um1 * x would overflow near the top (expm1(88) was inf).
+  if (u == inf_() || x > 1.0) { return um1; }
   return um1 * x / log_(u);
 }
 fn tanh_(x: f32) -> f32 {
