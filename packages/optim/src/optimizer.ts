@@ -243,6 +243,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         for (const p of group.params) {
           const grad = p.grad;
           if (grad === null) continue;
+          // A parameter may have changed dtype since the constructor checked it (model.half()
+          // converts in place): refuse rather than update half-precision weights.
+          if (p.dtype !== 'float32') throw notFloat32(this.constructor.name, p);
           if (!sameShape(grad.shape, p.shape)) {
             throw new RangeError(`optimizer step: the gradient of shape [${grad.shape.join(', ')}] does not match its parameter's shape [${p.shape.join(', ')}]`);
           }
@@ -350,10 +353,25 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   }
 }
 
+/**
+ * The error for a parameter that is not float32. Optimizers update float32 parameters only:
+ * float16 and bfloat16 are storage dtypes here (they compute in float32), and an update applied
+ * to half-precision weights loses most small steps to rounding. PyTorch's own practice for mixed
+ * precision is float32 master weights; torchlet has no autocast, so training stays float32 and
+ * `model.half()` is for inference.
+ */
+function notFloat32(who: string, p: Tensor): TypeError {
+  const half = p.dtype === 'float16' || p.dtype === 'bfloat16';
+  return new TypeError(
+    `${who} can only optimize float32 tensors, but a parameter of shape [${p.shape.join(', ')}] is ${p.dtype}` +
+      (half ? ': optimizers update float32 parameters only; train in float32 (model.float()) and keep model.half() for inference' : ''),
+  );
+}
+
 function checkParam(p: unknown): asserts p is Tensor {
   if (!isTensor(p)) throw new TypeError(`optimizer can only optimize Tensors, but one of the params is ${p === null ? 'null' : typeof p}`);
   if (p.isDisposed) throw new Error('optimizer got a disposed Tensor as a parameter');
-  if (p.dtype !== 'float32') throw new TypeError(`optimizer can only optimize float32 tensors, but one of the params is ${p.dtype}`);
+  if (p.dtype !== 'float32') throw notFloat32('optimizer', p);
   if (!p.isLeaf) throw new RangeError("can't optimize a non-leaf Tensor");
   if (!p.requiresGrad) {
     throw new RangeError('optimizer got a parameter that does not require grad; create it with { requiresGrad: true } or call requiresGrad_()');
