@@ -75,7 +75,7 @@ const TENSOR = [
   ['torch.randint(0, 10, (64,)), torch.randint(10, (64,))', 'torch.randint(0, 10, [64]), torch.randint(10, [64])'],
   ['torch.from_numpy(a)', "torch.fromArray(float32Array, [2, 3])"],
   ['torch.manual_seed(0)', 'torch.manualSeed(0)'],
-  ['torch.set_num_threads(2)', "await torch.setBackend('wasm', { threads: 2 })  // before the first op; 'auto' for every core"],
+  ['torch.set_num_threads(2)', "await torch.setBackend('wasm', { threads: 2 })  // before the first op; every core ('auto') is the default, { threads: 1 } opts out"],
   ['x.shape, x.dtype, x.dim(), x.numel()', 'x.shape, x.dtype, x.ndim, x.numel()'],
   ['x.size(1)', 'x.size(1)'],
   ['x.view(8, -1)', 'x.view([8, -1])'],

@@ -49,15 +49,20 @@ function unsupported(op: string, dtypes: Record<string, DType>): Error {
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
-  /** Force a kernel build; by default relaxed SIMD where the engine supports it, else plain SIMD. */
+  /**
+   * Force a kernel build; by default relaxed SIMD where the engine supports it (Node 20: after
+   * setting V8's relaxed-SIMD flag at run time, see `loadKernels`), else plain SIMD.
+   */
   variant?: KernelVariant;
   /**
-   * Threads that run matmul and attention (1 by default: everything on the calling thread).
-   * With n > 1 the kernels run on a shared memory and n - 1 pool threads (worker_threads in
-   * Node and Deno, Web Workers in browsers) split each large product or attention pass with the
-   * calling thread; every call stays synchronous. Browsers share memory only on cross-origin
-   * isolated pages: an explicit n > 1 throws elsewhere, saying which headers to send. `'auto'`
-   * takes the hardware concurrency (at most 8) where memory can be shared, and 1 elsewhere.
+   * Threads that run matmul and attention, `'auto'` by default: the hardware concurrency (at
+   * most 8) where memory can be shared — Node, Deno, and cross-origin isolated pages — and 1
+   * elsewhere (a page that is not isolated runs on one thread, silently). With n > 1 the kernels
+   * run on a shared memory and n - 1 pool threads (worker_threads in Node and Deno, Web Workers
+   * in browsers) split each large product or attention pass with the calling thread; every call
+   * stays synchronous and results are bit-for-bit those of one thread. `1` opts out: everything
+   * on the calling thread, no pool. An explicit n > 1 throws where memory cannot be shared,
+   * saying which headers to send.
    */
   threads?: number | 'auto';
   /**
@@ -685,13 +690,19 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   try {
     pool = await ThreadPool.start(threads, workerModule!, exports.memory);
   } catch (e) {
-    throw new Error(`wasm backend: could not start ${threads - 1} pool threads (${e instanceof Error ? e.message : String(e)}); leave \`threads\` unset to run on this thread only.`, { cause: e });
+    // The default asked for whatever the runtime offers: a runtime that shares memory but will
+    // not start workers (some embedded or edge runtimes) runs on one thread, as where memory
+    // cannot be shared. An explicit count is a request, and its failure an error.
+    if ((options.threads ?? 'auto') === 'auto') {
+      const single = await loadKernels({ variant: options.variant });
+      return new WasmBackend(single.exports, single.variant);
+    }
+    throw new Error(`wasm backend: could not start ${threads - 1} pool threads (${e instanceof Error ? e.message : String(e)}); pass \`threads: 1\` to run on this thread only.`, { cause: e });
   }
   return new WasmBackend(exports, variant, pool, threshold);
 }
 
-async function threadCount(threads: number | 'auto' | undefined): Promise<number> {
-  if (threads === undefined) return 1;
+async function threadCount(threads: number | 'auto' = 'auto'): Promise<number> {
   if (threads === 'auto') {
     if (!supportsThreads()) return 1;
     let n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;

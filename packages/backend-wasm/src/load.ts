@@ -1,3 +1,5 @@
+import { enableRelaxedSimd } from './relaxed-flag.ts';
+
 /** The functions and memory the compiled kernels export (assembly/index.ts). */
 export interface KernelExports extends PartKernels {
   /**
@@ -180,7 +182,8 @@ export function supportsSimd(): boolean {
 }
 
 /**
- * Whether this engine runs relaxed SIMD (Deno, Chromium >= 114; Node 20 only with --experimental-wasm-relaxed-simd).
+ * Whether this engine runs relaxed SIMD now (Deno, Chromium >= 114, Node >= 22; Node 20 once V8's
+ * `--experimental-wasm-relaxed-simd` is set, which {@link loadKernels} does at run time by default).
  *
  * @example
  * ```ts
@@ -262,7 +265,10 @@ export interface LoadedKernels {
 
 /** Options of {@link loadKernels}. */
 export interface LoadKernelsOptions {
-  /** Force a build; by default relaxed SIMD where the engine supports it, else plain SIMD. */
+  /**
+   * Force a build; by default relaxed SIMD where the engine supports it (in Node 20 after turning
+   * on V8's relaxed-SIMD flag at run time), else plain SIMD.
+   */
   variant?: KernelVariant;
   /**
    * Load the threaded build on a new shared memory, with the module pool threads run (see
@@ -276,7 +282,10 @@ export interface LoadKernelsOptions {
  * variant, imported on demand), so this needs no file access, no network permission and no
  * bundler configuration in Node, Deno or browsers. `variant` (or `options.variant`) forces one;
  * by default the relaxed-SIMD build is used where the engine supports it (see
- * {@link supportsRelaxedSimd}), the plain SIMD build otherwise. `options.shared` loads the
+ * {@link supportsRelaxedSimd}), the plain SIMD build otherwise. Node 20 has relaxed SIMD behind
+ * V8's `--experimental-wasm-relaxed-simd`: unless `variant` is `'simd'`, this sets that flag at run
+ * time (`v8.setFlagsFromString`, process-wide) before compiling, and falls back to plain SIMD
+ * should the engine still refuse it. `options.shared` loads the
  * threaded build on a new shared memory. Errors say what the engine lacks and what to do.
  *
  * @example
@@ -297,19 +306,20 @@ export async function loadKernels(options: KernelVariant | LoadKernelsOptions = 
         '(Chrome/Edge >= 91, Firefox >= 89, Safari >= 16.4, Node >= 16.4, Deno). Update the browser or runtime, or use another backend.',
     );
   }
-  if (variant === 'relaxed' && !supportsRelaxedSimd()) {
+  const relaxedOk = variant === 'simd' ? false : await enableRelaxedSimd(supportsRelaxedSimd);
+  if (variant === 'relaxed' && !relaxedOk) {
     throw new Error(
-      "wasm backend: this engine does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); leave `variant` unset or pass 'simd'.",
+      "wasm backend: this engine does not support relaxed SIMD (Node 20 has it behind V8's --experimental-wasm-relaxed-simd, which the loader tried to set and the engine refused); leave `variant` unset or pass 'simd'.",
     );
   }
   if (shared && !supportsThreads()) {
     throw new Error(
       'wasm backend: threads need a shared WebAssembly memory, which this page cannot create: browsers allow ' +
         'SharedArrayBuffer only on cross-origin isolated pages (serve it with the headers ' +
-        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), or leave `threads` unset.',
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), or pass `threads: 1` (or leave it unset: `auto` runs on one thread there).',
     );
   }
-  let chosen: KernelVariant = variant ?? (supportsRelaxedSimd() ? 'relaxed' : 'simd');
+  let chosen: KernelVariant = variant ?? (relaxedOk ? 'relaxed' : 'simd');
   let mod = await variantModule(chosen, shared);
   let bytes = decode(mod.wasm);
   // The probe speaks for the instructions it tries; should the real binary need more, use the plain build.

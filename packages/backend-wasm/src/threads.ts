@@ -13,10 +13,23 @@ export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3 } as
 const GEN = 0; // bumped once per job; threads wait on it
 const KIND = 1;
 const PARTS = 2;
-const PENDING = 3; // pool threads still running the current job
+/**
+ * The current job's admission word: `(gen << 8) | OPEN | joined`. A pool thread joins a job only
+ * while it is open (a compare-and-swap that also counts it); the caller closes it once its own
+ * part is done and then waits only for the threads that joined. A thread that wakes late (the OS
+ * ran something else: a loaded machine, more busy threads than cores) finds the job closed and
+ * leaves it alone, so the caller never waits for a thread that has not started, and never
+ * rewrites a job's arguments while a thread could still read them.
+ */
+const JOIN = 3;
 const FAILED = 4; // set by a thread whose part threw (the error itself stays in that thread)
 const NEXT = 5; // the next work item of the current job (threads take items with Atomics.add)
+const DONE = 6; // joined threads that have finished the current job
 const CONTROL_WORDS = 8;
+/** JOIN's open flag; its low 7 bits count the threads that joined (at most 63 pool threads). */
+const OPEN = 0x80;
+/** JOIN's generation bits (the job generation modulo 2^23, enough to tell a stale job from the current one). */
+const GEN_MASK = 0x7fffff;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
 /**
@@ -28,8 +41,12 @@ export const ARG_WORDS = 192;
 const SPIN = 20000;
 /** The longest single Atomics.wait of a sleeping thread, in ms (it then checks again). */
 const WAIT_SLICE_MS = 50;
-/** How long the calling thread busy-waits for the pool threads before it sleeps, in ms. */
-const WAIT_SPIN_MS = 20;
+/**
+ * How long the calling thread busy-waits for the threads that joined before it sleeps, in ms:
+ * they are running their last work item, which takes about as long as the caller's own; a
+ * thread preempted mid-item is waited for asleep, not with a core spinning beside it.
+ */
+const WAIT_SPIN_MS = 2;
 
 /**
  * Runs thread `part`'s share of a job: work items taken one at a time from the shared counter
@@ -101,15 +118,22 @@ function start(data, post) {
     // this thread even where termination does not interrupt a futex wait.
     while (Atomics.load(ctl, ${GEN}) === gen) Atomics.wait(ctl, ${GEN}, gen, ${WAIT_SLICE_MS});
     gen = Atomics.load(ctl, ${GEN});
-    const kind = Atomics.load(ctl, ${KIND});
-    if (kind === ${JOB.stop}) return;
-    const parts = Atomics.load(ctl, ${PARTS});
+    if (Atomics.load(ctl, ${KIND}) === ${JOB.stop}) return;
+    // Join the job while it is open (see JOIN in threads.ts); a closed or newer one is skipped.
+    const open = ((gen & ${GEN_MASK}) << 8) | ${OPEN};
+    let joined = false;
+    for (let w = Atomics.load(ctl, ${JOIN}); (w & ~0x7f) === open; w = Atomics.load(ctl, ${JOIN})) {
+      if (Atomics.compareExchange(ctl, ${JOIN}, w, w + 1) === w) { joined = true; break; }
+    }
+    if (!joined) continue;
     try {
+      const kind = Atomics.load(ctl, ${KIND}), parts = Atomics.load(ctl, ${PARTS});
       if (index + 1 < parts) runPart(x, kind, a, index + 1, ctl);
     } catch (e) {
       Atomics.store(ctl, ${FAILED}, 1);
     }
-    if (Atomics.sub(ctl, ${PENDING}, 1) === 1) Atomics.notify(ctl, ${PENDING});
+    Atomics.add(ctl, ${DONE}, 1);
+    Atomics.notify(ctl, ${DONE});
   }
 }
 if (typeof require === 'function') {
@@ -251,12 +275,14 @@ export class ThreadPool {
   run(kind: number, parts: number, x: PartKernels): void {
     if (this.stopped) throw new Error('wasm backend: the thread pool was stopped');
     const ctl = this.ctl;
+    const gen = (Atomics.load(ctl, GEN) + 1) | 0;
     Atomics.store(ctl, KIND, kind);
     Atomics.store(ctl, PARTS, parts);
     Atomics.store(ctl, FAILED, 0);
     Atomics.store(ctl, NEXT, 0);
-    Atomics.store(ctl, PENDING, this.threads.length);
-    Atomics.add(ctl, GEN, 1);
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, JOIN, ((gen & GEN_MASK) << 8) | OPEN);
+    Atomics.store(ctl, GEN, gen);
     Atomics.notify(ctl, GEN);
     let error: unknown;
     try {
@@ -264,11 +290,13 @@ export class ThreadPool {
     } catch (e) {
       error = e;
     }
+    // Close the job; the threads that joined are the ones to wait for.
+    const joined = Atomics.exchange(ctl, JOIN, (gen & GEN_MASK) << 8) & 0x7f;
     const until = performance.now() + WAIT_SPIN_MS;
     for (let spins = 1; ; spins++) {
-      const pending = Atomics.load(ctl, PENDING);
-      if (pending === 0) break;
-      if (this.canBlock && (spins & 255) === 0 && performance.now() > until) Atomics.wait(ctl, PENDING, pending, WAIT_SLICE_MS);
+      const done = Atomics.load(ctl, DONE);
+      if (done >= joined) break;
+      if (this.canBlock && (spins & 255) === 0 && performance.now() > until) Atomics.wait(ctl, DONE, done, WAIT_SLICE_MS);
     }
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, FAILED)) throw new Error('wasm backend: a pool thread failed while running a kernel');
@@ -280,6 +308,7 @@ export class ThreadPool {
     this.stopped = true;
     this.forgetExit();
     Atomics.store(this.ctl, KIND, JOB.stop);
+    Atomics.store(this.ctl, JOIN, 0);
     Atomics.add(this.ctl, GEN, 1);
     Atomics.notify(this.ctl, GEN);
     for (const t of this.threads) t.terminate();

@@ -7,7 +7,7 @@ import { contiguousStrides, type View } from '@torchlet/core';
 import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
 import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
-const single = await createWasmBackend({ variant: 'simd' });
+const single = await createWasmBackend({ variant: 'simd', threads: 1 });
 // parallelThreshold 0: everything the pool can split goes to it, however small.
 const pools = {
   two: await createWasmBackend({ variant: 'simd', threads: 2, parallelThreshold: 0 }),
