@@ -37,6 +37,12 @@ export const workspaceAlias: Record<string, string> = {
 };
 
 /**
+ * The global setup that recompiles backend-wasm's committed kernels when they are older than
+ * their sources (assembly/, core's op table): every project that runs wasm kernels names it.
+ */
+export const kernelsGlobalSetup = fileURLToPath(new URL('./packages/backend-wasm/test/global-setup.ts', import.meta.url));
+
+/**
  * A package's vitest project: its tests in test/, the workspace aliases, and a generous per-test
  * timeout (the root config's does not reach projects; CI machines are shared and slow, and no
  * test asserts on time). `test` adds or overrides options.
@@ -44,6 +50,6 @@ export const workspaceAlias: Record<string, string> = {
 export function packageProject(name: string, test: Record<string, unknown> = {}): UserWorkspaceConfig {
   return defineProject({
     resolve: { alias: workspaceAlias },
-    test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, ...test },
+    test: { name, include: ['test/**/*.test.ts'], testTimeout: 60_000, globalSetup: [kernelsGlobalSetup], ...test },
   });
 }

@@ -8,7 +8,10 @@
  * - A package is stale when the hash of its inputs (src/, package.json, tsup and tsconfig files,
  *   the root build configs, and the same of every workspace package it depends on) differs from
  *   the one stamped in its dist/.build-stamp.json by the last build. backend-wasm's kernels are a
- *   step of their own, stamped in build/.wasm-stamp.json from assembly/ and the compiler version.
+ *   step of their own: its src/kernels-*.generated.ts are committed and each records the hash of
+ *   its inputs (assembly/, core's op table, the compiler version: packages/backend-wasm/scripts/
+ *   kernel-inputs.mjs), so a fresh clone compiles no AssemblyScript; they are recompiled only
+ *   when those inputs changed.
  * - Packages build at the same time, as many as the machine has cores (TORCHLET_BUILD_JOBS):
  *   tsup's type build resolves workspace imports to their sources (the `torchlet-source`
  *   condition), so no package waits for another's dist/.
@@ -19,10 +22,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kernelInputsHash, staleVariants } from '../packages/backend-wasm/scripts/kernel-inputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -92,18 +96,12 @@ function sourceHash(p) {
     const files = [
       ...filesUnder(join(p.dir, 'src')).filter((f) => !f.endsWith('.generated.ts')),
       ...['package.json', 'tsup.config.ts', 'tsconfig.json'].map((f) => join(p.dir, f)),
-      ...(p.short === 'backend-wasm' ? wasmInputs(p) : []),
     ];
-    ownHash.set(p.pkg.name, hashFiles(files));
+    ownHash.set(p.pkg.name, hashFiles(files) + (p.short === 'backend-wasm' ? kernelInputsHash() : ''));
   }
   return ownHash.get(p.pkg.name);
 }
 
-const wasmInputs = (p) => [
-  ...filesUnder(join(p.dir, 'assembly')),
-  join(p.dir, 'scripts/build-wasm.mjs'),
-  join(root, 'node_modules/assemblyscript/package.json'),
-];
 
 const readStamp = (file) => {
   try {
@@ -156,18 +154,14 @@ async function main() {
   // backend-wasm's kernels first (the package's src/ includes what they generate).
   const wasmPkg = wanted.includes('@torchlet/backend-wasm') ? all.get('@torchlet/backend-wasm') : undefined;
   if (wasmPkg) {
-    const wasmHash = hashFiles(wasmInputs(wasmPkg));
-    const stampFile = join(wasmPkg.dir, 'build/.wasm-stamp.json');
-    const generated = ['simd', 'relaxed', 'simd-threads', 'relaxed-threads'].map((v) => join(wasmPkg.dir, `src/kernels-${v}.generated.ts`));
-    if (force || readStamp(stampFile).hash !== wasmHash || !generated.every((f) => existsSync(f))) {
+    const stale = staleVariants(kernelInputsHash());
+    if (force || stale.length > 0) {
       const r = await run(process.execPath, ['scripts/build-wasm.mjs'], wasmPkg.dir, { TORCHLET_BUILD_JOBS: String(jobs) });
       if (r.code !== 0) {
         process.stdout.write(r.log);
         console.error(`build: backend-wasm kernels FAILED (${r.seconds.toFixed(1)} s)`);
         process.exit(1);
       }
-      mkdirSync(join(wasmPkg.dir, 'build'), { recursive: true });
-      writeFileSync(stampFile, `${JSON.stringify({ hash: wasmHash })}\n`);
       lines.push(`  wasm kernels  ${r.seconds.toFixed(1).padStart(5)} s  ${r.log.trim().split('\n').pop()}`);
       if (verbose) process.stdout.write(r.log);
     }

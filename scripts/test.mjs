@@ -66,6 +66,9 @@ const SUITES = [
     limit: (name === 'vitest-webgpu' ? 15 : 10) * MIN,
     pick: [/^\s*Test Files\s/, /^\s*Tests\s/],
   })),
+  // The committed wasm kernels must be what the current assembly/ compiles to (the build skips
+  // the compile when their recorded input hash matches, so this is where a stale commit shows).
+  { name: 'kernels', cwd: 'packages/backend-wasm', cmd: 'node scripts/build-wasm.mjs --verify', needs: ['build'], pick: [/^backend-wasm:/], limit: 8 * MIN },
   { name: 'size', cmd: 'node scripts/size/check.mjs', needs: ['build'], pick: [/^(app|over budget)/i, /budget/i], limit: 5 * MIN },
   { name: 'packages', cmd: 'node scripts/pack-test/run.mjs', needs: ['build'], pick: [/^pack-test:/, /passed|ok\b/i], limit: 8 * MIN },
   { name: 'release', cmd: 'node scripts/release-check.mjs', needs: ['build'], pick: [/^release-check:/, /ok|passed/i], limit: 5 * MIN },
@@ -98,7 +101,7 @@ const EXPECTED = {
   'vitest-conformance': 200, 'vitest-webgpu': 200, 'vitest-nn': 150, 'vitest-transformer': 150, 'vitest-wasm': 100, 'vitest-core': 100,
   'webgpu-chromium': 120, 'webgpu-node': 120, 'webgpu-deno': 120, docs: 120, packages: 120,
   'demo-webgpu': 90, 'demo-dev': 40, examples: 90, typecheck: 60, chromium: 60, 'chromium-threads': 60, deno: 60, demo: 60, size: 40,
-  release: 30, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20,
+  release: 30, kernels: 60, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20,
 };
 
 if (args.includes('--list')) {

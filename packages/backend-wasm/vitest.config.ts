@@ -1,4 +1,4 @@
 import { packageProject } from '../../vitest.alias.ts';
 
-// Builds src/kernels-*.generated.ts from assembly/ when one is missing (a fresh clone).
-export default packageProject('backend-wasm', { globalSetup: ['./test/global-setup.ts'] });
+// Its global setup (packageProject's) recompiles src/kernels-*.generated.ts when they are stale.
+export default packageProject('backend-wasm');

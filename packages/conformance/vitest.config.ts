@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
-import { workspaceAlias, xdgRuntimeEnv } from '../../vitest.alias.ts';
+import { kernelsGlobalSetup, workspaceAlias, xdgRuntimeEnv } from '../../vitest.alias.ts';
 
 export default defineProject({
   resolve: { alias: workspaceAlias },
@@ -7,6 +7,7 @@ export default defineProject({
     name: 'conformance',
     include: ['test/**/*.test.ts'],
     env: xdgRuntimeEnv(),
+    globalSetup: [kernelsGlobalSetup],
     // Some cases (large matmuls, whole modules) take a while on a slow CPU.
     testTimeout: 60_000,
   },
