@@ -18,14 +18,17 @@ export function runTfjs(args) {
   return { results: parse(r.stdout) };
 }
 
-/** PyTorch CPU (Debian python3-torch) on `threads` threads (default one), with OpenBLAS when installed. */
-export function runTorch(args, { threads = 1 } = {}) {
+/**
+ * PyTorch CPU (Debian python3-torch) on `threads` threads (default one), with OpenBLAS when installed;
+ * `script` is the peer script (default bench_torch.py).
+ */
+export function runTorch(args, { threads = 1, script = here('./bench_torch.py') } = {}) {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { results: null, reason: 'PyTorch not installed (apt-get install -y python3-torch libopenblas0-pthread)' };
   const env = { ...process.env };
   if (existsSync(OPENBLAS)) env.LD_LIBRARY_PATH = [OPENBLAS, env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  const r = spawnSync(python, [here('./bench_torch.py'), '--threads', String(threads), ...args], { encoding: 'utf8', env, timeout: 600_000 });
+  const r = spawnSync(python, [script, '--threads', String(threads), ...args], { encoding: 'utf8', env, timeout: 600_000 });
   if (r.status !== 0) return { results: null, reason: `PyTorch failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   return { results: parse(r.stdout) };
 }

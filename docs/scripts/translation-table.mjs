@@ -279,6 +279,7 @@ ${classRows(optimizers, 'optim.', 'optim.')}
 | \`opt.zero_grad(); loss.backward(); opt.step()\` | \`opt.zeroGrad(); loss.backward(); opt.step()\` |
 | \`torch.nn.utils.clip_grad_norm_(params, 1.0, norm_type=2)\` | \`nn.utils.clipGradNorm_(params, 1.0, 2)  // also nn.utils.clip_grad_norm_, optim.clipGradNorm\` |
 | \`torch.nn.utils.clip_grad_value_(params, 0.5)\` | \`nn.utils.clipGradValue_(params, 0.5)  // also nn.utils.clip_grad_value_, optim.clipGradValue\` |
+| \`torch.nn.utils.skip_init(nn.Linear, 4, 2)\` | \`nn.utils.skipInit(nn.Linear, 4, 2)  // also nn.utils.skip_init\` |
 
 ## Learning-rate schedulers
 

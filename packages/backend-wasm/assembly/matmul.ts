@@ -175,7 +175,41 @@ function fewRows(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32,
     for (let i = 0; i < M; i++) {
       const arow = a + <usize>(i * sam);
       const crow = c + <usize>i * ldc;
-      for (let j = 0; j < N; j++) {
+      let j = 0;
+      // Four columns at a time: four independent accumulator chains (one chain waits on the
+      // madd latency) and each load of A used four times. Every column sums in the same order as
+      // the one-column loop below, so the results do not depend on which loop computed them.
+      for (; j + 4 <= N; j += 4) {
+        const b0 = b + <usize>(j * sbn), b1 = b0 + <usize>sbn, b2 = b1 + <usize>sbn, b3 = b2 + <usize>sbn;
+        let acc0 = f32x4.splat(0), acc1 = f32x4.splat(0), acc2 = f32x4.splat(0), acc3 = f32x4.splat(0);
+        let p = 0;
+        for (; p + 4 <= K; p += 4) {
+          const at = <usize>p << 2;
+          const av = v128.load(arow + at);
+          acc0 = madd(av, v128.load(b0 + at), acc0);
+          acc1 = madd(av, v128.load(b1 + at), acc1);
+          acc2 = madd(av, v128.load(b2 + at), acc2);
+          acc3 = madd(av, v128.load(b3 + at), acc3);
+        }
+        let s0 = f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1) + f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3);
+        let s1 = f32x4.extract_lane(acc1, 0) + f32x4.extract_lane(acc1, 1) + f32x4.extract_lane(acc1, 2) + f32x4.extract_lane(acc1, 3);
+        let s2 = f32x4.extract_lane(acc2, 0) + f32x4.extract_lane(acc2, 1) + f32x4.extract_lane(acc2, 2) + f32x4.extract_lane(acc2, 3);
+        let s3 = f32x4.extract_lane(acc3, 0) + f32x4.extract_lane(acc3, 1) + f32x4.extract_lane(acc3, 2) + f32x4.extract_lane(acc3, 3);
+        for (; p < K; p++) {
+          const at = <usize>p << 2;
+          const av = load<f32>(arow + at);
+          s0 += av * load<f32>(b0 + at);
+          s1 += av * load<f32>(b1 + at);
+          s2 += av * load<f32>(b2 + at);
+          s3 += av * load<f32>(b3 + at);
+        }
+        const cj = crow + (<usize>j << 2);
+        store<f32>(cj, s0);
+        store<f32>(cj, s1, 4);
+        store<f32>(cj, s2, 8);
+        store<f32>(cj, s3, 12);
+      }
+      for (; j < N; j++) {
         const bcol = b + <usize>(j * sbn);
         let acc = f32x4.splat(0);
         let p = 0;

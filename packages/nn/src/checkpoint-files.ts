@@ -7,7 +7,7 @@
  */
 import * as T from '@torchlet/core';
 import type { Module } from './module.ts';
-import { MAX_HEADER_BYTES, SafetensorsError, loadSafetensorsEntry, readSafetensorsHeader } from './safetensors.ts';
+import { MAX_HEADER_BYTES, SafetensorsError, loadSafetensorsEntry, readSafetensorsHeader, type SafetensorsEntry } from './safetensors.ts';
 
 /** Random access to one file: its size and byte ranges. */
 export interface RangeReader {
@@ -261,13 +261,7 @@ export async function loadSafetensorsInto(module: Module, files: CheckpointFiles
         if (target.shape.length !== entry.shape.length || target.shape.some((s, i) => s !== entry.shape[i])) {
           throw new SafetensorsError(`${shard}: ${JSON.stringify(name)} has shape [${entry.shape.join(', ')}], the model's ${key} is [${target.shape.join(', ')}]`);
         }
-        const data = await reader.read(header.dataStart + entry.dataOffsets[0], entry.dataOffsets[1] - entry.dataOffsets[0]);
-        const t = withFile(shard, () => loadSafetensorsEntry(name, entry, data, { backend: target.backend }));
-        try {
-          T.noGrad(() => target.copy_(t));
-        } finally {
-          t.dispose();
-        }
+        await readInto(target, reader, header.dataStart, shard, name, entry);
         loaded.add(key);
       }
     } finally {
@@ -277,6 +271,48 @@ export async function loadSafetensorsInto(module: Module, files: CheckpointFiles
   const missing = Object.keys(targets).filter((k) => !loaded.has(k));
   if (missing.length > 0) throw new SafetensorsError(`the checkpoint in ${files.description} has no value for ${missing.length} of the model's keys: ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', ...' : ''}`);
   return { loaded: [...loaded] };
+}
+
+/**
+ * Bytes read and converted at a time: a large tensor (a 32000-word embedding) goes into its
+ * parameter in slices of this size, so loading holds the model plus a few of these, never a
+ * second copy of the largest tensor in JavaScript and in the backend at once.
+ */
+const CHUNK_BYTES = 4 << 20;
+const ELEMENT_BYTES: Partial<Record<string, number>> = { F32: 4, F16: 2, BF16: 2 };
+
+/** Reads one tensor of a shard into `target` (same shape), converting dtypes as `copy_` does. */
+async function readInto(target: T.Tensor, reader: RangeReader, dataStart: number, shard: string, name: string, entry: SafetensorsEntry): Promise<void> {
+  const begin = dataStart + entry.dataOffsets[0], bytes = entry.dataOffsets[1] - entry.dataOffsets[0];
+  const size = ELEMENT_BYTES[entry.dtype];
+  if (size === undefined || bytes <= CHUNK_BYTES || !target.isContiguous()) {
+    const data = await reader.read(begin, bytes);
+    const t = withFile(shard, () => loadSafetensorsEntry(name, entry, data, { backend: target.backend }));
+    try {
+      T.noGrad(() => target.copy_(t));
+    } finally {
+      t.dispose();
+    }
+    return;
+  }
+  // A float tensor in slices of whole elements, each converted into its range of the flat target.
+  const flat = target.view(-1);
+  try {
+    const per = Math.floor(CHUNK_BYTES / size), total = bytes / size;
+    for (let at = 0; at < total; at += per) {
+      const n = Math.min(per, total - at);
+      const data = await reader.read(begin + at * size, n * size);
+      const slice: SafetensorsEntry = { dtype: entry.dtype, shape: [n], dataOffsets: [0, n * size] };
+      const t = withFile(shard, () => loadSafetensorsEntry(name, slice, data, { backend: target.backend }));
+      try {
+        T.noGrad(() => T.tidy(() => flat.narrow(0, at, n).copy_(t)));
+      } finally {
+        t.dispose();
+      }
+    }
+  } finally {
+    flat.dispose();
+  }
 }
 
 /** Runs `f`, prefixing a SafetensorsError's message with the file's name. */

@@ -55,9 +55,36 @@ export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   return [t.shape[1]! * receptive, t.shape[0]! * receptive];
 }
 
+// Open skipInit calls: while positive, the initialisers leave tensors as they are.
+let skipping = 0;
+
 function fill(t: Tensor, make: () => Tensor): Tensor {
+  if (skipping > 0) return t;
   T.noGrad(() => T.tidy(() => t.copy_(make())));
   return t;
+}
+
+/**
+ * A module constructed without initialising its parameters (PyTorch's
+ * `torch.nn.utils.skip_init`): `new moduleClass(...args)` with every `nn.init` function a no-op
+ * meanwhile, so the parameters keep the zeros they are allocated with. For a model whose weights
+ * are loaded next: drawing 110M random numbers costs seconds and, with the temporaries, memory
+ * the load does not need. The random generator is not advanced.
+ *
+ * @example
+ * ```ts
+ * const fc = nn.utils.skipInit(nn.Linear, 4, 2);   // weight and bias are zeros, not drawn
+ * fc.loadStateDict({ weight: torch.ones([2, 4]), bias: torch.zeros([2]) });
+ * ```
+ */
+export function skipInit<M, A extends unknown[]>(moduleClass: new (...args: A) => M, ...args: A): M {
+  if (typeof moduleClass !== 'function') throw new TypeError(`skipInit: expected a module class, got ${moduleClass === null ? 'null' : typeof moduleClass}`);
+  skipping++;
+  try {
+    return new moduleClass(...args);
+  } finally {
+    skipping--;
+  }
 }
 
 /**
@@ -70,7 +97,8 @@ function fill(t: Tensor, make: () => Tensor): Tensor {
  * ```
  */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
-  return fill(t, () => T.rand(t.shape, { backend: t.backend }).mul(b - a).add(a));
+  // In place: one temporary the size of t, not three (a 32000-word embedding is 100 MB).
+  return fill(t, () => T.rand(t.shape, { backend: t.backend }).mul_(b - a).add_(a));
 }
 
 /**
@@ -83,7 +111,7 @@ export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
  * ```
  */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
-  return fill(t, () => T.randn(t.shape, { backend: t.backend }).mul(std).add(mean));
+  return fill(t, () => T.randn(t.shape, { backend: t.backend }).mul_(std).add_(mean));
 }
 
 /**
@@ -97,6 +125,7 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
  * ```
  */
 export function constant_(t: Tensor, value: number): Tensor {
+  if (skipping > 0) return t;
   T.noGrad(() => t.fill_(value));
   return t;
 }

@@ -366,6 +366,8 @@ function decode(name: string, e: SafetensorsEntry, bytes: Uint8Array, start: num
     case 'F16':
     case 'BF16': {
       // kept as they are stored: the bit patterns become a float16/bfloat16 tensor
+      const dtype = e.dtype === 'F16' ? 'float16' : 'bfloat16';
+      if (LITTLE_ENDIAN) return { data: new Uint16Array(bytes.slice(start, start + len).buffer), dtype };
       const out = new Uint16Array(len / 2);
       for (let i = 0; i < out.length; i++) out[i] = dv.getUint16(2 * i, true);
       return { data: out, dtype: e.dtype === 'F16' ? 'float16' : 'bfloat16' };

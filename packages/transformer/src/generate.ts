@@ -14,8 +14,12 @@ import { Sampler } from './gpt.ts';
 
 /** What generation needs of a model: logits for token ids continuing a cache, and its context length. */
 export interface CausalLM {
-  /** int32 `(B, T)` token ids -> logits `(B, T, V)`; with a cache, continues it; `attentionMask` `(B, P + T)` marks left padding with 0. */
-  forward(idx: Tensor, cache: KVCache | null, attentionMask?: Tensor | null): Tensor;
+  /**
+   * int32 `(B, T)` token ids -> logits `(B, T, V)`; with a cache, continues it; `attentionMask`
+   * `(B, P + T)` marks left padding with 0; `logitsToKeep` (when positive, and if the model
+   * supports it): logits of only the last that many positions, `(B, logitsToKeep, V)`.
+   */
+  forward(idx: Tensor, cache: KVCache | null, attentionMask?: Tensor | null, logitsToKeep?: number): Tensor;
   /** An empty cache for this model. */
   newCache(): KVCache;
   /** The longest sequence the model takes. */
@@ -175,7 +179,7 @@ async function lastLogits(model: CausalLM, rows: number[][], cache: KVCache, mas
     T.tidy(() => {
       const idx = T.tensor(rows, { dtype: 'int32' }); // (B, T)
       const attention = mask ? T.tensor(mask, { dtype: 'int32' }) : null;
-      const out = model.forward(idx, cache, attention); // (B, T, V)
+      const out = model.forward(idx, cache, attention, 1); // (B, 1, V), or (B, T, V) from a model without logitsToKeep
       return out.select(1, out.shape[1]! - 1); // (B, V)
     }),
   );

@@ -4,8 +4,12 @@
  * everything before it.
  *
  * Memory: the cache owns its tensors (they live outside any `tidy` scope) until `dispose()`.
- * Appending concatenates and frees the previous tensors, O(P) copying per step, which is small
- * next to the step's matmuls for the models this library trains.
+ * Keys and values are written in place into buffers with room for more positions (doubling when
+ * full, so the buffers hold at most twice the positions cached): a step copies only its own
+ * positions, not the whole cache as concatenating would (O(P) per token, which at a 1024-token
+ * context of a 110M model costs more than the step's attention). When gradients are recorded
+ * through the new keys or values, appending concatenates instead, so the cache stays
+ * differentiable.
  */
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
@@ -25,6 +29,9 @@ export class LayerKV {
   k: Tensor | null = null;
   /** The cached values `(B, nh, P, hs)`, owned by the cache; null before the first append. */
   v: Tensor | null = null;
+  // The buffers `(B, nh, capacity, hs)` that k and v are views of (null when k and v are not views).
+  #kBuf: Tensor | null = null;
+  #vBuf: Tensor | null = null;
 
   /** P: positions cached. */
   get length(): number {
@@ -33,9 +40,57 @@ export class LayerKV {
 
   /**
    * Appends this step's `k`, `v` `(B, nh, T, hs)` and returns the whole `(B, nh, P + T, hs)`
-   * pair (owned by the cache: do not dispose them).
+   * pair (owned by the cache: do not dispose them; they are views that stay valid until the
+   * next append or dispose).
    */
   append(k: Tensor, v: Tensor): [Tensor, Tensor] {
+    if (!(k instanceof T.Tensor) || !(v instanceof T.Tensor) || k.ndim !== 4 || v.ndim !== 4) {
+      throw new TypeError(`LayerKV.append: expected keys and values of shape (B, heads, T, head size), got ${describe(k)} and ${describe(v)}`);
+    }
+    const P = this.length;
+    if (this.k && (k.shape[0] !== this.k.shape[0] || k.shape[1] !== this.k.shape[1] || k.shape[3] !== this.k.shape[3] || v.shape[3] !== this.v!.shape[3])) {
+      throw new RangeError(`LayerKV.append: new keys [${k.shape.join(', ')}] do not continue the cached [${this.k.shape.join(', ')}] (batch, heads and head size must match)`);
+    }
+    if (T.isGradEnabled() && (k.requiresGrad || v.requiresGrad || this.k?.requiresGrad || this.v?.requiresGrad)) return this.#concat(k, v);
+    const Tn = k.shape[2]!;
+    const capacity = this.#kBuf?.shape[2] ?? 0;
+    if (P + Tn > capacity) this.#grow(k, v, Math.max(P + Tn, 2 * capacity));
+    const kBuf = this.#kBuf!, vBuf = this.#vBuf!;
+    T.noGrad(() =>
+      T.tidy(() => {
+        kBuf.narrow(2, P, Tn).copy_(k);
+        vBuf.narrow(2, P, Tn).copy_(v);
+      }),
+    );
+    this.k?.dispose();
+    this.v?.dispose();
+    this.k = T.keep(kBuf.narrow(2, 0, P + Tn));
+    this.v = T.keep(vBuf.narrow(2, 0, P + Tn));
+    return [this.k, this.v];
+  }
+
+  /** New buffers of `capacity` positions holding the cached ones (the old buffers are freed). */
+  #grow(k: Tensor, v: Tensor, capacity: number): void {
+    const [B, nh, , hs] = k.shape as [number, number, number, number];
+    const P = this.length;
+    const kBuf = T.keep(T.empty([B, nh, capacity, hs], { dtype: k.dtype, backend: k.backend }));
+    const vBuf = T.keep(T.empty([B, nh, capacity, v.shape[3]!], { dtype: v.dtype, backend: v.backend }));
+    if (P > 0) {
+      T.noGrad(() =>
+        T.tidy(() => {
+          kBuf.narrow(2, 0, P).copy_(this.k!);
+          vBuf.narrow(2, 0, P).copy_(this.v!);
+        }),
+      );
+    }
+    this.#kBuf?.dispose();
+    this.#vBuf?.dispose();
+    this.#kBuf = kBuf;
+    this.#vBuf = vBuf;
+  }
+
+  /** The differentiable path: the whole cache concatenated with the new positions. */
+  #concat(k: Tensor, v: Tensor): [Tensor, Tensor] {
     const nk = T.keep(this.k ? T.cat([this.k, k], 2) : k.contiguous().clone());
     const nv = T.keep(this.v ? T.cat([this.v, v], 2) : v.contiguous().clone());
     this.dispose();
@@ -48,9 +103,13 @@ export class LayerKV {
   dispose(): void {
     this.k?.dispose();
     this.v?.dispose();
-    this.k = this.v = null;
+    this.#kBuf?.dispose();
+    this.#vBuf?.dispose();
+    this.k = this.v = this.#kBuf = this.#vBuf = null;
   }
 }
+
+const describe = (t: unknown): string => (t instanceof T.Tensor ? `[${t.shape.join(', ')}]` : String(t));
 
 /**
  * A {@link LayerKV} per layer; `length` is the number of positions cached.

@@ -9,7 +9,7 @@
  */
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
-import { Embedding, Linear, Module, ModuleList, RMSNorm, checkpointFiles, init, loadSafetensorsInto, readCheckpointText, type CheckpointSource } from '@torchlet/nn';
+import { Embedding, Linear, Module, ModuleList, RMSNorm, checkpointFiles, init, loadSafetensorsInto, readCheckpointText, utils, type CheckpointSource } from '@torchlet/nn';
 import { scaledDotProductAttention } from './attention.ts';
 import { KVCache, type LayerKV } from './kv-cache.ts';
 import { RotaryEmbedding, type RopeStyle } from './rope.ts';
@@ -350,7 +350,9 @@ export class LlamaForCausalLM extends Module {
    * (computed in float32), read tensor by tensor from a directory (Node, Deno), a URL, or
    * `File`s (see `nn.checkpointFiles`). A tied `lm_head.weight` in the checkpoint is skipped.
    * Throws, naming the file and key, for a missing file or shard, an unsupported architecture,
-   * or a key or shape mismatch; the model is freed on failure.
+   * or a key or shape mismatch; the model is freed on failure. Memory: the float32 model plus a
+   * few megabytes (the weights are not initialised first, and each tensor is read and converted
+   * in slices).
    *
    * @example
    * ```ts
@@ -368,7 +370,8 @@ export class LlamaForCausalLM extends Module {
     } catch (e) {
       throw new Error(`LlamaForCausalLM.fromPretrained: config.json in ${files.description} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const model = new LlamaForCausalLM(llamaConfigFromHF(json));
+    // Not initialised: every weight is read next (one tensor at a time; see loadSafetensorsInto).
+    const model = utils.skipInit(LlamaForCausalLM, llamaConfigFromHF(json));
     try {
       const tied = model.config.tieWordEmbeddings;
       await loadSafetensorsInto(model, files, { mapKey: (k) => (tied && k === 'lm_head.weight' ? null : k) });
@@ -384,9 +387,20 @@ export class LlamaForCausalLM extends Module {
     return T.linear(hidden, this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight);
   }
 
-  /** int32 `idx (B, T)` -> logits `(B, T, vocabSize)`; `cache` and `attentionMask` as {@link LlamaModel.forward}'s. */
-  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null): Tensor {
-    return T.tidy(() => this.lmHead(this.model.forward(idx, cache, attentionMask)));
+  /**
+   * int32 `idx (B, T)` -> logits `(B, T, vocabSize)`; `cache` and `attentionMask` as
+   * {@link LlamaModel.forward}'s. `logitsToKeep` (Hugging Face's `logits_to_keep`): when
+   * positive, only the last `logitsToKeep` positions go through the output head, giving
+   * `(B, logitsToKeep, vocabSize)`; generation needs only the last, and the head over a 32000-word
+   * vocabulary costs more than the rest of a small model's prefill.
+   */
+  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null, logitsToKeep = 0): Tensor {
+    if (!Number.isInteger(logitsToKeep) || logitsToKeep < 0) throw new RangeError(`Llama: logitsToKeep must be a non-negative integer, got ${String(logitsToKeep)}`);
+    return T.tidy(() => {
+      const hidden = this.model.forward(idx, cache, attentionMask);
+      const Tn = hidden.shape[1]!;
+      return this.lmHead(logitsToKeep > 0 && logitsToKeep < Tn ? hidden.narrow(1, Tn - logitsToKeep, logitsToKeep) : hidden);
+    });
   }
 
   /** The longest sequence the model takes (`maxPositionEmbeddings`). */

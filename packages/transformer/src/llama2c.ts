@@ -10,8 +10,10 @@
  * RMSNorm eps 1e-5, RoPE theta 10000 over interleaved pairs.
  */
 import * as T from '@torchlet/core';
-import type { Tensor } from '@torchlet/core';
+import { utils } from '@torchlet/nn';
 import { LlamaForCausalLM, type LlamaConfig } from './llama.ts';
+
+const skipInitLlama = (config: LlamaConfig): LlamaForCausalLM => utils.skipInit(LlamaForCausalLM, config);
 
 const HEADER_BYTES = 28;
 
@@ -59,7 +61,7 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
  * `stories15M.bin`, `stories260K.bin`), with the interleaved rotary pairing those checkpoints
  * were trained with. `bytes` is the whole file; the model copies the weights (the caller keeps
  * `bytes`). Throws a RangeError naming the sizes when the file's length is not exactly what the
- * header implies.
+ * header implies. Memory: the float32 model plus its largest tensor (the file is not copied whole).
  *
  * @example
  * ```ts
@@ -86,32 +88,35 @@ export function loadLlama2c(bytes: Uint8Array): LlamaForCausalLM {
   if (bytes.byteLength !== expected) {
     throw new RangeError(`llama2.c checkpoint: the header (dim ${C}, hidden ${H}, ${L} layers, vocab ${V}, seq_len ${S}) implies ${expected} bytes, the file has ${bytes.byteLength}`);
   }
-  // One aligned copy of the weights as float32 (the file's offset 28 is 4-aligned, the caller's view may not be).
-  const data = new Float32Array(floats);
-  new Uint8Array(data.buffer).set(bytes.subarray(HEADER_BYTES));
-  let at = 0;
-  const take = (n: number): Float32Array => data.subarray(at, (at += n));
-  const sd: Record<string, Tensor> = {};
-  const add = (key: string, values: Float32Array, shape: number[]): void => {
-    sd[key] = T.tensor(values).view(shape);
+  // Each tensor is copied into its parameter on its own (from an aligned float32 copy of just
+  // its bytes: the file's offset 28 is 4-aligned, the caller's view may not be), so loading
+  // needs the model plus the largest tensor, not a second copy of the file.
+  let at = HEADER_BYTES;
+  const skip = (n: number): void => {
+    at += 4 * n;
   };
-  const model = new LlamaForCausalLM(config);
+  const model = skipInitLlama(config);
+  const targets = model.stateDict();
+  const put = (key: string, offset: number, n: number): void => {
+    const values = new Float32Array(n);
+    new Uint8Array(values.buffer).set(bytes.subarray(offset, offset + 4 * n));
+    T.noGrad(() => T.tidy(() => targets[key]!.copy_(T.tensor(values).view(targets[key]!.shape as number[]))));
+  };
   try {
-    add('model.embed_tokens.weight', take(V * C), [V, C]);
+    put('model.embed_tokens.weight', at, V * C);
+    skip(V * C);
     for (const [name, shape] of perLayer) {
       const n = size(shape);
-      const block = take(L * n);
-      for (let i = 0; i < L; i++) add(`model.layers.${i}.${name}`, block.subarray(i * n, (i + 1) * n), shape);
+      for (let i = 0; i < L; i++) put(`model.layers.${i}.${name}`, at + 4 * i * n, n);
+      skip(L * n);
     }
-    add('model.norm.weight', take(C), [C]);
-    take(2 * S * (hs / 2)); // the legacy RoPE tables: recomputed by RotaryEmbedding
-    if (!sharedClassifier) add('lm_head.weight', take(V * C), [V, C]);
-    model.loadStateDict(sd);
+    put('model.norm.weight', at, C);
+    skip(C);
+    skip(2 * S * (hs / 2)); // the legacy RoPE tables: recomputed by RotaryEmbedding
+    if (!sharedClassifier) put('lm_head.weight', at, V * C);
   } catch (err) {
     model.dispose();
     throw err;
-  } finally {
-    for (const t of Object.values(sd)) t.dispose();
   }
   return model;
 }

@@ -83,7 +83,8 @@ describe('key/value cache', () => {
       expect(maxAbsDiff(torch.cat(parts, 1), full)).toBeLessThan(1e-5);
       const before = torch.memory().tensors;
       cache.dispose();
-      expect(torch.memory().tensors).toBe(before - 4);
+      // Per layer: the keys' and values' buffers and the views of their cached positions.
+      expect(torch.memory().tensors).toBe(before - 4 * cfg.nLayer);
     });
   });
 

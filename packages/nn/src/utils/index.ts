@@ -1,7 +1,8 @@
-/** `nn.utils`: gradient clipping (as `torch.nn.utils`) and pruning (`utils.prune`). */
+/** `nn.utils`: gradient clipping (as `torch.nn.utils`), pruning (`utils.prune`) and `skipInit`. */
 import type * as core from '@torchlet/core';
 
 export * as prune from './prune.ts';
+export { skipInit, skipInit as skip_init } from '../init.ts';
 export {
   clipGradNorm_, clipGradNorm_ as clip_grad_norm_, clipGradNorm_ as clipGradNorm,
   clipGradValue_, clipGradValue_ as clip_grad_value_, clipGradValue_ as clipGradValue,
