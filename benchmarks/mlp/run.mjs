@@ -1,73 +1,73 @@
-// The seed MLP's training step, side by side in one run: torchlet on its wasm backend vs
-// TensorFlow.js on its wasm backend (one thread) vs PyTorch CPU, torchlet and PyTorch on one
-// thread and on --threads (default 2). The workload is the peers'
-// (../peers/README.md): Linear(784,128)-ReLU-Linear(128,64)-ReLU-Linear(64,10), softmax
-// cross-entropy, SGD lr 0.01, batch 64; ms per step = median over 200 steps after 20 warm-up.
-// torchlet's step is what a user writes: zeroGrad, forward, loss, backward, step, loss.item().
-// Usage: node benchmarks/mlp/run.mjs [--steps 200] [--threads 2]
-import { performance } from 'node:perf_hooks';
+// The seed MLP's training step: Linear(784,128)-ReLU-Linear(128,64)-ReLU-Linear(64,10), softmax
+// cross-entropy, SGD lr 0.01, batch 64 — the peers' workload (../peers/README.md). One command
+// prints, per kernel build (plain SIMD; relaxed SIMD, which Node 20 gets by the loader setting
+// V8's flag) and per thread count (one; the default 'auto'), medians of three runs of: eager ms
+// per step (median over --steps steps), the matmul floor (the step's products alone on the same
+// backend, ../floor.mjs), eager/floor, the ratio to PyTorch CPU on one thread, and the same for
+// the step through torch.compile where it exists. torchlet's step is what a user writes:
+// zeroGrad, forward, loss, backward, step, loss.item(). TensorFlow.js (wasm, one thread) and
+// PyTorch on as many threads follow (--no-peers skips every peer but PyTorch on one thread).
+// Usage: node benchmarks/mlp/run.mjs [--steps 200] [--runs 3] [--variants simd,relaxed] [--threads 1,auto] [--no-peers] [--no-compile]
+import { availableParallelism } from 'node:os';
 import * as torch from 'torchlet';
-import { createWasmBackend } from '@torchlet/backend-wasm';
+import { median } from '../floor.mjs';
 import { runTfjs, runTorch } from '../peers/run-peer.mjs';
+import { measure, options, printRows } from '../workloads.mjs';
 
-const argv = process.argv.slice(2);
-const steps = Number(argv[argv.indexOf('--steps') + 1] || 200);
-const maxThreads = argv.includes('--threads') ? Number(argv[argv.indexOf('--threads') + 1]) : 2;
-const threadCounts = maxThreads > 1 ? [1, maxThreads] : [1];
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
+const opts = options(process.argv.slice(2), { steps: 200, warmup: 20 });
 const { nn, optim, F } = torch;
-const rows = [];
-for (const threads of threadCounts) {
-  const name = `wasm-bench-${threads}t`;
-  torch.registerBackend(name, () => createWasmBackend({ threads }));
-  await torch.setBackend(name);
+const NAME = 'MLP step';
+
+function build() {
   torch.manualSeed(0);
   const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
-  const x = torch.randn([64, 784]);
-  const y = torch.randint(0, 10, [64]);
-  const losses = [];
-  const step = () => {
-    const loss = torch.tidy(() => {
-      opt.zeroGrad();
-      const l = F.crossEntropy(model.forward(x), y);
-      l.backward();
-      opt.step();
-      return l.detach();
-    });
-    losses.push(loss.dataSync()[0]);
+  const x = torch.keep(torch.randn([64, 784]));
+  const y = torch.keep(torch.randint(0, 10, [64]));
+  const body = () => {
+    opt.zeroGrad();
+    const l = F.crossEntropy(model.forward(x), y);
+    l.backward();
+    opt.step();
+    return l.detach();
+  };
+  const read = (loss) => {
+    loss.dataSync();
     loss.dispose();
   };
-  for (let i = 0; i < 20; i++) step();
-  const ts = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    step();
-    ts.push(performance.now() - t0);
-  }
-  rows.push({ impl: 'torchlet-wasm', threads, ms: median(ts), note: `loss ${losses[0].toFixed(3)} -> ${losses.at(-1).toFixed(3)}` });
-  torch.getBackend().destroy();
+  return [
+    {
+      name: NAME,
+      eager: () => read(torch.tidy(body)),
+      compiled: () => {
+        const step = torch.compile(body);
+        return () => read(step());
+      },
+    },
+  ];
 }
 
-const peerArgs = ['--only', 'mlp', '--mlp-steps', String(steps)];
-const peers = [['tfjs-wasm 4.22', runTfjs, [1]], ['PyTorch CPU', runTorch, threadCounts]];
-for (const [name, run, counts] of peers) {
-  for (const threads of counts) {
-    const { results, reason } = run(peerArgs, { threads });
-    const r = results?.find((o) => o.bench === 'mlp_train');
-    rows.push(r ? { impl: name, threads, ms: r.ms, note: r.blas ? `BLAS ${r.blas}` : '' } : { impl: name, threads, ms: NaN, note: reason });
-  }
-}
+const rows = await measure(build, opts);
 
-console.log(`MLP 784-128-64-10 training step, batch 64, SGD (median of ${steps} steps)`);
-const ours = rows[0].ms;
-for (const r of rows) {
-  const ratio = Number.isFinite(r.ms) ? `${(r.ms / ours).toFixed(2)}x torchlet's time (1 thread)` : '-';
-  console.log(`${r.impl.padEnd(16)} ${String(r.threads).padStart(2)} thr ${Number.isFinite(r.ms) ? r.ms.toFixed(3).padStart(8) + ' ms' : '       -   '}  ${ratio.padEnd(34)} ${r.note}`);
+const peerArgs = ['--only', 'mlp', '--mlp-steps', String(opts.steps)];
+const torchMs = (threads) => {
+  const { results, reason } = runTorch(peerArgs, { threads });
+  const r = results?.find((o) => o.bench === 'mlp_train');
+  return { ms: r?.ms ?? NaN, note: r ? `BLAS ${r.blas}` : reason };
+};
+const torch1Runs = Array.from({ length: opts.runs }, () => torchMs(1));
+const torch1 = median(torch1Runs.map((r) => r.ms));
+
+console.log(`MLP 784-128-64-10 training step, batch 64, SGD; Node ${process.version}, ${availableParallelism()} cores`);
+printRows(rows, { [NAME]: torch1 }, opts);
+console.log(`PyTorch: ${torch1Runs[0].note}`);
+const peers = [];
+if (opts.peers) {
+  const cores = Math.max(...rows.map((r) => r.threads));
+  if (cores > 1) peers.push({ impl: 'PyTorch CPU', threads: cores, ...torchMs(cores) });
+  const { results, reason } = runTfjs(peerArgs);
+  const r = results?.find((o) => o.bench === 'mlp_train');
+  peers.push({ impl: 'tfjs-wasm 4.22', threads: 1, ms: r?.ms ?? NaN, note: r ? '' : reason });
+  for (const p of peers) console.log(`${p.impl} ${p.threads} thr: ${Number.isFinite(p.ms) ? p.ms.toFixed(3) + ' ms' : '-'} ${p.note ?? ''}`);
 }
-console.log(JSON.stringify({ bench: 'mlp_train', results: rows }));
+console.log(JSON.stringify({ bench: 'mlp_train', torch1, rows: rows.map(({ runs, ...r }) => r), peers }));
