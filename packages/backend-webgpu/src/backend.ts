@@ -59,6 +59,11 @@ const SERIAL_REDUCE_MAX = 64;
 const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 const LOGICAL = new Set<BinaryOp>(['logicalAnd', 'logicalOr', 'logicalXor']);
 
+/** The largest storage buffer `device` takes: the smaller of its maxBufferSize and maxStorageBufferBindingSize. */
+function maxBufferBytes(device: GPUDevice): number {
+  return Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+}
+
 /** The contract's error for an op this backend cannot run with these dtypes. */
 function unsupported(op: string, dtypes: Record<string, DType>): Error {
   return unsupportedError('webgpu', op, dtypes);
@@ -169,7 +174,7 @@ export class WebGpuBackend implements Backend {
     this.device = device;
     this.tfjs = tfjs;
     this.int8Gemm = int8GemmSource(wgslFeatures.has('packed_4x8_integer_dot_product'));
-    this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
+    this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST, undefined, maxBufferBytes(device));
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_SRC | COPY_DST });
     this.errBuf = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
     this.dummy = device.createBuffer({ size: 16, usage: STORAGE | COPY_SRC | COPY_DST });
@@ -190,12 +195,27 @@ export class WebGpuBackend implements Backend {
   alloc(bytes: number): BufferId {
     this.check();
     if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`webgpu backend: cannot allocate ${bytes} bytes`);
-    const max = this.device.limits.maxStorageBufferBindingSize;
+    const max = maxBufferBytes(this.device);
     if (bytes > max) {
-      throw new RangeError(`webgpu backend: out of memory: ${bytes} bytes exceed this device's largest buffer (${max} bytes)`);
+      throw new RangeError(
+        `webgpu backend: out of memory: ${bytes} bytes exceed this device's largest buffer (${max} bytes: ` +
+          `maxBufferSize ${this.device.limits.maxBufferSize}, maxStorageBufferBindingSize ${this.device.limits.maxStorageBufferBindingSize})`,
+      );
     }
-    return this.pool.alloc(bytes, (err) => {
-      this.pendingError ??= new RangeError(`webgpu backend: out of memory allocating ${bytes} bytes (${err.message})`);
+    // The device reports an allocation it could not make later, asynchronously: that error is
+    // thrown by the next call (whatever it is) and by every use of the buffer, which the device
+    // never allocated — never a read of an invalid buffer.
+    return this.pool.alloc(bytes, (err, _id, cls) => {
+      const held = this.pool.reservedBytes();
+      // An Error, not a RangeError: core names the shape of the tensor it was allocating when a
+      // RangeError comes out of alloc(), and the next alloc is some other tensor's.
+      const e = new Error(
+        `webgpu backend: out of memory: the GPU could not allocate a buffer of ${bytes} bytes (${bytes / 4} float32 elements; ${cls} bytes with the pool's rounding; ` +
+          `${held} bytes already held, live and pooled; device says: ${err.message}). torch.memory() shows which tensors are live: ` +
+          'dispose() those you no longer need, or use smaller batches.',
+      );
+      this.pendingError ??= e;
+      return e;
     });
   }
 

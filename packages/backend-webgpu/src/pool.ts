@@ -32,27 +32,42 @@ export interface PoolStats {
 export class BufferPool {
   private readonly live = new Map<BufferId, { buffer: GPUBuffer; bytes: number; cls: number }>();
   private readonly free_ = new Map<number, GPUBuffer[]>();
+  /** Buffers the device failed to allocate (out of memory, reported late): using one throws its error. */
+  private readonly failed = new Map<BufferId, Error>();
   private next = 1;
   private pooledBytes = 0;
   private liveBytes = 0;
 
+  /**
+   * @param maxBufferBytes the largest buffer the device takes (its maxBufferSize and
+   *   maxStorageBufferBindingSize, whichever is smaller): no size class goes past it
+   */
   constructor(
     private readonly device: GPUDevice,
     private readonly usage: number,
     private readonly maxPooledBytes = 512 * 2 ** 20,
+    private readonly maxBufferBytes = Infinity,
   ) {}
 
-  /** The size class of a request: the allocation's real size in bytes. */
-  static sizeClass(bytes: number): number {
-    if (bytes <= 256) return 256;
+  /**
+   * The size class of a request: the allocation's real size in bytes, at most `max` (a device's
+   * limit need not be a power of two: 2,000,000,000 bytes round up to 2^31, past a
+   * 2,147,483,644-byte limit, and the device refused the buffer with a validation error).
+   */
+  static sizeClass(bytes: number, max = Infinity): number {
+    if (bytes <= 256) return Math.max(bytes, Math.min(256, max));
     const top = 2 ** Math.floor(Math.log2(bytes));
     const q = top / 4;
-    return Math.ceil(bytes / q) * q;
+    return Math.max(bytes, Math.min(Math.ceil(bytes / q) * q, Math.floor(max / 4) * 4));
   }
 
-  /** Allocates; `onOom` receives an out-of-memory error reported asynchronously by the device. */
-  alloc(bytes: number, onOom: (err: GPUError) => void): BufferId {
-    const cls = BufferPool.sizeClass(bytes);
+  /**
+   * Allocates; `onOom` receives the out-of-memory error the device reports asynchronously, with
+   * the id it concerns, and returns the error that using that buffer from then on throws.
+   */
+  alloc(bytes: number, onOom: (err: GPUError, id: BufferId, sizeClass: number) => Error): BufferId {
+    const cls = BufferPool.sizeClass(bytes, this.maxBufferBytes);
+    const id = this.next++;
     let buffer = this.free_.get(cls)?.pop();
     if (buffer) {
       this.pooledBytes -= cls;
@@ -60,10 +75,9 @@ export class BufferPool {
       this.device.pushErrorScope('out-of-memory');
       buffer = this.device.createBuffer({ size: cls, usage: this.usage });
       void this.device.popErrorScope().then((err) => {
-        if (err) onOom(err);
+        if (err && this.live.has(id)) this.failed.set(id, onOom(err, id, cls));
       }, () => {});
     }
-    const id = this.next++;
     this.live.set(id, { buffer, bytes, cls });
     this.liveBytes += cls;
     return id;
@@ -78,6 +92,9 @@ export class BufferPool {
     if (!e) throw new Error(`webgpu backend: free of unknown buffer ${id}`);
     this.live.delete(id);
     this.liveBytes -= e.cls;
+    // A buffer the device could not allocate is invalid: never pooled (nor destroyed, in case
+    // the report was wrong and work recorded earlier still uses it; the collector takes it).
+    if (this.failed.delete(id)) return;
     if (this.pooledBytes + e.cls > this.maxPooledBytes) {
       e.buffer.destroy();
       return;
@@ -95,6 +112,8 @@ export class BufferPool {
   get(id: BufferId): GPUBuffer {
     const e = this.live.get(id);
     if (!e) throw new Error(`webgpu backend: unknown buffer ${id}`);
+    const failed = this.failed.get(id);
+    if (failed) throw failed;
     return e.buffer;
   }
 
@@ -126,5 +145,6 @@ export class BufferPool {
     for (const l of this.free_.values()) for (const b of l) b.destroy();
     this.live.clear();
     this.free_.clear();
+    this.failed.clear();
   }
 }
