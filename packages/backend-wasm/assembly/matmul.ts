@@ -72,6 +72,19 @@ function kernel4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate
 }
 
 /**
+ * Stores the 4 x 4 transpose of rows r0..r3: column q (r0[q], r1[q], r2[q], r3[q]) goes to
+ * `dst + q * step`. Pure data movement: packing this way changes no result.
+ */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/**
  * Packs A[0:mc, 0:kc] (strides sam, sak in bytes) into MR-row panels: panel q holds, for each k,
  * the MR values A[q*MR + 0..MR-1, k], zero-padded past mc. Transposes happen here, for free.
  */
@@ -83,6 +96,22 @@ function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32, dst: usize): void
     if (m == MR && sam == 4) {
       // A is column-major here (a transposed operand): each k is one 16-byte load.
       for (let p = 0; p < kc; p++) v128.store(panel + (<usize>p << 4), v128.load(src + <usize>(p * sak)));
+    } else if (m == MR && sak == 4) {
+      // Row-major A (activations, the usual case): four k at a time, one 16-byte load per row
+      // and a 4 x 4 transpose in registers, instead of sixteen scalar loads and stores.
+      const r1 = src + <usize>sam, r2 = r1 + <usize>sam, r3 = r2 + <usize>sam;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = <usize>p << 2;
+        transpose4(v128.load(src + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at), panel + (<usize>p << 4), 16);
+      }
+      for (; p < kc; p++) {
+        const at = <usize>p << 2, out = panel + (<usize>p << 4);
+        store<f32>(out, load<f32>(src + at));
+        store<f32>(out, load<f32>(r1 + at), 4);
+        store<f32>(out, load<f32>(r2 + at), 8);
+        store<f32>(out, load<f32>(r3 + at), 12);
+      }
     } else {
       if (m < MR) memory.fill(panel, 0, <usize>(kc * MR * 4));
       for (let i = 0; i < m; i++) {
@@ -109,6 +138,21 @@ function packB(b: usize, sbk: i32, sbn: i32, kc: i32, nc: i32, dst: usize): void
         const s = src + <usize>(p * sbk), d = panel + (<usize>p << 5);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (n == NR && sbk == 4) {
+      // Column-major B (a Linear's weight seen transposed): four k at a time, one 16-byte load
+      // per column and two 4 x 4 transposes in registers (columns 0-3, then 4-7 of each row).
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const at = <usize>p << 2, d = panel + (<usize>p << 5);
+        const c0 = src + at, c1 = c0 + <usize>sbn, c2 = c1 + <usize>sbn, c3 = c2 + <usize>sbn;
+        const c4 = c3 + <usize>sbn, c5 = c4 + <usize>sbn, c6 = c5 + <usize>sbn, c7 = c6 + <usize>sbn;
+        transpose4(v128.load(c0), v128.load(c1), v128.load(c2), v128.load(c3), d, 32);
+        transpose4(v128.load(c4), v128.load(c5), v128.load(c6), v128.load(c7), d + 16, 32);
+      }
+      for (; p < kc; p++) {
+        const out = panel + (<usize>p << 5);
+        for (let j = 0; j < NR; j++) store<f32>(out + (<usize>j << 2), load<f32>(src + <usize>(j * sbn + p * 4)));
       }
     } else {
       if (n < NR) memory.fill(panel, 0, <usize>(kc * NR * 4));

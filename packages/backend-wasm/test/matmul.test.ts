@@ -43,6 +43,26 @@ function operand(
   return { view: { buffer, dtype: 'float32', shape, strides, offset }, values: gatherValues(data, shape, strides, offset) };
 }
 
+/** `values` (row-major r x c) stored as `opts` says: transposed, last dim flipped, or at an offset. */
+function operandOf(be: WasmBackend, values: Float32Array, r: number, c: number, opts: { transposed?: boolean; flip?: boolean; offset?: number }): View {
+  const off = opts.offset ?? 0;
+  const data = new Float32Array(values.length + off);
+  let strides = [c, 1], offset = off;
+  if (opts.transposed) {
+    strides = [1, r];
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[off + j * r + i] = values[i * c + j]!;
+  } else if (opts.flip) {
+    strides = [c, -1];
+    offset = off + c - 1;
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) data[off + i * c + (c - 1 - j)] = values[i * c + j]!;
+  } else {
+    data.set(values, off);
+  }
+  const buffer = be.alloc(data.byteLength);
+  be.write(buffer, data);
+  return { buffer, dtype: 'float32', shape: [r, c], strides, offset };
+}
+
 function matmulRef(a: number[], b: number[], batch: number, M: number, N: number, K: number): number[] {
   const out = new Array(batch * M * N).fill(0);
   for (let t = 0; t < batch; t++)
@@ -112,6 +132,30 @@ describe('matmul', () => {
         const b = operand(be, batch, K, N, rand, { broadcastBatch: variant === 2, flip: variant === 3 });
         check(be, a, b, batch, M, N, K, `batch [${batch}] ${M}x${K}x${N} variant ${variant}`);
       }
+    }
+  });
+
+  it('gives bit-identical results for the same values in every operand layout', async () => {
+    // Packing copies each layout into the same panels (row-major A and column-major B through
+    // 4 x 4 register transposes, other strides element by element), so the sums, and so the
+    // results, cannot depend on the layout. Sizes cross the transposes' 4-wide k steps (K % 4
+    // != 0), the 4-row and 8-column panels, and the 512-deep blocks.
+    const be = await backend();
+    const rand = rng(11);
+    const layouts = [{}, { transposed: true }, { flip: true }, { offset: 5 }] as const;
+    for (const [M, N, K] of [[8, 16, 4], [13, 19, 37], [64, 128, 131], [33, 10, 600]] as const) {
+      const A = Float32Array.from({ length: M * K }, () => rand() * 2 - 1);
+      const B = Float32Array.from({ length: K * N }, () => rand() * 2 - 1);
+      const results = layouts.flatMap((la) => layouts.map((lb) => {
+        const a = operandOf(be, A, M, K, la), b = operandOf(be, B, K, N, lb);
+        const buffer = be.alloc(M * N * 4);
+        const out: View = { buffer, dtype: 'float32', shape: [M, N], strides: [N, 1], offset: 0 };
+        be.matmul(a, b, out);
+        const got = be.readSync(out);
+        for (const x of [a.buffer, b.buffer, buffer]) be.free(x);
+        return { what: `${M}x${K}x${N} a ${JSON.stringify(la)} b ${JSON.stringify(lb)}`, got };
+      }));
+      for (const r of results) expect(r.got, r.what).toEqual(results[0]!.got);
     }
   });
 
