@@ -77,6 +77,7 @@ const SUITES = [
   { name: 'deno-datasets', cwd: 'packages/datasets', cmd: 'deno test --allow-read --allow-write --allow-env deno/', needs: ['build'], pick: [/^(ok|FAILED) \|/], limit: 5 * MIN },
   { name: 'bundle-conformance', cwd: conformance, cmd: 'vite build --config browser/vite.config.ts', needs: ['build'], pick: [], limit: 5 * MIN },
   { name: 'chromium', cwd: conformance, cmd: 'node browser/run-chromium.mjs', needs: ['bundle-conformance'], pick: [/conformance|passed|failed/i], limit: 8 * MIN },
+  { name: 'chromium-worker-training', cwd: conformance, cmd: 'node browser/run-chromium.mjs --page worker-training.html', needs: ['bundle-conformance'], pick: [/worker-training:/], limit: 5 * MIN },
   { name: 'chromium-threads', cwd: conformance, cmd: 'node browser/run-chromium.mjs --backend wasm-threads', needs: ['bundle-conformance'], pick: [/conformance|passed|failed/i], limit: 8 * MIN },
   { name: 'webgpu-node', cwd: conformance, cmd: 'vitest run --config vitest.webgpu.config.ts --reporter=dot', needs: ['build'], pick: [/^\s*Tests\s/], limit: 10 * MIN },
   { name: 'webgpu-deno', cwd: conformance, cmd: 'deno test --allow-read --allow-env --v8-flags=--expose-gc --config deno.json webgpu/deno/', needs: ['build'], pick: [/^(ok|FAILED) \|/], limit: 10 * MIN },
@@ -100,7 +101,7 @@ const SUITES = [
 const EXPECTED = {
   'vitest-conformance': 200, 'vitest-webgpu': 200, 'vitest-nn': 150, 'vitest-transformer': 150, 'vitest-wasm': 100, 'vitest-core': 100,
   'webgpu-chromium': 120, 'webgpu-node': 120, 'webgpu-deno': 120, docs: 120, packages: 120,
-  'demo-webgpu': 90, 'demo-dev': 40, examples: 90, typecheck: 60, chromium: 60, 'chromium-threads': 60, deno: 60, demo: 60, size: 40,
+  'demo-webgpu': 90, 'demo-dev': 40, examples: 90, typecheck: 60, chromium: 60, 'chromium-threads': 60, 'chromium-worker-training': 20, deno: 60, demo: 60, size: 40,
   release: 30, kernels: 60, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20,
 };
 

@@ -33,8 +33,12 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 
-/** The packages whose pages must teach by example (typedoc.json's packagesRequiringDocumentation, less the umbrella). */
-export const PACKAGES = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'backend-webgpu'];
+/**
+ * The packages whose pages must teach by example (typedoc.json's packagesRequiringDocumentation);
+ * the umbrella's own declarations (trainInWorker, serveTraining) count, its re-exports belong to
+ * the packages that declare them.
+ */
+export const PACKAGES = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'backend-webgpu', 'torchlet'];
 const PRELUDE = "import * as torch from 'torchlet';\nimport { nn, optim, F } from 'torchlet';\n";
 const exampleDir = join(root, '.doc-examples');   // virtual: these files exist only in the compiler host
 

@@ -38,7 +38,9 @@ const BUDGETS = {
   '@torchlet/backend-wasm': 64 * KB,
   // Its own code (WGSL kernels included); tfjs-core and tfjs-backend-webgpu are its dependencies.
   '@torchlet/backend-webgpu': 60 * KB,
-  torchlet: 3 * KB,
+  // 4.4 KB with trainInWorker / serveTraining and their checkpoint format (0.3 KB of re-exports
+  // before); an app that does not use them bundles to the same size with or without them.
+  torchlet: 6 * KB,
   // The budget: an app as the README writes it, on one thread.
   app: 100 * KB,
   // Ceilings, not targets: the whole APIs with nothing tree-shaken (100.6 KB when this line was

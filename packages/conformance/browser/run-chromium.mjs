@@ -3,7 +3,10 @@
  * Runs the conformance page (built by `vite build --config browser/vite.config.ts` into
  * browser/dist/) in headless Chromium and reports its summary:
  *
- *   node browser/run-chromium.mjs [--backend wasm] [--timeout-ms 300000]
+ *   node browser/run-chromium.mjs [--backend wasm] [--page index.html] [--timeout-ms 300000]
+ *
+ * `--page worker-training.html` runs the worker-training checks instead (trainInWorker in Web
+ * Workers), which report the same summary.
  *   TORCHLET_LONG_LOOPS=1 node browser/run-chromium.mjs [--backend wasm]   (only the literal loops, long)
  *
  * Serves browser/dist/ on 127.0.0.1 (a random port), drives /usr/bin/chromium (or $CHROMIUM)
@@ -24,6 +27,7 @@ const option = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const backend = option('--backend', 'wasm');
+const pageFile = option('--page', 'index.html');
 const long = process.env.TORCHLET_LONG_LOOPS === '1';
 const timeoutMs = Number(option('--timeout-ms', process.env.CONFORMANCE_TIMEOUT_MS ?? (long ? '3600000' : '300000')));
 // gc() and an exact performance.memory, so the literal loops can check the JS heap as in Node and Deno.
@@ -33,12 +37,12 @@ const SHOW = 50;
 
 async function main() {
   try {
-    statSync(join(distDir, 'index.html'));
+    statSync(join(distDir, pageFile));
   } catch {
-    throw new Error(`${distDir}/index.html is missing: build the page first (pnpm --filter @torchlet/conformance run build:browser)`);
+    throw new Error(`${distDir}/${pageFile} is missing: build the page first (pnpm --filter @torchlet/conformance run build:browser)`);
   }
   const server = await serveStatic(distDir);
-  const url = `http://127.0.0.1:${server.address().port}/index.html?backend=${encodeURIComponent(backend)}${long ? '&long=1' : ''}`;
+  const url = `http://127.0.0.1:${server.address().port}/${pageFile}?backend=${encodeURIComponent(backend)}${long ? '&long=1' : ''}`;
   try {
     return await withChromium(async (context) => {
       const page = await firstPage(context);

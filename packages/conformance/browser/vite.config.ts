@@ -1,8 +1,11 @@
 import { defineConfig } from 'vite';
 
-// Builds the conformance page into browser/dist/, served by run-chromium.mjs.
+const root = new URL('.', import.meta.url).pathname;
+
+// Builds the conformance page (index.html) and the worker-training page into browser/dist/,
+// served by run-chromium.mjs.
 export default defineConfig({
-  root: new URL('.', import.meta.url).pathname,
+  root,
   base: './',
   logLevel: 'warn',
   build: {
@@ -14,6 +17,11 @@ export default defineConfig({
     // The case files are large JSON chunks; that is expected.
     chunkSizeWarningLimit: 4096,
     // Rolldown's [PLUGIN_TIMINGS] warning (slow plugins on a loaded machine) is noise here.
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      input: { index: `${root}index.html`, 'worker-training': `${root}worker-training.html` },
+      checks: { bundlerTimings: false },
+    },
   },
+  // The training worker imports torchlet, whose wasm kernels are split into chunks: ES workers.
+  worker: { format: 'es' },
 });
