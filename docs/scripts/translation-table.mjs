@@ -46,7 +46,7 @@ const EXAMPLES = {
   CrossEntropyLoss: ['nn.CrossEntropyLoss(label_smoothing=0.1)', 'new nn.CrossEntropyLoss({ labelSmoothing: 0.1 })'],
   MultiheadAttention: ['nn.MultiheadAttention(512, 8, batch_first=True)', 'new torch.MultiheadAttention(512, 8, { batchFirst: true })'],
   TransformerEncoderLayer: ['nn.TransformerEncoderLayer(512, 8, 2048, 0.1)', 'new torch.TransformerEncoderLayer(512, 8, 2048, 0.1)  // or (512, 8, { dimFeedforward: 2048 })'],
-  TransformerDecoder: ['decoder(tgt, memory, tgt_mask)', 'decoder.forward(tgt, memory, tgtMask)  // or { tgtMask }'],
+  TransformerDecoder: ['decoder(tgt, memory, tgt_mask)', 'decoder(tgt, memory, tgtMask)  // or { tgtMask }'],
   SGD: ['optim.SGD(model.parameters(), lr=0.01, momentum=0.9)', 'new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 })'],
   Adam: ['optim.Adam(model.parameters(), lr=1e-3)', 'new optim.Adam(model.parameters(), { lr: 1e-3 })'],
   AdamW: ['optim.AdamW(model.parameters(), weight_decay=0.01)', 'new optim.AdamW(model.parameters(), { weightDecay: 0.01 })'],
@@ -199,7 +199,8 @@ torchlet keeps PyTorch's names, arguments and defaults. The rules that translate
 - snake_case names become camelCase (\`F.cross_entropy\` is \`F.crossEntropy\`, \`zero_grad\` is \`zeroGrad\`);
   trailing underscores for in-place ops stay (\`x.add_(y)\`, \`nn.init.kaimingUniform_\`).
 - State-dict keys stay exactly PyTorch's (\`0.weight\`, \`self_attn.in_proj_weight\`), so checkpoints move both ways.
-- Calling a module is \`module.forward(x)\`; reading values is async (\`await x.item()\`: a read used in arithmetic or a
+- Calling a module is as in PyTorch: \`model(x)\` runs \`model.forward(x)\` and its hooks (a module is a function
+  object: \`typeof model\` is \`'function'\`; save it through \`stateDict()\`, not JSON); reading values is async (\`await x.item()\`: a read used in arithmetic or a
   string without \`await\` throws a TypeError saying so), and tensors are freed
   with \`dispose()\` or \`torch.tidy\` (see the memory guide).
 
@@ -297,13 +298,16 @@ ${rows(inits.map((k) => INIT[k] ?? [`nn.init.${snake(k)}(w)`, `nn.init.${k}(w)`]
 
 | PyTorch | torchlet |
 |---|---|
-| \`model(x)\` | \`model.forward(x)\` |
+| \`model(x)\` | \`model(x)\` (or \`model.forward(x)\`: the same, hooks included) |
 | \`model.parameters(), model.named_parameters()\` | \`model.parameters(), model.namedParameters()\` |
 | \`model.state_dict(), model.load_state_dict(sd)\` | \`model.stateDict(), model.loadStateDict(sd)\` |
 | \`model.train(), model.eval()\` | \`model.train(), model.eval()\` |
 | \`self.register_buffer('scale', t); self.scale\` | \`this.registerBuffer('scale', t); this.scale\` (readable and writable) |
 | \`model.get_submodule('encoder.layers.0'), model.named_modules()\` | \`model.getSubmodule('encoder.layers.0'), model.namedModules()\` |
 | \`model.register_forward_hook(fn), model.register_forward_pre_hook(fn)\` | \`model.registerForwardHook(fn), model.registerForwardPreHook(fn)\` (a returned value replaces output / arguments) |
+| \`model.register_full_backward_hook(fn)\` | \`model.registerFullBackwardHook((m, gradInput, gradOutput) => ...)\` (a returned array replaces gradInput) |
+| \`model.register_backward_hook(fn)\` (deprecated) | not provided: its gradInput is the last operation's; use \`registerFullBackwardHook\` |
+| \`torch.utils.hooks.BackwardHookFunction\` (a gradient probe) | \`torch.tapGradient(x, name, (g) => g)\` |
 | \`model.requires_grad_(False), model.apply(fn)\` | \`model.requiresGrad_(false), model.apply(fn)\` |
 | \`safetensors.torch.save_file(sd, path)\` | \`await nn.saveSafetensors(sd)\` (bytes) |
 | \`safetensors.torch.load_file(path)\` | \`nn.loadSafetensors(bytes)\` |

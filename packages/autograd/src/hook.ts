@@ -3,6 +3,7 @@ import * as T from '@torchlet/core';
 import type { AutogradHook, Primitive, PrimitiveAttrs, Tensor } from '@torchlet/core';
 import { runBackward } from './engine.ts';
 import { Node, ruleOf } from './node.ts';
+import { tapNode } from './tap.ts';
 
 const hook: AutogradHook = {
   record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], inputs: readonly Tensor[], out: Tensor): void {
@@ -11,6 +12,13 @@ const hook: AutogradHook = {
     const rule = ruleOf(prim);
     if (!rule) return;
     out.setGradFn_(new Node(prim, attrs as PrimitiveAttrs[Primitive], rule, inputs, out));
+  },
+
+  tap(t, name, fn) {
+    // A view of t with no node of its own (noGrad), then the tap's node on it.
+    const out = T.noGrad(() => T.view(t, t.shape));
+    out.setGradFn_(tapNode(t, out, name, fn));
+    return out;
   },
 
   backward(t, gradient, options) {

@@ -48,8 +48,9 @@ export class Node implements GradFn {
     readonly rule: Rule<Primitive>,
     inputs: readonly Tensor[],
     out: Tensor,
+    name = `${capitalize(prim)}Backward`,
   ) {
-    this.name = `${capitalize(prim)}Backward`;
+    this.name = name;
     this.outShape = out.shape;
     this.inShapes = inputs.map((t) => t.shape);
     this.inDtypes = inputs.map((t) => t.dtype);

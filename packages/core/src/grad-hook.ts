@@ -136,7 +136,15 @@ export interface AutogradHook {
   record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], inputs: readonly Tensor[], out: Tensor): void;
   /** `t.backward(gradient)`; see Tensor.backward. */
   backward(t: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void;
+  /** An alias of `t` recorded as a node named `name` whose backward maps the gradient with `fn`; see {@link tapGradient}. */
+  tap(t: Tensor, name: string, fn: GradientTap): Tensor;
 }
+
+/**
+ * What {@link tapGradient} runs in backward: receives the gradient reaching the alias (valid
+ * during the call) and returns the gradient to pass on, `g` itself, or null to pass none.
+ */
+export type GradientTap = (g: Tensor) => Tensor | null;
 
 /** Options of `Tensor.backward()` (PyTorch's `retain_graph` and `create_graph`). */
 export interface BackwardOptions {
@@ -265,4 +273,26 @@ export function record<P extends Primitive>(prim: P, attrs: PrimitiveAttrs[P], i
     }
   }
   return out;
+}
+
+/**
+ * Returns a new tensor with `t`'s values (a view) whose gradient passes through `fn` in
+ * backward: `fn` sees the gradient that reached the alias and returns what flows on to `t`
+ * (`g` itself, a replacement of the same shape, or null for none). When nothing is recorded (no
+ * autograd, inside noGrad, `t` does not require a gradient) it returns `t` itself and `fn` never
+ * runs. The graph node is named `name` (PyTorch's `grad_fn` name). Module's full backward hooks
+ * are built on it.
+ *
+ * @example
+ * ```ts
+ * const x = torch.ones([2], { requiresGrad: true });
+ * const y = torch.tapGradient(x, 'ScaleBackward', (g) => g.mul(10));   // doubles as a gradient probe
+ * y.mul(3).sum().backward();
+ * console.log(await x.grad!.tolist());   // [30, 30]
+ * ```
+ */
+export function tapGradient(t: Tensor, name: string, fn: GradientTap): Tensor {
+  if (typeof fn !== 'function') throw new TypeError(`tapGradient: fn must be a function, got ${typeof fn}`);
+  if (hook === null || !gradEnabled || !t.requiresGrad) return t;
+  return hook.tap(t, name, fn);
 }

@@ -16,8 +16,8 @@ export {
 } from './args.ts';
 export { Tensor, isTensor, type TensorLike, type NestedArray, type ReduceOptions, type GradFn } from './tensor.ts';
 export {
-  noGrad, enableGrad, isGradEnabled, setGradEnabled, setAutogradHook,
-  type AutogradHook, type BackwardOptions, type Primitive, type PrimitiveAttrs,
+  noGrad, enableGrad, isGradEnabled, setGradEnabled, setAutogradHook, tapGradient,
+  type AutogradHook, type GradientTap, type BackwardOptions, type Primitive, type PrimitiveAttrs,
   type AxesAttrs, type CastAttrs, type ShapeAttrs, type PermuteAttrs, type FlipAttrs, type SliceAttrs,
   type UnfoldAttrs, type DimAttrs, type ScatterAddAttrs, type AttentionAttrs,
 } from './grad-hook.ts';

@@ -9,6 +9,7 @@ export * as init from './init.ts';
 export { Parameter, isParameter } from './parameter.ts';
 export { castParameters } from './cast.ts';
 export { Module, toSnakeCase, stateDictToLists, type StateDict, type LoadResult, type RemovableHandle } from './module.ts';
+export type { FullBackwardHook } from './backward-hook.ts';
 export { Sequential, ModuleList, ModuleDict } from './modules/container.ts';
 export { Linear, type LinearOptions } from './modules/linear.ts';
 export { ReLU, GELU, SiLU, Tanh, Sigmoid, LeakyReLU, ELU, Softplus, Softmax, LogSoftmax, Identity, Flatten } from './modules/activation.ts';

@@ -4,7 +4,9 @@
  * named by dotted path, with camelCase field names written in snake_case, so state-dict keys are
  * exactly PyTorch's (`selfAttn.inProjWeight` -> `self_attn.in_proj_weight`).
  */
-import { Tensor, keep, keepFieldsAcrossSteps, noGrad, type DTypeLike, type NestedArray } from '@torchlet/core';
+import { Tensor, isGradEnabled, keep, keepFieldsAcrossSteps, noGrad, type DTypeLike, type NestedArray } from '@torchlet/core';
+import { BackwardHookCall, type FullBackwardHook } from './backward-hook.ts';
+import { Callable } from './callable.ts';
 import { castParameters } from './cast.ts';
 import { Parameter } from './parameter.ts';
 
@@ -40,13 +42,31 @@ export interface RemovableHandle {
 type ForwardPreHook = (module: Module, args: unknown[]) => unknown;
 type ForwardHook = (module: Module, args: unknown[], output: unknown) => unknown;
 
+interface HookSets {
+  pre: Set<ForwardPreHook>;
+  post: Set<ForwardHook>;
+  backward: Set<FullBackwardHook>;
+}
+
 type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | ['module', Module | null];
+
+/** The call signature that makes `net(x)` run `net.forward(x)` (see the class {@link Module}). */
+export interface Module {
+  /** `net(x)`: calls `forward` with the same arguments, hooks included (PyTorch's `__call__`). */
+  (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
+}
 
 /**
  * The base class of layers and models (PyTorch's `nn.Module`). Subclasses assign their
  * parameters, buffers and child modules to fields in the constructor and define `forward`;
  * `parameters()`, `stateDict()`, `train()`/`eval()` and `toString()` find them by walking the
  * fields. The module owns its parameters and buffers: `dispose()` frees them all.
+ *
+ * A module is callable as in PyTorch: `net(x)` runs `net.forward(x)` (with the forward hooks).
+ * For that a module is a function object: `typeof net` is `'function'`, `net instanceof Module`
+ * (and its class) and `net instanceof Function` are true; `net.apply(fn)` is PyTorch's
+ * `Module.apply`, not `Function.prototype.apply`. `JSON.stringify(net)` gives `undefined` and `structuredClone(net)`
+ * throws, as for any function: save and copy a module through its `stateDict()`.
  *
  * @example
  * ```ts
@@ -59,10 +79,10 @@ type Entry = ['param', Parameter | null] | ['buffer', Tensor | null, boolean] | 
  * }
  * const net = new Net();
  * console.log(Object.keys(net.stateDict()));   // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
- * const y = net.forward(torch.randn([32, 784]));   // [32, 10]
+ * const y = net(torch.randn([32, 784]));   // [32, 10]; the same as net.forward(x)
  * ```
  */
-export abstract class Module {
+export abstract class Module extends Callable {
   /** Training mode (dropout active, batch norm using batch statistics). */
   training = true;
 
@@ -72,12 +92,29 @@ export abstract class Module {
   readonly #bufferFields = new Map<string, boolean>();
 
   constructor() {
+    super();
     // Tensors a module stores on its fields (a cache, a buffer) survive step scopes (core's step-scope.ts).
     keepFieldsAcrossSteps(this);
   }
 
   /** The computation; subclasses define it with their own signature. */
   abstract forward(...args: never[]): unknown;
+
+  /**
+   * What calling the module runs (PyTorch's `__call__`): `forward` with the same arguments. The
+   * forward hooks run in both `net(x)` and `net.forward(x)`, since layers call their children's
+   * `forward` (PyTorch runs them in `net(x)` only).
+   *
+   * @example
+   * ```ts
+   * const fc = new nn.Linear(4, 2);
+   * const x = torch.randn([3, 4]);
+   * console.log(fc(x).shape, fc.__call__(x).shape);   // [3, 2] [3, 2]
+   * ```
+   */
+  __call__(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+    return (this.forward as (...a: unknown[]) => ReturnType<this['forward']>).apply(this, args);
+  }
 
   /**
    * Registers `tensor` as a buffer: state that is saved in the state dict (unless
@@ -143,6 +180,34 @@ export abstract class Module {
     return this.#addHook(this.#hooks().post, hook as ForwardHook);
   }
 
+  /**
+   * Runs `hook(this, gradInput, gradOutput)` when the gradients with respect to this module's
+   * inputs have been computed (PyTorch's `register_full_backward_hook`). `gradInput` has one
+   * entry per forward argument: the gradient for a tensor argument that requires one, zeros for
+   * a tensor argument that does not (while another does), null for other arguments, and null
+   * everywhere when no argument requires a gradient (the hook then still runs, with
+   * `gradOutput`). `gradOutput` has one entry per output (a returned array's top-level entries),
+   * null where an output is not a tensor or got no gradient. A hook that returns an array of the
+   * same length replaces `gradInput` for what flows on. The tensors are valid during the call.
+   * Registered here, the hook applies to calls that start after registration. PyTorch's older
+   * `register_backward_hook` (deprecated; it reports the gradients of the module's last
+   * operation only) has no torchlet twin: use this one.
+   *
+   * @example
+   * ```ts
+   * const fc = new nn.Linear(3, 2);
+   * fc.registerFullBackwardHook((m, gradInput, gradOutput) => {
+   *   console.log(gradInput[0]?.shape, gradOutput[0]?.shape);   // [4, 3] [4, 2]
+   *   return [gradInput[0]!.mul(0.5)];                             // halves what reaches x
+   * });
+   * const x = torch.randn([4, 3], { requiresGrad: true });
+   * fc(x).sum().backward();
+   * ```
+   */
+  registerFullBackwardHook(hook: (module: this, gradInput: Array<Tensor | null>, gradOutput: Array<Tensor | null>) => unknown): RemovableHandle {
+    return this.#addHook(this.#hooks().backward, hook as FullBackwardHook);
+  }
+
   #addHook<H>(set: Set<H>, hook: H): RemovableHandle {
     if (typeof hook !== 'function') throw new TypeError('a hook must be a function');
     set.add(hook);
@@ -150,9 +215,9 @@ export abstract class Module {
   }
 
   /** The hook sets, installing on first use an own `forward` that runs them around the class's. */
-  #hooks(): { pre: Set<ForwardPreHook>; post: Set<ForwardHook> } {
+  #hooks(): HookSets {
     if (!this.#hookSets) {
-      const sets = (this.#hookSets = { pre: new Set<ForwardPreHook>(), post: new Set<ForwardHook>() });
+      const sets = (this.#hookSets = { pre: new Set<ForwardPreHook>(), post: new Set<ForwardHook>(), backward: new Set<FullBackwardHook>() });
       const classForward = Object.getPrototypeOf(this).forward as (...args: unknown[]) => unknown;
       Object.defineProperty(this, 'forward', {
         configurable: true,
@@ -163,19 +228,22 @@ export abstract class Module {
             const r = h(this, args);
             if (r !== undefined) args = Array.isArray(r) ? r : [r];
           }
+          // PyTorch's order: pre-hooks, the inputs' gradient taps, forward, forward hooks, the outputs' taps.
+          const bw = sets.backward.size && isGradEnabled() ? new BackwardHookCall(this, [...sets.backward]) : null;
+          if (bw) args = bw.setupInput(args);
           let out = classForward.apply(this, args);
           for (const h of [...sets.post]) {
             const r = h(this, args, out);
             if (r !== undefined) out = r;
           }
-          return out;
+          return bw ? bw.setupOutput(out) : out;
         },
       });
     }
     return this.#hookSets;
   }
 
-  #hookSets: { pre: Set<ForwardPreHook>; post: Set<ForwardHook> } | null = null;
+  #hookSets: HookSets | null = null;
 
   /** A registered parameter, buffer or module by its exact name. */
   protected getRegistered<T>(name: string): T {
@@ -422,8 +490,18 @@ export abstract class Module {
     return '';
   }
 
+  /** Node's `console.log` / `util.inspect` print {@link toString}'s PyTorch form, not the function. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** Deno's `console.log` / `Deno.inspect` print {@link toString}'s PyTorch form. */
+  [Symbol.for('Deno.customInspect')](): string {
+    return this.toString();
+  }
+
   /** PyTorch's module print: the tree of children with their settings. */
-  toString(): string {
+  override toString(): string {
     const children = [...this.namedChildren()];
     const head = `${this.constructor.name}(${this.extraRepr()}`;
     if (!children.length) return `${head})`;

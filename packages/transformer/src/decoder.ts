@@ -155,7 +155,7 @@ export class TransformerDecoder extends Module {
 
   constructor(decoderLayer: DecoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {
     super();
-    this.layers = new ModuleList(buildLayers('TransformerDecoder', decoderLayer, numLayers, TransformerDecoderLayer));
+    this.layers = new ModuleList(buildLayers<TransformerDecoderLayer>('TransformerDecoder', decoderLayer, numLayers, TransformerDecoderLayer));
     this.norm = norm;
     this.numLayers = numLayers;
   }

@@ -190,16 +190,19 @@ export function buildLayers<L extends Module>(
   if (!Number.isInteger(numLayers) || numLayers < 0) throw new RangeError(`${op}: numLayers must be a non-negative integer, got ${String(numLayers)}`);
   const layers: L[] = [];
   for (let i = 0; i < numLayers; i++) {
-    if (typeof source === 'function') {
-      const layer = source(i);
-      if (!(layer instanceof Ctor)) throw new TypeError(`${op}: the layer factory must return a ${Ctor.name}`);
-      if (layers.includes(layer)) throw new TypeError(`${op}: the layer factory returned the same layer twice; layers must be independent`);
-      layers.push(layer);
-    } else if (source instanceof Ctor) {
+    // Modules are callable (typeof 'function'): tell a layer from a factory before calling it.
+    if (source instanceof Ctor) {
       // PyTorch's copy.deepcopy: same configuration, same initial weights.
       const { dModel, nhead, ...o } = (source as unknown as { config: TransformerLayerConfig }).config;
       const layer = new Ctor(dModel, nhead, o);
       layer.loadStateDict(source.stateDict());
+      layers.push(layer);
+    } else if (source instanceof Module) {
+      throw new TypeError(`${op}: expected a ${Ctor.name}, a layer configuration {dModel, nhead, ...} or a factory, got a ${source.constructor.name}`);
+    } else if (typeof source === 'function') {
+      const layer = source(i);
+      if (!(layer instanceof Ctor)) throw new TypeError(`${op}: the layer factory must return a ${Ctor.name}`);
+      if (layers.includes(layer)) throw new TypeError(`${op}: the layer factory returned the same layer twice; layers must be independent`);
       layers.push(layer);
     } else if (source !== null && typeof source === 'object' && !(source instanceof Module)) {
       const { dModel, nhead, ...o } = source as TransformerLayerConfig;
@@ -231,7 +234,7 @@ export class TransformerEncoder extends Module {
 
   constructor(encoderLayer: EncoderLayerSource, numLayers: number, norm: (Module & { forward(x: Tensor): Tensor }) | null = null) {
     super();
-    this.layers = new ModuleList(buildLayers('TransformerEncoder', encoderLayer, numLayers, TransformerEncoderLayer));
+    this.layers = new ModuleList(buildLayers<TransformerEncoderLayer>('TransformerEncoder', encoderLayer, numLayers, TransformerEncoderLayer));
     this.norm = norm;
     this.numLayers = numLayers;
   }

@@ -33,7 +33,7 @@ export class Sequential extends Module {
   }
 
   /** The number of layers. */
-  get length(): number {
+  override get length(): number {
     return this.#layers.length;
   }
 
@@ -89,7 +89,7 @@ export class ModuleList<M extends Module = Module> extends Module {
   }
 
   /** The number of modules. */
-  get length(): number {
+  override get length(): number {
     return this.#items.length;
   }
 
