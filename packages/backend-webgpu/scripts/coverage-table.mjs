@@ -1,46 +1,78 @@
 #!/usr/bin/env node
 /**
  * Writes docs/backend-coverage.md: each primitive of the backend contract (per op name and
- * dtype) and whether the webgpu backend runs a tfjs-backend-webgpu program or our own WGSL.
+ * dtype) with the program each backend runs for it (wasm: AssemblyScript kernels; webgpu: a
+ * tfjs-backend-webgpu program or our own WGSL), then every composite op (built in core from
+ * those primitives, so it runs wherever they do) with the core module that builds it.
  * Reads the built packages: `pnpm run build` first.
  */
-import { writeFileSync } from 'node:fs';
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS, wgslExpr } from '@torchlet/core';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as core from '@torchlet/core';
 
+const { BINARY_OPS, REDUCE_OPS, UNARY_OPS, wgslExpr } = core;
 const root = new URL('../../../', import.meta.url);
-const wasmOps = 'every op and dtype the contract lists';
 const { OP_PROGRAMS } = await import('../dist/index.js');
 
 // The element-wise ops' WGSL lives in core's op table, one expression per element type.
 const dtypes = (family, op) => [['float32', 'f32'], ['int32', 'i32'], ['bool', 'bool']].filter(([, e]) => wgslExpr(family, op, e) !== undefined).map(([d]) => d).join(', ');
+const AS = 'AssemblyScript kernel';
 const rows = [];
-for (const op of UNARY_OPS) rows.push([`unary ${op}`, dtypes('unary', op), OP_PROGRAMS.unary]);
-for (const op of BINARY_OPS) rows.push([`binary ${op}`, dtypes('binary', op), OP_PROGRAMS.binary]);
-for (const op of REDUCE_OPS) rows.push([`reduce ${op}`, 'float32, int32', OP_PROGRAMS.reduce]);
-rows.push(['matmul', 'float32', OP_PROGRAMS.matmul]);
-rows.push(['where', 'float32, int32, bool', OP_PROGRAMS.where]);
-rows.push(['copy (any cast)', 'float32, int32, bool', OP_PROGRAMS.copy]);
-rows.push(['fill', 'float32, int32, bool', OP_PROGRAMS.fill]);
-rows.push(['gather', 'float32, int32, bool', OP_PROGRAMS.gather]);
-rows.push(['scatterAdd', 'float32, int32', OP_PROGRAMS.scatterAdd]);
-rows.push(['random uniform/normal', 'float32', OP_PROGRAMS.random]);
-rows.push(['fused adamStep', 'float32', OP_PROGRAMS.adamStep]);
-rows.push(['fused sgdStep', 'float32', OP_PROGRAMS.sgdStep]);
-rows.push(['fused elementwise (torch.compile programs)', 'float32, bool registers', OP_PROGRAMS.elementwise]);
-rows.push(['fused int8Linear', 'float32 x, int32-packed int8 weight', OP_PROGRAMS.int8Linear]);
-rows.push(['fused attention / attentionBackward', '-', 'not implemented: core runs its composite']);
+for (const op of UNARY_OPS) rows.push([`unary ${op}`, dtypes('unary', op), `${AS}: strided element-wise (SIMD)`, OP_PROGRAMS.unary]);
+for (const op of BINARY_OPS) rows.push([`binary ${op}`, dtypes('binary', op), `${AS}: strided element-wise (SIMD)`, OP_PROGRAMS.binary]);
+for (const op of REDUCE_OPS) rows.push([`reduce ${op}`, 'float32, int32', `${AS}: strided reduction`, OP_PROGRAMS.reduce]);
+rows.push(['matmul', 'float32', `${AS}: blocked SIMD GEMM, split over threads when the backend has them`, OP_PROGRAMS.matmul]);
+rows.push(['where', 'float32, int32, bool', `${AS}: strided element-wise`, OP_PROGRAMS.where]);
+rows.push(['copy (any cast)', 'float32, int32, bool', `${AS}: strided copy with cast`, OP_PROGRAMS.copy]);
+rows.push(['fill', 'float32, int32, bool', AS, OP_PROGRAMS.fill]);
+rows.push(['gather', 'float32, int32, bool', `${AS}: strided, index-range check throws`, OP_PROGRAMS.gather]);
+rows.push(['scatterAdd', 'float32, int32', `${AS}: strided, index-range check throws`, OP_PROGRAMS.scatterAdd]);
+rows.push(['random uniform/normal', 'float32', `${AS}: Philox 4x32-10`, OP_PROGRAMS.random]);
+rows.push(['fused adamStep', 'float32', `${AS}: fused`, OP_PROGRAMS.adamStep]);
+rows.push(['fused sgdStep', 'float32', `${AS}: fused`, OP_PROGRAMS.sgdStep]);
+rows.push(['fused int8Linear', 'float32 x, int32-packed int8 weight', `${AS}: fused int8 GEMM`, OP_PROGRAMS.int8Linear]);
+rows.push(['fused attention / attentionBackward', 'float32', `${AS}: flash-attention style, no L x S buffer`, 'not implemented: core runs its composite']);
+rows.push(['fused elementwise (torch.compile programs)', 'float32, bool registers', `${AS}: an interpreter of the program over blocks of 256 lanes (one SIMD loop per instruction)`, OP_PROGRAMS.elementwise]);
+
+// Composite ops: the public functions of core's ops modules that are not primitives themselves.
+const primitives = new Set([...UNARY_OPS, ...BINARY_OPS, ...REDUCE_OPS, 'matmul', 'where']);
+const INTERNAL = new Set(['primitives.ts', 'util.ts', 'linalg-namespace.ts']);
+const opsDir = new URL('packages/core/src/ops/', root);
+const composites = [];
+for (const file of readdirSync(opsDir).filter((f) => f.endsWith('.ts') && !INTERNAL.has(f)).sort()) {
+  const src = readFileSync(new URL(file, opsDir), 'utf8');
+  const names = new Set([...src.matchAll(/^export (?:async )?function (\w+)/gm)].map((m) => m[1]));
+  for (const name of [...names].sort()) {
+    if (primitives.has(name) || typeof core[name] !== 'function' || (name.endsWith('Async') && names.has(name.slice(0, -5)))) continue;
+    const webgpu = names.has(`${name}Async`) ? `composite; the output's size depends on the values, so WebGPU runs \`${name}Async\` (the synchronous form throws saying so)` : 'composite';
+    composites.push([`\`${name}\``, `ops/${file}`, 'composite', webgpu]);
+  }
+}
+for (const name of Object.keys(core.linalg ?? {}).sort()) composites.push([`\`linalg.${name}\``, 'ops/linalg-namespace.ts', 'composite', 'composite']);
 
 const md = `# Backend coverage
 
 Generated by \`node packages/backend-webgpu/scripts/coverage-table.mjs\` (after \`pnpm run build\`); do not edit.
 
-Which program each primitive of the backend contract runs on the **webgpu** backend: a
-tfjs-backend-webgpu 4.22 program (sharing our GPUDevice and buffers) or WGSL of our own. The
-**wasm** backend runs ${wasmOps} as AssemblyScript kernels.
+## Primitives
 
-| op | dtypes | webgpu |
-|---|---|---|
+Which program each primitive of the backend contract runs on each backend: on **wasm** an
+AssemblyScript kernel; on **webgpu** a tfjs-backend-webgpu 4.22 program (sharing our GPUDevice
+and buffers) or WGSL of our own. float16 and bfloat16 are storage dtypes: core runs every
+primitive on them through float32, so no kernel sees them.
+
+| op | dtypes | wasm | webgpu |
+|---|---|---|---|
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
+
+## Composite ops
+
+Built in core from the primitives above (and their gradients from the primitives' rules), so
+each runs on both backends with no kernel of its own; a backend may later override one with a
+fused kernel, never replace it. ${composites.length} ops.
+
+| op | built in | wasm | webgpu |
+|---|---|---|---|
+${composites.map((r) => `| ${r.join(' | ')} |`).join('\n')}
 `;
 writeFileSync(new URL('docs/backend-coverage.md', root), md);
-console.log(`wrote docs/backend-coverage.md (${rows.length} rows)`);
+console.log(`wrote docs/backend-coverage.md (${rows.length} primitive rows, ${composites.length} composite rows)`);
