@@ -227,8 +227,8 @@ float16 and bfloat16 are storage dtypes: 2 bytes per element, converted bit for 
 (round to nearest even), and every op on them computes in float32 and rounds the result back. int64 is
 accepted under all of PyTorch's names and stored as int32. See the saving-loading guide for F16, BF16 and
 I64 checkpoints. Optimizers update float32 parameters only: a float16 or bfloat16 parameter is refused when
-the optimizer is built and at `step()` (after `model.half()`), naming its shape; train in float32 and keep
-`model.half()` for inference (PyTorch's mixed precision also keeps float32 master weights).
+the optimizer is built and at \`step()\` (after \`model.half()\`), naming its shape; train in float32 and keep
+\`model.half()\` for inference (PyTorch's mixed precision also keeps float32 master weights).
 
 | PyTorch | torchlet |
 |---|---|
