@@ -92,6 +92,8 @@ const SUITES = [
     name: 'demo-dev', cwd: demo, cmd: 'node test/run-demo.mjs --dev --train 3000 --epochs 1 --min-accuracy 0.8',
     needs: ['build'], pick: [/accuracy|Local:/i], limit: 6 * MIN,
   },
+  // The LLM page (examples/llm/web): stories260K.bin picked in its file picker, PyTorch's greedy tokens.
+  { name: 'llm-web', cwd: 'examples/llm', cmd: 'vite build --config web/vite.config.js && node web/run-web-test.mjs', needs: ['build'], pick: [/greedy|llm-web|decode/i], limit: 5 * MIN },
   { name: 'examples', cmd: 'node scripts/check-examples.mjs', needs: ['build'], pick: [/^examples: (ok|FAIL)/, /problem/], limit: 8 * MIN },
   { name: 'readme', cmd: 'node scripts/check-readme.mjs', pick: [/^check-readme:/], limit: 1 * MIN },
   { name: 'docs', cmd: 'node docs/scripts/check-docs.mjs', needs: ['build'], pick: [/^typedoc:/, /^docs-check:/, /ok|passed/i], limit: 8 * MIN },
@@ -102,7 +104,7 @@ const EXPECTED = {
   'vitest-conformance': 200, 'vitest-webgpu': 200, 'vitest-nn': 150, 'vitest-transformer': 150, 'vitest-wasm': 100, 'vitest-core': 100,
   'webgpu-chromium': 120, 'webgpu-node': 120, 'webgpu-deno': 120, docs: 120, packages: 120,
   'demo-webgpu': 90, 'demo-dev': 40, examples: 90, typecheck: 60, chromium: 60, 'chromium-threads': 60, 'chromium-worker-training': 20, deno: 60, demo: 60, size: 40,
-  release: 30, kernels: 60, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20,
+  release: 30, kernels: 60, 'bundle-conformance': 20, 'bundle-demo': 20, 'deno-datasets': 20, 'llm-web': 30,
 };
 
 if (args.includes('--list')) {

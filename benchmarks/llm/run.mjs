@@ -63,8 +63,9 @@ async function load(path) {
 }
 
 /** torchlet: best prefill and decode tokens/s over `repeats` runs after one warm-up, and the greedy tokens. */
+let runs = 0;
 async function benchTorchlet(path, threads) {
-  const name = `wasm-llm-${threads}t`;
+  const name = `wasm-llm-${runs++}-${threads}t`; // a fresh backend per model (a destroyed one stays registered)
   torch.registerBackend(name, () => createWasmBackend({ threads }));
   await torch.setBackend(name);
   const t0 = performance.now();
