@@ -12,8 +12,9 @@
 //   then per input     mode, ptr, slot, strides[rank] (bytes)
 //   then per instr     family, op (a const: its float32 bits), dst slot, a, b, c (registers)
 //   then per output    dtype (0 float32, 1 bool), ptr, register
-// The area (16-byte aligned): the registers' current block pointers (nRegs u32, padded to 16
-// bytes), then nSlots slots of BLOCK lanes. Inputs are registers 0 .. nInputs - 1, instruction
+// The area (16-byte aligned): the registers' current block pointers (nRegs u32), then per input
+// the address its slot was last filled from by a broadcast (a row's mean stays in its slot for
+// the row's blocks), padded to 16 bytes, then nSlots slots of BLOCK lanes. Inputs are registers 0 .. nInputs - 1, instruction
 // j defines register nInputs + j. Outputs are contiguous; an output may be an input's very view,
 // since a block's outputs are stored after all its instructions have run.
 import {
@@ -35,6 +36,7 @@ const GATHER_F32 = 1;
 const GATHER_BOOL = 2;
 const SPLAT_F32 = 3; // every stride 0: one value, filled once
 const SPLAT_BOOL = 4;
+const COPY_F32 = 5; // float32 gathered, always copied: its register is stored to an output too
 
 // Instruction families.
 const F_UNARY = 0; // float32 -> float32
@@ -257,6 +259,8 @@ function segment(src: usize, st: i32, d: usize, k: i32, isBool: bool): void {
     }
     if (st == 0) {
       const v = load<i32>(src);
+      const vv = i32x4.splat(v);
+      for (; i + 4 <= k; i += 4) v128.store(d + (<usize>i << 2), vv);
       for (; i < k; i++) store<i32>(d + (<usize>i << 2), v);
       return;
     }
@@ -276,6 +280,47 @@ function segment(src: usize, st: i32, d: usize, k: i32, isBool: bool): void {
     }
   }
   for (; i < k; i++) store<i32>(d + (<usize>i << 2), maskOf(load<u8>(src + <usize>(i * st))));
+}
+
+/** The byte offset of element `e` of an input laid out over `shape` with byte `strides`. */
+@inline function offsetOf(shapeAt: usize, stridesAt: usize, rank: i32, e: i32): i32 {
+  let rest = e, off = 0;
+  for (let dim = rank - 1; dim >= 0; dim--) {
+    const size = word(shapeAt, <usize>dim);
+    const q = rest / size;
+    off += (rest - q * size) * word(stridesAt, <usize>dim);
+    rest = q;
+  }
+  return off;
+}
+
+/**
+ * The block of a gathered input: a pointer to its lanes. A block inside one row of a float32
+ * input is read in place when the row is contiguous (a bias or a LayerNorm weight, broadcast
+ * over rows), and filled only when its value changes when the row is a broadcast (a row's mean
+ * or scale, stride 0): `lastAt` keeps where the slot was last filled from. Otherwise the block
+ * is gathered into the slot `d`.
+ */
+function blockOf(
+  mode: i32, ptr: usize, shapeAt: usize, stridesAt: usize, rank: i32, s: i32, len: i32, d: usize, lastAt: usize,
+): usize {
+  const last = <usize>(rank - 1);
+  const inner = word(shapeAt, last), st = word(stridesAt, last);
+  if (mode == GATHER_F32 && s % inner + len <= inner) {
+    const src = ptr + <usize>offsetOf(shapeAt, stridesAt, rank, s);
+    // In place only when no lane past the block is read (the last block may be partial).
+    if (st == 4 && (len & 3) == 0) return src;
+    if (st == 0) {
+      if (load<u32>(lastAt) != <u32>src) {
+        splat(d, v128.load32_splat(src));
+        store<u32>(lastAt, <u32>src);
+      }
+      return d;
+    }
+  }
+  store<u32>(lastAt, 0);
+  gather(ptr, shapeAt, stridesAt, rank, s, len, d, mode == GATHER_BOOL);
+  return d;
 }
 
 /**
@@ -331,13 +376,15 @@ export function elementwise(prog: usize, area: usize, from: i32, to: i32): void 
   const inputsAt = shapeAt + (<usize>rank << 2);
   const instrsAt = inputsAt + ((<usize>nInputs * inputWords) << 2);
   const outputsAt = instrsAt + ((<usize>nInstrs * INSTR_WORDS) << 2);
-  const slots = area + ((<usize>nRegs * 4 + 15) & ~15);
+  const lastAt = area + (<usize>nRegs << 2);
+  const slots = area + ((<usize>(nRegs + nInputs) * 4 + 15) & ~15);
 
   // Registers that hold one value throughout: constants and inputs broadcast over every dim.
   for (let k = 0; k < nInputs; k++) {
     const at = inputsAt + ((<usize>k * inputWords) << 2);
     const mode = word(at, 0), ptr = <usize>word(at, 1), slot = slots + <usize>word(at, 2) * BLOCK_BYTES;
     store<u32>(area + (<usize>k << 2), <u32>slot);
+    store<u32>(lastAt + (<usize>k << 2), 0);
     if (mode == SPLAT_F32) splat(slot, v128.load32_splat(ptr));
     else if (mode == SPLAT_BOOL) splat(slot, i32x4.splat(maskOf(load<u8>(ptr))));
   }
@@ -362,8 +409,9 @@ export function elementwise(prog: usize, area: usize, from: i32, to: i32): void 
           memory.copy(slot, ptr + (<usize>s << 2), <usize>len << 2);
           store<u32>(area + (<usize>k << 2), <u32>slot);
         }
-      } else if (mode == GATHER_F32 || mode == GATHER_BOOL) {
-        gather(ptr, shapeAt, at + (INPUT_WORDS << 2), rank, s, len, slot, mode == GATHER_BOOL);
+      } else if (mode == GATHER_F32 || mode == GATHER_BOOL || mode == COPY_F32) {
+        const p = blockOf(mode, ptr, shapeAt, at + (INPUT_WORDS << 2), rank, s, len, slot, lastAt + (<usize>k << 2));
+        store<u32>(area + (<usize>k << 2), <u32>p);
       }
     }
     for (let j = 0; j < nInstrs; j++) {

@@ -1,7 +1,9 @@
 // The entry point of the module each pool thread instantiates on the main module's shared
-// memory: only the kernels that run one part of a job, with every buffer passed in. It must
-// have no data segments, since instantiating a module with active segments would rewrite them
-// over the main module's live data (the allocator's free lists, the scratch area); the build
-// script checks this.
+// memory: only the kernels that run one part of a job, with every buffer passed in. Its static
+// data (the math library's tables) lies below the address where the threaded main module's data
+// starts (scripts/build-wasm.mjs, WORKER_DATA_END), since instantiating a module writes its data
+// segments into the shared memory; the build script checks this. It must reach no static data
+// that it writes to (memory.data buffers): every thread would share one.
 export { matmulPart } from './matmul';
 export { attentionPart, attentionBackwardPart } from './attention';
+export { elementwise } from './program';

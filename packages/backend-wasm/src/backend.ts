@@ -55,11 +55,11 @@ export interface WasmBackendOptions {
    */
   variant?: KernelVariant;
   /**
-   * Threads that run matmul and attention, `'auto'` by default: the hardware concurrency (at
+   * Threads that run matmul, attention and fused element-wise programs, `'auto'` by default: the hardware concurrency (at
    * most 8) where memory can be shared — Node, Deno, and cross-origin isolated pages — and 1
    * elsewhere (a page that is not isolated runs on one thread, silently). With n > 1 the kernels
    * run on a shared memory and n - 1 pool threads (worker_threads in Node and Deno, Web Workers
-   * in browsers) split each large product or attention pass with the calling thread; every call
+   * in browsers) split each large product, attention pass or program with the calling thread; every call
    * stays synchronous and results are bit-for-bit those of one thread. `1` opts out: everything
    * on the calling thread, no pool. An explicit n > 1 throws where memory cannot be shared,
    * saying which headers to send.
@@ -67,7 +67,7 @@ export interface WasmBackendOptions {
   threads?: number | 'auto';
   /**
    * With threads: the multiply-adds below which a product or an attention pass runs on the
-   * calling thread alone, because waking the pool would cost more than it saves (default
+   * calling thread alone (for a fused element-wise program: elements times instructions), because waking the pool would cost more than it saves (default
    * 262144, about 10 microseconds of work; 0 sends everything the pool can split to it).
    */
   parallelThreshold?: number;
@@ -86,6 +86,8 @@ const COL_ALIGN = 8;
 const SMALL_MATMUL = 4096;
 /** Blocks a matmul is cut into per pool thread (see matmulOnPool). */
 const BLOCKS_PER_THREAD = 3;
+/** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
+const ELEMENTWISE_RUNS_PER_THREAD = 4;
 /** Floats of the attention kernels' row buffer (BC in assembly/attention.ts). */
 const ATTENTION_ROW = 64;
 
@@ -105,7 +107,7 @@ const ATTENTION_ROW = 64;
 export class WasmBackend implements Backend {
   /** The backend's name in core's registry, as passed to `setBackend('wasm')`. */
   readonly name = 'wasm';
-  /** Threads that run matmul and attention, this one included (see {@link WasmBackendOptions.threads}). */
+  /** Threads that run matmul, attention and fused element-wise programs, this one included (see {@link WasmBackendOptions.threads}). */
   get threads(): number {
     return this.pool?.size ?? 1;
   }
@@ -264,10 +266,21 @@ export class WasmBackend implements Backend {
     const words = programWords(c, inputs, outputs, MAX_RANK);
     const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
     const block = this.k.programBlock();
-    const buffer = this.alloc(wordBytes + areaBytes(c, block));
+    const area = areaBytes(c, block);
+    // With a pool: a few runs of whole blocks per thread, taken from the shared counter; each
+    // element is computed alike wherever it runs, so the result is one thread's.
+    const pool = this.pool && n * Math.max(1, c.program.instrs.length) >= this.parallelThreshold ? this.pool : null;
+    const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / block) * block : n;
+    const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
+    const buffer = this.alloc(wordBytes + parts * area);
     try {
       this.ints().set(words, buffer >>> 2);
-      this.k.elementwise(buffer, buffer + wordBytes, 0, n);
+      if (parts > 1) {
+        pool!.args.set([buffer, buffer + wordBytes, area, n, chunk]);
+        pool!.run(JOB.elementwise, parts, this.k);
+      } else {
+        this.k.elementwise(buffer, buffer + wordBytes, 0, n);
+      }
     } finally {
       this.free(buffer);
     }

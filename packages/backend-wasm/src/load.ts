@@ -121,12 +121,6 @@ export interface KernelExports extends PartKernels {
   int8Linear(x: number, w: number, wScale: number, bias: number, out: number, m: number, n: number, k: number, kp: number): number;
   /** Elements per block of the fused element-wise interpreter (its registers' lanes). */
   programBlock(): number;
-  /**
-   * Runs the fused element-wise program whose words are at `prog` (src/program.ts writes them)
-   * over elements [from, to), with `area` as its registers (`areaBytes`); parts over disjoint
-   * ranges may run at once, each with its own area.
-   */
-  elementwise(prog: number, area: number, from: number, to: number): void;
 }
 
 /** The kernels that pool threads run one part of (see threads.ts), also exported by the main module. */
@@ -140,6 +134,12 @@ export interface PartKernels {
   attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
   /** `attentionBackward` over the (batch, head) pairs [bh0, bh1), as `attentionPart`. */
   attentionBackwardPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gout: number, dq: number, dk: number, dv: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
+  /**
+   * Runs the fused element-wise program whose words are at `prog` (src/program.ts writes them)
+   * over elements [from, to), with `area` as its registers (`areaBytes`); parts over disjoint
+   * ranges may run at once, each with its own area.
+   */
+  elementwise(prog: number, area: number, from: number, to: number): void;
 }
 
 /** Which compiled variant runs: relaxed SIMD (fused multiply-add in matmul) where the engine validates it. */

@@ -16,7 +16,7 @@ import {
 } from '@torchlet/core';
 
 /** Input modes (assembly/program.ts). */
-const DIRECT = 0, GATHER_F32 = 1, GATHER_BOOL = 2, SPLAT_F32 = 3, SPLAT_BOOL = 4;
+const DIRECT = 0, GATHER_F32 = 1, GATHER_BOOL = 2, SPLAT_F32 = 3, SPLAT_BOOL = 4, COPY_F32 = 5;
 /** Instruction families (assembly/program.ts). */
 const F_UNARY = 0, F_UNARY_MASK = 1, F_BINARY = 2, F_COMPARE = 3, F_MASK = 4, F_WHERE = 5, F_CONST = 6;
 /** Words of the program header, of an input (before its strides), of an instruction, of an output. */
@@ -247,9 +247,12 @@ export function programWords(c: CompiledProgram, inputs: readonly View[], output
   for (const [k, v] of inputs.entries()) {
     const strides = l.strides[k + 1]!;
     const bool = v.dtype === 'bool';
+    // An input that is also stored to an output is always copied into its slot: read in place, it
+    // could already hold another output written over it (in place) when it is stored.
     const mode = strides.every((s) => s === 0) ? (bool ? SPLAT_BOOL : SPLAT_F32)
-      : !bool && !c.inputIsOutput[k] && strides.every((s, d) => s === dense[d]) ? DIRECT
-      : bool ? GATHER_BOOL : GATHER_F32;
+      : bool ? GATHER_BOOL
+      : c.inputIsOutput[k] ? COPY_F32
+      : strides.every((s, d) => s === dense[d]) ? DIRECT : GATHER_F32;
     words[at] = mode;
     words[at + 1] = addr(v);
     words[at + 2] = c.slot[k]!;
@@ -267,7 +270,7 @@ export function programWords(c: CompiledProgram, inputs: readonly View[], output
   return words;
 }
 
-/** Bytes of one part's area: the register pointers (padded to 16 bytes), then the slots. */
+/** Bytes of one part's area: the register pointers and a word per input (padded to 16 bytes), then the slots. */
 export function areaBytes(c: CompiledProgram, block: number): number {
-  return Math.ceil((c.nRegs * 4) / 16) * 16 + c.nSlots * block * 4;
+  return Math.ceil(((c.nRegs + c.program.inputs.length) * 4) / 16) * 16 + c.nSlots * block * 4;
 }

@@ -1,13 +1,13 @@
 // A pool of threads sharing the kernels' memory. Each pool thread instantiates the small
 // assembly/worker.ts module on the main module's shared WebAssembly.Memory and waits on a
-// control word; a job (one matmul, one attention pass) is cut into parts, the calling thread
+// control word; a job (one matmul, one attention pass, one fused element-wise program) is cut into parts, the calling thread
 // runs part 0 and the pool threads the others, and `run` returns when every part is done — so
 // the backend stays synchronous, as every other backend call. Coordination is through
 // Atomics on a small SharedArrayBuffer (the same pattern as Emscripten's pthreads).
 import type { PartKernels } from './load.ts';
 
 /** Job kinds (control word KIND); 0 tells the threads to exit. */
-export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3 } as const;
+export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3, elementwise: 4 } as const;
 
 /** Control words (Int32Array indices). */
 const GEN = 0; // bumped once per job; threads wait on it
@@ -53,8 +53,8 @@ const WAIT_SPIN_MS = 2;
  * `ctl[5]` (NEXT) until none are left, so a thread that runs slower (cold caches, a busy core)
  * simply takes fewer. `part` picks the thread's own scratch. It is also the pool threads' code
  * (turned into source with `toString`), so it must stay self-contained: no references outside its
- * body (hence the job kinds as literals: 1, 2, 3 are JOB.matmul, JOB.attention,
- * JOB.attentionBackward, and 5 is NEXT).
+ * body (hence the job kinds as literals: 1, 2, 3, 4 are JOB.matmul, JOB.attention,
+ * JOB.attentionBackward, JOB.elementwise, and 5 is NEXT).
  *
  * Argument layouts (`a`, float64 words):
  * - matmul: N K M sam sak sbk sbn pa pb pc chunks align total rank scratch scratchStride byCols,
@@ -66,6 +66,8 @@ const WAIT_SPIN_MS = 2;
  * - attention: params q k v mask out lse scale causal BH sBuf sBufStride; item i is (batch, head)
  *   pair i of BH.
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
+ * - elementwise: prog area areaStride n chunk; item i is elements [i * chunk, (i + 1) * chunk)
+ *   (chunk a multiple of the interpreter's block), each part with its own register area.
  */
 export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, ctl: Int32Array): void {
   if (kind === 1) {
@@ -89,6 +91,11 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
       const to = c === chunks - 1 ? extent : Math.floor(((c + 1) * groups) / chunks) * align;
       if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch);
       else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch);
+    }
+  } else if (kind === 4) {
+    const n = a[3]!, chunk = a[4]!, area = a[1]! + part * a[2]!;
+    for (let i = Atomics.add(ctl, 5, 1); i * chunk < n; i = Atomics.add(ctl, 5, 1)) {
+      x.elementwise(a[0]!, area, i * chunk, Math.min(n, (i + 1) * chunk));
     }
   } else if (kind === 2 || kind === 3) {
     const fwd = kind === 2;
