@@ -18,6 +18,8 @@ const median = (a) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+// Medians, and minima: on a shared machine the minimum is the closer estimate of a quiet run.
+const mins = [];
 const time = (fn) => {
   for (let i = 0; i < 3; i++) fn();
   const ts = [];
@@ -26,8 +28,10 @@ const time = (fn) => {
     fn();
     ts.push(performance.now() - t0);
   }
+  mins.push(Math.min(...ts));
   return median(ts);
 };
+const min = () => mins[mins.length - 1];
 
 const be = await createWasmBackend({ variant: 'simd', threads });
 const rows = 1024, cols = n / rows;
@@ -81,15 +85,20 @@ const cases = [
 
 const src = view(), dst = view();
 const copyMs = time(() => be.copy(src, dst));
+const copyMin = min();
 const perByte = copyMs / (n * 8);
 console.log(`wasm fused element-wise, ${n} float32 elements, ${threads} thread(s), median of ${reps}`);
 console.log(`copy floor: ${copyMs.toFixed(3)} ms for a ${(n * 4) / 2 ** 20} MiB copy (${((n * 8) / copyMs / 1e6).toFixed(1)} GB/s read+write)`);
-console.log('program                                       fused ms  composite ms  speedup  floor ms  fused/floor');
+console.log(`copy floor, minimum: ${copyMin.toFixed(3)} ms`);
+console.log('program (medians; minima in brackets)        fused ms           composite ms        speedup  floor ms  fused/floor');
+const f = (x) => x.toFixed(3);
 for (const k of cases) {
   const [ins, outs] = k.views();
   const fused = time(() => be.fused.elementwise(k.program, ins, outs));
+  const fusedMin = min();
   const composite = time(() => runProgramComposite(be, k.program, ins, outs));
+  const compositeMin = min();
   const floor = perByte * n * 4 * k.moved;
-  console.log(`${k.name.padEnd(44)} ${fused.toFixed(3).padStart(9)} ${composite.toFixed(3).padStart(13)} ${(composite / fused).toFixed(2).padStart(8)}x ${floor.toFixed(3).padStart(9)} ${(fused / floor).toFixed(2).padStart(11)}x`);
+  console.log(`${k.name.padEnd(44)} ${`${f(fused)} [${f(fusedMin)}]`.padStart(18)} ${`${f(composite)} [${f(compositeMin)}]`.padStart(20)} ${(composite / fused).toFixed(2).padStart(8)}x ${f(floor).padStart(9)} ${(fused / floor).toFixed(2).padStart(11)}x`);
 }
 be.destroy();
