@@ -7,16 +7,23 @@
 //    one readback are included. torchlet runs tfjs's matmul program on its own buffers and copies
 //    the result into its output (one GPU copy); that copy and the zero-copy tensor wrapping are
 //    the expected overhead.
-//  - TransformerEncoderLayer training step (post-norm, ReLU, no dropout, Adam, loss = mean(y^2)):
-//    torchlet's module + autograd + optim.Adam vs the same layer written with tfjs ops and
-//    tf.train.adam().minimize. One step + reading the loss per call.
+//  - Training steps, one step + reading the loss per call, each beside the same workload in tfjs:
+//    TransformerEncoderLayer (post-norm, ReLU, no dropout, Adam, loss = mean(y^2)): torchlet's
+//    module + autograd + optim.Adam vs the same layer written with tfjs ops and
+//    tf.train.adam().minimize; the MNIST MLP (784-128-64-10, ReLU, CrossEntropyLoss, SGD with
+//    momentum 0.9, batch 64) vs tf.train.momentum().minimize. torchlet runs each step eagerly and,
+//    where `torch.compile` exists, compiled. Per step it prints the backend's counters
+//    (`backend.counters()`, averaged over the timed steps after warm-up): dispatches (tfjs's
+//    matmuls included), command-buffer submissions and GPU buffer creations. The counts hold on
+//    any adapter, SwiftShader included; the times on SwiftShader are a CPU emulator's.
 //
 // Usage (Node; without a GPU point Vulkan at SwiftShader, which is slow: keep sizes small):
 //   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json pnpm run bench:webgpu
 // On a machine with a real GPU (Linux + NVIDIA/AMD Vulkan driver, macOS Metal, Windows D3D12) run
 // it without VK_ICD_FILENAMES, and larger sizes make sense:
 //   node benchmarks/webgpu/run.mjs --sizes 128,256,512,1024,2048 --seq 128 --batch 16 --d-model 256 --nhead 8 --ff 1024
-// Options: --sizes 128,256,512  --reps 5  --samples 5  --seq 16 --batch 4 --d-model 64 --nhead 4 --ff 128  --skip-transformer
+// Options: --sizes 128,256,512  --reps 5  --samples 5  --seq 16 --batch 4 --d-model 64 --nhead 4 --ff 128
+//          --mlp-batch 64  --skip-transformer  --skip-mlp  --skip-matmul
 import { performance } from 'node:perf_hooks';
 import { create, globals } from 'webgpu';
 
@@ -30,6 +37,8 @@ const reps = Number(arg('reps', 5));
 const samples = Number(arg('samples', 5));
 const seq = Number(arg('seq', 16)), batch = Number(arg('batch', 4));
 const dModel = Number(arg('d-model', 64)), nhead = Number(arg('nhead', 4)), ff = Number(arg('ff', 128));
+const mlpBatch = Number(arg('mlp-batch', 64));
+const skip = (what) => argv.includes(`--skip-${what}`);
 
 // tfjs-backend-webgpu reads navigator.gpu and the GPU* constants at import time.
 for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) globalThis[k] = v;
@@ -48,10 +57,10 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-/** ms per call: two warm-up samples (shader compiles), then the median of `samples`. */
-async function time(sample, n) {
-  await sample();
-  await sample();
+/** ms per call: warm-up samples (shader compiles; a compiled step traces on its second call), then the median of `samples`. */
+async function time(sample, n, warmup = 2, afterWarmup = () => {}) {
+  for (let i = 0; i < warmup; i++) await sample();
+  afterWarmup();
   const xs = [];
   for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
@@ -73,7 +82,7 @@ const adapterInfo = (await gpu.requestAdapter())?.info;
 console.log(`adapter: ${adapterInfo ? [adapterInfo.vendor, adapterInfo.architecture, adapterInfo.device, adapterInfo.description].filter(Boolean).join(' / ') : 'unknown'}`);
 console.log(`matmul: ${reps} calls + 1 readback per sample, median of ${samples} samples\n`);
 const ours = {};
-for (const n of sizes) {
+for (const n of skip('matmul') ? [] : sizes) {
   torch.manualSeed(0);
   const a = torch.randn([n, n]), b = torch.randn([n, n]);
   ours[n] = await time(async () => {
@@ -89,29 +98,67 @@ for (const n of sizes) {
   b.dispose();
 }
 
-// ---- torchlet: TransformerEncoderLayer training step ---------------------------------------------
-let oursLayer;
-if (!argv.includes('--skip-transformer')) {
-  torch.manualSeed(0);
-  const layer = new torch.TransformerEncoderLayer(dModel, nhead, { dimFeedforward: ff, dropout: 0 });
-  const opt = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
-  const x = torch.randn([seq, batch, dModel]);
-  oursLayer = await time(async () => {
-    const loss = torch.tidy(() => {
+// ---- torchlet: training steps, eager and compiled -----------------------------------------------
+const backend = torch.getBackend();
+const hasCompile = typeof torch.compile === 'function';
+/**
+ * Times `makeStep()` (a step function returning the loss, no value reads inside) eagerly and, when
+ * torch.compile exists, compiled; the counters are averaged over the timed steps.
+ */
+async function torchletStep(makeStep) {
+  const out = {};
+  for (const mode of hasCompile ? ['eager', 'compiled'] : ['eager']) {
+    torch.manualSeed(0);
+    const stepFn = makeStep();
+    const run = mode === 'compiled' ? torch.compile(stepFn) : stepFn;
+    const ms = await time(async () => {
+      const loss = run();
+      await loss.item();
+      loss.dispose();
+    }, 1, mode === 'compiled' ? 6 : 4, () => backend.resetCounters());
+    const c = backend.counters();
+    const per = (k) => c[k] / samples;
+    out[mode] = { ms, dispatches: per('dispatches'), submits: per('submits'), bufferCreations: per('bufferCreations'), bindGroups: per('bindGroups') };
+    if (mode === 'compiled') out.compileStats = run.stats?.();
+  }
+  return out;
+}
+const steps = {};
+if (!skip('transformer')) {
+  steps.transformer = await torchletStep(() => {
+    const layer = new torch.TransformerEncoderLayer(dModel, nhead, { dimFeedforward: ff, dropout: 0 });
+    const opt = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
+    const x = torch.keep(torch.randn([seq, batch, dModel]));
+    return () => {
       opt.zeroGrad();
       const l = layer.forward(x).square().mean();
       l.backward();
       opt.step();
       return l.detach();
-    });
-    await loss.item();
-    loss.dispose();
-  }, 1);
+    };
+  });
+}
+if (!skip('mlp')) {
+  steps.mlp = await torchletStep(() => {
+    const { nn, optim } = torch;
+    const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
+    const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+    const crit = new nn.CrossEntropyLoss();
+    const x = torch.keep(torch.randn([mlpBatch, 784]));
+    const y = torch.keep(torch.randint(0, 10, [mlpBatch]));
+    return () => {
+      opt.zeroGrad();
+      const l = crit.forward(model.forward(x), y);
+      l.backward();
+      opt.step();
+      return l.detach();
+    };
+  });
 }
 
 // ---- tfjs-backend-webgpu directly ----------------------------------------------------------------
 if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs: setBackend(webgpu) failed');
-for (const n of sizes) {
+for (const n of skip('matmul') ? [] : sizes) {
   const a = tf.randomNormal([n, n]), b = tf.randomNormal([n, n]);
   const theirs = await time(async () => {
     let c;
@@ -127,7 +174,23 @@ for (const n of sizes) {
   report(`matmul ${n}x${n}`, ours[n], theirs);
 }
 
-if (oursLayer !== undefined) {
+/** Prints a training step's row: torchlet eager (and compiled) beside tfjs, with counts per step. */
+const reportStep = (name, ours, theirs) => {
+  const counts = (r) => `${r.dispatches.toFixed(0)} dispatches, ${r.submits.toFixed(1)} submits, ${r.bufferCreations.toFixed(1)} buffers created, ${r.bindGroups.toFixed(0)} bind groups`;
+  console.log(`\n${name}   tfjs ${theirs.toFixed(2)} ms`);
+  for (const mode of ['eager', 'compiled']) {
+    const r = ours[mode];
+    if (!r) continue;
+    console.log(`  torchlet ${mode.padEnd(8)} ${r.ms.toFixed(2).padStart(9)} ms  x${(r.ms / theirs).toFixed(2)} of tfjs   per step: ${counts(r)}`);
+    results.push({ name: `${name} ${mode}`, torchlet: r.ms, tfjs: theirs, ratio: r.ms / theirs, ...r });
+  }
+  if (ours.compiled) {
+    const e = ours.eager, c = ours.compiled;
+    console.log(`  compiled/eager: dispatches ${(c.dispatches / e.dispatches).toFixed(2)}, time ${(c.ms / e.ms).toFixed(2)}`);
+  } else console.log('  (no torch.compile in this build: eager only)');
+};
+
+if (steps.transformer) {
   const hd = dModel / nhead;
   const w = (r, c) => tf.variable(tf.randomUniform([r, c], -1 / Math.sqrt(r), 1 / Math.sqrt(r)));
   const bias = (c) => tf.variable(tf.zeros([c]));
@@ -161,7 +224,28 @@ if (oursLayer !== undefined) {
     await loss.data();
     loss.dispose();
   }, 1);
-  report(`TransformerEncoderLayer step (${seq}x${batch}x${dModel}, ${nhead} heads, ff ${ff})`, oursLayer, theirs);
+  reportStep(`TransformerEncoderLayer step (${seq}x${batch}x${dModel}, ${nhead} heads, ff ${ff})`, steps.transformer, theirs);
+}
+
+if (steps.mlp) {
+  const w = (r, c) => tf.variable(tf.randomUniform([r, c], -1 / Math.sqrt(r), 1 / Math.sqrt(r)));
+  const bias = (c) => tf.variable(tf.zeros([c]));
+  const P = { w1: w(784, 128), b1: bias(128), w2: w(128, 64), b2: bias(64), w3: w(64, 10), b3: bias(10) };
+  const x = tf.randomNormal([mlpBatch, 784]);
+  const labels = tf.oneHot(tf.randomUniform([mlpBatch], 0, 10, 'int32'), 10);
+  const linear = (h, W, b) => tf.add(tf.matMul(h, W), b);
+  const forward = () => {
+    const h1 = tf.relu(linear(x, P.w1, P.b1));
+    const h2 = tf.relu(linear(h1, P.w2, P.b2));
+    return tf.losses.softmaxCrossEntropy(labels, linear(h2, P.w3, P.b3));
+  };
+  const sgd = tf.train.momentum(0.01, 0.9);
+  const theirs = await time(async () => {
+    const loss = sgd.minimize(forward, true);
+    await loss.data();
+    loss.dispose();
+  }, 1);
+  reportStep(`MLP step (784-128-64-10, batch ${mlpBatch}, SGD momentum)`, steps.mlp, theirs);
 }
 
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));

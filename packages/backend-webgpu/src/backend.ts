@@ -30,6 +30,7 @@ import {
 } from '@torchlet/core';
 import { acquireDevice, type WebGpuBackendOptions } from './device.ts';
 import { ADAM_SOURCE, RANDOM_SOURCE, SGD_SOURCE, binaryExpr, castExpr, reduceSerialSource, reduceSource, unaryExpr } from './kernels.ts';
+import { countDeviceCalls, zeroCounters, type WebGpuCounters } from './counters.ts';
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
@@ -39,6 +40,7 @@ import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 // Spec values of GPUBufferUsage / GPUMapMode, so nothing depends on the globals being installed.
 const MAP_READ = 0x0001, COPY_SRC = 0x0004, COPY_DST = 0x0008, STORAGE = 0x0080;
 const MAP_MODE_READ = 0x0001;
+const SHADER_STAGE_COMPUTE = 0x4;
 const WG = 64;
 /**
  * The K tiles of tfjs's matmul programs (tfjs 4.22): 16 or 32 in the packed and small-output
@@ -53,6 +55,10 @@ const MAX_BATCH = 512;
  * writes recorded while work is pending (on a 4-byte boundary), uploaded by one writeBuffer per submit.
  */
 const ARENA_BYTES = 1 << 18;
+/** Bytes of MAP_READ staging buffers kept for reuse by later reads (beyond it they are destroyed). */
+const READBACK_POOL_BYTES = 64 * 2 ** 20;
+/** Bind groups kept for reuse; past this many the cache starts over. */
+const BIND_GROUP_CACHE = 4096;
 /** Reductions of at most this many elements per output run one thread per output (reduceSerialSource). */
 const SERIAL_REDUCE_MAX = 64;
 
@@ -67,6 +73,13 @@ function maxBufferBytes(device: GPUDevice): number {
 /** The contract's error for an op this backend cannot run with these dtypes. */
 function unsupported(op: string, dtypes: Record<string, DType>): Error {
   return unsupportedError('webgpu', op, dtypes);
+}
+
+/** A compiled kernel: its pipeline, its one bind group layout, and a number for bind-group keys. */
+interface Pipeline {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  readonly id: number;
 }
 
 /** A strided operand: a view of a pooled buffer, or a raw GPUBuffer (staging, temporaries). */
@@ -111,10 +124,14 @@ export const OP_PROGRAMS: Record<string, string> = {
  * The WebGPU backend.
  *
  * Queue: compute calls record dispatches into one command encoder (one compute pass while
- * consecutive dispatches allow it); the encoder is submitted on `read`, before a tfjs op, or
- * after {@link MAX_BATCH} dispatches. `write` is ordered with them: it goes through
- * `queue.writeBuffer` when nothing is pending, else through a staging buffer copied inside
- * the encoder.
+ * consecutive dispatches allow it), tfjs's matmuls included (tfjs records into the same
+ * encoder); the encoder is submitted on `read` or after {@link MAX_BATCH} dispatches, so a
+ * training step is one submit. Each dispatch's parameters go to one arena buffer, uploaded by one
+ * `writeBuffer` per submit. `write` is ordered with them: it goes through `queue.writeBuffer`
+ * when nothing is pending, else through the arena (or a staging buffer when large) copied inside
+ * the encoder. Buffers come from a pool (tensors, scratch) and readback staging buffers are
+ * reused, so a warm training step creates no GPU buffer; {@link WebGpuBackend.counters} counts
+ * dispatches, submits and creations.
  *
  * Errors a GPU reports late — out-of-memory on allocation (an error scope around
  * `createBuffer`), validation errors, an out-of-range index in gather/scatterAdd (a kernel cannot
@@ -144,7 +161,14 @@ export class WebGpuBackend implements Backend {
   readonly device: GPUDevice;
   private readonly tfjs: TfjsBridge;
   private readonly pool: BufferPool;
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Pipelines by WGSL source, then by the bindings' writability (which fixes the layout). */
+  private readonly pipelines = new Map<string, Map<string, Pipeline>>();
+  /** Bind groups by pipeline, meta size and bound buffers (see `bindGroup`). */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** A number per GPUBuffer, for bind-group keys (weak: destroyed buffers are forgotten). */
+  private readonly bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private pipelineCount = 0;
   private readonly sources = new Map<string, string>();
 
   private encoder: GPUCommandEncoder | null = null;
@@ -155,6 +179,12 @@ export class WebGpuBackend implements Backend {
   private readonly arena: GPUBuffer;
   private readonly arenaHost = new Uint32Array(ARENA_BYTES / 4);
   private arenaUsed = 0;
+  /** Arena bytes already written to the GPU for the pending encoder (before a tfjs op, which may submit it). */
+  private arenaUploaded = 0;
+  private readonly counts: WebGpuCounters = zeroCounters();
+  /** Free MAP_READ staging buffers by size class, and their bytes. */
+  private readonly readbacks = new Map<number, GPUBuffer[]>();
+  private readbackBytes = 0;
 
   private readonly errBuf: GPUBuffer;
   private indexChecks: IndexCheck[] = [];
@@ -173,6 +203,8 @@ export class WebGpuBackend implements Backend {
   constructor(device: GPUDevice, tfjs: TfjsBridge, wgslFeatures: ReadonlySet<string> = new Set()) {
     this.device = device;
     this.tfjs = tfjs;
+    countDeviceCalls(device, this.counts);
+    tfjs.onDispatch = () => void this.counts.dispatches++;
     this.int8Gemm = int8GemmSource(wgslFeatures.has('packed_4x8_integer_dot_product'));
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST, undefined, maxBufferBytes(device));
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_SRC | COPY_DST });
@@ -270,18 +302,18 @@ export class WebGpuBackend implements Backend {
     const bytes = n * size;
     let src = this.pool.get(view.buffer);
     let start = view.offset * size;
-    let tmp: GPUBuffer | null = null;
+    let tmp: BufferId | null = null;
     if (n > 0 && (!isContiguous(view.shape, view.strides) || start % 4 !== 0)) {
-      tmp = this.device.createBuffer({ size: roundUp4(bytes), usage: STORAGE | COPY_SRC });
+      tmp = this.alloc(roundUp4(bytes));
       this.runCopy(view, { buffer: tmp, dtype: view.dtype, offset: 0, strides: contiguousStrides(view.shape), shape: view.shape });
-      src = tmp;
+      src = this.pool.get(tmp);
       start = 0;
     }
     const checks = this.indexChecks;
     this.indexChecks = [];
     const enc = this.ensureEncoder();
     this.endPass();
-    const staging = this.device.createBuffer({ size: roundUp4(bytes) + 16, usage: MAP_READ | COPY_DST });
+    const staging = this.takeReadback(roundUp4(bytes) + 16);
     if (n > 0) enc.copyBufferToBuffer(src, start, staging, 0, roundUp4(bytes));
     if (checks.length > 0) {
       enc.copyBufferToBuffer(this.errBuf, 0, staging, roundUp4(bytes), 16);
@@ -290,17 +322,19 @@ export class WebGpuBackend implements Backend {
       // its report was wiped before the copy and the out-of-range index went unreported.)
       enc.clearBuffer(this.errBuf, 0, 16);
     }
+    // Pooled scratch goes back at once: its next user is ordered after this copy.
+    if (tmp !== null) this.free(tmp);
     this.flush();
-    tmp?.destroy();
     try {
       await staging.mapAsync(MAP_MODE_READ);
     } catch (err) {
+      staging.destroy();
       this.check();
       throw new Error(`webgpu backend: reading back failed (${err instanceof Error ? err.message : String(err)})`);
     }
-    const data = staging.getMappedRange().slice(0);
+    const data = staging.getMappedRange(0, roundUp4(bytes) + 16).slice(0);
     staging.unmap();
-    staging.destroy();
+    this.giveReadback(staging);
     if (checks.length > 0) {
       const e = new Int32Array(data, roundUp4(bytes), 4);
       if (e[0]! > 0) {
@@ -317,6 +351,31 @@ export class WebGpuBackend implements Backend {
     return { reservedBytes: this.pool.reservedBytes() };
   }
 
+  /**
+   * Counts of GPU work since the backend was created or {@link WebGpuBackend.resetCounters}:
+   * dispatches (tfjs's matmuls included), command-buffer submissions, GPU buffer creations,
+   * bind groups and pipelines created. A snapshot; the counts hold on any adapter.
+   *
+   * @example
+   * ```ts
+   * // not run: needs a WebGPU adapter
+   * import * as torch from 'torchlet';
+   * import type { WebGpuBackend } from '@torchlet/backend-webgpu';
+   * const gpu = (await torch.setBackend('webgpu')) as WebGpuBackend;
+   * gpu.resetCounters();
+   * await torch.randn([64, 64]).relu().sum().item();
+   * console.log(gpu.counters());   // { dispatches: 3, submits: 1, bufferCreations: ..., ... }
+   * ```
+   */
+  counters(): WebGpuCounters {
+    return { ...this.counts };
+  }
+
+  /** Sets every count of {@link WebGpuBackend.counters} back to 0 (e.g. after warm-up steps). */
+  resetCounters(): void {
+    Object.assign(this.counts, zeroCounters());
+  }
+
   /** Live GPU buffers and pooled free ones (for tests of flat memory). */
   bufferStats(): PoolStats {
     return this.pool.stats();
@@ -328,6 +387,8 @@ export class WebGpuBackend implements Backend {
     this.encoder = null;
     this.pass = null;
     this.pool.destroy();
+    for (const l of this.readbacks.values()) for (const b of l) b.destroy();
+    this.readbacks.clear();
     this.device.destroy();
   }
 
@@ -447,15 +508,16 @@ export class WebGpuBackend implements Backend {
     }
     const A = this.matOperand(a, batch, temps);
     const B = this.matOperand(b, batch, temps);
-    this.flush(); // tfjs reads our buffers
     const dst = this.pool.get(out.buffer);
-    this.tfjs.matmul(A, B, (res) => {
-      const enc = this.ensureEncoder();
-      this.endPass();
-      enc.copyBufferToBuffer(res, 0, dst, out.offset * 4, n * 4);
-      this.flush(); // before tfjs may reuse `res`
-    });
-    // Pooled scratch goes back at once: its next user is ordered after tfjs's submitted work.
+    // tfjs records into our encoder (no submit); it may submit it on its own, so the arena
+    // holding the parameters of what is recorded so far is uploaded first.
+    const enc = this.ensureEncoder();
+    this.endPass();
+    this.uploadArena();
+    const next = this.tfjs.matmul(A, B, enc, (res, e) => e.copyBufferToBuffer(res, 0, dst, out.offset * 4, n * 4));
+    if (next !== enc) this.submitted();
+    this.encoder = next;
+    // Pooled scratch goes back at once: its next user is ordered after the matmul in the queue.
     for (const t of temps) this.free(t);
   }
 
@@ -729,14 +791,60 @@ export class WebGpuBackend implements Backend {
     return s;
   }
 
-  private pipeline(source: string): GPUComputePipeline {
-    let p = this.pipelines.get(source);
+  /**
+   * The pipeline of `source` with an explicit layout: binding 0 (the meta window of the arena)
+   * with a dynamic offset, so one bind group serves every dispatch over the same buffers; then
+   * one storage binding per entry of `writable` (read-only where false, as the WGSL declares).
+   */
+  private pipeline(source: string, writable: readonly boolean[]): Pipeline {
+    let bySource = this.pipelines.get(source);
+    if (!bySource) this.pipelines.set(source, (bySource = new Map()));
+    const kinds = writable.map(Number).join('');
+    let p = bySource.get(kinds);
     if (!p) {
+      const layout = this.device.createBindGroupLayout({
+        entries: [
+          { binding: 0, visibility: SHADER_STAGE_COMPUTE, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
+          ...writable.map((w, i) => ({ binding: i + 1, visibility: SHADER_STAGE_COMPUTE, buffer: { type: w ? 'storage' as const : 'read-only-storage' as const } })),
+        ],
+      });
       const module = this.device.createShaderModule({ code: source });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
-      this.pipelines.set(source, p);
+      const pipeline = this.device.createComputePipeline({
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'main' },
+      });
+      p = { pipeline, layout, id: this.pipelineCount++ };
+      bySource.set(kinds, p);
     }
     return p;
+  }
+
+  /**
+   * The bind group of pipeline `p` over `buffers` with a meta window of `metaBytes`, made once:
+   * a training step binds the same pooled buffers step after step (the pool hands them back in
+   * the same order), so a warm step creates none. The cache is dropped whole when it grows past
+   * BIND_GROUP_CACHE entries (buffers destroyed since then are never looked up again).
+   */
+  private bindGroup(p: Pipeline, metaBytes: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${p.id}|${metaBytes}`;
+    for (const b of buffers) {
+      let id = this.bufferIds.get(b);
+      if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+      key += `|${id}`;
+    }
+    let g = this.bindGroups.get(key);
+    if (!g) {
+      if (this.bindGroups.size >= BIND_GROUP_CACHE) this.bindGroups.clear();
+      g = this.device.createBindGroup({
+        layout: p.layout,
+        entries: [
+          { binding: 0, resource: { buffer: this.arena, offset: 0, size: metaBytes } },
+          ...buffers.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+        ],
+      });
+      this.bindGroups.set(key, g);
+    }
+    return g;
   }
 
   /**
@@ -753,44 +861,84 @@ export class WebGpuBackend implements Backend {
     if (roundUp(this.arenaUsed, 256) + metaBytes > ARENA_BYTES || this.dispatches >= MAX_BATCH) this.flush();
     const enc = this.ensureEncoder();
     const writable = new Set(bindings.filter((b) => b.writable).map((b) => b.buffer));
+    const copies: BufferId[] = [];
     const resolved = bindings.map((b) => {
       if (b.writable || !writable.has(b.buffer)) return b.buffer;
-      const copy = this.device.createBuffer({ size: b.buffer.size, usage: STORAGE | COPY_DST });
+      // Scratch from the pool, returned right after this dispatch is recorded (later users are ordered after it).
+      const id = this.alloc(b.buffer.size);
+      copies.push(id);
+      const copy = this.pool.get(id);
       this.endPass();
       enc.copyBufferToBuffer(b.buffer, 0, copy, 0, b.buffer.size);
-      this.transient.push(copy);
       return copy;
     });
     const metaOffset = roundUp(this.arenaUsed, 256);
     this.arenaHost.set(new Uint32Array(meta.buffer, meta.byteOffset, meta.length), metaOffset / 4);
     this.arenaUsed = metaOffset + metaBytes;
-    const pipeline = this.pipeline(source);
-    const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: this.arena, offset: metaOffset, size: metaBytes } },
-        ...resolved.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
-      ],
-    });
+    const p = this.pipeline(source, bindings.map((b) => b.writable ?? false));
+    const bindGroup = this.bindGroup(p, metaBytes, resolved);
     this.pass ??= enc.beginComputePass();
-    this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setPipeline(p.pipeline);
+    this.pass.setBindGroup(0, bindGroup, [metaOffset]);
     const x = Math.min(groups, 65535);
     this.pass.dispatchWorkgroups(x, Math.ceil(groups / x));
     this.dispatches++;
+    this.counts.dispatches++;
+    for (const id of copies) this.free(id);
   }
 
-  /** Submits the recorded work (the arena first: writeBuffer runs before the submit). */
+  /**
+   * Submits the recorded work (the arena first: writeBuffer runs before the submit), through
+   * tfjs when it recorded into the encoder (it recycles its buffers then).
+   */
   private flush(): void {
     if (!this.encoder) return;
     this.endPass();
-    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaHost, 0, this.arenaUsed / 4);
-    this.device.queue.submit([this.encoder.finish()]);
+    this.uploadArena();
+    this.tfjs.submit(this.encoder, this.device.queue);
     this.encoder = null;
+    this.submitted();
+  }
+
+  /** Writes the arena's bytes recorded since the last upload (parameters and small writes of the pending encoder). */
+  private uploadArena(): void {
+    if (this.arenaUsed > this.arenaUploaded) {
+      this.device.queue.writeBuffer(this.arena, this.arenaUploaded, this.arenaHost, this.arenaUploaded / 4, (this.arenaUsed - this.arenaUploaded) / 4);
+      this.arenaUploaded = this.arenaUsed;
+    }
+  }
+
+  /** After the pending encoder was submitted: the arena and the batch start over, staging goes. */
+  private submitted(): void {
+    this.pass = null;
     this.dispatches = 0;
     this.arenaUsed = 0;
+    this.arenaUploaded = 0;
     for (const b of this.transient) b.destroy();
     this.transient = [];
+  }
+
+  /** A MAP_READ staging buffer of at least `bytes`, reused from an earlier read when one is free. */
+  private takeReadback(bytes: number): GPUBuffer {
+    const cls = BufferPool.sizeClass(bytes);
+    const b = this.readbacks.get(cls)?.pop();
+    if (b) {
+      this.readbackBytes -= cls;
+      return b;
+    }
+    return this.device.createBuffer({ size: cls, usage: MAP_READ | COPY_DST });
+  }
+
+  /** Keeps an unmapped staging buffer for the next read of its size class (up to READBACK_POOL_BYTES). */
+  private giveReadback(b: GPUBuffer): void {
+    if (this.destroyed || this.readbackBytes + b.size > READBACK_POOL_BYTES) {
+      b.destroy();
+      return;
+    }
+    let list = this.readbacks.get(b.size);
+    if (!list) this.readbacks.set(b.size, (list = []));
+    list.push(b);
+    this.readbackBytes += b.size;
   }
 
   /** A mapped-at-creation copy of `bytes`, destroyed after the next submit. */

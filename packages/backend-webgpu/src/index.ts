@@ -5,6 +5,7 @@ import type { WebGpuBackendOptions } from './device.ts';
 export { WebGpuBackend, createWebGpuBackend, OP_PROGRAMS } from './backend.ts';
 export type { WebGpuBackendOptions } from './device.ts';
 export { BufferPool, type PoolStats } from './pool.ts';
+export type { WebGpuCounters } from './counters.ts';
 /** @internal The op x dtype expression tables (for the generated coverage table). */
 export * as KERNEL_TABLES from './kernels.ts';
 

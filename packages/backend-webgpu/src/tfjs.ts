@@ -5,9 +5,13 @@
  * 'webgpu'; we register the same kernels under {@link TFJS_BACKEND_NAME} so that a user's own
  * tfjs 'webgpu' backend (on another device) is left alone.
  *
- * Ordering: tfjs records into its own command encoder. Before a tfjs op, the torchlet backend
- * submits its pending work (tfjs reads our buffers); after it, `submitQueue()` submits tfjs's,
- * so our later commands (recorded in our next encoder) see its result. One GPUQueue orders both.
+ * Ordering: tfjs records into *our* command encoder (its `commandEncoder` is set to ours before
+ * each op), so a matmul costs no submit: commands in one encoder run in order. tfjs keeps its
+ * per-op uniform buffers and the disposed result's buffer until its `submitQueue()`, which the
+ * torchlet backend calls to submit the shared encoder ({@link TfjsBridge.submit}); that is also
+ * when tfjs recycles them. tfjs may still submit on its own (after
+ * `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE` dispatches): the encoder it then holds is returned, and the
+ * backend adopts it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -17,6 +21,7 @@ export const TFJS_BACKEND_NAME = 'torchlet-webgpu';
 /** The parts of tfjs's WebGPUBackend we use that its typings mark internal. */
 interface TfjsInternals {
   submitQueue(): void;
+  recordAndSubmit(...args: unknown[]): void;
   endComputePassEncoder(): void;
   commandEncoder: GPUCommandEncoder | null;
   tensorMap: { get(dataId: object): { resource: GPUBuffer | null } | undefined };
@@ -29,15 +34,40 @@ export class TfjsBridge {
     this.backend = backend;
   }
 
+  /** Called once per dispatch tfjs records (for the backend's counters). */
+  onDispatch: () => void = () => {};
+
   static async create(device: GPUDevice, adapterInfo: GPUAdapterInfo | undefined): Promise<TfjsBridge> {
     const backend = new WebGPUBackend(device, adapterInfo);
+    // Every tfjs kernel dispatch goes through recordAndSubmit: count it on this private instance.
+    const internals = backend as unknown as TfjsInternals;
+    const record = internals.recordAndSubmit.bind(backend);
     if (tf.findBackend(TFJS_BACKEND_NAME)) tf.removeBackend(TFJS_BACKEND_NAME);
     else {
       for (const k of tf.getKernelsForBackend('webgpu')) tf.registerKernel({ ...k, backendName: TFJS_BACKEND_NAME });
     }
     tf.registerBackend(TFJS_BACKEND_NAME, () => backend, 0);
     await tf.setBackend(TFJS_BACKEND_NAME);
-    return new TfjsBridge(backend);
+    const bridge = new TfjsBridge(backend);
+    internals.recordAndSubmit = (...args: unknown[]) => {
+      bridge.onDispatch();
+      record(...args);
+    };
+    return bridge;
+  }
+
+  /**
+   * Submits `encoder`: through tfjs's `submitQueue()` when tfjs has recorded into it (tfjs then
+   * recycles its uniforms and disposed buffers, which must outlive the submit), else directly.
+   */
+  submit(encoder: GPUCommandEncoder, queue: GPUQueue): void {
+    const internals = this.backend as unknown as TfjsInternals;
+    if (internals.commandEncoder === encoder) {
+      internals.endComputePassEncoder();
+      internals.submitQueue();
+    } else {
+      queue.submit([encoder.finish()]);
+    }
   }
 
   /** tfjs's current backend must be ours while we run a tfjs op. */
@@ -53,28 +83,38 @@ export class TfjsBridge {
 
   /**
    * `C = op(A) @ op(B)` with A, B zero-copy views of our buffers (packed `[batch, rows, cols]`,
-   * starting at byte 0). Calls `use(buffer)` with the GPUBuffer holding C (packed
-   * `[batch, M, N]`) after tfjs has submitted the work, then releases it back to tfjs.
+   * starting at byte 0), recorded into `encoder` (which has no open pass). Calls
+   * `use(buffer, encoder)` with the GPUBuffer holding C (packed `[batch, M, N]`) and the encoder
+   * to record its copy into, then releases C to tfjs (recycled at the next submit). Returns the
+   * encoder now holding pending work: `encoder` itself, or the one tfjs opened after submitting
+   * `encoder` on its own (then `encoder` is already submitted).
    */
   matmul(
     a: { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean },
     b: { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean },
-    use: (result: GPUBuffer) => void,
-  ): void {
+    encoder: GPUCommandEncoder,
+    use: (result: GPUBuffer, encoder: GPUCommandEncoder) => void,
+  ): GPUCommandEncoder {
     this.ensureCurrent();
+    const internals = this.backend as unknown as TfjsInternals;
+    // Anything tfjs recorded elsewhere goes first (it never does: every op runs through here).
+    if (internals.commandEncoder && internals.commandEncoder !== encoder) {
+      internals.endComputePassEncoder();
+      internals.submitQueue();
+    }
+    internals.commandEncoder = encoder;
     const A = tf.tensor({ buffer: a.buffer, zeroCopy: true }, a.shape, 'float32');
     const B = tf.tensor({ buffer: b.buffer, zeroCopy: true }, b.shape, 'float32');
     let C: tf.Tensor | null = null;
     try {
       C = tf.matMul(A as tf.Tensor3D, B as tf.Tensor3D, a.transpose, b.transpose);
-      const internals = this.backend as unknown as TfjsInternals;
-      if (internals.commandEncoder) {
-        internals.endComputePassEncoder();
-        internals.submitQueue();
-      }
+      internals.endComputePassEncoder();
       const res = internals.tensorMap.get(C.dataId)?.resource;
       if (!res) throw new Error('webgpu backend: tfjs matMul left no GPU buffer');
-      use(res);
+      // tfjs submitted on its own (a full batch): continue in the encoder it opened, or a new one.
+      internals.commandEncoder ??= this.backend.device.createCommandEncoder();
+      use(res, internals.commandEncoder);
+      return internals.commandEncoder;
     } finally {
       A.dispose();
       B.dispose();
