@@ -24,6 +24,7 @@ interface TfjsInternals {
   recordAndSubmit(...args: unknown[]): void;
   endComputePassEncoder(): void;
   commandEncoder: GPUCommandEncoder | null;
+  dispatchCountInPass: number;
   tensorMap: { get(dataId: object): { resource: GPUBuffer | null } | undefined };
 }
 
@@ -109,6 +110,10 @@ export class TfjsBridge {
     try {
       C = tf.matMul(A as tf.Tensor3D, B as tf.Tensor3D, a.transpose, b.transpose);
       internals.endComputePassEncoder();
+      // The torchlet backend decides when the shared encoder is submitted: tfjs's own batch
+      // (a submit after WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches, counted across matmuls
+      // until its next submitQueue) would split a Transformer step in two.
+      internals.dispatchCountInPass = 0;
       const res = internals.tensorMap.get(C.dataId)?.resource;
       if (!res) throw new Error('webgpu backend: tfjs matMul left no GPU buffer');
       // tfjs submitted on its own (a full batch): continue in the encoder it opened, or a new one.
