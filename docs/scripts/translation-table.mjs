@@ -107,6 +107,8 @@ const TENSOR = [
   ['loss.backward()', 'loss.backward()'],
   ['torch.autograd.grad(y, [x])', 'torch.gradOf(y, [x])  // or torch.autograd.gradOf'],
   ['with torch.no_grad(): ...', 'torch.noGrad(() => ...)'],
+  ['step = torch.compile(train_step)', 'const step = torch.compile(trainStep)  // traced on the 2nd call, replayed after; see the performance guide'],
+  ['torch.compile(f, fullgraph=True, mode="reduce-overhead")', "torch.compile(f, { fullgraph: true, mode: 'reduce-overhead' })"],
   ['x.add_(y), x.zero_()', 'x.add_(y), x.zero_()'],
   ['del x  (garbage collected)', 'x.dispose(), torch.tidy(() => ...), using x = ...'],
 ];

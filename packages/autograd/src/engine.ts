@@ -77,6 +77,8 @@ function accumulateGrad(t: Tensor, g: Tensor): void {
   }
   const prev = t.grad;
   t.grad = T.keep(prev ? prev.add(g) : g);
+  // torch.compile: a replay attaches the gradient its plan computes here.
+  T.gradAssigned(t, prev !== null);
   if (prev) {
     prev.dispose();
     g.dispose();

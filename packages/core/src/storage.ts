@@ -21,6 +21,7 @@ export class Storage {
   ) {
     stats.buffers++;
     stats.bytes += bytes;
+    liveStorages(backend).set(buffer, this);
     const b = perBackend(backend.name);
     b.buffers++;
     b.bytes += bytes;
@@ -48,9 +49,29 @@ export class Storage {
       const b = perBackend(this.backend.name);
       b.buffers--;
       b.bytes -= this.bytes;
+      const live = byBackend.get(this.backend);
+      if (live?.get(this.buffer) === this) live.delete(this.buffer);
       this.backend.free(this.buffer);
     }
   }
+}
+
+/**
+ * The live storage of each buffer id, per backend instance: how `torch.compile` tells, before it
+ * replays a plan, that a tensor the plan reads (a parameter, an optimizer's state) still holds the
+ * buffer it held when the plan was traced (a freed id may be handed out again by the backend).
+ */
+const byBackend = new WeakMap<Backend, Map<BufferId, Storage>>();
+
+function liveStorages(backend: Backend): Map<BufferId, Storage> {
+  let m = byBackend.get(backend);
+  if (!m) byBackend.set(backend, (m = new Map()));
+  return m;
+}
+
+/** @internal The live storage holding `buffer` on `backend`, or undefined (freed, or not core's). */
+export function storageOf(backend: Backend, buffer: BufferId): Storage | undefined {
+  return byBackend.get(backend)?.get(buffer);
 }
 
 interface Counters {

@@ -4,7 +4,7 @@
  * named by dotted path, with camelCase field names written in snake_case, so state-dict keys are
  * exactly PyTorch's (`selfAttn.inProjWeight` -> `self_attn.in_proj_weight`).
  */
-import { Tensor, isGradEnabled, keep, keepFieldsAcrossSteps, noGrad, type DTypeLike, type NestedArray } from '@torchlet/core';
+import { Tensor, invalidateTraces, isGradEnabled, keep, keepFieldsAcrossSteps, noGrad, traceHost, type DTypeLike, type NestedArray } from '@torchlet/core';
 import { BackwardHookCall, type FullBackwardHook } from './backward-hook.ts';
 import { Callable } from './callable.ts';
 import { castParameters } from './cast.ts';
@@ -360,7 +360,13 @@ export abstract class Module extends Callable {
 
   /** Sets training mode here and in every descendant. */
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    let changed = false;
+    for (const m of this.modules()) {
+      if (m.training !== mode) changed = true;
+      m.training = mode;
+    }
+    // torch.compile's plans bake the mode in (dropout, batch-norm statistics): a switch re-traces.
+    if (changed) invalidateTraces();
     return this;
   }
 
@@ -371,13 +377,16 @@ export abstract class Module extends Callable {
 
   /** Drops every parameter's gradient (disposing it), or zeroes it in place with `setToNone: false`. */
   zeroGrad(setToNone = true): void {
-    for (const p of this.parameters()) {
-      if (!p.grad) continue;
-      if (setToNone) {
-        p.grad.dispose();
-        p.grad = null;
-      } else noGrad(() => p.grad!.zero_());
-    }
+    // Under torch.compile, a host step that every replay re-runs.
+    traceHost('Module.zeroGrad', () => {
+      for (const p of this.parameters()) {
+        if (!p.grad) continue;
+        if (setToNone) {
+          p.grad.dispose();
+          p.grad = null;
+        } else noGrad(() => p.grad!.zero_());
+      }
+    });
   }
 
   /**

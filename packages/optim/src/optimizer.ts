@@ -1,4 +1,4 @@
-import { checkOptions, enableGrad, isTensor, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, type Tensor } from '@torchlet/core';
+import { checkOptions, enableGrad, isTensor, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, traceHost, type Tensor } from '@torchlet/core';
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
@@ -217,6 +217,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    * each `.grad` is disposed and set to null; otherwise it is zeroed in place.
    */
   zeroGrad(setToNone = true): void {
+    // Under torch.compile, a host step: every replay clears the gradients the previous one attached.
+    traceHost('zeroGrad', () => this.zeroGradNow(setToNone));
+  }
+
+  private zeroGradNow(setToNone: boolean): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
         const g = p.grad;
@@ -238,6 +243,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   step<T = void>(closure?: () => T): T | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
+    // Under torch.compile, the update is a host step that every replay re-runs, so the step count,
+    // a scheduler's learning rate and the step scope's boundary stay live.
+    traceHost(`${this.constructor.name}.step()`, () => this.stepNow());
+    return loss;
+  }
+
+  private stepNow(): void {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
@@ -262,7 +274,6 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     // A step boundary: frees what was created two steps ago and not kept (core's step-scope.ts),
     // so a loop written as in PyTorch, with no tidy or dispose, holds memory flat.
     stepBoundary(this, `${this.constructor.name}.step()`);
-    return loss;
   }
 
   /**

@@ -1,0 +1,275 @@
+/**
+ * A replay plan: the trace's steps compiled into closures over the real backend, with views
+ * resolved once where their buffer never changes (the arena, external tensors) and per call where
+ * it does (arguments, the storages a replay allocates for the tensors it hands out). A replay runs
+ * no op code, creates no Tensor objects but the ones it returns and the gradients it attaches, and
+ * allocates only those tensors' buffers.
+ */
+import type { Backend, View } from '../backend.ts';
+import { dtypeSize } from '../dtype.ts';
+import { runProgramComposite } from '../fused-program.ts';
+import { keep } from '../memory.ts';
+import { getRngState, setRngState, type RngState } from '../random.ts';
+import { Storage, storageOf } from '../storage.ts';
+import { Tensor } from '../tensor.ts';
+import { arenaElementOffset, type Layout } from './plan.ts';
+import type { Entry, GradTarget, OutSpec, Trace, TraceArg, VView } from './trace.ts';
+
+/** Per-replay state. */
+interface ReplayState {
+  readonly args: readonly Tensor[];
+  /** The storages this replay allocated, by plan buffer. */
+  readonly storages: Array<Storage | undefined>;
+  readonly rng: RngState;
+  /** Philox blocks the host steps of this replay drew. */
+  hostRng: number;
+}
+
+type Step = (st: ReplayState) => void;
+type Resolve<T> = (st: ReplayState) => T;
+
+/** Counts of one plan, for `compiled.stats()`. */
+export interface PlanCounts {
+  /** Backend compute calls of the traced (eager) call, allocations excluded. */
+  readonly eagerCalls: number;
+  /** Buffers the traced (eager) call allocated. */
+  readonly eagerAllocs: number;
+  /** Backend compute calls of one replay (fused programs count once; host steps not counted). */
+  readonly replayCalls: number;
+  /** Buffers one replay allocates (the tensors it returns or attaches as gradients). */
+  readonly replayAllocs: number;
+  /** Fused element-wise programs in the plan, and the element-wise calls they replace. */
+  readonly fusedGroups: number;
+  readonly fusedOps: number;
+  /** Bytes of the plan's arena (intermediates). */
+  readonly arenaBytes: number;
+  /** Host steps re-run at each replay (optimizer steps, zeroGrad). */
+  readonly hostSteps: number;
+}
+
+/** A compiled trace. */
+export class Plan {
+  private readonly steps: Step[] = [];
+  private readonly arena: Storage | null;
+  private readonly externals: Array<{ real: number; storage: WeakRef<Storage> }> = [];
+  /** Gradient targets checked before a replay starts (those set before the first host step). */
+  private readonly gradChecks: Array<{ target: GradTarget; accumulated: boolean }> = [];
+  readonly counts: PlanCounts;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly trace: Trace,
+    entries: readonly Entry[],
+    private readonly layout: Layout,
+    private readonly argOffsets: readonly number[],
+  ) {
+    this.arena = layout.arenaBytes > 0 ? Storage.alloc(backend, layout.arenaBytes) : null;
+    const used = new Set<number>();
+    let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, hostSteps = 0;
+    let seenHost = false;
+    for (const e of entries) {
+      const step = this.compileEntry(e, used);
+      if (step) this.steps.push(step);
+      if (e.kind === 'call' || e.kind === 'random' || e.kind === 'write' || e.kind === 'program') replayCalls++;
+      if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) replayAllocs++;
+      if (e.kind === 'program') {
+        fusedGroups++;
+        fusedOps += e.ops;
+      }
+      if (e.kind === 'host') {
+        hostSteps++;
+        seenHost = true;
+      }
+      if (e.kind === 'grad' && !seenHost) this.gradChecks.push({ target: e.target, accumulated: e.accumulated });
+    }
+    for (const v of used) {
+      const vb = trace.vbufs[v]!;
+      if (vb.origin === 'external') this.externals.push({ real: vb.real, storage: vb.storage! });
+    }
+    this.counts = {
+      eagerCalls: trace.eagerCalls - trace.eagerAllocs,
+      eagerAllocs: trace.eagerAllocs,
+      replayCalls,
+      replayAllocs,
+      fusedGroups,
+      fusedOps,
+      arenaBytes: layout.arenaBytes,
+      hostSteps,
+    };
+  }
+
+  /**
+   * Null when the plan can replay with `args`, else why not: a tensor it reads from outside the
+   * call was freed (its buffer may now belong to another tensor), or a gradient it sets is not in
+   * the state the trace saw.
+   */
+  check(args: readonly Tensor[]): string | null {
+    for (const x of this.externals) {
+      const s = x.storage.deref();
+      if (s === undefined || s.released || storageOf(this.backend, x.real) !== s) return 'a tensor the plan reads was freed since it was traced';
+    }
+    for (const g of this.gradChecks) {
+      const t = 'arg' in g.target ? args[g.target.arg]! : g.target.tensor;
+      if (t.isDisposed) return 'a tensor whose gradient the plan sets was disposed';
+      if (!g.accumulated && t.grad !== null) return 'a gradient the traced call created is already set (the traced call started without it)';
+    }
+    return null;
+  }
+
+  /** Runs the plan on `args` (same signature as the trace's) and returns the rebuilt result. */
+  run(args: readonly Tensor[]): unknown {
+    const st: ReplayState = { args, storages: [], rng: getRngState(), hostRng: 0 };
+    try {
+      for (const s of this.steps) s(st);
+      setRngState({ seed: st.rng.seed, counter: st.rng.counter + this.trace.rngAdvance + st.hostRng });
+      return this.rebuild(this.trace.out, st);
+    } finally {
+      // The tensors made above hold their own references; the replay's go.
+      for (const s of st.storages) s?.release();
+    }
+  }
+
+  /** Frees the arena; the plan cannot run afterwards. */
+  dispose(): void {
+    this.arena?.release();
+    this.steps.length = 0;
+  }
+
+  private rebuild(o: OutSpec, st: ReplayState): unknown {
+    switch (o.t) {
+      case 'tensor': return this.wrap(o.ref, st);
+      case 'array': return o.items.map((x) => this.rebuild(x, st));
+      case 'object': return Object.fromEntries(o.entries.map(([k, x]) => [k, this.rebuild(x, st)]));
+      case 'value': return o.value;
+    }
+  }
+
+  /** A new tensor viewing the buffer `ref` names in this replay. */
+  private wrap(ref: VView, st: ReplayState): Tensor {
+    const vb = this.trace.vbufs[ref.vbuf]!;
+    let storage: Storage;
+    let offset = ref.offset;
+    if (vb.origin === 'arg') {
+      const a = st.args[vb.arg!]!;
+      storage = a.storage;
+      offset += a.offset - this.argOffsets[vb.arg!]!;
+    } else if (vb.origin === 'external') storage = vb.storage!.deref()!;
+    else storage = st.storages[ref.vbuf]!;
+    storage.retain();
+    return new Tensor(storage, ref.shape, ref.strides, offset, ref.dtype);
+  }
+
+  /** A resolver of the backend view of `v`: a constant where the buffer never changes. */
+  private view(v: VView, used: Set<number>): View | Resolve<View> {
+    used.add(v.vbuf);
+    const vb = this.trace.vbufs[v.vbuf]!;
+    const base = { dtype: v.dtype, shape: v.shape, strides: v.strides };
+    if (vb.origin === 'external') return { ...base, buffer: vb.real, offset: v.offset };
+    if (vb.origin === 'arg') {
+      const i = vb.arg!, o0 = this.argOffsets[i]!;
+      return (st) => {
+        const a = st.args[i]!;
+        return { ...base, buffer: a.storage.buffer, offset: v.offset + a.offset - o0 };
+      };
+    }
+    if (this.layout.owned.has(v.vbuf)) return (st) => ({ ...base, buffer: st.storages[v.vbuf]!.buffer, offset: v.offset });
+    return { ...base, buffer: this.arena!.buffer, offset: arenaElementOffset(this.layout, v) };
+  }
+
+  private arg(a: TraceArg, used: Set<number>): unknown {
+    if (a.k === 'view') return this.view(a.v, used);
+    if (a.k === 'views') {
+      const vs = a.vs.map((v) => this.view(v, used));
+      return vs.some((v) => typeof v === 'function') ? (st: ReplayState) => vs.map((v) => (typeof v === 'function' ? v(st) : v)) : vs;
+    }
+    return a.value;
+  }
+
+  private compileEntry(e: Entry, used: Set<number>): Step | null {
+    const b = this.backend;
+    switch (e.kind) {
+      case 'alloc': {
+        if (!this.layout.owned.has(e.vbuf)) return null;
+        const { vbuf, bytes } = e;
+        return (st) => {
+          st.storages[vbuf] = Storage.alloc(b, bytes);
+        };
+      }
+      case 'free': return null;
+      case 'write': {
+        used.add(e.vbuf);
+        const vb = this.trace.vbufs[e.vbuf]!;
+        const { data, byteOffset } = e;
+        if (vb.origin === 'external') return () => b.write(vb.real, data, byteOffset);
+        if (vb.origin === 'arg') {
+          const i = vb.arg!, o0 = this.argOffsets[i]!;
+          return (st) => {
+            const a = st.args[i]!;
+            b.write(a.storage.buffer, data, byteOffset + (a.offset - o0) * dtypeSize(a.dtype));
+          };
+        }
+        if (this.layout.owned.has(e.vbuf)) return (st) => b.write(st.storages[e.vbuf]!.buffer, data, byteOffset);
+        const off = this.layout.arenaOffset.get(e.vbuf);
+        if (off === undefined) return null; // written, never read
+        const arena = this.arena!.buffer;
+        return () => b.write(arena, data, off + byteOffset);
+      }
+      case 'random': {
+        const out = this.view(e.out, used);
+        const { dist, rngOffset } = e;
+        return (st) => {
+          const seed = st.rng.seed;
+          b.random(typeof out === 'function' ? out(st) : out, {
+            kind: dist, seedLo: seed % 4294967296, seedHi: Math.floor(seed / 4294967296), counter: st.rng.counter + rngOffset + st.hostRng,
+          });
+        };
+      }
+      case 'host': {
+        const { fn, rngOffset } = e;
+        return (st) => {
+          const counter = st.rng.counter + rngOffset + st.hostRng;
+          setRngState({ seed: st.rng.seed, counter });
+          fn();
+          st.hostRng += getRngState().counter - counter;
+        };
+      }
+      case 'grad': {
+        const { target, ref, accumulated } = e;
+        used.add(ref.vbuf);
+        return (st) => {
+          const t = 'arg' in target ? st.args[target.arg]! : target.tensor;
+          if (!accumulated && t.grad !== null) {
+            throw new Error('torch.compile: a replay would overwrite a .grad that the traced call did not have; call zeroGrad() inside the compiled function, or keep the gradient state the same between calls');
+          }
+          const old = t.grad;
+          t.grad = keep(this.wrap(ref, st));
+          old?.dispose();
+        };
+      }
+      case 'program': {
+        const ins = e.inputs.map((v) => this.view(v, used));
+        const outs = e.outputs.map((v) => this.view(v, used));
+        const program = e.program;
+        const dynamic = [...ins, ...outs].some((v) => typeof v === 'function');
+        const at = (vs: Array<View | Resolve<View>>, st: ReplayState): View[] => vs.map((v) => (typeof v === 'function' ? v(st) : v));
+        const kernel = b.fused?.elementwise;
+        const run = kernel
+          ? (i: View[], o: View[]) => kernel.call(b.fused, program, i, o)
+          : (i: View[], o: View[]) => runProgramComposite(b, program, i, o);
+        if (!dynamic) {
+          const i = at(ins, null as unknown as ReplayState), o = at(outs, null as unknown as ReplayState);
+          return () => run(i, o);
+        }
+        return (st) => run(at(ins, st), at(outs, st));
+      }
+      case 'call': {
+        const owner = (e.fused ? b.fused : b) as Record<string, (...a: unknown[]) => unknown>;
+        const fn = owner[e.method]!;
+        const args = e.args.map((a) => this.arg(a, used));
+        const dyn = e.args.map((a, i) => a.k !== 'value' && typeof args[i] === 'function');
+        if (!dyn.some(Boolean)) return () => fn.apply(owner, args);
+        return (st) => fn.apply(owner, args.map((a, i) => (dyn[i] ? (a as Resolve<unknown>)(st) : a)));
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+// torch.compile: the traced plan replays what the eager calls compute (same bits on wasm: the same
+// kernels run in the same order), re-traces on a new signature, handles a value read inside the
+// function as documented, and holds memory flat over replays.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as torch from '../src/index.ts';
+
+const { nn, optim, F } = torch;
+
+beforeAll(async () => {
+  await torch.setBackend('wasm');
+});
+
+const mlp = (): torch.nn.Sequential => new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Linear(16, 8), new nn.ReLU(), new nn.Linear(8, 4));
+
+describe('torch.compile', () => {
+  it('replays a forward pass with the eager results, allocating only its output', async () => {
+    torch.manualSeed(0);
+    const net = mlp();
+    const fwd = torch.compile((x: torch.Tensor) => torch.noGrad(() => F.softmax(net.forward(x), -1)));
+    const xs = [0, 1, 2, 3, 4].map(() => torch.randn([5, 12]));
+    for (const x of xs) {
+      const want = await torch.noGrad(() => F.softmax(net.forward(x), -1)).data();
+      const got = fwd(x);
+      expect(got.shape).toEqual([5, 4]);
+      expect(await got.data()).toEqual(want);
+      got.dispose();
+    }
+    const s = fwd.stats();
+    expect([s.eagerCalls, s.traces, s.replays, s.plans]).toEqual([1, 1, 3, 1]);
+    expect(s.lastPlan!.replayAllocs).toBe(1);
+    expect(s.lastPlan!.eagerAllocs).toBeGreaterThan(5);
+    expect(s.lastPlan!.arenaBytes).toBeGreaterThan(0);
+    const before = torch.memory();
+    for (let i = 0; i < 20; i++) fwd(xs[i % 5]!).dispose();
+    const after = torch.memory();
+    expect([after.tensors, after.buffers, after.bytes]).toEqual([before.tensors, before.buffers, before.bytes]);
+    fwd.dispose();
+    expect(torch.memory().bytes).toBe(before.bytes - s.lastPlan!.arenaBytes);
+  });
+});
+
+type Net = torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor };
+
+/** Two identical models and optimizers: one trained eagerly, one through a compiled step. */
+async function trainBoth(make: () => Net, makeOpt: (n: Net) => torch.optim.Optimizer, steps: number, data: Array<[torch.Tensor, torch.Tensor]>, loss: (o: torch.Tensor, y: torch.Tensor) => torch.Tensor, after?: (which: 0 | 1) => void) {
+  torch.manualSeed(1);
+  const a = make();
+  torch.manualSeed(1);
+  const b = make();
+  const oa = makeOpt(a), ob = makeOpt(b);
+  const body = (net: Net, opt: torch.optim.Optimizer) => (x: torch.Tensor, y: torch.Tensor) => {
+    opt.zeroGrad();
+    const l = loss(net.forward(x), y);
+    l.backward();
+    opt.step();
+    return l;
+  };
+  const eager = body(a, oa);
+  const step = torch.compile(body(b, ob));
+  const la: number[] = [], lb: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const [x, y] = data[i % data.length]!;
+    torch.manualSeed(100 + i);
+    la.push(await eager(x, y).item());
+    after?.(0);
+    torch.manualSeed(100 + i);
+    lb.push(await step(x, y).item());
+    after?.(1);
+  }
+  const pa = await Promise.all(a.parameters().map((p) => p.data()));
+  const pb = await Promise.all(b.parameters().map((p) => p.data()));
+  return { la, lb, pa, pb, step, b, ob };
+}
+
+describe('torch.compile training steps', () => {
+  it('trains the MLP with SGD momentum as eager does, with memory flat over replays', async () => {
+    torch.manualSeed(2);
+    const data: Array<[torch.Tensor, torch.Tensor]> = [0, 1, 2].map(() => [torch.randn([6, 12]), torch.randint(0, 4, [6])]);
+    const r = await trainBoth(mlp, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), 8, data, (o, y) => F.crossEntropy(o, y));
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    expect(r.la.at(-1)!).toBeLessThan(r.la[0]!);
+    const s = r.step.stats();
+    expect([s.eagerCalls, s.traces, s.replays]).toEqual([1, 1, 6]);
+    expect(s.lastPlan!.hostSteps).toBe(2);
+    // Memory: flat over replays (the losses are freed by the step scopes, as in eager loops).
+    const [x, y] = data[0]!;
+    for (let i = 0; i < 4; i++) r.step(x, y);
+    const before = torch.memory();
+    for (let i = 0; i < 30; i++) r.step(x, y);
+    const after = torch.memory();
+    expect([after.tensors, after.buffers, after.bytes]).toEqual([before.tensors, before.buffers, before.bytes]);
+    expect(after.backends.wasm!.reservedBytes).toBe(before.backends.wasm!.reservedBytes);
+  });
+
+  it('trains with Adam and a learning-rate schedule as eager does (the step count and lr stay live)', async () => {
+    torch.manualSeed(3);
+    const data: Array<[torch.Tensor, torch.Tensor]> = [0, 1].map(() => [torch.randn([6, 12]), torch.randn([6, 4])]);
+    const scheds: torch.optim.StepLR[] = [];
+    const r = await trainBoth(mlp, (n) => {
+      const o = new optim.Adam(n.parameters(), { lr: 0.01 });
+      scheds.push(new optim.StepLR(o, { stepSize: 2, gamma: 0.5 }));
+      return o;
+    }, 7, data, (o, y) => F.mseLoss(o, y), (which) => scheds[which]!.step());
+    expect(r.ob.paramGroups[0]!.lr).toBeCloseTo(0.01 / 8, 12);
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    expect(r.step.stats().replays).toBe(5);
+  });
+
+  it('draws the random numbers eager calls draw (dropout)', async () => {
+    torch.manualSeed(4);
+    const data: Array<[torch.Tensor, torch.Tensor]> = [[torch.randn([6, 12]), torch.randn([6, 4])]];
+    const make = (): Net => new nn.Sequential(new nn.Linear(12, 16), new nn.Dropout(0.3), new nn.ReLU(), new nn.Linear(16, 4));
+    const r = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.05 }), 6, data, (o, y) => F.mseLoss(o, y));
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    expect(r.step.stats().replays).toBe(4);
+  });
+});
+
+describe('torch.compile signatures and graph breaks', () => {
+  it('re-traces when a shape changes and keeps one plan per signature', async () => {
+    torch.manualSeed(5);
+    const net = mlp();
+    const fwd = torch.compile((x: torch.Tensor, scale: number) => torch.noGrad(() => net.forward(x).mul(scale)));
+    const x5 = torch.randn([5, 12]), x3 = torch.randn([3, 12]);
+    for (let i = 0; i < 3; i++) fwd(x5, 2);
+    expect(fwd.stats()).toMatchObject({ traces: 1, replays: 1, plans: 1 });
+    for (let i = 0; i < 3; i++) expect(fwd(x3, 2).shape).toEqual([3, 4]);
+    expect(fwd.stats()).toMatchObject({ traces: 2, replays: 2, plans: 2 });
+    // A non-tensor argument is part of the signature, compared by value.
+    const want = await torch.noGrad(() => net.forward(x3).mul(3)).data();
+    for (let i = 0; i < 3; i++) expect(await fwd(x3, 3).data()).toEqual(want);
+    expect(fwd.stats()).toMatchObject({ traces: 3, replays: 3, plans: 3 });
+    // A train/eval switch of a module re-traces too (dropout and batch norm depend on it).
+    net.eval();
+    fwd(x3, 3);
+    expect(fwd.stats().plans).toBe(3);
+    expect(fwd.stats().eagerCalls).toBe(4);
+    fwd.dispose();
+  });
+
+  it('runs a function that reads values inside eagerly, with a warning, and throws with fullgraph', async () => {
+    torch.manualSeed(6);
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      const f = torch.compile(function clipped(x: torch.Tensor) {
+        const m = x.abs().max().dataSync()[0]!;
+        return x.div(m);
+      });
+      const x = torch.randn([4]);
+      for (let i = 0; i < 4; i++) {
+        const xi = x.mul(i + 1);
+        expect(await f(xi).data()).toEqual(await xi.div(xi.abs().max()).data());
+      }
+      expect(f.stats()).toMatchObject({ traces: 1, replays: 0, eagerCalls: 3 });
+      expect(warnings.join('\n')).toMatch(/clipped runs eagerly for this signature: it reads tensor values \(item\(\), data\(\)/);
+      const g = torch.compile((x: torch.Tensor) => x.mul(x.sum().dataSync()[0]!), { fullgraph: true });
+      g(x);
+      expect(() => g(x)).toThrow(/torch.compile \(fullgraph\): it reads tensor values/);
+      const h = torch.compile((x: torch.Tensor) => x.add(torch.tensor(Array.from({ length: 32 }, (_, i) => i))));
+      const x32 = torch.randn([32]);
+      h(x32);
+      expect(await h(x32).data()).toEqual(await x32.add(torch.arange(32)).data());
+      expect(warnings.at(-1)).toMatch(/copies 32 elements of JavaScript data .* pass that data as an argument/);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
+  it('rejects bad options naming the closest key', () => {
+    expect(() => torch.compile((x: torch.Tensor) => x, { fullGraph: true } as never)).toThrow(/unknown option 'fullGraph'; did you mean fullgraph/);
+    expect(() => torch.compile((x: torch.Tensor) => x, { dynamic: true })).toThrow(/dynamic shapes are not supported/);
+    expect(() => torch.compile(3 as never)).toThrow(/expected a function, got number/);
+  });
+});
