@@ -119,7 +119,16 @@ export function isModuleCase(c: Case): boolean {
   return c.state !== undefined;
 }
 
-export async function runModuleCase(c: Case): Promise<CaseResult> {
+/** Options of {@link runModuleCase}. */
+export interface ModuleCaseOptions {
+  /**
+   * Run forward and gradients through `torch.compile` (three calls: the warm-up, the trace, and the
+   * replay whose results are judged), so the same tolerances check compiled plans.
+   */
+  readonly compiled?: boolean;
+}
+
+export async function runModuleCase(c: Case, options: ModuleCaseOptions = {}): Promise<CaseResult> {
   const spec = MODULES[c.fn];
   if (!spec) throw new Error(`runCase: no torchlet module for '${c.fn}' (case ${c.id})`);
   const withGrads = c.grads !== undefined;
@@ -130,33 +139,50 @@ export async function runModuleCase(c: Case): Promise<CaseResult> {
     for (const [k, t] of Object.entries(c.state ?? {})) owned.push((state[k] = toTensor(t, false)));
     module.loadStateDict(state);
     module.train(c.training ?? true);
-    const { outputs, inputGrads, paramGrads } = torch.tidy(() => {
-      const args: Record<string, Tensor> = {};
-      const diff: Record<string, Tensor> = {};
-      for (const t of c.inputs) {
-        const wants = withGrads && t.dtype === 'float32' && !/mask/i.test(t.name ?? '');
-        args[t.name!] = toTensor(t, wants);
-        if (wants) diff[t.name!] = args[t.name!]!;
-      }
-      const outs = spec.forward(module, args, c.forwardKwargs ?? {});
+    const args: Record<string, Tensor> = {};
+    const diff: Record<string, Tensor> = {};
+    for (const t of c.inputs) {
+      const wants = withGrads && t.dtype === 'float32' && !/mask/i.test(t.name ?? '');
+      owned.push((args[t.name!] = toTensor(t, wants)));
+      if (wants) diff[t.name!] = args[t.name!]!;
+    }
+    const upstream = (c.grads?.upstream ?? []).map((u) => (u ? toTensor(u, false) : null));
+    owned.push(...(upstream.filter(Boolean) as Tensor[]));
+    const compute = (a: Record<string, Tensor>) => {
+      const outs = spec.forward(module, a, c.forwardKwargs ?? {});
       if (!withGrads) return { outputs: outs, inputGrads: {}, paramGrads: {} };
       let total: Tensor | null = null;
       outs.forEach((o, i) => {
-        const u = c.grads!.upstream[i];
+        const u = upstream[i];
         if (!o || !u || !o.requiresGrad) return;
-        const term = o.mul(toTensor(u, false)).sum();
+        const term = o.mul(u).sum();
         total = total ? total.add(term) : term;
       });
       const inNames = Object.keys(diff);
       const params = module.namedParameters();
-      const targets = [...inNames.map((n) => diff[n]!), ...params.map(([, p]) => p)];
+      const targets = [...inNames.map((n) => a[n]!), ...params.map(([, p]) => p)];
       const grads: Tensor[] = total ? gradOf(total, targets, { allowUnused: true }) : targets.map((t) => torch.zerosLike(t));
       return {
         outputs: outs,
-        inputGrads: Object.fromEntries(inNames.map((n, i) => [n, grads[i]!])),
-        paramGrads: Object.fromEntries(params.map(([n], i) => [n, grads[inNames.length + i]!])),
+        inputGrads: Object.fromEntries(inNames.map((n, i) => [n, grads[i]!])) as Record<string, Tensor>,
+        paramGrads: Object.fromEntries(params.map(([n], i) => [n, grads[inNames.length + i]!])) as Record<string, Tensor>,
       };
-    });
+    };
+    type Computed = ReturnType<typeof compute>;
+    const run = (f: (a: Record<string, Tensor>) => Computed): Computed => torch.tidy(() => f(args));
+    let result1: Computed;
+    if (options.compiled) {
+      const compiled = torch.compile(compute, { fullgraph: true });
+      const disposeAll = (r: Computed): void => {
+        for (const t of [...r.outputs, ...Object.values(r.inputGrads), ...Object.values(r.paramGrads)]) t?.dispose();
+      };
+      disposeAll(run(compiled));
+      disposeAll(run(compiled));
+      result1 = run(compiled);
+      if (compiled.stats().replays !== 1) throw new Error(`runCase: the compiled call did not replay (${JSON.stringify(compiled.stats())})`);
+      compiled.dispose();
+    } else result1 = run(compute);
+    const { outputs, inputGrads, paramGrads } = result1;
     owned.push(...(outputs.filter(Boolean) as Tensor[]), ...Object.values(inputGrads), ...Object.values(paramGrads));
     const result: CaseResult = { outputs: await Promise.all(outputs.map((o) => (o ? toResult(o) : null))) };
     if (!withGrads) return result;

@@ -119,6 +119,22 @@ describe('torch.compile training steps', () => {
   });
 });
 
+describe('torch.compile: a Transformer encoder layer', () => {
+  it('trains with Adam, dropout and GELU as eager does', async () => {
+    torch.manualSeed(8);
+    const data: Array<[torch.Tensor, torch.Tensor]> = [0, 1].map(() => [torch.randn([2, 5, 16]), torch.randn([2, 5, 16])]);
+    const make = (): Net => new torch.transformer.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: 'gelu', batchFirst: true });
+    const r = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), 5, data, (o, y) => F.mseLoss(o, y));
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    const s = r.step.stats();
+    expect(s.replays).toBe(3);
+    expect(s.lastPlan!.fusedGroups).toBeGreaterThan(5);
+    expect(s.lastPlan!.replayCalls).toBeLessThan(s.lastPlan!.eagerCalls);
+    expect(s.lastPlan!.replayAllocs).toBeLessThan(s.lastPlan!.eagerAllocs / 10);
+  });
+});
+
 describe('torch.compile signatures and graph breaks', () => {
   it('re-traces when a shape changes and keeps one plan per signature', async () => {
     torch.manualSeed(5);
@@ -175,5 +191,27 @@ describe('torch.compile signatures and graph breaks', () => {
     expect(() => torch.compile((x: torch.Tensor) => x, { fullGraph: true } as never)).toThrow(/unknown option 'fullGraph'; did you mean fullgraph/);
     expect(() => torch.compile((x: torch.Tensor) => x, { dynamic: true })).toThrow(/dynamic shapes are not supported/);
     expect(() => torch.compile(3 as never)).toThrow(/expected a function, got number/);
+  });
+});
+
+describe('torch.compile fusion', () => {
+  it('runs element-wise chains as fused programs with the eager bits', async () => {
+    torch.manualSeed(7);
+    const ln = new nn.LayerNorm(16);
+    const f = (x: torch.Tensor, b: torch.Tensor) => torch.noGrad(() => F.gelu(ln.forward(x.add(b))).mul(0.5).sub(x.sigmoid().mul(x)));
+    const fused = torch.compile(f);
+    const plain = torch.compile(f, { fusion: false });
+    const x = torch.randn([3, 16]), b = torch.randn([16]);
+    const want = await f(x, b).data();
+    for (let i = 0; i < 3; i++) {
+      expect(await fused(x, b).data()).toEqual(want);
+      expect(await plain(x, b).data()).toEqual(want);
+    }
+    const s = fused.stats().lastPlan!, p = plain.stats().lastPlan!;
+    expect(p.fusedGroups).toBe(0);
+    expect(s.fusedGroups).toBeGreaterThanOrEqual(2);
+    expect(s.fusedOps).toBeGreaterThanOrEqual(6);
+    expect(s.replayCalls).toBeLessThanOrEqual(p.replayCalls - s.fusedOps + s.fusedGroups);
+    expect(s.arenaBytes).toBeGreaterThan(0);
   });
 });

@@ -64,9 +64,22 @@ export function ownedBuffers(trace: Trace): Set<number> | string {
     if (vb.hostTouched) return 'a host step (an optimizer step) uses a tensor computed inside the function other than a gradient';
     if (vb.freedInHost) return 'a host step frees a tensor computed inside the function other than a gradient';
   }
+  // A gradient that a later one for the same leaf replaces (autograd accumulates a parameter used
+  // twice) is freed at replay as at trace: by the tensor's dispose when the new one is attached.
+  const replaced = new Set<number>();
+  const lastGrad = new Map<unknown, number>();
+  for (const e of trace.entries) {
+    if (e.kind !== 'grad') continue;
+    const key = 'arg' in e.target ? `arg${e.target.arg}` : e.target.tensor;
+    const prev = lastGrad.get(key);
+    if (prev !== undefined && e.accumulated) replaced.add(prev);
+    lastGrad.set(key, e.ref.vbuf);
+  }
+  const returned = new Set<number>();
+  collectOut(trace.out, returned);
   for (const v of owned) {
     const vb = trace.vbufs[v]!;
-    if (vb.freed && !vb.freedInHost) return 'a gradient or returned tensor is freed inside the function';
+    if (vb.freed && !vb.freedInHost && (!replaced.has(v) || returned.has(v))) return 'a gradient or returned tensor is freed inside the function';
   }
   return owned;
 }

@@ -30,7 +30,7 @@ type Resolve<T> = (st: ReplayState) => T;
 
 /** Counts of one plan, for `compiled.stats()`. */
 export interface PlanCounts {
-  /** Backend compute calls of the traced (eager) call, allocations excluded. */
+  /** Backend compute calls of the traced (eager) call outside host steps (allocations and frees excluded). */
   readonly eagerCalls: number;
   /** Buffers the traced (eager) call allocated. */
   readonly eagerAllocs: number;
@@ -38,8 +38,9 @@ export interface PlanCounts {
   readonly replayCalls: number;
   /** Buffers one replay allocates (the tensors it returns or attaches as gradients). */
   readonly replayAllocs: number;
-  /** Fused element-wise programs in the plan, and the element-wise calls they replace. */
+  /** Fused element-wise programs in the plan. */
   readonly fusedGroups: number;
+  /** The element-wise calls those programs replace. */
   readonly fusedOps: number;
   /** Bytes of the plan's arena (intermediates). */
   readonly arenaBytes: number;
@@ -87,7 +88,7 @@ export class Plan {
       if (vb.origin === 'external') this.externals.push({ real: vb.real, storage: vb.storage! });
     }
     this.counts = {
-      eagerCalls: trace.eagerCalls - trace.eagerAllocs,
+      eagerCalls: trace.eagerCalls,
       eagerAllocs: trace.eagerAllocs,
       replayCalls,
       replayAllocs,

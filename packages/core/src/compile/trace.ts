@@ -82,8 +82,9 @@ export interface Trace {
   readonly out: OutSpec;
   /** Philox blocks the recorded (non-host) calls drew. */
   readonly rngAdvance: number;
-  /** Backend calls the eager run made (compute calls, and allocations). */
+  /** Backend compute calls the eager run made outside host steps (allocations and frees excluded). */
   readonly eagerCalls: number;
+  /** Buffers the eager run allocated outside host steps. */
   readonly eagerAllocs: number;
 }
 
@@ -93,7 +94,23 @@ const METHODS = ['alloc', 'free', 'write', 'read', 'readSync', 'unary', 'binary'
 /** A write of host data above this many elements ends the trace: it is data, not a constant. */
 export const MAX_BAKED_WRITE = 16;
 
-/** Thrown (with `fullgraph`) or recorded as the reason a function cannot be traced. */
+/**
+ * The error `torch.compile` throws with `fullgraph: true` where a function cannot be traced (a
+ * read of values, a large write of JavaScript data, two backends, an async function); without
+ * `fullgraph` the same reasons make that signature run eagerly, with a warning.
+ *
+ * @example
+ * ```ts
+ * const f = torch.compile((x: torch.Tensor) => x.mul(x.sum().dataSync()[0]!), { fullgraph: true });
+ * const x = torch.ones([2]);
+ * f(x);   // the warm-up call runs eagerly
+ * try {
+ *   f(x);   // the traced call meets the read
+ * } catch (e) {
+ *   console.log(e instanceof torch.GraphBreak);   // true
+ * }
+ * ```
+ */
 export class GraphBreak extends Error {
   override name = 'GraphBreak';
 }
@@ -211,8 +228,8 @@ export class Tracer implements TraceSink {
       return orig.apply(b, a);
     }
     if (!host) {
-      this.eagerCalls++;
       if (name === 'alloc') this.eagerAllocs++;
+      else if (name !== 'free') this.eagerCalls++;
     }
     if (name === 'alloc') {
       const id = orig.apply(b, a) as BufferId;
