@@ -49,7 +49,7 @@ let epoch = 0;
 
 /**
  * @internal Bumped by state changes that alter what a traced function computes without showing in
- * its arguments (a module's train/eval switch): compiled plans are keyed by it, so they re-trace.
+ * its arguments (a module's switch between training and evaluation): compiled plans are keyed by it, so they re-trace.
  */
 export function invalidateTraces(): void {
   epoch++;
