@@ -51,7 +51,8 @@ if (typedoc.status !== 0 || others.length > 0) {
   problems.push(`typedoc: exit ${typedoc.status}, ${others.length} warning(s)/error(s) other than undocumented exports:\n  ${others.join('\n  ')}`);
 }
 // Count per package, by the symbol's own package ("@torchlet/nn.Linear.forward" -> @torchlet/nn).
-// The umbrella has no pages (typedoc.json excludes it: its re-exports would be second pages).
+// The umbrella's pages are its own API only (its typedoc entry point is src/worker-training/index.ts:
+// its re-exports would be second pages).
 const counts = {};
 for (const l of undocumented) {
   const m = / defined in (@torchlet\/[^/]+|torchlet)\//.exec(l);

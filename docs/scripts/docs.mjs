@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `pnpm run docs`: the API site in docs/api, straight from the packages' sources (typedoc.json:
- * one entry per package, the umbrella left out so each symbol has one page). No build first:
+ * one entry per package; the umbrella's entry is only its own API, src/worker-training/index.ts,
+ * so each symbol has one page). No build first:
  * typedoc reads src/ through the `torchlet-source` condition. `--skipErrorChecking`: type errors
  * are `pnpm run typecheck`'s job (and the examples' check, doc-examples.mjs); typedoc only needs
  * the types, which saves it a full type check of every package program.

@@ -28,10 +28,4 @@ export * as datasets from '@torchlet/datasets';
  * Training in a worker (worker_threads in Node, Web Workers in Deno and browsers): the worker's
  * module calls `serveTraining(train)`, the main thread `trainInWorker(url)`.
  */
-export {
-  trainInWorker, TrainingCancelledError, TrainingWorkerError,
-  type TrainInWorkerOptions, type TrainingRun, type WebWorkerLike, type NodeWorkerLike,
-} from './worker-training/train-in-worker.ts';
-export { serveTraining, type TrainingContext, type TrainFunction } from './worker-training/serve.ts';
-export type { TrainingProgress } from './worker-training/protocol.ts';
-export type { TrainingCheckpoint, Stateful } from './worker-training/checkpoint.ts';
+export * from './worker-training/index.ts';
