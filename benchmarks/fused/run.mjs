@@ -21,7 +21,8 @@ const median = (a) => {
 // Medians, and minima: on a shared machine the minimum is the closer estimate of a quiet run.
 const mins = [];
 const time = (fn) => {
-  for (let i = 0; i < 3; i++) fn();
+  // Enough calls for V8 to tier the kernels up from its baseline compiler.
+  for (let i = 0; i < 25; i++) fn();
   const ts = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
