@@ -37,7 +37,10 @@ export * from './ops/math.ts';
 export { trunc as fix } from './ops/math.ts';
 export { relu, gelu, silu, leakyRelu, elu, softplus, type GeluOptions, type SoftplusOptions } from './ops/activation.ts';
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, logsumexp, all, any, type MaxResult, type NamedMaxResult, type VarOptions, type ReduceArgs, type ArgReduceArgs, type ArgReduceOptions, type KeepdimOption, type VarArgs, type OneDimArg, type OneDimOptions } from './ops/reduce.ts';
-export { reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach } from './ops/view.ts';
+export {
+  reshape, view, permute, transpose, t, unsqueeze, squeeze, expand, slice, narrow, select, flip, flatten, unflatten, unfold, clone, detach,
+  type TransposeOptions, type NarrowOptions, type SelectOptions, type SqueezeOptions, type FlattenOptions, type UnflattenOptions,
+} from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
 export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
@@ -69,7 +72,7 @@ export {
   softmax, logSoftmax, layerNorm, batchNorm, dropout, embedding, pad, conv1d, conv2d, maxPool2d, avgPool2d,
   adaptiveAvgPool2d, oneHot, cosineSimilarity,
   type LayerNormOptions, type BatchNormOptions, type DropoutOptions, type EmbeddingOptions, type ConvOptions,
-  type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions,
+  type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions, type PadOptions,
 } from './ops/nn.ts';
 export { rmsNorm, type RMSNormOptions } from './ops/rms-norm.ts';
 export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';

@@ -20,7 +20,7 @@ import * as arr from './ops/arrange.ts';
 import * as ix from './ops/index-at.ts';
 import { castTo, contiguous, readView, readViewSync } from './ops/util.ts';
 import { getAutogradHook, type BackwardOptions } from './grad-hook.ts';
-import type { DimOption, ReduceOptions } from './args.ts';
+import type { DimOnly, DimOption, PosArgs, ReduceOptions } from './args.ts';
 
 export type { ReduceOptions };
 import type { MaxResult } from './ops/reduce.ts';
@@ -462,23 +462,23 @@ export class Tensor {
     return vw.permute(this, dimsArg(dims));
   }
   /** Swaps dims `dim0` and `dim1`; a view ({@link vw.transpose | transpose}). */
-  transpose(dim0: number, dim1: number): Tensor {
-    return vw.transpose(this, dim0, dim1);
+  transpose(...args: PosArgs<vw.TransposeOptions, ['dim0', 'dim1']>): Tensor {
+    return vw.transpose(this, ...args);
   }
   /** Transpose of a tensor with at most 2 dims. */
   t(): Tensor {
     return vw.t(this);
   }
   /** Inserts a size-1 dim at `dim` (`-1` appends one); a view ({@link vw.unsqueeze | unsqueeze}). */
-  unsqueeze(dim: number): Tensor {
-    return vw.unsqueeze(this, dim);
+  unsqueeze(...args: PosArgs<DimOnly, ['dim']>): Tensor {
+    return vw.unsqueeze(this, ...args);
   }
   /**
    * Removes size-1 dims: all of them, or those in `dim` (a listed dim of another size stays); a view
    * ({@link vw.squeeze | squeeze}).
    */
-  squeeze(dim?: number | readonly number[]): Tensor {
-    return vw.squeeze(this, dim);
+  squeeze(...args: [dim?: number | readonly number[] | null | vw.SqueezeOptions]): Tensor {
+    return vw.squeeze(this, ...args);
   }
   /**
    * Broadcasts size-1 dims to `size` (-1 keeps a dim; new leading dims allowed) with stride 0: a view, no
@@ -495,8 +495,8 @@ export class Tensor {
    * `length` elements of `dim` from `start` (negative counts from the end); a view
    * ({@link vw.narrow | narrow}).
    */
-  narrow(dim: number, start: number, length: number): Tensor {
-    return vw.narrow(this, dim, start, length);
+  narrow(...args: PosArgs<vw.NarrowOptions, ['dim', 'start', 'length']>): Tensor {
+    return vw.narrow(this, ...args);
   }
   /** `x[..., start:end:step]` on `dim` with Python's slice semantics (`null` = open end). */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor {
@@ -506,8 +506,8 @@ export class Tensor {
    * The slice at `index` of `dim`, with that dim removed (`x[..., index]`); a view
    * ({@link vw.select | select}).
    */
-  select(dim: number, index: number): Tensor {
-    return vw.select(this, dim, index);
+  select(...args: PosArgs<vw.SelectOptions, ['dim', 'index']>): Tensor {
+    return vw.select(this, ...args);
   }
   /**
    * Reverses the element order along `dims` with negative strides: a view, where PyTorch's `flip` copies
@@ -520,16 +520,16 @@ export class Tensor {
    * Merges dims `startDim..endDim` (inclusive) into one; a view when the strides allow, else a copy
    * ({@link vw.flatten | flatten}).
    */
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return vw.flatten(this, startDim, endDim);
+  flatten(...args: PosArgs<vw.FlattenOptions, ['startDim', 'endDim']>): Tensor {
+    return vw.flatten(this, ...args);
   }
   /** Sliding windows of `size`, `step` apart, along `dim`, as a new last dim (a view). */
   unfold(dim: number, size: number, step: number): Tensor {
     return vw.unfold(this, dim, size, step);
   }
   /** Splits `dim` into `sizes` (one may be -1); a view ({@link vw.unflatten | unflatten}). */
-  unflatten(dim: number, sizes: readonly number[]): Tensor {
-    return vw.unflatten(this, dim, sizes);
+  unflatten(...args: PosArgs<vw.UnflattenOptions, ['dim', 'sizes']>): Tensor {
+    return vw.unflatten(this, ...args);
   }
   /** This tensor if already contiguous (a new reference), else a contiguous copy. */
   contiguous(): Tensor {

@@ -81,6 +81,14 @@ export async function runIdioms() {
   assert.deepEqual(await m.scale.tolist(), [2, 2]);
   assert.deepEqual(Object.keys(m.stateDict()), ['scale', 'fc.weight', 'fc.bias']);
   assert.deepEqual(m.forward(torch.ones(1, 2)).shape, [1, 2]);
+
+  // Calling a module, positional pooling and loss arguments.
+  assert.deepEqual(await m(torch.ones(1, 2)).tolist(), await m.forward(torch.ones(1, 2)).tolist());
+  assert.deepEqual(new nn.MaxPool2d(2, 1)(torch.zeros(1, 1, 4, 4)).shape, [1, 1, 3, 3]);
+  const logits = torch.tensor([[1, 2, 0.5], [0.1, -1, 2]]);
+  const ce = await new nn.CrossEntropyLoss(torch.tensor([1, 2, 0.5]))(logits, torch.tensor([1, 2], { dtype: torch.long })).item();
+  assert.ok(Math.abs(ce - 0.4078519344329834) < 1e-6);
+  assert.throws(() => torch.F.mseLoss(logits, logits, 'sum'), /sizeAverage .*must be true or false/);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -71,6 +71,55 @@ describe('PyTorch idioms (TypeScript)', () => {
   });
 });
 
+describe('PyTorch positional arguments: view ops, F.*, pooling layers, loss constructors', () => {
+  // Values from PyTorch 1.13 (fixtures-positional-idioms.py prints them).
+  const { F } = torch;
+  const close = (a: number, b: number): void => expect(Math.abs(a - b)).toBeLessThan(1e-6);
+  const x4 = () => torch.arange(32).float().reshape(1, 2, 4, 4);
+  it('pooling: F.max_pool2d(x, 3, 2, 1), F.avg_pool2d(x, 2, 1), nn.MaxPool2d(2, 1), nn.AvgPool2d(3, 1, 1, False, False)', async () => {
+    expect(await F.maxPool2d(x4(), 3, 2, 1).tolist()).toEqual([[[[5, 7], [13, 15]], [[21, 23], [29, 31]]]]);
+    expect(await F.avgPool2d(x4(), 2, 1).sum().item()).toBe(279);
+    const mp = new nn.MaxPool2d(2, 1);
+    expect([mp.stride, mp(x4()).shape, await mp(x4()).sum().item()]).toEqual([1, [1, 2, 3, 3], 324]);
+    expect(await new nn.AvgPool2d(3, 1, 1, false, false)(x4()).select(2, 0).select(0, 0).select(0, 0).tolist()).toEqual([2.5, 3, 4, 4.5]);
+    expect(new nn.MaxPool2d({ kernelSize: 3, stride: 2 }).toString()).toBe('MaxPool2d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)');
+    expect(() => new nn.MaxPool2d(2, 2, 0, 1, true)).toThrow('MaxPool2d: returnIndices=true is not supported');
+    expect(() => F.maxPool2d(x4())).toThrow('maxPool2d: kernelSize is required');
+  });
+  it("F.pad(x, (1, 1), 'constant', 5)", async () => {
+    expect(await F.pad(torch.tensor([1, 2]), [1, 1], 'constant', 5).tolist()).toEqual([5, 1, 2, 5]);
+    expect(await F.pad(torch.tensor([1, 2]), [1, 1], { value: 5 }).tolist()).toEqual([5, 1, 2, 5]);
+    expect(() => F.pad(torch.tensor([1, 2]), [1, 1], 'reflect' as never)).toThrow("pad: mode 'reflect' is not supported");
+  });
+  it('losses: a class weight positionally, the deprecated size_average/reduce mapped as PyTorch maps them', async () => {
+    const logits = torch.tensor([[1, 2, 0.5], [0.1, -1, 2]]), y = torch.tensor([1, 2], { dtype: 'int64' }), w = torch.tensor([1, 2, 0.5]);
+    close(await F.crossEntropy(logits, y, w).item(), 0.4078519344329834);
+    close(await new nn.CrossEntropyLoss(w)(logits, y).item(), 0.4078519344329834);
+    close(await F.nllLoss(F.logSoftmax(logits, 1), y, w).item(), 0.4078519344329834);
+    const a = torch.tensor([0.5, 1.5, 2]), b = torch.tensor([1, 1, 1]);
+    expect(await F.mseLoss(a, b, null, null, 'sum').item()).toBe(1.5);
+    expect(await F.mseLoss(a, b, false).item()).toBe(1.5);
+    expect(await new nn.MSELoss(null, false)(a, b).tolist()).toEqual([0.25, 0.25, 1]);
+    close(await new nn.SmoothL1Loss(null, null, 'mean', 0.5)(a, b).item(), 0.4166666567325592);
+    const lp = torch.tensor([[-1.2, -0.4], [-0.7, -0.7]]), lt = torch.tensor([[-0.5, -0.9], [-1.5, -0.25]]);
+    close(await new nn.KLDivLoss(null, null, 'batchmean', true)(lp, lt).item(), 0.19662144780158997);
+    close(await F.binaryCrossEntropy(torch.tensor([0.2, 0.9]), torch.tensor([0, 1]), torch.tensor([2, 0.5])).item(), 0.24948367476463318);
+    expect(() => F.mseLoss(a, b, 'sum' as never)).toThrow(/mseLoss: sizeAverage .*must be true or false, got 'sum'/);
+    expect(() => new nn.CrossEntropyLoss({ label_smoothing: 0.1 } as never)).toThrow("unknown option 'label_smoothing'; did you mean labelSmoothing?");
+  });
+  it('view ops take keyword arguments as options: flatten(start_dim=1), transpose(dim0=, dim1=), ...', async () => {
+    const x = torch.arange(24).float().reshape(2, 3, 4);
+    expect([torch.flatten(x, { startDim: 1 }).shape, x.flatten({ startDim: 1 }).shape]).toEqual([[2, 12], [2, 12]]);
+    expect(x.transpose({ dim0: 0, dim1: 2 }).shape).toEqual([4, 3, 2]);
+    expect([x.unsqueeze({ dim: 0 }).shape, x.unsqueeze(0).squeeze({ dim: 0 }).shape]).toEqual([[1, 2, 3, 4], [2, 3, 4]]);
+    expect(await x.narrow({ dim: 2, start: 1, length: 2 }).select(0, 0).select(0, 0).tolist()).toEqual([1, 2]);
+    expect(await x.select({ dim: 1, index: 2 }).select(0, 0).tolist()).toEqual([8, 9, 10, 11]);
+    expect(x.unflatten({ dim: 2, sizes: [2, 2] }).shape).toEqual([2, 3, 2, 2]);
+    expect(() => x.flatten({ start_dim: 1 } as never)).toThrow("flatten: unknown option 'start_dim'; did you mean startDim?");
+    expect(() => x.transpose(0)).toThrow('transpose: missing the dim1 argument');
+  });
+});
+
 describe('PyTorch idioms (plain JavaScript)', () => {
   it('pytorch-idioms.plain.mjs passes', async () => {
     await runIdioms();

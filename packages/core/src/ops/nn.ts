@@ -21,7 +21,7 @@ import { indexSelect, where } from './indexing.ts';
 import { matmul } from './linalg.ts';
 import { arange, fromArray, full, rand } from './creation.ts';
 import { describe, expectIndexTensor, expectTensor } from './util.ts';
-import { dimArg, type DimOption } from '../args.ts';
+import { dimArg, parseArgs, type DimOption, type PosArgs } from '../args.ts';
 
 // ---------------------------------------------------------------------------------------------
 // argument helpers
@@ -330,17 +330,41 @@ export function embedding(input: Tensor, weight: Tensor, options?: EmbeddingOpti
 // ---------------------------------------------------------------------------------------------
 // padding, convolution
 
+/** Options of {@link pad} (PyTorch's `F.pad(input, pad, mode='constant', value=None)`). */
+export interface PadOptions {
+  /** `'constant'` (the default and the only mode here; 'reflect', 'replicate' and 'circular' throw). */
+  mode?: 'constant';
+  /** The fill value (default 0). */
+  value?: number | null;
+}
+
+const PAD_ARGS = ['mode', 'value'] as const;
+
 /**
  * PyTorch's `F.pad` in constant mode: `pads` lists (before, after) pairs starting from the last
- * dim — `[left, right]`, `[left, right, top, bottom]`, ... Negative amounts crop.
+ * dim — `[left, right]`, `[left, right, top, bottom]`, ... Negative amounts crop. PyTorch's
+ * order after `pads`: `mode`, `value` (`F.pad(x, [1, 1], 'constant', 2)`), or `{ value }`; a
+ * number alone in `mode`'s place is taken as the value (torchlet's earlier form).
  *
  * @example
  * ```ts
  * const x = torch.ones([1, 2, 2]);
  * console.log(torch.pad(x, [1, 1, 0, 2]).shape);   // F.pad: last dim by (1, 1), the one before by (0, 2) -> [1, 4, 4]
+ * console.log(await torch.pad(torch.ones([1]), [1, 0], 'constant', 5).tolist());   // [5, 1]
  * ```
  */
-export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
+export function pad(x: Tensor, pads: readonly number[], ...args: PosArgs<PadOptions, typeof PAD_ARGS> | [value: number]): Tensor {
+  const o = typeof args[0] === 'number' && args.length === 1 ? { value: args[0] } : (parseArgs('pad', args, PAD_ARGS) as PadOptions);
+  const mode = o.mode ?? 'constant';
+  if (mode !== 'constant') {
+    throw new RangeError(`pad: mode ${typeof mode === 'string' ? `'${mode}'` : describe(mode)} is not supported; only 'constant' is ('reflect', 'replicate' and 'circular' are not implemented)`);
+  }
+  const value = o.value ?? 0;
+  if (typeof value !== 'number') throw new TypeError(`pad: value must be a number, got ${describe(value)}`);
+  return padConstant(x, pads, value);
+}
+
+function padConstant(x: Tensor, pads: readonly number[], value: number): Tensor {
   expectTensor('pad', x);
   if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.some((p) => !Number.isInteger(p))) {
     throw new RangeError(`pad: padding must be a list of integers of even length, got ${Array.isArray(pads) ? shapeStr(pads) : describe(pads)}`);
@@ -449,7 +473,7 @@ function convNd(op: string, k: number, input: Tensor, weight: Tensor, bias: Tens
     if (before.some((p) => p > 0) || after.some((p) => p > 0)) {
       const pads: number[] = [];
       for (let i = k - 1; i >= 0; i--) pads.push(before[i]!, after[i]!);
-      x = pad(x, pads);
+      x = padConstant(x, pads, 0);
     }
     // (N, C, *out, *kernel): every window as a view.
     let win = x;
@@ -510,7 +534,14 @@ export interface MaxPool2dOptions {
   dilation?: number | readonly number[];
   /** Round the output size up (the last window must still start inside the input or left padding). */
   ceilMode?: boolean;
+  /** PyTorch's `return_indices`: not supported (true throws); false is accepted for positional calls. */
+  returnIndices?: boolean;
 }
+
+/** PyTorch's positional order of `F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)`. */
+const MAX_POOL_ARGS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'] as const;
+/** PyTorch's positional order of `F.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)`. */
+const AVG_POOL_ARGS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
 
 /** Options of {@link avgPool2d} (PyTorch's `F.avg_pool2d` arguments); only `kernelSize` is required. */
 export interface AvgPool2dOptions {
@@ -551,7 +582,7 @@ function poolGeometry(op: string, x: Tensor, o: { kernelSize: number | readonly 
   if ((x.ndim !== 3 && x.ndim !== 4) || x.shape.slice(1).some((s) => s === 0)) {
     throw new RangeError(`${op}: Expected 3D or 4D (batch mode) tensor with non-zero sizes for non-batch dims, but got input of size ${shapeStr(x.shape)}`);
   }
-  if (o === undefined || o.kernelSize === undefined) throw new TypeError(`${op}: options.kernelSize is required`);
+  if (o === undefined || o.kernelSize === undefined) throw new TypeError(`${op}: kernelSize is required (positionally after the input, or { kernelSize })`);
   const k = intList(op, 'kernelSize', o.kernelSize, 2, 1);
   const strideOpt = o.stride;
   const s = strideOpt === undefined || strideOpt === null || (Array.isArray(strideOpt) && strideOpt.length === 0) ? k : intList(op, 'stride', strideOpt, 2, 1);
@@ -573,7 +604,7 @@ function poolWindows(x: Tensor, g: PoolGeometry, value: number): Tensor {
   const eff = g.k.map((k, i) => g.d[i]! * (k - 1) + 1);
   // Pad before by `p`; pad after just enough for the last window (ceilMode may need more than p).
   const after = g.outSp.map((o, i) => Math.max(0, (o - 1) * g.s[i]! + eff[i]! - g.inSp[i]! - g.p[i]!));
-  const xp = pad(x, [g.p[1]!, after[1]!, g.p[0]!, after[0]!], value);
+  const xp = padConstant(x, [g.p[1]!, after[1]!, g.p[0]!, after[0]!], value);
   const h = xp.ndim - 2;
   let win = xp.unfold(h, eff[0]!, g.s[0]!).unfold(h + 1, eff[1]!, g.s[1]!);
   win = win.slice(h, 0, g.outSp[0]!).slice(h + 1, 0, g.outSp[1]!);
@@ -589,9 +620,14 @@ function poolWindows(x: Tensor, g: PoolGeometry, value: number): Tensor {
  * ```ts
  * const x = torch.randn([1, 8, 16, 16]);
  * console.log(torch.maxPool2d(x, { kernelSize: 2 }).shape);   // [1, 8, 8, 8]
+ * console.log(torch.maxPool2d(x, 3, 2, 1).shape);              // F.max_pool2d(x, 3, 2, 1): [1, 8, 8, 8]
  * ```
  */
-export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
+export function maxPool2d(x: Tensor, ...args: PosArgs<MaxPool2dOptions, typeof MAX_POOL_ARGS>): Tensor {
+  const options = parseArgs('maxPool2d', args, MAX_POOL_ARGS) as unknown as MaxPool2dOptions;
+  if (options.returnIndices !== undefined && options.returnIndices !== false) {
+    throw new TypeError(`maxPool2d: returnIndices=${String(options.returnIndices)} is not supported (only the pooled values are returned)`);
+  }
   const g = poolGeometry('maxPool2d', x, options);
   return tidy(() => {
     const win = poolWindows(x, g, -Infinity);
@@ -620,9 +656,11 @@ function avgCounts(size: number, k: number, s: number, p: number, out: number, i
  * ```ts
  * const x = torch.ones([1, 1, 4, 4]);
  * console.log(await torch.avgPool2d(x, { kernelSize: 2 }).tolist());   // [[[[1, 1], [1, 1]]]]
+ * console.log(torch.avgPool2d(x, 2, 1).shape);                         // F.avg_pool2d(x, 2, 1): [1, 1, 3, 3]
  * ```
  */
-export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
+export function avgPool2d(x: Tensor, ...args: PosArgs<AvgPool2dOptions, typeof AVG_POOL_ARGS>): Tensor {
+  const options = parseArgs('avgPool2d', args, AVG_POOL_ARGS) as unknown as AvgPool2dOptions;
   const g = poolGeometry('avgPool2d', x, { ...options, dilation: 1 });
   const override = options.divisorOverride ?? null;
   if (override !== null && (typeof override !== 'number' || override === 0 || !Number.isFinite(override))) {

@@ -6,6 +6,65 @@ import { contiguousStrides, inferShape, normalizeDim, normalizeDims, numel, shap
 import type { Tensor } from '../tensor.ts';
 import { alias, copyAs, expectTensor, viewOf } from './util.ts';
 import { record } from '../grad-hook.ts';
+import { argInt, parseArgs, type DimOnly, type PosArgs } from '../args.ts';
+
+/** Options of {@link transpose} (PyTorch's `transpose(dim0=, dim1=)`). */
+export interface TransposeOptions {
+  /** The first dim swapped. */
+  dim0?: number;
+  /** The second dim swapped. */
+  dim1?: number;
+}
+
+/** Options of {@link narrow} (PyTorch's `narrow(dim=, start=, length=)`). */
+export interface NarrowOptions {
+  /** The dim narrowed. */
+  dim?: number;
+  /** The first index kept (negative counts from the end). */
+  start?: number;
+  /** How many indices are kept. */
+  length?: number;
+}
+
+/** Options of {@link select} (PyTorch's `select(dim=, index=)`). */
+export interface SelectOptions {
+  /** The dim removed. */
+  dim?: number;
+  /** The index kept along it (negative counts from the end). */
+  index?: number;
+}
+
+/** Options of {@link squeeze} (PyTorch's `squeeze(dim=)`). */
+export interface SqueezeOptions {
+  /** The dim or dims to drop when of size 1; every size-1 dim when omitted. */
+  dim?: number | readonly number[] | null;
+}
+
+/** Options of {@link flatten} (PyTorch's `flatten(start_dim=, end_dim=)`). */
+export interface FlattenOptions {
+  /** The first dim merged (default 0). */
+  startDim?: number;
+  /** The last dim merged, inclusive (default -1). */
+  endDim?: number;
+}
+
+/** Options of {@link unflatten} (PyTorch's `unflatten(dim=, sizes=)`). */
+export interface UnflattenOptions {
+  /** The dim split. */
+  dim?: number;
+  /** Its new sizes (one may be -1). */
+  sizes?: readonly number[];
+}
+
+/** Integer arguments by name from PyTorch's positional order or an options object; each required unless it has a default. */
+function intArgs(op: string, args: readonly unknown[], names: readonly string[], defaults: Readonly<Record<string, number>> = {}): number[] {
+  const o = parseArgs(op, args, names);
+  return names.map((n) => {
+    const v = o[n] ?? defaults[n];
+    if (v === undefined) throw new TypeError(`${op}: missing the ${n} argument`);
+    return argInt(op, n, v);
+  });
+}
 
 /**
  * Same elements, new shape (one dim may be -1); a view when the strides allow, else a copy.
@@ -81,8 +140,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
  * console.log(torch.transpose(x, 1, 2).shape, x.transpose(0, -1).shape);   // [2, 4, 3] [4, 3, 2]
  * ```
  */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export function transpose(x: Tensor, ...args: PosArgs<TransposeOptions, ['dim0', 'dim1']>): Tensor {
   expectTensor('transpose', x);
+  const [dim0, dim1] = intArgs('transpose', args, ['dim0', 'dim1']) as [number, number];
   if (x.ndim === 0) {
     normalizeDim(dim0, 0);
     normalizeDim(dim1, 0);
@@ -120,8 +180,9 @@ export function t(x: Tensor): Tensor {
  * console.log(torch.unsqueeze(x, 0).shape, x.unsqueeze(-1).shape);   // [1, 3] [3, 1]
  * ```
  */
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export function unsqueeze(x: Tensor, ...args: PosArgs<DimOnly, ['dim']>): Tensor {
   expectTensor('unsqueeze', x);
+  const [dim] = intArgs('unsqueeze', args, ['dim']) as [number];
   const d = normalizeDim(dim, x.ndim + 1);
   const shape = [...x.shape], strides = [...x.strides];
   const stride = d < x.ndim ? x.shape[d]! * x.strides[d]! : 1;
@@ -139,8 +200,10 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * console.log(torch.squeeze(x).shape, x.squeeze(0).shape);   // [3] [3, 1]
  * ```
  */
-export function squeeze(x: Tensor, dim?: number | readonly number[] | null): Tensor {
+export function squeeze(x: Tensor, ...args: [dim?: number | readonly number[] | null | SqueezeOptions]): Tensor {
   expectTensor('squeeze', x);
+  const dim = parseArgs('squeeze', args, ['dim']).dim as number | readonly number[] | null | undefined;
+  if (dim !== undefined && dim !== null && typeof dim !== 'number' && !Array.isArray(dim)) throw new TypeError(`squeeze: dim must be an integer or a list of integers, got ${typeof dim}`);
   const dims = dim === undefined || dim === null ? null : normalizeDims(typeof dim === 'number' ? [dim] : dim, x.ndim);
   const shape: number[] = [], strides: number[] = [];
   x.shape.forEach((s, i) => {
@@ -231,8 +294,9 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
  * console.log(await torch.narrow(x, 1, 1, 2).tolist());   // x[:, 1:3] = [[1, 2], [4, 5]]
  * ```
  */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export function narrow(x: Tensor, ...args: PosArgs<NarrowOptions, ['dim', 'start', 'length']>): Tensor {
   expectTensor('narrow', x);
+  const [dim, start, length] = intArgs('narrow', args, ['dim', 'start', 'length']) as [number, number, number];
   const d = normalizeDim(dim, x.ndim);
   const n = x.shape[d]!;
   const s = start < 0 ? start + n : start;
@@ -254,8 +318,9 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
  * console.log(await torch.select(x, 1, 0).tolist());   // x[:, 0] = [0, 3]
  * ```
  */
-export function select(x: Tensor, dim: number, index: number): Tensor {
+export function select(x: Tensor, ...args: PosArgs<SelectOptions, ['dim', 'index']>): Tensor {
   expectTensor('select', x);
+  const [dim, index] = intArgs('select', args, ['dim', 'index']) as [number, number];
   if (x.ndim === 0) throw new RangeError('select() cannot be applied to a 0-dim tensor.');
   const d = normalizeDim(dim, x.ndim);
   const n = x.shape[d]!;
@@ -330,8 +395,9 @@ export function unfold(x: Tensor, dim: number, size: number, step: number): Tens
  * console.log(torch.flatten(x).shape, x.flatten(1).shape);   // [384] [8, 48]
  * ```
  */
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export function flatten(x: Tensor, ...args: PosArgs<FlattenOptions, ['startDim', 'endDim']>): Tensor {
   expectTensor('flatten', x);
+  const [startDim, endDim] = intArgs('flatten', args, ['startDim', 'endDim'], { startDim: 0, endDim: -1 }) as [number, number];
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim(startDim, x.ndim), e = normalizeDim(endDim, x.ndim);
   if (s > e) throw new RangeError(`flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
@@ -348,8 +414,12 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  * console.log(torch.unflatten(x, 1, [3, 4, 4]).shape);   // [8, 3, 4, 4]
  * ```
  */
-export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+export function unflatten(x: Tensor, ...args: PosArgs<UnflattenOptions, ['dim', 'sizes']>): Tensor {
   expectTensor('unflatten', x);
+  const o = parseArgs('unflatten', args, ['dim', 'sizes']);
+  const dim = argInt('unflatten', 'dim', o.dim);
+  const sizes = o.sizes as readonly number[];
+  if (!Array.isArray(sizes)) throw new TypeError(`unflatten: sizes must be a list of integers, got ${typeof sizes}`);
   const d = normalizeDim(dim, x.ndim);
   const inner = inferShape(sizes, x.shape[d]!, [x.shape[d]!]);
   return view(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)]);

@@ -5,16 +5,29 @@
  */
 import {
   abs, add, clamp, div, eq, exp, gather, indexSelect, log, log1p, logSoftmax, maximum, mean,
-  mul, ne, neg, sub, sum, tidy, where, Tensor, checkOptions, isOptions,
+  mul, ne, neg, sub, sum, tidy, where, Tensor, argBool, type PosArgs,
 } from '@torchlet/core';
+import { BCE_ARGS, BCE_LOGITS_ARGS, CROSS_ENTROPY_ARGS, KL_DIV_ARGS, MSE_ARGS, NLL_ARGS, SMOOTH_L1_ARGS, lossArgs } from './loss-args.ts';
 
 /** How a loss reduces its per-element values: `'none'` keeps them. */
 export type Reduction = 'none' | 'mean' | 'sum';
 
 /** How a loss reduces its elementwise values (PyTorch's `reduction`): `'mean'` (the default), `'sum'`, or `'none'` (the losses unreduced). */
-export interface ReductionOptions {
+export interface ReductionOptions extends LegacyReductionOptions {
   /** Default `'mean'`. */
   reduction?: Reduction;
+}
+
+/**
+ * PyTorch's deprecated `size_average` and `reduce`, which every loss still takes positionally
+ * before `reduction`: when either is given (not null), `reduction` follows PyTorch's legacy
+ * rule ('mean' when both are true, 'sum' when only `reduce` is, else 'none').
+ */
+export interface LegacyReductionOptions {
+  /** Deprecated (PyTorch's `size_average`): average (true, the default) or sum. */
+  sizeAverage?: boolean | null;
+  /** Deprecated (PyTorch's `reduce`): reduce (true, the default) or keep every element's loss. */
+  reduce?: boolean | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,13 +92,6 @@ function sameSize(op: string, x: Tensor, t: Tensor, message: string): void {
 // ---------------------------------------------------------------------------------------------
 // regression losses
 
-/** Checks a loss's options object: a plain object whose keys the loss knows (`label_smoothing` names `labelSmoothing`). */
-function lossOptions(op: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (!isOptions(options)) throw new TypeError(`${op}: expected an options object ({ ${known.join(', ')} }), got ${typeof options}`);
-  checkOptions(op, options, known);
-}
-
 /**
  * Mean squared error `(input - target)^2`, reduced.
  *
@@ -96,8 +102,8 @@ function lossOptions(op: string, options: unknown, known: readonly string[]): vo
  * console.log(await F.mseLoss(input, target).item());   // 0.1667 = (0.25 + 0.25 + 0) / 3
  * ```
  */
-export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
-  lossOptions('mseLoss', options, ['reduction']);
+export function mseLoss(input: Tensor, target: Tensor, ...args: PosArgs<ReductionOptions, typeof MSE_ARGS>): Tensor {
+  const options = lossArgs('mseLoss', args, MSE_ARGS) as ReductionOptions;
   const [x, t] = pairArgs('mseLoss', input, target);
   const r = reductionArg('mseLoss', options?.reduction);
   return tidy(() => {
@@ -115,8 +121,8 @@ export function mseLoss(input: Tensor, target: Tensor, options?: ReductionOption
  * console.log(await loss.item());   // 1
  * ```
  */
-export function l1Loss(input: Tensor, target: Tensor, options?: ReductionOptions): Tensor {
-  lossOptions('l1Loss', options, ['reduction']);
+export function l1Loss(input: Tensor, target: Tensor, ...args: PosArgs<ReductionOptions, typeof MSE_ARGS>): Tensor {
+  const options = lossArgs('l1Loss', args, MSE_ARGS) as ReductionOptions;
   const [x, t] = pairArgs('l1Loss', input, target);
   const r = reductionArg('l1Loss', options?.reduction);
   return tidy(() => reduce(abs(sub(x, t)), r));
@@ -137,8 +143,8 @@ export interface SmoothL1LossOptions extends ReductionOptions {
  * console.log(await loss.item());   // (0.125 + 2.5) / 2 = 1.3125
  * ```
  */
-export function smoothL1Loss(input: Tensor, target: Tensor, options?: SmoothL1LossOptions): Tensor {
-  lossOptions('smoothL1Loss', options, ['reduction', 'beta']);
+export function smoothL1Loss(input: Tensor, target: Tensor, ...args: PosArgs<SmoothL1LossOptions, typeof SMOOTH_L1_ARGS>): Tensor {
+  const options = lossArgs('smoothL1Loss', args, SMOOTH_L1_ARGS) as SmoothL1LossOptions;
   const [x, t] = pairArgs('smoothL1Loss', input, target);
   const r = reductionArg('smoothL1Loss', options?.reduction);
   const beta = options?.beta ?? 1;
@@ -223,8 +229,8 @@ function nllTerms(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numb
  * console.log(await F.nllLoss(logProbs, target).item());
  * ```
  */
-export function nllLoss(input: Tensor, target: Tensor, options?: NllLossOptions): Tensor {
-  lossOptions('nllLoss', options, ['weight', 'ignoreIndex', 'reduction']);
+export function nllLoss(input: Tensor, target: Tensor, ...args: PosArgs<NllLossOptions, typeof NLL_ARGS>): Tensor {
+  const options = lossArgs('nllLoss', args, NLL_ARGS) as NllLossOptions;
   const op = 'nllLoss';
   const x = expectFloat(op, input, 'input');
   const t = expectTensor(op, target, 'target');
@@ -262,8 +268,8 @@ function nllCore(x: Tensor, t: Tensor, weight: Tensor | null, ignoreIndex: numbe
  * console.log(logits.grad!.shape);   // [4, 10]
  * ```
  */
-export function crossEntropy(input: Tensor, target: Tensor, options?: CrossEntropyOptions): Tensor {
-  lossOptions('crossEntropy', options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
+export function crossEntropy(input: Tensor, target: Tensor, ...args: PosArgs<CrossEntropyOptions, typeof CROSS_ENTROPY_ARGS>): Tensor {
+  const options = lossArgs('crossEntropy', args, CROSS_ENTROPY_ARGS) as CrossEntropyOptions;
   const op = 'crossEntropy';
   const x = expectFloat(op, input, 'input');
   const t = expectTensor(op, target, 'target');
@@ -333,8 +339,8 @@ export interface BinaryCrossEntropyOptions extends ReductionOptions {
  * console.log(await F.binaryCrossEntropy(p, y).item());   // 0.2798
  * ```
  */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BinaryCrossEntropyOptions): Tensor {
-  lossOptions('binaryCrossEntropy', options, ['weight', 'reduction']);
+export function binaryCrossEntropy(input: Tensor, target: Tensor, ...args: PosArgs<BinaryCrossEntropyOptions, typeof BCE_ARGS>): Tensor {
+  const options = lossArgs('binaryCrossEntropy', args, BCE_ARGS) as BinaryCrossEntropyOptions;
   const op = 'binaryCrossEntropy';
   const x = expectFloat(op, input, 'input'), t = expectFloat(op, target, 'target');
   sameSize(op, x, t, `Using a target size (${shapeStr(t.shape)}) that is different to the input size (${shapeStr(x.shape)}) is deprecated. Please ensure they have the same size.`);
@@ -368,8 +374,8 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
  * console.log(await loss.item());
  * ```
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: BinaryCrossEntropyWithLogitsOptions): Tensor {
-  lossOptions('binaryCrossEntropyWithLogits', options, ['weight', 'reduction', 'posWeight']);
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, ...args: PosArgs<BinaryCrossEntropyWithLogitsOptions, typeof BCE_LOGITS_ARGS>): Tensor {
+  const options = lossArgs('binaryCrossEntropyWithLogits', args, BCE_LOGITS_ARGS) as BinaryCrossEntropyWithLogitsOptions;
   const op = 'binaryCrossEntropyWithLogits';
   const x = expectFloat(op, input, 'input'), t = expectFloat(op, target, 'target');
   sameSize(op, x, t, `Target size (${shapeStr(t.shape)}) must be the same as input size (${shapeStr(x.shape)})`);
@@ -388,7 +394,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
 }
 
 /** Options of `klDiv` (and `KLDivLoss`): `reduction` (with `'batchmean'`) and `logTarget`. */
-export interface KlDivOptions {
+export interface KlDivOptions extends LegacyReductionOptions {
   /** `'batchmean'` (sum / input.shape[0]) is the mathematically correct KL divergence; default `'mean'` (over all elements), as PyTorch. */
   reduction?: Reduction | 'batchmean';
   /** The target is given as log-probabilities (default false). */
@@ -407,13 +413,14 @@ export interface KlDivOptions {
  * console.log(await F.klDiv(logQ, p, { reduction: 'batchmean' }).item());
  * ```
  */
-export function klDiv(input: Tensor, target: Tensor, options?: KlDivOptions): Tensor {
-  lossOptions('klDiv', options, ['reduction', 'logTarget']);
+export function klDiv(input: Tensor, target: Tensor, ...args: PosArgs<KlDivOptions, typeof KL_DIV_ARGS>): Tensor {
+  const options = lossArgs('klDiv', args, KL_DIV_ARGS) as KlDivOptions;
   const [x, t] = pairArgs('klDiv', input, target);
   const r = reductionArg('klDiv', options?.reduction, ['none', 'batchmean', 'sum', 'mean']);
+  const logTarget = argBool('klDiv', 'logTarget', options.logTarget ?? false);
   return tidy(() => {
     let loss: Tensor;
-    if (options?.logTarget) loss = mul(exp(t), sub(t, x));
+    if (logTarget) loss = mul(exp(t), sub(t, x));
     else {
       // xlogy(t, t): 0 at t = 0. log reads 1 there so no NaN reaches a gradient through where.
       const isZero = eq(t, 0);

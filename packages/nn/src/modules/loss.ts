@@ -2,10 +2,11 @@
  * Loss modules (PyTorch's `nn.*Loss`): each keeps its options and calls the functional loss in
  * ../functional/loss.ts. Class weights are buffers, as in PyTorch (`weight`, `pos_weight`).
  */
-import type { Tensor } from '@torchlet/core';
+import type { PosArgs, Tensor } from '@torchlet/core';
 import { Module } from '../module.ts';
 import * as L from '../functional/loss.ts';
-import { checkNumber, show } from './args.ts';
+import { BCE_ARGS, BCE_LOGITS_ARGS, CROSS_ENTROPY_ARGS, KL_DIV_ARGS, MSE_ARGS, NLL_ARGS, SMOOTH_L1_ARGS, lossArgs } from '../functional/loss-args.ts';
+import { checkBool, checkNumber, show } from './args.ts';
 
 const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 
@@ -35,7 +36,9 @@ abstract class Loss<R extends string = L.Reduction> extends Module {
  * ```
  */
 export class MSELoss extends Loss {
-  constructor(options: L.ReductionOptions = {}) {
+  constructor(...args: PosArgs<L.ReductionOptions, typeof MSE_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('MSELoss', args, MSE_ARGS) as L.ReductionOptions;
     super(options.reduction);
   }
   /** `input: (*) float, target: (*) float` (broadcastable) `-> ()`, or input's broadcast shape with `reduction: 'none'`. */
@@ -54,7 +57,9 @@ export class MSELoss extends Loss {
  * ```
  */
 export class L1Loss extends Loss {
-  constructor(options: L.ReductionOptions = {}) {
+  constructor(...args: PosArgs<L.ReductionOptions, typeof MSE_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('L1Loss', args, MSE_ARGS) as L.ReductionOptions;
     super(options.reduction);
   }
   /** `input: (*) float, target: (*) float` (broadcastable) `-> ()`, or input's broadcast shape with `reduction: 'none'`. */
@@ -75,7 +80,9 @@ export class L1Loss extends Loss {
 export class SmoothL1Loss extends Loss {
   /** Where the loss switches from quadratic to linear (>= 0; 0 gives the L1 loss). Default 1, as in PyTorch. */
   readonly beta: number;
-  constructor(options: L.SmoothL1LossOptions = {}) {
+  constructor(...args: PosArgs<L.SmoothL1LossOptions, typeof SMOOTH_L1_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('SmoothL1Loss', args, SMOOTH_L1_ARGS) as L.SmoothL1LossOptions;
     super(options.reduction);
     this.beta = checkNumber('SmoothL1Loss', 'beta', options.beta ?? 1, 0);
   }
@@ -100,7 +107,9 @@ export class NLLLoss extends Loss {
   weight: Tensor | null = null;
   /** A target value that is skipped and left out of the mean, PyTorch's `ignore_index`. Default -100, as in PyTorch. */
   readonly ignoreIndex: number;
-  constructor(options: L.NllLossOptions = {}) {
+  constructor(...args: PosArgs<L.NllLossOptions, typeof NLL_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('NLLLoss', args, NLL_ARGS) as L.NllLossOptions;
     super(options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     if (!Number.isInteger(this.ignoreIndex)) throw new RangeError(`NLLLoss: ignoreIndex must be an integer, got ${show(this.ignoreIndex)}`);
@@ -135,7 +144,9 @@ export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   /** Mixes the target with the uniform distribution by this amount in [0, 1], PyTorch's `label_smoothing`. Default 0, as in PyTorch. */
   readonly labelSmoothing: number;
-  constructor(options: L.CrossEntropyOptions = {}) {
+  constructor(...args: PosArgs<L.CrossEntropyOptions, typeof CROSS_ENTROPY_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('CrossEntropyLoss', args, CROSS_ENTROPY_ARGS) as L.CrossEntropyOptions;
     super(options.reduction);
     this.ignoreIndex = options.ignoreIndex ?? -100;
     if (!Number.isInteger(this.ignoreIndex)) throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer, got ${show(this.ignoreIndex)}`);
@@ -167,7 +178,9 @@ export class CrossEntropyLoss extends Loss {
 export class BCELoss extends Loss {
   /** Rescaling weight broadcast to input's shape, a buffer (state-dict key `weight`): the caller's tensor, kept rather than copied, freed by `dispose()`. Null by default. */
   weight: Tensor | null = null;
-  constructor(options: L.BinaryCrossEntropyOptions = {}) {
+  constructor(...args: PosArgs<L.BinaryCrossEntropyOptions, typeof BCE_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('BCELoss', args, BCE_ARGS) as L.BinaryCrossEntropyOptions;
     super(options.reduction);
     this.registerBuffer('weight', options.weight ?? null);
   }
@@ -194,7 +207,9 @@ export class BCEWithLogitsLoss extends Loss {
   weight: Tensor | null = null;
   /** Weight of positive examples broadcast over the last (class) dim, a buffer (state-dict key `pos_weight`), kept like `weight`. Null by default. */
   posWeight: Tensor | null = null;
-  constructor(options: L.BinaryCrossEntropyWithLogitsOptions = {}) {
+  constructor(...args: PosArgs<L.BinaryCrossEntropyWithLogitsOptions, typeof BCE_LOGITS_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('BCEWithLogitsLoss', args, BCE_LOGITS_ARGS) as L.BinaryCrossEntropyWithLogitsOptions;
     super(options.reduction);
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('posWeight', options.posWeight ?? null);
@@ -218,9 +233,11 @@ export class BCEWithLogitsLoss extends Loss {
 export class KLDivLoss extends Loss<L.Reduction | 'batchmean'> {
   /** The target is given as log-probabilities, PyTorch's `log_target`. Default false, as in PyTorch. */
   readonly logTarget: boolean;
-  constructor(options: L.KlDivOptions = {}) {
+  constructor(...args: PosArgs<L.KlDivOptions, typeof KL_DIV_ARGS>) {
+    // PyTorch's positional order (deprecated sizeAverage/reduce included) or one options object.
+    const options = lossArgs('KLDivLoss', args, KL_DIV_ARGS) as L.KlDivOptions;
     super(options.reduction, ['none', 'batchmean', 'sum', 'mean']);
-    this.logTarget = options.logTarget ?? false;
+    this.logTarget = checkBool('KLDivLoss', 'logTarget', options.logTarget ?? false);
   }
   /**
    * `input: (*) log-probabilities, target: (*) probabilities (log-probabilities with `logTarget`), broadcastable -> ()`,

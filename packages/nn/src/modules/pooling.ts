@@ -14,6 +14,22 @@ export interface MaxPool2dOptions {
   dilation?: number | readonly number[];
   /** Round the output size up (default false). */
   ceilMode?: boolean;
+  /** PyTorch's `return_indices`: not supported (true throws); false is accepted for positional calls. */
+  returnIndices?: boolean;
+  /** The window size, when everything is given as one options object (`new nn.MaxPool2d({ kernelSize: 2 })`). */
+  kernelSize?: number | readonly number[];
+}
+
+/** PyTorch's positional order of `nn.MaxPool2d(kernel_size, stride, padding, dilation, return_indices, ceil_mode)`. */
+const MAX_POOL_ARGS = ['kernelSize', 'stride', 'padding', 'dilation', 'returnIndices', 'ceilMode'] as const;
+/** PyTorch's positional order of `nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)`. */
+const AVG_POOL_ARGS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
+
+/** The kernel size and the rest, positionally and/or as options; the kernel size is required. */
+function poolOptions<O extends { kernelSize?: number | readonly number[] }>(layer: string, args: readonly unknown[], names: readonly string[]): O & { kernelSize: number | readonly number[] } {
+  const o = T.parseArgs(layer, args, names) as O;
+  if (o.kernelSize === undefined) throw new TypeError(`${layer}: kernelSize is required (the first argument, or { kernelSize })`);
+  return o as O & { kernelSize: number | readonly number[] };
 }
 
 /** Checks kernel/stride/padding at construction, so a bad layer fails where it is built. */
@@ -48,8 +64,13 @@ export class MaxPool2d extends Module {
   /** Round the output size up instead of down, PyTorch's `ceil_mode`. Default false. */
   readonly ceilMode: boolean;
 
-  constructor(kernelSize: number | readonly number[], options: MaxPool2dOptions = {}) {
+  constructor(kernelSize: number | readonly number[] | MaxPool2dOptions, ...args: T.PosArgs<MaxPool2dOptions, ['stride', 'padding', 'dilation', 'returnIndices', 'ceilMode']>) {
     super();
+    const options = poolOptions<MaxPool2dOptions>('MaxPool2d', [kernelSize, ...args], MAX_POOL_ARGS);
+    kernelSize = options.kernelSize;
+    if (options.returnIndices !== undefined && options.returnIndices !== false) {
+      throw new TypeError(`MaxPool2d: returnIndices=${String(options.returnIndices)} is not supported (only the pooled values are returned)`);
+    }
     poolArgs('MaxPool2d', kernelSize, options);
     checkTuple('MaxPool2d', 'dilation', options.dilation ?? 1, 2, 1);
     this.kernelSize = kernelSize;
@@ -84,6 +105,8 @@ export interface AvgPool2dOptions {
   countIncludePad?: boolean;
   /** Divide every window's sum by this instead. */
   divisorOverride?: number | null;
+  /** The window size, when everything is given as one options object (`new nn.AvgPool2d({ kernelSize: 2 })`). */
+  kernelSize?: number | readonly number[];
 }
 
 /**
@@ -109,8 +132,10 @@ export class AvgPool2d extends Module {
   /** Divide every window's sum by this instead of its size, PyTorch's `divisor_override`. Default null. */
   readonly divisorOverride: number | null;
 
-  constructor(kernelSize: number | readonly number[], options: AvgPool2dOptions = {}) {
+  constructor(kernelSize: number | readonly number[] | AvgPool2dOptions, ...args: T.PosArgs<AvgPool2dOptions, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']>) {
     super();
+    const options = poolOptions<AvgPool2dOptions>('AvgPool2d', [kernelSize, ...args], AVG_POOL_ARGS);
+    kernelSize = options.kernelSize;
     poolArgs('AvgPool2d', kernelSize, options);
     this.countIncludePad = checkBool('AvgPool2d', 'countIncludePad', options.countIncludePad ?? true);
     const d = options.divisorOverride ?? null;

@@ -1,0 +1,32 @@
+"""PyTorch 1.13 values for the positional-argument idioms in pytorch-idioms.test.ts (printed, then pasted)."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+x4 = torch.arange(32.).reshape(1, 2, 4, 4)
+print('max_pool2d(x4, 3, 2, 1)', F.max_pool2d(x4, 3, 2, 1).tolist())
+print('avg_pool2d(x4, 2, 1) sum', F.avg_pool2d(x4, 2, 1).sum().item())
+print('MaxPool2d(2, 1)', nn.MaxPool2d(2, 1)(x4).shape, nn.MaxPool2d(2, 1)(x4).sum().item())
+print('AvgPool2d(3, 1, 1, False, False)', nn.AvgPool2d(3, 1, 1, False, False)(x4)[0, 0, 0].tolist())
+print('pad', F.pad(torch.tensor([1., 2.]), (1, 1), 'constant', 5).tolist())
+logits = torch.tensor([[1., 2., 0.5], [0.1, -1., 2.]])
+y = torch.tensor([1, 2])
+w = torch.tensor([1., 2., 0.5])
+print('cross_entropy(logits, y, w)', F.cross_entropy(logits, y, w).item(), nn.CrossEntropyLoss(w)(logits, y).item())
+print('nll_loss(logp, y, w)', F.nll_loss(logits.log_softmax(1), y, w).item())
+a = torch.tensor([0.5, 1.5, 2.]); b = torch.tensor([1., 1., 1.])
+print('mse_loss(a, b, None, None, "sum")', F.mse_loss(a, b, None, None, 'sum').item())
+print('mse_loss(a, b, False)', F.mse_loss(a, b, False).item())
+print('MSELoss(None, False)', nn.MSELoss(None, False)(a, b).tolist())
+print('SmoothL1Loss(None, None, "mean", 0.5)', nn.SmoothL1Loss(None, None, 'mean', 0.5)(a, b).item())
+lp = torch.tensor([[-1.2, -0.4], [-0.7, -0.7]]); lt = torch.tensor([[-0.5, -0.9], [-1.5, -0.25]])
+print('KLDivLoss(None, None, "batchmean", True)', nn.KLDivLoss(None, None, 'batchmean', True)(lp, lt).item())
+p = torch.tensor([0.2, 0.9]); t = torch.tensor([0., 1.])
+print('binary_cross_entropy(p, t, w2)', F.binary_cross_entropy(p, t, torch.tensor([2., 0.5])).item())
+x = torch.arange(24.).reshape(2, 3, 4)
+print('flatten(start_dim=1)', torch.flatten(x, start_dim=1).shape, x.flatten(start_dim=1).shape)
+print('transpose(dim0=0, dim1=2)', x.transpose(dim0=0, dim1=2).shape)
+print('unsqueeze(dim=0)', x.unsqueeze(dim=0).shape, 'squeeze(dim=0)', x.unsqueeze(0).squeeze(dim=0).shape)
+print('narrow(dim=2, start=1, length=2)', x.narrow(dim=2, start=1, length=2)[0, 0].tolist())
+print('select(dim=1, index=2)', x.select(dim=1, index=2)[0].tolist())
+print('unflatten(dim=2, sizes=(2, 2))', x.unflatten(dim=2, sizes=(2, 2)).shape)
