@@ -6,6 +6,8 @@ export const EVERYDAY_OPS = [
   ['torch.argsort(x, dim=-1), torch.msort(x)', 'torch.argsort(x, -1), torch.msort(x)'],
   ['values, indices = x.topk(5, dim=1, largest=False)', 'const [values, indices] = x.topk(5, { dim: 1, largest: false })'],
   ['values, indices = torch.kthvalue(x, 2, dim=0, keepdim=True)', 'const [values, indices] = torch.kthvalue(x, 2, 0, true)'],
+  ['torch.div(a, b, rounding_mode="floor"), torch.floor_divide(a, b)', "torch.div(a, b, { roundingMode: 'floor' }), torch.floorDivide(a, b)  // also 'trunc'"],
+  ['torch.fmod(a, b), torch.remainder(a, b), a % b', 'torch.fmod(a, b), torch.remainder(a, b), a.remainder(b)'],
   ['torch.cumsum(x, dim=0), x.cumprod(1)', 'torch.cumsum(x, 0), x.cumprod(1)'],
   ['torch.logcumsumexp(x, dim=1)', 'torch.logcumsumexp(x, 1)'],
   ['torch.norm(x), x.norm(p=1, dim=-1, keepdim=True)', 'torch.norm(x), x.norm(1, -1, true)  // or x.norm({ p: 1, dim: -1, keepdim: true })'],
