@@ -99,6 +99,15 @@ export function layoutArena(entries: readonly Entry[], trace: Trace, owned: Read
       last.set(v, i);
     }
   });
+  // A buffer that host data is written to keeps its bytes for the whole plan: a backend may run a
+  // write ahead of compute calls it has queued but not submitted (WebGPU's writeBuffer), so those
+  // bytes must not be shared with another intermediate.
+  for (const e of entries) {
+    if (e.kind === 'write' && first.has(e.vbuf)) {
+      first.set(e.vbuf, -1);
+      last.set(e.vbuf, entries.length);
+    }
+  }
   const order = [...first.keys()].sort((a, b) => first.get(a)! - first.get(b)!);
   const active: Array<{ off: number; size: number; end: number }> = [];
   const arenaOffset = new Map<number, number>();
