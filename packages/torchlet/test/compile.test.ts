@@ -187,6 +187,45 @@ describe('torch.compile signatures and graph breaks', () => {
     }
   });
 
+  it('re-traces when gradients accumulate across calls (a tensor it read was replaced), with eager results', async () => {
+    torch.manualSeed(9);
+    const a = mlp();
+    torch.manualSeed(9);
+    const b = mlp();
+    const body = (net: Net) => (x: torch.Tensor) => {
+      net.forward(x).square().mean().backward();
+      return null;
+    };
+    const eager = body(a), step = torch.compile(body(b));
+    const x = torch.randn([4, 12]);
+    for (let i = 0; i < 5; i++) {
+      eager(x);
+      step(x);
+    }
+    const ga = await Promise.all(a.parameters().map((p) => p.grad!.data()));
+    const gb = await Promise.all(b.parameters().map((p) => p.grad!.data()));
+    expect(gb).toEqual(ga);
+    expect(step.stats().replays).toBe(0);
+    expect(step.stats().traces).toBe(4);
+  });
+
+  it('runs an async function eagerly with a warning, and throws with fullgraph', async () => {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: string) => warnings.push(m);
+    try {
+      const f = torch.compile(async (x: torch.Tensor) => x.add(1));
+      const x = torch.ones([2]);
+      for (let i = 0; i < 3; i++) expect(await (await f(x)).tolist()).toEqual([2, 2]);
+      expect(f.stats()).toMatchObject({ traces: 0, eagerCalls: 3 });
+      expect(warnings.join('\n')).toMatch(/it is asynchronous/);
+      const g = torch.compile(async (x: torch.Tensor) => x.add(1), { fullgraph: true });
+      expect(() => g(x)).toThrow(/is asynchronous \(it returned a Promise\)/);
+    } finally {
+      console.warn = warn;
+    }
+  });
+
   it('rejects bad options naming the closest key', () => {
     expect(() => torch.compile((x: torch.Tensor) => x, { fullGraph: true } as never)).toThrow(/unknown option 'fullGraph'; did you mean fullgraph/);
     expect(() => torch.compile((x: torch.Tensor) => x, { dynamic: true })).toThrow(/dynamic shapes are not supported/);
