@@ -101,7 +101,8 @@ export function checkStateful(objects: unknown, where: string): asserts objects 
   }
   for (const [name, o] of Object.entries(objects)) {
     const s = o as Partial<Stateful> | null;
-    if (s === null || typeof s !== 'object' || typeof s.stateDict !== 'function' || typeof s.loadStateDict !== 'function') {
+    // Modules are callable (function objects), optimizers are plain objects: both qualify.
+    if (s === null || (typeof s !== 'object' && typeof s !== 'function') || typeof s.stateDict !== 'function' || typeof s.loadStateDict !== 'function') {
       throw new TypeError(`${where}: '${name}' has no stateDict() and loadStateDict() (a module, an optimizer or an lr scheduler has them)`);
     }
     if (name.includes('/')) throw new TypeError(`${where}: the name '${name}' contains '/'`);
