@@ -9,7 +9,9 @@
 // runs after a warm-up: prefill tokens/s (prompt tokens / time to the first new token) and decode
 // tokens/s (the other new tokens / their time), on one thread and on --threads threads (default:
 // the machine's cores), with ratios to PyTorch on one thread and on as many threads. The greedy
-// tokens of the two sides are compared (a check that both compute the same model).
+// tokens of the two sides are compared (a check that both compute the same model). On one thread
+// prefill and decode are also given per CPU-second of the process ('pre/cpu-s', 'dec/cpu-s'), which a machine shared with
+// other work disturbs less than the wall clock.
 // Then, in a fresh process, the peak memory of loading the 110M model from a bfloat16 checkpoint
 // (load-memory.mjs), against its float32 size.
 //
@@ -72,25 +74,31 @@ async function benchTorchlet(path, threads) {
   const model = await load(path);
   const loadMs = performance.now() - t0;
   const ids = promptIds(promptLen, model.config.vocabSize);
-  let prefill = Infinity, decode = Infinity, tokens = null;
+  let prefill = Infinity, decode = Infinity, prefillCpu = Infinity, decodeCpu = Infinity, tokens = null;
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   for (let r = 0; r <= repeats; r++) {
     const out = [];
-    const start = performance.now();
-    let first = 0;
+    const start = performance.now(), startCpu = cpuMs();
+    let first = 0, firstCpu = 0;
     for await (const id of model.generate(ids, { maxNewTokens: decodeLen, temperature: 0 })) {
-      if (out.length === 0) first = performance.now();
+      if (out.length === 0) [first, firstCpu] = [performance.now(), cpuMs()];
       out.push(id);
     }
-    const end = performance.now();
+    const end = performance.now(), endCpu = cpuMs();
     if (r > 0) {
       prefill = Math.min(prefill, first - start);
       decode = Math.min(decode, end - first);
+      prefillCpu = Math.min(prefillCpu, firstCpu - startCpu);
+      decodeCpu = Math.min(decodeCpu, endCpu - firstCpu);
     }
     tokens = out;
   }
   model.dispose();
   torch.getBackend().destroy();
-  return { prefillTps: (promptLen * 1000) / prefill, decodeTps: ((decodeLen - 1) * 1000) / decode, tokens, loadMs };
+  return { prefillTps: (promptLen * 1000) / prefill, decodeTps: ((decodeLen - 1) * 1000) / decode, prefillCpuTps: (promptLen * 1000) / prefillCpu, decodeCpuTps: ((decodeLen - 1) * 1000) / decodeCpu, tokens, loadMs };
 }
 
 const rows = [];
@@ -105,7 +113,7 @@ for (const size of sizes) {
     for (const threads of threadCounts) {
       const { results, reason } = runTorch(['--bench', ck.path, '--prompt', String(promptLen), '--decode', String(decodeLen), '--repeats', String(repeats)], { threads, script: peerScript });
       const p = results?.[0];
-      rows.push({ size, impl: 'PyTorch CPU eager', threads, prefillTps: p?.prefill_tps ?? NaN, decodeTps: p?.decode_tps ?? NaN, tokens: p?.tokens ?? null, note: reason ?? `torch ${p.torch}, ${p.blas ?? ''}` });
+      rows.push({ size, impl: 'PyTorch CPU eager', threads, prefillTps: p?.prefill_tps ?? NaN, decodeTps: p?.decode_tps ?? NaN, prefillCpuTps: p?.prefill_cpu_tps ?? NaN, decodeCpuTps: p?.decode_cpu_tps ?? NaN, tokens: p?.tokens ?? null, note: reason ?? `torch ${p.torch}, ${p.blas ?? ''}` });
     }
   }
 }
@@ -121,6 +129,7 @@ if (!argv.includes('--no-memory') && sizes.includes('110M')) {
 const peer = (size, threads) => rows.find((r) => r.size === size && r.impl !== 'torchlet-wasm' && r.threads === threads) ?? {};
 const tps = (v) => (Number.isFinite(v) ? v.toFixed(1).padStart(9) : '        -');
 const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) ? `${(v / ref).toFixed(2)}x`.padStart(8) : '       -');
+const cpuCols = (threads, v, ref) => (threads === 1 ? `${tps(v)} ${ratio(v, ref)}` : `${'-'.padStart(9)} ${'-'.padStart(8)}`);
 const same = (a, b) => {
   if (!a || !b) return '';
   let n = 0;
@@ -128,13 +137,14 @@ const same = (a, b) => {
   return n === a.length ? 'greedy tokens identical' : `greedy tokens agree for ${n}/${a.length}`;
 };
 console.log(`Llama prefill ${promptLen} tokens, greedy decode ${decodeLen} tokens (tokens/s, best of ${repeats}; ratios: higher is faster than PyTorch)`);
-console.log(`${'model'.padEnd(5)} ${'impl'.padEnd(18)} ${'threads'.padStart(7)} ${'prefill'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)} ${'decode'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)}  note`);
+console.log(`${'model'.padEnd(5)} ${'impl'.padEnd(18)} ${'threads'.padStart(7)} ${'prefill'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)} ${'decode'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)} ${'pre/cpu-s'.padStart(9)} ${'vs pt1'.padStart(8)} ${'dec/cpu-s'.padStart(9)} ${'vs pt1'.padStart(8)}  note`);
 for (const r of rows) {
   const p1 = peer(r.size, 1), pn = peer(r.size, r.threads);
   const check = r.impl === 'torchlet-wasm' ? same(r.tokens, pn.tokens) : '';
   console.log(
     `${r.size.padEnd(5)} ${r.impl.padEnd(18)} ${String(r.threads).padStart(7)} ${tps(r.prefillTps)} ${ratio(r.prefillTps, p1.prefillTps)} ${ratio(r.prefillTps, pn.prefillTps)} ` +
-      `${tps(r.decodeTps)} ${ratio(r.decodeTps, p1.decodeTps)} ${ratio(r.decodeTps, pn.decodeTps)}  ${[r.note, check].filter(Boolean).join('; ')}`,
+      `${tps(r.decodeTps)} ${ratio(r.decodeTps, p1.decodeTps)} ${ratio(r.decodeTps, pn.decodeTps)} ` +
+      `${cpuCols(r.threads, r.prefillCpuTps, p1.prefillCpuTps)} ${cpuCols(r.threads, r.decodeCpuTps, p1.decodeCpuTps)}  ${[r.note, check].filter(Boolean).join('; ')}`,
   );
 }
 if (mem?.error) console.log(`loading 110M from bfloat16: failed: ${mem.error}`);

@@ -219,24 +219,26 @@ def bench(path):
     cfg, sd = load(path)
     model = Llama(cfg, sd)
     ids = prompt_ids(args.prompt, cfg['vocab_size'])
-    best_prefill, best_decode, tokens = math.inf, math.inf, None
+    best_prefill, best_decode, best_prefill_cpu, best_decode_cpu, tokens = math.inf, math.inf, math.inf, math.inf, None
     with torch.inference_mode():
         for _ in range(args.repeats + 1):  # the first run warms up
             model.reset()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             nxt = int(model.forward(torch.tensor([ids])).argmax())
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             out = [nxt]
             for _ in range(args.decode - 1):
                 nxt = int(model.forward(torch.tensor([[nxt]])).argmax())
                 out.append(nxt)
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             if tokens is not None:
                 best_prefill, best_decode = min(best_prefill, t1 - t0), min(best_decode, t2 - t1)
+                best_prefill_cpu, best_decode_cpu = min(best_prefill_cpu, c1 - c0), min(best_decode_cpu, c2 - c1)
             tokens = out
     print(json.dumps({
         'bench': 'llama', 'threads': torch.get_num_threads(), 'prompt': args.prompt, 'decode': args.decode,
-        'prefill_tps': args.prompt / best_prefill, 'decode_tps': (args.decode - 1) / best_decode, 'tokens': tokens,
+        'prefill_tps': args.prompt / best_prefill, 'decode_tps': (args.decode - 1) / best_decode,
+        'prefill_cpu_tps': args.prompt / best_prefill_cpu, 'decode_cpu_tps': (args.decode - 1) / best_decode_cpu, 'tokens': tokens,
         'torch': torch.__version__, 'blas': blas(),
     }))
 

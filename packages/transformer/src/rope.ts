@@ -21,6 +21,12 @@ export type RopeStyle = 'half' | 'interleaved';
  * non-persistent buffers (as Hugging Face's `inv_freq`: not in the state dict), freed by
  * `dispose()` with the module that holds this one.
  *
+ * The rotation is `x * cos + swap(x) * sin'`, where `swap` exchanges the two features of each
+ * pair (a flipped view, no copy) and `sin'` holds `-sin` for a pair's first feature and `sin` for
+ * its second: three element-wise ops per call, not the six and a concatenation of
+ * `cat([x1 cos - x2 sin, x2 cos + x1 sin])`, with the same results bit for bit
+ * (`a - b sin` is `a + b (-sin)` exactly). Decoding calls it twice per layer per token.
+ *
  * @example
  * ```ts
  * import * as torch from 'torchlet';
@@ -44,6 +50,10 @@ export class RotaryEmbedding extends Module {
   cosCached!: Tensor;
   /** `(maxPositions, headSize / 2)` sines; a non-persistent buffer. */
   sinCached!: Tensor;
+  /** The cosines laid out as the pairs: `(maxPositions, 2, headSize / 2)` ('half') or `(maxPositions, headSize / 2, 2)`; a non-persistent buffer. */
+  cosPairs!: Tensor;
+  /** The signed sines `-sin, sin` laid out as `cosPairs`; a non-persistent buffer. */
+  sinPairs!: Tensor;
 
   constructor(headSize: number, maxPositions: number, options: { theta?: number; style?: RopeStyle } = {}) {
     super();
@@ -67,6 +77,19 @@ export class RotaryEmbedding extends Module {
     }
     this.registerBuffer('cosCached', T.keep(T.tensor(cos).view(maxPositions, h)), false);
     this.registerBuffer('sinCached', T.keep(T.tensor(sin).view(maxPositions, h)), false);
+    // Pair (j, j + h) ('half': the halves of the head) or (2j, 2j + 1) ('interleaved').
+    const cosP = new Float32Array(maxPositions * headSize), sinP = new Float32Array(maxPositions * headSize);
+    for (let p = 0; p < maxPositions; p++) {
+      for (let j = 0; j < h; j++) {
+        const [first, second] = style === 'half' ? [p * headSize + j, p * headSize + h + j] : [p * headSize + 2 * j, p * headSize + 2 * j + 1];
+        cosP[first] = cosP[second] = cos[p * h + j]!;
+        sinP[first] = -sin[p * h + j]!;
+        sinP[second] = sin[p * h + j]!;
+      }
+    }
+    const pairs = style === 'half' ? [maxPositions, 2, h] : [maxPositions, h, 2];
+    this.registerBuffer('cosPairs', T.keep(T.tensor(cosP).view(pairs)), false);
+    this.registerBuffer('sinPairs', T.keep(T.tensor(sinP).view(pairs)), false);
   }
 
   /**
@@ -79,14 +102,10 @@ export class RotaryEmbedding extends Module {
     if (x.shape[x.ndim - 1] !== hs) throw new RangeError(`RotaryEmbedding: expected the last dim to be the head size ${hs}, got shape [${x.shape.join(', ')}]`);
     if (offset + Tn > this.maxPositions) throw new RangeError(`RotaryEmbedding: positions up to ${offset + Tn - 1} requested, the tables cover ${this.maxPositions}`);
     return T.tidy(() => {
-      const cos = this.cosCached.narrow(0, offset, Tn), sin = this.sinCached.narrow(0, offset, Tn); // (T, hs/2)
-      if (this.style === 'half') {
-        const x1 = x.narrow(-1, 0, h), x2 = x.narrow(-1, h, h);
-        return T.cat([x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))], -1);
-      }
-      const pairs = x.reshape([...x.shape.slice(0, -1), h, 2]);
-      const a = pairs.select(-1, 0), b = pairs.select(-1, 1);
-      return T.stack([a.mul(cos).sub(b.mul(sin)), b.mul(cos).add(a.mul(sin))], -1).reshape(x.shape);
+      const cos = this.cosPairs.narrow(0, offset, Tn), sin = this.sinPairs.narrow(0, offset, Tn); // (T, 2, hs/2) or (T, hs/2, 2)
+      const [pairs, swapDim] = this.style === 'half' ? [[2, h], -2] : [[h, 2], -1];
+      const xp = x.reshape([...x.shape.slice(0, -1), ...pairs]);
+      return xp.mul(cos).add(xp.flip(swapDim).mul(sin)).reshape(x.shape);
     });
   }
 }

@@ -83,6 +83,28 @@ describe('RotaryEmbedding', () => {
     half.dispose();
     inter.dispose();
   });
+
+  it('equals the textbook rotation bit for bit (x1 cos - x2 sin, x2 cos + x1 sin), values and gradients, both pairings', () => {
+    torch.manualSeed(4);
+    for (const style of ['half', 'interleaved'] as const) {
+      const rope = new RotaryEmbedding(8, 16, { style, theta: 500 });
+      const x = torch.randn([2, 3, 5, 8], { requiresGrad: true });
+      const up = torch.randn([2, 3, 5, 8]);
+      const y = rope.forward(x, 7);
+      y.mul(up).sum().backward();
+      const gx = Array.from(x.grad!.dataSync());
+      x.grad = null;
+      // The six-op form with concatenation the rotation used before (cosCached/sinCached: (positions, hs/2)).
+      const cos = rope.cosCached.narrow(0, 7, 5), sin = rope.sinCached.narrow(0, 7, 5);
+      const [x1, x2] = style === 'half' ? [x.narrow(-1, 0, 4), x.narrow(-1, 4, 4)] : [x.reshape([2, 3, 5, 4, 2]).select(-1, 0), x.reshape([2, 3, 5, 4, 2]).select(-1, 1)];
+      const [r1, r2] = [x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin))];
+      const ref = style === 'half' ? torch.cat([r1, r2], -1) : torch.stack([r1, r2], -1).reshape([2, 3, 5, 8]);
+      ref.mul(up).sum().backward();
+      expect(Array.from(y.dataSync())).toEqual(Array.from(ref.dataSync()));
+      expect(gx).toEqual(Array.from(x.grad!.dataSync()));
+      rope.dispose();
+    }
+  });
 });
 
 const STORIES = new URL('../../../../shared/models/stories260K.bin', import.meta.url);
