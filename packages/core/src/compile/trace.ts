@@ -112,6 +112,7 @@ export const MAX_BAKED_WRITE = 16;
  * ```
  */
 export class GraphBreak extends Error {
+  /** `'GraphBreak'`, so logs and `catch` blocks can tell it from other errors. */
   override name = 'GraphBreak';
 }
 
