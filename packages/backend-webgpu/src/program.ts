@@ -18,7 +18,7 @@
  * bytes packed four to a word; see wgsl.ts), and loads from it use atomicLoad.
  */
 import { isContiguous, wgslExpr, type ElementwiseProgram, type ProgramDType, type View } from '@torchlet/core';
-import { MATH, META_RANK } from './wgsl.ts';
+import { MATH, stridedMain } from './wgsl.ts';
 
 /** How a program's operands map onto bindings (the shape of the generated shader beyond the program). */
 export interface ProgramLayout {
@@ -165,30 +165,11 @@ export function programSource(program: ElementwiseProgram, l: ProgramLayout): st
     `@group(0) @binding(${s + 1}) var<storage, ${w ? 'read_write' : 'read'}> buf${s}: array<${l.atomic[s] ? 'atomic<u32>' : 'u32'}>;`,
   );
   const offs = [...program.outputs.map((_, k) => `q${k}`), ...program.inputs.map((_, k) => `o${k}`)];
-  const init = offs.map((o, k) => `  var ${o} = prm[opb + ${k} * (rank + 1)];`).join('\n');
-  const step = offs.map((o, k) => `    ${o} += c * prm[opb + ${k} * (rank + 1) + 1 + d];`).join('\n');
   const stores = program.outputs.map((r, k) => `  st${k}(q${k}, r${r});`).join('\n');
   return `@group(0) @binding(0) var<storage, read> prm: array<i32>;
 ${decls.join('\n')}
 ${MATH}
 ${program.inputs.map((d, k) => loadFn(k, d, l.inputSlots[k]!, l.atomic[l.inputSlots[k]!]!)).join('\n')}
 ${program.outputs.map((r, k) => storeFn(k, program.dtypes[r]!, l.outputSlots[k]!, l.atomic[l.outputSlots[k]!]!)).join('\n')}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = i32(gid.x + gid.y * nwg.x * 64u);
-  if (idx >= prm[0]) { return; }
-  let rank = prm[${META_RANK}];
-  let opb = ${META_RANK + 1} + rank;
-${init}
-  var rem = idx;
-  for (var d = rank - 1; d >= 0; d--) {
-    let s = prm[${META_RANK + 1} + d];
-    let c = rem % s;
-    rem = rem / s;
-${step}
-  }
-${programBody(program)}
-${nOut > 0 ? stores : ''}
-}
-`;
+${stridedMain(offs, `${programBody(program)}\n${nOut > 0 ? stores : ''}`)}`;
 }

@@ -360,16 +360,25 @@ export function elementwiseSource(out: Operand, ins: readonly Operand[], body: s
     `@group(0) @binding(1) var<storage, read_write> out: ${outDecl};`,
     ...ins.map((_, k) => `@group(0) @binding(${k + 2}) var<storage, read> in${k}: array<u32>;`),
   ];
-  const offs = ['oo', ...ins.map((_, k) => `o${k}`)];
-  const init = offs.map((o, k) => `  var ${o} = prm[opb + ${k} * (rank + 1)];`).join('\n');
-  const step = offs.map((o, k) => `    ${o} += c * prm[opb + ${k} * (rank + 1) + 1 + d];`).join('\n');
   return `${decls.join('\n')}
 ${opts.extra ?? ''}
 ${MATH}
 ${loader('out', out.dtype, atomicOut)}
 ${storer('out', out.dtype, atomicOut)}
 ${ins.map((x, k) => loader(`in${k}`, x.dtype, false)).join('\n')}
-@compute @workgroup_size(64)
+${stridedMain(['oo', ...ins.map((_, k) => `o${k}`)], body)}`;
+}
+
+/**
+ * The entry point of an element-wise shader over the meta layout of {@link elementwiseMeta}: one
+ * invocation per output element (64 per workgroup, 2-D grid), which walks the shape once to set
+ * `offs[k]` (a WGSL variable per operand, in the meta's operand order) to that operand's element
+ * offset, then runs `body`. Shared by the per-op kernels and the fused programs (program.ts).
+ */
+export function stridedMain(offs: readonly string[], body: string): string {
+  const init = offs.map((o, k) => `  var ${o} = prm[opb + ${k} * (rank + 1)];`).join('\n');
+  const step = offs.map((o, k) => `    ${o} += c * prm[opb + ${k} * (rank + 1) + 1 + d];`).join('\n');
+  return `@compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = i32(gid.x + gid.y * nwg.x * 64u);
   if (idx >= prm[0]) { return; }
