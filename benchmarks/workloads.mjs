@@ -45,7 +45,7 @@ export const hasCompile = () => typeof torch.compile === 'function';
  * Measures `build()`'s workloads on every configuration. `build` runs with the configuration's
  * backend current and returns `[{ name, eager: () => void, compiled?: () => (() => void) }]`:
  * `eager` one step as a user writes it, `compiled` (called once) the same step through
- * `torch.compile`, or omitted. Returns one row per workload and configuration.
+ * `torch.compile` (with the compiled function's `stats` attached), or omitted. Returns one row per workload and configuration.
  */
 export async function measure(build, opts) {
   const rows = [];
@@ -88,6 +88,11 @@ export async function measure(build, opts) {
             }
           }
           runs.push({ eager, floor, compiled: comp });
+        }
+        // A compiled step that broke off into eager calls is not a compiled figure: say so.
+        const st = compiled?.stats?.();
+        if (st && !compileError && (st.graphBreaks.length > 0 || st.replays === 0)) {
+          compileError = `${w.name}: ${st.replays} replays of ${st.calls} calls${st.graphBreaks.length ? `; ${st.graphBreaks[0]}` : ''}`;
         }
         rows.push({
           workload: w.name, variant: backend.variant, threads: backend.threads, threadsAsked: threads,

@@ -41,7 +41,7 @@ function build() {
       eager: () => read(torch.tidy(body)),
       compiled: () => {
         const step = torch.compile(body);
-        return () => read(step());
+        return Object.assign(() => read(step()), { stats: () => step.stats() });
       },
     },
   ];

@@ -47,7 +47,7 @@ function build() {
       eager: () => read(torch.tidy(body)),
       compiled: () => {
         const step = torch.compile(body);
-        return () => read(step());
+        return Object.assign(() => read(step()), { stats: () => step.stats() });
       },
     },
     {
@@ -55,7 +55,7 @@ function build() {
       eager: () => forward().dispose(),
       compiled: () => {
         const fwd = torch.compile(forward);
-        return () => fwd().dispose();
+        return Object.assign(() => fwd().dispose(), { stats: () => fwd.stats() });
       },
     },
   ];
