@@ -147,7 +147,8 @@ const fLosses = sorted(Object.keys(F).filter((k) => !coreNames.has(k)));
 const fOps = sorted(Object.keys(F).filter((k) => coreNames.has(k)));
 const optimizers = sorted(Object.keys(optim).filter((k) => k === 'Optimizer' || isSubclass(optim[k], optim.Optimizer)));
 const schedulers = sorted(Object.keys(optim).filter((k) => k === 'LRScheduler' || isSubclass(optim[k], optim.LRScheduler)));
-const inits = sorted(Object.keys(nn.init));
+// skipInit lives in nn.init for the initialisers' sake but is PyTorch's nn.utils.skip_init (its own row).
+const inits = sorted(Object.keys(nn.init)).filter((k) => k !== 'skipInit');
 
 const rows = (pairs) => pairs.map(([a, b]) => `| \`${a}\` | \`${b.replaceAll('|', '\\|')}\` |`).join('\n');
 const classRows = (names, pyPrefix, tsPrefix) => rows(names.map((k) => EXAMPLES[k] ??
