@@ -31,7 +31,12 @@ export interface MultiheadAttentionOptions {
  * `average_attn_weights`).
  */
 export interface MultiheadAttentionForwardOptions {
-  /** `(N, S)` (or `(S)` unbatched): bool `true` = ignore that key, or float added to the scores. */
+  /**
+   * `(N, S)` (or `(S)` unbatched): bool `true` = ignore that key, or float added to the scores.
+   * Given together with `attnMask`, both masks apply (added, or OR-ed when both are bool), as in
+   * PyTorch 2. PyTorch 1.13 differs in one case: a float `keyPaddingMask` with a float `attnMask`
+   * — there it ignores the padding mask.
+   */
   keyPaddingMask?: Tensor | null;
   /** Return the attention weights (default true). */
   needWeights?: boolean;
