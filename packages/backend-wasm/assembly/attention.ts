@@ -1,13 +1,17 @@
 // Fused scaled dot-product attention, `O = softmax(Q K^T * scale + mask) V`, and its backward,
 // flash-attention style (Dao et al. 2022, "FlashAttention"; Dao 2023, "FlashAttention-2"):
-// the L x S matrix of scores is never stored. Each query row walks the keys in blocks of BC;
-// the block's scores live in a BC-float buffer, and an online softmax keeps a running max `m`
-// and sum `l` per row, rescaling the output accumulator by exp(m_old - m_new) whenever the max
+// the L x S matrix of scores is never stored. Blocks of BR query rows walk the keys in blocks
+// of BC; the block's BR x BC scores live in scratch, and an online softmax keeps a running max
+// `m` and sum `l` per row, rescaling the output rows by exp(m_old - m_new) whenever the max
 // grows. The forward saves the per-row logsumexp `lse = m + log(l)` so that the backward can
-// recompute each probability as exp(s - lse) block by block instead of saving them.
+// recompute each probability as exp(s - lse) block by block instead of saving them. Every
+// product inside a block (Q K^T, P V, and the backward's dO V^T, P^T dO, dS^T Q, dS K) runs as a
+// small matrix product on a 4 x 8 register tile (`gemm`), as the matmul's micro-kernel does:
+// per depth step two vector loads of the right operand and four broadcasts of the left feed
+// eight multiply-adds, where dot products of rows would load both operands for every one.
 //
 // No allocation and no static data here (the pool threads' module includes this file): callers
-// pass a BC-float row buffer. Operands, passed as i32 words at `params` (the scratch area, see
+// pass a scratch block of `attentionScratchBytes(D, Dv)` bytes. Operands, passed as i32 words at `params` (the scratch area, see
 // iter.ts; every pool thread reads the same words):
 //   [0..5]   B H L S D Dv
 //   [6..8]   q strides (elements) for b, h, l         q is [B, H, L, D]
@@ -18,8 +22,21 @@
 // The last dim of q, k, v and gradOut is contiguous (stride 1); `out` [B, H, L, Dv], `lse`
 // [B, H, L] and the gradients dq/dk/dv are contiguous. With `causal`, query i sees keys j <= i.
 
-/** Keys per block: the block's scores (256 bytes) and the row's accumulator stay in L1. */
+/** Keys per block. */
 export const BC: i32 = 64;
+/**
+ * Query rows per block: the block's scores and their gradients (2 x BR x BC floats, 16 KiB) and
+ * the transposed key and value blocks stay in L1/L2 while the products run.
+ */
+const BR: i32 = 32;
+
+/**
+ * Bytes of scratch one part needs: the scores and score gradients (BR x BC each), K^T and V^T of
+ * a key block (D x BC and Dv x BC), and three per-row values (max, sum, delta) for BR rows.
+ */
+export function attentionScratchBytes(D: i32, Dv: i32): i32 {
+  return (2 * BR * BC + (D + Dv) * BC + 3 * BR) * 4;
+}
 
 @inline function word(params: usize, i: i32): i32 {
   return load<i32>(params + (<usize>i << 2));
@@ -103,68 +120,6 @@ function logAtLeastOne(x: f64): f64 {
   return s;
 }
 
-/**
- * The four dots a.b0 .. a.b3 (rows `bs` floats apart) as one vector: four accumulators share
- * each load of `a`, and one transpose-add replaces four horizontal sums.
- */
-@inline function dot4(a: usize, b: usize, bs: usize, n: i32): v128 {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const b1 = b + (bs << 2), b2 = b + (bs << 3), b3 = b1 + (bs << 3);
-  let d = 0;
-  for (; d + 4 <= n; d += 4) {
-    const o = <usize>d << 2;
-    const av = v128.load(a + o);
-    c0 = madd(av, v128.load(b + o), c0);
-    c1 = madd(av, v128.load(b1 + o), c1);
-    c2 = madd(av, v128.load(b2 + o), c2);
-    c3 = madd(av, v128.load(b3 + o), c3);
-  }
-  // [c0, c1, c2, c3] lanes summed: pairwise, then across pairs.
-  const s01 = f32x4.add(v128.shuffle<f32>(c0, c1, 0, 4, 2, 6), v128.shuffle<f32>(c0, c1, 1, 5, 3, 7));
-  const s23 = f32x4.add(v128.shuffle<f32>(c2, c3, 0, 4, 2, 6), v128.shuffle<f32>(c2, c3, 1, 5, 3, 7));
-  let r = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
-  for (; d < n; d++) {
-    const o = <usize>d << 2;
-    const x = load<f32>(a + o);
-    r = f32x4.add(r, f32x4.mul(f32x4.splat(x), f32x4(load<f32>(b + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o))));
-  }
-  return r;
-}
-
-/** y[0:n] += p0 x0 + p1 x1 + p2 x2 + p3 x3 (rows `xs` floats apart): one load/store of y per four rows. */
-@inline function axpy4(p: v128, x: usize, xs: usize, y: usize, n: i32): void {
-  const p0 = f32x4.splat(f32x4.extract_lane(p, 0)), p1 = f32x4.splat(f32x4.extract_lane(p, 1));
-  const p2 = f32x4.splat(f32x4.extract_lane(p, 2)), p3 = f32x4.splat(f32x4.extract_lane(p, 3));
-  const x1 = x + (xs << 2), x2 = x + (xs << 3), x3 = x1 + (xs << 3);
-  let d = 0;
-  for (; d + 4 <= n; d += 4) {
-    const o = <usize>d << 2;
-    let acc = madd(p0, v128.load(x + o), v128.load(y + o));
-    acc = madd(p1, v128.load(x1 + o), acc);
-    acc = madd(p2, v128.load(x2 + o), acc);
-    v128.store(y + o, madd(p3, v128.load(x3 + o), acc));
-  }
-  for (; d < n; d++) {
-    const o = <usize>d << 2;
-    store<f32>(y + o, load<f32>(y + o) + f32x4.extract_lane(p, 0) * load<f32>(x + o) + f32x4.extract_lane(p, 1) * load<f32>(x1 + o)
-      + f32x4.extract_lane(p, 2) * load<f32>(x2 + o) + f32x4.extract_lane(p, 3) * load<f32>(x3 + o));
-  }
-}
-
-/** y[0:n] += alpha * x[0:n]. */
-@inline function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
-  const va = f32x4.splat(alpha);
-  let d = 0;
-  for (; d + 4 <= n; d += 4) {
-    const o = <usize>d << 2;
-    v128.store(y + o, madd(va, v128.load(x + o), v128.load(y + o)));
-  }
-  for (; d < n; d++) {
-    const o = <usize>d << 2;
-    store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
-  }
-}
-
 /** y[0:n] *= alpha. */
 @inline function scal(alpha: f32, y: usize, n: i32): void {
   const va = f32x4.splat(alpha);
@@ -174,52 +129,187 @@ function logAtLeastOne(x: f64): f64 {
 }
 
 /**
- * Scores of one query row against keys j0..j1-1 into `s[0..]`: scale * q.k_j + mask[j]. Returns
- * the block's max.
+ * C[0:4, 0:N] += A[0:4, 0:K] B[0:K, 0:N]: A's element (r, k) at `a + r * ars + k * aks`, B's
+ * row k at `b + k * ldb` with unit stride, C's rows `ldc` apart (all in bytes). Columns go eight
+ * at a time (eight accumulators, two loads of B and four broadcasts of A per k), then four, then
+ * one; every element sums its k in order onto C's value.
  */
-@inline function scoreBlock(qRow: usize, kBase: usize, kss: i32, mRow: usize, mss: i32, j0: i32, j1: i32, D: i32, scale: f32, s: usize): f32 {
-  let mx: f32 = -Infinity;
-  let j = j0;
-  const vScale = f32x4.splat(scale);
-  let vmx = f32x4.splat(-Infinity);
-  for (; j + 4 <= j1; j += 4) {
-    let x = f32x4.mul(vScale, dot4(qRow, kBase + (<usize>(j * kss) << 2), <usize>kss, D));
+function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32): void {
+  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const o = <usize>j << 2;
+    let x00 = v128.load(c + o), x01 = v128.load(c + o, 16);
+    let x10 = v128.load(c1 + o), x11 = v128.load(c1 + o, 16);
+    let x20 = v128.load(c2 + o), x21 = v128.load(c2 + o, 16);
+    let x30 = v128.load(c3 + o), x31 = v128.load(c3 + o, 16);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(bk), b1 = v128.load(bk, 16);
+      let av = v128.load32_splat(a + ak);
+      x00 = madd(av, b0, x00);
+      x01 = madd(av, b1, x01);
+      av = v128.load32_splat(a1 + ak);
+      x10 = madd(av, b0, x10);
+      x11 = madd(av, b1, x11);
+      av = v128.load32_splat(a2 + ak);
+      x20 = madd(av, b0, x20);
+      x21 = madd(av, b1, x21);
+      av = v128.load32_splat(a3 + ak);
+      x30 = madd(av, b0, x30);
+      x31 = madd(av, b1, x31);
+      ak += aks;
+      bk += ldb;
+    }
+    v128.store(c + o, x00);
+    v128.store(c + o, x01, 16);
+    v128.store(c1 + o, x10);
+    v128.store(c1 + o, x11, 16);
+    v128.store(c2 + o, x20);
+    v128.store(c2 + o, x21, 16);
+    v128.store(c3 + o, x30);
+    v128.store(c3 + o, x31, 16);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const o = <usize>j << 2;
+    let x0 = v128.load(c + o), x1 = v128.load(c1 + o), x2 = v128.load(c2 + o), x3 = v128.load(c3 + o);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(bk);
+      x0 = madd(v128.load32_splat(a + ak), b0, x0);
+      x1 = madd(v128.load32_splat(a1 + ak), b0, x1);
+      x2 = madd(v128.load32_splat(a2 + ak), b0, x2);
+      x3 = madd(v128.load32_splat(a3 + ak), b0, x3);
+      ak += aks;
+      bk += ldb;
+    }
+    v128.store(c + o, x0);
+    v128.store(c1 + o, x1);
+    v128.store(c2 + o, x2);
+    v128.store(c3 + o, x3);
+  }
+  for (; j < N; j++) {
+    const o = <usize>j << 2;
+    let x0 = load<f32>(c + o), x1 = load<f32>(c1 + o), x2 = load<f32>(c2 + o), x3 = load<f32>(c3 + o);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      const bv = load<f32>(bk);
+      x0 += load<f32>(a + ak) * bv;
+      x1 += load<f32>(a1 + ak) * bv;
+      x2 += load<f32>(a2 + ak) * bv;
+      x3 += load<f32>(a3 + ak) * bv;
+      ak += aks;
+      bk += ldb;
+    }
+    store<f32>(c + o, x0);
+    store<f32>(c1 + o, x1);
+    store<f32>(c2 + o, x2);
+    store<f32>(c3 + o, x3);
+  }
+}
+
+/** One row of `gemm4`: C[0, 0:N] += A[0, 0:K] B[0:K, 0:N]. */
+function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32): void {
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const o = <usize>j << 2;
+    let x0 = v128.load(c + o), x1 = v128.load(c + o, 16);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      const av = v128.load32_splat(a + ak);
+      x0 = madd(av, v128.load(bk), x0);
+      x1 = madd(av, v128.load(bk, 16), x1);
+      ak += aks;
+      bk += ldb;
+    }
+    v128.store(c + o, x0);
+    v128.store(c + o, x1, 16);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const o = <usize>j << 2;
+    let x0 = v128.load(c + o);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      x0 = madd(v128.load32_splat(a + ak), v128.load(bk), x0);
+      ak += aks;
+      bk += ldb;
+    }
+    v128.store(c + o, x0);
+  }
+  for (; j < N; j++) {
+    const o = <usize>j << 2;
+    let x0 = load<f32>(c + o);
+    let bk = b + o, ak: usize = 0;
+    for (let k = 0; k < K; k++) {
+      x0 += load<f32>(a + ak) * load<f32>(bk);
+      ak += aks;
+      bk += ldb;
+    }
+    store<f32>(c + o, x0);
+  }
+}
+
+/** C[0:M, 0:N] += A[0:M, 0:K] B[0:K, 0:N] (strides as `gemm4`'s), four rows at a time. */
+function gemm(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32): void {
+  let i = 0;
+  for (; i + 4 <= M; i += 4) gemm4(a + <usize>i * ars, ars, aks, b, ldb, c + <usize>i * ldc, ldc, N, K);
+  for (; i < M; i++) gemm1(a + <usize>i * ars, aks, b, ldb, c + <usize>i * ldc, N, K);
+}
+
+/**
+ * Packs rows j0..j0+n-1 of `src` (rows `rs` floats apart, unit stride along d) transposed into
+ * `dst`: dst[d * BC + jj] = src[j0 + jj, d] for d < width.
+ */
+function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize): void {
+  for (let jj = 0; jj < n; jj++) {
+    const row = src + (<usize>((j0 + jj) * rs) << 2);
+    const out = dst + (<usize>jj << 2);
+    for (let d = 0; d < width; d++) store<f32>(out + (<usize>(d * BC) << 2), load<f32>(row + (<usize>d << 2)));
+  }
+}
+
+/** Zeroes rows [0, n) of `c`, `w` floats each, rows `ld` floats apart. */
+function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
+  for (let r = 0; r < n; r++) memory.fill(c + (<usize>(r * ld) << 2), 0, <usize>w << 2);
+}
+
+/**
+ * Turns one row of raw scores s[0:n] (keys j0.., query row i) into scale * s + mask, with keys the
+ * causal limit hides (j > i) set to -Infinity, in place; returns the row's max.
+ */
+@inline function scoreRow(s: usize, n: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, scale: f32): f32 {
+  const vScale = f32x4.splat(scale), vi = i32x4.splat(i), ninf = f32x4.splat(-Infinity);
+  let vmx = ninf;
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = s + (<usize>j << 2);
+    let x = f32x4.mul(vScale, v128.load(at));
     if (mRow != 0) {
-      const m0 = mRow + (<usize>(j * mss) << 2), ms = <usize>mss << 2;
+      const m0 = mRow + (<usize>((j0 + j) * mss) << 2), ms = <usize>mss << 2;
       x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
     }
-    v128.store(s + (<usize>(j - j0) << 2), x);
+    if (causal && j0 + j + 3 > i) {
+      const visible = i32x4.le_s(i32x4.add(i32x4.splat(j0 + j), i32x4(0, 1, 2, 3)), vi);
+      x = v128.bitselect(x, ninf, visible);
+    }
+    v128.store(at, x);
     vmx = f32x4.max(vmx, x);
   }
-  mx = hmax(vmx);
-  for (; j < j1; j++) {
-    let x = scale * dot(qRow, kBase + (<usize>(j * kss) << 2), D);
-    if (mRow != 0) x += load<f32>(mRow + (<usize>(j * mss) << 2));
-    store<f32>(s + (<usize>(j - j0) << 2), x);
+  let mx = hmax(vmx);
+  for (; j < n; j++) {
+    const at = s + (<usize>j << 2);
+    let x = scale * load<f32>(at);
+    if (mRow != 0) x += load<f32>(mRow + (<usize>((j0 + j) * mss) << 2));
+    if (causal && j0 + j > i) x = -Infinity;
+    store<f32>(at, x);
     mx = max(mx, x);
   }
   return mx;
 }
 
-/**
- * exp(scale * q.k_j + mask_j - lse) for keys j..j+3 of query row i, 0 for keys the causal limit
- * hides (j > i).
- */
-@inline function probs4(qRow: usize, kRow: usize, kss: i32, mRow: usize, mss: i32, j: i32, i: i32, causal: i32, D: i32, scale: f32, lse: v128): v128 {
-  let x = f32x4.mul(f32x4.splat(scale), dot4(qRow, kRow, <usize>kss, D));
-  if (mRow != 0) {
-    const m0 = mRow + (<usize>(j * mss) << 2), ms = <usize>mss << 2;
-    x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
-  }
-  const p = expv(f32x4.sub(x, lse));
-  if (!causal || j + 3 <= i) return p;
-  // Lanes t with j + t > i are hidden.
-  const visible = i32x4.le_s(i32x4.add(i32x4.splat(j), i32x4(0, 1, 2, 3)), i32x4.splat(i));
-  return v128.and(p, visible);
-}
-
 /** s[0:n] = exp(s - shift); returns their sum. */
-@inline function expBlock(s: usize, n: i32, shift: f32): f32 {
+@inline function expRow(s: usize, n: i32, shift: f32): f32 {
   const vs = f32x4.splat(shift);
   let acc = f32x4.splat(0);
   let j = 0;
@@ -238,8 +328,9 @@ function logAtLeastOne(x: f64): f64 {
 }
 
 /**
- * Forward over the flattened (batch, head) pairs [bh0, bh1), with a BC-float row buffer `sBuf`:
- * threads run disjoint ranges (each writes only its own rows of `out` and `lse`).
+ * Forward over the flattened (batch, head) pairs [bh0, bh1), with `attentionScratchBytes(D, Dv)`
+ * bytes of scratch at `sBuf`: threads run disjoint ranges (each writes only its own rows of `out`
+ * and `lse`).
  */
 export function attentionPart(
   params: usize, q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, scale: f32, causal: i32,
@@ -250,54 +341,69 @@ export function attentionPart(
   const ksb = word(params, 9), ksh = word(params, 10), kss = word(params, 11);
   const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
+  const sc = sBuf, kt = sc + (<usize>(2 * BR * BC) << 2);
+  const mBuf = kt + (<usize>((D + Dv) * BC) << 2), lBuf = mBuf + (<usize>BR << 2);
+  const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
-    let o = out + (<usize>(bh * L * Dv) << 2), lp = lse + (<usize>(bh * L) << 2);
     const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
-    for (let i = 0; i < L; i++) {
-      const qRow = q + (<usize>(b * qsb + h * qsh + i * qsl) << 2);
-      const mRow = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i * msl) << 2);
-      const jEnd = causal ? min(S, i + 1) : S;
-      // The output row itself is the accumulator: sum_j exp(s_j - m) v_j, divided by l at the end.
-      memory.fill(o, 0, <usize>Dv << 2);
-      let m: f32 = -Infinity, l: f32 = 0;
-      for (let j0 = 0; j0 < jEnd; j0 += BC) {
-        const j1 = min(jEnd, j0 + BC);
-        const mb = scoreBlock(qRow, kBase, kss, mRow, mss, j0, j1, D, scale, sBuf);
-        if (mb == -Infinity) continue; // every key in the block is masked
-        if (mb > m) {
-          // The running max grows: rescale what was accumulated under the old one.
-          const corr = exps(m - mb);
-          l *= corr;
-          scal(corr, o, Dv);
-          m = mb;
-        }
-        l += expBlock(sBuf, j1 - j0, m);
-        let j = j0;
-        for (; j + 4 <= j1; j += 4) axpy4(v128.load(sBuf + (<usize>(j - j0) << 2)), vBase + (<usize>(j * vss) << 2), <usize>vss, o, Dv);
-        for (; j < j1; j++) {
-          const p = load<f32>(sBuf + (<usize>(j - j0) << 2));
-          if (p != 0) axpy(p, vBase + (<usize>(j * vss) << 2), o, Dv);
-        }
+    for (let i0 = 0; i0 < L; i0 += BR) {
+      const ib = min(BR, L - i0);
+      const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
+      const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
+      const o = out + (<usize>((bh * L + i0) * Dv) << 2);
+      // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end.
+      zeroRows(o, Dv, ib, Dv);
+      for (let r = 0; r < ib; r++) {
+        store<f32>(mBuf + (<usize>r << 2), -Infinity);
+        store<f32>(lBuf + (<usize>r << 2), 0);
       }
-      // A row with every key masked gives NaN, as softmax over all -Infinity does.
-      scal(l == 0 ? NaN : 1 / l, o, Dv);
-      store<f32>(lp, l == 0 ? NaN : m + <f32>logAtLeastOne(<f64>l));
-      o += <usize>Dv << 2;
-      lp += 4;
+      const jEnd = causal ? min(S, i0 + ib) : S;
+      for (let j0 = 0; j0 < jEnd; j0 += BC) {
+        const jb = min(BC, jEnd - j0);
+        packT(kBase, kss, j0, jb, D, kt);
+        zeroRows(sc, BC, ib, jb);
+        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
+        for (let r = 0; r < ib; r++) {
+          const s = sc + <usize>r * row;
+          const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
+          const mb = scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
+          if (mb == -Infinity) {
+            memory.fill(s, 0, <usize>jb << 2); // every key in the block is masked: adds nothing
+            continue;
+          }
+          let m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
+          if (mb > m) {
+            // The running max grows: rescale what was accumulated under the old one.
+            const corr = exps(m - mb);
+            l *= corr;
+            scal(corr, o + (<usize>(r * Dv) << 2), Dv);
+            m = mb;
+          }
+          l += expRow(s, jb, m);
+          store<f32>(mBuf + (<usize>r << 2), m);
+          store<f32>(lBuf + (<usize>r << 2), l);
+        }
+        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>Dv << 2, ib, Dv, jb);
+      }
+      for (let r = 0; r < ib; r++) {
+        const m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
+        // A row with every key masked gives NaN, as softmax over all -Infinity does.
+        scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * Dv) << 2), Dv);
+        store<f32>(lse + (<usize>(bh * L + i0 + r) << 2), l == 0 ? NaN : m + <f32>logAtLeastOne(<f64>l));
+      }
     }
   }
 }
 
 /**
- * Backward (FlashAttention-2's, one query row at a time): with P = exp(S - lse) recomputed per
- * key block and delta_i = dO_i . O_i,
- *   dV_j += P_ij dO_i,  dP_ij = dO_i . V_j,  dS_ij = P_ij (dP_ij - delta_i),
- *   dQ_i = scale sum_j dS_ij K_j,  dK_j += scale dS_ij Q_i.
+ * Backward (FlashAttention-2's, a block of query rows at a time): with P = exp(S - lse)
+ * recomputed per key block and delta_i = dO_i . O_i,
+ *   dV += P^T dO,  dP = dO V^T,  dS = P (dP - delta),  dQ = scale dS K,  dK += scale dS^T Q.
  * dq, dk, dv are contiguous and fully written here, over the flattened (batch, head) pairs
- * [bh0, bh1), with a BC-float row buffer `sBuf`: pool threads run disjoint ranges (each writes
- * only its own blocks of dq, dk and dv).
+ * [bh0, bh1), with `attentionScratchBytes(D, Dv)` bytes of scratch at `sBuf`: pool threads run
+ * disjoint ranges (each writes only its own blocks of dq, dk and dv).
  */
 export function attentionBackwardPart(
   params: usize, q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, gout: usize,
@@ -309,129 +415,63 @@ export function attentionBackwardPart(
   const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
   const gsb = word(params, 19), gsh = word(params, 20), gsl = word(params, 21);
+  const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ds + (<usize>(BR * BC) << 2), vt = kt + (<usize>(D * BC) << 2);
+  const dBuf = vt + (<usize>(Dv * BC) << 2) + (<usize>(2 * BR) << 2);
+  const row = <usize>BC << 2;
+  const vScale = f32x4.splat(scale);
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
-    let o = out + (<usize>(bh * L * Dv) << 2), lp = lse + (<usize>(bh * L) << 2), dqRow = dq + (<usize>(bh * L * D) << 2);
     const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
-    const dkBase = dk + (<usize>((b * H + h) * S * D) << 2);
-    const dvBase = dv + (<usize>((b * H + h) * S * Dv) << 2);
+    const dkBase = dk + (<usize>(bh * S * D) << 2);
+    const dvBase = dv + (<usize>(bh * S * Dv) << 2);
     memory.fill(dkBase, 0, <usize>(S * D) << 2);
     memory.fill(dvBase, 0, <usize>(S * Dv) << 2);
-    // Blocks of 4 query rows x 4 keys: every row of dQ, dK and dV is loaded and stored once
-    // per 4 x 4 block (a rank-4 update) instead of once per (query, key) pair.
-    let i = 0;
-    for (; i + 4 <= L; i += 4) {
-      const qRow = q + (<usize>(b * qsb + h * qsh + i * qsl) << 2);
-      const gRow = gout + (<usize>(b * gsb + h * gsh + i * gsl) << 2);
-      const mRow = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i * msl) << 2);
-      const qs = <usize>qsl << 2, gs = <usize>gsl << 2, ms = <usize>msl << 2;
-      const dqs = <usize>D << 2, os = <usize>Dv << 2;
-      const jEnd = causal ? min(S, i + 4) : S;
-      const lse0 = f32x4.splat(load<f32>(lp)), lse1 = f32x4.splat(load<f32>(lp, 4));
-      const lse2 = f32x4.splat(load<f32>(lp, 8)), lse3 = f32x4.splat(load<f32>(lp, 12));
-      const dl0 = f32x4.splat(dot(gRow, o, Dv)), dl1 = f32x4.splat(dot(gRow + gs, o + os, Dv));
-      const dl2 = f32x4.splat(dot(gRow + 2 * gs, o + 2 * os, Dv)), dl3 = f32x4.splat(dot(gRow + 3 * gs, o + 3 * os, Dv));
-      memory.fill(dqRow, 0, <usize>(4 * D) << 2);
-      let j = 0;
-      for (; j + 4 <= jEnd; j += 4) {
-        const kRow = kBase + (<usize>(j * kss) << 2), vRow = vBase + (<usize>(j * vss) << 2);
-        const p0 = probs4(qRow, kRow, kss, mRow, mss, j, i, causal, D, scale, lse0);
-        const p1 = probs4(qRow + qs, kRow, kss, mRow == 0 ? 0 : mRow + ms, mss, j, i + 1, causal, D, scale, lse1);
-        const p2 = probs4(qRow + 2 * qs, kRow, kss, mRow == 0 ? 0 : mRow + 2 * ms, mss, j, i + 2, causal, D, scale, lse2);
-        const p3 = probs4(qRow + 3 * qs, kRow, kss, mRow == 0 ? 0 : mRow + 3 * ms, mss, j, i + 3, causal, D, scale, lse3);
-        const ds0 = f32x4.mul(p0, f32x4.sub(dot4(gRow, vRow, <usize>vss, Dv), dl0));
-        const ds1 = f32x4.mul(p1, f32x4.sub(dot4(gRow + gs, vRow, <usize>vss, Dv), dl1));
-        const ds2 = f32x4.mul(p2, f32x4.sub(dot4(gRow + 2 * gs, vRow, <usize>vss, Dv), dl2));
-        const ds3 = f32x4.mul(p3, f32x4.sub(dot4(gRow + 3 * gs, vRow, <usize>vss, Dv), dl3));
-        axpy4(ds0, kRow, <usize>kss, dqRow, D);
-        axpy4(ds1, kRow, <usize>kss, dqRow + dqs, D);
-        axpy4(ds2, kRow, <usize>kss, dqRow + 2 * dqs, D);
-        axpy4(ds3, kRow, <usize>kss, dqRow + 3 * dqs, D);
-        // Transposed 4 x 4 blocks: lane r of column t is query row r's value for key j + t.
-        const pa = v128.shuffle<f32>(p0, p1, 0, 4, 1, 5), pb = v128.shuffle<f32>(p2, p3, 0, 4, 1, 5);
-        const pc = v128.shuffle<f32>(p0, p1, 2, 6, 3, 7), pd = v128.shuffle<f32>(p2, p3, 2, 6, 3, 7);
-        const dvRow = dvBase + (<usize>(j * Dv) << 2);
-        axpy4(v128.shuffle<f32>(pa, pb, 0, 1, 4, 5), gRow, <usize>gsl, dvRow, Dv);
-        axpy4(v128.shuffle<f32>(pa, pb, 2, 3, 6, 7), gRow, <usize>gsl, dvRow + os, Dv);
-        axpy4(v128.shuffle<f32>(pc, pd, 0, 1, 4, 5), gRow, <usize>gsl, dvRow + 2 * os, Dv);
-        axpy4(v128.shuffle<f32>(pc, pd, 2, 3, 6, 7), gRow, <usize>gsl, dvRow + 3 * os, Dv);
-        const vs = f32x4.splat(scale);
-        const da = v128.shuffle<f32>(ds0, ds1, 0, 4, 1, 5), db = v128.shuffle<f32>(ds2, ds3, 0, 4, 1, 5);
-        const dc = v128.shuffle<f32>(ds0, ds1, 2, 6, 3, 7), dd = v128.shuffle<f32>(ds2, ds3, 2, 6, 3, 7);
-        const dkRow = dkBase + (<usize>(j * D) << 2);
-        axpy4(f32x4.mul(vs, v128.shuffle<f32>(da, db, 0, 1, 4, 5)), qRow, <usize>qsl, dkRow, D);
-        axpy4(f32x4.mul(vs, v128.shuffle<f32>(da, db, 2, 3, 6, 7)), qRow, <usize>qsl, dkRow + dqs, D);
-        axpy4(f32x4.mul(vs, v128.shuffle<f32>(dc, dd, 0, 1, 4, 5)), qRow, <usize>qsl, dkRow + 2 * dqs, D);
-        axpy4(f32x4.mul(vs, v128.shuffle<f32>(dc, dd, 2, 3, 6, 7)), qRow, <usize>qsl, dkRow + 3 * dqs, D);
+    for (let i0 = 0; i0 < L; i0 += BR) {
+      const ib = min(BR, L - i0);
+      const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
+      const gRow = gout + (<usize>(b * gsb + h * gsh + i0 * gsl) << 2);
+      const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
+      const o = out + (<usize>((bh * L + i0) * Dv) << 2);
+      const lp = lse + (<usize>(bh * L + i0) << 2);
+      const dqRow = dq + (<usize>((bh * L + i0) * D) << 2);
+      for (let r = 0; r < ib; r++) {
+        store<f32>(dBuf + (<usize>r << 2), dot(gRow + (<usize>(r * gsl) << 2), o + (<usize>(r * Dv) << 2), Dv));
       }
-      // The last S % 4 keys (or fewer under the causal limit), one (row, key) pair at a time.
-      for (let r = 0; r < 4; r++) {
-        const qr = qRow + <usize>r * qs, gr = gRow + <usize>r * gs, dqr = dqRow + <usize>r * dqs;
-        const rowLse = load<f32>(lp + (<usize>r << 2));
-        const delta = dot(gr, o + <usize>r * os, Dv);
-        const rEnd = causal ? min(jEnd, i + r + 1) : jEnd;
-        for (let jj = j; jj < rEnd; jj++) {
-          let x = scale * dot(qr, kBase + (<usize>(jj * kss) << 2), D);
-          if (mRow != 0) x += load<f32>(mRow + <usize>r * ms + (<usize>(jj * mss) << 2));
-          const p = exps(x - rowLse);
-          if (p == 0) continue;
-          axpy(p, gr, dvBase + (<usize>(jj * Dv) << 2), Dv);
-          const ds = p * (dot(gr, vBase + (<usize>(jj * vss) << 2), Dv) - delta);
-          axpy(ds, kBase + (<usize>(jj * kss) << 2), dqr, D);
-          axpy(scale * ds, qr, dkBase + (<usize>(jj * D) << 2), D);
-        }
-        scal(scale, dqr, D);
-      }
-      o += <usize>(4 * Dv) << 2;
-      lp += 16;
-      dqRow += <usize>(4 * D) << 2;
-    }
-    for (; i < L; i++) {
-      const qRow = q + (<usize>(b * qsb + h * qsh + i * qsl) << 2);
-      const gRow = gout + (<usize>(b * gsb + h * gsh + i * gsl) << 2);
-      const mRow = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i * msl) << 2);
-      const jEnd = causal ? min(S, i + 1) : S;
-      const rowLse = load<f32>(lp);
-      const delta = dot(gRow, o, Dv);
-      memory.fill(dqRow, 0, <usize>D << 2);
+      zeroRows(dqRow, D, ib, D);
+      const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
-        const j1 = min(jEnd, j0 + BC);
-        scoreBlock(qRow, kBase, kss, mRow, mss, j0, j1, D, scale, sBuf);
-        expBlock(sBuf, j1 - j0, rowLse);
-        let j = j0;
-        const vDelta = f32x4.splat(delta);
-        for (; j + 4 <= j1; j += 4) {
-          const pv = v128.load(sBuf + (<usize>(j - j0) << 2));
-          const ds = f32x4.mul(pv, f32x4.sub(dot4(gRow, vBase + (<usize>(j * vss) << 2), <usize>vss, Dv), vDelta));
-          axpy4(ds, kBase + (<usize>(j * kss) << 2), <usize>kss, dqRow, D);
-          // dV_j and dK_j are separate rows: one axpy each. Lane t is rotated into lane 0
-          // (extract_lane needs a constant index).
-          let pr = pv, dr = ds;
-          for (let t = 0; t < 4; t++) {
-            const p = f32x4.extract_lane(pr, 0);
-            if (p != 0) {
-              axpy(p, gRow, dvBase + (<usize>((j + t) * Dv) << 2), Dv);
-              axpy(scale * f32x4.extract_lane(dr, 0), qRow, dkBase + (<usize>((j + t) * D) << 2), D);
-            }
-            pr = v128.shuffle<f32>(pr, pr, 1, 2, 3, 0);
-            dr = v128.shuffle<f32>(dr, dr, 1, 2, 3, 0);
+        const jb = min(BC, jEnd - j0);
+        packT(kBase, kss, j0, jb, D, kt);
+        packT(vBase, vss, j0, jb, Dv, vt);
+        zeroRows(sc, BC, ib, jb);
+        zeroRows(ds, BC, ib, jb);
+        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
+        gemm(gRow, <usize>gsl << 2, 4, vt, row, ds, row, ib, jb, Dv);
+        for (let r = 0; r < ib; r++) {
+          const s = sc + <usize>r * row, g = ds + <usize>r * row;
+          const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
+          scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
+          expRow(s, jb, load<f32>(lp + (<usize>r << 2)));
+          // dS (times scale, which both dQ and dK take) = scale P (dP - delta), in place over dP.
+          const delta = f32x4.splat(load<f32>(dBuf + (<usize>r << 2)));
+          let j = 0;
+          for (; j + 4 <= jb; j += 4) {
+            const at = <usize>j << 2;
+            v128.store(g + at, f32x4.mul(vScale, f32x4.mul(v128.load(s + at), f32x4.sub(v128.load(g + at), delta))));
+          }
+          const dl = f32x4.extract_lane(delta, 0);
+          for (; j < jb; j++) {
+            const at = <usize>j << 2;
+            store<f32>(g + at, scale * (load<f32>(s + at) * (load<f32>(g + at) - dl)));
           }
         }
-        for (; j < j1; j++) {
-          const p = load<f32>(sBuf + (<usize>(j - j0) << 2));
-          if (p == 0) continue; // masked (or negligible): contributes nothing
-          const vRow = vBase + (<usize>(j * vss) << 2);
-          axpy(p, gRow, dvBase + (<usize>(j * Dv) << 2), Dv);
-          const ds = p * (dot(gRow, vRow, Dv) - delta);
-          axpy(ds, kBase + (<usize>(j * kss) << 2), dqRow, D);
-          axpy(scale * ds, qRow, dkBase + (<usize>(j * D) << 2), D);
-        }
+        // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
+        gemm(sc, 4, row, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * Dv) << 2), <usize>Dv << 2, jb, Dv, ib);
+        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * D) << 2), <usize>D << 2, jb, D, ib);
+        // dQ += dS K.
+        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>D << 2, ib, D, jb);
       }
-      scal(scale, dqRow, D);
-      o += <usize>Dv << 2;
-      lp += 4;
-      dqRow += <usize>D << 2;
     }
   }
 }

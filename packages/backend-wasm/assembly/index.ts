@@ -12,6 +12,6 @@ export { fill } from './fill';
 export { gather, scatterAdd } from './gather';
 export { random, philoxBlock } from './random';
 export { adamStep, sgdStep } from './optim';
-export { attentionPart, attentionBackwardPart } from './attention';
+export { attentionPart, attentionBackwardPart, attentionScratchBytes } from './attention';
 export { int8Linear } from './quant';
 export { elementwise, programBlock } from './program';

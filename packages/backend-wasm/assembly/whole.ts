@@ -5,7 +5,7 @@
 import { alloc, free } from './alloc';
 import { SCRATCH } from './iter';
 import { SMALL, matmulPart, matmulScratchBytes } from './matmul';
-import { BC, attentionPart, attentionBackwardPart } from './attention';
+import { attentionPart, attentionBackwardPart, attentionScratchBytes } from './attention';
 
 /** C = A B (see matmulPart). Returns 0, or 1 when the packing buffers cannot be allocated. */
 export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): i32 {
@@ -23,7 +23,7 @@ export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam
 
 /** Attention forward over every (batch, head), operands in the scratch area (see attentionPart). Returns 0, or 1 when out of memory. */
 export function attention(q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, scale: f32, causal: i32): i32 {
-  const sBuf = alloc(<usize>BC << 2);
+  const sBuf = alloc(<usize>attentionScratchBytes(load<i32>(SCRATCH, 16), load<i32>(SCRATCH, 20)));
   if (sBuf == 0) return 1;
   attentionPart(SCRATCH, q, k, v, mask, out, lse, scale, causal, 0, load<i32>(SCRATCH) * load<i32>(SCRATCH, 4), sBuf);
   free(sBuf);
@@ -35,7 +35,7 @@ export function attentionBackward(
   q: usize, k: usize, v: usize, mask: usize, out: usize, lse: usize, gout: usize,
   dq: usize, dk: usize, dv: usize, scale: f32, causal: i32,
 ): i32 {
-  const sBuf = alloc(<usize>BC << 2);
+  const sBuf = alloc(<usize>attentionScratchBytes(load<i32>(SCRATCH, 16), load<i32>(SCRATCH, 20)));
   if (sBuf == 0) return 1;
   attentionBackwardPart(SCRATCH, q, k, v, mask, out, lse, gout, dq, dk, dv, scale, causal, 0, load<i32>(SCRATCH) * load<i32>(SCRATCH, 4), sBuf);
   free(sBuf);

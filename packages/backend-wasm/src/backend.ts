@@ -88,8 +88,6 @@ const SMALL_MATMUL = 4096;
 const BLOCKS_PER_THREAD = 3;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
 const ELEMENTWISE_RUNS_PER_THREAD = 4;
-/** Floats of the attention kernels' row buffer (BC in assembly/attention.ts). */
-const ATTENTION_ROW = 64;
 
 /**
  * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
@@ -205,7 +203,7 @@ export class WasmBackend implements Backend {
       const operands = [this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse)];
       const macs = bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
       if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
-        this.runAttention(JOB.attention, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh);
+        this.runAttention(JOB.attention, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh, q.shape[3]!, v.shape[3]!);
       } else if (this.k.attention(...(operands as [number, number, number, number, number, number]), p.scale, p.causal ? 1 : 0) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating attention scratch');
       }
@@ -218,7 +216,7 @@ export class WasmBackend implements Backend {
       ] as const;
       const macs = 2 * bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
       if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
-        this.runAttention(JOB.attentionBackward, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh);
+        this.runAttention(JOB.attentionBackward, [this.scratchPtr, ...operands, p.scale, p.causal ? 1 : 0], bh, q.shape[3]!, v.shape[3]!);
       } else if (this.k.attentionBackward(...operands, p.scale, p.causal ? 1 : 0) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating attention scratch');
       }
@@ -288,13 +286,13 @@ export class WasmBackend implements Backend {
 
   /**
    * Runs an attention pass on the pool, split over the B * H (batch, head) pairs: `args` are
-   * the kernel's leading arguments (params pointer, operands, scale, causal); each part gets a
-   * row buffer of its own.
+   * the kernel's leading arguments (params pointer, operands, scale, causal); each part gets
+   * scratch of its own (for head sizes `d` and `dv`).
    */
-  private runAttention(kind: number, args: number[], bh: number): void {
+  private runAttention(kind: number, args: number[], bh: number, d: number, dv: number): void {
     const pool = this.pool!;
     const parts = Math.min(pool.size, bh);
-    const stride = ATTENTION_ROW * 4;
+    const stride = Math.ceil(this.k.attentionScratchBytes(d, dv) / 64) * 64;
     const buffers = this.alloc(parts * stride);
     try {
       pool.args.set([...args, bh, buffers, stride]);

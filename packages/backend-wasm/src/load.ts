@@ -113,6 +113,8 @@ export interface KernelExports extends PartKernels {
    * Returns 0, or 1 when out of memory.
    */
   attentionBackward(q: number, k: number, v: number, mask: number, out: number, lse: number, gradOut: number, dq: number, dk: number, dv: number, scale: number, causal: number): number;
+  /** Bytes of scratch one part of `attentionPart`/`attentionBackwardPart` needs for head sizes `d` (q, k) and `dv` (v). */
+  attentionScratchBytes(d: number, dv: number): number;
   /**
    * `out[m, n] = x[m, k] (w * wScale)^T + bias` with int8 weight rows `w` [n, kp] (k padded to `kp`),
    * per-row float32 scales `wScale` [n] and `bias` [n] (pointer 0 for none); all contiguous. Returns 0,
@@ -130,7 +132,7 @@ export interface PartKernels {
    * caller's packing `scratch` of `matmulScratchBytes(m, n, k)` bytes.
    */
   matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, ldc: number, scratch: number): void;
-  /** `attention` over the (batch, head) pairs [bh0, bh1) with operand words at `params` and a 64-float row buffer. */
+  /** `attention` over the (batch, head) pairs [bh0, bh1) with operand words at `params` and `attentionScratchBytes(D, Dv)` bytes of scratch. */
   attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
   /** `attentionBackward` over the (batch, head) pairs [bh0, bh1), as `attentionPart`. */
   attentionBackwardPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, gout: number, dq: number, dk: number, dv: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
