@@ -34,6 +34,7 @@ import { countDeviceCalls, zeroCounters, type WebGpuCounters } from './counters.
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
+import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
 import { checkProgramViews, programLayout, programSource, programSourceKey } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
@@ -104,7 +105,7 @@ interface IndexCheck {
 
 /** Which program each op runs, for docs/backend-coverage.md (scripts/coverage-table.mjs). */
 export const OP_PROGRAMS: Record<string, string> = {
-  matmul: 'tfjs MatMul (BatchMatMulPackedProgram / MatMulSplitK / MatMulSmallOutputSize, chosen by tfjs) on zero-copy inputs, one GPU copy out',
+  matmul: 'tfjs MatMul (BatchMatMulPackedProgram / MatMulSplitK / MatMulSmallOutputSize, chosen by tfjs) on packed operands at offset 0 with K a whole tile, one GPU copy out; else WGSL: strided tiled matmul (32x32 blocks), any strides and offsets',
   unary: 'WGSL: strided element-wise',
   binary: 'WGSL: strided element-wise',
   where: 'WGSL: strided element-wise',
@@ -485,7 +486,7 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
-    const { rank: r, K } = checkMatmulViews('webgpu', a, b, out);
+    const { rank: r, M, N, K } = checkMatmulViews('webgpu', a, b, out);
     const n = numel(out.shape);
     if (n === 0) return;
     if (K === 0) {
@@ -493,21 +494,22 @@ export class WebGpuBackend implements Backend {
       return;
     }
     const batch = numel(out.shape.slice(0, r - 2));
-    const temps: BufferId[] = [];
     // tfjs's matmul programs guard their reads of A past K but not of B (mm_readB in
     // matmul_packed_webgpu.js, tfjs 4.22): in the last partial K tile they multiply A's zeros by
-    // B's rows past K, which in a batched B are the next batch's rows, and 0 * inf is NaN (a
-    // batch holding -inf or NaN poisoned its neighbours). An unbatched B is no safer: the pool
-    // hands out buffers by size class, up to 25% larger than asked, so its rows past K are
-    // whatever the buffer's last user left (stale -inf made whole outputs NaN), and a transposed
-    // B's last column reads the same slack. Zero-padding K to a whole tile makes those reads
-    // land on zeros, at the cost of two copies when K is not a multiple of the tile.
-    const tile = out.shape[r - 2] === 1 ? MATMUL_TILE_INNER_VECTOR : MATMUL_TILE_INNER;
-    if (K % tile !== 0) {
-      [a, b] = this.padInner(a, b, K, tile, temps);
+    // B's rows past K, which in a batched B are the next batch's rows, and 0 * inf is NaN; an
+    // unbatched B's rows past K are whatever the pooled buffer's last user left (the pool hands out
+    // buffers up to 25% larger than asked). So tfjs runs only where K is a whole tile and both
+    // operands are packed buffers at offset 0 (its zero-copy form); everything else — a K that is
+    // not a whole tile, a strided operand, one at an offset, as every intermediate of a compiled
+    // step is — is one dispatch of our strided kernel (matmul.ts), where a copy or a zero-padding
+    // of each operand would otherwise come first.
+    const tile = M === 1 ? MATMUL_TILE_INNER_VECTOR : MATMUL_TILE_INNER;
+    const A = K % tile === 0 ? this.tfjsOperand(a, batch) : null;
+    const B = A ? this.tfjsOperand(b, batch) : null;
+    if (!A || !B || !isContiguous(out.shape, out.strides)) {
+      this.stridedMatmul(a, b, out, M, N, K);
+      return;
     }
-    const A = this.matOperand(a, batch, temps);
-    const B = this.matOperand(b, batch, temps);
     const dst = this.pool.get(out.buffer);
     // tfjs records into our encoder (no submit); it may submit it on its own, so the arena
     // holding the parameters of what is recorded so far is uploaded first.
@@ -517,37 +519,23 @@ export class WebGpuBackend implements Backend {
     const next = this.tfjs.matmul(A, B, enc, (res, e) => e.copyBufferToBuffer(res, 0, dst, out.offset * 4, n * 4));
     if (next !== enc) this.submitted();
     this.encoder = next;
-    // Pooled scratch goes back at once: its next user is ordered after the matmul in the queue.
-    for (const t of temps) this.free(t);
+  }
+
+  /** C = A @ B by our strided kernel (matmul.ts): any strides and offsets, one dispatch. */
+  private stridedMatmul(a: View, b: View, out: View, M: number, N: number, K: number): void {
+    const slots = matmulSlots(a, b, out);
+    const { meta, workgroups } = matmulMeta(a, b, out, M, N, K);
+    const bufs = [out.buffer, a.buffer, b.buffer].filter((id, i, all) => all.indexOf(id) === i);
+    const bindings: Binding[] = bufs.map((id, i) => ({ buffer: this.pool.get(id), writable: i === 0 }));
+    this.dispatch(this.source(`matmul|${slots.a}|${slots.b}|${slots.count}`, () => matmulSource(slots)), bindings, meta, 0, workgroups);
   }
 
   /**
-   * `a` `[..., M, K]` and `b` `[..., K, N]` copied into zeroed scratch `[..., M, Kp]` and
-   * `[..., Kp, N]`, Kp the next multiple of `tile`: the same product.
+   * A matmul operand as tfjs takes it without a copy — a packed `[batch, rows, cols]` buffer
+   * starting at byte 0, possibly transposed, or one matrix broadcast over the whole batch — or
+   * null when `v` is not laid out so.
    */
-  private padInner(a: View, b: View, K: number, tile: number, temps: BufferId[]): [View, View] {
-    const Kp = Math.ceil(K / tile) * tile;
-    const r = a.shape.length;
-    const pad = (v: View, shape: number[]): View => {
-      const buffer = this.alloc(numel(shape) * 4);
-      temps.push(buffer);
-      const padded: View = { buffer, dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
-      this.fill(padded, 0);
-      this.runCopy(v, { ...padded, shape: v.shape }); // the first K columns (rows) only
-      return padded;
-    };
-    return [
-      pad(a, [...a.shape.slice(0, r - 1), Kp]),
-      pad(b, [...b.shape.slice(0, r - 2), Kp, b.shape[r - 1]!]),
-    ];
-  }
-
-  /**
-   * A matmul operand as tfjs wants it: a packed `[batch, rows, cols]` buffer starting at byte 0,
-   * possibly transposed. Views already laid out so (or broadcast over the whole batch) go
-   * zero-copy; anything else is first made contiguous by one strided copy into pooled scratch.
-   */
-  private matOperand(v: View, batch: number, temps: BufferId[]): { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean } {
+  private tfjsOperand(v: View, batch: number): { buffer: GPUBuffer; shape: [number, number, number]; transpose: boolean } | null {
     const r = v.shape.length;
     const R = v.shape[r - 2]!, C = v.shape[r - 1]!;
     const sr = v.strides[r - 2]!, sc = v.strides[r - 1]!;
@@ -555,15 +543,11 @@ export class WebGpuBackend implements Backend {
     const broadcast = bStrides.every((s, i) => s === 0 || bShape[i] === 1);
     const packedBatch = isContiguous(bShape, bStrides.map((s) => s / (R * C)));
     const batchOk = broadcast || (packedBatch && bStrides.every((s, i) => bShape[i] === 1 || s % (R * C) === 0));
+    if (v.offset !== 0 || !batchOk) return null;
     const nb = broadcast ? 1 : batch;
-    if (v.offset === 0 && batchOk) {
-      if ((sc === 1 || C === 1) && (sr === C || R === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, R, C], transpose: false };
-      if ((sr === 1 || R === 1) && (sc === R || C === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, C, R], transpose: true };
-    }
-    const tmp = this.alloc(batch * R * C * 4);
-    temps.push(tmp);
-    this.runCopy(v, { buffer: tmp, dtype: 'float32', offset: 0, strides: contiguousStrides(v.shape), shape: v.shape });
-    return { buffer: this.pool.get(tmp), shape: [batch, R, C], transpose: false };
+    if ((sc === 1 || C === 1) && (sr === C || R === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, R, C], transpose: false };
+    if ((sr === 1 || R === 1) && (sc === R || C === 1)) return { buffer: this.pool.get(v.buffer), shape: [nb, C, R], transpose: true };
+    return null;
   }
 
   // ---- indexing ------------------------------------------------------------------------------
