@@ -430,15 +430,26 @@ export class WasmBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
-    const { rank: r, M, N, K } = checkMatmulViews('wasm', a, b, out);
+    const checked = checkMatmulViews('wasm', a, b, out);
+    const { rank: r, N, K } = checked;
+    let M = checked.M;
     if (numel(out.shape) === 0) return;
     const batchShape = out.shape.slice(0, r - 2);
-    const batch = coalesce(batchShape, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), out.strides.slice(0, r - 2)]);
-    const [sa, sb, so] = batch.strides as [number[], number[], number[]];
+    let batch = coalesce(batchShape, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), out.strides.slice(0, r - 2)]);
+    let [sa, sb, so] = batch.strides as [number[], number[], number[]];
     const sam = a.strides[r - 2]! * 4, sak = a.strides[r - 1]! * 4;
     const sbk = b.strides[r - 2]! * 4, sbn = b.strides[r - 1]! * 4;
     let pa = this.addr(a), pb = this.addr(b), pc = this.addr(out);
-    const total = numel(batch.shape);
+    let total = numel(batch.shape);
+    if (total > 1 && foldsIntoRows(batch.shape, sa, sb, so, a.strides[r - 2]!, M, N, K)) {
+      // One shared B (a Linear's weight under a [batch, seq, features] input) and A and C rows
+      // evenly spaced across the batch: one product of total * M rows, so B is packed once, not
+      // once per batch item. Every element sums the same terms in the same order either way.
+      M *= total;
+      total = 1;
+      batch = { shape: [], strides: [[], [], []] };
+      [sa, sb, so] = [[], [], []];
+    }
     if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN || N >= 2 * COL_ALIGN)) {
       this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so]);
       return;
@@ -473,7 +484,12 @@ export class WasmBackend implements Backend {
     // A few blocks per thread, taken one at a time, so that a slower thread takes fewer (each
     // row block packs all of B again, which bounds how many are worth making).
     const want = Math.ceil((BLOCKS_PER_THREAD * pool.size) / total);
-    const byCols = want > 1 && Math.floor(M / ROW_ALIGN) < Math.min(want, pool.size); // too few rows for every thread
+    // Columns when there are too few rows for every thread, or when fewer rows than columns make
+    // them the cheaper cut: each row block packs all of B (K x N) again, each column block all of
+    // A (M x K) (a weight gradient X^T dY with 128 rows and 512 columns: 4x less copying).
+    const fewRows = Math.floor(M / ROW_ALIGN) < Math.min(want, pool.size);
+    const colsCheaper = M < N && Math.floor(N / COL_ALIGN) >= Math.min(want, pool.size);
+    const byCols = want > 1 && (fewRows || colsCheaper);
     const [extent, align] = byCols ? [N, COL_ALIGN] : [M, ROW_ALIGN];
     // No block may fall to the plain loop that the whole product does not take (another order of
     // sums): every block keeps more than SMALL_MATMUL multiply-adds.
@@ -667,6 +683,17 @@ function outOfMemory(bytes: number, reserved: number, live: ReadonlyMap<number, 
       `hold ${gib(held)}. torch.memory() shows which backend holds what; dispose() tensors you no longer ` +
       `need, or wrap the work in torch.tidy().`,
   );
+}
+
+/**
+ * Whether a batched product is one product of `batch * M` rows: a one-dim batch (after
+ * coalescing) over which B does not move, A's rows step on evenly (its batch stride M row
+ * strides), C is contiguous, and each item is large enough for the packed path (the plain
+ * loop for tiny products and the few-rows path sum differently, so those keep their per-item
+ * products).
+ */
+function foldsIntoRows(batchShape: readonly number[], sa: readonly number[], sb: readonly number[], so: readonly number[], rowStride: number, M: number, N: number, K: number): boolean {
+  return batchShape.length === 1 && sb[0] === 0 && sa[0] === M * rowStride && so[0] === M * N && M >= 4 && M * N * K > SMALL_MATMUL;
 }
 
 function scale(strides: readonly number[], bytes: number): number[] {

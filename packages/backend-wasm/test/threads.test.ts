@@ -68,6 +68,7 @@ describe('wasm thread pool', () => {
     [[], 3, 64, 130],
     [[], 6, 20, 9],
     [[2], 2, 100, 77],
+    [[], 24, 700, 96], // fewer rows than columns: split by columns (a weight gradient's shape)
   ];
   for (const [batch, M, K, N] of shapes) {
     it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
@@ -83,6 +84,30 @@ describe('wasm thread pool', () => {
       }
     });
   }
+
+  it('a batch over one shared B (a Linear under [batch, seq, features]) runs as one product of batch * M rows, bit for bit the per-item products', () => {
+    // [B, M, K] x [K, N] expanded to [B, K, N] with batch stride 0: the backend folds the batch
+    // into the rows (B packed once); each item must still equal its own 2-D product, on every
+    // thread count. N and M not multiples of the register tile; B transposed as a weight is.
+    const [Bt, M, K, N] = [6, 13, 70, 21];
+    const a = hostData([Bt, M, K], 'contiguous', 5), w = hostData([N, K], 'contiguous', 6);
+    for (const be of [single, ...Object.values(pools)]) {
+      const va = place(be, a, [Bt, M, K], 'contiguous');
+      const wb = place(be, w, [N, K], 'contiguous');
+      const vb: View = { ...wb, shape: [Bt, K, N], strides: [0, 1, K] };
+      const vc = output(be, [Bt, M, N]);
+      try {
+        be.matmul(va, vb, vc);
+        const got = be.readSync(vc) as Float32Array;
+        for (let t = 0; t < Bt; t++) {
+          const item = matmulOn(single, a.slice(t * M * K, (t + 1) * M * K), [M, K], 'contiguous', w, [K, N], 'transposed', [M, N]);
+          expect(got.slice(t * M * N, (t + 1) * M * N), `item ${t} on ${be.threads} threads`).toEqual(item);
+        }
+      } finally {
+        for (const v of [va, wb, vc]) be.free(v.buffer);
+      }
+    }
+  });
 
   it('runs a job posted the moment the pool is ready (no lost wake-up)', async () => {
     // A pool thread once read the job counter after announcing itself ready, so a job posted at
