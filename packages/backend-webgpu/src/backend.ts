@@ -15,6 +15,7 @@ import {
   runProgramComposite,
   type ElementwiseProgram,
   type AdamStepParams,
+  type AttentionParams,
   type Backend,
   type BackendMemory,
   type BinaryOp,
@@ -34,6 +35,7 @@ import { countDeviceCalls, zeroCounters, type WebGpuCounters } from './counters.
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
+import { ATTENTION_OPERANDS, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
 import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
 import { checkProgramViews, programLayout, programSource, programSourceKey } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
@@ -117,6 +119,8 @@ export const OP_PROGRAMS: Record<string, string> = {
   random: 'WGSL: Philox 4x32-10',
   adamStep: 'WGSL: fused',
   sgdStep: 'WGSL: fused',
+  attention: 'WGSL: one workgroup per query row, keys in chunks of 64 with an online softmax (no L x S buffer)',
+  attentionBackward: 'WGSL: two kernels, one workgroup per query row (dQ) and per key row (dK, dV), probabilities recomputed from the logsumexp',
   elementwise: 'WGSL: one shader per fused program (torch.compile), generated from the op table; strided inputs, in place allowed',
   int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
 };
@@ -194,6 +198,8 @@ export class WebGpuBackend implements Backend {
   private lost: GPUDeviceLostInfo | null = null;
   private destroyed = false;
   private readonly dummy: GPUBuffer;
+  /** Storage buffers one dispatch may bind (the device's limit; lowered by tests of the fallbacks). */
+  private storageBindings: number;
   /** The int8Linear GEMM's WGSL: `dot4I8Packed` when the adapter has `packed_4x8_integer_dot_product`. */
   private readonly int8Gemm: string;
 
@@ -206,6 +212,7 @@ export class WebGpuBackend implements Backend {
     this.tfjs = tfjs;
     countDeviceCalls(device, this.counts);
     tfjs.onDispatch = () => void this.counts.dispatches++;
+    this.storageBindings = device.limits.maxStorageBuffersPerShaderStage;
     this.int8Gemm = int8GemmSource(wgslFeatures.has('packed_4x8_integer_dot_product'));
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST, undefined, maxBufferBytes(device));
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_SRC | COPY_DST });
@@ -637,6 +644,19 @@ export class WebGpuBackend implements Backend {
       this.dispatch(SGD_SOURCE, [b(param), b(grad, false), b(momentumBuffer)], meta, n);
     },
     elementwise: (program, inputs, outputs) => this.program(program, inputs, outputs),
+    // attention.ts: one workgroup per query row (forward, dQ) or key row (dK, dV).
+    attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
+      const dims = this.attentionDims('attention', q, k, v, mask, out, null, [out, lse]);
+      if (!dims) return;
+      this.attentionKernel('forward', dims, { q, k, v, ...(mask ? { mask } : {}), out, lse }, p, dims.B * dims.H * dims.L);
+    },
+    attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams) => {
+      const dims = this.attentionDims('attentionBackward', q, k, v, mask, out, gradOut, [out, lse, gradQ, gradK, gradV]);
+      if (!dims) return;
+      const views = { q, k, v, ...(mask ? { mask } : {}), out, lse, gout: gradOut, dq: gradQ, dk: gradK, dv: gradV };
+      if (dims.L > 0) this.attentionKernel('backwardQ', dims, views, p, dims.B * dims.H * dims.L);
+      if (dims.S > 0) this.attentionKernel('backwardKV', dims, views, p, dims.B * dims.H * dims.S);
+    },
     // quant.ts: max|x|, then x quantised to packed int8, then a tiled int8 GEMM that dequantises.
     int8Linear: (x, weight, weightScale, bias, out) => {
       this.check();
@@ -670,7 +690,7 @@ export class WebGpuBackend implements Backend {
     const shape = checkProgramViews(program, inputs, outputs);
     if (numel(shape) === 0) return;
     const l = programLayout(program, inputs, outputs);
-    if (l.buffers.length + 1 > this.device.limits.maxStorageBuffersPerShaderStage) {
+    if (l.buffers.length + 1 > this.storageBindings) {
       runProgramComposite(this, program, inputs, outputs);
       return;
     }
@@ -680,6 +700,90 @@ export class WebGpuBackend implements Backend {
     const source = this.source(programSourceKey(program, l), () => programSource(program, l));
     const bindings: Binding[] = l.buffers.map((id, s) => ({ buffer: this.pool.get(id), writable: l.writable[s]! }));
     this.dispatch(source, bindings, meta, numel(c.shape));
+  }
+
+  /**
+   * Checks an attention call's operands (float32, 4-D, agreeing shapes, a unit last stride on
+   * q, k, v and gradOut, contiguous outputs); its dims, or null when there is nothing to compute.
+   */
+  private attentionDims(op: string, q: View, k: View, v: View, mask: View | null, out: View, gradOut: View | null, contiguous: readonly View[]): AttentionDims | null {
+    this.check();
+    const [B, H, L, D] = q.shape as [number, number, number, number];
+    const S = k.shape[2]!, Dv = v.shape[3]!;
+    const all = [q, k, v, out, ...contiguous, ...(mask ? [mask] : []), ...(gradOut ? [gradOut] : [])];
+    for (const x of all) if (x.dtype !== 'float32') throw unsupported(op, { operand: x.dtype });
+    const shapesOk = q.shape.length === 4 && k.shape.length === 4 && v.shape.length === 4 && out.shape.length === 4 &&
+      k.shape[0] === B && k.shape[1] === H && k.shape[3] === D && v.shape[0] === B && v.shape[1] === H && v.shape[2] === S &&
+      out.shape[0] === B && out.shape[1] === H && out.shape[2] === L && out.shape[3] === Dv &&
+      (!mask || (mask.shape.length === 4 && mask.shape[2] === L && mask.shape[3] === S)) &&
+      (!gradOut || gradOut.shape.every((n, i) => n === out.shape[i]));
+    if (!shapesOk) throw new Error(`webgpu backend: ${op} shapes do not agree: q [${q.shape}], k [${k.shape}], v [${v.shape}], out [${out.shape}]${mask ? `, mask [${mask.shape}]` : ''}`);
+    for (const x of [q, k, v, ...(gradOut ? [gradOut] : [])]) {
+      if (x.shape[3]! > 1 && x.strides[3] !== 1) throw new Error(`webgpu backend: ${op} needs a unit stride on the last dim, got strides [${x.strides.join(', ')}]`);
+    }
+    for (const x of contiguous) {
+      if (!isContiguous(x.shape, x.strides)) throw new Error(`webgpu backend: ${op} needs contiguous outputs, got shape [${x.shape.join(', ')}] with strides [${x.strides.join(', ')}]`);
+    }
+    return B * H * Math.max(L, S) === 0 ? null : { B, H, L, S, D, Dv };
+  }
+
+  /**
+   * One attention kernel (attention.ts) over `groups` workgroups. Operands bind one slot per
+   * distinct buffer, the written ones `read_write`; when that exceeds the device's storage
+   * bindings, the read-only operands are first copied (copyBufferToBuffer, not a dispatch) into
+   * one pooled scratch buffer and read from there.
+   */
+  private attentionKernel(kernel: AttentionKernel, dims: AttentionDims, views: Partial<Record<AttentionOperand, View>>, p: AttentionParams, groups: number): void {
+    const { reads, writes } = ATTENTION_OPERANDS[kernel];
+    const used = [...writes, ...reads].filter((o) => views[o] !== undefined);
+    const rebased: Partial<Record<AttentionOperand, View>> = { ...views };
+    const buffers: Array<GPUBuffer> = [];
+    const writable: boolean[] = [];
+    const slots: Partial<Record<AttentionOperand, number>> = {};
+    const slotOf = (buffer: GPUBuffer, w: boolean): number => {
+      let s = buffers.indexOf(buffer);
+      if (s < 0) {
+        s = buffers.push(buffer) - 1;
+        writable.push(w);
+      }
+      return s;
+    };
+    for (const o of used) slots[o] = slotOf(this.pool.get(views[o]!.buffer), writes.includes(o));
+    const temps: BufferId[] = [];
+    if (buffers.length + 1 > this.storageBindings) {
+      // Pack every read-only buffer's range that the operands touch into one scratch buffer.
+      const ro = used.filter((o) => !writable[slots[o]!]);
+      const ranges = new Map<BufferId, { lo: number; hi: number; at: number }>();
+      for (const o of ro) {
+        const v = views[o]!;
+        const hi = v.offset + v.shape.reduce((acc, n, d) => acc + (n - 1) * v.strides[d]!, 0) + 1;
+        const r = ranges.get(v.buffer);
+        ranges.set(v.buffer, r ? { lo: Math.min(r.lo, v.offset), hi: Math.max(r.hi, hi), at: 0 } : { lo: v.offset, hi, at: 0 });
+      }
+      let total = 0;
+      for (const r of ranges.values()) {
+        r.at = total;
+        total += r.hi - r.lo;
+      }
+      const scratch = this.alloc(total * 4);
+      temps.push(scratch);
+      const enc = this.ensureEncoder();
+      this.endPass();
+      for (const [id, r] of ranges) enc.copyBufferToBuffer(this.pool.get(id), r.lo * 4, this.pool.get(scratch), r.at * 4, (r.hi - r.lo) * 4);
+      buffers.length = 0;
+      writable.length = 0;
+      for (const o of used) {
+        const v = views[o]!;
+        const r = ro.includes(o) ? ranges.get(v.buffer)! : null;
+        if (r) rebased[o] = { ...v, buffer: scratch, offset: r.at + v.offset - r.lo };
+        slots[o] = slotOf(this.pool.get(rebased[o]!.buffer), writes.includes(o));
+      }
+    }
+    const meta = attentionMeta(dims, rebased, p.scale, p.causal);
+    const key = `attention|${kernel}|${used.map((o) => `${o}${slots[o]}`).join(',')}|${writable.map(Number).join('')}`;
+    const source = this.source(key, () => attentionSource(kernel, slots, writable));
+    this.dispatch(source, buffers.map((buffer, s) => ({ buffer, writable: writable[s]! })), meta, 0, groups);
+    for (const t of temps) this.free(t);
   }
 
   // ---- helpers -------------------------------------------------------------------------------
