@@ -85,4 +85,4 @@ export {
   type Int8LinearDims,
 } from './backend-checks.ts';
 
-export { compile, GraphBreak, traceHost, gradAssigned, invalidateTraces, isTracing, type CompileOptions, type CompileStats, type CompiledFunction, type PlanCounts } from './compile/index.ts';
+export { compile, GraphBreak, traceHost, traceUntraced, traceGuard, gradAssigned, invalidateTraces, isTracing, type CompileOptions, type CompileStats, type CompiledFunction, type PlanCounts } from './compile/index.ts';

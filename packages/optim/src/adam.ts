@@ -1,5 +1,7 @@
 import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import type { TracedRule } from './traced.ts';
+import { adamRule } from './traced-rules.ts';
 import { adamUpdate } from './update.ts';
 
 /**
@@ -75,6 +77,10 @@ export class Adam extends Optimizer<AdamConfig> {
       });
     }
     checkNonNegative('weightDecay', o.weightDecay);
+  }
+
+  protected override tracedRule(): TracedRule {
+    return adamRule(this, this.decoupled);
   }
 
   protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<AdamConfig>, state: ParamState): void {

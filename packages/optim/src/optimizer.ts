@@ -1,4 +1,5 @@
-import { checkOptions, enableGrad, isTensor, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, traceHost, type Tensor } from '@torchlet/core';
+import { checkOptions, enableGrad, isTensor, isTracing, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, traceHost, type Tensor } from '@torchlet/core';
+import { disposeScalars, tracedStep, type TracedRule } from './traced.ts';
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
@@ -243,10 +244,22 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
    */
   step<T = void>(closure?: () => T): T | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
-    // Under torch.compile, the update is a host step that every replay re-runs, so the step count,
-    // a scheduler's learning rate and the step scope's boundary stay live.
-    traceHost(`${this.constructor.name}.step()`, () => this.stepNow());
+    const name = `${this.constructor.name}.step()`;
+    // Under torch.compile, an optimizer with a traced rule records its update as fused programs
+    // whose step-dependent scalars a host step rewrites every replay (traced.ts); any other
+    // update is a host step that every replay re-runs. Either way the step count, a scheduler's
+    // learning rate and the step scope's boundary stay live.
+    const rule = isTracing() ? this.tracedRule() : null;
+    if (rule === null || !tracedStep(this, name, this.paramGroups, rule)) traceHost(name, () => this.stepNow());
     return loss;
+  }
+
+  /**
+   * The update as fused programs for a `torch.compile` trace (traced.ts), or null (the default)
+   * to re-run `step()` as a host step at every replay.
+   */
+  protected tracedRule(): TracedRule | null {
+    return null;
   }
 
   private stepNow(): void {
@@ -359,6 +372,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
   }
 
   private disposeState(): void {
+    disposeScalars(this);
     for (const s of this.state.values()) for (const v of Object.values(s)) if (isTensor(v)) v.dispose();
     this.state.clear();
   }

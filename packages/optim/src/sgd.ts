@@ -1,5 +1,7 @@
 import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
+import type { TracedRule } from './traced.ts';
+import { sgdRule } from './traced-rules.ts';
 import { sgdUpdate } from './update.ts';
 
 /** Options of `SGD` (PyTorch's keyword arguments, in camelCase); each may be overridden per param group. */
@@ -65,6 +67,10 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     if (o.nesterov && (!(o.momentum! > 0) || o.dampening !== 0)) {
       throw new RangeError('Nesterov momentum requires a momentum and zero dampening');
     }
+  }
+
+  protected override tracedRule(): TracedRule {
+    return sgdRule(this);
   }
 
   protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<Required<SGDOptions>>, state: ParamState): void {

@@ -12,6 +12,10 @@ export interface TraceSink {
   host<T>(name: string, fn: () => T): T;
   /** `leaf.grad` was just assigned; `accumulated` when it was added to a gradient already there. */
   gradAssigned(leaf: Tensor, accumulated: boolean): void;
+  /** Runs `fn` unrecorded; buffers it allocates count as created before the call (external). */
+  untraced<T>(fn: () => T): T;
+  /** Adds a check every replay runs first: a string (why not) makes the call trace again. */
+  guard(check: () => string | null): void;
 }
 
 let sink: TraceSink | null = null;
@@ -43,6 +47,25 @@ export function traceHost<T>(name: string, fn: () => T): T {
  */
 export function gradAssigned(leaf: Tensor, accumulated: boolean): void {
   if (sink !== null) sink.gradAssigned(leaf, accumulated);
+}
+
+/**
+ * @internal Runs `fn` as if no trace were recording: for state an object creates once and keeps
+ * across calls (an optimizer's buffer of step-dependent scalars), which a replay then reads as a
+ * tensor from before the call. `fn` must not compute anything a replay would need to redo.
+ */
+export function traceUntraced<T>(fn: () => T): T {
+  return sink === null ? fn() : sink.untraced(fn);
+}
+
+/**
+ * @internal While `torch.compile` traces, adds `check` to the plan: every replay calls it first,
+ * and a string (the reason) makes that call trace again instead of replaying. For state a plan
+ * bakes in that can change between calls without showing in the arguments (an optimizer's
+ * amsgrad, nesterov or whether a weight decay is set). Outside a trace, a no-op.
+ */
+export function traceGuard(check: () => string | null): void {
+  if (sink !== null) sink.guard(check);
 }
 
 let epoch = 0;

@@ -105,6 +105,10 @@ export class Plan {
    * the state the trace saw.
    */
   check(args: readonly Tensor[]): string | null {
+    for (const g of this.trace.guards) {
+      const why = g();
+      if (why !== null) return why;
+    }
     for (const x of this.externals) {
       const s = x.storage.deref();
       if (s === undefined || s.released || storageOf(this.backend, x.real) !== s) return 'a tensor the plan reads was freed since it was traced';

@@ -86,6 +86,8 @@ export interface Trace {
   readonly eagerCalls: number;
   /** Buffers the eager run allocated outside host steps. */
   readonly eagerAllocs: number;
+  /** Checks every replay runs first (compile/hooks.ts `traceGuard`): a string means trace again. */
+  readonly guards: ReadonlyArray<() => string | null>;
 }
 
 /** The backend methods of the contract that core calls (backend.ts); reads end a trace. */
@@ -130,6 +132,8 @@ export class Tracer implements TraceSink {
   broken: string | null = null;
   private depth = 0;
   private inHost = 0;
+  private inUntraced = 0;
+  private readonly guards: Array<() => string | null> = [];
   private readonly rngStart = getRngState();
   private hostRng = 0;
   private eagerCalls = 0;
@@ -205,8 +209,9 @@ export class Tracer implements TraceSink {
 
   private wrap(b: Backend, name: string, fused: boolean, orig: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
     return (...a: unknown[]): unknown => {
-      // Calls a backend makes to itself, and everything after the recording stopped, just run.
-      if (this.depth > 0 || this.broken !== null) return orig.apply(b, a);
+      // Calls a backend makes to itself, everything after the recording stopped, and untraced
+      // work (its buffers then read as external ones) just run.
+      if (this.depth > 0 || this.broken !== null || this.inUntraced > 0) return orig.apply(b, a);
       this.depth++;
       try {
         return this.onCall(b, name, fused, a, orig);
@@ -314,6 +319,19 @@ export class Tracer implements TraceSink {
     }
   }
 
+  untraced<T>(fn: () => T): T {
+    this.inUntraced++;
+    try {
+      return fn();
+    } finally {
+      this.inUntraced--;
+    }
+  }
+
+  guard(check: () => string | null): void {
+    if (this.broken === null && this.inHost === 0) this.guards.push(check);
+  }
+
   gradAssigned(leaf: Tensor, accumulated = false): void {
     if (this.broken !== null || this.inHost > 0) return;
     const g = leaf.grad;
@@ -370,6 +388,7 @@ export class Tracer implements TraceSink {
       rngAdvance: getRngState().counter - this.rngStart.counter - this.hostRng,
       eagerCalls: this.eagerCalls,
       eagerAllocs: this.eagerAllocs,
+      guards: this.guards,
     };
   }
 }
