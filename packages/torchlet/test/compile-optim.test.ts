@@ -77,7 +77,7 @@ describe('torch.compile: optimizer updates inside the plan', () => {
         (o) => new optim.OneCycleLR(o, { maxLr: 0.02, totalSteps: 10 }),
         6,
       );
-      const beta1 = r.ob.paramGroups[0]!.betas[0];
+      const beta1 = (r.ob as torch.optim.Adam).paramGroups[0]!.betas[0];
       expect(beta1 > 0.85 && beta1 < 0.95).toBe(true);
       expect(r.ob.state.get(r.b.parameters()[0]!)!.step).toBe(6);
       expect(r.lb).toEqual(r.la);
@@ -91,7 +91,7 @@ describe('torch.compile: optimizer updates inside the plan', () => {
     const backend = torch.getBackend();
     const fused = backend.fused!;
     const calls = { elementwise: 0, adamStep: 0 };
-    const { elementwise, adamStep } = fused;
+    const elementwise = fused.elementwise!, adamStep = fused.adamStep!;
     fused.elementwise = (...a) => {
       calls.elementwise++;
       elementwise.apply(fused, a);
@@ -122,7 +122,7 @@ describe('torch.compile: optimizer updates inside the plan', () => {
       () => null,
       8,
       (o, i) => {
-        const g = o.paramGroups[0] as torch.optim.ParamGroup<{ weightDecay: number; amsgrad: boolean }>;
+        const g = o.paramGroups[0] as unknown as { weightDecay: number; amsgrad: boolean };
         if (i === 3) g.weightDecay = 0.1;
         if (i === 5) g.amsgrad = true;
       },
