@@ -18,7 +18,12 @@ import type { BinaryOp, UnaryOp } from '../op-table.ts';
 import { entryBuffers } from './plan.ts';
 import type { Entry, Trace, TraceArg, VView } from './trace.ts';
 
-const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.join(',')}:${v.shape.join(',')}:${v.dtype}`;
+/**
+ * A view's identity: buffer, offset, shape, dtype and strides, a size-1 dim's stride read as 0
+ * (it never moves the offset), so a contiguous `[16, 4, 1]` (strides `4, 1, 1`) and the same
+ * elements read as `[16, 4, 1]` with strides `4, 1, 0` are one view and a run goes on through them.
+ */
+const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.map((s, d) => (v.shape[d] === 1 ? 0 : s)).join(',')}:${v.shape.join(',')}:${v.dtype}`;
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const isProgDType = (d: string): d is ProgramDType => d === 'float32' || d === 'bool';
 
