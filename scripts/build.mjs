@@ -88,7 +88,7 @@ function hashFiles(files) {
   return h.digest('hex').slice(0, 16);
 }
 
-const rootConfigs = ['tsup.base.ts', 'tsconfig.base.json', 'scripts/build.mjs'].map((f) => join(root, f));
+const rootConfigs = ['tsup.base.ts', 'tsup.pure-namespaces.ts', 'tsconfig.base.json', 'scripts/build.mjs'].map((f) => join(root, f));
 const ownHash = new Map();
 function sourceHash(p) {
   if (!ownHash.has(p.pkg.name)) {
