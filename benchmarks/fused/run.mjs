@@ -1,8 +1,10 @@
-// The wasm backend's fused element-wise kernel (`fused.elementwise`, what torch.compile hands
-// chains of element-wise ops to) against the same programs run op by op on the eager kernels
-// (core's runProgramComposite), and against the memory-bandwidth floor: a plain contiguous copy
-// moving the same number of bytes. 1M float32 elements by default, one thread unless --threads.
-// Prints the median ms per call after warm-up.
+// The wasm backend's fused element-wise kernels (`fused.elementwise`, what torch.compile hands
+// chains of element-wise ops to): the module generated per program (src/jit.ts, the default)
+// and the interpreter (assembly/program.ts, `generatedKernels: false`), against the same
+// programs run op by op on the eager kernels (core's runProgramComposite), and against the
+// memory-bandwidth floor: a plain contiguous copy moving the same number of bytes. 1M float32
+// elements by default, one thread unless --threads. Prints the median ms per call after warm-up
+// (minima in brackets), and checks that both kernels give the same bits.
 // Usage: node benchmarks/fused/run.mjs [--n 1048576] [--reps 30] [--threads 1]
 import { performance } from 'node:perf_hooks';
 import { checkProgram, contiguousStrides, runProgramComposite } from '@torchlet/core';
@@ -35,11 +37,13 @@ const time = (fn) => {
 const min = () => mins[mins.length - 1];
 
 const be = await createWasmBackend({ variant: 'simd', threads });
+const interp = await createWasmBackend({ variant: 'simd', threads, generatedKernels: false });
 const rows = 1024, cols = n / rows;
 const shape = [rows, cols];
+let on = be;
 const view = (strides = contiguousStrides(shape), len = n, fill = (i) => Math.sin(i) * 2) => {
-  const buffer = be.alloc(len * 4);
-  be.write(buffer, Float32Array.from({ length: len }, (_, i) => fill(i)));
+  const buffer = on.alloc(len * 4);
+  on.write(buffer, Float32Array.from({ length: len }, (_, i) => fill(i)));
   return { buffer, dtype: 'float32', shape, strides, offset: 0 };
 };
 const u = (op, x) => ({ kind: 'unary', op, x });
@@ -91,15 +95,33 @@ const perByte = copyMs / (n * 8);
 console.log(`wasm fused element-wise, ${n} float32 elements, ${threads} thread(s), median of ${reps}`);
 console.log(`copy floor: ${copyMs.toFixed(3)} ms for a ${(n * 4) / 2 ** 20} MiB copy (${((n * 8) / copyMs / 1e6).toFixed(1)} GB/s read+write)`);
 console.log(`copy floor, minimum: ${copyMin.toFixed(3)} ms`);
-console.log('program (medians; minima in brackets)        fused ms           composite ms        speedup  floor ms  fused/floor');
+console.log('program (medians; minima in brackets)        generated ms       interpreter ms      composite ms      interp/gen  floor ms  gen/floor  same bits');
 const f = (x) => x.toFixed(3);
+const cell = (med, lo) => `${f(med)} [${f(lo)}]`.padStart(19);
 for (const k of cases) {
+  on = be;
   const [ins, outs] = k.views();
-  const fused = time(() => be.fused.elementwise(k.program, ins, outs));
-  const fusedMin = min();
+  on = interp;
+  const [insI, outsI] = k.views();
+  const gen = time(() => be.fused.elementwise(k.program, ins, outs));
+  const genMin = min();
+  const it = time(() => interp.fused.elementwise(k.program, insI, outsI));
+  const itMin = min();
   const composite = time(() => runProgramComposite(be, k.program, ins, outs));
   const compositeMin = min();
+  // Same inputs again on both (the in-place programs moved them), one call each, then the bits.
+  on = be;
+  const [ins2, outs2] = k.views();
+  on = interp;
+  const [insI2, outsI2] = k.views();
+  be.fused.elementwise(k.program, ins2, outs2);
+  interp.fused.elementwise(k.program, insI2, outsI2);
+  const same = outs2.every((v, o) => {
+    const a = new Uint32Array(be.readSync(v).slice().buffer), b = new Uint32Array(interp.readSync(outsI2[o]).slice().buffer);
+    return a.every((x, i) => x === b[i] || ((x & 0x7fffffff) > 0x7f800000 && (b[i] & 0x7fffffff) > 0x7f800000));
+  });
   const floor = perByte * n * 4 * k.moved;
-  console.log(`${k.name.padEnd(44)} ${`${f(fused)} [${f(fusedMin)}]`.padStart(18)} ${`${f(composite)} [${f(compositeMin)}]`.padStart(20)} ${(composite / fused).toFixed(2).padStart(8)}x ${f(floor).padStart(9)} ${(fused / floor).toFixed(2).padStart(11)}x`);
+  console.log(`${k.name.padEnd(44)} ${cell(gen, genMin)} ${cell(it, itMin)} ${cell(composite, compositeMin)} ${(itMin / genMin).toFixed(2).padStart(9)}x ${f(floor).padStart(9)} ${(gen / floor).toFixed(2).padStart(9)}x  ${same}`);
 }
 be.destroy();
+interp.destroy();

@@ -14,4 +14,4 @@ export { random, philoxBlock } from './random';
 export { adamStep, sgdStep } from './optim';
 export { attentionPart, attentionBackwardPart, attentionScratchBytes } from './attention';
 export { int8Linear } from './quant';
-export { elementwise, programBlock } from './program';
+export { elementwise, programBlock, unaryElementF32, binaryElementF32 } from './program';

@@ -52,6 +52,20 @@ const INSTR_WORDS: usize = 6;
 const OUTPUT_WORDS: usize = 3;
 const INPUT_WORDS: usize = 3;
 
+/**
+ * One element of a float32 unary op, exactly as the eager kernel computes it (unary.ts's
+ * scalarF32): what the modules generated per program (src/jit.ts) import for the ops that have
+ * no v128 form, so that an op's meaning is not written a second time.
+ */
+export function unaryElementF32(op: i32, x: f32): f32 {
+  return scalarF32(op, x);
+}
+
+/** One element of a float32 binary op (the arith and floatBinary classes), as binary.ts's arithF32. */
+export function binaryElementF32(op: i32, a: f32, b: f32): f32 {
+  return arithF32(op, a, b);
+}
+
 /** The block size, for the glue (it sizes the area). */
 export function programBlock(): i32 {
   return BLOCK;
@@ -115,16 +129,25 @@ function unaryBlock(op: i32, x: usize, d: usize, n4: i32): void {
   }
 }
 
+/** A bool unary op on four mask lanes. */
+@inline function logicalVector(op: i32, v: v128): v128 {
+  switch (op) {
+    case U_LOGICAL_NOT: return v128.not(v);
+  }
+  return v;
+}
+
+@inline function logicalLoop(op: i32, x: usize, d: usize, n4: i32): void {
+  for (let i = 0; i < n4; i += 4) {
+    const at = <usize>i << 2;
+    v128.store(d + at, logicalVector(op, v128.load(x + at)));
+  }
+}
+
 /** bool unary ops on masks. */
 function logicalBlock(op: i32, x: usize, d: usize, n4: i32): void {
   switch (op) {
-    case U_LOGICAL_NOT: {
-      for (let i = 0; i < n4; i += 4) {
-        const at = <usize>i << 2;
-        v128.store(d + at, v128.not(v128.load(x + at)));
-      }
-      break;
-    }
+    case U_LOGICAL_NOT: logicalLoop(U_LOGICAL_NOT, x, d, n4); break;
   }
 }
 

@@ -6,4 +6,4 @@
 // that it writes to (memory.data buffers): every thread would share one.
 export { matmulPart } from './matmul';
 export { attentionPart, attentionBackwardPart } from './attention';
-export { elementwise } from './program';
+export { elementwise, unaryElementF32, binaryElementF32 } from './program';

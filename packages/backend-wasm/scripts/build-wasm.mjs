@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import path from 'node:path';
 import asc from 'assemblyscript/asc';
-import { generateOpCodes } from './op-codes.mjs';
+import { generateOpCodes, generateSimdForms } from './op-codes.mjs';
 import { VARIANTS, generatedFile, hashLine, kernelInputsHash } from './kernel-inputs.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -128,6 +128,8 @@ async function main() {
   const hash = kernelInputsHash();
   // The kernels' op codes come from core's op table; this throws when a kernel case is missing.
   await generateOpCodes();
+  // The ops' v128 forms, as the kernels write them, for the modules generated per fused program (src/jit.ts).
+  if (!verify) await generateSimdForms();
   const outDir = path.join(root, 'build', ...(verify ? ['verify'] : []));
   mkdirSync(outDir, { recursive: true });
   const jobs = variants.flatMap((v) => [

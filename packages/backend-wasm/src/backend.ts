@@ -31,7 +31,8 @@ import {
 } from '@torchlet/core';
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
-import { areaBytes, checkProgramViews, compileProgram, programWords } from './program.ts';
+import { areaBytes, checkProgramViews, compileProgram, programWords, type CompiledProgram } from './program.ts';
+import { GeneratedModules, layoutOf } from './jit.ts';
 
 /** Kernel dtype codes (assembly/*.ts); float16/bfloat16 only reach `copy` (core computes them in float32). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float16: 3, bfloat16: 4 };
@@ -71,6 +72,13 @@ export interface WasmBackendOptions {
    * 262144, about 10 microseconds of work; 0 sends everything the pool can split to it).
    */
   parallelThreshold?: number;
+  /**
+   * Whether fused element-wise programs (what `torch.compile` hands chains of element-wise ops
+   * to) run as WebAssembly modules generated per program, `true` by default, or on the
+   * interpreter built into the kernels (`false`; also what runs a program for which no module
+   * can be generated). Both give the eager kernels' bits; the generated modules are faster.
+   */
+  generatedKernels?: boolean;
 }
 
 /**
@@ -88,6 +96,8 @@ const SMALL_MATMUL = 4096;
 const BLOCKS_PER_THREAD = 3;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
 const ELEMENTWISE_RUNS_PER_THREAD = 4;
+/** Elements a generated kernel's run on a pool thread is a multiple of. */
+const GENERATED_ALIGN = 64;
 
 /**
  * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
@@ -120,14 +130,17 @@ export class WasmBackend implements Backend {
   /** The pool threads (with {@link WasmBackendOptions.threads} > 1); null runs everything here. */
   private readonly pool: ThreadPool | null;
   private readonly parallelThreshold: number;
+  /** The modules generated for fused element-wise programs (null: the interpreter runs them). */
+  private readonly generated: GeneratedModules | null;
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
    * share, and the backend stops the pool on {@link destroy}. {@link createWasmBackend} builds
    * both.
    */
-  constructor(exports: KernelExports, variant: KernelVariant, pool: ThreadPool | null = null, parallelThreshold = PARALLEL_THRESHOLD) {
+  constructor(exports: KernelExports, variant: KernelVariant, pool: ThreadPool | null = null, parallelThreshold = PARALLEL_THRESHOLD, generatedKernels = true) {
     this.k = exports;
+    this.generated = generatedKernels ? new GeneratedModules(exports.memory, exports) : null;
     this.variant = variant;
     this.pool = pool;
     this.parallelThreshold = parallelThreshold;
@@ -194,7 +207,8 @@ export class WasmBackend implements Backend {
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
   readonly fused: FusedKernels = {
-    // assembly/program.ts: an interpreter over blocks of lanes in L1, one pass over memory.
+    // src/jit.ts: a WebAssembly module generated per program, registers in v128 locals; else
+    // assembly/program.ts, an interpreter over blocks of lanes in L1. One pass over memory.
     elementwise: (program, inputs, outputs) => this.elementwise(program, inputs, outputs),
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
@@ -261,6 +275,7 @@ export class WasmBackend implements Backend {
     const c = compileProgram(program);
     const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
     if (n === 0) return;
+    if (this.generated && this.runGenerated(c, inputs, outputs, n)) return;
     const words = programWords(c, inputs, outputs, MAX_RANK);
     const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
     const block = this.k.programBlock();
@@ -282,6 +297,36 @@ export class WasmBackend implements Backend {
     } finally {
       this.free(buffer);
     }
+  }
+
+  /**
+   * Runs a program as its generated module (src/jit.ts), split over the pool like the
+   * interpreter; false where no module could be generated (the caller runs the interpreter).
+   */
+  private runGenerated(c: CompiledProgram, inputs: readonly View[], outputs: readonly View[], n: number): boolean {
+    const layout = layoutOf(c, inputs, outputs);
+    const kernel = this.generated!.get(c, layout);
+    if (!kernel) return false;
+    const pool = this.pool && n * Math.max(1, c.program.instrs.length) >= this.parallelThreshold ? this.pool : null;
+    // Runs of a multiple of GENERATED_ALIGN elements, so that only a row's end runs one element at a time.
+    const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / GENERATED_ALIGN) * GENERATED_ALIGN : n;
+    const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
+    const wordBytes = Math.ceil((layout.words.length * 4) / 16) * 16;
+    // With a pool, the module's bytes go with the job: each pool thread compiles them once.
+    const buffer = this.alloc(wordBytes + (parts > 1 ? kernel.bytes.length : 0));
+    try {
+      this.ints().set(layout.words, buffer >>> 2);
+      if (parts > 1) {
+        new Uint8Array(this.k.memory.buffer, buffer + wordBytes, kernel.bytes.length).set(kernel.bytes);
+        pool!.args.set([buffer, n, chunk, kernel.id, buffer + wordBytes, kernel.bytes.length]);
+        pool!.run(JOB.generated, parts, this.k, () => kernel.run);
+      } else {
+        kernel.run(buffer, 0, n);
+      }
+    } finally {
+      this.free(buffer);
+    }
+    return true;
   }
 
   /**
@@ -719,9 +764,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (typeof threshold !== 'number' || !(threshold >= 0)) {
     throw new RangeError(`wasm backend: parallelThreshold must be a number >= 0, got ${String(threshold)}`);
   }
+  const generated = options.generatedKernels ?? true;
+  if (typeof generated !== 'boolean') throw new TypeError(`wasm backend: generatedKernels must be true or false, got ${String(generated)}`);
   if (threads === 1) {
     const { exports, variant } = await loadKernels({ variant: options.variant });
-    return new WasmBackend(exports, variant);
+    return new WasmBackend(exports, variant, null, threshold, generated);
   }
   const { exports, variant, workerModule } = await loadKernels({ variant: options.variant, shared: true });
   let pool: ThreadPool;
@@ -733,11 +780,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     // cannot be shared. An explicit count is a request, and its failure an error.
     if ((options.threads ?? 'auto') === 'auto') {
       const single = await loadKernels({ variant: options.variant });
-      return new WasmBackend(single.exports, single.variant);
+      return new WasmBackend(single.exports, single.variant, null, threshold, generated);
     }
     throw new Error(`wasm backend: could not start ${threads - 1} pool threads (${e instanceof Error ? e.message : String(e)}); pass \`threads: 1\` to run on this thread only.`, { cause: e });
   }
-  return new WasmBackend(exports, variant, pool, threshold);
+  return new WasmBackend(exports, variant, pool, threshold, generated);
 }
 
 async function threadCount(threads: number | 'auto' = 'auto'): Promise<number> {

@@ -142,6 +142,10 @@ export interface PartKernels {
    * ranges may run at once, each with its own area.
    */
   elementwise(prog: number, area: number, from: number, to: number): void;
+  /** One element of float32 unary op `op` as the eager kernel computes it (what generated modules import). */
+  unaryElementF32(op: number, x: number): number;
+  /** One element of float32 binary op `op` as the eager kernel computes it (what generated modules import). */
+  binaryElementF32(op: number, a: number, b: number): number;
 }
 
 /** Which compiled variant runs: relaxed SIMD (fused multiply-add in matmul) where the engine validates it. */

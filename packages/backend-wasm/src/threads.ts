@@ -6,8 +6,11 @@
 // Atomics on a small SharedArrayBuffer (the same pattern as Emscripten's pthreads).
 import type { PartKernels } from './load.ts';
 
+/** A thread's `run(words, from, to)` of generated module `id` (whose `length` bytes are at `bytes` in the shared memory). */
+export type GeneratedRun = (id: number, bytes: number, length: number) => (words: number, from: number, to: number) => void;
+
 /** Job kinds (control word KIND); 0 tells the threads to exit. */
-export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3, elementwise: 4 } as const;
+export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3, elementwise: 4, generated: 5 } as const;
 
 /** Control words (Int32Array indices). */
 const GEN = 0; // bumped once per job; threads wait on it
@@ -68,8 +71,11 @@ const WAIT_SPIN_MS = 2;
  * - attentionBackward: params q k v mask out lse gout dq dk dv scale causal BH sBuf sBufStride.
  * - elementwise: prog area areaStride n chunk; item i is elements [i * chunk, (i + 1) * chunk)
  *   (chunk a multiple of the interpreter's block), each part with its own register area.
+ * - generated (5): words n chunk id bytes length; a generated module (src/jit.ts) over elements
+ *   [i * chunk, (i + 1) * chunk) per item. `generated(id, bytes, length)` gives this thread's
+ *   instance of module `id`, compiling the `length` bytes at `bytes` the first time.
  */
-export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, ctl: Int32Array): void {
+export function runPart(x: PartKernels, kind: number, a: Float64Array, part: number, ctl: Int32Array, generated: GeneratedRun): void {
   if (kind === 1) {
     const N = a[0]!, K = a[1]!, M = a[2]!, sam = a[3]!, sak = a[4]!, sbk = a[5]!, sbn = a[6]!;
     const chunks = a[10]!, align = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
@@ -92,6 +98,9 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
       if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch);
       else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch);
     }
+  } else if (kind === 5) {
+    const run = generated(a[3]!, a[4]!, a[5]!), n = a[1]!, chunk = a[2]!;
+    for (let i = Atomics.add(ctl, 5, 1); i * chunk < n; i = Atomics.add(ctl, 5, 1)) run(a[0]!, i * chunk, Math.min(n, (i + 1) * chunk));
   } else if (kind === 4) {
     const n = a[3]!, chunk = a[4]!, area = a[1]! + part * a[2]!;
     for (let i = Atomics.add(ctl, 5, 1); i * chunk < n; i = Atomics.add(ctl, 5, 1)) {
@@ -115,6 +124,18 @@ const runPart = ${runPart.toString()};
 function start(data, post) {
   const { module, memory, control, args, index } = data;
   const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  // This thread's instances of the generated modules (src/jit.ts), compiled on first use.
+  const modules = new Map();
+  const generated = (id, at, length) => {
+    let run = modules.get(id);
+    if (run === undefined) {
+      const bytes = new Uint8Array(memory.buffer, at, length).slice();
+      const env = { memory, unary: x.unaryElementF32, binary: x.binaryElementF32 };
+      run = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env }).exports.run;
+      modules.set(id, run);
+    }
+    return run;
+  };
   const ctl = new Int32Array(control), a = new Float64Array(args);
   // Read before 'ready': the first job may be posted as soon as the caller hears it.
   let gen = Atomics.load(ctl, ${GEN});
@@ -135,7 +156,7 @@ function start(data, post) {
     if (!joined) continue;
     try {
       const kind = Atomics.load(ctl, ${KIND}), parts = Atomics.load(ctl, ${PARTS});
-      if (index + 1 < parts) runPart(x, kind, a, index + 1, ctl);
+      if (index + 1 < parts) runPart(x, kind, a, index + 1, ctl, generated);
     } catch (e) {
       Atomics.store(ctl, ${FAILED}, 1);
     }
@@ -151,6 +172,10 @@ if (typeof require === 'function') {
 }
 `;
 }
+
+const noGenerated: GeneratedRun = () => {
+  throw new Error('wasm backend: a generated-kernel job without its module');
+};
 
 /** One pool thread: a worker_threads Worker (Node, Deno) or a Web Worker (browsers). */
 interface PoolThread {
@@ -277,9 +302,10 @@ export class ThreadPool {
   /**
    * Runs job `kind` with the arguments in {@link args} on `parts` (2..size) threads, this one
    * (through `x`) and parts - 1 pool threads, which take its work items until none are left.
-   * Returns when all are done; throws if a part failed.
+   * Returns when all are done; throws if a part failed. `generated` gives this thread's run of a
+   * generated module (job kind 5).
    */
-  run(kind: number, parts: number, x: PartKernels): void {
+  run(kind: number, parts: number, x: PartKernels, generated: GeneratedRun = noGenerated): void {
     if (this.stopped) throw new Error('wasm backend: the thread pool was stopped');
     const ctl = this.ctl;
     const gen = (Atomics.load(ctl, GEN) + 1) | 0;
@@ -293,7 +319,7 @@ export class ThreadPool {
     Atomics.notify(ctl, GEN);
     let error: unknown;
     try {
-      runPart(x, kind, this.args, 0, ctl);
+      runPart(x, kind, this.args, 0, ctl, generated);
     } catch (e) {
       error = e;
     }

@@ -1,4 +1,5 @@
-// The fused element-wise kernel (assembly/program.ts): every program gives, bit for bit, what the
+// The fused element-wise kernels (src/jit.ts's generated modules, and the interpreter of
+// assembly/program.ts with generatedKernels: false): every program gives, bit for bit, what the
 // same backend's eager kernels give run op by op (core's runProgramComposite), and matches core's
 // evalProgramRef within the ops' tolerances, over every op of the op table, every input layout
 // (strided, transposed, broadcast, negative strides), sizes around the SIMD width and the block,
@@ -22,9 +23,14 @@ import { createWasmBackend, type WasmBackend } from '../src/index.ts';
 import { LAYOUTS, contiguous, expectClose, gatherValues, layoutOf, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
 const single = await createWasmBackend({ variant: 'simd' });
+const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels: false });
 // parallelThreshold 0: every program goes to the pool, however small.
 const pool = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0 });
-afterAll(() => pool.destroy());
+const poolInterpreter = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0, generatedKernels: false });
+afterAll(() => {
+  pool.destroy();
+  poolInterpreter.destroy();
+});
 
 /** Sizes around the SIMD width (4) and the block (256), rows crossing blocks, and empty. */
 const SHAPES: readonly (readonly number[])[] = [[0], [1], [7], [256], [517], [3, 5, 37], [2, 0, 3], [2, 300]];
@@ -125,7 +131,8 @@ function check(p: ElementwiseProgram, shape: readonly number[], inputs: readonly
   const seed = what.length * 7919 + numel(shape);
   const composite = run(single, p, shape, inputs, seed, false, inPlace);
   // The pool splits only programs of more than one block (256 elements).
-  const backends = numel(shape) > 256 ? ([['one thread', single], ['pool', pool]] as const) : ([['one thread', single]] as const);
+  const one = [['generated, one thread', single], ['interpreter, one thread', interpreter]] as const;
+  const backends = numel(shape) > 256 ? [...one, ['generated, pool', pool], ['interpreter, pool', poolInterpreter]] as const : one;
   for (const [name, be] of backends) {
     const fused = run(be, p, shape, inputs, seed, true, inPlace);
     fused.bits.forEach((b, k) => expectSameBits(b, composite.bits[k]!, `${what} [${shape}] output ${k} (${name})`, p.dtypes[p.outputs[k]!] === 'float32'));

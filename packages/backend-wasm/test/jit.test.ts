@@ -1,0 +1,89 @@
+// The generated fused-program modules (src/jit.ts) beyond what program.test.ts compares bit for
+// bit: that they are what runs, that their op forms are the kernels' current ones, that each
+// program and layout class compiles once, and that a module the engine will not compile
+// synchronously falls back to the interpreter with the same result, then is used once compiled.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkProgram, contiguousStrides, type ElementwiseProgram, type View } from '@torchlet/core';
+import { createWasmBackend, type WasmBackend } from '../src/index.ts';
+import { Body, sleb, uleb } from '../src/jit-emit.ts';
+// @ts-expect-error: a build script in plain JavaScript
+import { simdFormsText } from '../scripts/op-codes.mjs';
+
+/** The backend's module cache (a private field, read here to see which path ran). */
+const cache = (be: WasmBackend): Map<string, unknown> => (be as unknown as { generated: { cache: Map<string, unknown> } }).generated.cache;
+
+function views(be: WasmBackend, shape: number[], values: (i: number) => number): View {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const buffer = be.alloc(n * 4);
+  be.write(buffer, Float32Array.from({ length: n }, (_, i) => values(i)));
+  return { buffer, dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
+}
+
+// exp(x) * 2 + bias, with the bias broadcast over rows.
+const program: ElementwiseProgram = checkProgram(['float32', 'float32'], [
+  { kind: 'unary', op: 'exp', x: 0 }, { kind: 'const', value: 2 }, { kind: 'binary', op: 'mul', a: 2, b: 3 }, { kind: 'binary', op: 'add', a: 4, b: 1 },
+], [5]);
+
+function runOnce(be: WasmBackend, shape = [5, 7]): Float32Array {
+  const x = views(be, shape, (i) => i / 10 - 1);
+  const bias = { ...views(be, [shape[1]!], (i) => i), shape, strides: [0, 1] };
+  const out = views(be, shape, () => 0);
+  be.fused.elementwise(program, [x, bias], [out]);
+  const result = (be.readSync(out) as Float32Array).slice();
+  for (const v of [x, bias, out]) be.free(v.buffer);
+  return result;
+}
+
+describe('generated fused-program modules', () => {
+  it('src/simd-forms.generated.ts is what the kernels in assembly/ say (rebuild the kernels if not)', async () => {
+    const committed = readFileSync(fileURLToPath(new URL('../src/simd-forms.generated.ts', import.meta.url)), 'utf8');
+    expect(committed).toBe(await simdFormsText());
+  });
+
+  it('run instead of the interpreter, one module per program and layout class, same values', async () => {
+    const be = await createWasmBackend({ variant: 'simd' });
+    const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels: false });
+    const a = runOnce(be);
+    expect([...cache(be).values()].filter(Boolean)).toHaveLength(1);
+    runOnce(be, [3, 7]);
+    expect(cache(be).size).toBe(1); // another shape, same classes: the same module
+    runOnce(be, [1, 7]); // one row: the bias is now dense, another class
+    expect(cache(be).size).toBe(2);
+    expect((interpreter as unknown as { generated: unknown }).generated).toBeNull();
+    expect(Array.from(a)).toEqual(Array.from(runOnce(interpreter)));
+  });
+
+  it('fall back to the interpreter where the engine refuses to compile synchronously, then use the module', async () => {
+    const be = await createWasmBackend({ variant: 'simd' });
+    const expected = runOnce(await createWasmBackend({ variant: 'simd', generatedKernels: false }));
+    const Module = WebAssembly.Module;
+    // A browser's main thread refuses synchronous compiles of more than 4 KB with a RangeError.
+    (WebAssembly as { Module: unknown }).Module = function refuse() {
+      throw new RangeError('WebAssembly.Compile is disallowed on the main thread, if the buffer size is larger than 4KB');
+    };
+    let first: Float32Array;
+    try {
+      first = runOnce(be);
+    } finally {
+      (WebAssembly as { Module: unknown }).Module = Module;
+    }
+    expect(Array.from(first)).toEqual(Array.from(expected));
+    expect([...cache(be).values()]).toEqual([null]);
+    // The background compile lands, and the next call uses it.
+    await new Promise((r) => setTimeout(r, 50));
+    expect([...cache(be).values()].filter(Boolean)).toHaveLength(1);
+    expect(Array.from(runOnce(be))).toEqual(Array.from(expected));
+  });
+
+  it('the emitter: LEB128 encodings and forms it cannot generate', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(() => new Body().expr(['f32x4.fma', 0, 1, 2], [0, 1, 2])).toThrow(/no generated form of f32x4.fma/);
+    expect(() => new Body().expr(['f32x4.add', 0, 3], [0, 1])).toThrow(/reads operand 3 of 2/);
+  });
+});
