@@ -206,7 +206,8 @@ export class WasmBackend implements Backend {
 
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
-  readonly fused: FusedKernels = {
+  // No `reduction` kernel yet: torch.compile then leaves reductions as separate calls here.
+  readonly fused: Omit<FusedKernels, 'reduction'> = {
     // src/jit.ts: a WebAssembly module generated per program, registers in v128 locals; else
     // assembly/program.ts, an interpreter over blocks of lanes in L1. One pass over memory.
     elementwise: (program, inputs, outputs) => this.elementwise(program, inputs, outputs),

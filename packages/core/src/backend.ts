@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from './dtype.ts';
 import type { ElementwiseProgram } from './fused-program.ts';
+import type { ReductionProgram } from './fused-reduction.ts';
 
 /**
  * The backend contract: memory, a handful of primitive kernels, readback.
@@ -182,6 +183,18 @@ export interface FusedKernels {
    * wherever the backend's eager kernels do.
    */
   elementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void;
+  /**
+   * A fused reduction (fused-reduction.ts; built by `torch.compile`): the prologue program per
+   * element of the input shape on `inputs` (shaped alike, any strides), its output 0 reduced by
+   * `program.op` over `program.axes` and its outputs 1.. stored to `extraOutputs` (input-shaped,
+   * contiguous); then the epilogue per element of the result (the input shape with the axes set
+   * to 1) on the reduced value and `epilogueInputs` (result-shaped, any strides), stored to
+   * `outputs` (result-shaped, contiguous; without an epilogue, the reduced value to `outputs[0]`).
+   * No output overlaps another or an input. The default is core's `runReductionComposite`; the
+   * result must match it bit for bit (sums accumulated as the backend's own `reduce` does).
+   * `torch.compile` builds reduction programs only for a backend that has this kernel.
+   */
+  reduction(program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[]): void;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

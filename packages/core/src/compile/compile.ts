@@ -5,6 +5,7 @@
 import { checkOptions } from '../args.ts';
 import type { Tensor } from '../tensor.ts';
 import { fuseEntries } from './fuse.ts';
+import { fuseReductions } from './fuse-reduce.ts';
 import { layoutArena, ownedBuffers } from './plan.ts';
 import { Plan, type PlanCounts } from './replay.ts';
 import { signatureOf } from './signature.ts';
@@ -163,7 +164,10 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
       breakOff(state, 'it makes no backend call');
       return result;
     }
-    const entries = fusion ? fuseEntries(t, owned) : t.entries;
+    // Reductions fuse with their neighbouring programs only where a kernel runs them as one.
+    const reductions = fusion && typeof t.backend.fused?.reduction === 'function';
+    const fused = fusion ? fuseEntries(t, owned, reductions) : t.entries;
+    const entries = reductions ? fuseReductions(fused, t, owned) : fused;
     const layout = layoutArena(entries, t, owned);
     state.plan = new Plan(t.backend, t, entries, layout, tensors.map((x) => x.offset));
     stats.plans++;

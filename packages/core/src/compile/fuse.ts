@@ -72,6 +72,14 @@ function asElementwise(e: Entry): Elementwise | null {
   }
 }
 
+/** Whether `e` is a float32 `sum`/`max`/`min`/`prod` reduction call (what fuse-reduce.ts can fuse). */
+export function isFloatReduce(e: Entry): boolean {
+  if (e.kind !== 'call' || e.fused || e.method !== 'reduce') return false;
+  const op = (e.args[0] as { value: unknown }).value;
+  const x = v(e.args[1]), out = v(e.args[3]);
+  return (op === 'sum' || op === 'max' || op === 'min' || op === 'prod') && x?.dtype === 'float32' && out?.dtype === 'float32';
+}
+
 /** Whether one instruction on operands of these dtypes is a valid program (the op table's rules). */
 function validInstr(ew: Elementwise): boolean {
   const dts = ew.operands.map((o) => o.dtype);
@@ -216,9 +224,20 @@ class Run {
  * run's last call; only allocations, frees and constant writes lie between a run's calls, and
  * none of them computes). `owned` buffers leave the call as tensors, so a run always stores them.
  */
-export function fuseEntries(trace: Trace, owned: ReadonlySet<number>): readonly Entry[] {
+export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReductions = false): readonly Entry[] {
   const entries = trace.entries;
   const consts = constants(trace);
+  // With `nearReductions`, a lone element-wise call next to a float32 reduction becomes a program
+  // too, so that the reduction pass (fuse-reduce.ts) can take it as a prologue or an epilogue.
+  const near = new Set<number>();
+  if (nearReductions) {
+    const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' || (e.kind === 'write' && consts.has(e.vbuf)) ? [] : [i]));
+    compute.forEach((i, k) => {
+      if (!isFloatReduce(entries[i]!)) return;
+      if (k > 0) near.add(compute[k - 1]!);
+      if (k + 1 < compute.length) near.add(compute[k + 1]!);
+    });
+  }
   // The last entry using each buffer, to tell which values a run must store.
   const lastUse = new Map<number, number>();
   entries.forEach((e, i) => {
@@ -232,7 +251,7 @@ export function fuseEntries(trace: Trace, owned: ReadonlySet<number>): readonly 
     if (run === null) return;
     const r = run;
     run = null;
-    if (r.ops < 2) return;
+    if (r.ops < 2 && !r.members.some((m) => near.has(m))) return;
     const last = r.members[r.members.length - 1]!;
     const outputs: number[] = [];
     const outViews: VView[] = [];

@@ -34,6 +34,7 @@ export function entryViews(e: Entry): VView[] {
     case 'random': return [e.out];
     case 'grad': return [e.ref];
     case 'program': return [...e.inputs, ...e.outputs];
+    case 'reduction': return [...e.inputs, ...e.extraOutputs, ...e.epilogueInputs, ...e.outputs];
     default: return [];
   }
 }

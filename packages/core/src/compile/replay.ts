@@ -8,6 +8,7 @@
 import type { Backend, View } from '../backend.ts';
 import { dtypeSize } from '../dtype.ts';
 import { runProgramComposite } from '../fused-program.ts';
+import { runReductionComposite } from '../fused-reduction.ts';
 import { keep } from '../memory.ts';
 import { getRngState, setRngState, type RngState } from '../random.ts';
 import { Storage, storageOf } from '../storage.ts';
@@ -42,6 +43,8 @@ export interface PlanCounts {
   readonly fusedGroups: number;
   /** The element-wise calls those programs replace. */
   readonly fusedOps: number;
+  /** Reductions fused with their element-wise prologue and epilogue (one kernel each). */
+  readonly fusedReductions: number;
   /** Bytes of the plan's arena (intermediates). */
   readonly arenaBytes: number;
   /** Host steps re-run at each replay (optimizer steps, zeroGrad). */
@@ -66,12 +69,13 @@ export class Plan {
   ) {
     this.arena = layout.arenaBytes > 0 ? Storage.alloc(backend, layout.arenaBytes) : null;
     const used = new Set<number>();
-    let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, hostSteps = 0;
+    let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, fusedReductions = 0, hostSteps = 0;
     let seenHost = false;
     for (const e of entries) {
       const step = this.compileEntry(e, used);
       if (step) this.steps.push(step);
-      if (e.kind === 'call' || e.kind === 'random' || e.kind === 'write' || e.kind === 'program') replayCalls++;
+      if (e.kind === 'call' || e.kind === 'random' || e.kind === 'write' || e.kind === 'program' || e.kind === 'reduction') replayCalls++;
+      if (e.kind === 'reduction') fusedReductions++;
       if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) replayAllocs++;
       if (e.kind === 'program') {
         fusedGroups++;
@@ -94,6 +98,7 @@ export class Plan {
       replayAllocs,
       fusedGroups,
       fusedOps,
+      fusedReductions,
       arenaBytes: layout.arenaBytes,
       hostSteps,
     };
@@ -266,6 +271,20 @@ export class Plan {
           return () => run(i, o);
         }
         return (st) => run(at(ins, st), at(outs, st));
+      }
+      case 'reduction': {
+        const groups = [e.inputs, e.extraOutputs, e.epilogueInputs, e.outputs].map((vs) => vs.map((v) => this.view(v, used)));
+        const program = e.program;
+        const kernel = b.fused?.reduction;
+        const run = kernel
+          ? (g: View[][]) => kernel.call(b.fused, program, g[0]!, g[1]!, g[2]!, g[3]!)
+          : (g: View[][]) => runReductionComposite(b, program, g[0]!, g[1]!, g[2]!, g[3]!);
+        const at = (st: ReplayState): View[][] => groups.map((vs) => vs.map((v) => (typeof v === 'function' ? v(st) : v)));
+        if (!groups.some((vs) => vs.some((v) => typeof v === 'function'))) {
+          const g = at(null as unknown as ReplayState);
+          return () => run(g);
+        }
+        return (st) => run(at(st));
       }
       case 'call': {
         const owner = (e.fused ? b.fused : b) as Record<string, (...a: unknown[]) => unknown>;

@@ -14,6 +14,7 @@
 import type { Backend, BufferId, RandomKind, RandomParams, View } from '../backend.ts';
 import type { DType, TypedArray } from '../dtype.ts';
 import type { ElementwiseProgram } from '../fused-program.ts';
+import type { ReductionProgram } from '../fused-reduction.ts';
 import { getRngState } from '../random.ts';
 import { listInstances } from '../registry.ts';
 import { storageOf, type Storage } from '../storage.ts';
@@ -45,7 +46,12 @@ export type Entry =
   | { readonly kind: 'host'; readonly name: string; readonly fn: () => unknown; readonly rngOffset: number }
   | { readonly kind: 'grad'; readonly target: GradTarget; readonly ref: VView; readonly accumulated: boolean }
   /** Made by the fusion pass (compile/fuse.ts), never recorded: a run of element-wise calls as one program. */
-  | { readonly kind: 'program'; readonly program: ElementwiseProgram; readonly inputs: readonly VView[]; readonly outputs: readonly VView[]; readonly ops: number };
+  | { readonly kind: 'program'; readonly program: ElementwiseProgram; readonly inputs: readonly VView[]; readonly outputs: readonly VView[]; readonly ops: number }
+  /** Made by the reduction pass (compile/fuse-reduce.ts): a reduction with its element-wise prologue and epilogue. */
+  | {
+    readonly kind: 'reduction'; readonly program: ReductionProgram; readonly inputs: readonly VView[]; readonly extraOutputs: readonly VView[];
+    readonly epilogueInputs: readonly VView[]; readonly outputs: readonly VView[]; readonly ops: number;
+  };
 
 /** Where a virtual buffer came from, and what the trace saw happen to it. */
 export interface VBuf {

@@ -1,0 +1,120 @@
+/**
+ * The reduction pass, after the element-wise one (fuse.ts): a float32 `sum`/`max`/`min`/`prod`
+ * whose input is computed by the fused program just before it, and whose result is read by the
+ * fused program just after it, becomes one ReductionProgram (fused-reduction.ts) with that
+ * program as its prologue and epilogue: the values reduced and the reduced values then never
+ * touch memory. Runs only for a backend with a `fused.reduction` kernel (elsewhere the fused form
+ * would run as the same calls plus copies).
+ *
+ * Only provably equal computations are fused. A prologue is taken only when the reduction reads
+ * exactly the view the program stored and nothing after the reduction reads that buffer (the
+ * program's other outputs stay stored, as the kernel's extra outputs); an epilogue only when it
+ * reads the reduction's result through exactly the view the reduction wrote, and nothing else
+ * reads that buffer. Between the program, the reduction and the epilogue lie only allocations and
+ * frees, and the fused entry takes the place of the last of them.
+ */
+import { checkProgram, type ElementwiseProgram, type ProgramInstr } from '../fused-program.ts';
+import { checkReduction, type ProgramReduceOp } from '../fused-reduction.ts';
+import { isFloatReduce } from './fuse.ts';
+import { entryBuffers } from './plan.ts';
+import type { Entry, Trace, VView } from './trace.ts';
+
+const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.join(',')}:${v.shape.join(',')}:${v.dtype}`;
+
+/** `program` with its registers renamed by `map` (inputs permuted; instructions keep their order). */
+function renumber(program: ElementwiseProgram, inputs: readonly number[], map: (r: number) => number, outputs: readonly number[]): ElementwiseProgram {
+  const instrs = program.instrs.map((ins): ProgramInstr => {
+    switch (ins.kind) {
+      case 'unary': return { ...ins, x: map(ins.x) };
+      case 'binary': return { ...ins, a: map(ins.a), b: map(ins.b) };
+      case 'where': return { ...ins, cond: map(ins.cond), a: map(ins.a), b: map(ins.b) };
+      case 'const': return ins;
+    }
+  });
+  return checkProgram(inputs.map((k) => program.inputs[k]!), instrs, outputs.map(map));
+}
+
+/** `program` with input `k` moved to register 0. */
+function inputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram {
+  const n = program.inputs.length;
+  const order = [k, ...[...Array(n).keys()].filter((i) => i !== k)];
+  const map = (r: number): number => (r >= n ? r : r === k ? 0 : r < k ? r + 1 : r);
+  return renumber(program, order, map, program.outputs);
+}
+
+/** `program` with output `k` moved first. */
+function outputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram {
+  const outs = [program.outputs[k]!, ...program.outputs.filter((_, i) => i !== k)];
+  return renumber(program, [...program.inputs.keys()], (r) => r, outs);
+}
+
+/** Fuses reductions with their neighbouring programs (see the file comment). */
+export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: ReadonlySet<number>): readonly Entry[] {
+  const lastUse = new Map<number, number>();
+  entries.forEach((e, i) => {
+    for (const b of entryBuffers(e)) lastUse.set(b, i);
+  });
+  const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' ? [] : [i]));
+  /** A plan buffer that no tensor leaving the call holds and that nothing reads after `at`. */
+  const privateTo = (vbuf: number, at: number): boolean => trace.vbufs[vbuf]!.origin === 'plan' && !owned.has(vbuf) && lastUse.get(vbuf) === at;
+  const drop = new Set<number>();
+  const replace = new Map<number, Entry>();
+
+  compute.forEach((i, k) => {
+    const e = entries[i]!;
+    if (!isFloatReduce(e) || e.kind !== 'call' || drop.has(i)) return;
+    const op = (e.args[0] as { value: ProgramReduceOp }).value;
+    const x = (e.args[1] as { v: VView }).v;
+    const axes = (e.args[2] as { value: readonly number[] }).value;
+    const out = (e.args[3] as { v: VView }).v;
+    let ops = 1;
+
+    // The prologue: the program just before, when the reduction is the last reader of what it stored.
+    let prologue: ElementwiseProgram | null = null;
+    let inputs: readonly VView[] = [x];
+    let extraOutputs: readonly VView[] = [];
+    const j = k > 0 ? compute[k - 1]! : -1;
+    const pe = j >= 0 ? entries[j]! : null;
+    if (pe?.kind === 'program' && !drop.has(j) && !replace.has(j) && privateTo(x.vbuf, i)) {
+      const at = pe.outputs.findIndex((o) => keyOf(o) === keyOf(x));
+      if (at >= 0 && pe.outputs.every((o, n) => n === at || o.vbuf !== x.vbuf)) {
+        prologue = outputFirst(pe.program, at);
+        inputs = pe.inputs;
+        extraOutputs = pe.outputs.filter((_, n) => n !== at);
+        ops += pe.ops;
+      }
+    }
+
+    // The epilogue: the program just after, when it alone reads the result, by the view written.
+    let epilogue: ElementwiseProgram | null = null;
+    let epilogueInputs: readonly VView[] = [];
+    let outputs: readonly VView[] = [out];
+    const n = k + 1 < compute.length ? compute[k + 1]! : -1;
+    const ne = n >= 0 ? entries[n]! : null;
+    if (ne?.kind === 'program' && privateTo(out.vbuf, n)) {
+      const reads = ne.inputs.flatMap((v, r) => (v.vbuf === out.vbuf ? [r] : []));
+      const sameShape = ne.outputs[0]!.shape.length === out.shape.length && ne.outputs[0]!.shape.every((d, a) => d === out.shape[a]);
+      if (reads.length === 1 && keyOf(ne.inputs[reads[0]!]!) === keyOf(out) && sameShape && ne.outputs.every((o) => o.vbuf !== out.vbuf)) {
+        epilogue = inputFirst(ne.program, reads[0]!);
+        epilogueInputs = ne.inputs.filter((_, r) => r !== reads[0]);
+        outputs = ne.outputs;
+        ops += ne.ops;
+      }
+    }
+    if (prologue === null && epilogue === null) return;
+    if (prologue !== null) drop.add(j);
+    const program = checkReduction(prologue ?? checkProgram(['float32'], [], [0]), op, axes, epilogue);
+    if (epilogue !== null) {
+      drop.add(i);
+      replace.set(n, { kind: 'reduction', program, inputs, extraOutputs, epilogueInputs, outputs, ops });
+    } else {
+      replace.set(i, { kind: 'reduction', program, inputs, extraOutputs, epilogueInputs, outputs, ops });
+    }
+  });
+
+  const result: Entry[] = [];
+  entries.forEach((e, i) => {
+    if (!drop.has(i)) result.push(replace.get(i) ?? e);
+  });
+  return result;
+}

@@ -1,0 +1,127 @@
+// Fused reductions (core/src/fused-reduction.ts and compile/fuse-reduce.ts): the contract's
+// reference evaluator against the composite on wasm, and torch.compile's reduction pass, which
+// runs only for a backend with a `fused.reduction` kernel: here the composite installed as one,
+// so the fused plan must give the eager bits (the same kernels run, in the same order).
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as torch from '../src/index.ts';
+
+const { nn, optim, F } = torch;
+
+beforeAll(async () => {
+  await torch.setBackend('wasm');
+});
+
+/** Installs the composite as the backend's reduction kernel, counting calls; returns the undo. */
+function installComposite(): { calls: () => number; undo: () => void } {
+  const b = torch.getBackend();
+  const fused = b.fused as { reduction?: unknown };
+  let calls = 0;
+  fused.reduction = (...a: Parameters<typeof torch.runReductionComposite> extends [unknown, ...infer R] ? R : never) => {
+    calls++;
+    torch.runReductionComposite(b, ...a);
+  };
+  return { calls: () => calls, undo: () => delete fused.reduction };
+}
+
+let undo: (() => void) | null = null;
+afterEach(() => {
+  undo?.();
+  undo = null;
+});
+
+describe('fused reductions: the contract', () => {
+  it('checks programs, naming what is wrong', () => {
+    const sq = torch.checkProgram(['float32'], [{ kind: 'binary', op: 'mul', a: 0, b: 0 }], [1]);
+    const lt = torch.checkProgram(['float32', 'float32'], [{ kind: 'binary', op: 'lt', a: 0, b: 1 }], [2]);
+    expect(() => torch.checkReduction(sq, 'mean' as never, [0], null)).toThrow(/op must be one of sum, max, min, prod, got mean/);
+    expect(() => torch.checkReduction(lt, 'sum', [0], null)).toThrow(/output 0 \(the value reduced\) must be a float32 register/);
+    expect(() => torch.checkReduction(sq, 'sum', [1, 0], null)).toThrow(/axes must be sorted, distinct/);
+    expect(() => torch.checkReduction(sq, 'sum', [], null)).toThrow(/axes must be sorted/);
+  });
+
+  it('the reference evaluator and the composite agree (sum, max, prologue outputs, epilogue)', async () => {
+    torch.manualSeed(3);
+    // x - m (stored), exp of it (reduced by sum), then log(sum) + m' in the epilogue: a logsumexp.
+    const pro = torch.checkProgram(['float32', 'float32'], [
+      { kind: 'binary', op: 'sub', a: 0, b: 1 },
+      { kind: 'unary', op: 'exp', x: 2 },
+    ], [3, 2]);
+    const epi = torch.checkProgram(['float32', 'float32'], [
+      { kind: 'unary', op: 'log', x: 0 },
+      { kind: 'binary', op: 'add', a: 2, b: 1 },
+    ], [3]);
+    const r = torch.checkReduction(pro, 'sum', [1], epi);
+    const x = torch.randn([3, 5]), m = torch.randn([3, 1]);
+    const mB = m.expand([3, 5]);
+    const shifted = torch.empty([3, 5]), out = torch.empty([3, 1]);
+    torch.runReductionComposite(torch.getBackend(), r, [x.view_(), mB.view_()], [shifted.view_()], [m.view_()], [out.view_()]);
+    const ref = torch.evalReductionRef(r, [3, 5], [await x.data(), await mB.contiguous().data()], [await m.data()]);
+    expect(Array.from(await shifted.data())).toEqual(ref.extraOutputs[0]);
+    const got = Array.from(await out.data());
+    got.forEach((v, i) => expect(Math.abs(v - ref.outputs[0]![i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(v)));
+    const mx = torch.checkReduction(torch.checkProgram(['float32'], [], [0]), 'max', [0], null);
+    const col = torch.empty([1, 5]);
+    torch.runReductionComposite(torch.getBackend(), mx, [x.view_()], [], [], [col.view_()]);
+    expect(Array.from(await col.data())).toEqual(torch.evalReductionRef(mx, [3, 5], [await x.data()], []).outputs[0]);
+  });
+});
+
+type Net = torch.nn.Module & { forward(x: torch.Tensor): torch.Tensor };
+
+async function trainBoth(make: () => Net, makeOpt: (n: Net) => torch.optim.Optimizer, loss: (o: torch.Tensor, y: torch.Tensor) => torch.Tensor, data: ReadonlyArray<readonly [torch.Tensor, torch.Tensor]>, steps: number) {
+  torch.manualSeed(1);
+  const a = make();
+  torch.manualSeed(1);
+  const b = make();
+  const body = (net: Net, opt: torch.optim.Optimizer) => (x: torch.Tensor, y: torch.Tensor) => {
+    opt.zeroGrad();
+    const l = loss(net.forward(x), y);
+    l.backward();
+    opt.step();
+    return l;
+  };
+  const eager = body(a, makeOpt(a));
+  const step = torch.compile(body(b, makeOpt(b)), { fullgraph: true });
+  const la: number[] = [], lb: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const [x, y] = data[i % data.length]!;
+    torch.manualSeed(100 + i);
+    la.push(await eager(x, y).item());
+    torch.manualSeed(100 + i);
+    lb.push(await step(x, y).item());
+  }
+  const pa = await Promise.all(a.parameters().map((p) => p.data()));
+  const pb = await Promise.all(b.parameters().map((p) => p.data()));
+  return { la, lb, pa, pb, stats: step.stats() };
+}
+
+describe('torch.compile: reductions fused with their prologue and epilogue', () => {
+  it('the MLP with cross-entropy (log-softmax, bias-gradient sums): the eager bits, fewer calls', async () => {
+    torch.manualSeed(2);
+    const data = [0, 1].map(() => [torch.keep(torch.randn([8, 20])), torch.keep(torch.randint(0, 5, [8]))] as const);
+    const make = (): Net => new nn.Sequential(new nn.Linear(20, 16), new nn.ReLU(), new nn.Linear(16, 5));
+    const plain = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
+    const k = installComposite();
+    undo = k.undo;
+    const r = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    expect(r.lb).toEqual(plain.lb);
+    const s = r.stats.lastPlan!;
+    expect(s.fusedReductions).toBeGreaterThanOrEqual(2);
+    expect(k.calls()).toBeGreaterThanOrEqual(2 * s.fusedReductions);
+    expect(s.replayCalls).toBeLessThan(plain.stats.lastPlan!.replayCalls);
+  });
+
+  it('a Transformer encoder layer (LayerNorm forward and backward, GELU, Adam): the eager bits', async () => {
+    torch.manualSeed(3);
+    const data = [[torch.keep(torch.randn([2, 5, 16])), torch.keep(torch.randn([2, 5, 16]))] as const];
+    const make = (): Net => new torch.transformer.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: 'gelu', batchFirst: true });
+    const k = installComposite();
+    undo = k.undo;
+    const r = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), (o, y) => F.mseLoss(o, y), data, 4);
+    expect(r.lb).toEqual(r.la);
+    expect(r.pb).toEqual(r.pa);
+    expect(r.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
+  });
+});
