@@ -5,10 +5,12 @@
 // place); otherwise seeded random weights are written once by ../peers/bench_llama.py into a
 // temporary folder (os.tmpdir()/torchlet-llmbench, reused by later runs, never in the repository).
 //
-// Each side prefills the same prompt and decodes greedily through its cache; best of --repeats
-// runs after a warm-up: prefill tokens/s (prompt tokens / time to the first new token) and decode
-// tokens/s (the other new tokens / their time), on one thread and on --threads threads (default:
-// the machine's cores), with ratios to PyTorch on one thread and on as many threads. The greedy
+// Each side prefills the same prompt and decodes greedily through its cache; the median of
+// --repeats runs after a warm-up: prefill tokens/s (prompt tokens / time to the first new token)
+// and decode tokens/s (the other new tokens / their time), on one thread and on --threads threads
+// (default: the machine's cores), with ratios to PyTorch on one thread and on as many threads.
+// torchlet's decode steps run compiled (generate's default); --eager adds rows with
+// `compile: false` (every step run op by op), to show what compiling the step gains. The greedy
 // tokens of the two sides are compared (a check that both compute the same model). On one thread
 // prefill and decode are also given per CPU-second of the process ('pre/cpu-s', 'dec/cpu-s'), which a machine shared with
 // other work disturbs less than the wall clock.
@@ -16,7 +18,7 @@
 // (load-memory.mjs), against its float32 size.
 //
 // Usage: node benchmarks/llm/run.mjs [--sizes 15M,110M] [--prompt 128] [--decode 64] [--repeats 3]
-//        [--threads N] [--no-peer] [--no-memory]
+//        [--threads N] [--eager] [--no-peer] [--no-memory]
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -64,9 +66,11 @@ async function load(path) {
   return torch.transformer.LlamaForCausalLM.fromPretrained(path);
 }
 
-/** torchlet: best prefill and decode tokens/s over `repeats` runs after one warm-up, and the greedy tokens. */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** torchlet: median prefill and decode tokens/s over `repeats` runs after one warm-up, and the greedy tokens. */
 let runs = 0;
-async function benchTorchlet(path, threads) {
+async function benchTorchlet(path, threads, compile) {
   const name = `wasm-llm-${runs++}-${threads}t`; // a fresh backend per model (a destroyed one stays registered)
   torch.registerBackend(name, () => createWasmBackend({ threads }));
   await torch.setBackend(name);
@@ -74,7 +78,8 @@ async function benchTorchlet(path, threads) {
   const model = await load(path);
   const loadMs = performance.now() - t0;
   const ids = promptIds(promptLen, model.config.vocabSize);
-  let prefill = Infinity, decode = Infinity, prefillCpu = Infinity, decodeCpu = Infinity, tokens = null;
+  const prefill = [], decode = [], prefillCpu = [], decodeCpu = [];
+  let tokens = null;
   const cpuMs = () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -83,22 +88,25 @@ async function benchTorchlet(path, threads) {
     const out = [];
     const start = performance.now(), startCpu = cpuMs();
     let first = 0, firstCpu = 0;
-    for await (const id of model.generate(ids, { maxNewTokens: decodeLen, temperature: 0 })) {
+    for await (const id of model.generate(ids, { maxNewTokens: decodeLen, temperature: 0, compile })) {
       if (out.length === 0) [first, firstCpu] = [performance.now(), cpuMs()];
       out.push(id);
     }
     const end = performance.now(), endCpu = cpuMs();
     if (r > 0) {
-      prefill = Math.min(prefill, first - start);
-      decode = Math.min(decode, end - first);
-      prefillCpu = Math.min(prefillCpu, firstCpu - startCpu);
-      decodeCpu = Math.min(decodeCpu, endCpu - firstCpu);
+      prefill.push(first - start);
+      decode.push(end - first);
+      prefillCpu.push(firstCpu - startCpu);
+      decodeCpu.push(endCpu - firstCpu);
     }
     tokens = out;
   }
   model.dispose();
   torch.getBackend().destroy();
-  return { prefillTps: (promptLen * 1000) / prefill, decodeTps: ((decodeLen - 1) * 1000) / decode, prefillCpuTps: (promptLen * 1000) / prefillCpu, decodeCpuTps: ((decodeLen - 1) * 1000) / decodeCpu, tokens, loadMs };
+  return {
+    prefillTps: (promptLen * 1000) / median(prefill), decodeTps: ((decodeLen - 1) * 1000) / median(decode),
+    prefillCpuTps: (promptLen * 1000) / median(prefillCpu), decodeCpuTps: ((decodeLen - 1) * 1000) / median(decodeCpu), tokens, loadMs,
+  };
 }
 
 const rows = [];
@@ -106,8 +114,10 @@ for (const size of sizes) {
   const ck = checkpoint(size);
   console.error(`${size}: ${ck.kind}`);
   for (const threads of threadCounts) {
-    const r = await benchTorchlet(ck.path, threads);
-    rows.push({ size, impl: 'torchlet-wasm', threads, ...r, note: `load ${(r.loadMs / 1000).toFixed(1)} s` });
+    for (const compile of argv.includes('--eager') ? [true, false] : [true]) {
+      const r = await benchTorchlet(ck.path, threads, compile);
+      rows.push({ size, impl: compile ? 'torchlet-wasm' : 'torchlet eager', threads, ...r, note: `load ${(r.loadMs / 1000).toFixed(1)} s` });
+    }
   }
   if (!argv.includes('--no-peer')) {
     for (const threads of threadCounts) {
@@ -126,7 +136,7 @@ if (!argv.includes('--no-memory') && sizes.includes('110M')) {
   mem = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').at(-1)) : { error: r.stderr.trim().split('\n').slice(-3).join(' | ') };
 }
 
-const peer = (size, threads) => rows.find((r) => r.size === size && r.impl !== 'torchlet-wasm' && r.threads === threads) ?? {};
+const peer = (size, threads) => rows.find((r) => r.size === size && r.impl === 'PyTorch CPU eager' && r.threads === threads) ?? {};
 const tps = (v) => (Number.isFinite(v) ? v.toFixed(1).padStart(9) : '        -');
 const ratio = (v, ref) => (Number.isFinite(v) && Number.isFinite(ref) ? `${(v / ref).toFixed(2)}x`.padStart(8) : '       -');
 const cpuCols = (threads, v, ref) => (threads === 1 ? `${tps(v)} ${ratio(v, ref)}` : `${'-'.padStart(9)} ${'-'.padStart(8)}`);
@@ -136,11 +146,11 @@ const same = (a, b) => {
   while (n < a.length && a[n] === b[n]) n++;
   return n === a.length ? 'greedy tokens identical' : `greedy tokens agree for ${n}/${a.length}`;
 };
-console.log(`Llama prefill ${promptLen} tokens, greedy decode ${decodeLen} tokens (tokens/s, best of ${repeats}; ratios: higher is faster than PyTorch)`);
+console.log(`Llama prefill ${promptLen} tokens, greedy decode ${decodeLen} tokens (tokens/s, median of ${repeats}; ratios: higher is faster than PyTorch)`);
 console.log(`${'model'.padEnd(5)} ${'impl'.padEnd(18)} ${'threads'.padStart(7)} ${'prefill'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)} ${'decode'.padStart(9)} ${'vs pt1'.padStart(8)} ${'vs ptN'.padStart(8)} ${'pre/cpu-s'.padStart(9)} ${'vs pt1'.padStart(8)} ${'dec/cpu-s'.padStart(9)} ${'vs pt1'.padStart(8)}  note`);
 for (const r of rows) {
   const p1 = peer(r.size, 1), pn = peer(r.size, r.threads);
-  const check = r.impl === 'torchlet-wasm' ? same(r.tokens, pn.tokens) : '';
+  const check = r.impl.startsWith('torchlet') ? same(r.tokens, pn.tokens) : '';
   console.log(
     `${r.size.padEnd(5)} ${r.impl.padEnd(18)} ${String(r.threads).padStart(7)} ${tps(r.prefillTps)} ${ratio(r.prefillTps, p1.prefillTps)} ${ratio(r.prefillTps, pn.prefillTps)} ` +
       `${tps(r.decodeTps)} ${ratio(r.decodeTps, p1.decodeTps)} ${ratio(r.decodeTps, pn.decodeTps)} ` +

@@ -219,7 +219,7 @@ def bench(path):
     cfg, sd = load(path)
     model = Llama(cfg, sd)
     ids = prompt_ids(args.prompt, cfg['vocab_size'])
-    best_prefill, best_decode, best_prefill_cpu, best_decode_cpu, tokens = math.inf, math.inf, math.inf, math.inf, None
+    times, tokens = [], None  # (prefill, decode, prefill cpu, decode cpu) per measured run
     with torch.inference_mode():
         for _ in range(args.repeats + 1):  # the first run warms up
             model.reset()
@@ -232,13 +232,14 @@ def bench(path):
                 out.append(nxt)
             t2, c2 = time.perf_counter(), time.process_time()
             if tokens is not None:
-                best_prefill, best_decode = min(best_prefill, t1 - t0), min(best_decode, t2 - t1)
-                best_prefill_cpu, best_decode_cpu = min(best_prefill_cpu, c1 - c0), min(best_decode_cpu, c2 - c1)
+                times.append((t1 - t0, t2 - t1, c1 - c0, c2 - c1))
             tokens = out
+    # Medians over the measured runs (the runner reports medians on both sides).
+    med = [sorted(col)[len(col) // 2] for col in zip(*times)]
     print(json.dumps({
         'bench': 'llama', 'threads': torch.get_num_threads(), 'prompt': args.prompt, 'decode': args.decode,
-        'prefill_tps': args.prompt / best_prefill, 'decode_tps': (args.decode - 1) / best_decode,
-        'prefill_cpu_tps': args.prompt / best_prefill_cpu, 'decode_cpu_tps': (args.decode - 1) / best_decode_cpu, 'tokens': tokens,
+        'prefill_tps': args.prompt / med[0], 'decode_tps': (args.decode - 1) / med[1],
+        'prefill_cpu_tps': args.prompt / med[2], 'decode_cpu_tps': (args.decode - 1) / med[3], 'tokens': tokens,
         'torch': torch.__version__, 'blas': blas(),
     }))
 

@@ -43,7 +43,7 @@ export {
   type TransposeOptions, type NarrowOptions, type SelectOptions, type SqueezeOptions, type FlattenOptions, type UnflattenOptions,
 } from './ops/view.ts';
 export { cat, stack, split, chunk, unbind, repeat } from './ops/combine.ts';
-export { where, maskedFill, gather, scatterAdd, indexSelect, tril, triu } from './ops/indexing.ts';
+export { where, maskedFill, gather, scatterAdd, scatterAdd_, indexSelect, tril, triu } from './ops/indexing.ts';
 export { matmul, mm, bmm, linear } from './ops/linalg.ts';
 export { sort, argsort, msort, topk, kthvalue, MAX_PAIRS, type SortResult, type SortOptions, type TopkOptions } from './ops/sort.ts';
 export { cumsum, cumprod, logcumsumexp } from './ops/scan.ts';

@@ -852,6 +852,8 @@ export class Tensor {
   indexSelect(dim: number, index: Tensor): Tensor { return idx.indexSelect(this, dim, index); }
   /** PyTorch's `scatter_add`: a copy of this tensor with `src` added at `index` along `dim`. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return idx.scatterAdd(this, dim, index, src); }
+  /** In place: `src` added into this tensor at `index` along `dim`, PyTorch's `scatter_add_` ({@link idx.scatterAdd_ | scatterAdd_}). */
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { return idx.scatterAdd_(this, dim, index, src); }
   /**
    * A copy keeping the lower triangle (`col - row <= diagonal`) of the last two dims, zero elsewhere
    * ({@link idx.tril | tril}).

@@ -10,16 +10,18 @@
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
 import type { KVCache } from './kv-cache.ts';
-import { Sampler } from './gpt.ts';
+import { Sampler } from './sampler.ts';
 
 /** What generation needs of a model: logits for token ids continuing a cache, and its context length. */
 export interface CausalLM {
   /**
    * int32 `(B, T)` token ids -> logits `(B, T, V)`; with a cache, continues it; `attentionMask`
    * `(B, P + T)` marks left padding with 0; `logitsToKeep` (when positive, and if the model
-   * supports it): logits of only the last that many positions, `(B, logitsToKeep, V)`.
+   * supports it): logits of only the last that many positions, `(B, logitsToKeep, V)`;
+   * `cachePosition` (only when `supportsStaticCache`): the fixed-shape step of
+   * `LlamaModel.forward`, which generation compiles.
    */
-  forward(idx: Tensor, cache: KVCache | null, attentionMask?: Tensor | null, logitsToKeep?: number): Tensor;
+  forward(idx: Tensor, cache: KVCache | null, attentionMask?: Tensor | null, logitsToKeep?: number, cachePosition?: Tensor | null): Tensor;
   /** An empty cache for this model. */
   newCache(): KVCache;
   /** The longest sequence the model takes. */
@@ -28,6 +30,11 @@ export interface CausalLM {
   readonly training: boolean;
   /** Sets training mode. */
   train(mode?: boolean): unknown;
+  /**
+   * Whether `forward` takes `cachePosition` (Hugging Face's `_supports_static_cache`): then each
+   * one-token decode step runs through `torch.compile`, one plan replayed for every token.
+   */
+  readonly supportsStaticCache?: boolean;
 }
 
 /** Options of {@link generateStream} and {@link generateBatch} (Hugging Face's `generate` arguments, camelCased). */
@@ -51,11 +58,20 @@ export interface GenerationOptions {
   seed?: number;
   /** The id used for left padding in {@link generateBatch} (default 0); padded positions are masked out. */
   padTokenId?: number;
+  /**
+   * Run each one-token decode step through `torch.compile` (default true; used when the model
+   * `supportsStaticCache`): the step attends over the cache's whole capacity with the positions
+   * not yet written masked, so its shapes stay the same and one traced plan replays for every
+   * token until the cache grows (doubling). The tokens are those of the eager step; false runs
+   * every step eagerly.
+   */
+  compile?: boolean;
 }
 
-const KEYS = new Set(['maxNewTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'stop', 'seed', 'padTokenId']);
+const KEYS = new Set(['maxNewTokens', 'temperature', 'topK', 'topP', 'repetitionPenalty', 'stop', 'seed', 'padTokenId', 'compile']);
 
-interface Checked {
+/** @internal Generation options checked, with defaults (shared with GPT.generate). */
+export interface Checked {
   maxNewTokens: number;
   temperature: number;
   topK: number | null;
@@ -64,9 +80,11 @@ interface Checked {
   stop: number[][];
   seed: number | undefined;
   padTokenId: number;
+  compile: boolean;
 }
 
-function checkOptions(op: string, o: GenerationOptions): Checked {
+/** @internal Checks generation options (unknown keys named) and fills the defaults. */
+export function checkOptions(op: string, o: GenerationOptions): Checked {
   if (o === null || typeof o !== 'object') throw new TypeError(`${op}: expected an options object with maxNewTokens, got ${String(o)}`);
   for (const k of Object.keys(o)) {
     if (!KEYS.has(k)) {
@@ -74,7 +92,7 @@ function checkOptions(op: string, o: GenerationOptions): Checked {
       throw new TypeError(`${op}: unknown option '${k}'${KEYS.has(camel) ? ` (did you mean ${camel}?)` : ''}; known: ${[...KEYS].join(', ')}`);
     }
   }
-  const { maxNewTokens, temperature = 1, topK = null, topP = null, repetitionPenalty = 1, stop = [], seed, padTokenId = 0 } = o;
+  const { maxNewTokens, temperature = 1, topK = null, topP = null, repetitionPenalty = 1, stop = [], seed, padTokenId = 0, compile = true } = o;
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`${op}: maxNewTokens must be a non-negative integer, got ${String(maxNewTokens)}`);
   if (typeof temperature !== 'number' || !(temperature >= 0)) throw new RangeError(`${op}: temperature must be >= 0, got ${String(temperature)}`);
   if (topK !== null && (!Number.isInteger(topK) || topK < 0)) throw new RangeError(`${op}: topK must be a non-negative integer or null, got ${String(topK)}`);
@@ -85,7 +103,8 @@ function checkOptions(op: string, o: GenerationOptions): Checked {
   if (stops.some((s) => s === null || s.length === 0 || s.some((t) => !Number.isInteger(t)))) throw new TypeError(`${op}: every stop entry must be a token id or a non-empty array of token ids`);
   if (seed !== undefined && (!Number.isSafeInteger(seed) || seed < 0)) throw new RangeError(`${op}: seed must be a non-negative integer, got ${String(seed)}`);
   if (!Number.isInteger(padTokenId)) throw new RangeError(`${op}: padTokenId must be an integer, got ${String(padTokenId)}`);
-  return { maxNewTokens, temperature, topK, topP, repetitionPenalty, stop: stops as number[][], seed, padTokenId };
+  if (typeof compile !== 'boolean') throw new TypeError(`${op}: compile must be a boolean, got ${String(compile)}`);
+  return { maxNewTokens, temperature, topK, topP, repetitionPenalty, stop: stops as number[][], seed, padTokenId, compile };
 }
 
 function checkPrompt(op: string, prompt: unknown, maxLength: number): number[] {
@@ -119,24 +138,138 @@ function penalize(logits: Float32Array, seen: readonly number[], penalty: number
 const endsWith = (seq: readonly number[], tail: readonly number[]): boolean =>
   seq.length >= tail.length && tail.every((t, i) => seq[seq.length - tail.length + i] === t);
 
-/** Runs `run` in eval mode without gradients and restores the model's mode. */
-async function inEval<R>(model: CausalLM, run: () => Promise<R>): Promise<R> {
+/** How {@link decodeRows} feeds the model (what differs between generateStream/Batch and GPT.generate). */
+export interface DecodeSetup {
+  /** Keep a key/value cache and feed only the new tokens (default true). */
+  useCache: boolean;
+  /**
+   * Past `maxLength` positions: `'stop'` ends generation (Hugging Face's max_length); `'crop'`
+   * keeps only the last `maxLength` tokens and recomputes them each step without the cache (nanoGPT).
+   */
+  overflow: 'stop' | 'crop';
+  /** Left-pad rows of different lengths and mask the padding (generateBatch). */
+  pad: boolean;
+}
+
+/**
+ * The one generation loop: continues every row of `seqs` (token ids, appended to in place),
+ * yielding each step's new token per row (`null` for a row that has stopped). Prefill once, then
+ * one token per step through the cache; the one-token steps of a model that
+ * `supportsStaticCache` run through `torch.compile` (see {@link GenerationOptions.compile}).
+ * Eval mode without gradients; the mode is restored and the cache freed when the iterator ends or
+ * is abandoned.
+ */
+export async function* decodeRows(model: CausalLM, seqs: number[][], o: Checked, setup: DecodeSetup): AsyncGenerator<Array<number | null>, void, undefined> {
+  const B = seqs.length;
+  const sampler = new Sampler(await drawSeed(o.seed));
+  const done = seqs.map(() => false);
+  const longest = Math.max(...seqs.map((s) => s.length));
+  // Left padding: every row ends at the same position, so each step appends one column.
+  const pads = seqs.map((s) => (setup.pad ? longest - s.length : 0));
+  const mask = setup.pad ? seqs.map((s, b) => [...new Array<number>(pads[b]!).fill(0), ...s.map(() => 1)]) : null;
+  // Tokens of each row as fed to the model (padding included).
+  const fed = seqs.map((s, b) => [...new Array<number>(pads[b]!).fill(o.padTokenId), ...s]);
+  const steps = setup.overflow === 'stop' ? Math.min(o.maxNewTokens, model.maxLength - longest) : o.maxNewTokens;
+  // The positions this generation can reach: the compiled step's cache never grows past them.
+  const limit = Math.min(model.maxLength, longest + steps);
   const wasTraining = model.training;
   model.train(false);
+  let cache: KVCache | null = null;
+  let step: StaticStep | null = null;
   try {
-    return await run();
+    for (let i = 0; i < steps && !done.every(Boolean); i++) {
+      const len = fed[0]!.length;
+      let rowsLogits: Float32Array;
+      if (setup.useCache && cache && cache.length === len - 1 && len <= model.maxLength) {
+        const last = fed.map((r) => [r[len - 1]!]);
+        if (o.compile && model.supportsStaticCache && B === 1 && mask === null) {
+          step ??= new StaticStep(model, cache, limit);
+          rowsLogits = await step.run(last[0]![0]!);
+        } else rowsLogits = await lastLogits(model, last, cache, mask);
+      } else {
+        // The first step, no cache, or (crop) a context past maxLength: the whole window afresh.
+        step?.dispose();
+        step = null;
+        cache?.dispose();
+        cache = setup.useCache ? model.newCache() : null;
+        const from = Math.max(0, len - model.maxLength);
+        rowsLogits = await lastLogits(model, fed.map((r) => r.slice(from)), cache, mask && mask.map((m) => m.slice(from)));
+      }
+      const vocab = rowsLogits.length / B;
+      const next = seqs.map((seq, b) => {
+        if (done[b]) return null;
+        const row = rowsLogits.subarray(b * vocab, (b + 1) * vocab);
+        penalize(row, seq, o.repetitionPenalty);
+        const t = sampler.pick(row, o.temperature, o.topK, o.topP);
+        seq.push(t);
+        if (o.stop.some((s) => endsWith(seq, s))) done[b] = true;
+        return t;
+      });
+      next.forEach((t, b) => fed[b]!.push(t ?? o.padTokenId));
+      if (mask) for (const m of mask) m.push(1);
+      yield next;
+    }
   } finally {
+    step?.dispose();
+    cache?.dispose();
     model.train(wasTraining);
   }
 }
 
 /**
+ * The compiled one-token decode step of a model that `supportsStaticCache`: the cache's buffers
+ * are reserved ahead (doubling, up to `limit` positions), the token and its position are
+ * tensors, and `torch.compile` traces the step once and replays it for every later token; when
+ * the buffers grow, the plan finds the tensors it read freed and traces again.
+ */
+class StaticStep {
+  readonly #cache: KVCache;
+  readonly #limit: number;
+  readonly #compiled: T.CompiledFunction<[Tensor, Tensor], Tensor>;
+
+  constructor(model: CausalLM, cache: KVCache, limit: number) {
+    this.#cache = cache;
+    this.#limit = limit;
+    this.#compiled = T.compile(
+      (idx: Tensor, position: Tensor) => T.tidy(() => model.forward(idx, cache, null, 1, position).view(-1)),
+      { fullgraph: false },
+    );
+  }
+
+  /** The logits `(V,)` after feeding `token` at the cache's next position (which it then counts). */
+  async run(token: number): Promise<Float32Array> {
+    const cache = this.#cache;
+    const P = cache.length;
+    if (cache.capacity < P + 1) cache.reserve(Math.min(this.#limit, Math.max(P + 1, 2 * cache.capacity, 32)));
+    const logits = T.noGrad(() =>
+      T.tidy(() => {
+        const idx = T.tensor([[token]], { dtype: 'int32' });
+        const position = T.tensor([P], { dtype: 'int32' });
+        return this.#compiled(idx, position);
+      }),
+    );
+    cache.advance(1);
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** Frees the compiled plans. */
+  dispose(): void {
+    this.#compiled.dispose();
+  }
+}
+
+/**
  * Generates up to `maxNewTokens` tokens after `prompt`, yielding each as soon as it is picked
- * (prefill once, then one token per step through the model's key/value cache). Greedy at
- * `temperature: 0` (each token is the argmax of the logits a full forward would give at that
- * position); otherwise samples with `topK`/`topP` from a Philox stream keyed by `seed`. Ends
- * early after a `stop` token or sequence, or at the model's `maxLength`. The cache is freed when
- * the iterator finishes or is abandoned with `break` / `return()`.
+ * (prefill once, then one token per step through the model's key/value cache; the one-token
+ * steps compiled, see {@link GenerationOptions.compile}). Greedy at `temperature: 0` (each
+ * token is the argmax of the logits a full forward would give at that position); otherwise
+ * samples with `topK`/`topP` from a Philox stream keyed by `seed`. Ends early after a `stop`
+ * token or sequence, or at the model's `maxLength`. The cache is freed when the iterator
+ * finishes or is abandoned with `break` / `return()`.
  *
  * @example
  * ```ts
@@ -150,31 +283,11 @@ async function inEval<R>(model: CausalLM, run: () => Promise<R>): Promise<R> {
 export async function* generateStream(model: CausalLM, prompt: readonly number[], options: GenerationOptions): AsyncGenerator<number, void, undefined> {
   const o = checkOptions('generate', options);
   const seq = [...checkPrompt('generate', prompt, model.maxLength)];
-  const sampler = new Sampler(await drawSeed(o.seed));
-  // Not inEval: a generator cannot yield from inside a callback.
-  const wasTraining = model.training;
-  model.train(false);
-  const cache = model.newCache();
-  try {
-    let feed = seq;
-    // The whole sequence stays within maxLength positions, as Hugging Face's max_length.
-    for (let i = 0; i < o.maxNewTokens && seq.length < model.maxLength; i++) {
-      const row = await lastLogits(model, [feed], cache, null);
-      penalize(row, seq, o.repetitionPenalty);
-      const next = sampler.pick(row, o.temperature, o.topK, o.topP);
-      seq.push(next);
-      yield next;
-      if (o.stop.some((s) => endsWith(seq, s))) return;
-      feed = [next];
-    }
-  } finally {
-    cache.dispose();
-    model.train(wasTraining);
-  }
+  for await (const [t] of decodeRows(model, [seq], o, { useCache: true, overflow: 'stop', pad: false })) yield t!;
 }
 
 /** The last position's logits of each row after feeding `rows` (equal lengths) through the cache. */
-async function lastLogits(model: CausalLM, rows: number[][], cache: KVCache, mask: number[][] | null): Promise<Float32Array> {
+async function lastLogits(model: CausalLM, rows: number[][], cache: KVCache | null, mask: number[][] | null): Promise<Float32Array> {
   const logits = T.noGrad(() =>
     T.tidy(() => {
       const idx = T.tensor(rows, { dtype: 'int32' }); // (B, T)
@@ -209,36 +322,9 @@ export async function generateBatch(model: CausalLM, prompts: ReadonlyArray<read
   const o = checkOptions('generateBatch', options);
   if (!Array.isArray(prompts) || prompts.length === 0) throw new TypeError('generateBatch: expected a non-empty array of prompts (arrays of token ids)');
   const seqs = prompts.map((p) => [...checkPrompt('generateBatch', p, model.maxLength)]);
-  const longest = Math.max(...seqs.map((s) => s.length));
-  const sampler = new Sampler(await drawSeed(o.seed));
   const out: number[][] = seqs.map(() => []);
-  const done = seqs.map(() => false);
-  return inEval(model, async () => {
-    const cache = model.newCache();
-    try {
-      // Left padding: every row ends at the same position, so each step appends one column.
-      const mask = seqs.map((s) => [...new Array<number>(longest - s.length).fill(0), ...s.map(() => 1)]);
-      let feed = seqs.map((s) => [...new Array<number>(longest - s.length).fill(o.padTokenId), ...s]);
-      const steps = Math.min(o.maxNewTokens, model.maxLength - longest);
-      for (let i = 0; i < steps && !done.every(Boolean); i++) {
-        const rowsLogits = await lastLogits(model, feed, cache, mask);
-        const vocab = rowsLogits.length / seqs.length;
-        const next = seqs.map((seq, b) => {
-          if (done[b]) return o.padTokenId;
-          const row = rowsLogits.subarray(b * vocab, (b + 1) * vocab);
-          penalize(row, seq, o.repetitionPenalty);
-          const t = sampler.pick(row, o.temperature, o.topK, o.topP);
-          seq.push(t);
-          out[b]!.push(t);
-          if (o.stop.some((s) => endsWith(seq, s))) done[b] = true;
-          return t;
-        });
-        for (const m of mask) m.push(1);
-        feed = next.map((t) => [t]);
-      }
-      return out;
-    } finally {
-      cache.dispose();
-    }
-  });
+  for await (const next of decodeRows(model, seqs, o, { useCache: true, overflow: 'stop', pad: true })) {
+    next.forEach((t, b) => t !== null && out[b]!.push(t));
+  }
+  return out;
 }

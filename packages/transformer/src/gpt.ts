@@ -16,6 +16,9 @@ import { Dropout, Embedding, F, LayerNorm, Linear, Module, ModuleList, init } fr
 import { scaledDotProductAttention } from './attention.ts';
 import { KVCache, type LayerKV } from './kv-cache.ts';
 import { LearnedPositionalEmbedding } from './positional.ts';
+import { checkOptions, decodeRows, type CausalLM } from './generate.ts';
+
+export { Sampler } from './sampler.ts';
 
 /**
  * The hyper-parameters of a GPT (nanoGPT's `GPTConfig`, camelCased); the first five are required, the
@@ -370,60 +373,38 @@ export class GPT extends Module {
   async generate(prompt: Tensor, options: GenerateOptions): Promise<Tensor>;
   async generate(prompt: Tensor | number[], options: GenerateOptions): Promise<Tensor | number[]> {
     const asArray = Array.isArray(prompt);
+    if (options === null || typeof options !== 'object') throw new TypeError(`generate: expected an options object with maxNewTokens, got ${String(options)}`);
+    const { useCache = true, eosToken = null, ...rest } = options;
+    if (typeof useCache !== 'boolean') throw new TypeError(`generate: useCache must be a boolean, got ${String(useCache)}`);
+    if (eosToken !== null && !Number.isInteger(eosToken)) throw new TypeError(`generate: eosToken must be a token id or null, got ${String(eosToken)}`);
+    // The one generation loop (generate.ts), with nanoGPT's cropping past blockSize.
+    const o = checkOptions('generate', { ...rest, stop: eosToken === null ? [] : [eosToken] });
     const rows: number[][] = asArray ? [[...prompt]] : await promptRows(prompt);
-    const { maxNewTokens, temperature = 1, topK = null, topP = null, useCache = true, eosToken = null } = options;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`generate: maxNewTokens must be a non-negative integer, got ${String(maxNewTokens)}`);
-    if (!(temperature >= 0)) throw new RangeError(`generate: temperature must be >= 0, got ${String(temperature)}`);
     if (rows.some((r) => r.length === 0)) throw new RangeError('generate: the prompt must hold at least one token');
-    let seed = options.seed;
-    if (seed === undefined) {
-      const r = T.rand([1]);
-      seed = Math.floor((await r.data())[0]! * 2 ** 32);
-      r.dispose();
-    }
-    const sampler = new Sampler(seed);
-    const B = rows.length, { blockSize } = this.config;
-    const wasTraining = this.training;
-    this.eval();
-    let cache: KVCache | null = null;
-    const done = new Array<boolean>(B).fill(false);
-    try {
-      for (let step = 0; step < maxNewTokens && !done.every(Boolean); step++) {
-        const len = rows[0]!.length;
-        // What to feed: the new token when the cache covers the rest, else the (cropped) context.
-        let from: number;
-        if (useCache && cache && cache.length === len - 1 && len <= blockSize) from = len - 1;
-        else {
-          cache?.dispose();
-          cache = useCache ? this.newCache() : null;
-          from = Math.max(0, len - blockSize);
-        }
-        const logits = T.noGrad(() =>
-          T.tidy(() => {
-            const idx = T.tensor(rows.map((r) => r.slice(from)), { dtype: 'int32' }); // (B, T')
-            const hidden = this.transformer.forward(idx, cache); // (B, T', C)
-            return this.lmHead(hidden.select(1, hidden.shape[1]! - 1)); // (B, V): the last position only
-          }),
-        );
-        const values = await logits.data();
-        logits.dispose();
-        const V = this.config.vocabSize;
-        for (let b = 0; b < B; b++) {
-          if (done[b]) {
-            rows[b]!.push(rows[b]![rows[b]!.length - 1]!); // keep rows rectangular; trimmed below
-            continue;
-          }
-          const next = sampler.pick(values.subarray(b * V, (b + 1) * V) as Float32Array, temperature, topK, topP);
-          rows[b]!.push(next);
-          if (eosToken !== null && next === eosToken) done[b] = true;
-        }
-      }
-    } finally {
-      cache?.dispose();
-      this.train(wasTraining);
-    }
-    if (asArray) return trimAfterEos(rows[0]!, eosToken, prompt.length);
-    return T.tensor(rows, { dtype: 'int32' });
+    for await (const _ of decodeRows(this.#asCausalLM(), rows, o, { useCache, overflow: 'crop', pad: false }));
+    if (asArray) return rows[0]!;
+    // Rows that stopped early repeat their last token, so the result stays rectangular.
+    const width = Math.max(...rows.map((r) => r.length));
+    return T.tensor(rows.map((r) => [...r, ...new Array<number>(width - r.length).fill(r[r.length - 1]!)]), { dtype: 'int32' });
+  }
+
+  /** This model as generation sees it: logits of the last positions through the tied head, context `blockSize`. */
+  #asCausalLM(): CausalLM {
+    const gpt = this;
+    return {
+      forward: (idx, cache, _mask, logitsToKeep = 0) =>
+        T.tidy(() => {
+          const hidden = gpt.transformer.forward(idx, cache); // (B, T, C)
+          const Tn = hidden.shape[1]!;
+          return gpt.lmHead(logitsToKeep > 0 && logitsToKeep < Tn ? hidden.narrow(1, Tn - logitsToKeep, logitsToKeep) : hidden);
+        }),
+      newCache: () => gpt.newCache(),
+      maxLength: gpt.config.blockSize,
+      get training() {
+        return gpt.training;
+      },
+      train: (mode?: boolean) => gpt.train(mode),
+    };
   }
 }
 
@@ -432,69 +413,3 @@ async function promptRows(prompt: Tensor): Promise<number[][]> {
   return (await prompt.tolist()) as number[][];
 }
 
-function trimAfterEos(row: number[], eos: number | null, promptLength: number): number[] {
-  if (eos === null) return row;
-  const i = row.indexOf(eos, promptLength);
-  return i < 0 ? row : row.slice(0, i + 1);
-}
-
-/**
- * Picks the next token from one row of logits: argmax at temperature 0, else a draw from
- * `softmax(logits / temperature)` restricted to the top k and/or the nucleus of mass topP.
- * Uniform numbers come from Philox 4x32-10 keyed by the seed (one counter per draw).
- *
- * @example
- * ```ts
- * const sampler = new torch.transformer.Sampler(0);   // seeded
- * const logits = new Float32Array([1, 3, 0.5, 2]);
- * console.log(sampler.pick(logits, 1.0, 2, null));   // 1 or 3: top-k sampling with k = 2
- * ```
- */
-export class Sampler {
-  readonly #key: [number, number];
-  #counter = 0;
-
-  constructor(seed: number) {
-    this.#key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
-  }
-
-  /** A uniform number in [0, 1). */
-  uniform(): number {
-    const [a] = T.philox4x32([this.#counter++, 0, 0, 0], this.#key);
-    return a / 2 ** 32;
-  }
-
-  /**
-   * The next token id from one row of `vocabSize` logits. `temperature` 0 returns the argmax and draws
-   * nothing; otherwise one uniform number is drawn (advancing the counter). `topK` and `topP` null (or
-   * topK <= 0, topP >= 1) leave the candidates uncut.
-   */
-  pick(logits: Float32Array, temperature: number, topK: number | null, topP: number | null): number {
-    const V = logits.length;
-    if (temperature === 0) {
-      let best = 0;
-      for (let i = 1; i < V; i++) if (logits[i]! > logits[best]!) best = i;
-      return best;
-    }
-    // Candidates by decreasing logit (ties: lower id first), cut to topK.
-    let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]! || a - b);
-    if (topK !== null && topK > 0) order = order.slice(0, Math.min(topK, V));
-    const max = logits[order[0]!]!;
-    let probs = order.map((i) => Math.exp((logits[i]! - max) / temperature));
-    let total = probs.reduce((s, p) => s + p, 0);
-    if (topP !== null && topP < 1) {
-      // The smallest prefix whose mass reaches topP (always at least one token).
-      let mass = 0, n = 0;
-      while (n < probs.length && (n === 0 || mass < topP * total)) mass += probs[n++]!;
-      order = order.slice(0, n);
-      probs = probs.slice(0, n);
-      total = mass;
-    }
-    let u = this.uniform() * total;
-    for (let j = 0; j < order.length; j++) {
-      u -= probs[j]!;
-      if (u < 0) return order[j]!;
-    }
-    return order[order.length - 1]!;
-  }
-}

@@ -10,6 +10,14 @@
  * context of a 110M model costs more than the step's attention). When gradients are recorded
  * through the new keys or values, appending concatenates instead, so the cache stays
  * differentiable.
+ *
+ * Fixed-shape decoding (Hugging Face's `StaticCache`, for `torch.compile`): after `reserve(n)`
+ * the buffers hold n positions, `LayerKV.update(k, v, cachePosition)` writes at positions held in
+ * an int32 tensor (not a JavaScript number, which a compiled plan would freeze) and returns the
+ * whole buffers, and the caller masks the positions not yet written and calls `advance(T)`. So
+ * one compiled decode step replays for every token until the buffers grow. Buffers are made
+ * zero-filled and positions at and after `length` stay zero until written: `update` adds into
+ * them (`scatterAdd_`, the in-place write at a tensor-held index that backends have).
  */
 import * as T from '@torchlet/core';
 import type { Tensor } from '@torchlet/core';
@@ -38,6 +46,11 @@ export class LayerKV {
     return this.k?.shape[2] ?? 0;
   }
 
+  /** Positions the buffers hold (0 before the first append, or on the differentiable path). */
+  get capacity(): number {
+    return this.#kBuf?.shape[2] ?? 0;
+  }
+
   /**
    * Appends this step's `k`, `v` `(B, nh, T, hs)` and returns the whole `(B, nh, P + T, hs)`
    * pair (owned by the cache: do not dispose them; they are views that stay valid until the
@@ -62,19 +75,77 @@ export class LayerKV {
         vBuf.narrow(2, P, Tn).copy_(v);
       }),
     );
-    this.k?.dispose();
-    this.v?.dispose();
-    this.k = T.keep(kBuf.narrow(2, 0, P + Tn));
-    this.v = T.keep(vBuf.narrow(2, 0, P + Tn));
-    return [this.k, this.v];
+    this.#setLength(P + Tn);
+    return [this.k!, this.v!];
   }
 
-  /** New buffers of `capacity` positions holding the cached ones (the old buffers are freed). */
+  /**
+   * Makes the buffers hold at least `capacity` positions (the cached ones are kept), for
+   * {@link update}. Needs one append first (it gives the shapes). The buffers, and the views
+   * `k` and `v`, are new tensors when they grow: a compiled step that read the old ones traces again.
+   */
+  reserve(capacity: number): void {
+    if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`LayerKV.reserve: capacity must be a non-negative integer, got ${String(capacity)}`);
+    if (!this.k || !this.v) throw new Error('LayerKV.reserve: nothing cached yet; append (a forward through the cache) first, which gives the shapes');
+    if (capacity <= this.capacity) return;
+    this.#grow(this.k, this.v, capacity);
+    this.#setLength(this.length);
+  }
+
+  /**
+   * Writes this step's `k`, `v` `(B, nh, T, hs)` at the positions of the int32 tensor
+   * `cachePosition` `(T,)` and returns the whole buffers `(B, nh, capacity, hs)` (owned by the
+   * cache), as Hugging Face's `StaticCache.update`: shapes that do not change from token to token,
+   * so a compiled decode step replays. The positions must be the next ones, `length ..
+   * length + T - 1` (they are not read back to check: the write adds into positions that still
+   * hold zeros), within the capacity made by {@link reserve}; positions not yet written read as
+   * zeros and must be masked by the caller, who then calls {@link advance}. Not differentiable.
+   */
+  update(k: Tensor, v: Tensor, cachePosition: Tensor): [Tensor, Tensor] {
+    if (!(k instanceof T.Tensor) || !(v instanceof T.Tensor) || k.ndim !== 4 || v.ndim !== 4) {
+      throw new TypeError(`LayerKV.update: expected keys and values of shape (B, heads, T, head size), got ${describe(k)} and ${describe(v)}`);
+    }
+    if (!(cachePosition instanceof T.Tensor) || cachePosition.dtype !== 'int32' || cachePosition.ndim !== 1 || cachePosition.shape[0] !== k.shape[2]) {
+      throw new TypeError(`LayerKV.update: cachePosition must be an int32 tensor of shape (T,) = [${k.shape[2]}], got ${cachePosition instanceof T.Tensor ? `${cachePosition.dtype} [${cachePosition.shape.join(', ')}]` : String(cachePosition)}`);
+    }
+    const kBuf = this.#kBuf, vBuf = this.#vBuf;
+    if (!kBuf || !vBuf) throw new Error('LayerKV.update: no buffers; call reserve(capacity) after the first append');
+    if (k.shape[0] !== kBuf.shape[0] || k.shape[1] !== kBuf.shape[1] || k.shape[3] !== kBuf.shape[3] || v.shape[3] !== vBuf.shape[3] || v.shape[2] !== k.shape[2]) {
+      throw new RangeError(`LayerKV.update: new keys [${k.shape.join(', ')}] and values [${v.shape.join(', ')}] do not fit the buffers [${kBuf.shape.join(', ')}] (batch, heads and head size must match)`);
+    }
+    const Tn = k.shape[2]!;
+    if (this.length + Tn > kBuf.shape[2]!) throw new RangeError(`LayerKV.update: ${this.length} positions cached and ${Tn} new ones do not fit the capacity ${kBuf.shape[2]}; reserve more first`);
+    T.noGrad(() =>
+      T.tidy(() => {
+        const at = (x: Tensor): Tensor => cachePosition.view(1, 1, Tn, 1).expand([...x.shape]);
+        kBuf.scatterAdd_(2, at(k), k);
+        vBuf.scatterAdd_(2, at(v), v);
+      }),
+    );
+    return [kBuf, vBuf];
+  }
+
+  /** Counts `n` more positions as cached, after {@link update} wrote them. */
+  advance(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`LayerKV.advance: n must be a non-negative integer, got ${String(n)}`);
+    if (this.length + n > this.capacity) throw new RangeError(`LayerKV.advance: ${this.length} + ${n} positions exceed the capacity ${this.capacity}`);
+    if (n > 0) this.#setLength(this.length + n);
+  }
+
+  /** Points `k` and `v` at the first `n` positions of the buffers. */
+  #setLength(n: number): void {
+    this.k?.dispose();
+    this.v?.dispose();
+    this.k = T.keep(this.#kBuf!.narrow(2, 0, n));
+    this.v = T.keep(this.#vBuf!.narrow(2, 0, n));
+  }
+
+  /** New zero-filled buffers of `capacity` positions holding the cached ones (the old buffers are freed). */
   #grow(k: Tensor, v: Tensor, capacity: number): void {
     const [B, nh, , hs] = k.shape as [number, number, number, number];
     const P = this.length;
-    const kBuf = T.keep(T.empty([B, nh, capacity, hs], { dtype: k.dtype, backend: k.backend }));
-    const vBuf = T.keep(T.empty([B, nh, capacity, v.shape[3]!], { dtype: v.dtype, backend: v.backend }));
+    const kBuf = T.keep(T.zeros([B, nh, capacity, hs], { dtype: k.dtype, backend: k.backend }));
+    const vBuf = T.keep(T.zeros([B, nh, capacity, v.shape[3]!], { dtype: v.dtype, backend: v.backend }));
     if (P > 0) {
       T.noGrad(() =>
         T.tidy(() => {
@@ -139,6 +210,42 @@ export class KVCache {
     return this.#layers[0]?.length ?? 0;
   }
 
+  /** Positions every layer's buffers hold (see {@link reserve}). */
+  get capacity(): number {
+    return this.#layers.length === 0 ? 0 : Math.min(...this.#layers.map((l) => l.capacity));
+  }
+
+  /**
+   * `0 .. capacity - 1` as an int32 tensor (owned by the cache; null before {@link reserve}): the
+   * key positions a fixed-shape step compares with its `cachePosition` to mask the positions not
+   * yet written.
+   */
+  get keyPositions(): Tensor | null {
+    return this.#keyPositions;
+  }
+
+  #keyPositions: Tensor | null = null;
+
+  /**
+   * Makes every layer hold at least `capacity` positions, for fixed-shape steps
+   * ({@link LayerKV.update}, a model's `cachePosition`): after a first forward through the cache
+   * (it gives the shapes). Growing replaces the buffers (a compiled step traces again).
+   */
+  reserve(capacity: number): void {
+    for (const l of this.#layers) l.reserve(capacity);
+    const cap = this.capacity;
+    if (this.#keyPositions?.shape[0] !== cap) {
+      const backend = this.#layers[0]?.k?.backend;
+      this.#keyPositions?.dispose();
+      this.#keyPositions = T.keep(T.arange(cap, { dtype: 'int32', backend }));
+    }
+  }
+
+  /** Counts `n` more positions as cached in every layer, after a forward with `cachePosition` wrote them. */
+  advance(n: number): void {
+    for (const l of this.#layers) l.advance(n);
+  }
+
   /**
    * Layer `i`'s keys and values (owned by the cache). Throws a RangeError for an index outside `[0,
    * numLayers)`.
@@ -152,6 +259,8 @@ export class KVCache {
   /** Frees every layer's tensors; the cache is empty afterwards and may be reused from position 0. */
   dispose(): void {
     for (const l of this.#layers) l.dispose();
+    this.#keyPositions?.dispose();
+    this.#keyPositions = null;
   }
 
   /** Calls `dispose()`, so `using cache = gpt.newCache()` frees it at the end of the scope. */

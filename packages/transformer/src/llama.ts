@@ -152,27 +152,46 @@ export class LlamaAttention extends Module {
   /**
    * `x (B, T, C)` -> `(B, T, C)`; `rope` rotates q and k; `kv` (optional) the layer's cache;
    * `keyMask` (optional) an additive float mask `(B, 1, 1, P + T)` over the keys (padding).
+   * With `cachePosition` (an int32 tensor `(T,)` of the new positions; Hugging Face's
+   * `cache_position`), the step has fixed shapes for `torch.compile`: the rotation reads its
+   * angles at those positions, `kv.update` writes the keys and values there, attention runs over
+   * the cache's whole capacity, and `keyMask` must be the complete additive mask `(B or 1, 1, T,
+   * capacity)` (causality and the positions not yet written; {@link LlamaModel.forward} makes it).
    */
-  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null): Tensor {
+  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null, cachePosition: Tensor | null = null): Tensor {
     const [B, Tn, C] = x.shape as [number, number, number];
     const nh = this.numHeads, nkv = this.numKeyValueHeads, hs = this.headDim;
+    if (cachePosition && !kv) throw new TypeError('LlamaAttention: cachePosition needs a cache (kv)');
     const P = kv?.length ?? 0;
+    const at = cachePosition ?? P;
     return T.tidy(() => {
-      const q = rope.forward(this.q_proj.forward(x).view(B, Tn, nh, hs).transpose(1, 2), P); // (B, nh, T, hs)
-      let k = rope.forward(this.k_proj.forward(x).view(B, Tn, nkv, hs).transpose(1, 2), P); // (B, nkv, T, hs)
+      let q = rope.forward(this.q_proj.forward(x).view(B, Tn, nh, hs).transpose(1, 2), at); // (B, nh, T, hs)
+      let k = rope.forward(this.k_proj.forward(x).view(B, Tn, nkv, hs).transpose(1, 2), at); // (B, nkv, T, hs)
       let v = this.v_proj.forward(x).view(B, Tn, nkv, hs).transpose(1, 2); // (B, nkv, T, hs)
-      if (kv) [k, v] = kv.append(k, v); // (B, nkv, P + T, hs)
-      const S = P + Tn;
-      if (nkv !== nh) {
-        // Key/value head j serves query heads j*rep .. j*rep + rep - 1 (HF's repeat_kv).
-        const rep = nh / nkv;
+      if (cachePosition) [k, v] = kv!.update(k, v, cachePosition); // (B, nkv, capacity, hs)
+      else if (kv) [k, v] = kv.append(k, v); // (B, nkv, P + T, hs)
+      const S = k.shape[2]!;
+      // Grouped-query attention: key/value head j serves query heads j*rep .. j*rep + rep - 1 (HF's
+      // repeat_kv). One new token: its rep query heads become rep query rows of head j (no copy of
+      // the cache); several: the keys and values are repeated per query head.
+      const rep = nh / nkv;
+      const grouped = rep > 1 && Tn === 1;
+      if (grouped) q = q.reshape([B, nkv, rep, hs]);
+      else if (rep > 1) {
         k = k.unsqueeze(2).expand([B, nkv, rep, S, hs]).reshape([B, nh, S, hs]);
         v = v.unsqueeze(2).expand([B, nkv, rep, S, hs]).reshape([B, nh, S, hs]);
       }
-      // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
-      let attnMask: Tensor | null = Tn > 1 && (P > 0 || keyMask) ? T.ones([Tn, S], { dtype: 'bool' }).triu(P + 1) : null;
-      if (keyMask) attnMask = attnMask ? T.where(attnMask, -Infinity, keyMask) : keyMask; // (B, 1, T or 1, S)
-      const y = scaledDotProductAttention(q, k, v, { isCausal: Tn > 1 && P === 0 && !keyMask, attnMask }); // (B, nh, T, hs)
+      let attnMask: Tensor | null;
+      let isCausal = false;
+      if (cachePosition) attnMask = keyMask;
+      else {
+        // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
+        attnMask = Tn > 1 && (P > 0 || keyMask) ? T.ones([Tn, S], { dtype: 'bool' }).triu(P + 1) : null;
+        if (keyMask) attnMask = attnMask ? T.where(attnMask, -Infinity, keyMask) : keyMask; // (B, 1, T or 1, S)
+        isCausal = Tn > 1 && P === 0 && !keyMask;
+      }
+      let y = scaledDotProductAttention(q, k, v, { isCausal, attnMask }); // (B, nh, T, hs), grouped: (B, nkv, rep, hs)
+      if (grouped) y = y.reshape([B, nh, 1, hs]);
       return this.o_proj.forward(y.transpose(1, 2).contiguous().view(B, Tn, C));
     });
   }
@@ -241,9 +260,9 @@ export class LlamaDecoderLayer extends Module {
   }
 
   /** `(B, T, C)` -> `(B, T, C)`; the arguments after `x` as {@link LlamaAttention.forward}'s. */
-  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null): Tensor {
+  forward(x: Tensor, rope: RotaryEmbedding, kv: LayerKV | null = null, keyMask: Tensor | null = null, cachePosition: Tensor | null = null): Tensor {
     return T.tidy(() => {
-      x = x.add(this.self_attn.forward(this.input_layernorm.forward(x), rope, kv, keyMask));
+      x = x.add(this.self_attn.forward(this.input_layernorm.forward(x), rope, kv, keyMask, cachePosition));
       return x.add(this.mlp.forward(this.post_attention_layernorm.forward(x)));
     });
   }
@@ -289,25 +308,46 @@ export class LlamaModel extends Module {
    * 0 for left padding, over the cached and the new positions; padded keys get no attention.
    * Rotary embeddings depend only on relative positions, so a left-padded row's tokens see the
    * same scores as the unpadded row's.
+   *
+   * `cachePosition` (Hugging Face's `cache_position`, with its static cache): an int32 tensor
+   * `(T,)` holding the new positions `cache.length ..`, for a step whose shapes stay the same from
+   * token to token so that `torch.compile` replays it: the cache must have room
+   * (`cache.reserve(n)`), the keys and values are written at those positions and attention runs
+   * over the whole capacity with the positions after each query masked; `attentionMask`, if
+   * given, is then `(B, capacity)`. The caller counts the new positions with `cache.advance(T)`.
    */
-  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null): Tensor {
+  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null, cachePosition: Tensor | null = null): Tensor {
     if (!(idx instanceof T.Tensor) || idx.ndim !== 2 || idx.dtype !== 'int32') {
       throw new TypeError(`Llama: expected int32 token ids of shape (B, T), got ${idx instanceof T.Tensor ? `${idx.dtype} [${idx.shape.join(', ')}]` : String(idx)}`);
     }
     const offset = cache?.length ?? 0;
-    const Tn = idx.shape[1]!;
+    const [B, Tn] = idx.shape as [number, number];
     if (offset + Tn > this.config.maxPositionEmbeddings) throw new RangeError(`Llama: cannot forward positions up to ${offset + Tn}, maxPositionEmbeddings is ${this.config.maxPositionEmbeddings}`);
     if (cache && cache.numLayers !== this.layers.length) throw new RangeError(`Llama: the cache has ${cache.numLayers} layers, the model ${this.layers.length}`);
-    if (attentionMask && (attentionMask.ndim !== 2 || attentionMask.shape[0] !== idx.shape[0] || attentionMask.shape[1] !== offset + Tn)) {
-      throw new RangeError(`Llama: attentionMask must be (B, cached + new positions) = [${idx.shape[0]}, ${offset + Tn}], got [${attentionMask.shape.join(', ')}]`);
+    let keys = offset + Tn;
+    if (cachePosition) {
+      if (!cache) throw new TypeError('Llama: cachePosition needs a cache');
+      if (!(cachePosition instanceof T.Tensor) || cachePosition.dtype !== 'int32' || cachePosition.ndim !== 1 || cachePosition.shape[0] !== Tn) {
+        throw new TypeError(`Llama: cachePosition must be an int32 tensor of shape [${Tn}] (the new positions), got ${cachePosition instanceof T.Tensor ? `${cachePosition.dtype} [${cachePosition.shape.join(', ')}]` : String(cachePosition)}`);
+      }
+      if (cache.keyPositions === null || cache.capacity < offset + Tn) throw new RangeError(`Llama: with cachePosition the cache needs room for ${offset + Tn} positions (cache.reserve), it has ${cache.capacity}`);
+      keys = cache.capacity;
+    }
+    if (attentionMask && (attentionMask.ndim !== 2 || attentionMask.shape[0] !== B || attentionMask.shape[1] !== keys)) {
+      throw new RangeError(`Llama: attentionMask must be (B, ${cachePosition ? 'cache capacity' : 'cached + new positions'}) = [${B}, ${keys}], got [${attentionMask.shape.join(', ')}]`);
     }
     return T.tidy(() => {
       // Padded keys get a large finite negative score rather than -Infinity, so a padding query
       // (which sees only padding) has finite weights instead of NaN.
-      const keyMask = attentionMask ? attentionMask.to('float32').sub(1).mul(1e30).view(idx.shape[0]!, 1, 1, offset + Tn) : null;
+      let keyMask = attentionMask ? attentionMask.to('float32').sub(1).mul(1e30).view(B, 1, 1, keys) : null;
+      if (cachePosition) {
+        // Key s is visible to the query at position p when s <= p: the later (unwritten) ones are masked.
+        const later = cache!.keyPositions!.view(1, keys).gt(cachePosition.view(Tn, 1)); // (T, capacity)
+        keyMask = keyMask ? T.where(later, -Infinity, keyMask) : T.where(later, -Infinity, 0).view(1, 1, Tn, keys); // (B or 1, 1, T, capacity)
+      }
       let x = this.embed_tokens.forward(idx); // (B, T, C)
       let i = 0;
-      for (const layer of this.layers) x = layer.forward(x, this.rotary_emb, cache?.layer(i++) ?? null, keyMask);
+      for (const layer of this.layers) x = layer.forward(x, this.rotary_emb, cache?.layer(i++) ?? null, keyMask, cachePosition);
       return this.norm.forward(x);
     });
   }
@@ -334,6 +374,8 @@ export class LlamaForCausalLM extends Module {
   model: LlamaModel;
   /** The output head; null when tied to `model.embed_tokens.weight`. */
   lm_head: Linear | null;
+  /** `forward` takes `cachePosition` (Hugging Face's `_supports_static_cache`): generation compiles its decode step. */
+  readonly supportsStaticCache = true;
 
   constructor(config: LlamaConfig) {
     super();
@@ -392,12 +434,13 @@ export class LlamaForCausalLM extends Module {
    * {@link LlamaModel.forward}'s. `logitsToKeep` (Hugging Face's `logits_to_keep`): when
    * positive, only the last `logitsToKeep` positions go through the output head, giving
    * `(B, logitsToKeep, vocabSize)`; generation needs only the last, and the head over a 32000-word
-   * vocabulary costs more than the rest of a small model's prefill.
+   * vocabulary costs more than the rest of a small model's prefill. `cachePosition`: the
+   * fixed-shape step of {@link LlamaModel.forward}, which `generate` compiles.
    */
-  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null, logitsToKeep = 0): Tensor {
+  forward(idx: Tensor, cache: KVCache | null = null, attentionMask: Tensor | null = null, logitsToKeep = 0, cachePosition: Tensor | null = null): Tensor {
     if (!Number.isInteger(logitsToKeep) || logitsToKeep < 0) throw new RangeError(`Llama: logitsToKeep must be a non-negative integer, got ${String(logitsToKeep)}`);
     return T.tidy(() => {
-      const hidden = this.model.forward(idx, cache, attentionMask);
+      const hidden = this.model.forward(idx, cache, attentionMask, cachePosition);
       const Tn = hidden.shape[1]!;
       return this.lmHead(logitsToKeep > 0 && logitsToKeep < Tn ? hidden.narrow(1, Tn - logitsToKeep, logitsToKeep) : hidden);
     });

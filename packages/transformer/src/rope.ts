@@ -93,16 +93,25 @@ export class RotaryEmbedding extends Module {
   }
 
   /**
-   * `x (..., T, headSize)` rotated for positions `offset .. offset + T - 1`; a new tensor (the
-   * caller owns it), differentiable in `x`. Throws a RangeError past `maxPositions`.
+   * `x (..., T, headSize)` rotated for positions `offset .. offset + T - 1`, or for the positions
+   * in an int32 tensor `(T,)` (Hugging Face's `cache_position`: a compiled decode step keeps its
+   * position in a tensor, as a JavaScript number would be frozen into the plan); a new tensor (the
+   * caller owns it), differentiable in `x`. Throws a RangeError past `maxPositions` (for a
+   * tensor of positions, the backend's gather does).
    */
-  forward(x: Tensor, offset = 0): Tensor {
+  forward(x: Tensor, offset: number | Tensor = 0): Tensor {
     const hs = this.headSize, h = hs / 2;
     const Tn = x.shape[x.ndim - 2]!;
     if (x.shape[x.ndim - 1] !== hs) throw new RangeError(`RotaryEmbedding: expected the last dim to be the head size ${hs}, got shape [${x.shape.join(', ')}]`);
-    if (offset + Tn > this.maxPositions) throw new RangeError(`RotaryEmbedding: positions up to ${offset + Tn - 1} requested, the tables cover ${this.maxPositions}`);
+    if (offset instanceof T.Tensor) {
+      if (offset.dtype !== 'int32' || offset.ndim !== 1 || offset.shape[0] !== Tn) throw new TypeError(`RotaryEmbedding: positions must be an int32 tensor of shape [${Tn}], got ${offset.dtype} [${offset.shape.join(', ')}]`);
+    } else if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`RotaryEmbedding: offset must be a non-negative integer or an int32 tensor of positions, got ${String(offset)}`);
+    else if (offset + Tn > this.maxPositions) throw new RangeError(`RotaryEmbedding: positions up to ${offset + Tn - 1} requested, the tables cover ${this.maxPositions}`);
     return T.tidy(() => {
-      const cos = this.cosPairs.narrow(0, offset, Tn), sin = this.sinPairs.narrow(0, offset, Tn); // (T, 2, hs/2) or (T, hs/2, 2)
+      // (T, 2, hs/2) or (T, hs/2, 2)
+      const [cos, sin] = offset instanceof T.Tensor
+        ? [this.cosPairs.indexSelect(0, offset), this.sinPairs.indexSelect(0, offset)]
+        : [this.cosPairs.narrow(0, offset, Tn), this.sinPairs.narrow(0, offset, Tn)];
       const [pairs, swapDim] = this.style === 'half' ? [[2, h], -2] : [[h, 2], -1];
       const xp = x.reshape([...x.shape.slice(0, -1), ...pairs]);
       return xp.mul(cos).add(xp.flip(swapDim).mul(sin)).reshape(x.shape);

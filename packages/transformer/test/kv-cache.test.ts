@@ -49,6 +49,33 @@ describe('LayerKV', () => {
     kv.dispose();
   });
 
+  it('update writes at tensor-held positions into reserved buffers: the buffers equal the appended keys, zeros after', () => {
+    torch.manualSeed(1);
+    const kv = new LayerKV();
+    const ks = [torch.randn([1, 2, 3, 4])], vs = [torch.randn([1, 2, 3, 4])];
+    torch.noGrad(() => kv.append(ks[0]!, vs[0]!));
+    expect(() => kv.update(ks[0]!.narrow(2, 0, 1), vs[0]!.narrow(2, 0, 1), torch.tensor([3], { dtype: 'int32' }))).toThrow(/do not fit the capacity 3; reserve more/);
+    kv.reserve(6);
+    expect(kv.capacity).toBe(6);
+    expect(kv.length).toBe(3);
+    for (let p = 3; p < 5; p++) {
+      const k = torch.randn([1, 2, 1, 4]), v = torch.randn([1, 2, 1, 4]);
+      ks.push(k);
+      vs.push(v);
+      const [kb, vb] = torch.noGrad(() => kv.update(k, v, torch.tensor([p], { dtype: 'int32' })));
+      kv.advance(1);
+      expect(kb.shape).toEqual([1, 2, 6, 4]);
+      const pad = torch.zeros([1, 2, 6 - p - 1, 4]);
+      expect(Array.from(kb.dataSync())).toEqual(Array.from(torch.cat([...ks, pad], 2).dataSync()));
+      expect(Array.from(vb.dataSync())).toEqual(Array.from(torch.cat([...vs, pad], 2).dataSync()));
+    }
+    expect(Array.from(kv.k!.dataSync())).toEqual(Array.from(torch.cat(ks, 2).dataSync()));
+    expect(() => kv.advance(2)).toThrow(/5 \+ 2 positions exceed the capacity 6/);
+    expect(() => kv.update(ks[1]!, vs[1]!, torch.tensor([5]))).toThrow(/cachePosition must be an int32 tensor of shape \(T,\) = \[1\]/);
+    kv.dispose();
+    expect(kv.capacity).toBe(0);
+  });
+
   it('frees its buffers on dispose: no tensor outlives the cache', () => {
     const before = torch.memory().tensors;
     const cache = new KVCache(2);
@@ -58,6 +85,8 @@ describe('LayerKV', () => {
       }),
     );
     expect(cache.length).toBe(4);
+    cache.reserve(16); // new buffers and the key positions 0..15
+    expect(cache.keyPositions!.shape).toEqual([16]);
     cache.dispose();
     expect(torch.memory().tensors).toBe(before);
   });

@@ -674,7 +674,7 @@ export function copyInto<T extends Tensor>(dst: T, src: TensorLike): T {
  * (wrap optimizer updates in noGrad()). Each write bumps the buffer's version so a tensor saved
  * for backward and modified later is detected.
  */
-function checkInPlace(dst: Tensor): void {
+export function checkInPlace(dst: Tensor): void {
   if (isGradEnabled() && dst.requiresGrad) {
     throw new Error(
       dst.isLeaf

@@ -5,7 +5,8 @@ import { Tensor, type TensorLike } from '../tensor.ts';
 import { gatherP, scatterAddP, whereP } from './primitives.ts';
 import { castTo, checkFillValue, describe, disposeTemps, expectDType, expectIndexTensor, expectTensor, scalarTensor, viewOf } from './util.ts';
 import { arange } from './creation.ts';
-import { add, sub, le, ge, resultType } from './elementwise.ts';
+import { add, sub, le, ge, resultType, checkInPlace } from './elementwise.ts';
+import { isGradEnabled } from '../grad-hook.ts';
 
 /**
  * `condition ? input : other`, broadcasting all three; the result dtype promotes input and other.
@@ -140,6 +141,48 @@ export function scatterAdd(input: Tensor | null, dim: number, index: Tensor, src
   } finally {
     if (srcF !== src) srcF.dispose();
   }
+}
+
+/**
+ * In place: `src[..., j, ...]` added into `input` at `[..., index[..., j, ...], ...]` along `dim`
+ * (PyTorch's `Tensor.scatter_add_`; repeated indices accumulate); returns `input`. No copy of
+ * `input` is made, so the cost is that of `src` alone: this is how a key/value cache writes one
+ * new position at a position held in a tensor (a compiled decode step, whose shapes stay fixed).
+ * Like every in-place op it refuses a tensor that requires grad while gradients are recorded
+ * (use {@link scatterAdd}); `src` must have `input`'s dtype (float32 or int32).
+ *
+ * @example
+ * ```ts
+ * const x = torch.zeros([2, 4]);
+ * const at = torch.tensor([[2], [0]], { dtype: 'int32' });
+ * x.scatterAdd_(1, at, torch.tensor([[5], [7]]));
+ * console.log(await x.tolist());   // [[0, 0, 5, 0], [7, 0, 0, 0]]
+ * ```
+ */
+export function scatterAdd_<T extends Tensor>(input: T, dim: number, index: Tensor, src: Tensor): T {
+  expectTensor('scatterAdd_', input);
+  checkIndex('scatterAdd_', index);
+  expectTensor('scatterAdd_', src, 'src');
+  if (src.dtype !== input.dtype) throw new TypeError(`scatterAdd_: src must have the input's dtype ${input.dtype}, got ${src.dtype}`);
+  if (src.backend !== input.backend || index.backend !== input.backend) throw new Error(`scatterAdd_: input, index and src must be on one backend, got '${input.backend.name}', '${index.backend.name}' and '${src.backend.name}'`);
+  if (isGradEnabled() && src.requiresGrad) throw new Error('scatterAdd_: src requires grad; in-place writes are not recorded for autograd, use the out-of-place scatterAdd');
+  const d = normalizeDim(dim, Math.max(input.ndim, 1));
+  if (index.ndim !== src.ndim || index.shape.some((s, i) => s !== src.shape[i])) {
+    throw new RangeError(`scatterAdd_: index ${shapeStr(index.shape)} and src ${shapeStr(src.shape)} must have the same shape`);
+  }
+  if (index.ndim !== input.ndim) throw new RangeError(`scatterAdd_: index ${shapeStr(index.shape)} must have as many dims as the input ${shapeStr(input.shape)}`);
+  for (let i = 0; i < index.ndim; i++) {
+    if (i !== d && index.shape[i]! > input.shape[i]!) {
+      throw new RangeError(`scatterAdd_: index ${shapeStr(index.shape)} must not exceed the input ${shapeStr(input.shape)} at dimension ${i} (other than dim ${d})`);
+    }
+  }
+  const dv = input.view_();
+  checkInPlace(input);
+  if (input.strides.some((s, i) => s === 0 && input.shape[i]! > 1)) {
+    throw new Error(`scatterAdd_: in-place operation on an expanded tensor (shape ${shapeStr(input.shape)}) would write one element many times; call contiguous() first`);
+  }
+  if (index.numel() > 0) input.backend.scatterAdd(dv, d, index.view_(), src.view_());
+  return input;
 }
 
 /**
