@@ -182,9 +182,9 @@ export async function* decodeRows(model: CausalLM, seqs: number[][], o: Checked,
       let rowsLogits: Float32Array;
       if (setup.useCache && cache && cache.length === len - 1 && len <= model.maxLength) {
         const last = fed.map((r) => [r[len - 1]!]);
-        if (o.compile && model.supportsStaticCache && B === 1 && mask === null) {
+        if (o.compile && model.supportsStaticCache) {
           step ??= new StaticStep(model, cache, limit);
-          rowsLogits = await step.run(last[0]![0]!);
+          rowsLogits = await step.run(last, mask);
         } else rowsLogits = await lastLogits(model, last, cache, mask);
       } else {
         // The first step, no cache, or (crop) a context past maxLength: the whole window afresh.
@@ -218,34 +218,44 @@ export async function* decodeRows(model: CausalLM, seqs: number[][], o: Checked,
 
 /**
  * The compiled one-token decode step of a model that `supportsStaticCache`: the cache's buffers
- * are reserved ahead (doubling, up to `limit` positions), the token and its position are
- * tensors, and `torch.compile` traces the step once and replays it for every later token; when
- * the buffers grow, the plan finds the tensors it read freed and traces again.
+ * are reserved ahead (doubling, up to `limit` positions), the tokens, their position and the
+ * padding mask (over the whole capacity) are tensors, and `torch.compile` traces the step once
+ * and replays it for every later token; when the buffers grow, the plan finds the tensors it
+ * read freed and traces again.
  */
 class StaticStep {
   readonly #cache: KVCache;
   readonly #limit: number;
-  readonly #compiled: T.CompiledFunction<[Tensor, Tensor], Tensor>;
+  readonly #compiled: T.CompiledFunction<[Tensor, Tensor, Tensor | null], Tensor>;
 
   constructor(model: CausalLM, cache: KVCache, limit: number) {
     this.#cache = cache;
     this.#limit = limit;
-    this.#compiled = T.compile(
-      (idx: Tensor, position: Tensor) => T.tidy(() => model.forward(idx, cache, null, 1, position).view(-1)),
-      { fullgraph: false },
+    this.#compiled = T.compile((idx: Tensor, position: Tensor, mask: Tensor | null) =>
+      T.tidy(() => {
+        const out = model.forward(idx, cache, mask, 1, position); // (B, 1, V)
+        return out.view(out.shape[0]!, -1);
+      }),
     );
   }
 
-  /** The logits `(V,)` after feeding `token` at the cache's next position (which it then counts). */
-  async run(token: number): Promise<Float32Array> {
+  /**
+   * The logits `(B * V,)` after feeding one token per row (`tokens` `(B, 1)`) at the cache's next
+   * position, which it then counts; `mask` the rows' padding masks over the cached positions and
+   * this one.
+   */
+  async run(tokens: number[][], mask: number[][] | null): Promise<Float32Array> {
     const cache = this.#cache;
     const P = cache.length;
     if (cache.capacity < P + 1) cache.reserve(Math.min(this.#limit, Math.max(P + 1, 2 * cache.capacity, 32)));
+    const cap = cache.capacity;
     const logits = T.noGrad(() =>
       T.tidy(() => {
-        const idx = T.tensor([[token]], { dtype: 'int32' });
+        const idx = T.tensor(tokens, { dtype: 'int32' });
         const position = T.tensor([P], { dtype: 'int32' });
-        return this.#compiled(idx, position);
+        // Positions not yet written count as padding; the causal mask hides them anyway.
+        const padded = mask && T.tensor(mask.map((m) => [...m, ...new Array<number>(cap - m.length).fill(0)]), { dtype: 'int32' });
+        return this.#compiled(idx, position, padded);
       }),
     );
     cache.advance(1);

@@ -58,6 +58,17 @@ describe('compiled decode (generate)', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('a left-padded batch decodes compiled (its padding mask a tensor over the capacity) to each prompt\'s own greedy tokens', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const model = tinyLlama(11);
+    const prompts = [[1, 2, 3, 4, 5, 6], [1, 9], [1, 4, 4, 8]];
+    const batch = await model.generateBatch(prompts, { maxNewTokens: 30, temperature: 0 });
+    expect(await model.generateBatch(prompts, { maxNewTokens: 30, temperature: 0, compile: false })).toEqual(batch);
+    for (let b = 0; b < prompts.length; b++) expect(batch[b]).toEqual(await referenceGreedy(model, prompts[b]!, 30));
+    expect(warn).not.toHaveBeenCalled();
+    model.dispose();
+  });
+
   it('seeded sampling draws the same tokens compiled and eager, and frees everything it made', async () => {
     const model = tinyLlama(8);
     const before = torch.memory().tensors;
