@@ -14,6 +14,7 @@ import {
   removeBackendInstance,
   runProgramComposite,
   type ElementwiseProgram,
+  type ProgramCall,
   type AdamStepParams,
   type AttentionParams,
   type Backend,
@@ -37,7 +38,7 @@ import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8
 import { TfjsBridge } from './tfjs.ts';
 import { ATTENTION_OPERANDS, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
 import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
-import { checkProgramViews, programLayout, programSource, programSourceKey } from './program.ts';
+import { checkProgramViews, programBatchSource, programLayout, programSource, programSourceKey, type ProgramLayout } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
 // Spec values of GPUBufferUsage / GPUMapMode, so nothing depends on the globals being installed.
@@ -62,6 +63,8 @@ const ARENA_BYTES = 1 << 18;
 const READBACK_POOL_BYTES = 64 * 2 ** 20;
 /** Bind groups kept for reuse; past this many the cache starts over. */
 const BIND_GROUP_CACHE = 4096;
+/** Calls of one program in one dispatch at most (fused.elementwiseBatch; the generated shader grows with them). */
+const MAX_PROGRAM_BATCH = 16;
 /** Reductions of at most this many elements per output run one thread per output (reduceSerialSource). */
 const SERIAL_REDUCE_MAX = 64;
 
@@ -121,6 +124,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   sgdStep: 'WGSL: fused',
   attention: 'WGSL: one workgroup per query row, keys in chunks of 64 with an online softmax (no L x S buffer)',
   attentionBackward: 'WGSL: two kernels, one workgroup per query row (dQ) and per key row (dK, dV), probabilities recomputed from the logsumexp',
+  elementwiseBatch: 'WGSL: calls of one fused program on independent operands in one dispatch, as many as the storage bindings allow (16 at most)',
   elementwise: 'WGSL: one shader per fused program (torch.compile), generated from the op table; strided inputs, in place allowed',
   int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
 };
@@ -644,6 +648,7 @@ export class WebGpuBackend implements Backend {
       this.dispatch(SGD_SOURCE, [b(param), b(grad, false), b(momentumBuffer)], meta, n);
     },
     elementwise: (program, inputs, outputs) => this.program(program, inputs, outputs),
+    elementwiseBatch: (program, calls) => this.programBatch(program, calls),
     // attention.ts: one workgroup per query row (forward, dQ) or key row (dK, dV).
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
       const dims = this.attentionDims('attention', q, k, v, mask, out, null, [out, lse]);
@@ -685,6 +690,86 @@ export class WebGpuBackend implements Backend {
    * binding layout. A program whose distinct buffers exceed the device's storage-buffer bindings
    * runs op by op (core's runProgramComposite) instead.
    */
+  /**
+   * Calls of one program on independent operands (core's `fused.elementwiseBatch`), as few
+   * dispatches as the device's storage bindings allow: consecutive calls share one generated
+   * shader while their distinct buffers fit (up to {@link MAX_PROGRAM_BATCH} calls).
+   */
+  private programBatch(program: ElementwiseProgram, calls: readonly ProgramCall[]): void {
+    this.check();
+    if (!Array.isArray(calls)) throw new TypeError('webgpu backend: fused elementwiseBatch takes an array of { inputs, outputs } calls');
+    const live = calls.filter((c, i) => {
+      if (!c || !Array.isArray(c.inputs) || !Array.isArray(c.outputs)) throw new TypeError(`webgpu backend: fused elementwiseBatch: call ${i} is not { inputs, outputs }`);
+      return numel(checkProgramViews(program, c.inputs, c.outputs)) > 0;
+    });
+    let group: ProgramCall[] = [];
+    let buffers = new Set<BufferId>();
+    const emit = (): void => {
+      if (group.length === 1) this.program(program, group[0]!.inputs, group[0]!.outputs);
+      else if (group.length > 1) this.programGroup(program, group);
+      group = [];
+      buffers = new Set();
+    };
+    for (const c of live) {
+      const own = [...c.outputs, ...c.inputs].map((v) => v.buffer);
+      const union = new Set([...buffers, ...own]);
+      if (group.length > 0 && (union.size + 1 > this.storageBindings || group.length >= MAX_PROGRAM_BATCH)) {
+        emit();
+        for (const b of own) buffers.add(b);
+      } else buffers = union;
+      group.push(c);
+    }
+    emit();
+  }
+
+  /** One dispatch of several calls of `program` (program.ts's programBatchSource). */
+  private programGroup(program: ElementwiseProgram, calls: readonly ProgramCall[]): void {
+    const buffers: BufferId[] = [];
+    const writable: boolean[] = [];
+    const atomic: boolean[] = [];
+    const slot = (id: BufferId): number => {
+      let s = buffers.indexOf(id);
+      if (s < 0) {
+        s = buffers.push(id) - 1;
+        writable.push(false);
+        atomic.push(false);
+      }
+      return s;
+    };
+    const layouts: ProgramLayout[] = calls.map((c) => {
+      const outputSlots = c.outputs.map((v, k) => {
+        const s = slot(v.buffer);
+        writable[s] = true;
+        if (program.dtypes[program.outputs[k]!] === 'bool') atomic[s] = true;
+        return s;
+      });
+      return { inputSlots: c.inputs.map((v) => slot(v.buffer)), outputSlots, writable, atomic };
+    });
+    const G = calls.length;
+    const metas = calls.map((c) => {
+      const operands = [...c.outputs, ...c.inputs];
+      const shape = c.outputs[0]!.shape;
+      const l = coalesce(shape, operands.map((v) => v.strides));
+      return { n: numel(shape), meta: elementwiseMeta(l.shape, operands.map((v, k) => ({ offset: v.offset, strides: l.strides[k]! }))) };
+    });
+    const head = 3 + 2 * G;
+    const meta = new Int32Array(head + metas.reduce((a, m) => a + m.meta.length, 0));
+    let start = 0, base = head;
+    meta[1] = G;
+    metas.forEach((m, i) => {
+      meta[2 + i] = start;
+      meta[3 + G + i] = base;
+      meta.set(m.meta, base);
+      start += m.n;
+      base += m.meta.length;
+    });
+    meta[0] = start;
+    meta[2 + G] = start;
+    const key = `fusedbatch|${program.key}|${layouts.map((l) => `${l.inputSlots.join(',')}>${l.outputSlots.join(',')}`).join(';')}|${writable.map(Number).join('')}|${atomic.map(Number).join('')}`;
+    const source = this.source(key, () => programBatchSource(program, layouts, writable, atomic));
+    this.dispatch(source, buffers.map((id, s) => ({ buffer: this.pool.get(id), writable: writable[s]! })), meta, start);
+  }
+
   private program(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void {
     this.check();
     const shape = checkProgramViews(program, inputs, outputs);

@@ -18,7 +18,7 @@
  * bytes packed four to a word; see wgsl.ts), and loads from it use atomicLoad.
  */
 import { isContiguous, wgslExpr, type ElementwiseProgram, type ProgramDType, type View } from '@torchlet/core';
-import { MATH, stridedMain } from './wgsl.ts';
+import { MATH, stridedFn, stridedMain } from './wgsl.ts';
 
 /** How a program's operands map onto bindings (the shape of the generated shader beyond the program). */
 export interface ProgramLayout {
@@ -96,25 +96,25 @@ const TYPE: Record<ProgramDType, 'f32' | 'u32'> = { float32: 'f32', bool: 'u32' 
 const ELEM = { float32: 'f32', bool: 'bool' } as const;
 
 /** A load of element `o` of input `k` from slot `s`: f32 from a word, bool from a byte. */
-function loadFn(k: number, d: ProgramDType, s: number, atomic: boolean): string {
+function loadFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
   const word = (w: string): string => (atomic ? `atomicLoad(&buf${s}[${w}])` : `buf${s}[${w}]`);
   return d === 'bool'
-    ? `fn ld${k}(o: i32) -> u32 { return (${word('u32(o) >> 2u')} >> ((u32(o) & 3u) * 8u)) & 0xffu; }`
-    : `fn ld${k}(o: i32) -> f32 { return bitcast<f32>(${word('u32(o)')}); }`;
+    ? `fn ld${prefix}${k}(o: i32) -> u32 { return (${word('u32(o) >> 2u')} >> ((u32(o) & 3u) * 8u)) & 0xffu; }`
+    : `fn ld${prefix}${k}(o: i32) -> f32 { return bitcast<f32>(${word('u32(o)')}); }`;
 }
 
 /** A store of `v` at element `o` of output `k` in slot `s` (bool: only this thread's byte changes). */
-function storeFn(k: number, d: ProgramDType, s: number, atomic: boolean): string {
+function storeFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
   if (d === 'bool') {
-    return `fn st${k}(o: i32, v: u32) {
+    return `fn st${prefix}${k}(o: i32, v: u32) {
   let w = u32(o) >> 2u; let sh = (u32(o) & 3u) * 8u;
   atomicAnd(&buf${s}[w], ~(0xffu << sh));
   atomicOr(&buf${s}[w], (v & 0xffu) << sh);
 }`;
   }
   return atomic
-    ? `fn st${k}(o: i32, v: f32) { atomicStore(&buf${s}[u32(o)], bitcast<u32>(v)); }`
-    : `fn st${k}(o: i32, v: f32) { buf${s}[u32(o)] = bitcast<u32>(v); }`;
+    ? `fn st${prefix}${k}(o: i32, v: f32) { atomicStore(&buf${s}[u32(o)], bitcast<u32>(v)); }`
+    : `fn st${prefix}${k}(o: i32, v: f32) { buf${s}[u32(o)] = bitcast<u32>(v); }`;
 }
 
 /** The WGSL expression of an op from the op table; checkProgram already typed the program, so one exists. */
@@ -128,9 +128,9 @@ function expr(family: 'unary' | 'binary', op: string, d: ProgramDType): string {
  * The statements computing every register `r<i>` of one element, inputs loaded at offsets
  * `o<k>` (one block per instruction, so the table's `x`/`a`/`b` names bind as in the eager kernels).
  */
-function programBody(p: ElementwiseProgram): string {
+function programBody(p: ElementwiseProgram, prefix = ''): string {
   const n = p.inputs.length;
-  const lines = p.inputs.map((_, k) => `  let r${k} = ld${k}(o${k});`);
+  const lines = p.inputs.map((_, k) => `  let r${k} = ld${prefix}${k}(o${k});`);
   for (const [j, ins] of p.instrs.entries()) {
     const r = n + j;
     const T = TYPE[p.dtypes[r]!];
@@ -172,4 +172,42 @@ ${MATH}
 ${program.inputs.map((d, k) => loadFn(k, d, l.inputSlots[k]!, l.atomic[l.inputSlots[k]!]!)).join('\n')}
 ${program.outputs.map((r, k) => storeFn(k, program.dtypes[r]!, l.outputSlots[k]!, l.atomic[l.outputSlots[k]!]!)).join('\n')}
 ${stridedMain(offs, `${programBody(program)}\n${nOut > 0 ? stores : ''}`)}`;
+}
+
+/**
+ * The WGSL of a batch of calls of `program` (`fused.elementwiseBatch`), call `m` bound by
+ * `layouts[m]` over one shared set of slots (`writable`, `atomic`): one thread per element of
+ * every call. `prm` holds the total count, the number of calls G, G + 1 thread starts, G meta
+ * offsets, then each call's element-wise meta; a thread finds its call by the starts and runs
+ * that call's walk and program, with its own loads and stores.
+ */
+export function programBatchSource(program: ElementwiseProgram, layouts: readonly ProgramLayout[], writable: readonly boolean[], atomic: readonly boolean[]): string {
+  const decls = writable.map((w, s) =>
+    `@group(0) @binding(${s + 1}) var<storage, ${w ? 'read_write' : 'read'}> buf${s}: array<${atomic[s] ? 'atomic<u32>' : 'u32'}>;`,
+  );
+  const offs = [...program.outputs.map((_, k) => `q${k}`), ...program.inputs.map((_, k) => `o${k}`)];
+  const fns = layouts.map((l, m) => {
+    const pre = `${m}_`;
+    const stores = program.outputs.map((r, k) => `  st${pre}${k}(q${k}, r${r});`).join('\n');
+    return [
+      ...program.inputs.map((d, k) => loadFn(k, d, l.inputSlots[k]!, atomic[l.inputSlots[k]!]!, pre)),
+      ...program.outputs.map((r, k) => storeFn(k, program.dtypes[r]!, l.outputSlots[k]!, atomic[l.outputSlots[k]!]!, pre)),
+      stridedFn(`call${m}`, offs, `${programBody(program, pre)}\n${stores}`),
+    ].join('\n');
+  });
+  const G = layouts.length;
+  const dispatch = layouts.map((_, m) => `${m === 0 ? '' : ' else '}if (m == ${m}) { call${m}(idx - prm[2 + ${m}], prm[${3 + G} + ${m}]); }`).join('');
+  return `@group(0) @binding(0) var<storage, read> prm: array<i32>;
+${decls.join('\n')}
+${MATH}
+${fns.join('\n')}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = i32(gid.x + gid.y * nwg.x * 64u);
+  if (idx >= prm[0]) { return; }
+  var m = 0;
+  for (var j = 1; j < ${G}; j++) { if (idx >= prm[2 + j]) { m = j; } }
+  ${dispatch}
+}
+`;
 }

@@ -416,4 +416,27 @@ export function elementwiseMeta(shape: readonly number[], operands: readonly { o
   return meta;
 }
 
+/**
+ * {@link stridedMain}'s walk as a function `name(idx, b)` over the element-wise meta starting at
+ * word `b` of `prm` (a batch of programs holds one such meta per call; program.ts): sets
+ * `offs[k]` for element `idx`, then runs `body`.
+ */
+export function stridedFn(name: string, offs: readonly string[], body: string): string {
+  const init = offs.map((o, k) => `  var ${o} = prm[opb + ${k} * (rank + 1)];`).join('\n');
+  const step = offs.map((o, k) => `    ${o} += c * prm[opb + ${k} * (rank + 1) + 1 + d];`).join('\n');
+  return `fn ${name}(idx: i32, b: i32) {
+  let rank = prm[b + ${META_RANK}];
+  let opb = b + ${META_RANK + 1} + rank;
+${init}
+  var rem = idx;
+  for (var d = rank - 1; d >= 0; d--) {
+    let s = prm[b + ${META_RANK + 1} + d];
+    let c = rem % s;
+    rem = rem / s;
+${step}
+  }
+${body}
+}`;
+}
+
 export { loader as loaderSource, storer as storerSource };

@@ -228,3 +228,52 @@ describe('webgpu fused.elementwise', () => {
     for (const id of [f, b, o]) backend.free(id);
   });
 });
+
+describe('fused elementwiseBatch', () => {
+  // An Adam-like update: p' = p - lr * g, m' = 0.9 m + g, in place, with a broadcast scalar lr.
+  const p = checkProgram(['float32', 'float32', 'float32', 'float32'], [
+    { kind: 'binary', op: 'mul', a: 3, b: 1 },
+    { kind: 'binary', op: 'sub', a: 0, b: 4 },
+    { kind: 'const', value: 0.9 },
+    { kind: 'binary', op: 'mul', a: 2, b: 6 },
+    { kind: 'binary', op: 'add', a: 7, b: 1 },
+  ], [5, 8]);
+  const shapes = [[3, 5], [7], [2, 2, 3], [1], [65], [4, 4]];
+
+  /** Per call: p, g, m buffers (fresh) and views; lr shared, at a per-call offset of one buffer. */
+  function setup(lr: number) {
+    return shapes.map((shape, i) => {
+      const n = size(shape);
+      const vals = (s: number) => Array.from({ length: n }, (_, j) => ((j * 7 + i * 3 + s) % 11) - 5 + 0.25 * s);
+      const view = (buffer: number): View => ({ buffer, dtype: 'float32', shape, strides: contiguous(shape), offset: 0 });
+      const [pb, gb, mb] = [upload('float32', vals(1)), upload('float32', vals(2)), upload('float32', vals(3))];
+      return { pv: view(pb), gv: view(gb), mv: view(mb), lr: { buffer: lr, dtype: 'float32', shape, strides: shape.map(() => 0), offset: i } as View };
+    });
+  }
+
+  it('runs every call as elementwise does, in place, over as many dispatches as the bindings allow', async () => {
+    const lrValues = shapes.map((_, i) => 0.01 * (i + 1));
+    const lr1 = upload('float32', lrValues), lr2 = upload('float32', lrValues);
+    const a = setup(lr1), b = setup(lr2);
+    const limit = (backend as unknown as { storageBindings: number }).storageBindings;
+    for (const bindings of [limit, 5]) {
+      (backend as unknown as { storageBindings: number }).storageBindings = bindings;
+      backend.resetCounters();
+      backend.fused.elementwiseBatch!(p, a.map((c) => ({ inputs: [c.pv, c.gv, c.mv, c.lr], outputs: [c.pv, c.mv] })));
+      const batched = backend.counters().dispatches;
+      for (const c of b) backend.fused.elementwise!(p, [c.pv, c.gv, c.mv, c.lr], [c.pv, c.mv]);
+      // 3 distinct buffers per call plus the shared lr and the meta: 3 calls per dispatch at 12 bindings, 1 at 5.
+      expect(batched).toBe(Math.ceil(shapes.length / Math.max(1, Math.floor((bindings - 2) / 3))));
+      for (const [i, c] of a.entries()) {
+        for (const k of ['pv', 'mv'] as const) {
+          const got = await backend.read(c[k]), want = await backend.read(b[i]![k]);
+          expect(Array.from(got), `call ${i} ${k} with ${bindings} bindings`).toEqual(Array.from(want));
+        }
+      }
+    }
+    (backend as unknown as { storageBindings: number }).storageBindings = limit;
+    for (const c of [...a, ...b]) for (const v of [c.pv, c.gv, c.mv]) backend.free(v.buffer);
+    backend.free(lr1);
+    backend.free(lr2);
+  });
+});

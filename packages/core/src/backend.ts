@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.ts';
-import type { ElementwiseProgram } from './fused-program.ts';
+import type { ElementwiseProgram, ProgramCall } from './fused-program.ts';
 import type { ReductionProgram } from './fused-reduction.ts';
 
 /**
@@ -195,6 +195,14 @@ export interface FusedKernels {
    * `torch.compile` builds reduction programs only for a backend that has this kernel.
    */
   reduction(program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[]): void;
+  /**
+   * Several calls of one program (each as `elementwise` takes it, shapes free to differ), on
+   * operands that are independent across calls: no call reads or writes a buffer range another
+   * call writes. One kernel launch where the backend can (a GPU dispatch costs more than its
+   * work for a small tensor); the default, when a backend lacks it, is `elementwise` per call.
+   * `torch.compile` groups consecutive equal programs so (an optimizer's per-parameter updates).
+   */
+  elementwiseBatch?(program: ElementwiseProgram, calls: readonly ProgramCall[]): void;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

@@ -210,6 +210,14 @@ export function evalProgramRef(program: ElementwiseProgram, inputs: readonly num
   return program.outputs.map((o) => r[o]!);
 }
 
+/** One call of a program in a batch (`FusedKernels.elementwiseBatch`): its operands, as `elementwise` takes them. */
+export interface ProgramCall {
+  /** The input views, shaped like the outputs (any strides), one per program input. */
+  readonly inputs: readonly View[];
+  /** The contiguous output views, one per program output. */
+  readonly outputs: readonly View[];
+}
+
 /** Bytes of one element of a program dtype in a backend buffer. */
 const BYTES: Record<ProgramDType, number> = { float32: 4, bool: 1 };
 

@@ -2,7 +2,7 @@ export * from './dtype.ts';
 export * from './dtype-names.ts';
 export { encodeHalf, decodeHalf } from './half.ts';
 export * from './backend.ts';
-export { checkProgram, evalProgramRef, runProgramComposite, type ElementwiseProgram, type ProgramInstr, type ProgramDType, type UnaryInstr, type BinaryInstr, type WhereInstr, type ConstInstr } from './fused-program.ts';
+export { checkProgram, evalProgramRef, runProgramComposite, type ElementwiseProgram, type ProgramCall, type ProgramInstr, type ProgramDType, type UnaryInstr, type BinaryInstr, type WhereInstr, type ConstInstr } from './fused-program.ts';
 export { checkReduction, evalReductionRef, runReductionComposite, type ReductionProgram, type ProgramReduceOp } from './fused-reduction.ts';
 export * from './registry.ts';
 export {

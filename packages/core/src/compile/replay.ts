@@ -7,7 +7,7 @@
  */
 import type { Backend, View } from '../backend.ts';
 import { dtypeSize } from '../dtype.ts';
-import { runProgramComposite } from '../fused-program.ts';
+import { runProgramComposite, type ElementwiseProgram, type ProgramCall } from '../fused-program.ts';
 import { runReductionComposite } from '../fused-reduction.ts';
 import { keep } from '../memory.ts';
 import { getRngState, setRngState, type RngState } from '../random.ts';
@@ -51,6 +51,60 @@ export interface PlanCounts {
   readonly hostSteps: number;
 }
 
+/** A program call of the plan: a fusion pass's program entry, or a traced `fused.elementwise` call (an optimizer's update). */
+interface ProgramEntry {
+  readonly program: ElementwiseProgram;
+  readonly inputs: readonly VView[];
+  readonly outputs: readonly VView[];
+}
+
+/** `e` as a program call, or null. */
+function asProgram(e: Entry): ProgramEntry | null {
+  if (e.kind === 'program') return e;
+  if (e.kind !== 'call' || !e.fused || e.method !== 'elementwise') return null;
+  const [p, i, o] = e.args;
+  if (p?.k !== 'value' || i?.k !== 'views' || o?.k !== 'views') return null;
+  return { program: p.value as ElementwiseProgram, inputs: i.vs, outputs: o.vs };
+}
+
+/**
+ * Runs of consecutive program entries with one program (an optimizer's per-parameter updates)
+ * on independent buffers — no member reads or writes a buffer another member writes — with
+ * only allocations and frees between them, by the index of the run's last member. Runs of one
+ * are left out.
+ */
+function programBatches(entries: readonly Entry[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  let run: number[] = [];
+  let key = '';
+  let reads = new Set<number>(), writes = new Set<number>();
+  const close = (): void => {
+    if (run.length > 1) out.set(run[run.length - 1]!, run);
+    run = [];
+  };
+  for (const [i, entry] of entries.entries()) {
+    if (entry.kind === 'alloc' || entry.kind === 'free') continue;
+    const e = asProgram(entry);
+    if (e === null) {
+      close();
+      continue;
+    }
+    const r = new Set(e.inputs.map((v) => v.vbuf)), w = new Set(e.outputs.map((v) => v.vbuf));
+    const independent = [...r].every((v) => !writes.has(v)) && [...w].every((v) => !writes.has(v) && !reads.has(v));
+    if (run.length === 0 || e.program.key !== key || !independent) {
+      close();
+      key = e.program.key;
+      reads = new Set();
+      writes = new Set();
+    }
+    run.push(i);
+    for (const v of r) reads.add(v);
+    for (const v of w) writes.add(v);
+  }
+  close();
+  return out;
+}
+
 /** A compiled trace. */
 export class Plan {
   private readonly steps: Step[] = [];
@@ -71,10 +125,15 @@ export class Plan {
     const used = new Set<number>();
     let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, fusedReductions = 0, hostSteps = 0;
     let seenHost = false;
-    for (const e of entries) {
-      const step = this.compileEntry(e, used);
+    const batches = backend.fused?.elementwiseBatch ? programBatches(entries) : new Map<number, number[]>();
+    const batched = new Set<number>();
+    for (const members of batches.values()) for (const m of members) batched.add(m);
+    for (const [i, e] of entries.entries()) {
+      const batch = batches.get(i);
+      // A batch runs at its last member's position (only allocations and frees lie between its members).
+      const step = batch ? this.compileBatch(batch.map((m) => asProgram(entries[m]!)!), used) : batched.has(i) ? null : this.compileEntry(e, used);
       if (step) this.steps.push(step);
-      if (e.kind === 'call' || e.kind === 'random' || e.kind === 'write' || e.kind === 'program' || e.kind === 'reduction') replayCalls++;
+      if (((e.kind === 'call' || e.kind === 'program') && (!batched.has(i) || batch)) || e.kind === 'random' || e.kind === 'write' || e.kind === 'reduction') replayCalls++;
       if (e.kind === 'reduction') fusedReductions++;
       if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) replayAllocs++;
       if (e.kind === 'program') {
@@ -184,6 +243,21 @@ export class Plan {
     }
     if (this.layout.owned.has(v.vbuf)) return (st) => ({ ...base, buffer: st.storages[v.vbuf]!.buffer, offset: v.offset });
     return { ...base, buffer: this.arena!.buffer, offset: arenaElementOffset(this.layout, v) };
+  }
+
+  /** One `fused.elementwiseBatch` call for the program entries of a batch (programBatches). */
+  private compileBatch(members: readonly ProgramEntry[], used: Set<number>): Step {
+    const b = this.backend;
+    const program = members[0]!.program;
+    const views = members.map((e) => ({ inputs: e.inputs.map((v) => this.view(v, used)), outputs: e.outputs.map((v) => this.view(v, used)) }));
+    const at = (v: View | Resolve<View>, st: ReplayState): View => (typeof v === 'function' ? v(st) : v);
+    const resolve = (st: ReplayState): ProgramCall[] => views.map((c) => ({ inputs: c.inputs.map((v) => at(v, st)), outputs: c.outputs.map((v) => at(v, st)) }));
+    const dynamic = views.some((c) => [...c.inputs, ...c.outputs].some((v) => typeof v === 'function'));
+    if (!dynamic) {
+      const calls = resolve(null as unknown as ReplayState);
+      return () => b.fused!.elementwiseBatch!(program, calls);
+    }
+    return (st) => b.fused!.elementwiseBatch!(program, resolve(st));
   }
 
   private arg(a: TraceArg, used: Set<number>): unknown {
