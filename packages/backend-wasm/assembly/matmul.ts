@@ -23,31 +23,36 @@ export const SMALL: i64 = 4096;
 }
 
 /**
- * The micro-kernel: C[0:4, 0:8] (+)= Ap[0:kc, 0:4]^T Bp[0:kc, 0:8], where the packed A panel
- * holds 4 values of one column per k and the packed B panel 8 values of one row per k.
+ * The micro-kernel: C[0:4, 0:8] (+)= A[0:4, 0:kc] Bp[0:kc, 0:8], where A's element (r, k) is at
+ * `a + r * ars + k * aks` (bytes) and the packed B panel holds 8 values of one row per k. A packed
+ * A panel (4 values of one column per k) is ars 4, aks 16; an A that is already row-major (ars the
+ * row stride, aks 4) is read in place, unpacked: the four broadcasts per k read the same values
+ * either way, so the sums are the same.
  * `accumulate` adds to C (later KC blocks) instead of overwriting it (the first).
  */
-function kernel4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+function kernel4x8(a: usize, ars: usize, aks: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
+  let ak: usize = 0;
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
+    let av = v128.load32_splat(a + ak);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
+    av = v128.load32_splat(a1 + ak);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
+    av = v128.load32_splat(a2 + ak);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
+    av = v128.load32_splat(a3 + ak);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    a += MR * 4;
+    ak += aks;
     b += NR * 4;
   }
   const r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc;
@@ -311,6 +316,7 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
   const ncMax = min(NC, (N + NR - 1) / NR * NR);
   const ap = scratch;
   const bp = ap + <usize>(mcMax * kcMax * 4);
+  const direct = sak == 4;
   const edge = bp + <usize>(kcMax * ncMax * 4);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -320,18 +326,24 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
       packB(b + <usize>(pc * sbk + jc * sbn), sbk, sbn, kc, nc, bp);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(a + <usize>(ic * sam + pc * sak), sam, sak, mc, kc, ap);
+        const ablock = a + <usize>(ic * sam + pc * sak);
+        // A row-major A is read in place (see kernel4x8): four rows streaming along k. Only a
+        // last panel of fewer than MR rows is packed, and any other layout (a transposed A
+        // read in place would touch a new cache line per k for 16 bytes of it).
+        if (!direct || mc % MR != 0) packA(ablock, sam, sak, mc, kc, ap);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bpanel = bp + <usize>(jr * kc * 4);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const apanel = ap + <usize>(ir * kc * 4);
+            const inPlace = direct && mr == MR;
+            const apanel = inPlace ? ablock + <usize>(ir * sam) : ap + <usize>(ir * kc * 4);
+            const ars: usize = inPlace ? <usize>sam : 4, aks: usize = inPlace ? <usize>sak : MR * 4;
             const ct = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              kernel4x8(apanel, bpanel, kc, ct, ldc, accumulate);
+              kernel4x8(apanel, ars, aks, bpanel, kc, ct, ldc, accumulate);
             } else {
-              kernel4x8(apanel, bpanel, kc, edge, NR * 4, false);
+              kernel4x8(apanel, ars, aks, bpanel, kc, edge, NR * 4, false);
               for (let i = 0; i < mr; i++) {
                 const crow = ct + <usize>i * ldc;
                 const erow = edge + <usize>(i * NR * 4);
