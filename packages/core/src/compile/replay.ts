@@ -5,7 +5,7 @@
  * no op code, creates no Tensor objects but the ones it returns and the gradients it attaches, and
  * allocates only those tensors' buffers.
  */
-import type { Backend, View } from '../backend.ts';
+import type { Backend, BufferId, View } from '../backend.ts';
 import { dtypeSize } from '../dtype.ts';
 import { runProgramComposite, type ElementwiseProgram, type ProgramCall } from '../fused-program.ts';
 import { runReductionComposite } from '../fused-reduction.ts';
@@ -15,6 +15,30 @@ import { Storage, storageOf } from '../storage.ts';
 import { Tensor } from '../tensor.ts';
 import { arenaElementOffset, type Layout } from './plan.ts';
 import type { Entry, GradTarget, OutSpec, Trace, TraceArg, VView } from './trace.ts';
+
+/**
+ * A view maker that hands back the same View object while its buffer and offset stay the same (a
+ * replay's fresh buffers usually come back at the same address from the allocator): no
+ * allocation per replay, and an identity a backend may key per-call work on.
+ */
+function lastView(base: Pick<View, 'dtype' | 'shape' | 'strides'>): (buffer: BufferId, offset: number) => View {
+  let last: View | null = null;
+  return (buffer, offset) => {
+    if (last === null || last.buffer !== buffer || last.offset !== offset) last = { ...base, buffer, offset };
+    return last;
+  };
+}
+
+/** Resolves `vs` into the same array as the previous replay when every view is the same object. */
+function lastViews(vs: ReadonlyArray<View | ((st: ReplayState) => View)>): (st: ReplayState) => View[] {
+  let last: View[] | null = null;
+  return (st) => {
+    const now = vs.map((v) => (typeof v === 'function' ? v(st) : v));
+    if (last !== null && now.every((v, k) => v === last![k])) return last;
+    last = now;
+    return now;
+  };
+}
 
 /** Per-replay state. */
 interface ReplayState {
@@ -236,12 +260,16 @@ export class Plan {
     if (vb.origin === 'external') return { ...base, buffer: vb.real, offset: v.offset };
     if (vb.origin === 'arg') {
       const i = vb.arg!, o0 = this.argOffsets[i]!;
+      const same = lastView(base);
       return (st) => {
         const a = st.args[i]!;
-        return { ...base, buffer: a.storage.buffer, offset: v.offset + a.offset - o0 };
+        return same(a.storage.buffer, v.offset + a.offset - o0);
       };
     }
-    if (this.layout.owned.has(v.vbuf)) return (st) => ({ ...base, buffer: st.storages[v.vbuf]!.buffer, offset: v.offset });
+    if (this.layout.owned.has(v.vbuf)) {
+      const same = lastView(base);
+      return (st) => same(st.storages[v.vbuf]!.buffer, v.offset);
+    }
     return { ...base, buffer: this.arena!.buffer, offset: arenaElementOffset(this.layout, v) };
   }
 
@@ -344,7 +372,8 @@ export class Plan {
           const i = at(ins, null as unknown as ReplayState), o = at(outs, null as unknown as ReplayState);
           return () => run(i, o);
         }
-        return (st) => run(at(ins, st), at(outs, st));
+        const i = lastViews(ins), o = lastViews(outs);
+        return (st) => run(i(st), o(st));
       }
       case 'reduction': {
         const groups = [e.inputs, e.extraOutputs, e.epilogueInputs, e.outputs].map((vs) => vs.map((v) => this.view(v, used)));
