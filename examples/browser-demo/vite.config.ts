@@ -34,6 +34,9 @@ export default defineConfig(({ command }) => ({
   server: { headers: isolation },
   preview: { headers: isolation },
   plugins: [optionalWebGPU()],
+  // The training worker (src/train.worker.js) is an ES module: the wasm kernels are split into
+  // chunks, which a classic worker cannot load. It imports the virtual module too.
+  worker: { format: 'es', plugins: () => [optionalWebGPU()], rolldownOptions: { checks: { bundlerTimings: false } } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -1,23 +1,28 @@
-// The MNIST MLP of examples/mnist-mlp, trained in the page: 784-128-64-10, cross-entropy, Adam,
-// on the digits embedded in @torchlet/datasets (one 1.6 MB file, fetched on "Train").
+// The MNIST MLP of examples/mnist-mlp, trained on the digits embedded in @torchlet/datasets (one
+// 1.6 MB file, fetched on "Train") in a Web Worker: train.worker.js runs the loop
+// (torch.serveTraining), this page starts it with torch.trainInWorker and draws its progress
+// reports, so the page stays responsive while it trains. The trained weights come back as one
+// safetensors file, and the page classifies what is drawn on the pad with them.
 // window.__demo exposes the state to the Playwright test (test/run-demo.mjs).
 import * as torch from 'torchlet';
 // Named imports of the namespaces (not `const { nn } = torch`) keep the bundle tree-shakable.
-import { nn, optim, F } from 'torchlet';
+import { nn, F } from 'torchlet';
 import { embeddedMNISTArrays, EMBEDDED_MNIST_SIZE } from '@torchlet/datasets/mnist-embedded';
 import * as webgpu from 'virtual:torchlet-webgpu';
 import { drawChart, drawDigit } from './chart.js';
 import { toMNIST } from './preprocess.js';
+import { TEST, newModel as createModel, normalize } from './model.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 if (params.has('train')) $('n-train').value = params.get('train');
 if (params.has('epochs')) $('epochs').value = params.get('epochs');
 
-const TEST = 1000;            // held-out digits: the last 1,000 of the embedded order
-const BATCH = 32;
-const MEAN = 0.1307, STD = 0.3081;   // MNIST's, as in PyTorch's example
-const state = (window.__demo = { backend: null, trained: false, training: false, accuracy: null, epochs: [], confusion: null, drawn: null, error: null });
+const state = (window.__demo = {
+  backend: null, trained: false, training: false, accuracy: null, epochs: [], confusion: null, drawn: null, error: null,
+  // How the page's own thread fared during the last training run (test/run-demo.mjs checks it).
+  responsiveness: null,
+});
 const status = (text) => ($('status').textContent = text);
 
 let model = null;
@@ -25,8 +30,7 @@ let data = null;
 
 function newModel() {
   model?.parameters().forEach((p) => p.dispose());
-  torch.manualSeed(0);
-  model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
+  model = createModel();
 }
 
 // --- Backends: WASM always; WebGPU when the package is in the build and an adapter exists. ---
@@ -51,38 +55,30 @@ async function useBackend(name) {
   state.accuracy = null;
 }
 
-// --- Data: host arrays; batches are uploaded as they are needed. ---
-async function loadData() {
-  status('loading the embedded digits (1.6 MB)...');
+/**
+ * Watches the page's thread while training runs in the worker: a 50 ms timer's ticks (how many,
+ * the longest gap between two) and requestAnimationFrame's frames.
+ */
+function watchResponsiveness() {
   const t0 = performance.now();
-  const { images, labels } = await embeddedMNISTArrays();
-  status(`loaded ${EMBEDDED_MNIST_SIZE} digits in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return { images, labels };
-}
-
-function batch(indices) {
-  const x = new Float32Array(indices.length * 784);
-  const y = new Int32Array(indices.length);
-  indices.forEach((j, i) => {
-    x.set(data.images.subarray(j * 784, (j + 1) * 784), i * 784);
-    y[i] = data.labels[j];
-  });
-  return [torch.fromArray(x, [indices.length, 784]), torch.fromArray(y, [indices.length], { dtype: 'int32' })];
-}
-
-const normalize = (x) => x.sub(MEAN).div(STD);
-const testIndices = () => Array.from({ length: TEST }, (_, i) => EMBEDDED_MNIST_SIZE - TEST + i);
-
-/** Held-out accuracy and the predictions, without recording gradients. */
-async function evaluate() {
-  const [x, y] = batch(testIndices());
-  const pred = torch.tidy(() => torch.noGrad(() => model.forward(normalize(x)).argmax({ dim: 1 })));
-  const p = await pred.data();
-  const labels = await y.data();
-  for (const t of [x, y, pred]) t.dispose();
-  let correct = 0;
-  for (let i = 0; i < p.length; i++) if (p[i] === labels[i]) correct++;
-  return { accuracy: correct / p.length, predictions: p };
+  let last = t0, ticks = 0, maxGapMs = 0, frames = 0, raf = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    ticks++;
+  }, 50);
+  const frame = () => {
+    frames++;
+    raf = requestAnimationFrame(frame);
+  };
+  raf = requestAnimationFrame(frame);
+  return () => {
+    clearInterval(timer);
+    cancelAnimationFrame(raf);
+    const seconds = (performance.now() - t0) / 1000;
+    return { seconds, ticks, maxGapMs: Math.max(maxGapMs, performance.now() - last), frames };
+  };
 }
 
 /** The 10x10 confusion matrix (rows: true digit, columns: prediction), drawn as a table shaded by share of its row. */
@@ -129,59 +125,50 @@ async function train() {
   if (state.training) return;
   state.training = true;
   $('train').disabled = $('backend').disabled = true;
+  const stopWatching = watchResponsiveness();
   try {
-    data ??= await loadData();
-    newModel();
+    status('loading the embedded digits (1.6 MB)...');
+    data ??= await embeddedMNISTArrays();   // the page's copy, for the samples and the confusion matrix
     const nTrain = Math.min(Number($('n-train').value), EMBEDDED_MNIST_SIZE - TEST);
     const epochs = Number($('epochs').value);
-    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
-    const stepsPerEpoch = Math.ceil(nTrain / BATCH);
-    const chart = { losses: [], accuracies: [], totalSteps: stepsPerEpoch * epochs };
+    const chart = { losses: [], accuracies: [], totalSteps: 1 };
     state.epochs = [];
     drawChart($('chart'), chart);
     const t0 = performance.now();
-    let step = 0;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = Array.from(new torch.datasets.Rng(epoch).permutation(nTrain));
-      let lossSum = 0, n = 0;
-      for (let b = 0; b < nTrain; b += BATCH) {
-        const [x, y] = batch(order.slice(b, b + BATCH));
-        const loss = torch.tidy(() => {
-          opt.zeroGrad();
-          const l = F.crossEntropy(model.forward(normalize(x)), y);
-          l.backward();
-          opt.step();
-          return l.detach();
-        });
-        lossSum += await loss.item();
-        n++;
-        for (const t of [x, y, loss]) t.dispose();
-        step++;
-        if (step % 10 === 0) {
-          chart.losses.push({ step, value: lossSum / n });
-          lossSum = n = 0;
-          drawChart($('chart'), chart);
-          status(`epoch ${epoch}/${epochs}, step ${step}/${chart.totalSteps}, backend ${state.backend}`);
-          await new Promise((r) => setTimeout(r, 0));   // let the page paint
-        }
+    // Vite bundles the worker because it sees `new Worker(new URL(...), { type: 'module' })` here.
+    const worker = new Worker(new URL('./train.worker.js', import.meta.url), { type: 'module' });
+    const run = torch.trainInWorker(worker, { config: { backend: state.backend, nTrain, epochs } });
+    for await (const p of run) {
+      if (p.metrics?.totalSteps !== undefined) chart.totalSteps = p.metrics.totalSteps;
+      if (p.loss !== undefined) chart.losses.push({ step: p.step, value: p.loss });
+      if (p.metrics?.accuracy !== undefined) {
+        chart.accuracies.push({ step: p.step, value: p.metrics.accuracy });
+        state.epochs.push(p.metrics.accuracy);
+        state.accuracy = p.metrics.accuracy;
       }
-      const { accuracy, predictions } = await evaluate();
-      chart.accuracies.push({ step, value: accuracy });
-      state.epochs.push(accuracy);
-      state.accuracy = accuracy;
       drawChart($('chart'), chart);
-      showSamples(predictions);
-      if (epoch === epochs) showConfusion(predictions);
+      status(`epoch ${Math.max(1, p.epoch ?? 1)}/${epochs}, step ${p.step}/${chart.totalSteps}, backend ${state.backend} (in a Web Worker)`);
     }
+    const result = await run.result;
+    if (result.backend !== state.backend) throw new Error(`the worker trained on ${result.backend}, the page is on ${state.backend}`);
+    // The trained weights, into the page's model (on the page's backend) for the drawing pad.
+    newModel();
+    const weights = nn.loadSafetensors(result.weights);
+    model.loadStateDict(weights);
+    for (const t of Object.values(weights)) t.dispose();
+    state.accuracy = result.accuracy;
+    showSamples(result.predictions);
+    showConfusion(result.predictions);
     const seconds = (performance.now() - t0) / 1000;
     state.trained = true;
-    status(`trained on ${nTrain} digits for ${epochs} epochs in ${seconds.toFixed(1)} s on ${state.backend}: ` +
+    status(`trained on ${nTrain} digits for ${epochs} epochs in ${seconds.toFixed(1)} s on ${state.backend}, in a Web Worker: ` +
       `held-out accuracy ${(state.accuracy * 100).toFixed(1)}% on ${TEST} digits. Draw a digit on the black pad.`);
   } catch (e) {
     state.error = String(e?.stack ?? e);
     status(`error: ${e.message}`);
     throw e;
   } finally {
+    state.responsiveness = stopWatching();
     state.training = false;
     $('train').disabled = false;
     $('backend').disabled = false;
