@@ -80,6 +80,14 @@ export function reducedShape(shape: readonly number[], axes: readonly number[]):
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/** What {@link evalReductionRef} returns. */
+export interface ReductionRefResult {
+  /** The prologue's outputs 1.., each a row-major array of the input shape. */
+  readonly extraOutputs: number[][];
+  /** The outputs (the epilogue's, or the reduced values), each a row-major array of the result shape. */
+  readonly outputs: number[][];
+}
+
 /**
  * Runs a reduction program on plain numbers: `inputs[k]` holds prologue input `k` as a contiguous
  * array of the input shape `shape` (row-major), `epilogueInputs[k]` epilogue input `k + 1` as a
@@ -96,7 +104,7 @@ export function reducedShape(shape: readonly number[], axes: readonly number[]):
  */
 export function evalReductionRef(
   program: ReductionProgram, shape: readonly number[], inputs: ReadonlyArray<ArrayLike<number>>, epilogueInputs: ReadonlyArray<ArrayLike<number>>,
-): { extraOutputs: number[][]; outputs: number[][] } {
+): ReductionRefResult {
   const n = numel(shape);
   const out = reducedShape(shape, program.axes);
   const m = numel(out);
@@ -144,7 +152,7 @@ export function evalReductionRef(
  * const r = torch.checkReduction(sq, 'sum', [1], null);
  * const x = torch.tensor([[1, 2], [3, 4]]), y = torch.empty([2, 1]);
  * torch.runReductionComposite(b, r, [x.view_()], [], [], [y.view_()]);
- * console.log(y.tolist());   // [[5], [25]]
+ * console.log(await y.tolist());   // [[5], [25]]
  * ```
  */
 export function runReductionComposite(
