@@ -108,10 +108,16 @@ export class CausalSelfAttention extends Module {
     this.resid_dropout = new Dropout(c.dropout);
   }
 
-  /** `x (B, T, C)` -> `(B, T, C)`; `kv` (optional) holds the keys/values of the P earlier positions. */
-  forward(x: Tensor, kv: LayerKV | null = null): Tensor {
+  /**
+   * `x (B, T, C)` -> `(B, T, C)`; `kv` (optional) holds the keys/values of the P earlier positions.
+   * With `cachePosition` (int32 `(T,)`, the new positions) the step has fixed shapes, as
+   * `LlamaAttention.forward`'s: `kv.update` writes at those positions and `mask` is the complete
+   * additive mask `(1, 1, T, capacity)` over the cache's capacity ({@link GPTModel.forward} makes it).
+   */
+  forward(x: Tensor, kv: LayerKV | null = null, mask: Tensor | null = null, cachePosition: Tensor | null = null): Tensor {
     const [B, Tn, C] = x.shape as [number, number, number];
     const nh = this.nHead, hs = C / nh;
+    if (cachePosition && !kv) throw new TypeError('CausalSelfAttention: cachePosition needs a cache (kv)');
     return T.tidy(() => {
       // q, k, v for all heads in one matmul, then heads moved next to the batch.
       const [q0, k0, v0] = this.c_attn.forward(x).split(C, 2); // 3 x (B, T, C)
@@ -119,11 +125,15 @@ export class CausalSelfAttention extends Module {
       let k = k0!.view(B, Tn, nh, hs).transpose(1, 2); // (B, nh, T, hs)
       let v = v0!.view(B, Tn, nh, hs).transpose(1, 2); // (B, nh, T, hs)
       const P = kv?.length ?? 0;
-      if (kv) [k, v] = kv.append(k, v); // (B, nh, P + T, hs)
-      // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
-      const attnMask = Tn > 1 && P > 0 ? T.ones([Tn, P + Tn], { dtype: 'bool' }).triu(P + 1) : null;
+      let attnMask: Tensor | null = mask;
+      if (cachePosition) [k, v] = kv!.update(k, v, cachePosition); // (B, nh, capacity, hs)
+      else {
+        if (kv) [k, v] = kv.append(k, v); // (B, nh, P + T, hs)
+        // Query t (absolute position P + t) attends keys 0..P+t: above the P-th diagonal is masked.
+        attnMask = Tn > 1 && P > 0 ? T.ones([Tn, P + Tn], { dtype: 'bool' }).triu(P + 1) : null;
+      }
       const y = scaledDotProductAttention(q, k, v, {
-        isCausal: Tn > 1 && P === 0,
+        isCausal: Tn > 1 && P === 0 && !cachePosition,
         attnMask,
         dropoutP: this.training ? this.dropoutP : 0,
       }); // (B, nh, T, hs)
@@ -198,10 +208,10 @@ export class Block extends Module {
     this.mlp = new MLP(c);
   }
 
-  /** `(B, T, C)` -> `(B, T, C)`. */
-  forward(x: Tensor, kv: LayerKV | null = null): Tensor {
+  /** `(B, T, C)` -> `(B, T, C)`; the arguments after `x` as {@link CausalSelfAttention.forward}'s. */
+  forward(x: Tensor, kv: LayerKV | null = null, mask: Tensor | null = null, cachePosition: Tensor | null = null): Tensor {
     return T.tidy(() => {
-      x = x.add(this.attn.forward(this.ln_1.forward(x), kv)); // (B, T, C)
+      x = x.add(this.attn.forward(this.ln_1.forward(x), kv, mask, cachePosition)); // (B, T, C)
       x = x.add(this.mlp.forward(this.ln_2.forward(x))); // (B, T, C)
       return x;
     });
@@ -248,18 +258,31 @@ export class GPTModel extends Module {
   /**
    * int32 `idx (B, T)` -> hidden states `(B, T, C)`. With a cache, `idx` continues the cached
    * sequence (positions start at `cache.length`) and every layer's keys/values are appended.
+   * `cachePosition` (an int32 tensor `(T,)` of the new positions, as `LlamaModel.forward`'s): the
+   * fixed-shape step that generation compiles; the cache must have room (`cache.reserve`) and
+   * the caller counts the positions (`cache.advance(T)`).
    */
-  forward(idx: Tensor, cache: KVCache | null = null): Tensor {
+  forward(idx: Tensor, cache: KVCache | null = null, cachePosition: Tensor | null = null): Tensor {
     if (idx.ndim !== 2 || idx.dtype !== 'int32') throw new TypeError(`GPT: expected int32 token ids of shape (B, T), got ${idx.dtype} [${idx.shape.join(', ')}]`);
     const offset = cache?.length ?? 0;
     const Tn = idx.shape[1]!;
     if (offset + Tn > this.config.blockSize) throw new RangeError(`GPT: cannot forward a sequence of length ${offset + Tn}, the block size is only ${this.config.blockSize}`);
     if (cache && cache.numLayers !== this.h.length) throw new RangeError(`GPT: the cache has ${cache.numLayers} layers, the model ${this.h.length}`);
+    if (cachePosition) {
+      if (!cache) throw new TypeError('GPT: cachePosition needs a cache');
+      if (!(cachePosition instanceof T.Tensor) || cachePosition.dtype !== 'int32' || cachePosition.ndim !== 1 || cachePosition.shape[0] !== Tn) {
+        throw new TypeError(`GPT: cachePosition must be an int32 tensor of shape [${Tn}] (the new positions), got ${cachePosition instanceof T.Tensor ? `${cachePosition.dtype} [${cachePosition.shape.join(', ')}]` : String(cachePosition)}`);
+      }
+      if (cache.keyPositions === null || cache.capacity < offset + Tn) throw new RangeError(`GPT: with cachePosition the cache needs room for ${offset + Tn} positions (cache.reserve), it has ${cache.capacity}`);
+    }
     return T.tidy(() => {
       const tok = this.wte.forward(idx); // (B, T, C)
-      let x = this.drop.forward(this.wpe.forward(tok, { offset })); // (B, T, C)
+      const placed = cachePosition ? tok.add(this.wpe.embed(cachePosition)) : this.wpe.forward(tok, { offset });
+      let x = this.drop.forward(placed); // (B, T, C)
+      // Fixed shapes: key s is visible to the query at position p when s <= p.
+      const mask = cachePosition ? T.where(cache!.keyPositions!.view(1, -1).gt(cachePosition.view(Tn, 1)), -Infinity, 0).view(1, 1, Tn, -1) : null;
       let i = 0;
-      for (const block of this.h) x = block.forward(x, cache?.layer(i++) ?? null); // (B, T, C)
+      for (const block of this.h) x = block.forward(x, cache?.layer(i++) ?? null, mask, cachePosition); // (B, T, C)
       return this.ln_f.forward(x); // (B, T, C)
     });
   }
@@ -281,6 +304,8 @@ export interface GenerateOptions {
   seed?: number;
   /** Stop a sequence once it emits this token (the token is kept). */
   eosToken?: number | null;
+  /** Run the one-token steps through `torch.compile` (default true; see generate's `GenerationOptions.compile`). */
+  compile?: boolean;
 }
 
 /**
@@ -367,7 +392,8 @@ export class GPT extends Module {
    * token, reading earlier keys and values from the cache: the logits are the same as a full
    * forward's up to float rounding. Past `blockSize` tokens the context is cropped to the last
    * `blockSize` (nanoGPT), which shifts every position: from then on each step recomputes the
-   * cropped window, cache or not.
+   * cropped window, cache or not. The one-token steps through the cache run compiled (`compile`,
+   * default true), as in `generateStream`, whose loop this is.
    */
   async generate(prompt: number[], options: GenerateOptions): Promise<number[]>;
   async generate(prompt: Tensor, options: GenerateOptions): Promise<Tensor>;
@@ -392,14 +418,15 @@ export class GPT extends Module {
   #asCausalLM(): CausalLM {
     const gpt = this;
     return {
-      forward: (idx, cache, _mask, logitsToKeep = 0) =>
+      forward: (idx, cache, _mask, logitsToKeep = 0, cachePosition = null) =>
         T.tidy(() => {
-          const hidden = gpt.transformer.forward(idx, cache); // (B, T, C)
+          const hidden = gpt.transformer.forward(idx, cache, cachePosition); // (B, T, C)
           const Tn = hidden.shape[1]!;
           return gpt.lmHead(logitsToKeep > 0 && logitsToKeep < Tn ? hidden.narrow(1, Tn - logitsToKeep, logitsToKeep) : hidden);
         }),
       newCache: () => gpt.newCache(),
       maxLength: gpt.config.blockSize,
+      supportsStaticCache: true,
       get training() {
         return gpt.training;
       },

@@ -3,7 +3,7 @@ import '@torchlet/backend-wasm';
 import '@torchlet/autograd';
 import * as torch from '@torchlet/core';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LlamaForCausalLM } from '../src/index.ts';
+import { GPT, LlamaForCausalLM } from '../src/index.ts';
 
 beforeAll(async () => {
   await torch.setBackend('wasm');
@@ -80,6 +80,24 @@ describe('compiled decode (generate)', () => {
     for await (const _ of model.generate([1, 2], opts)) if (Math.random() < 2) break;
     expect(torch.memory().tensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('compiled decode (GPT.generate)', () => {
+  it('GPT decodes compiled through the same loop: the tokens of the eager steps and of no cache, single and batched', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    torch.manualSeed(12);
+    const gpt = new GPT({ vocabSize: 32, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 16 });
+    for (const p of gpt.parameters()) torch.noGrad(() => p.mul_(15));
+    const a = await gpt.generate([1, 2, 3], { maxNewTokens: 45, temperature: 0 });
+    expect(await gpt.generate([1, 2, 3], { maxNewTokens: 45, temperature: 0, compile: false })).toEqual(a);
+    expect(await gpt.generate([1, 2, 3], { maxNewTokens: 45, temperature: 0, useCache: false })).toEqual(a);
+    const rows = torch.tensor([[1, 2, 3], [7, 7, 9]], { dtype: 'int32' });
+    const batch = (await (await gpt.generate(rows, { maxNewTokens: 20, temperature: 0 })).tolist()) as number[][];
+    expect(batch[0]).toEqual(a.slice(0, 23));
+    expect(batch[1]).toEqual(await gpt.generate([7, 7, 9], { maxNewTokens: 20, temperature: 0, compile: false }));
+    expect(warn).not.toHaveBeenCalled();
+    gpt.dispose();
   });
 });
 
