@@ -13,8 +13,11 @@ import {
   numel,
   removeBackendInstance,
   runProgramComposite,
+  runReductionComposite,
   type ElementwiseProgram,
   type ProgramCall,
+  type ProgramDType,
+  type ReductionProgram,
   type AdamStepParams,
   type AttentionParams,
   type Backend,
@@ -37,6 +40,7 @@ import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
 import { ATTENTION_OPERANDS, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
+import { reductionSource, reductionSourceKey, serialFold, type ReductionLayout } from './reduction.ts';
 import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
 import { checkProgramViews, programBatchSource, programLayout, programSource, programSourceKey, type ProgramLayout } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
@@ -124,6 +128,7 @@ export const OP_PROGRAMS: Record<string, string> = {
   sgdStep: 'WGSL: fused',
   attention: 'WGSL: one workgroup per query row, keys in chunks of 64 with an online softmax (no L x S buffer)',
   attentionBackward: 'WGSL: two kernels, one workgroup per query row (dQ) and per key row (dK, dV), probabilities recomputed from the logsumexp',
+  reduction: 'WGSL: one shader per fused reduction (torch.compile): the prologue program per reduced element, the fold of reduce (same order and mode), the epilogue program per result',
   elementwiseBatch: 'WGSL: calls of one fused program on independent operands in one dispatch, as many as the storage bindings allow (16 at most)',
   elementwise: 'WGSL: one shader per fused program (torch.compile), generated from the op table; strided inputs, in place allowed',
   int8Linear: 'WGSL: fused, three passes (absolute maximum of x, quantise x to packed int8, tiled int8 GEMM with int32 sums and dequantisation; dot4I8Packed where the adapter has it)',
@@ -483,7 +488,7 @@ export class WebGpuBackend implements Backend {
     meta.set(inner.strides[0]!, 6 + 3 * ro + ri);
     // A workgroup per output pays only when its 64 threads each get several elements; else one
     // thread per output (see reduceSerialSource).
-    const serial = nInner <= SERIAL_REDUCE_MAX || (nInner <= 16 * SERIAL_REDUCE_MAX && nOut >= 16 * SERIAL_REDUCE_MAX);
+    const serial = serialFold(nInner, nOut, SERIAL_REDUCE_MAX);
     this.dispatch(
       this.source(`reduce|${op}|${x.dtype}|${serial}`, () => (serial ? reduceSerialSource : reduceSource)(op, x.dtype)),
       [{ buffer: this.pool.get(out.buffer), writable: true }, { buffer: this.pool.get(x.buffer) }],
@@ -649,6 +654,7 @@ export class WebGpuBackend implements Backend {
     },
     elementwise: (program, inputs, outputs) => this.program(program, inputs, outputs),
     elementwiseBatch: (program, calls) => this.programBatch(program, calls),
+    reduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.reduction(program, inputs, extraOutputs, epilogueInputs, outputs),
     // attention.ts: one workgroup per query row (forward, dQ) or key row (dK, dV).
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
       const dims = this.attentionDims('attention', q, k, v, mask, out, null, [out, lse]);
@@ -690,6 +696,79 @@ export class WebGpuBackend implements Backend {
    * binding layout. A program whose distinct buffers exceed the device's storage-buffer bindings
    * runs op by op (core's runProgramComposite) instead.
    */
+  /**
+   * A fused reduction (core's `fused.reduction`) as one generated shader (reduction.ts), cached
+   * by program, binding layout and fold mode; operands checked at run time. Runs as core's
+   * composite where its distinct buffers exceed the device's storage bindings.
+   */
+  private reduction(p: ReductionProgram, inputs: readonly View[], extras: readonly View[], epiIns: readonly View[], outputs: readonly View[]): void {
+    this.check();
+    const what = 'webgpu backend: fused reduction';
+    if (!p || !p.prologue || !Array.isArray(p.axes) || typeof p.key !== 'string') throw new TypeError(`${what}: the program is not a checked ReductionProgram (build it with checkReduction)`);
+    if (![inputs, extras, epiIns, outputs].every(Array.isArray)) throw new TypeError(`${what}: inputs, extraOutputs, epilogueInputs and outputs must be arrays of views`);
+    const pro = p.prologue, epi = p.epilogue;
+    if (inputs.length !== pro.inputs.length || extras.length !== pro.outputs.length - 1) {
+      throw new TypeError(`${what}: the prologue takes ${pro.inputs.length} inputs and stores ${pro.outputs.length - 1} extra outputs, got ${inputs.length} and ${extras.length}`);
+    }
+    if (epi ? epiIns.length !== epi.inputs.length - 1 || outputs.length !== epi.outputs.length : epiIns.length !== 0 || outputs.length !== 1) {
+      throw new TypeError(`${what}: the epilogue takes ${epi ? epi.inputs.length - 1 : 0} inputs and stores ${epi ? epi.outputs.length : 1} outputs, got ${epiIns.length} and ${outputs.length}`);
+    }
+    const X = inputs[0]?.shape ?? extras[0]?.shape;
+    if (!X) throw new TypeError(`${what}: the prologue needs at least one input`);
+    if (p.axes.some((a) => a >= X.length)) throw new RangeError(`${what}: axes [${p.axes.join(', ')}] out of range for an input of rank ${X.length}`);
+    const R = X.map((d, i) => (p.axes.includes(i) ? 1 : d));
+    const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((n, i) => n === b[i]);
+    const checkAll = (vs: readonly View[], dtypes: readonly ProgramDType[], shape: readonly number[], contiguous: boolean, name: string): void => {
+      vs.forEach((v, k) => {
+        if (v.dtype !== dtypes[k]) throw new TypeError(`${what}: ${name} ${k} is ${v.dtype}, the program says ${dtypes[k]}`);
+        if (!same(v.shape, shape)) throw new TypeError(`${what}: ${name} ${k} has shape [${v.shape.join(', ')}], expected [${shape.join(', ')}]`);
+        if (contiguous && !isContiguous(v.shape, v.strides)) throw new TypeError(`${what}: ${name} ${k} is not contiguous (strides [${v.strides.join(', ')}])`);
+      });
+    };
+    checkAll(inputs, pro.inputs, X, false, 'input');
+    checkAll(extras, pro.outputs.slice(1).map((r) => pro.dtypes[r]!), X, true, 'extra output');
+    checkAll(epiIns, epi ? epi.inputs.slice(1) : [], R, false, 'epilogue input');
+    checkAll(outputs, epi ? epi.outputs.map((r) => epi.dtypes[r]!) : ['float32'], R, true, 'output');
+    const nOut = numel(R);
+    if (nOut === 0) return;
+    // One slot per distinct buffer; written (and bool-written: atomic) where an output lives.
+    const buffers: BufferId[] = [], writable: boolean[] = [], atomic: boolean[] = [];
+    const slot = (v: View, w: boolean, bool: boolean): number => {
+      let sl = buffers.indexOf(v.buffer);
+      if (sl < 0) {
+        sl = buffers.push(v.buffer) - 1;
+        writable.push(false);
+        atomic.push(false);
+      }
+      if (w) writable[sl] = true;
+      if (w && bool) atomic[sl] = true;
+      return sl;
+    };
+    const extraSlots = extras.map((v) => slot(v, true, v.dtype === 'bool'));
+    const outputSlots = outputs.map((v) => slot(v, true, v.dtype === 'bool'));
+    const l: ReductionLayout = {
+      inputs: inputs.map((v) => slot(v, false, false)), extras: extraSlots, epilogueInputs: epiIns.map((v) => slot(v, false, false)), outputs: outputSlots, writable, atomic,
+    };
+    if (buffers.length + 1 > this.storageBindings) {
+      runReductionComposite(this, p, inputs, extras, epiIns, outputs);
+      return;
+    }
+    const P = [...inputs, ...extras], E = [...epiIns, ...outputs];
+    const outerDims = X.map((_, d) => d).filter((d) => !p.axes.includes(d));
+    const innerDims = [...p.axes];
+    const outer = coalesce(outerDims.map((d) => X[d]!), [...P, ...E].map((v) => outerDims.map((d) => v.strides[d]!)));
+    const inner = coalesce(innerDims.map((d) => X[d]!), P.map((v) => innerDims.map((d) => v.strides[d]!)));
+    const ro = outer.shape.length, ri = inner.shape.length;
+    const nInner = numel(innerDims.map((d) => X[d]!));
+    const meta: number[] = [nOut, nInner, ro, ri, ...outer.shape, ...inner.shape];
+    P.forEach((v, k) => meta.push(v.offset, ...outer.strides[k]!, ...inner.strides[k]!));
+    E.forEach((v, k) => meta.push(v.offset, ...outer.strides[P.length + k]!));
+    const serial = serialFold(nInner, nOut, SERIAL_REDUCE_MAX);
+    const source = this.source(reductionSourceKey(p, l, serial), () => reductionSource(p, l, serial));
+    const bindings: Binding[] = buffers.map((id, sl) => ({ buffer: this.pool.get(id), writable: writable[sl]! }));
+    this.dispatch(source, bindings, new Int32Array(meta), nOut, serial ? Math.ceil(nOut / WG) : nOut);
+  }
+
   /**
    * Calls of one program on independent operands (core's `fused.elementwiseBatch`), as few
    * dispatches as the device's storage bindings allow: consecutive calls share one generated

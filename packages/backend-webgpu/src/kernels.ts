@@ -76,7 +76,7 @@ fn inner_offset(xo: i32, j: i32) -> i32 {
  * when v should replace the current extreme w, v coming later in order) and the fold of one
  * value `v` at index `j` into `acc` / `accI`.
  */
-function foldParts(op: ReduceOp, d: DType): { T: string; arg: boolean; init: string; better: string; fold: string } {
+export function foldParts(op: ReduceOp, d: DType): { T: string; arg: boolean; init: string; better: string; fold: string } {
   const T = wgslType(d);
   const isF = d === 'float32';
   const arg = op === 'argmax' || op === 'argmin';

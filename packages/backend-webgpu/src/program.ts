@@ -96,7 +96,7 @@ const TYPE: Record<ProgramDType, 'f32' | 'u32'> = { float32: 'f32', bool: 'u32' 
 const ELEM = { float32: 'f32', bool: 'bool' } as const;
 
 /** A load of element `o` of input `k` from slot `s`: f32 from a word, bool from a byte. */
-function loadFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
+export function loadFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
   const word = (w: string): string => (atomic ? `atomicLoad(&buf${s}[${w}])` : `buf${s}[${w}]`);
   return d === 'bool'
     ? `fn ld${prefix}${k}(o: i32) -> u32 { return (${word('u32(o) >> 2u')} >> ((u32(o) & 3u) * 8u)) & 0xffu; }`
@@ -104,7 +104,7 @@ function loadFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix =
 }
 
 /** A store of `v` at element `o` of output `k` in slot `s` (bool: only this thread's byte changes). */
-function storeFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
+export function storeFn(k: number, d: ProgramDType, s: number, atomic: boolean, prefix = ''): string {
   if (d === 'bool') {
     return `fn st${prefix}${k}(o: i32, v: u32) {
   let w = u32(o) >> 2u; let sh = (u32(o) & 3u) * 8u;
@@ -128,7 +128,7 @@ function expr(family: 'unary' | 'binary', op: string, d: ProgramDType): string {
  * The statements computing every register `r<i>` of one element, inputs loaded at offsets
  * `o<k>` (one block per instruction, so the table's `x`/`a`/`b` names bind as in the eager kernels).
  */
-function programBody(p: ElementwiseProgram, prefix = ''): string {
+export function programBody(p: ElementwiseProgram, prefix = ''): string {
   const n = p.inputs.length;
   const lines = p.inputs.map((_, k) => `  let r${k} = ld${prefix}${k}(o${k});`);
   for (const [j, ins] of p.instrs.entries()) {
