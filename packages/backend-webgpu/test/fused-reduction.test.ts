@@ -33,7 +33,7 @@ const view = (buffer: number, shape: readonly number[], st = strides(shape), off
 
 /** Fresh contiguous output views like `like` (one buffer each). */
 function fresh(like: readonly View[]): View[] {
-  return like.map((v) => view(backend.alloc(Math.max(4, size(v.shape) * (v.dtype === 'bool' ? 1 : 4))), v.shape, strides(v.shape), 0, v.dtype));
+  return like.map((v) => view(backend.alloc(Math.max(4, size(v.shape) * (v.dtype === 'bool' ? 1 : 4))), v.shape, strides(v.shape), 0, v.dtype === 'bool' ? 'bool' : 'float32'));
 }
 
 /** Runs the kernel and the composite; expects identical bits in every output. */
