@@ -10,7 +10,9 @@
  *     not-documented validation on): every export and public member has a doc comment. An
  *     undocumented one is listed by name; docs/scripts/undocumented-baseline.json (empty: zero per
  *     package) is the allowance, kept only so a package could be brought in gradually. It runs
- *     with --skipErrorChecking: type errors are the typecheck's job, which CI runs before this;
+ *     with --skipErrorChecking (typedoc.json's packageOptions carry it to each package): type
+ *     errors are the typecheck's job, which CI runs before this; and with
+ *     typedoc-shared-sources/register.mjs, as `pnpm run docs` (docs.mjs);
  *  4. serves docs/api on 127.0.0.1 and checks in headless Chromium that the index, a class page
  *     (nn.Linear) and a guide render with their headings; screenshots go to <repo>/.tmp/docs-*.png.
  */
@@ -40,7 +42,8 @@ step('examples', t);
 
 // 3. typedoc: one run with not-documented warnings on (not as errors), then no other warning allowed.
 t = performance.now();
-const typedoc = spawnSync(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc'), '--skipErrorChecking',
+const typedoc = spawnSync(process.execPath, ['--import', new URL('./typedoc-shared-sources/register.mjs', import.meta.url).href,
+  join(root, 'node_modules/typedoc/bin/typedoc'), '--skipErrorChecking',
   '--validation.notDocumented', 'true', '--treatWarningsAsErrors', 'false', '--logLevel', 'Warn'], { cwd: root, encoding: 'utf8' });
 step('typedoc', t);
 const log = `${typedoc.stdout}${typedoc.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
