@@ -38,6 +38,7 @@ const min = () => mins[mins.length - 1];
 
 const be = await createWasmBackend({ variant: 'simd', threads });
 const interp = await createWasmBackend({ variant: 'simd', threads, generatedKernels: false });
+await be.loadGeneratedKernels();
 const rows = 1024, cols = n / rows;
 const shape = [rows, cols];
 let on = be;

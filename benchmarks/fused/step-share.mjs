@@ -50,6 +50,7 @@ for (const generated of [true, false]) {
   const name = `share-${generated}`;
   torch.registerBackend(name, () => createWasmBackend({ variant: 'simd', threads: 1, generatedKernels: generated }));
   const be = await torch.setBackend(name);
+  await be.loadGeneratedKernels();
   const inner = be.fused.elementwise;
   const acc = { ms: 0, calls: 0 };
   be.fused.elementwise = (p, i, o) => {

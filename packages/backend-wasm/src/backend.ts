@@ -32,7 +32,7 @@ import {
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
 import { areaBytes, checkProgramViews, compileProgram, programWords, type CompiledProgram } from './program.ts';
-import { GeneratedModules, layoutOf } from './jit.ts';
+import type { GeneratedModules } from './jit.ts';
 
 /** Kernel dtype codes (assembly/*.ts); float16/bfloat16 only reach `copy` (core computes them in float32). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float16: 3, bfloat16: 4 };
@@ -76,7 +76,8 @@ export interface WasmBackendOptions {
    * Whether fused element-wise programs (what `torch.compile` hands chains of element-wise ops
    * to) run as WebAssembly modules generated per program, `true` by default, or on the
    * interpreter built into the kernels (`false`; also what runs a program for which no module
-   * can be generated). Both give the eager kernels' bits; the generated modules are faster.
+   * can be generated). Both give the eager kernels' bits; the generated modules are faster. The
+   * code that generates them loads on the first fused program (see `loadGeneratedKernels`).
    */
   generatedKernels?: boolean;
 }
@@ -130,8 +131,11 @@ export class WasmBackend implements Backend {
   /** The pool threads (with {@link WasmBackendOptions.threads} > 1); null runs everything here. */
   private readonly pool: ThreadPool | null;
   private readonly parallelThreshold: number;
-  /** The modules generated for fused element-wise programs (null: the interpreter runs them). */
-  private readonly generated: GeneratedModules | null;
+  /** Whether fused element-wise programs run as generated modules (see {@link WasmBackendOptions.generatedKernels}). */
+  private readonly useGenerated: boolean;
+  /** The generated modules, once src/jit.ts has loaded (until then the interpreter runs programs). */
+  private generated: GeneratedModules | null = null;
+  private generatedLoad: Promise<void> | null = null;
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
@@ -140,7 +144,7 @@ export class WasmBackend implements Backend {
    */
   constructor(exports: KernelExports, variant: KernelVariant, pool: ThreadPool | null = null, parallelThreshold = PARALLEL_THRESHOLD, generatedKernels = true) {
     this.k = exports;
-    this.generated = generatedKernels ? new GeneratedModules(exports.memory, exports) : null;
+    this.useGenerated = generatedKernels;
     this.variant = variant;
     this.pool = pool;
     this.parallelThreshold = parallelThreshold;
@@ -276,7 +280,14 @@ export class WasmBackend implements Backend {
     const c = compileProgram(program);
     const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
     if (n === 0) return;
-    if (this.generated && this.runGenerated(c, inputs, outputs, n)) return;
+    if (this.useGenerated) {
+      if (this.generated) {
+        if (this.runGenerated(c, inputs, outputs, n)) return;
+      } else {
+        // Loads in the background; a failed load (a chunk the server lacks) leaves the interpreter.
+        this.loadGeneratedKernels().catch(() => {});
+      }
+    }
     const words = programWords(c, inputs, outputs, MAX_RANK);
     const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
     const block = this.k.programBlock();
@@ -301,13 +312,35 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * Loads the code that generates fused element-wise modules (src/jit.ts, a chunk of its own, so
+   * that an app which never calls `torch.compile` does not download it). It loads by itself on
+   * the first fused program, which then runs on the interpreter, as do the programs until it has
+   * loaded (same bits); await this first to have generated modules from the first call on.
+   * Resolves at once with `generatedKernels: false`.
+   *
+   * @example
+   * ```ts
+   * import { createWasmBackend } from '@torchlet/backend-wasm';
+   * const backend = await createWasmBackend({ threads: 1 });
+   * await backend.loadGeneratedKernels();
+   * ```
+   */
+  loadGeneratedKernels(): Promise<void> {
+    if (!this.useGenerated) return Promise.resolve();
+    this.generatedLoad ??= import('./jit.ts').then((m) => {
+      this.generated = new m.GeneratedModules(this.k.memory, this.k);
+    });
+    return this.generatedLoad;
+  }
+
+  /**
    * Runs a program as its generated module (src/jit.ts), split over the pool like the
    * interpreter; false where no module could be generated (the caller runs the interpreter).
    */
   private runGenerated(c: CompiledProgram, inputs: readonly View[], outputs: readonly View[], n: number): boolean {
-    const layout = layoutOf(c, inputs, outputs);
-    const kernel = this.generated!.get(c, layout);
-    if (!kernel) return false;
+    const prepared = this.generated!.prepare(c, inputs, outputs);
+    if (!prepared) return false;
+    const { kernel, layout } = prepared;
     const pool = this.pool && n * Math.max(1, c.program.instrs.length) >= this.parallelThreshold ? this.pool : null;
     // Runs of a multiple of GENERATED_ALIGN elements, so that only a row's end runs one element at a time.
     const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / GENERATED_ALIGN) * GENERATED_ALIGN : n;

@@ -331,6 +331,13 @@ export class GeneratedModules {
     this.shared = typeof SharedArrayBuffer === 'function' && memory.buffer instanceof SharedArrayBuffer;
   }
 
+  /** The module for a call (null: none, run the interpreter) and the call's layout. */
+  prepare(c: CompiledProgram, inputs: readonly View[], outputs: readonly View[]): { kernel: GeneratedKernel; layout: JitLayout } | null {
+    const layout = layoutOf(c, inputs, outputs);
+    const kernel = this.get(c, layout);
+    return kernel ? { kernel, layout } : null;
+  }
+
   /** The imports of a module, on this thread. */
   private imports(): WebAssembly.Imports {
     return { env: { memory: this.memory, unary: this.elements.unaryElementF32, binary: this.elements.binaryElementF32 } };

@@ -1,7 +1,8 @@
 // The generated fused-program modules (src/jit.ts) beyond what program.test.ts compares bit for
 // bit: that they are what runs, that their op forms are the kernels' current ones, that each
-// program and layout class compiles once, and that a module the engine will not compile
-// synchronously falls back to the interpreter with the same result, then is used once compiled.
+// program and layout class compiles once, that the generator loads on demand, and that a module
+// the engine will not compile synchronously falls back to the interpreter with the same result,
+// then is used once compiled.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -42,21 +43,28 @@ describe('generated fused-program modules', () => {
     expect(committed).toBe(await simdFormsText());
   });
 
-  it('run instead of the interpreter, one module per program and layout class, same values', async () => {
+  it('load on the first fused program (the interpreter runs it), then run instead of it', async () => {
     const be = await createWasmBackend({ variant: 'simd' });
     const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels: false });
+    const first = runOnce(be);
+    expect((be as unknown as { generated: unknown }).generated).toBeNull();
+    await be.loadGeneratedKernels();
+    expect(cache(be).size).toBe(0);
     const a = runOnce(be);
+    expect(Array.from(a)).toEqual(Array.from(first));
     expect([...cache(be).values()].filter(Boolean)).toHaveLength(1);
     runOnce(be, [3, 7]);
     expect(cache(be).size).toBe(1); // another shape, same classes: the same module
     runOnce(be, [1, 7]); // one row: the bias is now dense, another class
     expect(cache(be).size).toBe(2);
+    await interpreter.loadGeneratedKernels();
     expect((interpreter as unknown as { generated: unknown }).generated).toBeNull();
     expect(Array.from(a)).toEqual(Array.from(runOnce(interpreter)));
   });
 
   it('fall back to the interpreter where the engine refuses to compile synchronously, then use the module', async () => {
     const be = await createWasmBackend({ variant: 'simd' });
+    await be.loadGeneratedKernels();
     const expected = runOnce(await createWasmBackend({ variant: 'simd', generatedKernels: false }));
     const Module = WebAssembly.Module;
     // A browser's main thread refuses synchronous compiles of more than 4 KB with a RangeError.

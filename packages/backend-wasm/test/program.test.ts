@@ -27,6 +27,9 @@ const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels:
 // parallelThreshold 0: every program goes to the pool, however small.
 const pool = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0 });
 const poolInterpreter = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0, generatedKernels: false });
+// Generated modules from the first call on (the generator loads on demand otherwise).
+await single.loadGeneratedKernels();
+await pool.loadGeneratedKernels();
 afterAll(() => {
   pool.destroy();
   poolInterpreter.destroy();
