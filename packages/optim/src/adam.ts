@@ -1,6 +1,6 @@
 import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
-import type { TracedRule } from './traced.ts';
+import { registerTracedRule } from './traced.ts';
 import { adamRule } from './traced-rules.ts';
 import { adamUpdate } from './update.ts';
 
@@ -79,10 +79,6 @@ export class Adam extends Optimizer<AdamConfig> {
     checkNonNegative('weightDecay', o.weightDecay);
   }
 
-  protected override tracedRule(): TracedRule {
-    return adamRule(this, this.decoupled);
-  }
-
   protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<AdamConfig>, state: ParamState): void {
     if (state.step === undefined) {
       state.step = 0;
@@ -122,3 +118,8 @@ export class AdamW extends Adam {
     super(params, ...args);
   }
 }
+
+// Under torch.compile, Adam's and AdamW's updates (not a subclass's, which may override
+// updateParam) are traced as fused programs.
+registerTracedRule(Adam, (o) => adamRule(o as Adam, false));
+registerTracedRule(AdamW, (o) => adamRule(o as AdamW, true));

@@ -1,5 +1,5 @@
 import { checkOptions, enableGrad, isTensor, isTracing, keep, leaveStep, noGrad, parseArgs, stepBoundary, tidy, traceHost, type Tensor } from '@torchlet/core';
-import { disposeScalars, tracedStep, type TracedRule } from './traced.ts';
+import { disposeScalars, tracedRuleOf, tracedStep } from './traced.ts';
 
 /** The option every optimizer has. */
 export interface OptimizerOptions {
@@ -249,18 +249,11 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     // whose step-dependent scalars a host step rewrites every replay (traced.ts); any other
     // update is a host step that every replay re-runs. Either way the step count, a scheduler's
     // learning rate and the step scope's boundary stay live.
-    const rule = isTracing() ? this.tracedRule() : null;
+    const rule = isTracing() ? tracedRuleOf(this) : null;
     if (rule === null || !tracedStep(this, name, this.paramGroups, rule)) traceHost(name, () => this.stepNow());
     return loss;
   }
 
-  /**
-   * The update as fused programs for a `torch.compile` trace (traced.ts), or null (the default)
-   * to re-run `step()` as a host step at every replay.
-   */
-  protected tracedRule(): TracedRule | null {
-    return null;
-  }
 
   private stepNow(): void {
     noGrad(() => {

@@ -1,6 +1,6 @@
 import { keep, zerosLike, type PosArgs, type Tensor } from '@torchlet/core';
 import { checkLr, checkNonNegative, Optimizer, optimizerArgs, type ParamGroup, type ParamsInput, type ParamState } from './optimizer.ts';
-import type { TracedRule } from './traced.ts';
+import { registerTracedRule } from './traced.ts';
 import { sgdRule } from './traced-rules.ts';
 import { sgdUpdate } from './update.ts';
 
@@ -69,10 +69,6 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     }
   }
 
-  protected override tracedRule(): TracedRule {
-    return sgdRule(this);
-  }
-
   protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<Required<SGDOptions>>, state: ParamState): void {
     let buf = (state.momentum_buffer as Tensor | undefined) ?? null;
     const firstStep = group.momentum !== 0 && buf === null;
@@ -83,3 +79,7 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
     sgdUpdate(param, grad, buf, { ...group, firstStep });
   }
 }
+
+// Under torch.compile, SGD's update (not a subclass's, which may override updateParam) is traced
+// as fused programs.
+registerTracedRule(SGD, (o) => sgdRule(o as SGD));

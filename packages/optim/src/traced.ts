@@ -62,6 +62,21 @@ export interface TracedRule {
   program(key: string): ElementwiseProgram;
 }
 
+const rules = new Map<object, (opt: object) => TracedRule>();
+
+/**
+ * Registers the traced rule of the optimizer class `ctor`: only instances of exactly that class use
+ * it (a subclass may override the update), the others' steps stay host steps.
+ */
+export function registerTracedRule(ctor: object, make: (opt: object) => TracedRule): void {
+  rules.set(ctor, make);
+}
+
+/** The traced rule of `opt`'s own class, or null. */
+export function tracedRuleOf(opt: object): TracedRule | null {
+  return rules.get(opt.constructor)?.(opt) ?? null;
+}
+
 /** The buffer of scalars an optimizer keeps for its traced steps. */
 interface ScalarBuffer {
   readonly tensor: Tensor;

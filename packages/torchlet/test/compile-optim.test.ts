@@ -152,5 +152,15 @@ describe('torch.compile: optimizer updates inside the plan', () => {
     expect(r.lb).toEqual(r.la);
     expect(r.pb).toEqual(r.pa);
     expect(r.step.stats().lastPlan!.hostSteps).toBe(2);
+    // A subclass may override the update: it stays a host step too.
+    class HalvedSGD extends optim.SGD {
+      protected override updateParam(p: torch.Tensor, g: torch.Tensor, group: torch.optim.ParamGroup<Required<torch.optim.SGDOptions>>, state: torch.optim.ParamState): void {
+        super.updateParam(p, g.mul(0.5), group, state);
+      }
+    }
+    const h = await trainBoth((n) => new HalvedSGD(n.parameters(), { lr: 0.05, momentum: 0.9 }), () => null, 4);
+    expect(h.lb).toEqual(h.la);
+    expect(h.pb).toEqual(h.pa);
+    expect(h.step.stats().lastPlan!.hostSteps).toBe(2);
   });
 });
