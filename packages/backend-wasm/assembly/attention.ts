@@ -259,13 +259,39 @@ function gemm(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, 
 
 /**
  * Packs rows j0..j0+n-1 of `src` (rows `rs` floats apart, unit stride along d) transposed into
- * `dst`: dst[d * BC + jj] = src[j0 + jj, d] for d < width.
+ * `dst`: dst[d * BC + jj] = src[j0 + jj, d] for d < width. Four rows by four columns at a time
+ * through a transpose in registers; the edges one value at a time.
  */
 function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize): void {
-  for (let jj = 0; jj < n; jj++) {
+  const step = <usize>BC << 2;
+  let jj = 0;
+  for (; jj + 4 <= n; jj += 4) {
+    const r0 = src + (<usize>((j0 + jj) * rs) << 2), r1 = r0 + (<usize>rs << 2), r2 = r1 + (<usize>rs << 2), r3 = r2 + (<usize>rs << 2);
+    const out = dst + (<usize>jj << 2);
+    let d = 0;
+    for (; d + 4 <= width; d += 4) {
+      const at = <usize>d << 2;
+      const a = v128.load(r0 + at), b = v128.load(r1 + at), c = v128.load(r2 + at), e = v128.load(r3 + at);
+      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
+      const o = out + <usize>d * step;
+      v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(o + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(o + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(o + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; d < width; d++) {
+      const at = <usize>d << 2, o = out + <usize>d * step;
+      store<f32>(o, load<f32>(r0 + at));
+      store<f32>(o, load<f32>(r1 + at), 4);
+      store<f32>(o, load<f32>(r2 + at), 8);
+      store<f32>(o, load<f32>(r3 + at), 12);
+    }
+  }
+  for (; jj < n; jj++) {
     const row = src + (<usize>((j0 + jj) * rs) << 2);
     const out = dst + (<usize>jj << 2);
-    for (let d = 0; d < width; d++) store<f32>(out + (<usize>(d * BC) << 2), load<f32>(row + (<usize>d << 2)));
+    for (let d = 0; d < width; d++) store<f32>(out + <usize>d * step, load<f32>(row + (<usize>d << 2)));
   }
 }
 
@@ -348,6 +374,9 @@ export function attentionPart(
     const b = bh / H, h = bh % H;
     const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
+    // With every key in one block, K^T is packed once for all the query blocks.
+    const oneBlock = S <= BC;
+    if (oneBlock) packT(kBase, kss, 0, S, D, kt);
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
@@ -362,7 +391,7 @@ export function attentionPart(
       const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
-        packT(kBase, kss, j0, jb, D, kt);
+        if (!oneBlock) packT(kBase, kss, j0, jb, D, kt);
         zeroRows(sc, BC, ib, jb);
         gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
         for (let r = 0; r < ib; r++) {
@@ -427,6 +456,12 @@ export function attentionBackwardPart(
     const dvBase = dv + (<usize>(bh * S * Dv) << 2);
     memory.fill(dkBase, 0, <usize>(S * D) << 2);
     memory.fill(dvBase, 0, <usize>(S * Dv) << 2);
+    // With every key in one block, K^T and V^T are packed once for all the query blocks.
+    const oneBlock = S <= BC;
+    if (oneBlock) {
+      packT(kBase, kss, 0, S, D, kt);
+      packT(vBase, vss, 0, S, Dv, vt);
+    }
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
@@ -442,8 +477,10 @@ export function attentionBackwardPart(
       const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
-        packT(kBase, kss, j0, jb, D, kt);
-        packT(vBase, vss, j0, jb, Dv, vt);
+        if (!oneBlock) {
+          packT(kBase, kss, j0, jb, D, kt);
+          packT(vBase, vss, j0, jb, Dv, vt);
+        }
         zeroRows(sc, BC, ib, jb);
         zeroRows(ds, BC, ib, jb);
         gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
