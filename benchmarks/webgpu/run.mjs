@@ -12,7 +12,8 @@
 //    module + autograd + optim.Adam vs the same layer written with tfjs ops and
 //    tf.train.adam().minimize; the MNIST MLP (784-128-64-10, ReLU, CrossEntropyLoss, SGD with
 //    momentum 0.9, batch 64) vs tf.train.momentum().minimize. torchlet runs each step eagerly and,
-//    where `torch.compile` exists, compiled. Per step it prints the backend's counters
+//    where `torch.compile` exists, compiled; the three are timed in interleaved rounds (eager,
+//    compiled, tfjs, then again), so load on a shared machine falls on all alike. Per step it prints the backend's counters
 //    (`backend.counters()`, averaged over the timed steps after warm-up): dispatches (tfjs's
 //    matmuls included), command-buffer submissions and GPU buffer creations. The counts hold on
 //    any adapter, SwiftShader included; the times on SwiftShader are a CPU emulator's.
@@ -102,30 +103,71 @@ for (const n of skip('matmul') ? [] : sizes) {
 const backend = torch.getBackend();
 const hasCompile = typeof torch.compile === 'function';
 /**
- * Times `makeStep()` (a step function returning the loss, no value reads inside) eagerly and, when
- * torch.compile exists, compiled; the counters are averaged over the timed steps.
+ * The modes of `makeStep()` (a step function returning the loss, no value reads inside): eager
+ * and, when torch.compile exists, compiled, each as a sampler for {@link interleave} that adds the
+ * backend's counters of its timed steps to `counts`.
  */
-async function torchletStep(makeStep) {
+function torchletStep(makeStep) {
   const out = {};
   for (const mode of hasCompile ? ['eager', 'compiled'] : ['eager']) {
     torch.manualSeed(0);
     const stepFn = makeStep();
     const run = mode === 'compiled' ? torch.compile(stepFn) : stepFn;
-    const ms = await time(async () => {
-      const loss = run();
-      await loss.item();
-      loss.dispose();
-    }, 1, mode === 'compiled' ? 6 : 4, () => backend.resetCounters());
-    const c = backend.counters();
-    const per = (k) => c[k] / samples;
-    out[mode] = { ms, dispatches: per('dispatches'), submits: per('submits'), bufferCreations: per('bufferCreations'), bindGroups: per('bindGroups') };
-    if (mode === 'compiled') out.compileStats = run.stats?.();
+    const counts = { dispatches: 0, submits: 0, bufferCreations: 0, bindGroups: 0 };
+    out[mode] = {
+      warmup: mode === 'compiled' ? 6 : 4, // a compiled step traces on its second call
+      counts,
+      sample: async (record) => {
+        backend.resetCounters();
+        const loss = run();
+        await loss.item();
+        loss.dispose();
+        if (record) {
+          const c = backend.counters();
+          for (const k of Object.keys(counts)) counts[k] += c[k];
+        }
+      },
+    };
   }
   return out;
 }
+
+/**
+ * Times several samplers of one workload in rounds: after their warm-ups, each round runs every
+ * sampler once, in turn, so a change of load on a shared machine falls on all of them alike (the
+ * torchlet/tfjs ratio is what these figures are for). Returns the median ms per sampler.
+ */
+async function interleave(samplers) {
+  for (const m of Object.values(samplers)) {
+    for (let i = 0; i < m.warmup; i++) {
+      await m.before?.();
+      await m.sample(false);
+    }
+  }
+  const xs = Object.fromEntries(Object.keys(samplers).map((k) => [k, []]));
+  for (let r = 0; r < samples; r++) {
+    for (const [k, m] of Object.entries(samplers)) {
+      await m.before?.();
+      const t0 = performance.now();
+      await m.sample(true);
+      xs[k].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(Object.entries(xs).map(([k, v]) => [k, median(v)]));
+}
+
+/** Times a workload's torchlet modes and its tfjs step (`sample`) interleaved, and prints its rows. */
+async function compareStep(name, ours, sample) {
+  const ms = await interleave({ ...ours, tfjs: { warmup: 2, before: () => tf.setBackend('webgpu'), sample } });
+  const rows = {};
+  for (const [mode, m] of Object.entries(ours)) {
+    rows[mode] = { ms: ms[mode], ...Object.fromEntries(Object.entries(m.counts).map(([k, v]) => [k, v / samples])) };
+  }
+  reportStep(name, rows, ms.tfjs);
+}
 const steps = {};
 if (!skip('transformer')) {
-  steps.transformer = await torchletStep(() => {
+  steps.transformer = torchletStep(() => {
     const layer = new torch.TransformerEncoderLayer(dModel, nhead, { dimFeedforward: ff, dropout: 0 });
     const opt = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
     const x = torch.keep(torch.randn([seq, batch, dModel]));
@@ -139,7 +181,7 @@ if (!skip('transformer')) {
   });
 }
 if (!skip('mlp')) {
-  steps.mlp = await torchletStep(() => {
+  steps.mlp = torchletStep(() => {
     const { nn, optim } = torch;
     const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
     const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
@@ -191,6 +233,7 @@ const reportStep = (name, ours, theirs) => {
 };
 
 if (steps.transformer) {
+  await tf.setBackend('webgpu'); // its variables live on tfjs's own backend
   const hd = dModel / nhead;
   const w = (r, c) => tf.variable(tf.randomUniform([r, c], -1 / Math.sqrt(r), 1 / Math.sqrt(r)));
   const bias = (c) => tf.variable(tf.zeros([c]));
@@ -219,15 +262,15 @@ if (steps.transformer) {
     return tf.mean(tf.square(y));
   };
   const adam = tf.train.adam(1e-3);
-  const theirs = await time(async () => {
+  await compareStep(`TransformerEncoderLayer step (${seq}x${batch}x${dModel}, ${nhead} heads, ff ${ff})`, steps.transformer, async () => {
     const loss = adam.minimize(forward, true);
     await loss.data();
     loss.dispose();
-  }, 1);
-  reportStep(`TransformerEncoderLayer step (${seq}x${batch}x${dModel}, ${nhead} heads, ff ${ff})`, steps.transformer, theirs);
+  });
 }
 
 if (steps.mlp) {
+  await tf.setBackend('webgpu');
   const w = (r, c) => tf.variable(tf.randomUniform([r, c], -1 / Math.sqrt(r), 1 / Math.sqrt(r)));
   const bias = (c) => tf.variable(tf.zeros([c]));
   const P = { w1: w(784, 128), b1: bias(128), w2: w(128, 64), b2: bias(64), w3: w(64, 10), b3: bias(10) };
@@ -240,12 +283,11 @@ if (steps.mlp) {
     return tf.losses.softmaxCrossEntropy(labels, linear(h2, P.w3, P.b3));
   };
   const sgd = tf.train.momentum(0.01, 0.9);
-  const theirs = await time(async () => {
+  await compareStep(`MLP step (784-128-64-10, batch ${mlpBatch}, SGD momentum)`, steps.mlp, async () => {
     const loss = sgd.minimize(forward, true);
     await loss.data();
     loss.dispose();
-  }, 1);
-  reportStep(`MLP step (784-128-64-10, batch ${mlpBatch}, SGD momentum)`, steps.mlp, theirs);
+  });
 }
 
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));
