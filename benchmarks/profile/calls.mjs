@@ -8,6 +8,8 @@
 // under `node --cpu-prof` instead.
 // Usage: node benchmarks/profile/calls.mjs [--workload transformer|mlp] [--mode compiled|eager]
 //        [--threads 1|auto|n] [--variant simd|relaxed] [--steps 30] [--top 30] [--no-timers]
+//        [--interpreter] (fused programs on the built-in interpreter, generatedKernels: false)
+// Tiny calls on a loaded machine: their means are mostly the preemptions that hit them.
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
@@ -23,7 +25,7 @@ const workload = get('workload', 'transformer');
 const timers = !argv.includes('--no-timers');
 if (mode !== 'compiled' && mode !== 'eager') throw new Error(`--mode: 'compiled' or 'eager', got '${mode}'`);
 
-torch.registerBackend('wasm-profile', () => createWasmBackend({ variant, threads }));
+torch.registerBackend('wasm-profile', () => createWasmBackend({ variant, threads, ...(argv.includes('--interpreter') ? { generatedKernels: false } : {}) }));
 const backend = await torch.setBackend('wasm-profile');
 const { optim, F, nn } = torch;
 
