@@ -325,6 +325,7 @@ export class GeneratedModules {
   /** The same entries by program object and layout key: a replay's lookup hashes no long key. */
   private readonly byProgram = new WeakMap<CompiledProgram, Map<string, GeneratedKernel | null>>();
   private nextId = 1;
+  private pending = 0;
   private readonly shared: boolean;
 
   constructor(private readonly memory: WebAssembly.Memory, private readonly elements: ElementFunctions) {
@@ -336,6 +337,11 @@ export class GeneratedModules {
     const layout = layoutOf(c, inputs, outputs);
     const kernel = this.get(c, layout);
     return kernel ? { kernel, layout } : null;
+  }
+
+  /** Whether a module is compiling in the background (a call prepared without it may find it next time). */
+  hasPending(): boolean {
+    return this.pending > 0;
   }
 
   /** The imports of a module, on this thread. */
@@ -378,10 +384,11 @@ export class GeneratedModules {
       return kernel;
     } catch {
       this.cache.set(key, null);
+      this.pending++;
       WebAssembly.instantiate(bytes, this.imports()).then(
         ({ instance }) => void this.cache.set(key, entry(instance)),
         () => {},
-      );
+      ).finally(() => this.pending--);
       return null;
     }
   }

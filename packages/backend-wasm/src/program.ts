@@ -274,3 +274,51 @@ export function programWords(c: CompiledProgram, inputs: readonly View[], output
 export function areaBytes(c: CompiledProgram, block: number): number {
   return Math.ceil(((c.nRegs + c.program.inputs.length) * 4) / 16) * 16 + c.nSlots * block * 4;
 }
+
+/**
+ * A program's last call: its views flattened (per view: buffer, the buffer's size, offset, dtype,
+ * rank, shape, strides) and what checking them gave. A compiled step's replay passes the same
+ * views every step, so comparing numbers replaces the checks and the layout's arrays and
+ * strings, which cost more than a small program's work.
+ */
+export interface LastCall {
+  /** The views, flattened. */
+  readonly flat: readonly number[];
+  /** The element count checkProgramViews gave. */
+  readonly n: number;
+  /** The generated path's prepared call for these views (null: none). */
+  readonly prepared: unknown;
+}
+
+const DTYPE_CODE: Record<string, number> = { float32: 1, bool: 2 };
+
+/** The views flattened as {@link LastCall} keeps them (after checkProgramViews accepted them). */
+export function flattenViews(inputs: readonly View[], outputs: readonly View[], bufferBytes: (buffer: number) => number): number[] {
+  const flat: number[] = [inputs.length, outputs.length];
+  for (const list of [inputs, outputs]) {
+    for (const v of list) flat.push(v.buffer, bufferBytes(v.buffer), v.offset, DTYPE_CODE[v.dtype]!, v.shape.length, ...v.shape, ...v.strides);
+  }
+  return flat;
+}
+
+/**
+ * Whether `inputs` and `outputs` are, number for number, the views `flat` holds, each buffer
+ * still live with the size it had (`liveBytes`: undefined for a freed one). Anything else (a
+ * plain JavaScript caller's odd object included) is not the same, and goes through the checks.
+ */
+export function sameViews(flat: readonly number[], inputs: readonly View[], outputs: readonly View[], liveBytes: (buffer: number) => number | undefined): boolean {
+  if (!Array.isArray(inputs) || !Array.isArray(outputs) || flat[0] !== inputs.length || flat[1] !== outputs.length) return false;
+  let at = 2;
+  for (let k = 0; k < inputs.length + outputs.length; k++) {
+    const v = k < inputs.length ? inputs[k] : outputs[k - inputs.length];
+    if (v === null || typeof v !== 'object') return false;
+    const { shape, strides } = v;
+    if (flat[at] !== v.buffer || flat[at + 1] !== liveBytes(v.buffer) || flat[at + 2] !== v.offset || flat[at + 3] !== DTYPE_CODE[v.dtype]) return false;
+    const rank = flat[at + 4]!;
+    if (!Array.isArray(shape) || !Array.isArray(strides) || shape.length !== rank || strides.length !== rank) return false;
+    at += 5;
+    for (let d = 0; d < rank; d++) if (shape[d] !== flat[at + d] || strides[d] !== flat[at + rank + d]) return false;
+    at += 2 * rank;
+  }
+  return true;
+}

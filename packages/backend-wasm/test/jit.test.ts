@@ -85,6 +85,30 @@ describe('generated fused-program modules', () => {
     expect(Array.from(runOnce(be))).toEqual(Array.from(expected));
   });
 
+  it("skip the checks for a replay's repeated views, and check anything changed again", async () => {
+    const be = await createWasmBackend({ variant: 'simd' });
+    await be.loadGeneratedKernels();
+    const neg = checkProgram(['float32'], [{ kind: 'unary', op: 'neg', x: 0 }], [1]);
+    const x = views(be, [8], (i) => i), out = views(be, [8], () => 0);
+    const expected = Array.from({ length: 8 }, (_, i) => -i);
+    be.fused.elementwise(neg, [x], [out]);
+    be.fused.elementwise(neg, [x], [out]);
+    expect(Array.from(be.readSync(out))).toEqual(expected);
+    // A new view one element further into the same buffer reaches past its end.
+    expect(() => be.fused.elementwise(neg, [x], [{ ...out, offset: 1 }])).toThrow(/output 0 .* reaches outside its 32-byte buffer/);
+    // The same view object after a plain JavaScript caller changed its shape in place.
+    (x.shape as number[])[0] = 9;
+    expect(() => be.fused.elementwise(neg, [x], [out])).toThrow(/input 0 has shape \[9\], the outputs \[8\]/);
+    (x.shape as number[])[0] = 8;
+    be.fused.elementwise(neg, [x], [out]);
+    // A freed buffer, and the view moved to a smaller one.
+    be.free(x.buffer);
+    expect(() => be.fused.elementwise(neg, [x], [out])).toThrow(/unknown buffer/);
+    const small = be.alloc(16);
+    expect(() => be.fused.elementwise(neg, [{ ...x, buffer: small }], [out])).toThrow(/input 0 .* reaches outside its 16-byte buffer/);
+    be.free(small);
+  });
+
   it('the emitter: LEB128 encodings and forms it cannot generate', () => {
     expect(uleb(0)).toEqual([0]);
     expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
