@@ -45,6 +45,10 @@ it('Llama generation on WebGPU: greedy streaming equals full-forward argmax; see
   });
   expect(greedy).toEqual(argmax);
   const opts = { maxNewTokens: 5, temperature: 1, topK: 8, seed: 11 };
-  expect(await collect(model.generate(prompt, opts))).toEqual(await collect(model.generate(prompt, opts)));
+  const sampled = await collect(model.generate(prompt, opts));
+  expect(await collect(model.generate(prompt, opts))).toEqual(sampled);
+  // The decode steps ran compiled (the default): the eager steps give the same tokens.
+  expect(await collect(model.generate(prompt, { ...opts, compile: false }))).toEqual(sampled);
+  expect(await collect(model.generate(prompt, { maxNewTokens: 5, temperature: 0, compile: false }))).toEqual(greedy);
   model.dispose();
 });
