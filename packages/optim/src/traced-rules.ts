@@ -29,7 +29,7 @@ interface SgdGroup {
 /** Scalars of one SGD parameter: weight decay, momentum, 1 - dampening, -lr. */
 const SGD_SLOTS = 4;
 
-const sgdProgram = programCache((key) => {
+const sgdProgram = /* @__PURE__ */ programCache((key) => {
   const [maximize, decay, momentum, nesterov] = [...key.slice(4)].map((c) => c === '1');
   const nState = momentum ? 1 : 0;
   const b = new ProgramBuilder(2 + nState + SGD_SLOTS);
@@ -87,7 +87,7 @@ interface AdamGroup {
 /** Scalars of one Adam parameter: beta1, 1 - beta1, beta2, 1 - beta2, eps, sqrt(bias correction 2), -step size, decay or L2. */
 const ADAM_SLOTS = 8;
 
-const adamProgram = programCache((key) => {
+const adamProgram = /* @__PURE__ */ programCache((key) => {
   const [decoupled, amsgrad, maximize, decay] = [...key.slice(5)].map((c) => c === '1');
   const nState = amsgrad ? 3 : 2;
   const b = new ProgramBuilder(2 + nState + ADAM_SLOTS);
