@@ -18,6 +18,19 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 export const TFJS_BACKEND_NAME = 'torchlet-webgpu';
 
+/** tfjs's `MatMulProgramType.MatMulPackedProgram` (tfjs 4.22), for its WEBGPU_MATMUL_PROGRAM_TYPE flag. */
+const MATMUL_PACKED_PROGRAM = 3;
+
+/**
+ * True for an adapter that runs shaders on the CPU (SwiftShader in Node's Dawn and Chromium,
+ * llvmpipe/lavapipe in Deno's wgpu): both report `isFallbackAdapter`; older ones are known by name.
+ */
+export function isSoftwareAdapter(info: GPUAdapterInfo | undefined): boolean {
+  if (!info) return false;
+  if ((info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return true;
+  return /swiftshader|llvmpipe|lavapipe/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+}
+
 /** The parts of tfjs's WebGPUBackend we use that its typings mark internal. */
 interface TfjsInternals {
   submitQueue(): void;
@@ -30,9 +43,21 @@ interface TfjsInternals {
 
 export class TfjsBridge {
   readonly backend: WebGPUBackend;
+  /**
+   * Run every matmul as tfjs's packed program (32x32 tiles, one thread per 4x4 outputs) instead of
+   * tfjs's pick by output size. tfjs gives small outputs more workgroups, which a GPU runs in
+   * parallel: for at most 128 outputs one 256-thread workgroup per output element with an 8-step
+   * tree reduction (MatMulReduceProgram), else 16x8 tiles. A CPU adapter runs workgroups one after
+   * another, each barrier a switch through every invocation: a [6, 32] @ [32, 6] product took
+   * ~30 ms of CPU on SwiftShader as a reduction and ~1 ms packed (50 in a row: 1,500 ms vs 47 ms),
+   * which made the small models of the tests and conformance cases spend most of their time in
+   * matmul. The packed program's K tile (32, or 128 for a row vector) is what `matmul` pads to.
+   */
+  readonly packedMatmul: boolean;
 
-  private constructor(backend: WebGPUBackend) {
+  private constructor(backend: WebGPUBackend, packedMatmul: boolean) {
     this.backend = backend;
+    this.packedMatmul = packedMatmul;
   }
 
   /** Called once per dispatch tfjs records (for the backend's counters). */
@@ -49,7 +74,7 @@ export class TfjsBridge {
     }
     tf.registerBackend(TFJS_BACKEND_NAME, () => backend, 0);
     await tf.setBackend(TFJS_BACKEND_NAME);
-    const bridge = new TfjsBridge(backend);
+    const bridge = new TfjsBridge(backend, isSoftwareAdapter(adapterInfo));
     internals.recordAndSubmit = (...args: unknown[]) => {
       bridge.onDispatch();
       record(...args);
@@ -107,6 +132,11 @@ export class TfjsBridge {
     const A = tf.tensor({ buffer: a.buffer, zeroCopy: true }, a.shape, 'float32');
     const B = tf.tensor({ buffer: b.buffer, zeroCopy: true }, b.shape, 'float32');
     let C: tf.Tensor | null = null;
+    // The program choice is tfjs's global flag: set only for this call, so a tfjs of the user's
+    // own on the same tfjs-core keeps its choice.
+    const env = tf.env();
+    const programType = env.get('WEBGPU_MATMUL_PROGRAM_TYPE');
+    if (this.packedMatmul) env.set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
     try {
       C = tf.matMul(A as tf.Tensor3D, B as tf.Tensor3D, a.transpose, b.transpose);
       internals.endComputePassEncoder();
@@ -121,6 +151,7 @@ export class TfjsBridge {
       use(res, internals.commandEncoder);
       return internals.commandEncoder;
     } finally {
+      if (this.packedMatmul) env.set('WEBGPU_MATMUL_PROGRAM_TYPE', programType);
       A.dispose();
       B.dispose();
       C?.dispose();

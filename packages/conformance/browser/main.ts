@@ -9,7 +9,10 @@
  * too when the page can collect garbage and read the heap exactly (run-chromium.mjs starts
  * Chromium with --js-flags=--expose-gc and --enable-precise-memory-info). `?long=1`
  * (run-chromium.mjs under TORCHLET_LONG_LOOPS=1) runs only the loops, for 10,000 steps on wasm
- * and 1,000 on WebGPU.
+ * and 1,000 on WebGPU. Last, on `wasm` and `webgpu` (not `wasm-threads`, and not with `long`), the
+ * torch.compile checks (src/compiled.ts: every modules case compiled, the MLP and Transformer
+ * training loops against eager, a re-trace, a value read) count as the family `compiled`, bit for
+ * bit against eager on wasm.
  */
 import { registerBackend } from '@torchlet/core';
 import { createWasmBackend } from '@torchlet/backend-wasm';
@@ -18,6 +21,7 @@ import { SUITE_FAMILIES } from '../src/cases.ts';
 import { runSuite, type SuiteSummary } from '../src/suite.ts';
 import '@torchlet/autograd';
 import { describeLiteralLoop, literalLoopPlan, literalLoopProblems, runLiteralLoop, type HeapProbe } from '../src/literal-loop.ts';
+import { runCompiledChecks } from '../src/compiled.ts';
 
 declare global {
   interface Window {
@@ -72,7 +76,20 @@ async function literalLoops(summary: SuiteSummary): Promise<SuiteSummary> {
   };
 }
 
-runSuite({ backend, families: long ? [] : SUITE_FAMILIES, log }).then(literalLoops).then(
+/** Adds the torch.compile checks to the summary as the family `compiled` (wasm and webgpu only). */
+async function compiledFamily(summary: SuiteSummary): Promise<SuiteSummary> {
+  if (long || (backend !== 'wasm' && backend !== 'webgpu')) return summary;
+  const r = await runCompiledChecks({ exact: backend === 'wasm' }, log);
+  return {
+    ...summary,
+    perFamily: { ...summary.perFamily, compiled: { passed: r.passed, failed: r.failed, passedWithGrads: 0 } },
+    passed: summary.passed + r.passed,
+    failed: summary.failed + r.failed,
+    failures: [...summary.failures, ...r.failures],
+  };
+}
+
+runSuite({ backend, families: long ? [] : SUITE_FAMILIES, log }).then(literalLoops).then(compiledFamily).then(
   (summary) => {
     window.__conformance = summary;
   },

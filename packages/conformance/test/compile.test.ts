@@ -1,4 +1,4 @@
-/** torch.compile against eager on wasm (compile-suite.ts): modules cases and two training loops, bit for bit. */
+/** torch.compile against eager on wasm (compile-suite.ts, src/compiled.ts): every check bit for bit. */
 import '@torchlet/backend-wasm';
 import { defineCompiledSuite } from './compile-suite.ts';
 

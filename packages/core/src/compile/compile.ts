@@ -147,6 +147,9 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
     } finally {
       tracer.finish();
     }
+    // A break whose throw did not reach us (an async read, item() or data(), rejects its own
+    // promise instead; or fn caught it) still fails a fullgraph compile, as documented.
+    if (tracer.broken !== null && fullgraph) throw new GraphBreak(`torch.compile (fullgraph): ${tracer.broken}`);
     if (tracer.broken === null && isThenable(result)) tracer.stop('it is asynchronous (it returned a Promise); await outside the compiled function');
     const out = tracer.broken === null ? tracer.outSpec(result) : null;
     if (tracer.broken !== null || out === null) {
