@@ -71,12 +71,26 @@ fn inner_offset(xo: i32, j: i32) -> i32 {
   return off;
 }`;
 
+/** The pieces of WGSL a reduction kernel folds with (see {@link foldParts}). */
+export interface FoldParts {
+  /** The WGSL type of the values folded. */
+  T: string;
+  /** Whether the fold tracks an index (argmax, argmin). */
+  arg: boolean;
+  /** The accumulator's initial value. */
+  init: string;
+  /** `better_(v, w)`'s body: true when v, coming later, replaces the extreme w. */
+  better: string;
+  /** The statement folding `v` at index `j` into `acc` / `accI`. */
+  fold: string;
+}
+
 /**
  * What both reduction kernels fold with: the WGSL type, the initial value, `better(v, w)` (true
  * when v should replace the current extreme w, v coming later in order) and the fold of one
  * value `v` at index `j` into `acc` / `accI`.
  */
-export function foldParts(op: ReduceOp, d: DType): { T: string; arg: boolean; init: string; better: string; fold: string } {
+export function foldParts(op: ReduceOp, d: DType): FoldParts {
   const T = wgslType(d);
   const isF = d === 'float32';
   const arg = op === 'argmax' || op === 'argmin';
