@@ -18,24 +18,21 @@ export const pureNamespaces: Plugin = {
   renderChunk(code, chunk) {
     if (!code.includes('__export(')) return undefined;
     let count = 0;
+    // The helper is defined on the first rewritten line (`__export` is in scope there: defined at
+    // the top of the chunk, or imported from a shared chunk when the package has several entries).
+    const helper = 'var __exportPure = (all) => { var target = {}; __export(target, all); return target; }; ';
     const rewritten = code.replace(
       /^var (\w+) = \{\};\n__export\(\1, \{$/gm,
       (_match, name: string) => {
         count += 1;
-        return `var ${name} = /* @__PURE__ */ __exportPure(\n{`;
+        return `${count === 1 ? helper : ''}var ${name} = /* @__PURE__ */ __exportPure(\n{`;
       },
     );
-    const helper = 'var __export = (';
+    // What remains is the helper's own call, once.
     const calls = (rewritten.match(/__export\(/g) ?? []).length;
-    // What remains: the helper's own call inside __exportPure, which is added below.
-    if (calls !== 0 || !rewritten.includes(helper)) {
+    if (calls !== (count > 0 ? 1 : 0)) {
       throw new Error(`pure-namespaces: ${chunk.path} has __export calls in a form this plugin does not rewrite (esbuild's output changed?)`);
     }
-    if (count === 0) return undefined;
-    const withHelper = rewritten.replace(
-      helper,
-      `var __exportPure = (all) => { var target = {}; __export(target, all); return target; }; ${helper}`,
-    );
-    return { code: withHelper };
+    return count === 0 ? undefined : { code: rewritten };
   },
 };
