@@ -67,20 +67,22 @@ for (const generated of [true, false]) {
       l.dispose();
     };
     for (let i = 0; i < 5; i++) run();
-    setups.push({ generated, wname, be: name, run, acc, total: 0, fused: 0 });
+    setups.push({ generated, wname, be: name, run, acc, total: 0, fused: 0, calls: 0 });
   }
 }
 for (let s = 0; s < steps; s++) {
   for (const u of setups) {
     await torch.setBackend(u.be);
     u.acc.ms = 0;
+    u.acc.calls = 0;
     const t0 = cpu();
     u.run();
     u.total += cpu() - t0;
     u.fused += u.acc.ms;
+    u.calls += u.acc.calls;
   }
 }
 console.log(`compiled steps, one thread, CPU ms per step (mean of ${steps}); fused = inside fused.elementwise`);
 for (const u of setups) {
-  console.log(`${u.wname.padEnd(18)} ${(u.generated ? 'generated' : 'interpreter').padEnd(12)} step ${(u.total / steps).toFixed(2).padStart(8)}  fused ${(u.fused / steps).toFixed(2).padStart(7)}  (${u.acc.calls} calls so far)`);
+  console.log(`${u.wname.padEnd(18)} ${(u.generated ? 'generated' : 'interpreter').padEnd(12)} step ${(u.total / steps).toFixed(2).padStart(8)}  fused ${(u.fused / steps).toFixed(2).padStart(7)}  (${u.calls / steps} fused programs a step)`);
 }
