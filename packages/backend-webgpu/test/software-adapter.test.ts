@@ -40,14 +40,15 @@ describe('software adapters', () => {
       return create.call(device, d);
     };
     try {
-      // [3, 5] @ [5, 4] (12 outputs, a shape no other test here uses): tfjs would pick its reduce program.
-      const a = torch.arange(15).reshape([3, 5]).float(), b = torch.arange(20).reshape([5, 4]).float().div(4);
+      // [3, 32] @ [32, 4]: 12 outputs, for which tfjs would pick its reduce program; K a whole
+      // tile and both operands packed at offset 0, so the backend hands it to tfjs (backend.ts).
+      const a = torch.arange(96).reshape([3, 32]).float(), b = torch.arange(128).reshape([32, 4]).float().div(4);
       const got = await a.matmul(b).data();
       const ah = await a.data(), bh = await b.data();
       for (let m = 0; m < 3; m++) {
         for (let n = 0; n < 4; n++) {
           let want = 0;
-          for (let k = 0; k < 5; k++) want += ah[m * 5 + k]! * bh[k * 4 + n]!;
+          for (let k = 0; k < 32; k++) want += ah[m * 32 + k]! * bh[k * 4 + n]!;
           expect(got[m * 4 + n]).toBe(want); // multiples of 1/4 below 2^24: exact
         }
       }
