@@ -220,8 +220,8 @@ export async function* decodeRows(model: CausalLM, seqs: number[][], o: Checked,
  * The compiled one-token decode step of a model that `supportsStaticCache`: the cache's buffers
  * are reserved ahead (doubling, up to `limit` positions), the tokens, their position and the
  * padding mask (over the whole capacity) are tensors, and `torch.compile` traces the step once
- * and replays it for every later token; when the buffers grow, the plan finds the tensors it
- * read freed and traces again.
+ * and replays it for every later token; when the buffers grow, the plans are dropped and the
+ * step warms up and traces again at the new capacity.
  */
 class StaticStep {
   readonly #cache: KVCache;
@@ -247,7 +247,12 @@ class StaticStep {
   async run(tokens: number[][], mask: number[][] | null): Promise<Float32Array> {
     const cache = this.#cache;
     const P = cache.length;
-    if (cache.capacity < P + 1) cache.reserve(Math.min(this.#limit, Math.max(P + 1, 2 * cache.capacity, 32)));
+    if (cache.capacity < P + 1) {
+      cache.reserve(Math.min(this.#limit, Math.max(P + 1, 2 * cache.capacity, 32)));
+      // The plans read the old buffers: drop them (and their arenas) rather than keep one per
+      // capacity (a padding mask's shape follows the capacity, so each would be a signature).
+      this.#compiled.reset();
+    }
     const cap = cache.capacity;
     const logits = T.noGrad(() =>
       T.tidy(() => {
