@@ -142,14 +142,24 @@ function drive(worker: WebWorkerLike | NodeWorkerLike, on: DriverEvents): Driver
   return { post: (m, t) => worker.postMessage(m, t ?? []), terminate: async () => worker.terminate() };
 }
 
-/** A worker for `url`: a module Web Worker where the runtime has them (browsers, Deno), else a worker_threads Worker (Node). */
-async function startWorker(url: string | URL): Promise<WebWorkerLike | NodeWorkerLike> {
+/**
+ * Starts a worker for `url` and hands it to `begin` in the same synchronous turn as its creation: a
+ * module Web Worker where the runtime has them (browsers, Deno), else a worker_threads Worker (Node,
+ * after importing node:worker_threads). Deno can deliver a worker's load error within a microtask of
+ * `new Worker`, and an error event nobody has heard is fatal there, so no `await` may sit between
+ * creating the worker and listening to it.
+ */
+function startWorker(url: string | URL, begin: (w: WebWorkerLike | NodeWorkerLike) => void, failed: (e: unknown) => void): void {
   if (hasWebWorkers()) {
     const W = (globalThis as unknown as { Worker: new (u: string | URL, o: { type: 'module' }) => WebWorkerLike }).Worker;
-    return new W(url, { type: 'module' });
+    try {
+      begin(new W(url, { type: 'module' }));
+    } catch (e) {
+      failed(e);
+    }
+    return;
   }
-  const { Worker } = await nodeWorkerThreads();
-  return new Worker(typeof url === 'string' && url.startsWith('file:') ? new URL(url) : url) as unknown as NodeWorkerLike;
+  nodeWorkerThreads().then(({ Worker }) => begin(new Worker(typeof url === 'string' && url.startsWith('file:') ? new URL(url) : url) as unknown as NodeWorkerLike)).catch(failed);
 }
 
 function toError(e: SerializedError): Error {
@@ -295,14 +305,12 @@ export function trainInWorker<Result = unknown, Config = unknown>(
     }
   };
 
-  const created = isUrl ? startWorker(worker) : Promise.resolve(worker);
-  created.then(
-    (w) => {
-      if (finished) return void (isNodeWorker(w) ? w.terminate() : w.terminate());
-      driver = drive(w, { data: onData, fail: (message, cause) => fail(message, cause) });
-    },
-    (e: unknown) => fail(`the training worker could not be started: ${e instanceof Error ? e.message : String(e)}`, e),
-  );
+  const begin = (w: WebWorkerLike | NodeWorkerLike) => {
+    if (finished) return void (isNodeWorker(w) ? w.terminate().catch(() => undefined) : w.terminate());
+    driver = drive(w, { data: onData, fail: (message, cause) => fail(message, cause) });
+  };
+  if (isUrl) startWorker(worker, begin, (e) => fail(`the training worker could not be started: ${e instanceof Error ? e.message : String(e)}`, e));
+  else begin(worker);
 
   return {
     result,
