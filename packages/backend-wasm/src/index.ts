@@ -2,7 +2,7 @@ import { registerBackend } from '@torchlet/core';
 import { createWasmBackend, type WasmBackendOptions } from './backend.ts';
 
 export { WasmBackend, createWasmBackend, type WasmBackendOptions } from './backend.ts';
-export { ThreadPool } from './threads.ts';
+export { ThreadPool, type GeneratedRun } from './threads.ts';
 export {
   loadKernels,
   supportsSimd,
