@@ -61,6 +61,9 @@ async function startDevServer() {
   const server = await createServer({
     configFile: join(here, 'vite.config.ts'),
     server: { host: '127.0.0.1', port: await freePort(), strictPort: true },
+    // One dependency cache per backend: the test runner starts the wasm and WebGPU dev servers at
+    // the same time, and two servers optimising into one cache directory race.
+    cacheDir: join(here, 'node_modules', `.vite-test-${backend}`),
   });
   await server.listen();
   // What `vite` prints on start (its logger writes through console.log): the URL to open must be among it.
