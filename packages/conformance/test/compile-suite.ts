@@ -3,7 +3,7 @@
  * the WebGPU run (webgpu/node.test.ts, after the eager cases): each check of src/compiled.ts (every
  * `modules` case replayed and judged with its tolerances, the seed MLP and Transformer training
  * loops, a shape change that re-traces, a value read inside the function) is its own test. Deno
- * (deno/compile_test.ts, webgpu/deno/compile_test.ts) and Chromium (browser/main.ts) run the same.
+ * (deno/compile_test.ts, webgpu/deno/conformance_test.ts) and Chromium (browser/main.ts) run the same.
  */
 import { setBackend } from '@torchlet/core';
 import { beforeAll, describe, it } from 'vitest';
