@@ -42,7 +42,7 @@ import { TfjsBridge } from './tfjs.ts';
 import { ATTENTION_OPERANDS, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
 import { reductionSource, reductionSourceKey, serialFold, type ReductionLayout } from './reduction.ts';
 import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
-import { checkProgramViews, programBatchSource, programLayout, programSource, programSourceKey, type ProgramLayout } from './program.ts';
+import { BindingSlots, checkProgramViews, programBatchSource, programLayout, programLayouts, programSource, programSourceKey } from './program.ts';
 import { elementwiseMeta, elementwiseSource } from './wgsl.ts';
 
 // Spec values of GPUBufferUsage / GPUMapMode, so nothing depends on the globals being installed.
@@ -732,18 +732,9 @@ export class WebGpuBackend implements Backend {
     const nOut = numel(R);
     if (nOut === 0) return;
     // One slot per distinct buffer; written (and bool-written: atomic) where an output lives.
-    const buffers: BufferId[] = [], writable: boolean[] = [], atomic: boolean[] = [];
-    const slot = (v: View, w: boolean, bool: boolean): number => {
-      let sl = buffers.indexOf(v.buffer);
-      if (sl < 0) {
-        sl = buffers.push(v.buffer) - 1;
-        writable.push(false);
-        atomic.push(false);
-      }
-      if (w) writable[sl] = true;
-      if (w && bool) atomic[sl] = true;
-      return sl;
-    };
+    const slots = new BindingSlots();
+    const { buffers, writable, atomic } = slots;
+    const slot = (v: View, w: boolean, bool: boolean): number => slots.slot(v.buffer, w, bool);
     const extraSlots = extras.map((v) => slot(v, true, v.dtype === 'bool'));
     const outputSlots = outputs.map((v) => slot(v, true, v.dtype === 'bool'));
     const l: ReductionLayout = {
@@ -803,27 +794,7 @@ export class WebGpuBackend implements Backend {
 
   /** One dispatch of several calls of `program` (program.ts's programBatchSource). */
   private programGroup(program: ElementwiseProgram, calls: readonly ProgramCall[]): void {
-    const buffers: BufferId[] = [];
-    const writable: boolean[] = [];
-    const atomic: boolean[] = [];
-    const slot = (id: BufferId): number => {
-      let s = buffers.indexOf(id);
-      if (s < 0) {
-        s = buffers.push(id) - 1;
-        writable.push(false);
-        atomic.push(false);
-      }
-      return s;
-    };
-    const layouts: ProgramLayout[] = calls.map((c) => {
-      const outputSlots = c.outputs.map((v, k) => {
-        const s = slot(v.buffer);
-        writable[s] = true;
-        if (program.dtypes[program.outputs[k]!] === 'bool') atomic[s] = true;
-        return s;
-      });
-      return { inputSlots: c.inputs.map((v) => slot(v.buffer)), outputSlots, writable, atomic };
-    });
+    const { layouts, buffers, writable, atomic } = programLayouts(program, calls);
     const G = calls.length;
     const metas = calls.map((c) => {
       const operands = [...c.outputs, ...c.inputs];

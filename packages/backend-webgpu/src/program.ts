@@ -61,30 +61,52 @@ export function checkProgramViews(program: ElementwiseProgram, inputs: readonly 
 }
 
 /**
- * Groups operands by buffer: one slot per distinct buffer, writable when an output lives in it,
- * atomic when a bool output does. `buffers` lists the slot's buffer id, for binding.
+ * Binding slots of a shader: one per distinct buffer, in order of first sight, marked writable
+ * where an output lives and atomic where a bool output does (marks only accumulate).
  */
-export function programLayout(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): ProgramLayout & { buffers: number[] } {
-  const buffers: number[] = [];
-  const writable: boolean[] = [];
-  const atomic: boolean[] = [];
-  const slot = (id: number): number => {
-    let s = buffers.indexOf(id);
+export class BindingSlots {
+  /** Each slot's buffer id, for binding. */
+  readonly buffers: number[] = [];
+  /** Per slot: written by some output. */
+  readonly writable: boolean[] = [];
+  /** Per slot: holds a bool output, so it is bound as atomics. */
+  readonly atomic: boolean[] = [];
+
+  /** The slot of `buffer` (added on first sight), marked as written and bool-written as asked. */
+  slot(buffer: number, written = false, bool = false): number {
+    let s = this.buffers.indexOf(buffer);
     if (s < 0) {
-      s = buffers.push(id) - 1;
-      writable.push(false);
-      atomic.push(false);
+      s = this.buffers.push(buffer) - 1;
+      this.writable.push(false);
+      this.atomic.push(false);
     }
+    if (written) this.writable[s] = true;
+    if (written && bool) this.atomic[s] = true;
     return s;
-  };
-  const outputSlots = outputs.map((v, k) => {
-    const s = slot(v.buffer);
-    writable[s] = true;
-    if (program.dtypes[program.outputs[k]!] === 'bool') atomic[s] = true;
-    return s;
+  }
+}
+
+/**
+ * Groups the operands of one or more calls of `program` by buffer: one slot per distinct buffer
+ * across all the calls, writable when an output lives in it, atomic when a bool output does.
+ * `buffers` lists each slot's buffer id, for binding; `layouts[i]` is call i's slots.
+ */
+export function programLayouts(
+  program: ElementwiseProgram,
+  calls: readonly { readonly inputs: readonly View[]; readonly outputs: readonly View[] }[],
+): { layouts: ProgramLayout[]; buffers: number[]; writable: boolean[]; atomic: boolean[] } {
+  const b = new BindingSlots();
+  const layouts = calls.map(({ inputs, outputs }): ProgramLayout => {
+    const outputSlots = outputs.map((v, k) => b.slot(v.buffer, true, program.dtypes[program.outputs[k]!] === 'bool'));
+    return { inputSlots: inputs.map((v) => b.slot(v.buffer)), outputSlots, writable: b.writable, atomic: b.atomic };
   });
-  const inputSlots = inputs.map((v) => slot(v.buffer));
-  return { inputSlots, outputSlots, writable, atomic, buffers };
+  return { layouts, buffers: b.buffers, writable: b.writable, atomic: b.atomic };
+}
+
+/** {@link programLayouts} of a single call, with its slots' buffer ids. */
+export function programLayout(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): ProgramLayout & { buffers: number[] } {
+  const { layouts, buffers } = programLayouts(program, [{ inputs, outputs }]);
+  return { ...layouts[0]!, buffers };
 }
 
 /** The cache key of a program's shader: the program and the binding layout it was generated for. */
