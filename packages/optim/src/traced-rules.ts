@@ -5,7 +5,9 @@
  * float32 once), so compiled and eager steps agree bit for bit on wasm.
  */
 import type { Tensor } from '@torchlet/core';
+import type { AdamOptions } from './adam.ts';
 import type { ParamGroup, ParamState } from './optimizer.ts';
+import type { SGDOptions } from './sgd.ts';
 import { ProgramBuilder, programCache, type TracedParam, type TracedRule } from './traced.ts';
 
 /** What a rule reads from its optimizer. */
@@ -16,15 +18,8 @@ interface Source<G> {
 
 const bit = (b: boolean): string => (b ? '1' : '0');
 
-/** SGD's options a rule reads. */
-interface SgdGroup {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
-  maximize: boolean;
-}
+/** SGD's options a rule reads: a param group's, defaults filled in. */
+type SgdGroup = Required<SGDOptions>;
 
 /** Scalars of one SGD parameter: weight decay, momentum, 1 - dampening, -lr. */
 const SGD_SLOTS = 4;
@@ -74,15 +69,8 @@ export function sgdRule(opt: Source<SgdGroup>): TracedRule {
   };
 }
 
-/** Adam's options a rule reads. */
-interface AdamGroup {
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weightDecay: number;
-  amsgrad: boolean;
-  maximize: boolean;
-}
+/** Adam's and AdamW's options a rule reads: a param group's, defaults filled in. */
+type AdamGroup = Required<AdamOptions>;
 
 /** Scalars of one Adam parameter: beta1, 1 - beta1, beta2, 1 - beta2, eps, sqrt(bias correction 2), -step size, decay or L2. */
 const ADAM_SLOTS = 8;
