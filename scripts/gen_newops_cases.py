@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Writes packages/conformance/test/fixtures/newops_cases.json: PyTorch 1.13 cases, in
-../shared/conformance's format, for the ops of issue 12 that ops_extra.json does not cover
-(msort, int cumsum, narrowCopy, .T/.mT, unflatten, indexing with at()/indexPut, ...).
+"""Writes packages/conformance/cases/ops_new.json (the conformance family `ops_new`, run by every
+runtime's suite): PyTorch 1.13 cases, in ../shared/conformance's format, for ops that the shared
+case files do not cover (msort, int cumsum, indexing with at()/indexPut, scatter_add/scatter_add_).
 
     /usr/bin/python3 scripts/gen_newops_cases.py
 
@@ -119,10 +119,27 @@ put_case('accumulate-repeated/4x3', (4, 3), [{'input': 'idx'}], rnd(3, 3), True,
 put_case('slice-tensor-values/3x4', (3, 4), [':, 1:3'], rnd(3, 2), False)
 put_case('rows-broadcast-values/4x3', (4, 3), [{'input': 'idx'}], rnd(3), False, [('idx', idx_t(0, 2))])
 
+# scatter_add, functional and in place; repeated indices accumulate. The in-place case is forward
+# only: torchlet refuses in-place writes into a tensor of an autograd graph (a clear error, tested
+# in core), where PyTorch records them.
+def scatter_add_case(id, shape, dim, index, src_shape, inplace):
+    def f(a):
+        if inplace:
+            return a['input'].clone().scatter_add_(dim, a['index'], a['src'])
+        return torch.scatter_add(a['input'], dim, a['index'], a['src'])
+    fn = 'scatterAdd_' if inplace else 'scatterAdd'
+    case(fn + '/' + id, fn, {'dim': dim}, [('input', rnd(*shape)), ('index', index), ('src', rnd(*src_shape))], f, grad=not inplace)
+
+
+scatter_add_case('dim0-repeated/4x3', (4, 3), 0, torch.tensor([[0, 1, 2], [0, 3, 2], [3, 1, 0]]), (3, 3), False)
+scatter_add_case('dim1-smaller-index/3x5', (3, 5), 1, torch.tensor([[4, 0], [1, 1], [2, 4]]), (3, 2), False)
+scatter_add_case('neg-dim-3d/2x3x4', (2, 3, 4), -1, torch.tensor([[[3, 3, 0]], [[1, 2, 1]]]), (2, 1, 3), False)
+scatter_add_case('dim0-repeated/4x3', (4, 3), 0, torch.tensor([[1, 1, 0], [2, 1, 3]]), (2, 3), True)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-out = os.path.join(HERE, '..', 'packages', 'conformance', 'test', 'fixtures', 'newops_cases.json')
+out = os.path.join(HERE, '..', 'packages', 'conformance', 'cases', 'ops_new.json')
 with open(out, 'w') as fh:
-    fh.write('{"generator":"torch %s","torchVersion":"%s","variant":"visible","seed":12,"formatVersion":1,"family":"newops",\n"cases":[\n' % (torch.__version__, torch.__version__))
+    fh.write('{"generator":"torch %s","torchVersion":"%s","variant":"visible","seed":12,"formatVersion":1,"family":"ops_new",\n"cases":[\n' % (torch.__version__, torch.__version__))
     fh.write(',\n'.join(json.dumps(c, separators=(',', ':')) for c in CASES))
     fh.write('\n]}\n')
 print(f'{len(CASES)} cases -> {os.path.normpath(out)}')

@@ -86,17 +86,23 @@ export interface CaseFile {
   readonly cases: readonly Case[];
 }
 
-/** The families of ../shared/conformance. `modules` spans two files. */
+/**
+ * The families of ../shared/conformance (`modules` spans two files), and `ops_new`: the cases
+ * scripts/gen_newops_cases.py writes with PyTorch for ops the shared files do not cover.
+ */
 export type Family =
   | 'ops_elementwise' | 'ops_reduce' | 'ops_shape' | 'ops_linalg' | 'ops_nn' | 'ops_extra'
-  | 'losses' | 'modules' | 'optim';
+  | 'losses' | 'modules' | 'optim' | 'ops_new';
 
 export const FAMILIES: readonly Family[] = [
-  'ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'ops_extra', 'losses', 'modules', 'optim',
+  'ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'ops_extra', 'losses', 'modules', 'optim', 'ops_new',
 ];
 
+/** Families generated in this repository (not copied from ../shared, so not in cases/manifest.json). */
+export const LOCAL_FAMILIES: readonly Family[] = ['ops_new'];
+
 /** The families the suites run today; a family joins when core can run it. */
-export const SUITE_FAMILIES: readonly Family[] = ['ops_elementwise', 'ops_reduce', 'ops_shape', 'ops_linalg', 'ops_nn', 'ops_extra', 'losses', 'modules', 'optim'];
+export const SUITE_FAMILIES: readonly Family[] = FAMILIES;
 
 type Loader = () => Promise<{ default: unknown }>;
 
@@ -115,6 +121,7 @@ const FILES: Record<Family, readonly Loader[]> = {
     () => import('../cases/modules_mlp784.json', { with: { type: 'json' } }),
   ],
   optim: [() => import('../cases/optim.json', { with: { type: 'json' } })],
+  ops_new: [() => import('../cases/ops_new.json', { with: { type: 'json' } })],
 };
 
 /**

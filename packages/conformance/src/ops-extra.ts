@@ -54,6 +54,8 @@ export const EXTRA_OPS: Record<string, OpFn> = {
   baddbmm: (a, kw) => torch.baddbmm(a.input!, a.batch1!, a.batch2!, { beta: optNum(kw.beta), alpha: optNum(kw.alpha) }),
   // scatter and index
   scatter: (a, kw) => torch.scatter(a.input!, kw.dim as number, a.index!, a.src ?? num(kw.value), { reduce: kw.reduce as 'add' | 'multiply' | undefined }),
+  scatterAdd: (a, kw) => torch.scatterAdd(a.input!, kw.dim as number, a.index!, a.src!),
+  scatterAdd_: (a, kw) => a.input!.clone().scatterAdd_(kw.dim as number, a.index!, a.src!),
   scatterReduce: (a, kw) => torch.scatterReduce(a.input!, kw.dim as number, a.index!, a.src!, kw.reduce as torch.ScatterReduce, { includeSelf: bool(kw.includeSelf) }),
   indexAdd: (a, kw) => torch.indexAdd(a.input!, kw.dim as number, a.index!, a.source!, { alpha: optNum(kw.alpha) }),
   indexCopy: (a, kw) => torch.indexCopy(a.input!, kw.dim as number, a.index!, a.source!),

@@ -1,6 +1,6 @@
 // The synchronous forms and the errors of issue 12's ops (sort, scans, norms, closeness, ...);
 // their values and gradients are checked against PyTorch by the conformance cases
-// (ops_extra.json and test/fixtures/newops_cases.json in packages/conformance).
+// (ops_extra.json and cases/ops_new.json in packages/conformance).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.ts';
 import { createReferenceBackend } from './reference-backend.ts';
