@@ -13,7 +13,8 @@
  * 3. Node: import each package alone in its own process, then train a tiny MLP for a few steps
  *    through the umbrella (app/train.mjs). tsc: type-check app/types.ts against the installed
  *    .d.ts with a consumer tsconfig that sets customConditions ["source"] (it must not reach our
- *    .ts sources). Deno: run app/train.mjs with no permissions against node_modules.
+ *    .ts sources). Deno: run app/train.mjs with no permissions against node_modules, and
+ *    `deno check` app/types.ts against the installed .d.ts.
  *    Vite: `vite build` app/index.html with no configuration, then open it in headless Chromium
  *    (run-chromium.mjs's flags) and check the page's training result. Node, Deno and the page
  *    also train on the wasm backend's thread pool (two threads).
@@ -136,6 +137,10 @@ try {
   });
   await step('deno: the same on two threads (worker_threads pool), no permissions', () =>
     threaded(run(join(root, 'node_modules/.bin/deno'), ['run', '--no-prompt', 'train.mjs', '--threads', '2'], { cwd: project, env: denoEnv })));
+  await step('deno check: a TypeScript consumer type-checks against the installed .d.ts', () => {
+    run(join(root, 'node_modules/.bin/deno'), ['check', 'types.ts'], { cwd: project, env: denoEnv });
+    return 'no errors';
+  });
 
   await step('vite build (no configuration)', () => {
     run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: project });
