@@ -64,6 +64,9 @@ export async function measure(build, opts) {
       const name = `wasm-bench-${n++}`;
       torch.registerBackend(name, () => createWasmBackend({ variant, threads }));
       const backend = await torch.setBackend(name);
+      // The compiled steps' fused programs run as generated modules once their generator has
+      // loaded (a dynamic import); a benchmark's synchronous loop never yields for it, so load it here.
+      await backend.loadGeneratedKernels?.();
       const workloads = build();
       for (const w of workloads) {
         const products = recordProducts(backend, w.eager);

@@ -97,6 +97,8 @@ const SMALL_MATMUL = 4096;
 const BLOCKS_PER_THREAD = 3;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
 const ELEMENTWISE_RUNS_PER_THREAD = 4;
+/** Calls kept per fused program (the sites a replay calls it from; more sites go through the checks). */
+const RECENT_CALLS = 32;
 /** Elements a generated kernel's run on a pool thread is a multiple of. */
 const GENERATED_ALIGN = 64;
 
@@ -136,8 +138,11 @@ export class WasmBackend implements Backend {
   /** The generated modules, once src/jit.ts has loaded (until then the interpreter runs programs). */
   private generated: GeneratedModules | null = null;
   private generatedLoad: Promise<void> | null = null;
-  /** Each program's last call (see LastCall in program.ts). */
-  private readonly lastCalls = new WeakMap<CompiledProgram, LastCall>();
+  /**
+   * Each program's recent calls (see LastCall in program.ts), newest first: a replay calls one
+   * program at several sites (an optimizer's update per parameter, a ReLU per layer).
+   */
+  private readonly lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
@@ -280,17 +285,26 @@ export class WasmBackend implements Backend {
   private elementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void {
     this.check();
     const c = compileProgram(program);
-    // A replay passes a program the views it passed last time: checked then, the same now.
-    const last = this.lastCalls.get(c);
-    const same = last !== undefined && sameViews(last.flat, inputs, outputs, (buffer) => this.live.get(buffer));
-    const n = same ? last.n : checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
+    // A replay passes a program the views it passed at that site last time: checked then, the same now.
+    let calls = this.lastCalls.get(c);
+    if (!calls) this.lastCalls.set(c, (calls = []));
+    const live = (buffer: number): number | undefined => this.live.get(buffer);
+    let at = 0;
+    while (at < calls.length && !sameViews(calls[at]!.flat, inputs, outputs, live)) at++;
+    let last = at < calls.length ? calls[at]! : undefined;
+    const n = last ? last.n : checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
     if (n === 0) return;
+    if (!last) {
+      last = { flat: flattenViews(inputs, outputs, (buffer) => this.size(buffer)), n, prepared: undefined };
+      if (calls.length >= RECENT_CALLS) calls.pop();
+      calls.unshift(last);
+    }
     if (this.useGenerated) {
       if (this.generated) {
-        let prepared = same ? (last.prepared as ReturnType<GeneratedModules['prepare']>) : undefined;
+        let prepared = last.prepared as ReturnType<GeneratedModules['prepare']> | undefined;
         if (prepared === undefined || (prepared === null && this.generated.hasPending())) {
           prepared = this.generated.prepare(c, inputs, outputs);
-          this.lastCalls.set(c, { flat: same ? last.flat : flattenViews(inputs, outputs, (buffer) => this.size(buffer)), n, prepared });
+          last.prepared = prepared;
         }
         if (prepared && this.runGenerated(c, n, prepared)) return;
       } else {

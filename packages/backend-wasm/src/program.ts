@@ -286,8 +286,8 @@ export interface LastCall {
   readonly flat: readonly number[];
   /** The element count checkProgramViews gave. */
   readonly n: number;
-  /** The generated path's prepared call for these views (null: none). */
-  readonly prepared: unknown;
+  /** The generated path's prepared call for these views (null: none; undefined: not prepared yet). */
+  prepared: unknown;
 }
 
 const DTYPE_CODE: Record<string, number> = { float32: 1, bool: 2 };

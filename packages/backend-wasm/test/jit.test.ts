@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkProgram, contiguousStrides, type ElementwiseProgram, type View } from '@torchlet/core';
 import { createWasmBackend, type WasmBackend } from '../src/index.ts';
 import { Body, sleb, uleb } from '../src/jit-emit.ts';
+import { compileProgram } from '../src/program.ts';
 // @ts-expect-error: a build script in plain JavaScript
 import { simdFormsText } from '../scripts/op-codes.mjs';
 
@@ -107,6 +108,30 @@ describe('generated fused-program modules', () => {
     const small = be.alloc(16);
     expect(() => be.fused.elementwise(neg, [{ ...x, buffer: small }], [out])).toThrow(/input 0 .* reaches outside its 16-byte buffer/);
     be.free(small);
+  });
+
+  it('keep the views of each site that calls a program (an update per parameter), and check a changed one again', async () => {
+    const be = await createWasmBackend({ variant: 'simd' });
+    await be.loadGeneratedKernels();
+    const neg = checkProgram(['float32'], [{ kind: 'unary', op: 'neg', x: 0 }], [1]);
+    const a = views(be, [8], (i) => i), outA = views(be, [8], () => 0);
+    const b = views(be, [3], (i) => 10 + i), outB = views(be, [3], () => 0);
+    for (let i = 0; i < 3; i++) {
+      be.fused.elementwise(neg, [a], [outA]);
+      be.fused.elementwise(neg, [b], [outB]);
+    }
+    expect(Array.from(be.readSync(outA))).toEqual(Array.from({ length: 8 }, (_, i) => -i));
+    expect(Array.from(be.readSync(outB))).toEqual([-10, -11, -12]);
+    // Both sites are remembered (the checks ran once per site), not one evicting the other.
+    const recent = (be as unknown as { lastCalls: WeakMap<object, unknown[]> }).lastCalls;
+    expect(recent.get(compileProgram(neg))).toHaveLength(2);
+    // A view changed in place at the second site is checked again.
+    (b.shape as number[])[0] = 4;
+    expect(() => be.fused.elementwise(neg, [b], [outB])).toThrow(/input 0 has shape \[4\], the outputs \[3\]/);
+    (b.shape as number[])[0] = 3;
+    be.fused.elementwise(neg, [a], [outA]);
+    be.fused.elementwise(neg, [b], [outB]);
+    expect(Array.from(be.readSync(outB))).toEqual([-10, -11, -12]);
   });
 
   it('the emitter: LEB128 encodings and forms it cannot generate', () => {
