@@ -77,7 +77,10 @@ export interface WasmBackendOptions {
    * to) run as WebAssembly modules generated per program, `true` by default, or on the
    * interpreter built into the kernels (`false`; also what runs a program for which no module
    * can be generated). Both give the eager kernels' bits; the generated modules are faster. The
-   * code that generates them loads on the first fused program (see `loadGeneratedKernels`).
+   * code that generates them is loaded by `createWasmBackend` in Node and Deno, and in browsers
+   * on the first fused program, which runs on the interpreter until it has arrived (a loop that
+   * never yields to the event loop keeps the interpreter: `await backend.loadGeneratedKernels()`
+   * first; see `loadGeneratedKernels`).
    */
   generatedKernels?: boolean;
 }
@@ -307,8 +310,9 @@ export class WasmBackend implements Backend {
           last.prepared = prepared;
         }
         if (prepared && this.runGenerated(c, n, prepared)) return;
-      } else {
-        // Loads in the background; a failed load (a chunk the server lacks) leaves the interpreter.
+      } else if (this.generatedLoad === null) {
+        // Loads in the background (once: a load still pending is not asked again on every call);
+        // a failed load (a chunk the server lacks) leaves the interpreter.
         this.loadGeneratedKernels().catch(() => {});
       }
     }
@@ -824,7 +828,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (typeof generated !== 'boolean') throw new TypeError(`wasm backend: generatedKernels must be true or false, got ${String(generated)}`);
   if (threads === 1) {
     const { exports, variant } = await loadKernels({ variant: options.variant });
-    return new WasmBackend(exports, variant, null, threshold, generated);
+    return withGenerator(new WasmBackend(exports, variant, null, threshold, generated));
   }
   const { exports, variant, workerModule } = await loadKernels({ variant: options.variant, shared: true });
   let pool: ThreadPool;
@@ -836,11 +840,24 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     // cannot be shared. An explicit count is a request, and its failure an error.
     if ((options.threads ?? 'auto') === 'auto') {
       const single = await loadKernels({ variant: options.variant });
-      return new WasmBackend(single.exports, single.variant, null, threshold, generated);
+      return withGenerator(new WasmBackend(single.exports, single.variant, null, threshold, generated));
     }
     throw new Error(`wasm backend: could not start ${threads - 1} pool threads (${e instanceof Error ? e.message : String(e)}); pass \`threads: 1\` to run on this thread only.`, { cause: e });
   }
-  return new WasmBackend(exports, variant, pool, threshold, generated);
+  return withGenerator(new WasmBackend(exports, variant, pool, threshold, generated));
+}
+
+/**
+ * In Node and Deno, loads the generated-kernel code (src/jit.ts) before the backend is handed
+ * out: there it is a local file, and a chunk loaded on the first fused program arrives only
+ * when the event loop next turns, which a training loop that never awaits (a benchmark, a
+ * script stepping synchronously) never lets happen, so its compiled steps would stay on the
+ * interpreter for good. Browsers keep loading it on the first fused program, so that a page
+ * without `torch.compile` never downloads it. A failed load leaves the interpreter.
+ */
+async function withGenerator(backend: WasmBackend): Promise<WasmBackend> {
+  if (isNode() || 'Deno' in globalThis) await backend.loadGeneratedKernels().catch(() => {});
+  return backend;
 }
 
 async function threadCount(threads: number | 'auto' = 'auto'): Promise<number> {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkProgram, contiguousStrides, type ElementwiseProgram, type View } from '@torchlet/core';
-import { createWasmBackend, type WasmBackend } from '../src/index.ts';
+import { WasmBackend, createWasmBackend, loadKernels } from '../src/index.ts';
 import { Body, sleb, uleb } from '../src/jit-emit.ts';
 import { compileProgram } from '../src/program.ts';
 // @ts-expect-error: a build script in plain JavaScript
@@ -44,8 +44,16 @@ describe('generated fused-program modules', () => {
     expect(committed).toBe(await simdFormsText());
   });
 
-  it('load on the first fused program (the interpreter runs it), then run instead of it', async () => {
+  it('are loaded by createWasmBackend in Node, so a loop that never awaits runs them from the first call', async () => {
     const be = await createWasmBackend({ variant: 'simd' });
+    runOnce(be);
+    expect([...cache(be).values()].filter(Boolean)).toHaveLength(1);
+  });
+
+  it('elsewhere load on the first fused program (the interpreter runs it), then run instead of it', async () => {
+    // A backend built around the kernels directly, as a browser's starts: nothing loaded yet.
+    const { exports, variant } = await loadKernels({ variant: 'simd' });
+    const be = new WasmBackend(exports, variant);
     const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels: false });
     const first = runOnce(be);
     expect((be as unknown as { generated: unknown }).generated).toBeNull();
