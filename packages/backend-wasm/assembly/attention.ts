@@ -59,11 +59,17 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
  * exp on four lanes: Cephes' expf (range reduction by ln 2 split in two parts, a degree-6
  * polynomial, then scaling by 2^n through the exponent bits); relative error about 1e-7.
  * Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
+ * The clamps are pmin/pmax, one minps/maxps each on x86, where f32x4.min/max take several
+ * instructions for their NaN and -0 rules (neither matters against these constants: NaN still
+ * stays NaN). 2^n comes from the float n itself: n + 127 + 2^23 is exact for the clamped range
+ * n in [-126, 128], and its low mantissa bits are n + 127, which the shift moves into the
+ * exponent field; i32x4.trunc_sat_f32x4_s, its saturating conversion, is a long sequence on x86.
+ * Both give the same bits as the conversions they replace.
  */
 @inline function expv(x: v128): v128 {
-  x = f32x4.min(x, f32x4.splat(88.3762626647949));
+  x = f32x4.pmin(x, f32x4.splat(88.3762626647949));
   const under = f32x4.lt(x, f32x4.splat(-87.33654));
-  x = f32x4.max(x, f32x4.splat(-87.33654));
+  x = f32x4.pmax(x, f32x4.splat(-87.33654));
   const fx = f32x4.floor(madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
@@ -74,7 +80,7 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
   y = madd(y, r, f32x4.splat(1.6666665459e-1));
   y = madd(y, r, f32x4.splat(5.0000001201e-1));
   y = madd(y, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(fx), i32x4.splat(127)), 23);
+  const pow2 = i32x4.shl(f32x4.add(fx, f32x4.splat(8388735)), 23); // 8388735 = 2^23 + 127
   return v128.andnot(f32x4.mul(y, pow2), under);
 }
 
@@ -295,8 +301,16 @@ function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize): vo
   }
 }
 
-/** Zeroes rows [0, n) of `c`, `w` floats each, rows `ld` floats apart. */
+/**
+ * Zeroes rows [0, n) of `c`, `w` floats each, rows `ld` floats apart. Rows that touch (w == ld,
+ * the usual full block) go as one memory.fill: each fill is a call out of the wasm code, which
+ * costs as much as zeroing a few hundred bytes.
+ */
 function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
+  if (w == ld) {
+    memory.fill(c, 0, <usize>(n * w) << 2);
+    return;
+  }
   for (let r = 0; r < n; r++) memory.fill(c + (<usize>(r * ld) << 2), 0, <usize>w << 2);
 }
 
@@ -320,7 +334,8 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
       x = v128.bitselect(x, ninf, visible);
     }
     v128.store(at, x);
-    vmx = f32x4.max(vmx, x);
+    // pmax (one maxps): a NaN score leaves the max alone, and its row still comes out NaN.
+    vmx = f32x4.pmax(vmx, x);
   }
   let mx = hmax(vmx);
   for (; j < n; j++) {

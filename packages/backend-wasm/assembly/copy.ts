@@ -1,6 +1,7 @@
 // dst[i] = src[i] with dtype conversion (PyTorch's rules): float -> int truncates toward zero
 // (NaN -> 0, saturating), anything -> bool is `!= 0`, bool -> number is 0/1.
-// Contiguous rows: memory.copy when the dtypes match, a v128 body for float32 <-> int32.
+// Contiguous rows: memory.copy when the dtypes match (a v128 loop for short float32 rows), a
+// v128 body for float32 <-> int32.
 // float16 and bfloat16 (2-byte bit patterns) convert through float32, rounding to nearest even
 // exactly as PyTorch's c10::Half / c10::BFloat16 do (NaN stays NaN, infinities and subnormals exact).
 import { truncSat } from './math';
@@ -79,7 +80,16 @@ function convertHalfRow(from: i32, to: i32, s: usize, ss: i32, d: usize, sd: i32
   if (from == to) {
     const size = from == BOOL ? 1 : from >= F16 ? 2 : 4;
     if (ss == size && sd == size) {
-      memory.copy(d, s, <usize>(n * size));
+      const bytes = <usize>(n * size);
+      if (size == 4 && n <= 128 && (d + bytes <= s || s + bytes <= d)) {
+        // Short rows (a head's features when heads are split or merged): memory.copy is a call
+        // out of the wasm code that costs as much as moving a few hundred bytes, once per row.
+        // Rows that overlap keep memory.copy's memmove order.
+        for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
+        for (; i < n; i++) store<u32>(d + (<usize>i << 2), load<u32>(s + (<usize>i << 2)));
+        return;
+      }
+      memory.copy(d, s, bytes);
       return;
     }
     if (size == 4) for (; i < n; i++) store<u32>(d + <usize>(i * sd), load<u32>(s + <usize>(i * ss)));

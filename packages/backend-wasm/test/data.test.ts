@@ -49,6 +49,32 @@ describe('copy', () => {
         }
   });
 
+  it('copies short float32 rows (heads split or merged) and keeps memmove order when a row overlaps itself', async () => {
+    const be = await backend();
+    // [B, H, L, D] read as [B, L, H, D]: rows of D = 32 floats, one v128 loop each.
+    const [B, H, L, D] = [2, 3, 5, 32];
+    const values = Float32Array.from({ length: B * H * L * D }, (_, i) => i * 0.5 - 7);
+    const buffer = be.alloc(values.byteLength);
+    be.write(buffer, values);
+    const src: View = { buffer, dtype: 'float32', shape: [B, L, H, D], strides: [H * L * D, D, L * D, 1], offset: 0 };
+    const dst = output(be, 'float32', [B, L, H, D]);
+    be.copy(src, dst);
+    const want: number[] = [];
+    for (let b = 0; b < B; b++) for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) for (let d = 0; d < D; d++) want.push(values[((b * H + h) * L + l) * D + d]!);
+    expect(readAll(be, dst)).toEqual(want);
+    // One row of 12 copied one and five elements further along the same buffer.
+    for (const shift of [1, 5]) {
+      const row = Float32Array.from({ length: 20 }, (_, i) => i + 1);
+      const buf = be.alloc(row.byteLength);
+      be.write(buf, row);
+      be.copy({ buffer: buf, dtype: 'float32', shape: [12], strides: [1], offset: 0 }, { buffer: buf, dtype: 'float32', shape: [12], strides: [1], offset: shift });
+      const got = readAll(be, { buffer: buf, dtype: 'float32', shape: [20], strides: [1], offset: 0 });
+      expect(got, `shift ${shift}`).toEqual([...row.slice(0, shift), ...row.slice(0, 12), ...row.slice(12 + shift)]);
+      be.free(buf);
+    }
+    be.free(buffer);
+  });
+
   it('casts float specials like PyTorch (truncate, NaN -> 0, saturate)', async () => {
     const be = await backend();
     const vals = [NaN, Infinity, -Infinity, 3e9, -3e9, 2.9, -2.9, -0, 0.4, 2147483520];

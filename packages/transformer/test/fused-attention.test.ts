@@ -95,6 +95,23 @@ describe('fused attention (wasm) vs composite', () => {
     compare({ B: 1, H: 1, L: 7, S: 131, D: 8, causal: true });
   });
 
+  it('gives NaN rows where a score is NaN and underflows far-below-max scores to 0, as the composite', () => {
+    torch.tidy(() => {
+      const [B, H, L, S, D] = [1, 2, 9, 70, 8];
+      const qv = torch.randn([B, H, L, D]).mul(30).dataSync(); // scores far apart: exp(s - max) < 2^-126
+      qv[3 * D + 1] = NaN; // head 0, query row 3
+      const q = torch.tensor(Array.from(qv), { dtype: 'float32' }).reshape([B, H, L, D]);
+      const k = torch.randn([B, H, S, D]).mul(3), v = torch.randn([B, H, S, D]);
+      const fused = torch.fusedAttention(q, k, v).dataSync(), want = reference(q, k, v, null, false, 1 / Math.sqrt(D)).dataSync();
+      for (let i = 0; i < want.length; i++) {
+        const row = Math.floor(i / D);
+        expect(Number.isNaN(fused[i]!), `element ${i}`).toBe(row === 3);
+        expect(Number.isNaN(want[i]!), `reference element ${i}`).toBe(row === 3);
+        if (row !== 3) expect(Math.abs(fused[i]! - want[i]!), `element ${i}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(want[i]!)));
+      }
+    });
+  });
+
   it('takes strided (permuted) q, k, v without copies', () => {
     compare({ B: 2, H: 4, L: 64, S: 64, D: 32, permuted: true });
     compare({ B: 2, H: 3, L: 17, S: 29, D: 16, permuted: true, mask: 'keyPadding' });
