@@ -3,7 +3,10 @@
 // engine runs it) and per thread count (one, and the default 'auto'), `runs` times in one
 // process, and reports per configuration the median over runs of: eager ms (itself a median over
 // steps), the matmul floor (floor.mjs), eager/floor, the ratio to PyTorch CPU on one thread,
-// and, where `torch.compile` exists, the same for the compiled step.
+// and, where `torch.compile` exists, the same for the compiled step. Each configuration runs in a
+// process of its own (the runner script again, with `--config variant:threads`), so that a row is
+// what an app with that one backend sees, not a backend created after others in the same process.
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend, supportsRelaxedSimd } from '@torchlet/backend-wasm';
@@ -23,8 +26,13 @@ export function options(argv, defaults) {
     warmup: Number(get('warmup', defaults.warmup)),
     peers: !argv.includes('--no-peers'),
     compiled: !argv.includes('--no-compile'),
+    /** Set in the child process that measures one configuration (see {@link measure}). */
+    config: get('config', null),
   };
 }
+
+/** Marks the child's line of rows on its stdout. */
+const ROWS = 'workloads-rows ';
 
 /** Milliseconds per call of `fn`: the median over `steps` calls after `warmup`. */
 export function timeMs(fn, steps, warmup) {
@@ -46,24 +54,51 @@ export const hasCompile = () => typeof torch.compile === 'function';
  * backend current and returns `[{ name, eager: () => void, compiled?: () => (() => void) }]`:
  * `eager` one step as a user writes it, `compiled` (called once) the same step through
  * `torch.compile` (with the compiled function's `stats` attached), or omitted. Returns one row per workload and configuration.
+ *
+ * Each configuration is measured by a child process: this script run again with the same
+ * arguments and `--config variant:threads`, in which `measure` measures that one configuration,
+ * prints its rows and ends the process (so the rest of the script, the peers, runs only here).
  */
 export async function measure(build, opts) {
+  if (opts.config !== null) {
+    const [variant, threads] = opts.config.split(':');
+    const rows = await measureOne(build, opts, variant, threads === 'auto' ? 'auto' : Number(threads));
+    process.stdout.write(`${ROWS}${JSON.stringify(rows)}\n`, () => process.exit(0));
+    return new Promise(() => {}); // the process ends once the rows are written
+  }
   const rows = [];
-  let n = 0;
   for (const variant of opts.variants) {
+    for (const threads of opts.threads) {
+      const args = [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--config', `${variant}:${threads}`];
+      const child = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+      const lines = (child.stdout ?? '').split('\n');
+      const mine = lines.find((l) => l.startsWith(ROWS));
+      for (const l of lines) if (l && !l.startsWith(ROWS)) console.log(l);
+      if (child.status !== 0 || mine === undefined) {
+        throw new Error(`${variant}, threads ${threads}: the child process failed (${child.error?.message ?? `exit ${child.status ?? child.signal}`})`);
+      }
+      rows.push(...JSON.parse(mine.slice(ROWS.length)));
+    }
+  }
+  return rows;
+}
+
+/** The rows of one configuration, measured in this process (a child of {@link measure}). */
+async function measureOne(build, opts, variant, threads) {
+  const rows = [];
+  {
     if (variant === 'relaxed' && !supportsRelaxedSimd()) {
       // The loader turns on Node 20's relaxed-SIMD flag; a backend with no variant asked for sets it.
       const probe = await createWasmBackend({ threads: 1 });
       probe.destroy();
       if (!supportsRelaxedSimd()) {
-        console.log('relaxed SIMD: not available in this engine, skipped');
-        continue;
+        console.log(`relaxed SIMD: not available in this engine, threads ${threads} skipped`);
+        return rows;
       }
     }
-    for (const threads of opts.threads) {
-      const name = `wasm-bench-${n++}`;
-      torch.registerBackend(name, () => createWasmBackend({ variant, threads }));
-      const backend = await torch.setBackend(name);
+    {
+      torch.registerBackend('wasm-bench', () => createWasmBackend({ variant, threads }));
+      const backend = await torch.setBackend('wasm-bench');
       // The compiled steps' fused programs run as generated modules once their generator has
       // loaded (a dynamic import); a benchmark's synchronous loop never yields for it, so load it here.
       await backend.loadGeneratedKernels?.();
