@@ -69,6 +69,7 @@ describe('wasm thread pool', () => {
     [[], 6, 20, 9],
     [[2], 2, 100, 77],
     [[], 24, 700, 96], // fewer rows than columns: split by columns (a weight gradient's shape)
+    [[], 523, 24, 12], // more row blocks of at least MIN_BLOCK rows than threads, the last one longer
   ];
   for (const [batch, M, K, N] of shapes) {
     it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
