@@ -186,16 +186,26 @@ export class MultiheadAttention extends Module {
     return T.tidy(() => {
       // Batch-major: (N, L, E), (N, S, kdim), (N, S, vdim).
       const bm = (t: Tensor): Tensor => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
-      const [wq, wk, wv] = this.inProjWeight ? T.chunk(this.inProjWeight, 3, 0) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
-      const [bq, bk, bv] = this.inProjBias ? T.chunk(this.inProjBias, 3, 0) : [null, null, null];
-      // (N, seq, E) -> (N, H, seq, hd)
-      const heads = (t: Tensor, w: Tensor, b: Tensor | null): Tensor => {
-        const p = T.linear(bm(t), w!, b);
-        return p.reshape([N, p.shape[1]!, H, hd]).permute([0, 2, 1, 3]);
-      };
-      const q = heads(query, wq!, bq ?? null);
-      const k = heads(key, wk!, bk ?? null);
-      const v = heads(value, wv!, bv ?? null);
+      let q: Tensor, k: Tensor, v: Tensor;
+      if (this.inProjWeight && query === key && key === value) {
+        // Self-attention: one in-projection product for q, k and v, as PyTorch does (one matmul
+        // and one bias add instead of three, and in backward one weight product and one bias sum
+        // instead of three, and no re-assembly of in_proj_weight's gradient from three pieces).
+        // q, k, v are views of it, (N, L, 3, H, hd) -> (N, H, L, hd) each, last dim contiguous.
+        const packed = T.linear(bm(query), this.inProjWeight, this.inProjBias).reshape([N, L, 3, H, hd]);
+        [q, k, v] = [0, 1, 2].map((i) => packed.select(2, i).permute([0, 2, 1, 3])) as [Tensor, Tensor, Tensor];
+      } else {
+        const [wq, wk, wv] = this.inProjWeight ? T.chunk(this.inProjWeight, 3, 0) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
+        const [bq, bk, bv] = this.inProjBias ? T.chunk(this.inProjBias, 3, 0) : [null, null, null];
+        // (N, seq, E) -> (N, H, seq, hd)
+        const heads = (t: Tensor, w: Tensor, b: Tensor | null): Tensor => {
+          const p = T.linear(bm(t), w!, b);
+          return p.reshape([N, p.shape[1]!, H, hd]).permute([0, 2, 1, 3]);
+        };
+        q = heads(query, wq!, bq ?? null);
+        k = heads(key, wk!, bk ?? null);
+        v = heads(value, wv!, bv ?? null);
+      }
       const mask = this.#mergeMasks(keyPaddingMask, attnMask, batched, N, L, S);
       const dropoutP = this.training ? this.dropout : 0;
       let out: Tensor;
