@@ -125,3 +125,42 @@ describe('torch.compile: reductions fused with their prologue and epilogue', () 
     expect(r.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('torch.compile: constants folded, prologues whose values are read again', () => {
+  it('folds arithmetic on traced scalars into the program constants, with the kernel\'s f32 bits', async () => {
+    const x = torch.keep(torch.randn([4, 3]));
+    // n * m of two traced scalars (LayerNorm backward's n * n): a 0-dim call between two [4, 3]
+    // calls, which would split the run; folded, div and neg are one program.
+    const f = (t: torch.Tensor): torch.Tensor => t.div(torch.tensor(0.1).mul(torch.tensor(0.3))).neg();
+    const eager = await f(x).data();
+    const step = torch.compile(f, { fullgraph: true });
+    await step(x).data();
+    const got = await step(x).data();
+    expect(Array.from(got)).toEqual(Array.from(eager));
+    const s = step.stats().lastPlan!;
+    expect(s.replayCalls).toBe(1);
+    expect(s.fusedGroups).toBe(1);
+  });
+
+  it('a reduction takes the program before it as its prologue when that program\'s output is read again', async () => {
+    const k = installComposite();
+    undo = k.undo;
+    const x = torch.keep(torch.randn([6, 5]));
+    const f = (t: torch.Tensor): torch.Tensor[] => {
+      const y = t.mul(2).add(1);
+      return [y.sum(0), y.mul(3).sub(t)];
+    };
+    const eager = await Promise.all(f(x).map((t) => t.data()));
+    const step = torch.compile(f, { fullgraph: true });
+    step(x);
+    step(x);
+    const before = k.calls();
+    const got = await Promise.all(step(x).map((t) => t.data()));
+    expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
+    const s = step.stats().lastPlan!;
+    expect(s.fusedReductions).toBe(1);
+    expect(k.calls() - before).toBe(1);
+    // The reduction (with y stored as its extra output) and the program after it.
+    expect(s.replayCalls).toBe(2);
+  });
+});

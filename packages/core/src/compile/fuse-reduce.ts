@@ -48,6 +48,21 @@ function outputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram
   return renumber(program, [...program.inputs.keys()], (r) => r, outs);
 }
 
+/** `program` with output `k` also listed first (reduced), all its outputs kept after it (stored). */
+function withOutputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram {
+  return renumber(program, [...program.inputs.keys()], (r) => r, [program.outputs[k]!, ...program.outputs]);
+}
+
+/** Row-major contiguous (a size-1 dim's stride does not matter). */
+function isContiguous(v: VView): boolean {
+  let want = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] !== 1 && v.strides[d] !== want) return false;
+    want *= v.shape[d]!;
+  }
+  return true;
+}
+
 /** Fuses reductions with their neighbouring programs (see the file comment). */
 export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: ReadonlySet<number>): readonly Entry[] {
   const lastUse = new Map<number, number>();
@@ -75,13 +90,22 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     let extraOutputs: readonly VView[] = [];
     const j = k > 0 ? compute[k - 1]! : -1;
     const pe = j >= 0 ? entries[j]! : null;
-    if (pe?.kind === 'program' && !drop.has(j) && !replace.has(j) && privateTo(x.vbuf, i)) {
+    if (pe?.kind === 'program' && !drop.has(j) && !replace.has(j)) {
       const at = pe.outputs.findIndex((o) => keyOf(o) === keyOf(x));
       if (at >= 0 && pe.outputs.every((o, n) => n === at || o.vbuf !== x.vbuf)) {
-        prologue = outputFirst(pe.program, at);
-        inputs = pe.inputs;
-        extraOutputs = pe.outputs.filter((_, n) => n !== at);
-        ops += pe.ops;
+        if (privateTo(x.vbuf, i)) {
+          prologue = outputFirst(pe.program, at);
+          inputs = pe.inputs;
+          extraOutputs = pe.outputs.filter((_, n) => n !== at);
+          ops += pe.ops;
+        } else if (isContiguous(x)) {
+          // Read again later (a bias gradient's masked values, a residual sum): the value reduced
+          // is also stored, as an extra output (the contract's extra outputs are contiguous).
+          prologue = withOutputFirst(pe.program, at);
+          inputs = pe.inputs;
+          extraOutputs = pe.outputs;
+          ops += pe.ops;
+        }
       }
     }
 

@@ -116,6 +116,51 @@ function constants(trace: Trace): Map<number, number> {
   return out;
 }
 
+/** f32 add, sub, mul and div of f32 values: the double result rounded once is the f32 result. */
+const FOLD: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
+  add: (a, b) => Math.fround(a + b),
+  sub: (a, b) => Math.fround(a - b),
+  mul: (a, b) => Math.fround(a * b),
+  div: (a, b) => Math.fround(a / b),
+};
+
+/**
+ * Constant folding: a binary add/sub/mul/div of two constants (such as LayerNorm backward's
+ * `n * n` of the traced scalar n) into a 1-element float32 plan buffer that nothing else writes
+ * and that is read only as an element-wise operand is a constant too: its value joins `consts`,
+ * and the call's index is returned (with its output buffer), so that a run goes on through it (a different shape would
+ * end the run) and it is dropped once no call reads its buffer. The same bits as the kernel:
+ * f32 operands, one rounding.
+ */
+function foldConstants(trace: Trace, owned: ReadonlySet<number>, consts: Map<number, number>): Map<number, number> {
+  const folded = new Map<number, number>();
+  const writers = new Map<number, number>();
+  const others = new Set<number>();
+  for (const e of trace.entries) {
+    if (e.kind === 'alloc' || e.kind === 'free') continue;
+    const ew = asElementwise(e);
+    if (e.kind === 'write' || !ew) {
+      for (const b of entryBuffers(e)) others.add(b);
+      continue;
+    }
+    // An output written by more than one call is not a constant.
+    writers.set(ew.out.vbuf, (writers.get(ew.out.vbuf) ?? 0) + 1);
+  }
+  trace.entries.forEach((e, i) => {
+    if (e.kind !== 'call' || e.fused || e.method !== 'binary') return;
+    const fold = FOLD[(e.args[0] as { value: BinaryOp }).value];
+    const x = v(e.args[1]), y = v(e.args[2]), out = v(e.args[3]);
+    if (!fold || !x || !y || !out || out.dtype !== 'float32' || x.dtype !== 'float32' || y.dtype !== 'float32') return;
+    const a = consts.get(x.vbuf), b = consts.get(y.vbuf);
+    const vb = trace.vbufs[out.vbuf]!;
+    if (a === undefined || b === undefined || vb.origin !== 'plan' || vb.bytes !== 4 || owned.has(out.vbuf)) return;
+    if (others.has(out.vbuf) || writers.get(out.vbuf) !== 1 || consts.has(out.vbuf)) return;
+    consts.set(out.vbuf, fold(a, b));
+    folded.set(i, out.vbuf);
+  });
+  return folded;
+}
+
 /** One run being built. */
 class Run {
   readonly shape: readonly number[];
@@ -227,6 +272,7 @@ class Run {
 export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReductions = false): readonly Entry[] {
   const entries = trace.entries;
   const consts = constants(trace);
+  const folded = foldConstants(trace, owned, consts);
   // With `nearReductions`, a lone element-wise call next to a float32 reduction becomes a program
   // too, so that the reduction pass (fuse-reduce.ts) can take it as a prologue or an epilogue.
   const near = new Set<number>();
@@ -271,7 +317,7 @@ export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReduct
   };
 
   entries.forEach((e, i) => {
-    if (e.kind === 'alloc' || e.kind === 'free' || (e.kind === 'write' && consts.has(e.vbuf))) return;
+    if (e.kind === 'alloc' || e.kind === 'free' || (e.kind === 'write' && consts.has(e.vbuf)) || folded.has(i)) return;
     const ew = asElementwise(e);
     if (!ew || numel(ew.out.shape) === 0 || !validInstr(ew)) {
       close();
@@ -289,8 +335,25 @@ export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReduct
     if (drop.has(i)) return;
     out.push(replace.get(i) ?? e);
   });
-  // A constant write nothing reads any more (its readers became program constants) is dropped.
-  const used = new Set<number>();
-  for (const e of out) if (e.kind !== 'write') for (const b of entryBuffers(e)) used.add(b);
-  return out.filter((e) => !(e.kind === 'write' && consts.has(e.vbuf) && !used.has(e.vbuf) && !owned.has(e.vbuf)));
+  // A constant write or folded call nothing reads any more (its readers became program constants)
+  // is dropped; folded calls go first, as they read constant writes.
+  const foldedBy = new Map<Entry, number>();
+  for (const [i, vbuf] of folded) foldedBy.set(entries[i]!, vbuf);
+  const foldedOut = (e: Entry): number | null => foldedBy.get(e) ?? null;
+  const readBy = (list: readonly Entry[]): Set<number> => {
+    const used = new Set<number>();
+    for (const e of list) {
+      if (e.kind === 'write') continue;
+      const f = foldedOut(e);
+      for (const b of entryBuffers(e)) if (b !== f) used.add(b);
+    }
+    return used;
+  };
+  let used = readBy(out);
+  const kept = out.filter((e) => {
+    const f = foldedOut(e);
+    return f === null || used.has(f);
+  });
+  used = readBy(kept);
+  return kept.filter((e) => !(e.kind === 'write' && consts.has(e.vbuf) && !used.has(e.vbuf) && !owned.has(e.vbuf)));
 }
