@@ -147,7 +147,7 @@ export class WasmBackend implements Backend {
    * Each program's recent calls (see LastCall in program.ts), newest first: a replay calls one
    * program at several sites (an optimizer's update per parameter, a ReLU per layer).
    */
-  private readonly lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
+  private lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
@@ -358,7 +358,7 @@ export class WasmBackend implements Backend {
   loadGeneratedKernels(): Promise<void> {
     if (!this.useGenerated) return Promise.resolve();
     this.generatedLoad ??= import('./jit.ts').then((m) => {
-      this.generated = new m.GeneratedModules(this.k.memory, this.k);
+      if (!this.destroyed) this.generated = new m.GeneratedModules(this.k.memory, this.k);
     });
     return this.generatedLoad;
   }
@@ -440,11 +440,17 @@ export class WasmBackend implements Backend {
     return B * H;
   }
 
-  /** Marks the backend unusable and stops its pool threads. */
+  /**
+   * Marks the backend unusable, stops its pool threads and drops its generated modules and
+   * remembered calls (which hold instances on its memory), so that an app which replaces its
+   * backend keeps nothing of the old one running or compiled.
+   */
   destroy(): void {
     this.destroyed = true;
     this.live.clear();
-    this.pool?.stop();
+    void this.pool?.stop();
+    this.generated = null;
+    this.lastCalls = new WeakMap();
   }
 
   // ---- element-wise ----------------------------------------------------------------------------

@@ -181,7 +181,8 @@ const noGenerated: GeneratedRun = () => {
 interface PoolThread {
   post(message: unknown): void;
   ready: Promise<void>;
-  terminate(): void;
+  /** Ends the thread; resolves once it has exited (at once where the runtime does not say). */
+  terminate(): Promise<void>;
 }
 
 /** Whether this is Node. */
@@ -209,7 +210,7 @@ async function spawn(source: string): Promise<PoolThread> {
       });
       w.once('error', reject);
     });
-    return { post: (m) => w.postMessage(m), ready, terminate: () => void w.terminate() };
+    return { post: (m) => w.postMessage(m), ready, terminate: () => w.terminate().then(() => {}, () => {}) };
   }
   if (typeof Worker !== 'function') throw new Error('this runtime has no Worker');
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
@@ -221,7 +222,10 @@ async function spawn(source: string): Promise<PoolThread> {
   return {
     post: (m) => w.postMessage(m),
     ready: ready.finally(() => URL.revokeObjectURL(url)),
-    terminate: () => w.terminate(),
+    terminate: () => {
+      w.terminate(); // a Web Worker ends at once
+      return Promise.resolve();
+    },
   };
 }
 
@@ -246,6 +250,8 @@ export class ThreadPool {
   /** Whether Atomics.wait may block this thread (not on a browser's main thread). */
   private readonly canBlock: boolean;
   private stopped = false;
+  /** Resolves once every thread has exited after {@link stop}. */
+  private exited: Promise<void> = Promise.resolve();
   /** Removes the program-exit hook that {@link start} installed. */
   private forgetExit = (): void => {};
 
@@ -281,13 +287,13 @@ export class ThreadPool {
       }
       await Promise.all(threads.map((t) => t.ready));
     } catch (e) {
-      for (const t of threads) t.terminate();
+      for (const t of threads) void t.terminate();
       throw e;
     }
     const pool = new ThreadPool(threads, new Int32Array(control), new Float64Array(args));
     // Let the threads return on their own when the program ends, rather than rely on the
     // runtime interrupting them (Deno's 'unload', Node's 'exit'; browsers end workers with the page).
-    const onExit = (): void => pool.stop();
+    const onExit = (): void => void pool.stop();
     const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
     if (isNode()) {
       process.once('exit', onExit);
@@ -335,15 +341,20 @@ export class ThreadPool {
     if (Atomics.load(ctl, FAILED)) throw new Error('wasm backend: a pool thread failed while running a kernel');
   }
 
-  /** Tells the threads to exit and terminates them. The pool cannot run jobs afterwards. */
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.forgetExit();
-    Atomics.store(this.ctl, KIND, JOB.stop);
-    Atomics.store(this.ctl, JOIN, 0);
-    Atomics.add(this.ctl, GEN, 1);
-    Atomics.notify(this.ctl, GEN);
-    for (const t of this.threads) t.terminate();
+  /**
+   * Tells the threads to exit and terminates them. The pool cannot run jobs afterwards. The
+   * promise resolves once every thread has exited (a caller need not wait for it).
+   */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.forgetExit();
+      Atomics.store(this.ctl, KIND, JOB.stop);
+      Atomics.store(this.ctl, JOIN, 0);
+      Atomics.add(this.ctl, GEN, 1);
+      Atomics.notify(this.ctl, GEN);
+      this.exited = Promise.all(this.threads.map((t) => t.terminate())).then(() => {});
+    }
+    return this.exited;
   }
 }

@@ -3,7 +3,8 @@
 // depth order; threads only own different rows or (batch, head) pairs), over odd shapes, every
 // operand layout, batches with broadcasting, and part counts that do not divide the work.
 import { afterAll, describe, expect, it } from 'vitest';
-import { contiguousStrides, type View } from '@torchlet/core';
+import { existsSync, readdirSync } from 'node:fs';
+import { checkProgram, contiguousStrides, type View } from '@torchlet/core';
 import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
 import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
@@ -201,6 +202,38 @@ describe('wasm thread pool', () => {
     } finally {
       delete g.crossOriginIsolated;
     }
+  });
+
+  it('destroy() ends the pool threads and drops the generated modules: a backend made after it starts from nothing of the old one', async () => {
+    // This process's OS threads where the system lists them (Linux, as CI); elsewhere the counts are not checked.
+    const listed = existsSync('/proc/self/task');
+    const threadCount = (): number => (listed ? readdirSync('/proc/self/task').length : 0);
+    const before = threadCount();
+    const plus = (n: number): number => (listed ? before + n : 0);
+    const first = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0 });
+    expect(threadCount()).toBe(plus(2));
+    const neg = checkProgram(['float32'], [{ kind: 'unary', op: 'neg', x: 0 }], [1]);
+    const run = (be: WasmBackend): number[] => {
+      const x = place(be, Float32Array.from({ length: 4096 }, (_, i) => i), [4096], 'contiguous'), out = output(be, [4096]);
+      be.fused.elementwise(neg, [x], [out]); // a generated module, instantiated by every pool thread
+      const r = Array.from(be.readSync(out) as Float32Array);
+      be.free(x.buffer);
+      be.free(out.buffer);
+      return r;
+    };
+    const expected = run(first);
+    const internals = (be: WasmBackend) => be as unknown as { generated: unknown; pool: { stop(): Promise<void> } };
+    const pool = internals(first).pool;
+    first.destroy();
+    expect(internals(first).generated).toBeNull();
+    await pool.stop(); // the same promise destroy() started: resolves once every thread has exited
+    expect(threadCount()).toBe(plus(0));
+    const second = await createWasmBackend({ variant: 'simd', threads: 3, parallelThreshold: 0 });
+    expect(threadCount()).toBe(plus(2));
+    expect(run(second)).toEqual(expected);
+    second.destroy();
+    await internals(second).pool.stop();
+    expect(threadCount()).toBe(plus(0));
   });
 
   it("'auto' takes this machine's cores, and destroy() stops the threads", async () => {
