@@ -25,14 +25,18 @@ import {
   type ElementwiseProgram,
   type RandomParams,
   type ReduceOp,
+  type ReductionProgram,
   type TypedArray,
   type UnaryOp,
   type View,
+  runReductionComposite,
 } from '@torchlet/core';
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
 import { areaBytes, checkProgramViews, compileProgram, flattenViews, programWords, sameViews, type CompiledProgram, type LastCall } from './program.ts';
-import type { GeneratedModules } from './jit.ts';
+import type { GeneratedKernel, GeneratedModules } from './jit.ts';
+import type { ReductionLayout } from './jit-reduce.ts';
+import { checkReductionViews } from './reduction.ts';
 
 /** Kernel dtype codes (assembly/*.ts); float16/bfloat16 only reach `copy` (core computes them in float32). */
 const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2, float16: 3, bfloat16: 4 };
@@ -148,6 +152,8 @@ export class WasmBackend implements Backend {
    * program at several sites (an optimizer's update per parameter, a ReLU per layer).
    */
   private lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
+  /** Each fused reduction's recent calls: their views flattened, and the module to run (null: the composite). */
+  private lastReductions = new WeakMap<ReductionProgram, Array<{ flat: readonly number[]; run: { kernel: GeneratedKernel; layout: ReductionLayout } | null }>>();
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
@@ -222,11 +228,14 @@ export class WasmBackend implements Backend {
 
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
-  // No `reduction` kernel yet: torch.compile then leaves reductions as separate calls here.
-  readonly fused: Omit<FusedKernels, 'reduction'> = {
+  readonly fused: FusedKernels = {
     // src/jit.ts: a WebAssembly module generated per program, registers in v128 locals; else
     // assembly/program.ts, an interpreter over blocks of lanes in L1. One pass over memory.
     elementwise: (program, inputs, outputs) => this.elementwise(program, inputs, outputs),
+    // src/jit-reduce.ts: the prologue, the fold and the epilogue in one generated module where the
+    // reduced dims are the innermost or the outermost; else (and until the generator has loaded)
+    // core's composite: the prologue program, `reduce`, the epilogue program.
+    reduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.reduction(program, inputs, extraOutputs, epilogueInputs, outputs),
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
@@ -336,6 +345,49 @@ export class WasmBackend implements Backend {
       } else {
         this.k.elementwise(buffer, buffer + wordBytes, 0, n);
       }
+    } finally {
+      this.free(buffer);
+    }
+  }
+
+  /** A fused reduction (core's fused-reduction.ts): a generated module where one applies, else the composite. */
+  private reduction(
+    program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[],
+  ): void {
+    this.check();
+    if (program === null || typeof program !== 'object') throw new TypeError('wasm backend: fused reduction: expected a ReductionProgram (from torch.checkReduction)');
+    if (this.useGenerated && !this.generated) this.loadGeneratedKernels().catch(() => {});
+    if (!this.generated) {
+      runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
+      return;
+    }
+    if (![inputs, extraOutputs, epilogueInputs, outputs].every((g) => Array.isArray(g))) {
+      throw new TypeError('wasm backend: fused reduction: inputs, extraOutputs, epilogueInputs and outputs must be arrays of views');
+    }
+    let calls = this.lastReductions.get(program);
+    if (!calls) this.lastReductions.set(program, (calls = []));
+    // A replay passes each site the views it passed last time: checked then, the same now (the
+    // group sizes too, which the flattened views alone do not tell apart).
+    const ins = [...inputs, ...epilogueInputs], outs = [...extraOutputs, ...outputs];
+    const live = (buffer: number): number | undefined => this.live.get(buffer);
+    const sizes = inputs.length === program.prologue?.inputs?.length && outputs.length === (program.epilogue ? program.epilogue.outputs.length : 1);
+    let hit = sizes ? calls.find((c) => sameViews(c.flat, ins, outs, live)) : undefined;
+    if (!hit) {
+      const size = (buffer: number): number => this.size(buffer);
+      const ok = checkReductionViews(program, inputs, extraOutputs, epilogueInputs, outputs, size);
+      hit = { flat: flattenViews(ins, outs, size), run: ok ? this.generated.reduction(program, inputs, extraOutputs, epilogueInputs, outputs) : null };
+      if (calls.length >= RECENT_CALLS) calls.pop();
+      calls.unshift(hit);
+    }
+    if (!hit.run) {
+      runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
+      return;
+    }
+    const { kernel, layout } = hit.run;
+    const buffer = this.alloc(Math.ceil((layout.words.length * 4) / 16) * 16);
+    try {
+      this.ints().set(layout.words, buffer >>> 2);
+      kernel.run(buffer, 0, layout.count);
     } finally {
       this.free(buffer);
     }
@@ -451,6 +503,7 @@ export class WasmBackend implements Backend {
     void this.pool?.stop();
     this.generated = null;
     this.lastCalls = new WeakMap();
+    this.lastReductions = new WeakMap();
   }
 
   // ---- element-wise ----------------------------------------------------------------------------

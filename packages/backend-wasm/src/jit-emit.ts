@@ -11,7 +11,7 @@
 export type SimdExpr = number | { readonly f32: number } | readonly [string, ...SimdExpr[]];
 
 /** Value types. */
-export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
 
 /** Core instructions. */
 export const OP = {
@@ -20,21 +20,23 @@ export const OP = {
   i32Load: 0x28, f32Load: 0x2a, i32Load8u: 0x2d, i32Store8: 0x3a,
   i32Const: 0x41, i32Eqz: 0x45, i32Ne: 0x47, i32LtS: 0x48, i32GtS: 0x4a, i32GeS: 0x4e,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32DivU: 0x6e, i32And: 0x71,
+  f32Min: 0x96, f32Max: 0x97, f64Add: 0xa0, f64Mul: 0xa2, f32DemoteF64: 0xb6, f64PromoteF32: 0xbb,
 } as const;
 
 /** SIMD instructions (after the 0xfd prefix), by their text-format names. */
 export const SIMD: Readonly<Record<string, number>> = {
-  'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'v128.const': 0x0c,
-  'i8x16.splat': 0x0f, 'i32x4.splat': 0x11, 'f32x4.splat': 0x13,
+  'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'v128.const': 0x0c, 'i8x16.shuffle': 0x0d,
+  'i8x16.splat': 0x0f, 'i32x4.splat': 0x11, 'f32x4.splat': 0x13, 'f64x2.splat': 0x14,
   'i32x4.extract_lane': 0x1b, 'i32x4.replace_lane': 0x1c, 'f32x4.extract_lane': 0x1f, 'f32x4.replace_lane': 0x20,
+  'f64x2.extract_lane': 0x21,
   'i8x16.ne': 0x24,
   'f32x4.eq': 0x41, 'f32x4.ne': 0x42, 'f32x4.lt': 0x43, 'f32x4.gt': 0x44, 'f32x4.le': 0x45, 'f32x4.ge': 0x46,
   'v128.not': 0x4d, 'v128.and': 0x4e, 'v128.andnot': 0x4f, 'v128.or': 0x50, 'v128.xor': 0x51, 'v128.bitselect': 0x52,
-  'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c,
+  'v128.store32_lane': 0x5a, 'v128.load32_zero': 0x5c, 'f32x4.demote_f64x2_zero': 0x5e, 'f64x2.promote_low_f32x4': 0x5f,
   'i8x16.narrow_i16x8_s': 0x65, 'f32x4.ceil': 0x67, 'f32x4.floor': 0x68, 'f32x4.trunc': 0x69, 'f32x4.nearest': 0x6a,
   'i16x8.narrow_i32x4_s': 0x85, 'i16x8.extend_low_i8x16_s': 0x87, 'i32x4.extend_low_i16x8_s': 0xa7,
   'f32x4.abs': 0xe0, 'f32x4.neg': 0xe1, 'f32x4.sqrt': 0xe3, 'f32x4.add': 0xe4, 'f32x4.sub': 0xe5, 'f32x4.mul': 0xe6,
-  'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9,
+  'f32x4.div': 0xe7, 'f32x4.min': 0xe8, 'f32x4.max': 0xe9, 'f64x2.add': 0xf0, 'f64x2.mul': 0xf2,
 };
 
 /** Operand counts of the SIMD instructions an op's form may use (the pure v128 -> v128 ones). */
@@ -107,6 +109,14 @@ export class Body {
   f32x4Const(value: number): this {
     const lanes = new Uint8Array(new Float32Array(4).fill(value).buffer);
     return this.simd('v128.const', ...lanes);
+  }
+  /** `f32.const`. */
+  f32(v: number): this {
+    return this.raw(0x43, ...new Uint8Array(new Float32Array([v]).buffer));
+  }
+  /** `f64.const`. */
+  f64(v: number): this {
+    return this.raw(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
   }
   /** `v128.const` with the int32 `value` in every lane. */
   i32x4Const(value: number): this {

@@ -16,10 +16,11 @@
 // is `splat` (one value), `dense` (the outputs' layout), or per row `bcast` (one value per row:
 // a LayerNorm's mean), `inner` (contiguous along the row: a bias) or `strided`. Shapes and
 // addresses come per call in a word block; the classes are part of the module's cache key.
-import { binaryCode, coalesce, contiguousStrides, opKind, unaryCode, type View } from '@torchlet/core';
+import { coalesce, contiguousStrides, type ReductionProgram, type View } from '@torchlet/core';
 import type { CompiledProgram } from './program.ts';
-import { BINARY_F32, COMPARE_F32, MASK_BINARY, MASK_UNARY, UNARY_F32 } from './simd-forms.generated.ts';
-import { Body, F32, I32, OP, V128, moduleBytes, uleb } from './jit-emit.ts';
+import { Body, I32, OP, V128, moduleBytes, uleb } from './jit-emit.ts';
+import { ELEMENT_IMPORTS, ProgramCode } from './jit-program.ts';
+import { generateReductionModule, reductionLayout, type ReductionLayout } from './jit-reduce.ts';
 
 /** How the generated loop reads an input (see the file comment). */
 type InputClass = 'splat' | 'dense' | 'bcast' | 'inner' | 'strided';
@@ -62,12 +63,6 @@ export function layoutOf(c: CompiledProgram, inputs: readonly View[], outputs: r
   return { key: `${rank}:${classes.join(',')}`, rank, classes, words: Int32Array.from(words) };
 }
 
-/** The kernels' element functions a module imports (function indices 0 and 1). */
-const IMPORTS = [
-  { name: 'unary', params: [I32, F32], results: [F32] },
-  { name: 'binary', params: [I32, F32, F32], results: [F32] },
-] as const;
-const CALL_UNARY = 0, CALL_BINARY = 1;
 
 /**
  * The module for `c` over layouts like `layout`: exports `run(words, from, to)`, which computes
@@ -76,7 +71,6 @@ const CALL_UNARY = 0, CALL_BINARY = 1;
  */
 export function generateModule(c: CompiledProgram, layout: JitLayout, shared: boolean, maxPages: number): Uint8Array<ArrayBuffer> {
   const p = c.program;
-  const nIn = p.inputs.length;
   const { rank, classes } = layout;
   // Locals: parameters 0 words, 1 from, 2 to; then i32 scratch, per-input and per-output
   // pointers; then one v128 per register and a temporary.
@@ -112,18 +106,7 @@ export function generateModule(c: CompiledProgram, layout: JitLayout, shared: bo
     else b.get(bytes[0]).i32(bytes[1]).raw(OP.i32Mul);
     b.raw(OP.i32Add).set(l);
   };
-  /** A bool byte at the address on the stack as a lane mask (0 or -1), as an i32. */
-  const byteMask = (): void => void b.raw(OP.i32Load8u, 0, 0).i32(0).raw(OP.i32Ne).set(t).i32(0).get(t).raw(OP.i32Sub);
-  /** One element at `ptr` in every lane of `dst` (a float's bits, or a bool's mask). */
-  const loadSplat = (at: number, dst: number, bool: boolean): void => {
-    if (bool) {
-      b.get(at);
-      byteMask();
-      b.simd('i32x4.splat').set(dst);
-    } else {
-      b.get(at).simd('v128.load32_splat', 0, 0).set(dst);
-    }
-  };
+  const code = new ProgramCode(b, p, reg, t, tmp);
 
   // ---- prologue: addresses, constants, one-value inputs -------------------------------------
   if (rank) word(0).set(inner);
@@ -131,99 +114,25 @@ export function generateModule(c: CompiledProgram, layout: JitLayout, shared: bo
     word(addrWord[k]!);
     if (cls === 'dense') b.get(1).i32(size(k)).raw(OP.i32Mul, OP.i32Add);
     b.set(rowClass(cls) ? base[k]! : ptr[k]!);
-    if (cls === 'splat') loadSplat(ptr[k]!, reg[k]!, isBool(k));
+    if (cls === 'splat') code.loadSplat(ptr[k]!, reg[k]!, isBool(k));
     if (cls === 'strided') word(strideWord[k]! + rank - 1).set(stride[k]!);
   }
   for (const [o, rgs] of p.outputs.entries()) word(outWord[o]!).get(1).i32(size(rgs)).raw(OP.i32Mul, OP.i32Add).set(outPtr[o]!);
-  for (const [j, ins] of p.instrs.entries()) if (ins.kind === 'const') b.f32x4Const(ins.value).set(reg[nIn + j]!);
+  code.constants();
   b.get(1).set(e);
 
   // ---- per element group: loads, the instructions, stores -----------------------------------
   const loads = (vector: boolean): void => {
     for (const [k, cls] of classes.entries()) {
       if (cls === 'splat' || cls === 'bcast') continue;
-      const bool = isBool(k);
-      if (!vector) {
-        loadSplat(ptr[k]!, reg[k]!, bool);
-      } else if (cls !== 'strided') {
-        if (bool) {
-          // Four 0/1 bytes to four lane masks: bytes to 0/-1, sign-extended twice.
-          b.get(ptr[k]!).simd('v128.load32_zero', 0, 0).i32x4Const(0).simd('i8x16.ne')
-            .simd('i16x8.extend_low_i8x16_s').simd('i32x4.extend_low_i16x8_s').set(reg[k]!);
-        } else {
-          b.get(ptr[k]!).simd('v128.load', 0, 0).set(reg[k]!);
-        }
-      } else {
-        for (let lane = 0; lane < 4; lane++) {
-          b.get(ptr[k]!);
-          if (lane) b.get(stride[k]!).i32(lane).raw(OP.i32Mul, OP.i32Add);
-          if (bool) byteMask();
-          else b.raw(OP.f32Load, 2, 0);
-          if (lane === 0) b.simd(bool ? 'i32x4.splat' : 'f32x4.splat');
-          else b.simd(bool ? 'i32x4.replace_lane' : 'f32x4.replace_lane', lane);
-        }
-        b.set(reg[k]!);
-      }
+      if (!vector) code.loadSplat(ptr[k]!, reg[k]!, isBool(k));
+      else if (cls !== 'strided') code.loadVector(ptr[k]!, reg[k]!, isBool(k));
+      else code.loadStrided(ptr[k]!, stride[k]!, reg[k]!, isBool(k));
     }
   };
-  /** An op without a v128 form: the kernels' element function per lane (lane 0 only, splatted, for one element). */
-  const call = (fn: number, code: number, operands: readonly number[], vector: boolean): void => {
-    for (let lane = 0; lane < (vector ? 4 : 1); lane++) {
-      b.i32(code);
-      for (const o of operands) b.get(o).simd('f32x4.extract_lane', lane);
-      b.raw(OP.call, ...uleb(fn));
-      if (lane === 0) b.simd('f32x4.splat');
-      else b.simd('f32x4.replace_lane', lane);
-    }
-  };
-  const instructions = (vector: boolean): void => {
-    for (const [j, ins] of p.instrs.entries()) {
-      if (ins.kind === 'const') continue;
-      switch (ins.kind) {
-        case 'unary': {
-          if (opKind('unary', ins.op) === 'logical') {
-            b.expr(form(MASK_UNARY, ins.op), [reg[ins.x]!]);
-          } else {
-            const f = UNARY_F32[ins.op];
-            if (f !== undefined) b.expr(f, [reg[ins.x]!]);
-            else call(CALL_UNARY, unaryCode(ins.op)!, [reg[ins.x]!], vector);
-          }
-          break;
-        }
-        case 'binary': {
-          const operands = [reg[ins.a]!, reg[ins.b]!];
-          if (isBool(ins.a)) b.expr(form(MASK_BINARY, ins.op), operands);
-          else if (opKind('binary', ins.op) === 'compare') b.expr(form(COMPARE_F32, ins.op), operands);
-          else {
-            const f = BINARY_F32[ins.op];
-            if (f !== undefined) b.expr(f, operands);
-            else call(CALL_BINARY, binaryCode(ins.op)!, operands, vector);
-          }
-          break;
-        }
-        case 'where':
-          // The interpreter's whereBlock: the branches' bits moved as they are, by the condition's mask.
-          b.get(reg[ins.a]!).get(reg[ins.b]!).get(reg[ins.cond]!).simd('v128.bitselect');
-          break;
-      }
-      b.set(reg[nIn + j]!);
-    }
-  };
+  const instructions = (vector: boolean): void => code.instructions(vector);
   const stores = (vector: boolean): void => {
-    for (const [o, rg] of p.outputs.entries()) {
-      b.get(outPtr[o]!);
-      if (!isBool(rg)) {
-        b.get(reg[rg]!);
-        if (vector) b.simd('v128.store', 0, 0);
-        else b.simd('v128.store32_lane', 0, 0, 0);
-      } else if (vector) {
-        // Four masks to four 0/1 bytes.
-        b.get(reg[rg]!).get(reg[rg]!).simd('i16x8.narrow_i32x4_s').tee(tmp).get(tmp).simd('i8x16.narrow_i16x8_s')
-          .i32x4Const(0x01010101).simd('v128.and').simd('v128.store32_lane', 0, 0, 0);
-      } else {
-        b.get(reg[rg]!).simd('i32x4.extract_lane', 0).i32(1).raw(OP.i32And, OP.i32Store8, 0, 0);
-      }
-    }
+    for (const [o, rg] of p.outputs.entries()) code.store(outPtr[o]!, rg, vector);
   };
   const advance = (n: number): void => {
     for (const [k, cls] of classes.entries()) {
@@ -261,7 +170,7 @@ export function generateModule(c: CompiledProgram, layout: JitLayout, shared: bo
         b.get(q).set(t);
       }
       b.get(base[k]!).get(off).raw(OP.i32Add).set(ptr[k]!);
-      if (cls === 'bcast') loadSplat(ptr[k]!, reg[k]!, isBool(k));
+      if (cls === 'bcast') code.loadSplat(ptr[k]!, reg[k]!, isBool(k));
     }
   } else {
     b.get(2).set(rowEnd);
@@ -284,15 +193,9 @@ export function generateModule(c: CompiledProgram, layout: JitLayout, shared: bo
   b.raw(OP.br, 0, OP.end, OP.end);
   b.raw(OP.br, 0, OP.end, OP.end);
 
-  return moduleBytes({ shared, maxPages, imports: IMPORTS, params: 3, locals: [[i32Count, I32], [v128Count, V128]], body: b.bytes });
+  return moduleBytes({ shared, maxPages, imports: ELEMENT_IMPORTS, params: 3, locals: [[i32Count, I32], [v128Count, V128]], body: b.bytes });
 }
 
-function form(forms: Readonly<Record<string, import('./jit-emit.ts').SimdExpr>>, op: string) {
-  const f = forms[op];
-  // Every bool op and comparison has a mask form in program.ts; a new one without it cannot be generated.
-  if (f === undefined) throw new Error(`no generated form of '${op}' on lane masks`);
-  return f;
-}
 
 /** A generated module, instantiated on this thread. */
 export interface GeneratedKernel {
@@ -360,19 +263,39 @@ export class GeneratedModules {
     if (!mine) this.byProgram.set(c, (mine = new Map()));
     const hit = mine.get(layout.key);
     if (hit !== undefined) return hit;
-    const key = `${c.program.key}#${layout.key}`;
+    const kernel = this.module(`${c.program.key}#${layout.key}`, () => generateModule(c, layout, this.shared, MAX_PAGES));
+    // A module compiling in the background is not kept per program as none: it may still land.
+    if (kernel !== 'pending') mine.set(layout.key, kernel);
+    return kernel === 'pending' ? null : kernel;
+  }
+
+  /**
+   * The module of a fused reduction over views checked by checkReductionViews, and the call's
+   * layout; null where none applies (jit-reduce.ts: the caller runs the composite).
+   */
+  reduction(
+    program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[],
+  ): { kernel: GeneratedKernel; layout: ReductionLayout } | null {
+    const layout = reductionLayout(program, inputs, extraOutputs, epilogueInputs, outputs);
+    if (!layout) return null;
+    const kernel = this.module(`reduction#${program.key}#${layout.key}`, () => generateReductionModule(program, layout, this.shared, MAX_PAGES));
+    return kernel && kernel !== 'pending' ? { kernel, layout } : null;
+  }
+
+  /**
+   * The module cached under `key`, or generated by `make` and compiled here; null where none can
+   * be generated (an instruction without a generated form), 'pending' where the engine refuses to
+   * compile it here: a browser's main thread compiles at most 4 KB synchronously, so a larger
+   * module is compiled in the background and found in the cache from then on.
+   */
+  private module(key: string, make: () => Uint8Array<ArrayBuffer>): GeneratedKernel | null | 'pending' {
     const found = this.cache.get(key);
-    if (found !== undefined || this.cache.size >= MAX_MODULES) {
-      // A null for a program refused at compile time is not kept per program: its background compile may still land.
-      if (found) mine.set(layout.key, found);
-      return found ?? null;
-    }
+    if (found !== undefined || this.cache.size >= MAX_MODULES) return found ?? null;
     let bytes: Uint8Array<ArrayBuffer>;
     try {
-      bytes = generateModule(c, layout, this.shared, MAX_PAGES);
+      bytes = make();
     } catch {
       this.cache.set(key, null);
-      mine.set(layout.key, null);
       return null;
     }
     const id = this.nextId++;
@@ -380,7 +303,6 @@ export class GeneratedModules {
     try {
       const kernel = entry(new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports()));
       this.cache.set(key, kernel);
-      mine.set(layout.key, kernel);
       return kernel;
     } catch {
       this.cache.set(key, null);
@@ -389,7 +311,7 @@ export class GeneratedModules {
         ({ instance }) => void this.cache.set(key, entry(instance)),
         () => {},
       ).finally(() => this.pending--);
-      return null;
+      return 'pending';
     }
   }
 }

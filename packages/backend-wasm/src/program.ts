@@ -151,7 +151,7 @@ function allocate(program: ElementwiseProgram): CompiledProgram {
 const BYTES: Record<ProgramDType, number> = { float32: 4, bool: 1 };
 
 /** The smallest and largest element offsets a view reaches (it has at least one element). */
-function extent(v: View): [number, number] {
+export function extent(v: View): [number, number] {
   let lo = v.offset, hi = v.offset;
   for (let d = 0; d < v.shape.length; d++) {
     const reach = (v.shape[d]! - 1) * v.strides[d]!;

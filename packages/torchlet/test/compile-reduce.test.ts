@@ -1,7 +1,7 @@
 // Fused reductions (core/src/fused-reduction.ts and compile/fuse-reduce.ts): the contract's
 // reference evaluator against the composite on wasm, and torch.compile's reduction pass, which
-// runs only for a backend with a `fused.reduction` kernel: here the composite installed as one,
-// so the fused plan must give the eager bits (the same kernels run, in the same order).
+// runs only for a backend with a `fused.reduction` kernel: wasm's own (generated modules) and the
+// composite installed as one; either way the fused plan must give the eager bits.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as torch from '../src/index.ts';
 
@@ -15,12 +15,23 @@ beforeAll(async () => {
 function installComposite(): { calls: () => number; undo: () => void } {
   const b = torch.getBackend();
   const fused = b.fused as { reduction?: unknown };
+  const own = fused.reduction;
   let calls = 0;
   fused.reduction = (...a: Parameters<typeof torch.runReductionComposite> extends [unknown, ...infer R] ? R : never) => {
     calls++;
     torch.runReductionComposite(b, ...a);
   };
-  return { calls: () => calls, undo: () => delete fused.reduction };
+  return { calls: () => calls, undo: () => (own === undefined ? delete fused.reduction : (fused.reduction = own)) };
+}
+
+/** Takes the backend's own reduction kernel away (torch.compile then builds no reduction programs); returns the undo. */
+function removeKernel(): () => void {
+  const fused = torch.getBackend().fused as { reduction?: unknown };
+  const own = fused.reduction;
+  delete fused.reduction;
+  return () => {
+    if (own !== undefined) fused.reduction = own;
+  };
 }
 
 let undo: (() => void) | null = null;
@@ -100,7 +111,15 @@ describe('torch.compile: reductions fused with their prologue and epilogue', () 
     torch.manualSeed(2);
     const data = [0, 1].map(() => [torch.keep(torch.randn([8, 20])), torch.keep(torch.randint(0, 5, [8]))] as const);
     const make = (): Net => new nn.Sequential(new nn.Linear(20, 16), new nn.ReLU(), new nn.Linear(16, 5));
+    undo = removeKernel();
     const plain = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
+    undo();
+    // The wasm backend's own kernel (generated modules, backend-wasm/src/jit-reduce.ts).
+    const own = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
+    expect(own.lb).toEqual(own.la);
+    expect(own.pb).toEqual(own.pa);
+    expect(own.lb).toEqual(plain.lb);
+    expect(own.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(2);
     const k = installComposite();
     undo = k.undo;
     const r = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
@@ -117,11 +136,16 @@ describe('torch.compile: reductions fused with their prologue and epilogue', () 
     torch.manualSeed(3);
     const data = [[torch.keep(torch.randn([2, 5, 16])), torch.keep(torch.randn([2, 5, 16]))] as const];
     const make = (): Net => new torch.transformer.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: 'gelu', batchFirst: true });
+    const own = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), (o, y) => F.mseLoss(o, y), data, 4);
+    expect(own.lb).toEqual(own.la);
+    expect(own.pb).toEqual(own.pa);
+    expect(own.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
     const k = installComposite();
     undo = k.undo;
     const r = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), (o, y) => F.mseLoss(o, y), data, 4);
     expect(r.lb).toEqual(r.la);
     expect(r.pb).toEqual(r.pa);
+    expect(r.lb).toEqual(own.lb);
     expect(r.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
   });
 });
