@@ -369,6 +369,43 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
 }
 
 /**
+ * The backward's per-row work on one block row, in one pass: the probabilities
+ * p = exp(scale s + mask - lse) over the raw scores s[0:n] (keys j0.., query row i; keys the
+ * causal limit hides give 0), stored over s for dV, and dS (times scale, which both dQ and dK
+ * take) = scale p (dP - delta) over the score gradients dP in g. Each value takes the operations
+ * scoreRow and expRow apply, in their order, so the bits are theirs.
+ */
+@inline function gradRow(s: usize, g: usize, n: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, scale: f32, lse: f32, delta: f32): void {
+  const vScale = f32x4.splat(scale), vi = i32x4.splat(i), ninf = f32x4.splat(-Infinity);
+  const vl = f32x4.splat(lse), vd = f32x4.splat(delta);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = <usize>j << 2;
+    let x = f32x4.mul(vScale, v128.load(s + at));
+    if (mRow != 0) {
+      const m0 = mRow + (<usize>((j0 + j) * mss) << 2), ms = <usize>mss << 2;
+      x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
+    }
+    if (causal && j0 + j + 3 > i) {
+      const visible = i32x4.le_s(i32x4.add(i32x4.splat(j0 + j), i32x4(0, 1, 2, 3)), vi);
+      x = v128.bitselect(x, ninf, visible);
+    }
+    const p = expv(f32x4.sub(x, vl));
+    v128.store(s + at, p);
+    v128.store(g + at, f32x4.mul(vScale, f32x4.mul(p, f32x4.sub(v128.load(g + at), vd))));
+  }
+  for (; j < n; j++) {
+    const at = <usize>j << 2;
+    let x = scale * load<f32>(s + at);
+    if (mRow != 0) x += load<f32>(mRow + (<usize>((j0 + j) * mss) << 2));
+    if (causal && j0 + j > i) x = -Infinity;
+    const p = exps(x - lse);
+    store<f32>(s + at, p);
+    store<f32>(g + at, scale * (p * (load<f32>(g + at) - delta)));
+  }
+}
+
+/**
  * Forward over the flattened (batch, head) pairs [bh0, bh1), with `attentionScratchBytes(D, Dv)`
  * bytes of scratch at `sBuf`: threads run disjoint ranges (each writes only its own rows of `out`
  * and `lse`).
@@ -462,7 +499,6 @@ export function attentionBackwardPart(
   const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ds + (<usize>(BR * BC) << 2), vt = kt + (<usize>(D * BC) << 2);
   const dBuf = vt + (<usize>(Dv * BC) << 2) + (<usize>(2 * BR) << 2);
   const row = <usize>BC << 2;
-  const vScale = f32x4.splat(scale);
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
     const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
@@ -503,20 +539,7 @@ export function attentionBackwardPart(
         for (let r = 0; r < ib; r++) {
           const s = sc + <usize>r * row, g = ds + <usize>r * row;
           const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
-          scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
-          expRow(s, jb, load<f32>(lp + (<usize>r << 2)));
-          // dS (times scale, which both dQ and dK take) = scale P (dP - delta), in place over dP.
-          const delta = f32x4.splat(load<f32>(dBuf + (<usize>r << 2)));
-          let j = 0;
-          for (; j + 4 <= jb; j += 4) {
-            const at = <usize>j << 2;
-            v128.store(g + at, f32x4.mul(vScale, f32x4.mul(v128.load(s + at), f32x4.sub(v128.load(g + at), delta))));
-          }
-          const dl = f32x4.extract_lane(delta, 0);
-          for (; j < jb; j++) {
-            const at = <usize>j << 2;
-            store<f32>(g + at, scale * (load<f32>(s + at) * (load<f32>(g + at) - dl)));
-          }
+          gradRow(s, g, jb, j0, i0 + r, causal, mRow, mss, scale, load<f32>(lp + (<usize>r << 2)), load<f32>(dBuf + (<usize>r << 2)));
         }
         // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
         gemm(sc, 4, row, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * Dv) << 2), <usize>Dv << 2, jb, Dv, ib);
