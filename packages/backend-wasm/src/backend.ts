@@ -1,5 +1,6 @@
 import {
   checkMatmulViews,
+  checkProgram,
   checkFusedViews,
   checkInt8LinearViews,
   unsupportedError,
@@ -23,6 +24,7 @@ import {
   type SgdStepParams,
   type DType,
   type ElementwiseProgram,
+  type ProgramInstr,
   type RandomParams,
   type ReduceOp,
   type ReductionProgram,
@@ -72,7 +74,8 @@ export interface WasmBackendOptions {
   threads?: number | 'auto';
   /**
    * With threads: the multiply-adds below which a product or an attention pass runs on the
-   * calling thread alone (for a fused element-wise program: elements times instructions), because waking the pool would cost more than it saves (default
+   * calling thread alone (for a fused element-wise program, or a large float32 element-wise op,
+   * which then runs as one: elements times its instructions and operands), because waking the pool would cost more than it saves (default
    * 262144, about 10 microseconds of work; 0 sends everything the pool can split to it).
    */
   parallelThreshold?: number;
@@ -102,6 +105,12 @@ const COL_ALIGN = 8;
 const SMALL_MATMUL = 4096;
 /** Blocks a matmul is cut into per pool thread (see matmulOnPool). */
 const BLOCKS_PER_THREAD = 3;
+/**
+ * A fused program's work for {@link WasmBackendOptions.parallelThreshold}: elements times its
+ * instructions and the values it reads and writes (a one-op program is memory-bound: an add of
+ * 131072 elements moves 1.5 MB, some tens of microseconds on one thread).
+ */
+const programWork = (c: CompiledProgram, n: number): number => n * (c.program.instrs.length + c.program.inputs.length + c.program.outputs.length);
 /** The fewest rows (columns) of a matmul block beyond the one block per thread (see matmulOnPool). */
 const MIN_BLOCK = 128;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
@@ -154,6 +163,8 @@ export class WasmBackend implements Backend {
   private lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
   /** Each fused reduction's recent calls: their views flattened, and the module to run (null: the composite). */
   private lastReductions = new WeakMap<ReductionProgram, Array<{ flat: readonly number[]; run: { kernel: GeneratedKernel; layout: ReductionLayout } | null }>>();
+  /** The one-instruction programs element-wise ops run as on the pool (see onPool), by op. */
+  private readonly opPrograms = new Map<string, CompiledProgram>();
 
   /**
    * Wraps instantiated kernels; with a `pool`, `exports.memory` must be the memory its threads
@@ -333,7 +344,7 @@ export class WasmBackend implements Backend {
     const area = areaBytes(c, block);
     // With a pool: a few runs of whole blocks per thread, taken from the shared counter; each
     // element is computed alike wherever it runs, so the result is one thread's.
-    const pool = this.pool && n * Math.max(1, c.program.instrs.length) >= this.parallelThreshold ? this.pool : null;
+    const pool = this.pool && programWork(c, n) >= this.parallelThreshold ? this.pool : null;
     const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / block) * block : n;
     const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
     const buffer = this.alloc(wordBytes + parts * area);
@@ -421,7 +432,7 @@ export class WasmBackend implements Backend {
    */
   private runGenerated(c: CompiledProgram, n: number, prepared: NonNullable<ReturnType<GeneratedModules['prepare']>>): boolean {
     const { kernel, layout } = prepared;
-    const pool = this.pool && n * Math.max(1, c.program.instrs.length) >= this.parallelThreshold ? this.pool : null;
+    const pool = this.pool && programWork(c, n) >= this.parallelThreshold ? this.pool : null;
     // Runs of a multiple of GENERATED_ALIGN elements, so that only a row's end runs one element at a time.
     const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / GENERATED_ALIGN) * GENERATED_ALIGN : n;
     const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
@@ -493,6 +504,30 @@ export class WasmBackend implements Backend {
   }
 
   /**
+   * With a pool and the generated kernels: a float32 element-wise op large enough to split runs
+   * as a one-instruction fused program, whose generated module gives the eager kernel's bits
+   * (each element computed alike, wherever it runs), so the pool threads share it. False where
+   * it stays with the eager kernel on this thread: too small, a bool result, a strided output,
+   * an input overlapping the output other than as the same view (programs allow only an exact
+   * in-place update), or no module.
+   */
+  private onPool(instr: ProgramInstr, inputs: readonly View[], out: View): boolean {
+    if (this.pool === null || this.generated === null || out.dtype !== 'float32') return false;
+    const n = numel(out.shape);
+    if (n * (1 + inputs.length + 1) < this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
+    for (const v of inputs) {
+      const same = v.offset === out.offset && v.strides.every((st, d) => st === out.strides[d]);
+      if (v.dtype !== 'float32' || (v.buffer === out.buffer && !same)) return false;
+    }
+    const key = instr.kind === 'binary' ? `b ${instr.op}` : instr.kind === 'unary' ? `u ${instr.op}` : '';
+    let c = this.opPrograms.get(key);
+    if (!c) this.opPrograms.set(key, (c = compileProgram(checkProgram(inputs.map(() => 'float32'), [instr], [inputs.length]))));
+    checkProgramViews(c, inputs, [out], (buffer) => this.size(buffer));
+    const prepared = this.generated.prepare(c, inputs, [out]);
+    return prepared !== null && this.runGenerated(c, n, prepared);
+  }
+
+  /**
    * Marks the backend unusable, stops its pool threads and drops its generated modules and
    * remembered calls (which hold instances on its memory), so that an app which replaces its
    * backend keeps nothing of the old one running or compiled.
@@ -515,6 +550,7 @@ export class WasmBackend implements Backend {
     const code = unaryCode(op);
     const ok = code !== undefined && x.dtype === out.dtype && kernelDtypes(opKind('unary', op)).includes(x.dtype);
     if (!ok) throw unsupported(`unary ${op}`, { x: x.dtype, out: out.dtype });
+    if (this.onPool({ kind: 'unary', op, x: 0 }, [x], out)) return;
     const rank = this.layout(out.shape, [x, out]);
     if (rank === 0) return;
     if (x.dtype === 'float32') this.k.unaryF32(code, this.addr(x), this.addr(out), rank);
@@ -534,6 +570,7 @@ export class WasmBackend implements Backend {
       kernelDtypes(kind).includes(t) &&
       out.dtype === (kind === 'compare' || kind === 'logical' ? 'bool' : t);
     if (!ok) throw unsupported(`binary ${op}`, { a: a.dtype, b: b.dtype, out: out.dtype });
+    if (this.onPool({ kind: 'binary', op, a: 0, b: 1 }, [a, b], out)) return;
     const rank = this.layout(out.shape, [a, b, out]);
     if (rank === 0) return;
     const fn = t === 'float32' ? this.k.binaryF32 : t === 'int32' ? this.k.binaryI32 : this.k.binaryBool;

@@ -4,7 +4,7 @@
 // operand layout, batches with broadcasting, and part counts that do not divide the work.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
-import { checkProgram, contiguousStrides, type View } from '@torchlet/core';
+import { BINARY_OPS, UNARY_OPS, checkProgram, contiguousStrides, kernelDtypes, opKind, type View } from '@torchlet/core';
 import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
 import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
@@ -202,6 +202,44 @@ describe('wasm thread pool', () => {
     } finally {
       delete g.crossOriginIsolated;
     }
+  });
+
+  // Large float32 element-wise ops run on the pool as one-instruction generated programs: every
+  // op, every input layout, broadcast and in place, bit for bit one thread's eager kernel.
+  describe('element-wise ops split over the pool match one thread', () => {
+    const shape = [37, 129];
+    const run = (be: WasmBackend, f: (be: WasmBackend, ins: View[], out: View) => void, data: Float32Array[], kinds: LayoutKind[], inPlace = false): number[] => {
+      const ins = data.map((d, i) => place(be, d, shape, kinds[i]!));
+      const out = inPlace ? ins[0]! : output(be, shape);
+      try {
+        f(be, ins, out);
+        return Array.from(be.readSync(out) as Float32Array);
+      } finally {
+        for (const v of new Set([...ins, out])) be.free(v.buffer);
+      }
+    };
+    const floatOps = <T extends string>(family: 'unary' | 'binary', ops: readonly T[]): T[] =>
+      ops.filter((op) => (kernelDtypes(opKind(family as 'unary', op as never)) as readonly string[]).includes('float32') && opKind(family as 'unary', op as never) !== 'logical' && (family === 'unary' || opKind('binary', op as never) !== 'compare'));
+    it.each(floatOps('unary', UNARY_OPS))('unary %s', (op) => {
+      for (const kind of LAYOUTS) {
+        const data = [hostData(shape, kind, 7)];
+        const f = (be: WasmBackend, [x]: View[], out: View): void => be.unary(op, x!, out);
+        const expected = run(single, f, data, [kind]);
+        for (const be of Object.values(pools)) expect(run(be, f, data, [kind])).toEqual(expected);
+        if (kind === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [kind], true)).toEqual(expected);
+      }
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`u ${op}`)).toBe(true);
+    });
+    it.each(floatOps('binary', BINARY_OPS))('binary %s', (op) => {
+      for (const [ka, kb] of [['contiguous', 'contiguous'], ['transposed', 'broadcast'], ['negative', 'offset'], ['strided', 'contiguous']] as Array<[LayoutKind, LayoutKind]>) {
+        const data = [hostData(shape, ka, 11), hostData(shape, kb, 12)];
+        const f = (be: WasmBackend, [a, b]: View[], out: View): void => be.binary(op, a!, b!, out);
+        const expected = run(single, f, data, [ka, kb]);
+        for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb])).toEqual(expected);
+        if (ka === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb], true)).toEqual(expected);
+      }
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`b ${op}`)).toBe(true);
+    });
   });
 
   it('destroy() ends the pool threads and drops the generated modules: a backend made after it starts from nothing of the old one', async () => {
