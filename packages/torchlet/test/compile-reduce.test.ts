@@ -187,4 +187,24 @@ describe('torch.compile: constants folded, prologues whose values are read again
     // The reduction (with y stored as its extra output) and the program after it.
     expect(s.replayCalls).toBe(2);
   });
+
+  it('a reduction takes the program after it as its epilogue when its result is read again', async () => {
+    const k = installComposite();
+    undo = k.undo;
+    const x = torch.keep(torch.randn([6, 5]));
+    // s leaves the call (read after the epilogue): the epilogue stores it as one more output.
+    const f = (t: torch.Tensor): torch.Tensor[] => {
+      const s = t.sum(1, true);
+      return [s.div(4).exp(), t.mul(3).add(1), s];
+    };
+    const eager = await Promise.all(f(x).map((t) => t.data()));
+    const step = torch.compile(f, { fullgraph: true });
+    step(x);
+    step(x);
+    const got = await Promise.all(step(x).map((t) => t.data()));
+    expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
+    const s = step.stats().lastPlan!;
+    expect(s.fusedReductions).toBe(1);
+    expect(s.replayCalls).toBe(2);
+  });
 });

@@ -15,11 +15,10 @@
  */
 import { checkProgram, type ElementwiseProgram, type ProgramInstr } from '../fused-program.ts';
 import { checkReduction, type ProgramReduceOp } from '../fused-reduction.ts';
-import { isFloatReduce } from './fuse.ts';
+import { isFloatReduce, keyOf } from './fuse.ts';
 import { entryBuffers } from './plan.ts';
 import type { Entry, Trace, VView } from './trace.ts';
 
-const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.join(',')}:${v.shape.join(',')}:${v.dtype}`;
 
 /** `program` with its registers renamed by `map` (inputs permuted; instructions keep their order). */
 function renumber(program: ElementwiseProgram, inputs: readonly number[], map: (r: number) => number, outputs: readonly number[]): ElementwiseProgram {
@@ -69,7 +68,8 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
   entries.forEach((e, i) => {
     for (const b of entryBuffers(e)) lastUse.set(b, i);
   });
-  const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' ? [] : [i]));
+  // Gradient entries only hand buffers out as `.grad` (nothing computed): skipped like allocations.
+  const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'grad' ? [] : [i]));
   /** A plan buffer that no tensor leaving the call holds and that nothing reads after `at`. */
   const privateTo = (vbuf: number, at: number): boolean => trace.vbufs[vbuf]!.origin === 'plan' && !owned.has(vbuf) && lastUse.get(vbuf) === at;
   const drop = new Set<number>();
@@ -115,13 +115,17 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     let outputs: readonly VView[] = [out];
     const n = k + 1 < compute.length ? compute[k + 1]! : -1;
     const ne = n >= 0 ? entries[n]! : null;
-    if (ne?.kind === 'program' && privateTo(out.vbuf, n)) {
+    // Read again later (a mean's sum, saved for backward): the epilogue also stores the reduced
+    // value, as one more output (the contract's outputs are contiguous).
+    const kept = n >= 0 && !privateTo(out.vbuf, n) && trace.vbufs[out.vbuf]!.origin === 'plan' && isContiguous(out);
+    if (ne?.kind === 'program' && (privateTo(out.vbuf, n) || kept)) {
       const reads = ne.inputs.flatMap((v, r) => (v.vbuf === out.vbuf ? [r] : []));
-      const sameShape = ne.outputs[0]!.shape.length === out.shape.length && ne.outputs[0]!.shape.every((d, a) => d === out.shape[a]);
-      if (reads.length === 1 && keyOf(ne.inputs[reads[0]!]!) === keyOf(out) && sameShape && ne.outputs.every((o) => o.vbuf !== out.vbuf)) {
+      const sameShape = (s: readonly number[]): boolean => s.length === out.shape.length && s.every((d, a) => d === out.shape[a]);
+      if (reads.length === 1 && keyOf(ne.inputs[reads[0]!]!) === keyOf(out) && ne.outputs.every((o) => sameShape(o.shape) && o.vbuf !== out.vbuf)) {
         epilogue = inputFirst(ne.program, reads[0]!);
+        if (kept) epilogue = checkProgram(epilogue.inputs, epilogue.instrs, [...epilogue.outputs, 0]);
         epilogueInputs = ne.inputs.filter((_, r) => r !== reads[0]);
-        outputs = ne.outputs;
+        outputs = kept ? [...ne.outputs, out] : ne.outputs;
         ops += ne.ops;
       }
     }

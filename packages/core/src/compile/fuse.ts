@@ -23,7 +23,7 @@ import type { Entry, Trace, TraceArg, VView } from './trace.ts';
  * (it never moves the offset), so a contiguous `[16, 4, 1]` (strides `4, 1, 1`) and the same
  * elements read as `[16, 4, 1]` with strides `4, 1, 0` are one view and a run goes on through them.
  */
-const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.map((s, d) => (v.shape[d] === 1 ? 0 : s)).join(',')}:${v.shape.join(',')}:${v.dtype}`;
+export const keyOf = (v: VView): string => `${v.vbuf}:${v.offset}:${v.strides.map((s, d) => (v.shape[d] === 1 ? 0 : s)).join(',')}:${v.shape.join(',')}:${v.dtype}`;
 const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const isProgDType = (d: string): d is ProgramDType => d === 'float32' || d === 'bool';
 
@@ -277,7 +277,7 @@ export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReduct
   // too, so that the reduction pass (fuse-reduce.ts) can take it as a prologue or an epilogue.
   const near = new Set<number>();
   if (nearReductions) {
-    const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' || (e.kind === 'write' && consts.has(e.vbuf)) ? [] : [i]));
+    const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'grad' || (e.kind === 'write' && consts.has(e.vbuf)) ? [] : [i]));
     compute.forEach((i, k) => {
       if (!isFloatReduce(entries[i]!)) return;
       if (k > 0) near.add(compute[k - 1]!);
@@ -317,7 +317,9 @@ export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReduct
   };
 
   entries.forEach((e, i) => {
-    if (e.kind === 'alloc' || e.kind === 'free' || (e.kind === 'write' && consts.has(e.vbuf)) || folded.has(i)) return;
+    // A gradient entry only hands a buffer out as a `.grad` (nothing is read or computed): runs
+    // go on through it, as through allocations.
+    if (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'grad' || (e.kind === 'write' && consts.has(e.vbuf)) || folded.has(i)) return;
     const ew = asElementwise(e);
     if (!ew || numel(ew.out.shape) === 0 || !validInstr(ew)) {
       close();
