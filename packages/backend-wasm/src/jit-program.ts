@@ -47,14 +47,14 @@ export class ProgramCode {
     }
   }
 
-  /** Four contiguous elements at the address in local `at` into `dst`. */
-  loadVector(at: number, dst: number, bool: boolean): void {
+  /** Four contiguous elements at the address in local `at` (plus `group` groups of four further) into `dst`. */
+  loadVector(at: number, dst: number, bool: boolean, group = 0): void {
     if (bool) {
       // Four 0/1 bytes to four lane masks: bytes to 0/-1, sign-extended twice.
-      this.b.get(at).simd('v128.load32_zero', 0, 0).i32x4Const(0).simd('i8x16.ne')
+      this.b.get(at).simd('v128.load32_zero', 0, ...uleb(4 * group)).i32x4Const(0).simd('i8x16.ne')
         .simd('i16x8.extend_low_i8x16_s').simd('i32x4.extend_low_i16x8_s').set(dst);
     } else {
-      this.b.get(at).simd('v128.load', 0, 0).set(dst);
+      this.b.get(at).simd('v128.load', 0, ...uleb(16 * group)).set(dst);
     }
   }
 
@@ -127,18 +127,18 @@ export class ProgramCode {
     }
   }
 
-  /** Register `rg` stored at the address in local `at`: four elements (`vector`) or lane 0. */
-  store(at: number, rg: number, vector: boolean): void {
+  /** Register `rg` stored at the address in local `at` (plus `group` groups of four further): four elements (`vector`) or lane 0. */
+  store(at: number, rg: number, vector: boolean, group = 0): void {
     const { b, reg, tmp } = this;
     b.get(at);
     if (!this.isBool(rg)) {
       b.get(reg[rg]!);
-      if (vector) b.simd('v128.store', 0, 0);
+      if (vector) b.simd('v128.store', 0, ...uleb(16 * group));
       else b.simd('v128.store32_lane', 0, 0, 0);
     } else if (vector) {
       // Four masks to four 0/1 bytes.
       b.get(reg[rg]!).get(reg[rg]!).simd('i16x8.narrow_i32x4_s').tee(tmp).get(tmp).simd('i8x16.narrow_i16x8_s')
-        .i32x4Const(0x01010101).simd('v128.and').simd('v128.store32_lane', 0, 0, 0);
+        .i32x4Const(0x01010101).simd('v128.and').simd('v128.store32_lane', 0, ...uleb(4 * group), 0);
     } else {
       b.get(reg[rg]!).simd('i32x4.extract_lane', 0).i32(1).raw(OP.i32And, OP.i32Store8, 0, 0);
     }
