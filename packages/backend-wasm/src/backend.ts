@@ -119,6 +119,8 @@ const ELEMENTWISE_RUNS_PER_THREAD = 4;
 const RECENT_CALLS = 32;
 /** Elements a generated kernel's run on a pool thread is a multiple of. */
 const GENERATED_ALIGN = 64;
+/** Outputs a fused reduction's run on a pool thread is a multiple of (a column walk's four lanes, one cache line). */
+const REDUCTION_ALIGN = 16;
 
 /**
  * The WebAssembly SIMD backend. Every call runs synchronously to completion, so `read` only
@@ -394,14 +396,12 @@ export class WasmBackend implements Backend {
       runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
       return;
     }
+    // With a pool, split over the outputs (kept elements): each output's values are folded in
+    // their one order by one thread, so the bits are one thread's.
     const { kernel, layout } = hit.run;
-    const buffer = this.alloc(Math.ceil((layout.words.length * 4) / 16) * 16);
-    try {
-      this.ints().set(layout.words, buffer >>> 2);
-      kernel.run(buffer, 0, layout.count);
-    } finally {
-      this.free(buffer);
-    }
+    const reduced = layout.words[0]! * layout.words[1]!;
+    const work = layout.count * reduced * (program.prologue.instrs.length + program.prologue.inputs.length + 1);
+    this.runKernel(kernel, layout.words, layout.count, work, REDUCTION_ALIGN);
   }
 
   /**
@@ -431,16 +431,25 @@ export class WasmBackend implements Backend {
    * interpreter; false where no module could be generated (the caller runs the interpreter).
    */
   private runGenerated(c: CompiledProgram, n: number, prepared: NonNullable<ReturnType<GeneratedModules['prepare']>>): boolean {
-    const { kernel, layout } = prepared;
-    const pool = this.pool && programWork(c, n) >= this.parallelThreshold ? this.pool : null;
     // Runs of a multiple of GENERATED_ALIGN elements, so that only a row's end runs one element at a time.
-    const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / GENERATED_ALIGN) * GENERATED_ALIGN : n;
+    this.runKernel(prepared.kernel, prepared.layout.words, n, programWork(c, n), GENERATED_ALIGN);
+    return true;
+  }
+
+  /**
+   * Runs a generated module's `run(words, 0, n)` (an element-wise program's elements, a fused
+   * reduction's outputs), split over the pool in runs of a multiple of `align` when `work`
+   * reaches the threshold: each element or output is computed whole by one thread, as on one.
+   */
+  private runKernel(kernel: GeneratedKernel, words: Int32Array, n: number, work: number, align: number): void {
+    const pool = this.pool && work >= this.parallelThreshold ? this.pool : null;
+    const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / align) * align : n;
     const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
-    const wordBytes = Math.ceil((layout.words.length * 4) / 16) * 16;
+    const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
     // With a pool, the module's bytes go with the job: each pool thread compiles them once.
     const buffer = this.alloc(wordBytes + (parts > 1 ? kernel.bytes.length : 0));
     try {
-      this.ints().set(layout.words, buffer >>> 2);
+      this.ints().set(words, buffer >>> 2);
       if (parts > 1) {
         new Uint8Array(this.k.memory.buffer, buffer + wordBytes, kernel.bytes.length).set(kernel.bytes);
         pool!.args.set([buffer, n, chunk, kernel.id, buffer + wordBytes, kernel.bytes.length]);
@@ -451,7 +460,6 @@ export class WasmBackend implements Backend {
     } finally {
       this.free(buffer);
     }
-    return true;
   }
 
   /**

@@ -4,7 +4,7 @@
 // operand layout, batches with broadcasting, and part counts that do not divide the work.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
-import { BINARY_OPS, UNARY_OPS, checkProgram, contiguousStrides, kernelDtypes, opKind, type View } from '@torchlet/core';
+import { BINARY_OPS, UNARY_OPS, checkProgram, checkReduction, contiguousStrides, kernelDtypes, opKind, type ReductionProgram, type View } from '@torchlet/core';
 import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
 import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
@@ -239,6 +239,42 @@ describe('wasm thread pool', () => {
         if (ka === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb], true)).toEqual(expected);
       }
       expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`b ${op}`)).toBe(true);
+    });
+  });
+
+  // Fused reductions (generated modules) split over the pool by outputs: each output's values
+  // are folded in their one order by one thread, so every split gives one thread's bits.
+  describe('fused reductions split over the pool match one thread', () => {
+    const square = checkProgram(['float32'], [{ kind: 'binary', op: 'mul', a: 0, b: 0 }], [1]);
+    // x - m stored, exp(x - m) reduced; then log(s) + m: a logsumexp with an extra output and an epilogue.
+    const shiftExp = checkProgram(['float32', 'float32'], [{ kind: 'binary', op: 'sub', a: 0, b: 1 }, { kind: 'unary', op: 'exp', x: 2 }], [3, 2]);
+    const logAdd = checkProgram(['float32', 'float32'], [{ kind: 'unary', op: 'log', x: 0 }, { kind: 'binary', op: 'add', a: 2, b: 1 }], [3]);
+    const identity = checkProgram(['float32'], [], [0]);
+    const cases: Array<[string, () => ReductionProgram, number[], number[]]> = [
+      ['rows: a sum of squares per row (a LayerNorm variance)', () => checkReduction(square, 'sum', [1], null), [203, 129], [1]],
+      ['rows: max per row of a 3-d view', () => checkReduction(square, 'max', [2], null), [5, 37, 67], [2]],
+      ['cols: a bias gradient (sum over the batch dims)', () => checkReduction(identity, 'sum', [0, 1], null), [9, 31, 133], [0, 1]],
+      ['rows with an extra output and an epilogue (logsumexp)', () => checkReduction(shiftExp, 'sum', [1], logAdd), [91, 70], [1]],
+    ];
+    it.each(cases)('%s', (_, make, shape, axes) => {
+      const r = make();
+      const res = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const x = hostData(shape, 'contiguous', 21), m = hostData(res, 'contiguous', 22);
+      const runOn = (be: WasmBackend): number[][] => {
+        const vx = place(be, x, shape, 'contiguous'), vm = place(be, m, res, 'contiguous');
+        const shifted = r.prologue.inputs.length === 2;
+        const inputs = shifted ? [vx, { ...vm, shape: [...shape], strides: vm.strides.map((st, d) => (axes.includes(d) ? 0 : st)) }] : [vx];
+        const extras = r.prologue.outputs.slice(1).map(() => output(be, shape));
+        const outs = [output(be, res)];
+        be.fused.reduction!(r, inputs, extras, r.epilogue ? [vm] : [], outs);
+        const ran = (be as unknown as { lastReductions: WeakMap<object, Array<{ run: unknown }>> }).lastReductions.get(r)![0]!.run !== null;
+        expect(ran, 'a generated module ran').toBe(true);
+        const got = [...extras, ...outs].map((v) => Array.from(new Uint32Array((be.readSync(v) as Float32Array).slice().buffer)));
+        for (const v of [vx, vm, ...extras, ...outs]) be.free(v.buffer);
+        return got;
+      };
+      const expected = runOn(single);
+      for (const be of Object.values(pools)) expect(runOn(be)).toEqual(expected);
     });
   });
 
