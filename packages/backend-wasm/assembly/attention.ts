@@ -19,8 +19,13 @@
 //   [12..14] v strides for b, h, s                    v is [B, H, S, Dv]
 //   [15..18] mask strides for b, h, l, s (0 = broadcast); only read when the mask pointer != 0
 //   [19..21] gradOut strides for b, h, l (backward)   gradOut is [B, H, L, Dv]
-// The last dim of q, k, v and gradOut is contiguous (stride 1); `out` [B, H, L, Dv], `lse`
-// [B, H, L] and the gradients dq/dk/dv are contiguous. With `causal`, query i sees keys j <= i.
+//   [22..24] out strides for b, h, l                  out is [B, H, L, Dv]
+//   [25..27] dq strides for b, h, l (backward)        dq is [B, H, L, D]
+//   [28..30] dk strides for b, h, s (backward)        dk is [B, H, S, D]
+//   [31..33] dv strides for b, h, s (backward)        dv is [B, H, S, Dv]
+// The last dim of every operand is contiguous (stride 1); `lse` [B, H, L] is contiguous. out, dq,
+// dk and dv may be laid out in any order of their other dims (heads merged as [B, L, H, D]
+// rows, so that no copy merges them), their elements apart. With `causal`, query i sees keys j <= i.
 
 /** Keys per block. */
 export const BC: i32 = 64;
@@ -419,6 +424,7 @@ export function attentionPart(
   const ksb = word(params, 9), ksh = word(params, 10), kss = word(params, 11);
   const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
+  const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
   const sc = sBuf, kt = sc + (<usize>(2 * BR * BC) << 2);
   const mBuf = kt + (<usize>((D + Dv) * BC) << 2), lBuf = mBuf + (<usize>BR << 2);
   const row = <usize>BC << 2;
@@ -433,9 +439,9 @@ export function attentionPart(
       const ib = min(BR, L - i0);
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
       const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
-      const o = out + (<usize>((bh * L + i0) * Dv) << 2);
+      const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
       // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end.
-      zeroRows(o, Dv, ib, Dv);
+      zeroRows(o, osl, ib, Dv);
       for (let r = 0; r < ib; r++) {
         store<f32>(mBuf + (<usize>r << 2), -Infinity);
         store<f32>(lBuf + (<usize>r << 2), 0);
@@ -459,19 +465,19 @@ export function attentionPart(
             // The running max grows: rescale what was accumulated under the old one.
             const corr = exps(m - mb);
             l *= corr;
-            scal(corr, o + (<usize>(r * Dv) << 2), Dv);
+            scal(corr, o + (<usize>(r * osl) << 2), Dv);
             m = mb;
           }
           l += expRow(s, jb, m);
           store<f32>(mBuf + (<usize>r << 2), m);
           store<f32>(lBuf + (<usize>r << 2), l);
         }
-        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>Dv << 2, ib, Dv, jb);
+        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb);
       }
       for (let r = 0; r < ib; r++) {
         const m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
         // A row with every key masked gives NaN, as softmax over all -Infinity does.
-        scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * Dv) << 2), Dv);
+        scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * osl) << 2), Dv);
         store<f32>(lse + (<usize>(bh * L + i0 + r) << 2), l == 0 ? NaN : m + <f32>logAtLeastOne(<f64>l));
       }
     }
@@ -482,7 +488,7 @@ export function attentionPart(
  * Backward (FlashAttention-2's, a block of query rows at a time): with P = exp(S - lse)
  * recomputed per key block and delta_i = dO_i . O_i,
  *   dV += P^T dO,  dP = dO V^T,  dS = P (dP - delta),  dQ = scale dS K,  dK += scale dS^T Q.
- * dq, dk, dv are contiguous and fully written here, over the flattened (batch, head) pairs
+ * dq, dk, dv (rows laid out as the words say) are fully written here, over the flattened (batch, head) pairs
  * [bh0, bh1), with `attentionScratchBytes(D, Dv)` bytes of scratch at `sBuf`: pool threads run
  * disjoint ranges (each writes only its own blocks of dq, dk and dv).
  */
@@ -496,6 +502,10 @@ export function attentionBackwardPart(
   const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
   const gsb = word(params, 19), gsh = word(params, 20), gsl = word(params, 21);
+  const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
+  const dqsb = word(params, 25), dqsh = word(params, 26), dqsl = word(params, 27);
+  const dksb = word(params, 28), dksh = word(params, 29), dkss = word(params, 30);
+  const dvsb = word(params, 31), dvsh = word(params, 32), dvss = word(params, 33);
   const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ds + (<usize>(BR * BC) << 2), vt = kt + (<usize>(D * BC) << 2);
   const dBuf = vt + (<usize>(Dv * BC) << 2) + (<usize>(2 * BR) << 2);
   const row = <usize>BC << 2;
@@ -503,10 +513,10 @@ export function attentionBackwardPart(
     const b = bh / H, h = bh % H;
     const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
-    const dkBase = dk + (<usize>(bh * S * D) << 2);
-    const dvBase = dv + (<usize>(bh * S * Dv) << 2);
-    memory.fill(dkBase, 0, <usize>(S * D) << 2);
-    memory.fill(dvBase, 0, <usize>(S * Dv) << 2);
+    const dkBase = dk + (<usize>(b * dksb + h * dksh) << 2);
+    const dvBase = dv + (<usize>(b * dvsb + h * dvsh) << 2);
+    zeroRows(dkBase, dkss, S, D);
+    zeroRows(dvBase, dvss, S, Dv);
     // With every key in one block, K^T and V^T are packed once for all the query blocks.
     const oneBlock = S <= BC;
     if (oneBlock) {
@@ -518,13 +528,13 @@ export function attentionBackwardPart(
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
       const gRow = gout + (<usize>(b * gsb + h * gsh + i0 * gsl) << 2);
       const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
-      const o = out + (<usize>((bh * L + i0) * Dv) << 2);
+      const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
       const lp = lse + (<usize>(bh * L + i0) << 2);
-      const dqRow = dq + (<usize>((bh * L + i0) * D) << 2);
+      const dqRow = dq + (<usize>(b * dqsb + h * dqsh + i0 * dqsl) << 2);
       for (let r = 0; r < ib; r++) {
-        store<f32>(dBuf + (<usize>r << 2), dot(gRow + (<usize>(r * gsl) << 2), o + (<usize>(r * Dv) << 2), Dv));
+        store<f32>(dBuf + (<usize>r << 2), dot(gRow + (<usize>(r * gsl) << 2), o + (<usize>(r * osl) << 2), Dv));
       }
-      zeroRows(dqRow, D, ib, D);
+      zeroRows(dqRow, dqsl, ib, D);
       const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
@@ -542,10 +552,10 @@ export function attentionBackwardPart(
           gradRow(s, g, jb, j0, i0 + r, causal, mRow, mss, scale, load<f32>(lp + (<usize>r << 2)), load<f32>(dBuf + (<usize>r << 2)));
         }
         // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
-        gemm(sc, 4, row, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * Dv) << 2), <usize>Dv << 2, jb, Dv, ib);
-        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * D) << 2), <usize>D << 2, jb, D, ib);
+        gemm(sc, 4, row, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib);
+        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib);
         // dQ += dS K.
-        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>D << 2, ib, D, jb);
+        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb);
       }
     }
   }

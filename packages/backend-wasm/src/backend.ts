@@ -241,6 +241,12 @@ export class WasmBackend implements Backend {
 
   // ---- fused optimizer steps (assembly/optim.ts) -------------------------------------------------
 
+  /**
+   * The attention kernels write `out`, `gradQ`, `gradK` and `gradV` in any layout whose last dim is
+   * contiguous (heads as `[B, L, H, D]` rows: no copy merges them afterwards).
+   */
+  readonly attentionStridedOutputs = true;
+
   readonly fused: FusedKernels = {
     // src/jit.ts: a WebAssembly module generated per program, registers in v128 locals; else
     // assembly/program.ts, an interpreter over blocks of lanes in L1. One pass over memory.
@@ -252,7 +258,7 @@ export class WasmBackend implements Backend {
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
-      const bh = this.attentionLayout('attention', q, k, v, mask, out, null, [out, lse]);
+      const bh = this.attentionLayout('attention', q, k, v, mask, out, lse, null, null);
       const operands = [this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse)];
       const macs = bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
       if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
@@ -262,7 +268,7 @@ export class WasmBackend implements Backend {
       }
     },
     attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams) => {
-      const bh = this.attentionLayout('attentionBackward', q, k, v, mask, out, gradOut, [out, lse, gradQ, gradK, gradV]);
+      const bh = this.attentionLayout('attentionBackward', q, k, v, mask, out, lse, gradOut, [gradQ, gradK, gradV]);
       const operands = [
         this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), this.addr(gradOut),
         this.addr(gradQ), this.addr(gradK), this.addr(gradV),
@@ -481,31 +487,44 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * Checks the attention operands (4-D float32; q, k, v, gradOut with a unit last stride;
-   * `contiguous` views contiguous), writes B H L S D Dv and the strides of q, k, v, mask and
-   * gradOut to the scratch words assembly/attention.ts reads, and returns B * H.
+   * Checks the attention operands (4-D float32 of agreeing shapes; every operand with a unit last
+   * stride; out and the gradients `grads` (dq, dk, dv) with elements apart, lse contiguous),
+   * writes B H L S D Dv and the strides of q, k, v, mask, gradOut, out and the gradients to the
+   * scratch words assembly/attention.ts reads, and returns B * H.
    */
-  private attentionLayout(op: string, q: View, k: View, v: View, mask: View | null, out: View, gradOut: View | null, contiguous: readonly View[]): number {
+  private attentionLayout(
+    op: string, q: View, k: View, v: View, mask: View | null, out: View, lse: View, gradOut: View | null, grads: readonly [View, View, View] | null,
+  ): number {
     this.check();
     const [B, H, L, D] = q.shape as [number, number, number, number];
     const S = k.shape[2]!, Dv = v.shape[3]!;
-    const all = [q, k, v, out, ...contiguous, ...(mask ? [mask] : []), ...(gradOut ? [gradOut] : [])];
+    const all = [q, k, v, out, lse, ...(mask ? [mask] : []), ...(gradOut ? [gradOut] : []), ...(grads ?? [])];
     for (const x of all) if (x.dtype !== 'float32') throw unsupported(op, { operand: x.dtype });
+    const same = (x: View, like: View): boolean => x.shape.length === 4 && x.shape.every((n, d) => n === like.shape[d]);
     const shapesOk = q.shape.length === 4 && k.shape.length === 4 && v.shape.length === 4 && out.shape.length === 4 &&
       k.shape[0] === B && k.shape[1] === H && k.shape[3] === D && v.shape[0] === B && v.shape[1] === H && v.shape[2] === S &&
-      out.shape[2] === L && out.shape[3] === Dv && (!mask || (mask.shape.length === 4 && mask.shape[2] === L && mask.shape[3] === S));
-    if (!shapesOk) throw new Error(`wasm backend: ${op} shapes do not agree: q [${q.shape}], k [${k.shape}], v [${v.shape}], out [${out.shape}]${mask ? `, mask [${mask.shape}]` : ''}`);
-    for (const x of [q, k, v, ...(gradOut ? [gradOut] : [])]) {
+      out.shape[0] === B && out.shape[1] === H && out.shape[2] === L && out.shape[3] === Dv &&
+      lse.shape.length === 3 && lse.shape[0] === B && lse.shape[1] === H && lse.shape[2] === L &&
+      (!mask || (mask.shape.length === 4 && mask.shape[2] === L && mask.shape[3] === S)) &&
+      (!gradOut || same(gradOut, out)) && (!grads || (same(grads[0], q) && same(grads[1], k) && same(grads[2], v)));
+    if (!shapesOk) {
+      const named = [['q', q], ['k', k], ['v', v], ['out', out], ['lse', lse], ['mask', mask], ['gradOut', gradOut], ['gradQ', grads?.[0]], ['gradK', grads?.[1]], ['gradV', grads?.[2]]] as const;
+      throw new Error(`wasm backend: ${op} shapes do not agree: ${named.filter(([, x]) => x).map(([n, x]) => `${n} [${x!.shape}]`).join(', ')}`);
+    }
+    for (const x of [q, k, v, out, ...(gradOut ? [gradOut] : []), ...(grads ?? [])]) {
       if (x.shape[3]! > 1 && x.strides[3] !== 1) throw new Error(`wasm backend: ${op} needs a unit stride on the last dim, got strides [${x.strides.join(', ')}]`);
     }
-    for (const x of contiguous) {
-      if (!isContiguous(x.shape, x.strides)) throw new Error(`wasm backend: ${op} needs contiguous outputs, got shape [${x.shape.join(', ')}] with strides [${x.strides.join(', ')}]`);
+    if (!isContiguous(lse.shape, lse.strides)) throw new Error(`wasm backend: ${op} needs a contiguous lse, got shape [${lse.shape.join(', ')}] with strides [${lse.strides.join(', ')}]`);
+    for (const x of [out, ...(grads ?? [])]) {
+      if (!apart(x)) throw new Error(`wasm backend: ${op} needs outputs whose elements do not overlap, got shape [${x.shape.join(', ')}] with strides [${x.strides.join(', ')}]`);
     }
     const s = (x: View | null, d: number): number => (!x || x.shape[d] === 1 ? 0 : x.strides[d]!);
     const words = [
       B, H, L, S, D, Dv,
       s(q, 0), s(q, 1), s(q, 2), s(k, 0), s(k, 1), s(k, 2), s(v, 0), s(v, 1), s(v, 2),
       s(mask, 0), s(mask, 1), s(mask, 2), s(mask, 3), s(gradOut, 0), s(gradOut, 1), s(gradOut, 2),
+      s(out, 0), s(out, 1), s(out, 2),
+      ...(grads ? [s(grads[0], 0), s(grads[0], 1), s(grads[0], 2), s(grads[1], 0), s(grads[1], 1), s(grads[1], 2), s(grads[2], 0), s(grads[2], 1), s(grads[2], 2)] : []),
     ];
     this.ints().set(words, this.scratchPtr >> 2);
     return B * H;
@@ -884,6 +903,20 @@ export class WasmBackend implements Backend {
 
 /** wasm32 addresses are 32 bits: linear memory can never pass 4 GiB (memory64 would lift this). */
 const MEMORY_LIMIT = 2 ** 32;
+
+/**
+ * Whether no two elements of `v` share an address (strides positive where a dim has more than one
+ * element): taken from the smallest stride up, each stride lies beyond the reach of the dims below it.
+ */
+function apart(v: View): boolean {
+  const dims = v.shape.map((n, d) => [n, v.strides[d]!] as const).filter(([n]) => n > 1).sort((a, b) => a[1] - b[1]);
+  let reach = 0;
+  for (const [n, stride] of dims) {
+    if (stride <= reach) return false;
+    reach += (n - 1) * stride;
+  }
+  return true;
+}
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;

@@ -149,13 +149,15 @@ export interface FusedKernels {
    * `q [B, H, L, D]`, `k [B, H, S, D]`, `v [B, H, S, Dv]`: float32, any strides except that the
    * last dim is contiguous (stride 1). `mask`: float32 `[B, H, L, S]`, any strides (0 for
    * broadcast dims), added to the scaled scores. `out [B, H, L, Dv]` and `lse [B, H, L]` are
-   * contiguous. A row whose keys are all masked gives NaN, as softmax does.
+   * contiguous (`out` may be laid out otherwise where {@link Backend.attentionStridedOutputs}
+   * says so). A row whose keys are all masked gives NaN, as softmax does.
    */
   attention(q: View, k: View, v: View, mask: View | null, out: View, lse: View, p: AttentionParams): void;
   /**
    * The gradients of `attention` from the same operands, its `out` and `lse`, and `gradOut`
    * (shaped like `out`, last dim contiguous): writes all of the contiguous `gradQ`, `gradK` and
-   * `gradV` (shaped like q, k, v). No gradient flows to the mask.
+   * `gradV` (shaped like q, k, v; laid out otherwise where
+   * {@link Backend.attentionStridedOutputs} says so). No gradient flows to the mask.
    */
   attentionBackward(
     q: View, k: View, v: View, mask: View | null, out: View, lse: View, gradOut: View,
@@ -286,6 +288,14 @@ export interface Backend {
 
   /** Optional fused kernels, each an override of a composite in core. */
   readonly fused?: Partial<FusedKernels>;
+  /**
+   * True when the fused `attention` and `attentionBackward` take `out`, `gradQ`, `gradK` and
+   * `gradV` in any layout whose last dim is contiguous and whose elements do not overlap, not only
+   * contiguous ones. Core then lays each out in the order of its operand's dims (out and gradQ as
+   * q, gradK as k, gradV as v): heads split from a `[B, L, H * D]` projection by a permute come
+   * back merged by the inverse permute and a reshape without a copy.
+   */
+  readonly attentionStridedOutputs?: boolean;
   /** The backend's own memory figures. */
   memory?(): BackendMemory;
   /** Releases everything; the backend is unusable afterwards. */

@@ -73,6 +73,10 @@ function compare(c: Case, tol = 2e-5): void {
       return [out, q!.grad!, k!.grad!, v!.grad!];
     };
     const got = run(true), want = run(false);
+    if (c.permuted) {
+      // Laid out as their operands: heads merge back ([B, L, H, D]) without a copy.
+      got.forEach((t, i) => expect(t.permute([0, 2, 1, 3]).isContiguous(), `${['out', 'dq', 'dk', 'dv'][i]} merged heads contiguous`).toBe(true));
+    }
     ['out', 'dq', 'dk', 'dv'].forEach((name, i) => {
       expect(maxDiff(got[i]!, want[i]!), `${name} ${JSON.stringify(c)}`).toBeLessThan(tol);
     });
@@ -112,9 +116,21 @@ describe('fused attention (wasm) vs composite', () => {
     });
   });
 
-  it('takes strided (permuted) q, k, v without copies', () => {
+  it('takes strided (permuted) q, k, v without copies, and lays out out, dq, dk, dv as them', () => {
     compare({ B: 2, H: 4, L: 64, S: 64, D: 32, permuted: true });
     compare({ B: 2, H: 3, L: 17, S: 29, D: 16, permuted: true, mask: 'keyPadding' });
+    compare({ B: 1, H: 2, L: 70, S: 9, D: 6, Dv: 5, permuted: true, causal: true }); // scalar tails, two query blocks
+  });
+
+  it('rejects outputs whose elements overlap, naming the op', () => {
+    const be = torch.getBackend();
+    const [B, H, L, D] = [1, 2, 4, 8];
+    const view = (t: Tensor) => t.view_();
+    const q = torch.randn([B, H, L, D]), lse = torch.empty([B, H, L]);
+    const out = torch.empty([B, H, L, D]);
+    const overlapping = { ...view(out), strides: [0, 8, 8, 1] }; // heads share rows
+    expect(() => be.fused!.attention!(view(q), view(q), view(q), null, overlapping, view(lse), { scale: 1, causal: false })).toThrow(/attention needs outputs whose elements do not overlap/);
+    expect(() => be.fused!.attention!(view(q), view(q), view(q), null, view(out), view(torch.empty([B, H, L + 1])), { scale: 1, causal: false })).toThrow(/attention shapes do not agree/);
   });
 
   it('keeps memory below one L x S matrix on a long sequence (L = S = 1024)', () => {

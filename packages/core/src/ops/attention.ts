@@ -19,7 +19,7 @@ import { matmul } from './linalg.ts';
 import { softmax } from './nn.ts';
 import { broadcastView } from './primitives.ts';
 import { sum } from './reduce.ts';
-import { contiguous, empty, expectDType, expectTensor } from './util.ts';
+import { contiguous, empty, expectDType, expectTensor, viewOf } from './util.ts';
 import { transpose } from './view.ts';
 
 /**
@@ -106,7 +106,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
   const backend = q.backend;
   const params: AttentionParams = { scale, causal };
   const [qc, kc, vc] = [q, k, v].map(unitLastStride) as [Tensor, Tensor, Tensor];
-  const out = empty([...lead, L, v.shape[v.ndim - 1]!], 'float32', backend);
+  const out = emptyOrderedLike([...lead, L, v.shape[v.ndim - 1]!], qc);
   const lse = empty([...lead, L], 'float32', backend);
   try {
     backend.fused!.attention!(view4(qc), view4(kc), view4(vc), maskView(mask, [...lead, L, S]), view4(out), view4(lse, 3), params);
@@ -133,7 +133,7 @@ export function attentionBackward(
   const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
   if (!isGradEnabled() && backend.fused?.attentionBackward) {
     const gc = unitLastStride(g);
-    const dq = empty(q.shape, 'float32', backend), dk = empty(k.shape, 'float32', backend), dv = empty(v.shape, 'float32', backend);
+    const dq = emptyOrderedLike(q.shape, q), dk = emptyOrderedLike(k.shape, k), dv = emptyOrderedLike(v.shape, v);
     try {
       backend.fused.attentionBackward(
         view4(q), view4(k), view4(v), maskView(mask, [...q.shape.slice(0, -2), L, S]), view4(out), view4(lse, 3), view4(gc),
@@ -173,6 +173,32 @@ function scores(q: Tensor, k: Tensor, mask: Tensor | null, p: AttentionParams): 
 
 function compositeAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number): Tensor {
   return tidy(() => matmul(softmax(scores(q, k, mask, { scale, causal }), -1), v));
+}
+
+/**
+ * A new float32 tensor of `shape` (`like`'s rank) on `like`'s backend, laid out densely in the
+ * order of `like`'s strides (largest outermost, the last dim innermost) where the backend's
+ * attention kernels take such outputs, else contiguous. q split into heads from a [B, L, H * D]
+ * projection (`[B, H, L, D]` with strides `[L H D, D, H D, 1]`) gives an output whose inverse
+ * permute is contiguous, so merging the heads back is a view, not a copy.
+ */
+function emptyOrderedLike(shape: readonly number[], like: Tensor): Tensor {
+  const backend = like.backend;
+  const n = shape.length;
+  if (!backend.attentionStridedOutputs || n < 3) return empty(shape, 'float32', backend);
+  const order = Array.from({ length: n - 1 }, (_, d) => d).sort((a, b) => like.strides[b]! - like.strides[a]! || a - b);
+  order.push(n - 1);
+  const strides = new Array<number>(n);
+  for (let i = n - 1, acc = 1; i >= 0; i--) {
+    strides[order[i]!] = acc;
+    acc *= shape[order[i]!]!;
+  }
+  const flat = empty([numel(shape)], 'float32', backend);
+  try {
+    return viewOf(flat, shape, strides, 0);
+  } finally {
+    flat.dispose();
+  }
 }
 
 /** `t` if its last dim has stride 1 (or size 1), else a contiguous copy (a new reference). */
