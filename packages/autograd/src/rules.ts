@@ -102,6 +102,18 @@ function stridedIndex(like: readonly number[], dim: number, n: number, start: nu
 function scatterBack(g: Tensor, shape: readonly number[], dim: number, start: number, step: number): Tensor {
   const n = g.shape[dim]!;
   if (step === 1) {
+    if (!T.isGradEnabled()) {
+      // Not differentiated again (no createGraph): zeros, then g copied into its window — two
+      // kernel calls, where a cat of zero blocks makes one per block and one copy per part.
+      const out = T.zeros(shape, { backend: g.backend });
+      const window = out.narrow(dim, start, n);
+      try {
+        window.copy_(g);
+      } finally {
+        window.dispose();
+      }
+      return out;
+    }
     // A contiguous window: pad with zero blocks (one copy, and cat is differentiable).
     const before = start, after = shape[dim]! - start - n;
     const parts: Tensor[] = [];

@@ -82,3 +82,15 @@ it('the same product with nested grad() and with backward({ createGraph })', () 
   g1.mul(v1).sum().add(g2.mul(v2).sum()).backward();
   expectClose([...w1.grad!.dataSync(), ...w2.grad!.dataSync()], want);
 });
+
+it('a slice\'s gradient: zeros and one copy in a plain backward, differentiable again under createGraph', async () => {
+  const x = torch.tensor([1, 2, 3, 4, 5]).requiresGrad_();
+  // Plain backward: the window [1, 3) gets 3 x^2, the rest 0.
+  x.narrow(0, 1, 2).pow(3).sum().backward();
+  expect(Array.from(await x.grad!.data())).toEqual([0, 12, 27, 0, 0]);
+  // createGraph: the same gradient, whose own gradient is 6 x in the window.
+  const [g] = gradOf(x.narrow(0, 1, 2).pow(3).sum(), [x], { createGraph: true });
+  expect(Array.from(await g!.data())).toEqual([0, 12, 27, 0, 0]);
+  const [gg] = gradOf(g!.sum(), [x]);
+  expect(Array.from(await gg!.data())).toEqual([0, 12, 18, 0, 0]);
+});

@@ -248,7 +248,8 @@ describe('torch.compile fusion', () => {
     }
     const s = fused.stats().lastPlan!, p = plain.stats().lastPlan!;
     expect(p.fusedGroups).toBe(0);
-    expect(s.fusedGroups).toBeGreaterThanOrEqual(2);
+    // Programs, and reductions that took a program as prologue or epilogue (where the backend has the kernel).
+    expect(s.fusedGroups + s.fusedReductions).toBeGreaterThanOrEqual(2);
     expect(s.fusedOps).toBeGreaterThanOrEqual(6);
     expect(s.replayCalls).toBeLessThanOrEqual(p.replayCalls - s.fusedOps + s.fusedGroups);
     expect(s.arenaBytes).toBeGreaterThan(0);
