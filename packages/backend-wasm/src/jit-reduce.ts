@@ -124,6 +124,8 @@ export function generateReductionModule(program: ReductionProgram, layout: Reduc
   const preg = pro.dtypes.map(() => local());
   const ereg = epi ? epi.dtypes.map(() => local()) : [];
   const tmp = local(), v0 = local(), v1 = local();
+  // Accumulator pairs of the four groups of a sixteen-wide cols run (group 0's is v0, v1).
+  const pairs = [[v0, v1], [local(), local()], [local(), local()], [local(), local()]] as const;
   const v128Count = next - 3 - i32Count - f64Count - f32Count;
 
   // Word offsets (reductionLayout): inner row length, outer rows, then the operands'.
@@ -174,18 +176,22 @@ export function generateReductionModule(program: ReductionProgram, layout: Reduc
   pcode.constants();
   ecode?.constants();
 
-  const initAccumulators = (): void => {
+  const initAccumulators = (groups = 1): void => {
     const id = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? -Infinity : Infinity;
-    if (op === 'sum' || op === 'prod') {
-      b.f64(id).simd('f64x2.splat').tee(v0).set(v1);
-      b.f64(id).set(acc);
-    } else {
-      b.f32(id).simd('f32x4.splat').set(v0);
-      b.f32(id).set(m);
+    for (let g = 0; g < groups; g++) {
+      const [a0, a1] = pairs[g]!;
+      if (op === 'sum' || op === 'prod') {
+        b.f64(id).simd('f64x2.splat').tee(a0).set(a1);
+      } else {
+        b.f32(id).simd('f32x4.splat').set(a0);
+      }
     }
+    if (op === 'sum' || op === 'prod') b.f64(id).set(acc);
+    else b.f32(id).set(m);
   };
-  /** Folds the value register into the lane accumulators (cols; rows for sum and max/min). */
-  const foldLanes = (): void => {
+  /** Folds the value register into the lane accumulators (cols; rows for sum and max/min) of group `g`. */
+  const foldLanes = (g = 0): void => {
+    const [v0, v1] = pairs[g]!;
     if (op === 'sum' || op === 'prod') {
       const f = op === 'sum' ? 'f64x2.add' : 'f64x2.mul';
       b.get(v0).get(value).simd('f64x2.promote_low_f32x4').simd(f).set(v0);
@@ -202,12 +208,13 @@ export function generateReductionModule(program: ReductionProgram, layout: Reduc
       b.get(m).get(value).simd('f32x4.extract_lane', 0).raw(op === 'max' ? OP.f32Max : OP.f32Min).set(m);
     }
   };
-  /** Stores the prologue's extra outputs at their pointers (four elements or lane 0). */
-  const storeExtras = (vector: boolean): void => {
-    for (let j = 0; j < nExtra; j++) pcode.store(xptr[j]!, pro.outputs[j + 1]!, vector);
+  /** Stores the prologue's extra outputs at their pointers (four elements, `g` groups of four further, or lane 0). */
+  const storeExtras = (vector: boolean, g = 0): void => {
+    for (let j = 0; j < nExtra; j++) pcode.store(xptr[j]!, pro.outputs[j + 1]!, vector, g);
   };
-  /** The reduced value(s), as float32 lanes, into register 0 of the epilogue (or stored). */
-  const finish = (vector: boolean): void => {
+  /** The reduced value(s) of group `g`, as float32 lanes, into register 0 of the epilogue (or stored). */
+  const finish = (vector: boolean, g = 0): void => {
+    const [v0, v1] = pairs[g]!;
     const dst = epi ? ereg[0]! : tmp;
     if (rows) {
       if (op === 'sum' || op === 'prod') b.get(acc).raw(OP.f32DemoteF64);
@@ -224,14 +231,14 @@ export function generateReductionModule(program: ReductionProgram, layout: Reduc
         const bool = epi.inputs[j + 1] === 'bool';
         const cls = rows ? 'splat' : layout.epilogueInputs[j]!;
         if (!vector || cls === 'splat') ecode!.loadSplat(eptr[j]!, ereg[j + 1]!, bool);
-        else if (cls === 'dense') ecode!.loadVector(eptr[j]!, ereg[j + 1]!, bool);
+        else if (cls === 'dense') ecode!.loadVector(eptr[j]!, ereg[j + 1]!, bool, g);
         else ecode!.loadStrided(eptr[j]!, estride[j]!, ereg[j + 1]!, bool);
       }
       ecode!.instructions(vector);
-      for (let k = 0; k < nOut; k++) ecode!.store(optr[k]!, epi.outputs[k]!, vector);
+      for (let k = 0; k < nOut; k++) ecode!.store(optr[k]!, epi.outputs[k]!, vector, g);
     } else {
       b.get(optr[0]!).get(tmp);
-      if (vector) b.simd('v128.store', 0, 0);
+      if (vector) b.simd('v128.store', 0, ...uleb(16 * g));
       else b.simd('v128.store32_lane', 0, 0, 0);
     }
   };
@@ -346,6 +353,34 @@ export function generateReductionModule(program: ReductionProgram, layout: Reduc
       bump(o, vector ? 4 : 1);
       b.raw(OP.br, 0, OP.end, OP.end);
     };
+    // Sixteen kept elements at a time (four groups, each with accumulators of its own, so four
+    // times the independent adds) where the prologue's and the epilogue's operands are contiguous
+    // or one value along the kept run; each output still folds its values in order.
+    if ([...layout.inputs, ...layout.epilogueInputs].every((c) => c !== 'strided')) {
+      b.raw(OP.block, 0x40, OP.loop, 0x40);
+      b.get(2).get(o).raw(OP.i32Sub).i32(16).raw(OP.i32LtS, OP.brIf, 1);
+      addresses();
+      initAccumulators(4);
+      eachRow(() => {
+        b.i32(0).set(e);
+        b.raw(OP.block, 0x40, OP.loop, 0x40);
+        b.get(e).get(n).raw(OP.i32GeS, OP.brIf, 1);
+        for (let k = 0; k < nIn; k++) if (layout.inputs[k] === 'splat') pcode.loadSplat(ptr[k]!, preg[k]!, inBool(k));
+        for (let g = 0; g < 4; g++) {
+          for (let k = 0; k < nIn; k++) if (layout.inputs[k] === 'dense') pcode.loadVector(ptr[k]!, preg[k]!, inBool(k), g);
+          pcode.instructions(true);
+          storeExtras(true, g);
+          foldLanes(g);
+        }
+        for (let k = 0; k < nIn; k++) bump(ptr[k]!, { local: rstride[k]!, times: 1 });
+        for (let j = 0; j < nExtra; j++) bump(xptr[j]!, { local: xstride[j]!, times: 1 });
+        bump(e, 1);
+        b.raw(OP.br, 0, OP.end, OP.end);
+      });
+      for (let g = 0; g < 4; g++) finish(true, g);
+      bump(o, 16);
+      b.raw(OP.br, 0, OP.end, OP.end);
+    }
     run(true);
     run(false);
   }

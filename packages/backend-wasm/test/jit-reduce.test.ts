@@ -111,15 +111,19 @@ describe('generated fused reductions: the same bits as the composite', () => {
 
   it('cols (reduced dims outermost): bias-gradient sums, kept runs of any length, bool inputs, epilogue inputs', () => {
     for (const op of ['sum', 'prod', 'max', 'min'] as ProgramReduceOp[]) {
-      for (const shape of [[64, 10], [5, 4], [3, 7], [9, 1 + 1], [2, 3, 8]]) {
+      for (const shape of [[64, 10], [5, 4], [3, 7], [9, 2], [2, 3, 8], [5, 37], [4, 16], [3, 2, 48]]) {
         const axes = shape.length === 3 ? [0, 1] : [0];
         expect(same(checkReduction(square, op, axes, null), [view(shape, () => (op === 'prod' ? 0.5 + rand() : rand() * 4 - 2))]), `${op} [${shape}]`).toBe(true);
       }
     }
-    const g = view([12, 10]);
-    expect(same(checkReduction(masked, 'sum', [0], null), [boolView([12, 10]), g])).toBe(true);
-    const n = view([1], () => 12);
-    expect(same(checkReduction(identity, 'sum', [0], meanPos), [view([12, 10])], [{ ...n, shape: [1, 10], strides: [0, 0] }])).toBe(true);
+    for (const kept of [10, 41]) {
+      // Runs of sixteen (bool inputs four bytes a group), of four, and one at a time.
+      expect(same(checkReduction(masked, 'sum', [0], null), [boolView([12, kept]), view([12, kept])])).toBe(true);
+      const n = view([1], () => 12);
+      expect(same(checkReduction(identity, 'sum', [0], meanPos), [view([12, kept])], [{ ...n, shape: [1, kept], strides: [0, 0] }])).toBe(true);
+      const per = view([1, kept]);
+      expect(same(checkReduction(identity, 'sum', [0], meanPos), [view([12, kept])], [per])).toBe(true);
+    }
     // A transposed input: four kept neighbours are strided.
     const t = view([10, 12]);
     expect(same(checkReduction(square, 'sum', [0], null), [{ ...t, shape: [12, 10], strides: [1, 12] }])).toBe(true);
