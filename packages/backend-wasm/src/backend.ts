@@ -111,6 +111,16 @@ const BLOCKS_PER_THREAD = 3;
  * 131072 elements moves 1.5 MB, some tens of microseconds on one thread).
  */
 const programWork = (c: CompiledProgram, n: number): number => n * (c.program.instrs.length + c.program.inputs.length + c.program.outputs.length);
+/** The first and last element a view reaches (offsets from its buffer's start, in elements). */
+function extent(v: View): [number, number] {
+  let lo = v.offset, hi = v.offset;
+  for (let d = 0; d < v.shape.length; d++) {
+    const reach = (v.shape[d]! - 1) * v.strides[d]!;
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  return [lo, hi];
+}
 /** The fewest rows (columns) of a matmul block beyond the one block per thread (see matmulOnPool). */
 const MIN_BLOCK = 128;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
@@ -531,24 +541,33 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * With a pool and the generated kernels: a float32 element-wise op large enough to split runs
-   * as a one-instruction fused program, whose generated module gives the eager kernel's bits
-   * (each element computed alike, wherever it runs), so the pool threads share it. False where
-   * it stays with the eager kernel on this thread: too small, a bool result, a strided output,
-   * an input overlapping the output other than as the same view (programs allow only an exact
-   * in-place update), or no module.
+   * With a pool and the generated kernels: a float32 element-wise op (or copy, `instr` null)
+   * large enough to split runs as a one-instruction (no-instruction) fused program, whose
+   * generated module gives the eager kernel's bits (each element computed alike, wherever it
+   * runs; a copy moves the bits as they are), so the pool threads share it. False where it stays
+   * with the eager kernel on this thread: too small, another dtype, a strided output, an input
+   * overlapping the output other than as the same view (programs allow only an exact in-place
+   * update), or no module.
    */
-  private onPool(instr: ProgramInstr, inputs: readonly View[], out: View): boolean {
+  private onPool(instr: ProgramInstr | null, inputs: readonly View[], out: View): boolean {
     if (this.pool === null || this.generated === null || out.dtype !== 'float32') return false;
     const n = numel(out.shape);
-    if (n * (1 + inputs.length + 1) < this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
+    if (n * ((instr ? 1 : 0) + inputs.length + 1) < this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
+    const [lo, hi] = extent(out);
     for (const v of inputs) {
-      const same = v.offset === out.offset && v.strides.every((st, d) => st === out.strides[d]);
-      if (v.dtype !== 'float32' || (v.buffer === out.buffer && !same)) return false;
+      if (v.dtype !== 'float32') return false;
+      // A compiled step's intermediates share one planned buffer: what matters is whether the ranges meet.
+      if (v.buffer !== out.buffer) continue;
+      const [a, b] = extent(v);
+      const same = v.offset === out.offset && v.strides.every((st, d) => out.shape[d] === 1 || st === out.strides[d]);
+      if (a <= hi && lo <= b && !same) return false;
     }
-    const key = instr.kind === 'binary' ? `b ${instr.op}` : instr.kind === 'unary' ? `u ${instr.op}` : '';
+    const key = instr === null ? 'copy' : `${instr.kind} ${'op' in instr ? instr.op : ''}`;
     let c = this.opPrograms.get(key);
-    if (!c) this.opPrograms.set(key, (c = compileProgram(checkProgram(inputs.map(() => 'float32'), [instr], [inputs.length]))));
+    if (!c) {
+      const program = checkProgram(inputs.map(() => 'float32'), instr ? [instr] : [], [instr ? inputs.length : 0]);
+      this.opPrograms.set(key, (c = compileProgram(program)));
+    }
     checkProgramViews(c, inputs, [out], (buffer) => this.size(buffer));
     const prepared = this.generated.prepare(c, inputs, [out]);
     return prepared !== null && this.runGenerated(c, n, prepared);
@@ -748,6 +767,7 @@ export class WasmBackend implements Backend {
 
   copy(src: View, dst: View): void {
     this.check();
+    if (src.dtype === dst.dtype && this.onPool(null, [src], dst)) return;
     const rank = this.layout(dst.shape, [src, dst]);
     if (rank === 0) return;
     this.k.copy(DTYPE_CODE[src.dtype], DTYPE_CODE[dst.dtype], this.addr(src), this.addr(dst), rank);

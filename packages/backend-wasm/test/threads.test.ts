@@ -228,7 +228,7 @@ describe('wasm thread pool', () => {
         for (const be of Object.values(pools)) expect(run(be, f, data, [kind])).toEqual(expected);
         if (kind === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [kind], true)).toEqual(expected);
       }
-      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`u ${op}`)).toBe(true);
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`unary ${op}`)).toBe(true);
     });
     it.each(floatOps('binary', BINARY_OPS))('binary %s', (op) => {
       for (const [ka, kb] of [['contiguous', 'contiguous'], ['transposed', 'broadcast'], ['negative', 'offset'], ['strided', 'contiguous']] as Array<[LayoutKind, LayoutKind]>) {
@@ -238,7 +238,42 @@ describe('wasm thread pool', () => {
         for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb])).toEqual(expected);
         if (ka === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb], true)).toEqual(expected);
       }
-      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`b ${op}`)).toBe(true);
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`binary ${op}`)).toBe(true);
+    });
+    it('copies from every layout, NaN payloads and -0 kept bit for bit', () => {
+      const bitsOf = (be: WasmBackend, kind: LayoutKind): number[] => {
+        const data = hostData(shape, kind, 5);
+        const u = new Uint32Array(data.buffer);
+        for (let i = 0; i < u.length; i += 7) u[i] = i % 2 ? 0x7fc01234 : 0x80000000; // a NaN with a payload, -0
+        const x = place(be, data, shape, kind), out = output(be, shape);
+        be.copy(x, out);
+        const r = Array.from(new Uint32Array((be.readSync(out) as Float32Array).slice().buffer));
+        be.free(x.buffer);
+        be.free(out.buffer);
+        return r;
+      };
+      for (const kind of LAYOUTS) for (const be of Object.values(pools)) expect(bitsOf(be, kind)).toEqual(bitsOf(single, kind));
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has('copy')).toBe(true);
+    });
+    it('ops on views of one buffer (a compiled step\'s planned memory): disjoint ranges split, an overlap stays eager', () => {
+      const n = numel(shape);
+      const go = (be: WasmBackend, outAt: number): number[] => {
+        // a at 0, b at n, out at outAt, all in one buffer of 3n + 1 elements.
+        const buffer = be.alloc((3 * n + 1) * 4);
+        be.write(buffer, Float32Array.from({ length: 3 * n + 1 }, (_, i) => Math.sin(i)));
+        const v = (offset: number): View => ({ buffer, dtype: 'float32', shape: [...shape], strides: contiguousStrides(shape), offset });
+        be.binary('mul', v(0), v(n), v(outAt));
+        const r = Array.from(be.readSync({ ...v(0), shape: [3 * n + 1], strides: [1] }) as Float32Array);
+        be.free(buffer);
+        return r;
+      };
+      const programs = (pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms;
+      programs.delete('binary mul');
+      for (const be of Object.values(pools)) expect(go(be, n + 1)).toEqual(go(single, n + 1)); // out overlaps b, shifted: eager
+      expect(programs.has('binary mul')).toBe(false);
+      for (const be of Object.values(pools)) expect(go(be, 2 * n)).toEqual(go(single, 2 * n)); // disjoint: the pool
+      for (const be of Object.values(pools)) expect(go(be, 0)).toEqual(go(single, 0)); // exactly in place: the pool
+      expect(programs.has('binary mul')).toBe(true);
     });
   });
 
