@@ -1,0 +1,119 @@
+// The serial share of a compiled training step under `threads: 'auto'`, measured so that a loaded
+// machine moves it little: one process holds two backends, 'auto' and one thread, each replaying
+// the compiled Transformer layer step (../transformer) in alternating rounds; every backend call is
+// timed per call site (its index in the replayed step), keeping the minimum over steps, and the
+// 'auto' backend's calls are marked by whether they ran a job on the thread pool. Prints how many
+// calls run on the pool, the one-thread minima of the calls that do and of those that do not (the
+// serial share), the pooled calls' speedup on 'auto', and the largest serial calls.
+// Usage: node benchmarks/profile/serial-share.mjs [--variant relaxed|simd] [--rounds 6] [--top 12]
+import { performance } from 'node:perf_hooks';
+import * as torch from 'torchlet';
+import { createWasmBackend, ThreadPool } from '@torchlet/backend-wasm';
+
+const argv = process.argv.slice(2);
+const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
+const variant = get('variant', 'relaxed'), rounds = Number(get('rounds', 6)), top = Number(get('top', 12));
+const [D, H, FF, S, B] = [128, 4, 512, 64, 16];
+
+// Whether the call being timed ran a pool job.
+let pooled = false;
+const poolRun = ThreadPool.prototype.run;
+ThreadPool.prototype.run = function (...a) {
+  pooled = true;
+  return poolRun.apply(this, a);
+};
+
+const describeArg = (v) =>
+  typeof v === 'string' ? v
+    : v?.shape ? `[${v.shape}]`
+      : Array.isArray(v) ? `{${v.map((w) => (w?.shape ? `[${w.shape}]` : '')).join(' ')}}` : '';
+
+/** Wraps `be`'s methods and fused kernels; returns the per-site records and a replayed step. */
+function setup(be) {
+  const sites = [];
+  let at = 0, inside = false;
+  const wrap = (obj, prefix) => {
+    for (const k of new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)])) {
+      const f = obj[k];
+      if (typeof f !== 'function' || k === 'constructor') continue;
+      obj[k] = function (...a) {
+        if (inside) return f.apply(this, a); // a backend method calling another: counted in the outer one
+        inside = true;
+        pooled = false;
+        const t0 = performance.now();
+        try {
+          return f.apply(this, a);
+        } finally {
+          const dt = performance.now() - t0;
+          inside = false;
+          const s = (sites[at++] ??= { name: `${prefix}${k} ${a.map(describeArg).join(' ')}`.trim(), min: Infinity, pooled: false });
+          s.min = Math.min(s.min, dt);
+          s.pooled ||= pooled;
+        }
+      };
+    }
+  };
+  wrap(be, '');
+  const fused = { ...be.fused };
+  wrap(fused, 'fused.');
+  Object.defineProperty(be, 'fused', { value: fused, configurable: true });
+  torch.manualSeed(0);
+  const layer = new torch.TransformerEncoderLayer(D, H, { dimFeedforward: FF, dropout: 0, batchFirst: true });
+  const adam = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
+  const x = torch.keep(torch.randn([B, S, D])), target = torch.keep(torch.randn([B, S, D]));
+  const step = torch.compile(() => {
+    adam.zeroGrad();
+    const l = torch.F.mseLoss(layer.forward(x), target);
+    l.backward();
+    adam.step();
+    return l.detach();
+  });
+  return {
+    sites,
+    step: () => {
+      at = 0;
+      const l = step();
+      l.dataSync();
+      l.dispose();
+    },
+  };
+}
+
+const runs = {};
+for (const [name, threads] of [['auto', 'auto'], ['one', 1]]) {
+  torch.registerBackend(`serial-share-${name}`, () => createWasmBackend({ variant, threads }));
+  const be = await torch.setBackend(`serial-share-${name}`);
+  runs[name] = { ...setup(be), threads: be.threads, times: [] };
+  for (let i = 0; i < 5; i++) runs[name].step(); // the trace, then replays
+  runs[name].sites.length = 0;
+}
+for (let r = 0; r < rounds; r++) {
+  for (const name of ['auto', 'one']) {
+    await torch.setBackend(`serial-share-${name}`);
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      runs[name].step();
+      runs[name].times.push(performance.now() - t0);
+    }
+  }
+}
+const A = runs.auto.sites, O = runs.one.sites;
+let onPool = 0, serial = 0, onPoolAuto = 0;
+const serialSites = [];
+for (let i = 0; i < Math.min(A.length, O.length); i++) {
+  if (A[i].pooled) {
+    onPool += O[i].min;
+    onPoolAuto += A[i].min;
+  } else {
+    serial += O[i].min;
+    serialSites.push(O[i]);
+  }
+}
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1].toFixed(2);
+console.log(`compiled Transformer layer step, wasm ${variant}; 'auto' = ${runs.auto.threads} threads; ${rounds} rounds of 10 steps each`);
+console.log(`backend calls per step: ${O.length}, on the pool under 'auto': ${A.filter((s) => s.pooled).length}`);
+console.log(`one thread (sums of per-call minima): calls 'auto' splits ${onPool.toFixed(2)} ms, the rest ${serial.toFixed(2)} ms = serial share ${((100 * serial) / (onPool + serial)).toFixed(1)}%`);
+console.log(`'auto': the split calls ${onPoolAuto.toFixed(2)} ms (${(onPool / onPoolAuto).toFixed(2)}x one thread's)`);
+console.log(`step medians: 'auto' ${med(runs.auto.times)} ms, one thread ${med(runs.one.times)} ms (wall clock: on a loaded machine, noise)`);
+serialSites.sort((a, b) => b.min - a.min);
+for (const s of serialSites.slice(0, top)) console.log(`  serial ${s.min.toFixed(3)} ms  ${s.name}`);
