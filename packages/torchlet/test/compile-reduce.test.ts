@@ -207,4 +207,20 @@ describe('torch.compile: constants folded, prologues whose values are read again
     expect(s.fusedReductions).toBe(1);
     expect(s.replayCalls).toBe(2);
   });
+
+  it('takes a prologue and an epilogue across a reshape (the program runs in the reduction\'s shapes)', async () => {
+    const k = installComposite();
+    undo = k.undo;
+    const x = torch.keep(torch.randn([6, 5]));
+    // y stored [6, 5], reduced as [5, 6]; the sum's [1, 1] result read as [] by the epilogue.
+    const f = (t: torch.Tensor): torch.Tensor => t.mul(2).add(1).reshape([5, 6]).sum().mul(3).exp();
+    const eager = await f(x).data();
+    const step = torch.compile(f, { fullgraph: true });
+    step(x);
+    step(x);
+    expect(Array.from(await step(x).data())).toEqual(Array.from(eager));
+    const s = step.stats().lastPlan!;
+    expect(s.fusedReductions).toBe(1);
+    expect(s.replayCalls).toBe(1);
+  });
 });

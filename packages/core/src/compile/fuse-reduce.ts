@@ -15,6 +15,7 @@
  */
 import { checkProgram, type ElementwiseProgram, type ProgramInstr } from '../fused-program.ts';
 import { checkReduction, type ProgramReduceOp } from '../fused-reduction.ts';
+import { numel } from '../shape.ts';
 import { isFloatReduce, keyOf } from './fuse.ts';
 import { entryBuffers } from './plan.ts';
 import type { Entry, Trace, VView } from './trace.ts';
@@ -62,6 +63,35 @@ function isContiguous(v: VView): boolean {
   return true;
 }
 
+/** Row-major strides of `shape`. */
+function contiguousStrides(shape: readonly number[]): number[] {
+  const st = new Array<number>(shape.length);
+  for (let d = shape.length - 1, m = 1; d >= 0; d--) {
+    st[d] = m;
+    m *= shape[d]!;
+  }
+  return st;
+}
+
+/**
+ * A program's views re-read in `shape` (an element-wise program computes the same values over a
+ * reshape of all its operands), or null when one cannot be: each must be contiguous with as many
+ * elements, or a single element.
+ */
+function asShape(views: readonly VView[], shape: readonly number[]): VView[] | null {
+  const n = numel(shape);
+  const out: VView[] = [];
+  for (const v of views) {
+    if (numel(v.shape) !== n || (n !== 1 && !isContiguous(v))) return null;
+    out.push({ ...v, shape: [...shape], strides: contiguousStrides(shape) });
+  }
+  return out;
+}
+
+/** Two contiguous views of the same elements in another shape (a reshape between two kernels). */
+const reshapeOf = (a: VView, b: VView): boolean =>
+  a.vbuf === b.vbuf && a.offset === b.offset && a.dtype === b.dtype && numel(a.shape) === numel(b.shape) && isContiguous(a) && isContiguous(b);
+
 /** Fuses reductions with their neighbouring programs (see the file comment). */
 export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: ReadonlySet<number>): readonly Entry[] {
   const lastUse = new Map<number, number>();
@@ -91,19 +121,28 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     const j = k > 0 ? compute[k - 1]! : -1;
     const pe = j >= 0 ? entries[j]! : null;
     if (pe?.kind === 'program' && !drop.has(j) && !replace.has(j)) {
-      const at = pe.outputs.findIndex((o) => keyOf(o) === keyOf(x));
-      if (at >= 0 && pe.outputs.every((o, n) => n === at || o.vbuf !== x.vbuf)) {
+      let pIn: readonly VView[] | null = pe.inputs, pOut: readonly VView[] | null = pe.outputs;
+      let at = pOut.findIndex((o) => keyOf(o) === keyOf(x));
+      // The reduction reads what the program stored in another shape (a reshape between them):
+      // the program runs in the reduction's shape instead.
+      const r = at < 0 ? pOut.findIndex((o) => reshapeOf(o, x)) : -1;
+      if (r >= 0) {
+        pIn = asShape(pe.inputs, x.shape);
+        pOut = asShape(pe.outputs, x.shape);
+        at = pIn && pOut ? r : -1;
+      }
+      if (pIn && pOut && at >= 0 && pOut.every((o, n) => n === at || o.vbuf !== x.vbuf)) {
         if (privateTo(x.vbuf, i)) {
           prologue = outputFirst(pe.program, at);
-          inputs = pe.inputs;
-          extraOutputs = pe.outputs.filter((_, n) => n !== at);
+          inputs = pIn;
+          extraOutputs = pOut.filter((_, n) => n !== at);
           ops += pe.ops;
         } else if (isContiguous(x)) {
           // Read again later (a bias gradient's masked values, a residual sum): the value reduced
           // is also stored, as an extra output (the contract's extra outputs are contiguous).
           prologue = withOutputFirst(pe.program, at);
-          inputs = pe.inputs;
-          extraOutputs = pe.outputs;
+          inputs = pIn;
+          extraOutputs = pOut;
           ops += pe.ops;
         }
       }
@@ -121,11 +160,18 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     if (ne?.kind === 'program' && (privateTo(out.vbuf, n) || kept)) {
       const reads = ne.inputs.flatMap((v, r) => (v.vbuf === out.vbuf ? [r] : []));
       const sameShape = (s: readonly number[]): boolean => s.length === out.shape.length && s.every((d, a) => d === out.shape[a]);
-      if (reads.length === 1 && keyOf(ne.inputs[reads[0]!]!) === keyOf(out) && ne.outputs.every((o) => sameShape(o.shape) && o.vbuf !== out.vbuf)) {
+      let eIn: readonly VView[] | null = ne.inputs, eOut: readonly VView[] | null = ne.outputs;
+      // The program reads the result in another shape (a mean's [1, 1] read as []): it runs in the
+      // reduction's result shape instead.
+      if (reads.length === 1 && keyOf(ne.inputs[reads[0]!]!) !== keyOf(out) && reshapeOf(ne.inputs[reads[0]!]!, out)) {
+        eIn = asShape(ne.inputs, out.shape);
+        eOut = asShape(ne.outputs, out.shape);
+      }
+      if (eIn && eOut && reads.length === 1 && keyOf(eIn[reads[0]!]!) === keyOf(out) && eOut.every((o) => sameShape(o.shape) && o.vbuf !== out.vbuf)) {
         epilogue = inputFirst(ne.program, reads[0]!);
         if (kept) epilogue = checkProgram(epilogue.inputs, epilogue.instrs, [...epilogue.outputs, 0]);
-        epilogueInputs = ne.inputs.filter((_, r) => r !== reads[0]);
-        outputs = kept ? [...ne.outputs, out] : ne.outputs;
+        epilogueInputs = eIn.filter((_, r) => r !== reads[0]);
+        outputs = kept ? [...eOut, out] : eOut;
         ops += ne.ops;
       }
     }
