@@ -1,6 +1,7 @@
 import {
   checkMatmulViews,
   checkProgram,
+  checkReduction,
   checkFusedViews,
   checkInt8LinearViews,
   unsupportedError,
@@ -111,6 +112,8 @@ const BLOCKS_PER_THREAD = 3;
  * 131072 elements moves 1.5 MB, some tens of microseconds on one thread).
  */
 const programWork = (c: CompiledProgram, n: number): number => n * (c.program.instrs.length + c.program.inputs.length + c.program.outputs.length);
+/** The prologue of an eager reduction run as a fused one (reduceOnPool): the value itself. */
+const IDENTITY = checkProgram(['float32'], [], [0]);
 /** The first and last element a view reaches (offsets from its buffer's start, in elements). */
 function extent(v: View): [number, number] {
   let lo = v.offset, hi = v.offset;
@@ -175,6 +178,8 @@ export class WasmBackend implements Backend {
   private lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
   /** Each fused reduction's recent calls: their views flattened, and the module to run (null: the composite). */
   private lastReductions = new WeakMap<ReductionProgram, Array<{ flat: readonly number[]; run: { kernel: GeneratedKernel; layout: ReductionLayout } | null }>>();
+  /** The prologue-free fused reductions eager reductions run as on the pool (see reduceOnPool), by op and axes. */
+  private readonly reducePrograms = new Map<string, ReductionProgram>();
   /** The one-instruction programs element-wise ops run as on the pool (see onPool), by op. */
   private readonly opPrograms = new Map<string, CompiledProgram>();
 
@@ -412,12 +417,39 @@ export class WasmBackend implements Backend {
       runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
       return;
     }
-    // With a pool, split over the outputs (kept elements): each output's values are folded in
-    // their one order by one thread, so the bits are one thread's.
-    const { kernel, layout } = hit.run;
+    this.runReduction(program, hit.run);
+  }
+
+  /**
+   * Runs a fused reduction's module; with a pool, split over the outputs (kept elements): each
+   * output's values are folded in their one order by one thread, so the bits are one thread's.
+   */
+  private runReduction(program: ReductionProgram, { kernel, layout }: { kernel: GeneratedKernel; layout: ReductionLayout }): void {
     const reduced = layout.words[0]! * layout.words[1]!;
     const work = layout.count * reduced * (program.prologue.instrs.length + program.prologue.inputs.length + 1);
     this.runKernel(kernel, layout.words, layout.count, work, REDUCTION_ALIGN);
+  }
+
+  /**
+   * With a pool and the generated kernels: a float32 sum, max, min or prod of a contiguous view
+   * large enough to split runs as a fused reduction with no prologue (src/jit-reduce.ts), whose
+   * meaning is this backend's `reduce` of a contiguous operand (the same walk, the same order of
+   * sums), split over the pool by outputs. False where the eager kernel runs it on this thread.
+   */
+  private reduceOnPool(op: ReduceOp, x: View, axes: readonly number[], out: View): boolean {
+    if (this.pool === null || this.generated === null || x.dtype !== 'float32' || !(op === 'sum' || op === 'max' || op === 'min' || op === 'prod')) return false;
+    if (numel(x.shape) * 2 < this.parallelThreshold || !isContiguous(x.shape, x.strides) || !isContiguous(out.shape, out.strides)) return false;
+    const sorted = [...axes].sort((a, b) => a - b);
+    if (sorted.some((a, i) => !Number.isInteger(a) || a < 0 || a >= x.shape.length || (i > 0 && a === sorted[i - 1]))) return false;
+    if (out.shape.length !== x.shape.length || out.shape.some((d, i) => d !== (sorted.includes(i) ? 1 : x.shape[i]))) return false;
+    const key = `${op} ${sorted.join(',')}`;
+    let program = this.reducePrograms.get(key);
+    if (!program) this.reducePrograms.set(key, (program = checkReduction(IDENTITY, op, sorted, null)));
+    if (!checkReductionViews(program, [x], [], [], [out], (buffer) => this.size(buffer))) return false;
+    const run = this.generated.reduction(program, [x], [], [], [out]);
+    if (run === null) return false;
+    this.runReduction(program, run);
+    return true;
   }
 
   /**
@@ -644,6 +676,7 @@ export class WasmBackend implements Backend {
     }
     if (arg && axes.length !== 1) throw new Error(`wasm backend: reduce ${op} takes exactly one axis, got [${axes.join(', ')}]`);
     if (numel(out.shape) === 0) return;
+    if (this.reduceOnPool(op, x, axes, out)) return;
     // Kept and reduced dims each ordered by decreasing |stride| in x (a broadcast's 0 counting as
     // the largest), so the innermost of each is the nearest in memory: the kernel walks whichever
     // of the two is contiguous, and a permuted view's dims coalesce. The kept order does not

@@ -313,6 +313,33 @@ describe('wasm thread pool', () => {
     });
   });
 
+  // Eager float32 reductions of a contiguous view run as prologue-free fused reductions on the
+  // pool; interleaved axes, strided views and arg* stay with the eager kernel: all one thread's bits.
+  it.each([
+    [[203, 129], [1]], [[203, 129], [0]], [[9, 31, 133], [0, 1]], [[9, 31, 133], [2]], [[9, 31, 133], [1]], [[9, 31, 133], [0, 1, 2]], [[31, 9, 133], [2, 0]],
+  ] as Array<[number[], number[]]>)('eager reductions of [%s] over axes %s match one thread', (shape, axes) => {
+    const res = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    for (const kind of ['contiguous', 'transposed'] as LayoutKind[]) {
+      const data = hostData(shape, kind, 31);
+      for (const op of ['sum', 'max', 'min', 'prod'] as const) {
+        const go = (be: WasmBackend): number[] => {
+          const x = place(be, op === 'prod' ? data.map((v) => 1 + v / 64) : data, shape, kind), out = output(be, res);
+          be.reduce(op, x, axes, out);
+          const r = Array.from(new Uint32Array((be.readSync(out) as Float32Array).slice().buffer));
+          be.free(x.buffer);
+          be.free(out.buffer);
+          return r;
+        };
+        const expected = go(single);
+        for (const be of Object.values(pools)) expect(go(be), `${op} ${kind}`).toEqual(expected);
+      }
+    }
+  });
+  it('eager reductions that fit a generated walk run on the pool', () => {
+    const programs = (pools.two as unknown as { reducePrograms: Map<string, unknown> }).reducePrograms;
+    expect([...programs.keys()]).toEqual(expect.arrayContaining(['sum 1', 'sum 0', 'max 0,1', 'prod 2', 'min 0,1,2']));
+  });
+
   it('destroy() ends the pool threads and drops the generated modules: a backend made after it starts from nothing of the old one', async () => {
     // This process's OS threads where the system lists them (Linux, as CI); elsewhere the counts are not checked.
     const listed = existsSync('/proc/self/task');
