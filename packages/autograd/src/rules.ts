@@ -338,6 +338,17 @@ export const RULES: Rules = {
       return c.inShapes.length > 4 ? [dq, dk, dv, null, null] : [dq, dk, dv, null];
     },
   },
+  // The same over q, k, v stacked in one input: one gradient, laid out like it (input 1 is the
+  // logsumexp, input 2 the mask).
+  attentionQkv: {
+    saveInputs: [0, 1, 2],
+    saveOut: true,
+    backward: (g, c) => {
+      const [qkv, lse, mask] = c.inputs;
+      const dqkv = T.attentionQkvBackward(g, qkv!, lse!, out(c), mask ?? null, c.attrs);
+      return c.inShapes.length > 2 ? [dqkv, null, null] : [dqkv, null];
+    },
+  },
   cat: {
     backward: (g, c) => {
       let at = 0;

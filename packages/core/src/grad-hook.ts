@@ -122,6 +122,12 @@ export interface PrimitiveAttrs extends Record<UnaryOp | BinaryOp, Record<string
    * forward computed (no gradient), and the additive mask when there is one (no gradient).
    */
   attention: AttentionAttrs;
+  /**
+   * A backend's fused attention of q, k, v stacked on dim 0 of one input (ops/attention.ts's
+   * fusedAttentionQkv). Inputs: qkv, the logsumexp rows (no gradient), and the additive mask when
+   * there is one (no gradient).
+   */
+  attentionQkv: AttentionAttrs;
 }
 
 /** Every primitive's name. */

@@ -76,7 +76,7 @@ export {
   type MaxPool2dOptions, type AvgPool2dOptions, type CosineSimilarityOptions, type PadOptions,
 } from './ops/nn.ts';
 export { rmsNorm, type RMSNormOptions } from './ops/rms-norm.ts';
-export { fusedAttention, canFuseAttention, hasFusedAttention, attentionBackward, type FusedAttentionOptions } from './ops/attention.ts';
+export { fusedAttention, fusedAttentionQkv, canFuseAttention, hasFusedAttention, attentionBackward, attentionQkvBackward, type FusedAttentionOptions } from './ops/attention.ts';
 export {
   unsupportedError,
   checkMatmulViews,

@@ -187,13 +187,16 @@ export class MultiheadAttention extends Module {
       // Batch-major: (N, L, E), (N, S, kdim), (N, S, vdim).
       const bm = (t: Tensor): Tensor => (!batched ? t.unsqueeze(0) : this.batchFirst ? t : t.transpose(0, 1));
       let q: Tensor, k: Tensor, v: Tensor;
+      let qkv: Tensor | null = null; // self-attention: q, k, v stacked, (3, N, H, L, hd)
       if (this.inProjWeight && query === key && key === value) {
         // Self-attention: one in-projection product for q, k and v, as PyTorch does (one matmul
         // and one bias add instead of three, and in backward one weight product and one bias sum
         // instead of three, and no re-assembly of in_proj_weight's gradient from three pieces).
         // q, k, v are views of it, (N, L, 3, H, hd) -> (N, H, L, hd) each, last dim contiguous.
         const packed = T.linear(bm(query), this.inProjWeight, this.inProjBias).reshape([N, L, 3, H, hd]);
-        [q, k, v] = [0, 1, 2].map((i) => packed.select(2, i).permute([0, 2, 1, 3])) as [Tensor, Tensor, Tensor];
+        const stacked = packed.permute([2, 0, 3, 1, 4]);
+        [q, k, v] = [0, 1, 2].map((i) => stacked.select(0, i)) as [Tensor, Tensor, Tensor];
+        qkv = stacked;
       } else {
         const [wq, wk, wv] = this.inProjWeight ? T.chunk(this.inProjWeight, 3, 0) : [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
         const [bq, bk, bv] = this.inProjBias ? T.chunk(this.inProjBias, 3, 0) : [null, null, null];
@@ -211,7 +214,12 @@ export class MultiheadAttention extends Module {
       let out: Tensor;
       let weights: Tensor | null = null;
       if (needWeights) [out, weights] = attentionWithWeights(q, k, v, { attnMask: mask, dropoutP });
-      else out = scaledDotProductAttention(q, k, v, { attnMask: mask, dropoutP });
+      else if (qkv && dropoutP === 0 && T.hasFusedAttention(qkv.backend)) {
+        // One fused attention over the stacked q, k, v: in backward its gradient is one tensor in
+        // the in-projection's layout, where three views' gradients would each be padded with
+        // zeros to (N, L, 3, H, hd) and summed.
+        out = T.fusedAttentionQkv(qkv, { mask: mask ? toAdditiveMask(mask, 'MultiheadAttention') : null });
+      } else out = scaledDotProductAttention(q, k, v, { attnMask: mask, dropoutP });
       // (N, H, L, hd) -> (N, L, E)
       out = this.outProj.forward(out.permute([0, 2, 1, 3]).reshape([N, L, E]));
       out = !batched ? out.squeeze(0) : this.batchFirst ? out : out.transpose(0, 1);

@@ -191,6 +191,65 @@ describe('fused attention (wasm) vs composite', () => {
   });
 });
 
+describe('fusedAttentionQkv: q, k, v stacked in one input', () => {
+  it('gives the bits of fusedAttention on the three views, and one gradient laid out like its input', () => {
+    torch.tidy(() => {
+      const mask = torch.where(torch.rand([13, 13]).lt(0.3), -Infinity, torch.randn([13, 13])).narrow(-1, 1, 12);
+      const kpm = torch.cat([torch.zeros([13, 1]), mask], -1); // key 0 always visible
+      for (const m of [null, kpm]) {
+        const x0 = torch.randn([2, 13, 3, 3, 8]);
+        const w = torch.randn([2, 3, 13, 8]);
+        const run = (stacked: boolean): Tensor[] => {
+          const x = x0.detach().requiresGrad_();
+          const qkv = x.permute([2, 0, 3, 1, 4]);
+          const out = stacked
+            ? torch.fusedAttentionQkv(qkv, { mask: m })
+            : torch.fusedAttention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), { mask: m });
+          if (stacked) expect(out.gradFn?.name).toBe('AttentionQkvBackward');
+          out.mul(w).sum().backward();
+          return [out, x.grad!];
+        };
+        const got = run(true), want = run(false);
+        expect(maxDiff(got[0]!, want[0]!), 'out').toBe(0);
+        expect(maxDiff(got[1]!, want[1]!), 'grad').toBe(0);
+        expect(got[1]!.isContiguous(), 'gradient in the input layout').toBe(true);
+      }
+    });
+  });
+
+  it('falls back to the three views where the kernel does not apply, and with createGraph', () => {
+    torch.tidy(() => {
+      const x = torch.randn([1, 5, 3, 2, 4]).requiresGrad_();
+      const qkv = x.permute([2, 0, 3, 1, 4]);
+      const maskWithGrad = torch.zeros([5, 5]).requiresGrad_();
+      const out = torch.fusedAttentionQkv(qkv, { mask: maskWithGrad });
+      expect(out.gradFn?.name).not.toBe('AttentionQkvBackward');
+      const ref = reference(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), maskWithGrad, false, 0.5);
+      expect(maxDiff(out, ref)).toBeLessThan(2e-5);
+      // createGraph: the composite backward, stacked, differentiable again.
+      x.grad = null;
+      const g1 = (stacked: boolean): Tensor[] => {
+        const s = x.permute([2, 0, 3, 1, 4]);
+        const o = stacked ? torch.fusedAttentionQkv(s) : reference(s.select(0, 0), s.select(0, 1), s.select(0, 2), null, false, 0.5);
+        o.pow(2).sum().backward(undefined, { createGraph: true });
+        const gx = x.grad!;
+        x.grad = null;
+        gx.pow(2).sum().backward();
+        const r = [gx.detach(), x.grad!];
+        x.grad = null;
+        return r;
+      };
+      const got = g1(true), want = g1(false);
+      for (let i = 0; i < 2; i++) expect(maxDiff(got[i]!, want[i]!)).toBeLessThan(1e-4);
+    });
+  });
+
+  it('rejects a qkv that is not (3, ..., L, E), naming the op', () => {
+    expect(() => torch.fusedAttentionQkv(torch.zeros([2, 4, 8]))).toThrow(/fusedAttentionQkv: expected qkv of shape \(3, \.\.\., L, E\)/);
+    expect(() => torch.fusedAttentionQkv(torch.zeros([3, 4, 8], { dtype: 'int32' }))).toThrow(/fusedAttentionQkv/);
+  });
+});
+
 describe('scaledDotProductAttention and MultiheadAttention on the fused path', () => {
   it('scaledDotProductAttention records the fused primitive with bool masks and causal', () => {
     torch.tidy(() => {

@@ -19,8 +19,9 @@ import { matmul } from './linalg.ts';
 import { softmax } from './nn.ts';
 import { broadcastView } from './primitives.ts';
 import { sum } from './reduce.ts';
+import { stack } from './combine.ts';
 import { contiguous, empty, expectDType, expectTensor, viewOf } from './util.ts';
-import { transpose } from './view.ts';
+import { select, transpose } from './view.ts';
 
 /**
  * Options of {@link fusedAttention}: PyTorch's `attn_mask`, `is_causal` and `scale` of
@@ -122,6 +123,81 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
 }
 
 /**
+ * @internal Fused attention of q, k, v stacked on dim 0 of one tensor, `qkv (3, ..., L, E)` (views
+ * of one in-projection, as MultiheadAttention's self-attention makes them): the same values as
+ * `fusedAttention(qkv[0], qkv[1], qkv[2], options)`, but recorded as one primitive,
+ * `attentionQkv`, whose gradient is one tensor laid out like qkv, which the backward kernel writes
+ * directly. Per-view gradients would each be scattered into zeros of qkv's shape and summed.
+ * Falls back to {@link fusedAttention} of the three views where the kernel does not apply.
+ */
+export function fusedAttentionQkv(qkv: Tensor, options: FusedAttentionOptions = {}): Tensor {
+  const op = 'fusedAttentionQkv';
+  expectTensor(op, qkv, 'qkv');
+  expectDType(op, qkv, ['float32'], 'qkv');
+  if (qkv.ndim < 3 || qkv.ndim > 5 || qkv.shape[0] !== 3) throw new RangeError(`${op}: expected qkv of shape (3, ..., L, E) with 3 to 5 dims, got ${shapeStr(qkv.shape)}`);
+  const mask = options.mask ?? null;
+  const causal = options.isCausal ?? false;
+  if (mask && causal) throw new TypeError(`${op}: give either mask or isCausal, not both`);
+  if (mask) expectDType(op, mask, ['float32'], 'mask');
+  const pieces = (t: Tensor): [Tensor, Tensor, Tensor] => [0, 1, 2].map((i) => viewOf(t, t.shape.slice(1), t.strides.slice(1), t.offset + i * t.strides[0]!)) as [Tensor, Tensor, Tensor];
+  const qkvc = unitLastStride(qkv);
+  const [q, k, v] = pieces(qkvc);
+  try {
+    if (!canFuseAttention(q, k, v, mask)) {
+      if (qkvc !== qkv) qkvc.dispose();
+      return tidy(() => fusedAttention(select(qkv, 0, 0), select(qkv, 0, 1), select(qkv, 0, 2), options));
+    }
+    const E = q.shape[q.ndim - 1]!, L = q.shape[q.ndim - 2]!;
+    const lead = q.shape.slice(0, -2);
+    if (mask) {
+      const scores = [...lead, L, L];
+      const ok = mask.ndim <= scores.length && broadcastShapes(scores, mask.shape).every((d, i) => d === scores[i]);
+      if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
+    }
+    const params: AttentionParams = { scale: options.scale ?? 1 / Math.sqrt(E), causal };
+    const out = emptyOrderedLike([...lead, L, E], q);
+    const lse = empty([...lead, L], 'float32', q.backend);
+    try {
+      q.backend.fused!.attention!(view4(q), view4(k), view4(v), maskView(mask, [...lead, L, L]), view4(out), view4(lse, 3), params);
+      record('attentionQkv', params, mask ? [qkvc, lse, mask] : [qkvc, lse], out);
+    } catch (e) {
+      out.dispose();
+      throw e;
+    } finally {
+      lse.dispose(); // autograd keeps its own reference when it saved it
+      if (qkvc !== qkv) qkvc.dispose();
+    }
+    return out;
+  } finally {
+    for (const t of [q, k, v]) t.dispose();
+  }
+}
+
+/**
+ * @internal The gradient of the `attentionQkv` primitive ({@link fusedAttentionQkv}) for the
+ * cotangent `g`: one tensor shaped and laid out like `qkv`, its three pieces written by the
+ * backend's fused backward; composite ops stacked when gradients are being recorded.
+ */
+export function attentionQkvBackward(g: Tensor, qkv: Tensor, lse: Tensor, out: Tensor, mask: Tensor | null, params: AttentionParams): Tensor {
+  const pieces = (t: Tensor): [Tensor, Tensor, Tensor] => [0, 1, 2].map((i) => viewOf(t, t.shape.slice(1), t.strides.slice(1), t.offset + i * t.strides[0]!)) as [Tensor, Tensor, Tensor];
+  if (!isGradEnabled() && qkv.backend.fused?.attentionBackward) {
+    const dqkv = emptyOrderedLike(qkv.shape, qkv);
+    const [q, k, v] = pieces(qkv), grads = pieces(dqkv);
+    try {
+      fusedBackwardInto(g, q, k, v, lse, out, mask, params, grads);
+    } catch (e) {
+      dqkv.dispose();
+      throw e;
+    } finally {
+      for (const t of [q, k, v]) t.dispose();
+    }
+    for (const t of grads) t.dispose(); // views of dqkv, which holds the values
+    return dqkv;
+  }
+  return tidy(() => stack(compositeBackward(g, select(qkv, 0, 0), select(qkv, 0, 1), select(qkv, 0, 2), out, mask, params), 0));
+}
+
+/**
  * @internal The gradients `[dq, dk, dv]` of the fused attention primitive for the cotangent `g`,
  * from its saved inputs and output. Uses the backend's fused backward, except when gradients
  * are being recorded (`createGraph`): then composite ops, so the result is differentiable too.
@@ -129,24 +205,36 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
 export function attentionBackward(
   g: Tensor, q: Tensor, k: Tensor, v: Tensor, lse: Tensor, out: Tensor, mask: Tensor | null, params: AttentionParams,
 ): [Tensor, Tensor, Tensor] {
+  if (!isGradEnabled() && q.backend.fused?.attentionBackward) {
+    return fusedBackwardInto(g, q, k, v, lse, out, mask, params, [emptyOrderedLike(q.shape, q), emptyOrderedLike(k.shape, k), emptyOrderedLike(v.shape, v)]);
+  }
+  return compositeBackward(g, q, k, v, out, mask, params);
+}
+
+/** The backend's fused backward into `[dq, dk, dv]` (fresh tensors, disposed if it throws); returns them. */
+function fusedBackwardInto(
+  g: Tensor, q: Tensor, k: Tensor, v: Tensor, lse: Tensor, out: Tensor, mask: Tensor | null, params: AttentionParams, grads: [Tensor, Tensor, Tensor],
+): [Tensor, Tensor, Tensor] {
   const backend = q.backend;
   const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
-  if (!isGradEnabled() && backend.fused?.attentionBackward) {
-    const gc = unitLastStride(g);
-    const dq = emptyOrderedLike(q.shape, q), dk = emptyOrderedLike(k.shape, k), dv = emptyOrderedLike(v.shape, v);
-    try {
-      backend.fused.attentionBackward(
-        view4(q), view4(k), view4(v), maskView(mask, [...q.shape.slice(0, -2), L, S]), view4(out), view4(lse, 3), view4(gc),
-        view4(dq), view4(dk), view4(dv), params,
-      );
-    } catch (e) {
-      for (const t of [dq, dk, dv]) t.dispose();
-      throw e;
-    } finally {
-      if (gc !== g) gc.dispose();
-    }
-    return [dq, dk, dv];
+  const gc = unitLastStride(g);
+  const [dq, dk, dv] = grads;
+  try {
+    backend.fused!.attentionBackward!(
+      view4(q), view4(k), view4(v), maskView(mask, [...q.shape.slice(0, -2), L, S]), view4(out), view4(lse, 3), view4(gc),
+      view4(dq), view4(dk), view4(dv), params,
+    );
+  } catch (e) {
+    for (const t of [dq, dk, dv]) t.dispose();
+    throw e;
+  } finally {
+    if (gc !== g) gc.dispose();
   }
+  return [dq, dk, dv];
+}
+
+/** attentionBackward with composite ops (differentiable): for `createGraph`, or backends without the fused kernel. */
+function compositeBackward(g: Tensor, q: Tensor, k: Tensor, v: Tensor, out: Tensor, mask: Tensor | null, params: AttentionParams): [Tensor, Tensor, Tensor] {
   // The same recurrences with tensors: P = softmax(S), delta = rowsum(dO * O),
   // dS = P (dO V^T - delta), dQ = scale dS K, dK = scale dS^T Q, dV = P^T dO. P is recomputed
   // with softmax rather than exp(S - lse): the saved lse carries no graph, and the result must be
