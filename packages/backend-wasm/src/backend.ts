@@ -49,6 +49,8 @@ const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3,
 /** Must match MAX_RANK in assembly/iter.ts. */
 const MAX_RANK = 32;
 const ROW_BYTES = MAX_RANK * 4;
+/** Words of the scratch area (assembly/iter.ts: 8 rows of MAX_RANK): a generated module's call words go there when they fit. */
+const SCRATCH_WORDS = 8 * MAX_RANK;
 
 /** The contract's error for an op this backend cannot run with these dtypes. */
 function unsupported(op: string, dtypes: Record<string, DType>): Error {
@@ -493,6 +495,12 @@ export class WasmBackend implements Backend {
     const pool = this.pool && work >= this.parallelThreshold ? this.pool : null;
     const chunk = pool ? Math.ceil(n / (pool.size * ELEMENTWISE_RUNS_PER_THREAD) / align) * align : n;
     const parts = pool ? Math.min(pool.size, Math.ceil(n / chunk)) : 1;
+    if (parts === 1 && words.length <= SCRATCH_WORDS) {
+      // On this thread, the words go through the scratch area: no block allocated per call.
+      this.ints().set(words, this.scratchPtr >>> 2);
+      kernel.run(this.scratchPtr, 0, n);
+      return;
+    }
     const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
     // With a pool, the module's bytes go with the job: each pool thread compiles them once.
     const buffer = this.alloc(wordBytes + (parts > 1 ? kernel.bytes.length : 0));

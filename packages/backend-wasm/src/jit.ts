@@ -175,13 +175,14 @@ export function generateModule(c: CompiledProgram, layout: JitLayout, shared: bo
   } else {
     b.get(2).set(rowEnd);
   }
-  // Sixteen elements at a time where every input is contiguous or one value (the common
-  // element-wise chain and optimizer update): four groups per loop turn, one pointer step.
-  if (classes.every((k) => k === 'dense' || k === 'splat')) {
+  // Sixteen elements at a time where every input is contiguous along the row or one value (the
+  // common element-wise chain, a bias add, an optimizer update): four groups per loop turn, one
+  // pointer step.
+  if (classes.every((k) => k !== 'strided')) {
     b.raw(OP.block, 0x40, OP.loop, 0x40);
     b.get(rowEnd).get(e).raw(OP.i32Sub).i32(16).raw(OP.i32LtS, OP.brIf, 1);
     for (let g = 0; g < 4; g++) {
-      for (const [k, cls] of classes.entries()) if (cls === 'dense') code.loadVector(ptr[k]!, reg[k]!, isBool(k), g);
+      for (const [k, cls] of classes.entries()) if (cls === 'dense' || cls === 'inner') code.loadVector(ptr[k]!, reg[k]!, isBool(k), g);
       instructions(true);
       for (const [o, rg] of p.outputs.entries()) code.store(outPtr[o]!, rg, true, g);
     }
