@@ -93,6 +93,32 @@ describe('torch.compile training steps', () => {
     expect(after.backends.wasm!.reservedBytes).toBe(before.backends.wasm!.reservedBytes);
   });
 
+  it('hands the parameters\' gradients out in one storage, which lives while any of them does', async () => {
+    torch.manualSeed(4);
+    const net = mlp();
+    const opt = new optim.Adam(net.parameters(), { lr: 0.01 });
+    const x = torch.keep(torch.randn([6, 12])), y = torch.keep(torch.randint(0, 4, [6]));
+    const step = torch.compile((a: torch.Tensor, b: torch.Tensor) => {
+      opt.zeroGrad();
+      const l = F.crossEntropy(net.forward(a), b);
+      l.backward();
+      opt.step();
+      return l;
+    });
+    for (let i = 0; i < 3; i++) step(x, y);
+    expect(step.stats().replays).toBe(1);
+    const grads = net.parameters().map((p) => p.grad!);
+    // One storage (an optimizer kernel batched over the parameters binds one buffer for them all).
+    expect(new Set(grads.map((g) => g.storage)).size).toBe(1);
+    // A view of one gradient outlives zeroGrad's disposal of them all, and reads its values.
+    const last = torch.keep(grads.at(-1)!.reshape([-1]));
+    const want = Array.from(await last.data());
+    opt.zeroGrad();
+    for (const g of grads) expect(g.isDisposed).toBe(true);
+    expect(Array.from(await last.data())).toEqual(want);
+    last.dispose();
+  });
+
   it('trains with Adam and a learning-rate schedule as eager does (the step count and lr stay live)', async () => {
     torch.manualSeed(3);
     const data: Array<[torch.Tensor, torch.Tensor]> = [0, 1].map(() => [torch.randn([6, 12]), torch.randn([6, 4])]);

@@ -13,7 +13,7 @@ import { keep } from '../memory.ts';
 import { getRngState, setRngState, type RngState } from '../random.ts';
 import { Storage, storageOf } from '../storage.ts';
 import { Tensor } from '../tensor.ts';
-import { arenaElementOffset, type Layout } from './plan.ts';
+import { ARENA_ALIGN, arenaElementOffset, type Layout } from './plan.ts';
 import type { Entry, GradTarget, OutSpec, Trace, TraceArg, VView } from './trace.ts';
 
 /**
@@ -45,6 +45,8 @@ interface ReplayState {
   readonly args: readonly Tensor[];
   /** The storages this replay allocated, by plan buffer. */
   readonly storages: Array<Storage | undefined>;
+  /** The one storage of this replay's parameter gradients (Plan.gradSlots), once allocated. */
+  grads: Storage | null;
   readonly rng: RngState;
   /** Philox blocks the host steps of this replay drew. */
   hostRng: number;
@@ -136,6 +138,15 @@ export class Plan {
   private readonly externals: Array<{ real: number; storage: WeakRef<Storage> }> = [];
   /** Gradient targets checked before a replay starts (those set before the first host step). */
   private readonly gradChecks: Array<{ target: GradTarget; accumulated: boolean }> = [];
+  /**
+   * The byte offset of each gradient in the one storage a replay allocates for them all, and its
+   * size: a kernel batched over many parameters (the optimizer's update, `fused.elementwiseBatch`)
+   * then binds one buffer for all their gradients, where a backend that binds a few buffers per
+   * dispatch (WebGPU: maxStorageBuffersPerShaderStage) would otherwise run fewer per dispatch.
+   * The storage is freed when the last of those gradients is.
+   */
+  private readonly gradSlots = new Map<number, number>();
+  private gradBytes = 0;
   readonly counts: PlanCounts;
 
   constructor(
@@ -146,9 +157,10 @@ export class Plan {
     private readonly argOffsets: readonly number[],
   ) {
     this.arena = layout.arenaBytes > 0 ? Storage.alloc(backend, layout.arenaBytes) : null;
+    this.planGradSlots(entries);
     const used = new Set<number>();
     let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, fusedReductions = 0, hostSteps = 0;
-    let seenHost = false;
+    let seenHost = false, gradsCounted = false;
     const batches = backend.fused?.elementwiseBatch ? programBatches(entries) : new Map<number, number[]>();
     const batched = new Set<number>();
     for (const members of batches.values()) for (const m of members) batched.add(m);
@@ -159,7 +171,14 @@ export class Plan {
       if (step) this.steps.push(step);
       if (((e.kind === 'call' || e.kind === 'program') && (!batched.has(i) || batch)) || e.kind === 'random' || e.kind === 'write' || e.kind === 'reduction') replayCalls++;
       if (e.kind === 'reduction') fusedReductions++;
-      if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) replayAllocs++;
+      // The gradients in one storage (gradSlots) are one allocation.
+      if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) {
+        if (!this.gradSlots.has(e.vbuf)) replayAllocs++;
+        else if (!gradsCounted) {
+          replayAllocs++;
+          gradsCounted = true;
+        }
+      }
       if (e.kind === 'program') {
         fusedGroups++;
         fusedOps += e.ops;
@@ -188,6 +207,37 @@ export class Plan {
   }
 
   /**
+   * Gradients that share one storage: plan buffers that a single, non-accumulating gradient entry
+   * hands out, that are not returned and not freed inside the call (at least two of them).
+   */
+  private planGradSlots(entries: readonly Entry[]): void {
+    const uses = new Map<number, number>();
+    const candidates: number[] = [];
+    for (const e of entries) {
+      if (e.kind !== 'grad') continue;
+      const v = e.ref.vbuf;
+      uses.set(v, (uses.get(v) ?? 0) + (e.accumulated ? 2 : 1));
+      if (uses.get(v) === 1) candidates.push(v);
+    }
+    const returned = new Set<number>();
+    const collect = (o: OutSpec): void => {
+      if (o.t === 'tensor') returned.add(o.ref.vbuf);
+      else if (o.t === 'array') o.items.forEach(collect);
+      else if (o.t === 'object') for (const [, x] of o.entries) collect(x);
+    };
+    collect(this.trace.out);
+    const group = candidates.filter((v) => {
+      const vb = this.trace.vbufs[v]!;
+      return uses.get(v) === 1 && vb.origin === 'plan' && this.layout.owned.has(v) && !vb.freed && !returned.has(v);
+    });
+    if (group.length < 2) return;
+    for (const v of group) {
+      this.gradSlots.set(v, this.gradBytes);
+      this.gradBytes += Math.max(ARENA_ALIGN, Math.ceil(this.trace.vbufs[v]!.bytes / ARENA_ALIGN) * ARENA_ALIGN);
+    }
+  }
+
+  /**
    * Null when the plan can replay with `args`, else why not: a tensor it reads from outside the
    * call was freed (its buffer may now belong to another tensor), or a gradient it sets is not in
    * the state the trace saw.
@@ -211,7 +261,7 @@ export class Plan {
 
   /** Runs the plan on `args` (same signature as the trace's) and returns the rebuilt result. */
   run(args: readonly Tensor[]): unknown {
-    const st: ReplayState = { args, storages: [], rng: getRngState(), hostRng: 0 };
+    const st: ReplayState = { args, storages: [], grads: null, rng: getRngState(), hostRng: 0 };
     try {
       for (const s of this.steps) s(st);
       setRngState({ seed: st.rng.seed, counter: st.rng.counter + this.trace.rngAdvance + st.hostRng });
@@ -219,6 +269,7 @@ export class Plan {
     } finally {
       // The tensors made above hold their own references; the replay's go.
       for (const s of st.storages) s?.release();
+      st.grads?.release();
     }
   }
 
@@ -247,7 +298,10 @@ export class Plan {
       storage = a.storage;
       offset += a.offset - this.argOffsets[vb.arg!]!;
     } else if (vb.origin === 'external') storage = vb.storage!.deref()!;
-    else storage = st.storages[ref.vbuf]!;
+    else if (this.gradSlots.has(ref.vbuf)) {
+      storage = st.grads!;
+      offset += this.gradSlots.get(ref.vbuf)! / dtypeSize(ref.dtype);
+    } else storage = st.storages[ref.vbuf]!;
     storage.retain();
     return new Tensor(storage, ref.shape, ref.strides, offset, ref.dtype);
   }
@@ -265,6 +319,12 @@ export class Plan {
         const a = st.args[i]!;
         return same(a.storage.buffer, v.offset + a.offset - o0);
       };
+    }
+    const slot = this.gradSlots.get(v.vbuf);
+    if (slot !== undefined) {
+      const same = lastView(base);
+      const offset = v.offset + slot / dtypeSize(v.dtype);
+      return (st) => same(st.grads!.buffer, offset);
     }
     if (this.layout.owned.has(v.vbuf)) {
       const same = lastView(base);
@@ -303,6 +363,12 @@ export class Plan {
       case 'alloc': {
         if (!this.layout.owned.has(e.vbuf)) return null;
         const { vbuf, bytes } = e;
+        if (this.gradSlots.has(vbuf)) {
+          const all = this.gradBytes;
+          return (st) => {
+            st.grads ??= Storage.alloc(b, all);
+          };
+        }
         return (st) => {
           st.storages[vbuf] = Storage.alloc(b, bytes);
         };
@@ -320,6 +386,8 @@ export class Plan {
             b.write(a.storage.buffer, data, byteOffset + (a.offset - o0) * dtypeSize(a.dtype));
           };
         }
+        const slot = this.gradSlots.get(e.vbuf);
+        if (slot !== undefined) return (st) => b.write(st.grads!.buffer, data, byteOffset + slot);
         if (this.layout.owned.has(e.vbuf)) return (st) => b.write(st.storages[e.vbuf]!.buffer, data, byteOffset);
         const off = this.layout.arenaOffset.get(e.vbuf);
         if (off === undefined) return null; // written, never read
