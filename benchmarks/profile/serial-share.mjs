@@ -1,18 +1,19 @@
-// The serial share of a compiled training step under `threads: 'auto'`, measured so that a loaded
+// The serial share of a (compiled or eager) training step under `threads: 'auto'`, measured so that a loaded
 // machine moves it little: one process holds two backends, 'auto' and one thread, each replaying
-// the compiled Transformer layer step (../transformer) in alternating rounds; every backend call is
+// the Transformer layer step (../transformer) in alternating rounds; every backend call is
 // timed per call site (its index in the replayed step), keeping the minimum over steps, and the
 // 'auto' backend's calls are marked by whether they ran a job on the thread pool. Prints how many
 // calls run on the pool, the one-thread minima of the calls that do and of those that do not (the
 // serial share), the pooled calls' speedup on 'auto', and the largest serial calls.
-// Usage: node benchmarks/profile/serial-share.mjs [--variant relaxed|simd] [--rounds 6] [--top 12]
+// Usage: node benchmarks/profile/serial-share.mjs [--variant relaxed|simd] [--mode compiled|eager] [--rounds 6] [--top 12]
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend, ThreadPool } from '@torchlet/backend-wasm';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
-const variant = get('variant', 'relaxed'), rounds = Number(get('rounds', 6)), top = Number(get('top', 12));
+const variant = get('variant', 'relaxed'), rounds = Number(get('rounds', 6)), top = Number(get('top', 12)), mode = get('mode', 'compiled');
+if (mode !== 'compiled' && mode !== 'eager') throw new Error(`--mode: 'compiled' or 'eager', got '${mode}'`);
 const [D, H, FF, S, B] = [128, 4, 512, 64, 16];
 
 // Whether the call being timed ran a pool job.
@@ -61,13 +62,14 @@ function setup(be) {
   const layer = new torch.TransformerEncoderLayer(D, H, { dimFeedforward: FF, dropout: 0, batchFirst: true });
   const adam = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
   const x = torch.keep(torch.randn([B, S, D])), target = torch.keep(torch.randn([B, S, D]));
-  const step = torch.compile(() => {
+  const body = () => {
     adam.zeroGrad();
     const l = torch.F.mseLoss(layer.forward(x), target);
     l.backward();
     adam.step();
     return l.detach();
-  });
+  };
+  const step = mode === 'compiled' ? torch.compile(body) : () => torch.tidy(body);
   return {
     sites,
     step: () => {
@@ -110,7 +112,7 @@ for (let i = 0; i < Math.min(A.length, O.length); i++) {
   }
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1].toFixed(2);
-console.log(`compiled Transformer layer step, wasm ${variant}; 'auto' = ${runs.auto.threads} threads; ${rounds} rounds of 10 steps each`);
+console.log(`${mode} Transformer layer step, wasm ${variant}; 'auto' = ${runs.auto.threads} threads; ${rounds} rounds of 10 steps each`);
 console.log(`backend calls per step: ${O.length}, on the pool under 'auto': ${A.filter((s) => s.pooled).length}`);
 console.log(`one thread (sums of per-call minima): calls 'auto' splits ${onPool.toFixed(2)} ms, the rest ${serial.toFixed(2)} ms = serial share ${((100 * serial) / (onPool + serial)).toFixed(1)}%`);
 console.log(`'auto': the split calls ${onPoolAuto.toFixed(2)} ms (${(onPool / onPoolAuto).toFixed(2)}x one thread's)`);

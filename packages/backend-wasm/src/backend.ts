@@ -25,6 +25,7 @@ import {
   type SgdStepParams,
   type DType,
   type ElementwiseProgram,
+  type ProgramDType,
   type ProgramInstr,
   type RandomParams,
   type ReduceOp,
@@ -116,7 +117,7 @@ const BLOCKS_PER_THREAD = 3;
 const programWork = (c: CompiledProgram, n: number): number => n * (c.program.instrs.length + c.program.inputs.length + c.program.outputs.length);
 /** The prologue of an eager reduction run as a fused one (reduceOnPool): the value itself. */
 const IDENTITY = checkProgram(['float32'], [], [0]);
-/** The first and last element a view reaches (offsets from its buffer's start, in elements). */
+/** The first and last byte a view reaches (from its buffer's start; views of one buffer may differ in dtype). */
 function extent(v: View): [number, number] {
   let lo = v.offset, hi = v.offset;
   for (let d = 0; d < v.shape.length; d++) {
@@ -124,7 +125,8 @@ function extent(v: View): [number, number] {
     if (reach < 0) lo += reach;
     else hi += reach;
   }
-  return [lo, hi];
+  const size = dtypeSize(v.dtype);
+  return [lo * size, (hi + 1) * size - 1];
 }
 /** The fewest rows (columns) of a matmul block beyond the one block per thread (see matmulOnPool). */
 const MIN_BLOCK = 128;
@@ -590,22 +592,26 @@ export class WasmBackend implements Backend {
    * update), or no module.
    */
   private onPool(instr: ProgramInstr | null, inputs: readonly View[], out: View): boolean {
-    if (this.pool === null || this.generated === null || out.dtype !== 'float32') return false;
+    if (this.pool === null || this.generated === null) return false;
+    // The dtypes a program of this op reads and writes: float32, but for a comparison's bool
+    // result and a where's bool condition (both exact in any kernel).
+    const compare = instr?.kind === 'binary' && opKind('binary', instr.op) === 'compare';
+    const dtypes = inputs.map((_, i) => (instr?.kind === 'where' && i === 0 ? 'bool' : 'float32') as ProgramDType);
+    if (out.dtype !== (compare ? 'bool' : 'float32') || inputs.some((v, i) => v.dtype !== dtypes[i])) return false;
     const n = numel(out.shape);
     if (n * ((instr ? 1 : 0) + inputs.length + 1) < this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
     const [lo, hi] = extent(out);
     for (const v of inputs) {
-      if (v.dtype !== 'float32') return false;
       // A compiled step's intermediates share one planned buffer: what matters is whether the ranges meet.
       if (v.buffer !== out.buffer) continue;
       const [a, b] = extent(v);
-      const same = v.offset === out.offset && v.strides.every((st, d) => out.shape[d] === 1 || st === out.strides[d]);
+      const same = v.dtype === out.dtype && v.offset === out.offset && v.strides.every((st, d) => out.shape[d] === 1 || st === out.strides[d]);
       if (a <= hi && lo <= b && !same) return false;
     }
     const key = instr === null ? 'copy' : `${instr.kind} ${'op' in instr ? instr.op : ''}`;
     let c = this.opPrograms.get(key);
     if (!c) {
-      const program = checkProgram(inputs.map(() => 'float32'), instr ? [instr] : [], [instr ? inputs.length : 0]);
+      const program = checkProgram(dtypes, instr ? [instr] : [], [instr ? inputs.length : 0]);
       this.opPrograms.set(key, (c = compileProgram(program)));
     }
     checkProgramViews(c, inputs, [out], (buffer) => this.size(buffer));
@@ -668,6 +674,7 @@ export class WasmBackend implements Backend {
     if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype || isHalf(out.dtype)) {
       throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
     }
+    if (this.onPool({ kind: 'where', cond: 0, a: 1, b: 2 }, [cond, a, b], out)) return;
     const rank = this.layout(out.shape, [cond, a, b, out]);
     if (rank === 0) return;
     this.k.where(dtypeSize(out.dtype), this.addr(cond), this.addr(a), this.addr(b), this.addr(out), rank);

@@ -219,7 +219,7 @@ describe('wasm thread pool', () => {
       }
     };
     const floatOps = <T extends string>(family: 'unary' | 'binary', ops: readonly T[]): T[] =>
-      ops.filter((op) => (kernelDtypes(opKind(family as 'unary', op as never)) as readonly string[]).includes('float32') && opKind(family as 'unary', op as never) !== 'logical' && (family === 'unary' || opKind('binary', op as never) !== 'compare'));
+      ops.filter((op) => (kernelDtypes(opKind(family as 'unary', op as never)) as readonly string[]).includes('float32') && opKind(family as 'unary', op as never) !== 'logical');
     it.each(floatOps('unary', UNARY_OPS))('unary %s', (op) => {
       for (const kind of LAYOUTS) {
         const data = [hostData(shape, kind, 7)];
@@ -231,14 +231,55 @@ describe('wasm thread pool', () => {
       expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`unary ${op}`)).toBe(true);
     });
     it.each(floatOps('binary', BINARY_OPS))('binary %s', (op) => {
+      const compare = opKind('binary', op) === 'compare';
       for (const [ka, kb] of [['contiguous', 'contiguous'], ['transposed', 'broadcast'], ['negative', 'offset'], ['strided', 'contiguous']] as Array<[LayoutKind, LayoutKind]>) {
         const data = [hostData(shape, ka, 11), hostData(shape, kb, 12)];
-        const f = (be: WasmBackend, [a, b]: View[], out: View): void => be.binary(op, a!, b!, out);
-        const expected = run(single, f, data, [ka, kb]);
-        for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb])).toEqual(expected);
-        if (ka === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f, data, [ka, kb], true)).toEqual(expected);
+        // Comparisons write bools: every other element equal (in the contiguous pair), so eq and ne see both answers.
+        if (compare) for (let i = 0; i < data[0]!.length; i += 2) data[0]![i] = data[1]![i % data[1]!.length]!;
+        const f = compare
+          ? (be: WasmBackend, [a, b]: View[]): number[] => {
+            const out: View = { buffer: be.alloc(numel(shape)), dtype: 'bool', shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
+            be.binary(op, a!, b!, out);
+            const r = Array.from(be.readSync(out) as Uint8Array);
+            be.free(out.buffer);
+            return r;
+          }
+          : (be: WasmBackend, [a, b]: View[], out: View): void => be.binary(op, a!, b!, out);
+        if (compare) {
+          const bools = (be: WasmBackend): number[] => {
+            const ins = data.map((d, i) => place(be, d, shape, [ka, kb][i]!));
+            const r = (f as (be: WasmBackend, ins: View[]) => number[])(be, ins);
+            for (const v of ins) be.free(v.buffer);
+            return r;
+          };
+          const expected = bools(single);
+          if (ka === 'contiguous' && kb === 'contiguous') expect(new Set(expected).size).toBe(2);
+          for (const be of Object.values(pools)) expect(bools(be)).toEqual(expected);
+          continue;
+        }
+        const expected = run(single, f as (be: WasmBackend, ins: View[], out: View) => void, data, [ka, kb]);
+        for (const be of Object.values(pools)) expect(run(be, f as (be: WasmBackend, ins: View[], out: View) => void, data, [ka, kb])).toEqual(expected);
+        if (ka === 'contiguous') for (const be of Object.values(pools)) expect(run(be, f as (be: WasmBackend, ins: View[], out: View) => void, data, [ka, kb], true)).toEqual(expected);
       }
       expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has(`binary ${op}`)).toBe(true);
+    });
+    it('where over a bool condition, every layout of the branches', () => {
+      for (const kind of LAYOUTS) {
+        const cond = Uint8Array.from({ length: numel(shape) }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+        const data = [hostData(shape, kind, 13), hostData(shape, 'contiguous', 14)];
+        const go = (be: WasmBackend): number[] => {
+          const c: View = { buffer: be.alloc(cond.length), dtype: 'bool', shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
+          be.write(c.buffer, cond);
+          const a = place(be, data[0]!, shape, kind), b = place(be, data[1]!, shape, 'contiguous'), out = output(be, shape);
+          be.where(c, a, b, out);
+          const r = Array.from(new Uint32Array((be.readSync(out) as Float32Array).slice().buffer));
+          for (const v of [c, a, b, out]) be.free(v.buffer);
+          return r;
+        };
+        const expected = go(single);
+        for (const be of Object.values(pools)) expect(go(be)).toEqual(expected);
+      }
+      expect((pools.two as unknown as { opPrograms: Map<string, unknown> }).opPrograms.has('where ')).toBe(true);
     });
     it('copies from every layout, NaN payloads and -0 kept bit for bit', () => {
       const bitsOf = (be: WasmBackend, kind: LayoutKind): number[] => {
