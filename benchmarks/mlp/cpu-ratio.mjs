@@ -3,14 +3,18 @@
 // own products on buffers of the same layouts, ../floor.mjs) alternating call by call, so that
 // load on a shared machine hits both alike. One thread, both kernel builds in one process.
 // Prints per build the median of compiled ms, floor ms and of their ratio per round.
-// Usage: node benchmarks/mlp/cpu-ratio.mjs [--rounds 9] [--steps 100] [--variants simd,relaxed]
+// `--warmup` steps run first: the step's JavaScript (the replay's closures, each called once per
+// step, and the backend's glue) reaches V8's optimizing tier only over several hundred steps (on
+// Node 20 the compiled MLP step goes from ~0.88 to ~0.76 ms CPU over its first ~800 steps, relaxed
+// SIMD; the floor's matmuls from 0.70 to 0.69), so a short warm-up measures that phase.
+// Usage: node benchmarks/mlp/cpu-ratio.mjs [--rounds 9] [--steps 100] [--warmup 1000] [--variants simd,relaxed]
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
 import { median, recordProducts } from '../floor.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
-const rounds = Number(get('rounds', 9)), steps = Number(get('steps', 100));
+const rounds = Number(get('rounds', 9)), steps = Number(get('steps', 100)), warmup = Number(get('warmup', 1000));
 const variants = get('variants', 'simd,relaxed').split(',');
 const { nn, optim, F } = torch;
 const cpu = () => {
@@ -56,7 +60,7 @@ for (const variant of variants) {
     l.dataSync();
     l.dispose();
   };
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < warmup; i++) {
     run();
     floor();
   }
