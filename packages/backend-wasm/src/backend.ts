@@ -132,6 +132,22 @@ function extent(v: View): [number, number] {
 const MIN_BLOCK = 128;
 /** Runs of blocks a fused element-wise program is cut into per pool thread (a slower thread takes fewer). */
 const ELEMENTWISE_RUNS_PER_THREAD = 4;
+/** A fused reduction's call: its views (inputs then epilogue inputs; extra outputs then outputs) flattened, and what runs it (null: the composite). */
+interface ReductionCall {
+  readonly flat: readonly number[];
+  readonly ins: readonly View[];
+  readonly outs: readonly View[];
+  readonly run: { kernel: GeneratedKernel; layout: ReductionLayout } | null;
+}
+
+/** Whether `a` and `b` hold, in order, the very objects of `all` (no copy made). */
+function sameObjects(all: readonly View[], a: readonly View[], b: readonly View[]): boolean {
+  if (all.length !== a.length + b.length) return false;
+  for (let i = 0; i < a.length; i++) if (all[i] !== a[i]) return false;
+  for (let i = 0; i < b.length; i++) if (all[a.length + i] !== b[i]) return false;
+  return true;
+}
+
 /** Calls kept per fused program (the sites a replay calls it from; more sites go through the checks). */
 const RECENT_CALLS = 32;
 /** Elements a generated kernel's run on a pool thread is a multiple of. */
@@ -180,8 +196,14 @@ export class WasmBackend implements Backend {
    * program at several sites (an optimizer's update per parameter, a ReLU per layer).
    */
   private lastCalls = new WeakMap<CompiledProgram, LastCall[]>();
+  /** The call a View object was last the first output of (see elementwise). */
+  private siteOf = new WeakMap<object, { c: CompiledProgram; last: LastCall }>();
+  /** A live buffer's size, or undefined (for sameViews). */
+  private readonly liveBytes = (buffer: number): number | undefined => this.live.get(buffer);
   /** Each fused reduction's recent calls: their views flattened, and the module to run (null: the composite). */
-  private lastReductions = new WeakMap<ReductionProgram, Array<{ flat: readonly number[]; run: { kernel: GeneratedKernel; layout: ReductionLayout } | null }>>();
+  private lastReductions = new WeakMap<ReductionProgram, ReductionCall[]>();
+  /** The fused reduction call a View object was last the first output of (see reduction). */
+  private reductionSiteOf = new WeakMap<object, { program: ReductionProgram; entry: ReductionCall }>();
   /** The prologue-free fused reductions eager reductions run as on the pool (see reduceOnPool), by op and axes. */
   private readonly reducePrograms = new Map<string, ReductionProgram>();
   /** The one-instruction programs element-wise ops run as on the pool (see onPool), by op. */
@@ -337,20 +359,29 @@ export class WasmBackend implements Backend {
   private elementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): void {
     this.check();
     const c = compileProgram(program);
-    // A replay passes a program the views it passed at that site last time: checked then, the same now.
-    let calls = this.lastCalls.get(c);
-    if (!calls) this.lastCalls.set(c, (calls = []));
-    const live = (buffer: number): number | undefined => this.live.get(buffer);
-    let at = 0;
-    while (at < calls.length && !sameViews(calls[at]!.flat, inputs, outputs, live)) at++;
-    let last = at < calls.length ? calls[at]! : undefined;
-    const n = last ? last.n : checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
-    if (n === 0) return;
+    // A replay passes a program the views it passed at that site last time: checked then, the
+    // same now. It passes the same View objects too, so the site its first output was last seen
+    // at is tried first; then the program's recent sites.
+    const first = Array.isArray(outputs) ? (outputs[0] as unknown) : undefined;
+    const site = first !== null && typeof first === 'object' ? this.siteOf.get(first) : undefined;
+    let last = site !== undefined && site.c === c && sameViews(site.last.flat, inputs, outputs, this.liveBytes) ? site.last : undefined;
     if (!last) {
-      last = { flat: flattenViews(inputs, outputs, (buffer) => this.size(buffer)), n, prepared: undefined };
-      if (calls.length >= RECENT_CALLS) calls.pop();
-      calls.unshift(last);
+      let calls = this.lastCalls.get(c);
+      if (!calls) this.lastCalls.set(c, (calls = []));
+      let at = 0;
+      while (at < calls.length && !sameViews(calls[at]!.flat, inputs, outputs, this.liveBytes)) at++;
+      last = at < calls.length ? calls[at]! : undefined;
+      if (!last) {
+        const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
+        if (n === 0) return;
+        last = { flat: flattenViews(inputs, outputs, (buffer) => this.size(buffer)), n, prepared: undefined };
+        if (calls.length >= RECENT_CALLS) calls.pop();
+        calls.unshift(last);
+      }
+      if (first !== null && typeof first === 'object') this.siteOf.set(first, { c, last });
     }
+    const n = last.n;
+    if (n === 0) return;
     if (this.useGenerated) {
       if (this.generated) {
         let prepared = last.prepared as ReturnType<GeneratedModules['prepare']> | undefined;
@@ -402,20 +433,27 @@ export class WasmBackend implements Backend {
     if (![inputs, extraOutputs, epilogueInputs, outputs].every((g) => Array.isArray(g))) {
       throw new TypeError('wasm backend: fused reduction: inputs, extraOutputs, epilogueInputs and outputs must be arrays of views');
     }
-    let calls = this.lastReductions.get(program);
-    if (!calls) this.lastReductions.set(program, (calls = []));
     // A replay passes each site the views it passed last time: checked then, the same now (the
-    // group sizes too, which the flattened views alone do not tell apart).
-    const ins = [...inputs, ...epilogueInputs], outs = [...extraOutputs, ...outputs];
-    const live = (buffer: number): number | undefined => this.live.get(buffer);
-    const sizes = inputs.length === program.prologue?.inputs?.length && outputs.length === (program.epilogue ? program.epilogue.outputs.length : 1);
-    let hit = sizes ? calls.find((c) => sameViews(c.flat, ins, outs, live)) : undefined;
+    // group sizes too, which the flattened views alone do not tell apart). It passes the same View
+    // objects, so the call its first output was last seen in is tried first, without copying.
+    const first = outputs[0] as unknown;
+    const site = first !== null && typeof first === 'object' ? this.reductionSiteOf.get(first) : undefined;
+    let hit = site !== undefined && site.program === program && sameObjects(site.entry.ins, inputs, epilogueInputs) &&
+      sameObjects(site.entry.outs, extraOutputs, outputs) && sameViews(site.entry.flat, site.entry.ins, site.entry.outs, this.liveBytes) ? site.entry : undefined;
     if (!hit) {
-      const size = (buffer: number): number => this.size(buffer);
-      const ok = checkReductionViews(program, inputs, extraOutputs, epilogueInputs, outputs, size);
-      hit = { flat: flattenViews(ins, outs, size), run: ok ? this.generated.reduction(program, inputs, extraOutputs, epilogueInputs, outputs) : null };
-      if (calls.length >= RECENT_CALLS) calls.pop();
-      calls.unshift(hit);
+      let calls = this.lastReductions.get(program);
+      if (!calls) this.lastReductions.set(program, (calls = []));
+      const ins = [...inputs, ...epilogueInputs], outs = [...extraOutputs, ...outputs];
+      const sizes = inputs.length === program.prologue?.inputs?.length && outputs.length === (program.epilogue ? program.epilogue.outputs.length : 1);
+      hit = sizes ? calls.find((c) => sameViews(c.flat, ins, outs, this.liveBytes)) : undefined;
+      if (!hit) {
+        const size = (buffer: number): number => this.size(buffer);
+        const ok = checkReductionViews(program, inputs, extraOutputs, epilogueInputs, outputs, size);
+        hit = { flat: flattenViews(ins, outs, size), ins, outs, run: ok ? this.generated.reduction(program, inputs, extraOutputs, epilogueInputs, outputs) : null };
+        if (calls.length >= RECENT_CALLS) calls.pop();
+        calls.unshift(hit);
+      }
+      if (first !== null && typeof first === 'object') this.reductionSiteOf.set(first, { program, entry: hit });
     }
     if (!hit.run) {
       runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
@@ -638,7 +676,9 @@ export class WasmBackend implements Backend {
     void this.pool?.stop();
     this.generated = null;
     this.lastCalls = new WeakMap();
+    this.siteOf = new WeakMap();
     this.lastReductions = new WeakMap();
+    this.reductionSiteOf = new WeakMap();
   }
 
   // ---- element-wise ----------------------------------------------------------------------------

@@ -180,6 +180,12 @@ describe('generated fused reductions: the same bits as the composite', () => {
     expect(() => be.fused.reduction!({ ...r, axes: [2] }, [x, mB], [shifted], [m], [out])).toThrow(/axes \[2\] do not fit the input's rank 2/);
     expect(() => be.fused.reduction!(null as unknown as ReductionProgram, [x, mB], [shifted], [m], [out])).toThrow(/expected a ReductionProgram/);
     expect(() => be.fused.reduction!(r, x as unknown as View[], [shifted], [m], [out])).toThrow(/must be arrays of views/);
+    // The same View objects again (as a replay passes them) skip the checks, unless one changed in place.
+    const again = like(m);
+    be.fused.reduction!(r, [x, mB], [shifted], [m], [again]);
+    be.fused.reduction!(r, [x, mB], [shifted], [m], [again]);
+    (again as { offset: number }).offset = 1;
+    expect(() => be.fused.reduction!(r, [x, mB], [shifted], [m], [again])).toThrow(/output 0 .* reaches outside its 16-byte buffer/);
   });
 });
 
