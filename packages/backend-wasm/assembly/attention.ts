@@ -23,6 +23,9 @@
 //   [25..27] dq strides for b, h, l (backward)        dq is [B, H, L, D]
 //   [28..30] dk strides for b, h, s (backward)        dk is [B, H, S, D]
 //   [31..33] dv strides for b, h, s (backward)        dv is [B, H, S, Dv]
+//   [34]     probs address, or 0                      probs is [B, H, L, S], contiguous; S <= BC
+// With probs, the forward writes the probabilities there and the backward reads them instead of
+// recomputing them (one product and one exp per score fewer).
 // The last dim of every operand is contiguous (stride 1); `lse` [B, H, L] is contiguous. out, dq,
 // dk and dv may be laid out in any order of their other dims (heads merged as [B, L, H, D]
 // rows, so that no copy merges them), their elements apart. With `causal`, query i sees keys j <= i.
@@ -410,6 +413,29 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
   }
 }
 
+/** dst[0:n] = src[0:n] * inv, dst[n:S] = 0 (keys past the causal limit). */
+@inline function saveProbs(src: usize, dst: usize, n: i32, S: i32, inv: f32): void {
+  const vi = f32x4.splat(inv);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), f32x4.mul(v128.load(src + (<usize>j << 2)), vi));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)) * inv);
+  if (n < S) memory.fill(dst + (<usize>n << 2), 0, <usize>(S - n) << 2);
+}
+
+/** dS (times scale) = scale p (dP - delta) over dP in g, from saved probabilities p[0:n] (gradRow's last step). */
+@inline function dsRow(p: usize, g: usize, n: i32, scale: f32, delta: f32): void {
+  const vScale = f32x4.splat(scale), vd = f32x4.splat(delta);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const at = <usize>j << 2;
+    v128.store(g + at, f32x4.mul(vScale, f32x4.mul(v128.load(p + at), f32x4.sub(v128.load(g + at), vd))));
+  }
+  for (; j < n; j++) {
+    const at = <usize>j << 2;
+    store<f32>(g + at, scale * (load<f32>(p + at) * (load<f32>(g + at) - delta)));
+  }
+}
+
 /**
  * Forward over the flattened (batch, head) pairs [bh0, bh1), with `attentionScratchBytes(D, Dv)`
  * bytes of scratch at `sBuf`: threads run disjoint ranges (each writes only its own rows of `out`
@@ -425,6 +451,7 @@ export function attentionPart(
   const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
   const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
+  const probs = S <= BC ? <usize>word(params, 34) : 0;
   const sc = sBuf, kt = sc + (<usize>(2 * BR * BC) << 2);
   const mBuf = kt + (<usize>((D + Dv) * BC) << 2), lBuf = mBuf + (<usize>BR << 2);
   const row = <usize>BC << 2;
@@ -479,6 +506,8 @@ export function attentionPart(
         // A row with every key masked gives NaN, as softmax over all -Infinity does.
         scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * osl) << 2), Dv);
         store<f32>(lse + (<usize>(bh * L + i0 + r) << 2), l == 0 ? NaN : m + <f32>logAtLeastOne(<f64>l));
+        // S <= BC: the one key block's exp(s - m) are still in the scores' rows.
+        if (probs != 0) saveProbs(sc + <usize>r * row, probs + (<usize>((bh * L + i0 + r) * S) << 2), jEnd, S, l == 0 ? <f32>NaN : 1 / l);
       }
     }
   }
@@ -486,7 +515,7 @@ export function attentionPart(
 
 /**
  * Backward (FlashAttention-2's, a block of query rows at a time): with P = exp(S - lse)
- * recomputed per key block and delta_i = dO_i . O_i,
+ * recomputed per key block (or the forward's, where it saved them) and delta_i = dO_i . O_i,
  *   dV += P^T dO,  dP = dO V^T,  dS = P (dP - delta),  dQ = scale dS K,  dK += scale dS^T Q.
  * dq, dk, dv (rows laid out as the words say) are fully written here, over the flattened (batch, head) pairs
  * [bh0, bh1), with `attentionScratchBytes(D, Dv)` bytes of scratch at `sBuf`: pool threads run
@@ -506,6 +535,7 @@ export function attentionBackwardPart(
   const dqsb = word(params, 25), dqsh = word(params, 26), dqsl = word(params, 27);
   const dksb = word(params, 28), dksh = word(params, 29), dkss = word(params, 30);
   const dvsb = word(params, 31), dvsh = word(params, 32), dvss = word(params, 33);
+  const probs = S <= BC ? <usize>word(params, 34) : 0;
   const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ds + (<usize>(BR * BC) << 2), vt = kt + (<usize>(D * BC) << 2);
   const dBuf = vt + (<usize>(Dv * BC) << 2) + (<usize>(2 * BR) << 2);
   const row = <usize>BC << 2;
@@ -542,17 +572,24 @@ export function attentionBackwardPart(
           packT(kBase, kss, j0, jb, D, kt);
           packT(vBase, vss, j0, jb, Dv, vt);
         }
-        zeroRows(sc, BC, ib, jb);
         zeroRows(ds, BC, ib, jb);
-        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
         gemm(gRow, <usize>gsl << 2, 4, vt, row, ds, row, ib, jb, Dv);
-        for (let r = 0; r < ib; r++) {
-          const s = sc + <usize>r * row, g = ds + <usize>r * row;
-          const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
-          gradRow(s, g, jb, j0, i0 + r, causal, mRow, mss, scale, load<f32>(lp + (<usize>r << 2)), load<f32>(dBuf + (<usize>r << 2)));
+        // P: the forward's (S <= BC, one key block), rows S floats apart; else recomputed into sc.
+        const pBlock = probs != 0 ? probs + (<usize>((bh * L + i0) * S) << 2) : sc;
+        const pRow: usize = probs != 0 ? <usize>S << 2 : row;
+        if (probs != 0) {
+          for (let r = 0; r < ib; r++) dsRow(pBlock + <usize>r * pRow, ds + <usize>r * row, jb, scale, load<f32>(dBuf + (<usize>r << 2)));
+        } else {
+          zeroRows(sc, BC, ib, jb);
+          gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
+          for (let r = 0; r < ib; r++) {
+            const s = sc + <usize>r * row, g = ds + <usize>r * row;
+            const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
+            gradRow(s, g, jb, j0, i0 + r, causal, mRow, mss, scale, load<f32>(lp + (<usize>r << 2)), load<f32>(dBuf + (<usize>r << 2)));
+          }
         }
         // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
-        gemm(sc, 4, row, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib);
+        gemm(pBlock, 4, pRow, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib);
         gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib);
         // dQ += dS K.
         gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb);

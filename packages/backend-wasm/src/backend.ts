@@ -288,6 +288,13 @@ export class WasmBackend implements Backend {
    */
   readonly attentionStridedOutputs = true;
 
+  /**
+   * Up to this many keys (one key block of assembly/attention.ts) the attention kernels take a
+   * `probs` operand: the forward saves the probabilities, the backward reads them back instead of
+   * recomputing them (a product and an exp per score).
+   */
+  readonly attentionProbsKeys = 64;
+
   readonly fused: FusedKernels = {
     // src/jit.ts: a WebAssembly module generated per program, registers in v128 locals; else
     // assembly/program.ts, an interpreter over blocks of lanes in L1. One pass over memory.
@@ -298,8 +305,8 @@ export class WasmBackend implements Backend {
     reduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.reduction(program, inputs, extraOutputs, epilogueInputs, outputs),
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
-    attention: (q, k, v, mask, out, lse, p: AttentionParams) => {
-      const bh = this.attentionLayout('attention', q, k, v, mask, out, lse, null, null);
+    attention: (q, k, v, mask, out, lse, p: AttentionParams, probs?: View | null) => {
+      const bh = this.attentionLayout('attention', q, k, v, mask, out, lse, null, null, probs ?? null);
       const operands = [this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse)];
       const macs = bh * q.shape[2]! * k.shape[2]! * (q.shape[3]! + v.shape[3]!);
       if (this.pool && bh > 1 && macs >= this.parallelThreshold) {
@@ -308,8 +315,8 @@ export class WasmBackend implements Backend {
         throw new RangeError('wasm backend: out of memory allocating attention scratch');
       }
     },
-    attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams) => {
-      const bh = this.attentionLayout('attentionBackward', q, k, v, mask, out, lse, gradOut, [gradQ, gradK, gradV]);
+    attentionBackward: (q, k, v, mask, out, lse, gradOut, gradQ, gradK, gradV, p: AttentionParams, probs?: View | null) => {
+      const bh = this.attentionLayout('attentionBackward', q, k, v, mask, out, lse, gradOut, [gradQ, gradK, gradV], probs ?? null);
       const operands = [
         this.addr(q), this.addr(k), this.addr(v), mask ? this.addr(mask) : 0, this.addr(out), this.addr(lse), this.addr(gradOut),
         this.addr(gradQ), this.addr(gradK), this.addr(gradV),
@@ -582,12 +589,14 @@ export class WasmBackend implements Backend {
 
   /**
    * Checks the attention operands (4-D float32 of agreeing shapes; every operand with a unit last
-   * stride; out and the gradients `grads` (dq, dk, dv) with elements apart, lse contiguous),
-   * writes B H L S D Dv and the strides of q, k, v, mask, gradOut, out and the gradients to the
+   * stride; out and the gradients `grads` (dq, dk, dv) with elements apart, lse and probs
+   * contiguous, probs only up to {@link WasmBackend.attentionProbsKeys} keys), writes B H L S D Dv,
+   * the strides of q, k, v, mask, gradOut, out and the gradients and the probs address to the
    * scratch words assembly/attention.ts reads, and returns B * H.
    */
   private attentionLayout(
     op: string, q: View, k: View, v: View, mask: View | null, out: View, lse: View, gradOut: View | null, grads: readonly [View, View, View] | null,
+    probs: View | null,
   ): number {
     this.check();
     const [B, H, L, D] = q.shape as [number, number, number, number];
@@ -609,6 +618,13 @@ export class WasmBackend implements Backend {
       if (x.shape[3]! > 1 && x.strides[3] !== 1) throw new Error(`wasm backend: ${op} needs a unit stride on the last dim, got strides [${x.strides.join(', ')}]`);
     }
     if (!isContiguous(lse.shape, lse.strides)) throw new Error(`wasm backend: ${op} needs a contiguous lse, got shape [${lse.shape.join(', ')}] with strides [${lse.strides.join(', ')}]`);
+    if (probs) {
+      const want = [B, H, L, S];
+      if (probs.dtype !== 'float32' || probs.shape.length !== 4 || !probs.shape.every((n, d) => n === want[d]) || !isContiguous(probs.shape, probs.strides)) {
+        throw new Error(`wasm backend: ${op} needs probs as contiguous float32 [${want.join(', ')}], got ${probs.dtype} [${probs.shape.join(', ')}] with strides [${probs.strides.join(', ')}]`);
+      }
+      if (S > this.attentionProbsKeys) throw new RangeError(`wasm backend: ${op} saves probabilities for up to ${this.attentionProbsKeys} keys, got ${S}`);
+    }
     for (const x of [out, ...(grads ?? [])]) {
       if (!apart(x)) throw new Error(`wasm backend: ${op} needs outputs whose elements do not overlap, got shape [${x.shape.join(', ')}] with strides [${x.strides.join(', ')}]`);
     }
@@ -618,7 +634,8 @@ export class WasmBackend implements Backend {
       s(q, 0), s(q, 1), s(q, 2), s(k, 0), s(k, 1), s(k, 2), s(v, 0), s(v, 1), s(v, 2),
       s(mask, 0), s(mask, 1), s(mask, 2), s(mask, 3), s(gradOut, 0), s(gradOut, 1), s(gradOut, 2),
       s(out, 0), s(out, 1), s(out, 2),
-      ...(grads ? [s(grads[0], 0), s(grads[0], 1), s(grads[0], 2), s(grads[1], 0), s(grads[1], 1), s(grads[1], 2), s(grads[2], 0), s(grads[2], 1), s(grads[2], 2)] : []),
+      ...(grads ? [s(grads[0], 0), s(grads[0], 1), s(grads[0], 2), s(grads[1], 0), s(grads[1], 1), s(grads[1], 2), s(grads[2], 0), s(grads[2], 1), s(grads[2], 2)] : Array<number>(9).fill(0)),
+      probs ? this.addr(probs) | 0 : 0,
     ];
     this.ints().set(words, this.scratchPtr >> 2);
     return B * H;

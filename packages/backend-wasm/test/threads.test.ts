@@ -144,9 +144,12 @@ describe('wasm thread pool', () => {
     { B: 2, H: 3, L: 37, S: 45, D: 16, Dv: 8, mask: false, causal: false },
     { B: 1, H: 5, L: 21, S: 21, D: 8, Dv: 8, mask: false, causal: true },
     { B: 3, H: 1, L: 9, S: 70, D: 4, Dv: 12, mask: true, causal: false },
+    // S <= 64: also with the forward's probabilities saved for the backward
+    { B: 2, H: 2, L: 41, S: 33, D: 8, Dv: 4, mask: true, causal: false, probs: true },
+    { B: 1, H: 3, L: 70, S: 64, D: 8, Dv: 8, mask: false, causal: true, probs: true },
   ];
   for (const c of attentionCases) {
-    it(`attention forward and backward B${c.B} H${c.H} L${c.L} S${c.S} D${c.D} Dv${c.Dv}${c.mask ? ' masked' : ''}${c.causal ? ' causal' : ''} match one thread`, () => {
+    it(`attention forward and backward B${c.B} H${c.H} L${c.L} S${c.S} D${c.D} Dv${c.Dv}${c.mask ? ' masked' : ''}${c.causal ? ' causal' : ''}${c.probs ? ' probs saved' : ''} match one thread`, () => {
       const shapes = { q: [c.B, c.H, c.L, c.D], k: [c.B, c.H, c.S, c.D], v: [c.B, c.H, c.S, c.Dv], mask: [c.B, c.H, c.L, c.S], out: [c.B, c.H, c.L, c.Dv] };
       const host = {
         q: hostData(shapes.q, 'contiguous', 1), k: hostData(shapes.k, 'contiguous', 2), v: hostData(shapes.v, 'contiguous', 3),
@@ -158,17 +161,28 @@ describe('wasm thread pool', () => {
         const gOut = place(be, host.gOut, shapes.out, 'contiguous');
         const out = output(be, shapes.out), lse = output(be, [c.B, c.H, c.L]);
         const dq = output(be, shapes.q), dk = output(be, shapes.k), dv = output(be, shapes.v);
+        const probs = saveProbs ? output(be, [c.B, c.H, c.L, c.S]) : null;
         const p = { scale: 1 / Math.sqrt(c.D), causal: c.causal };
         try {
-          be.fused.attention!(q, k, v, mask, out, lse, p);
-          be.fused.attentionBackward!(q, k, v, mask, out, lse, gOut, dq, dk, dv, p);
+          be.fused.attention!(q, k, v, mask, out, lse, p, probs);
+          be.fused.attentionBackward!(q, k, v, mask, out, lse, gOut, dq, dk, dv, p, probs);
           return [out, lse, dq, dk, dv].map((x) => be.readSync(x) as Float32Array);
         } finally {
-          for (const x of [q, k, v, gOut, out, lse, dq, dk, dv, ...(mask ? [mask] : [])]) be.free(x.buffer);
+          for (const x of [q, k, v, gOut, out, lse, dq, dk, dv, ...(mask ? [mask] : []), ...(probs ? [probs] : [])]) be.free(x.buffer);
         }
       };
+      let saveProbs = false;
       const want = run(single);
       for (const be of Object.values(pools)) expect(run(be), `${be.threads} threads`).toEqual(want);
+      if (c.probs) {
+        // Saved probabilities: the same forward bits; gradients within rounding of the recomputed
+        // ones (p / l against exp(s - lse)), and bit for bit across thread counts.
+        saveProbs = true;
+        const got = run(single);
+        for (const be of Object.values(pools)) expect(run(be), `${be.threads} threads, probs saved`).toEqual(got);
+        got.slice(0, 2).forEach((x, i) => expect(x, ['out', 'lse'][i]).toEqual(want[i]));
+        got.slice(2).forEach((x, i) => x.forEach((y, j) => expect(Math.abs(y - want[2 + i]![j]!), `${['dq', 'dk', 'dv'][i]}[${j}]`).toBeLessThan(1e-5 * (1 + Math.abs(want[2 + i]![j]!)))));
+      }
     });
   }
 

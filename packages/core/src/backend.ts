@@ -150,18 +150,21 @@ export interface FusedKernels {
    * last dim is contiguous (stride 1). `mask`: float32 `[B, H, L, S]`, any strides (0 for
    * broadcast dims), added to the scaled scores. `out [B, H, L, Dv]` and `lse [B, H, L]` are
    * contiguous (`out` may be laid out otherwise where {@link Backend.attentionStridedOutputs}
-   * says so). A row whose keys are all masked gives NaN, as softmax does.
+   * says so). A row whose keys are all masked gives NaN, as softmax does. `probs`, only where
+   * {@link Backend.attentionProbsKeys} allows it: a contiguous `[B, H, L, S]` float32 view into
+   * which the forward also writes the probabilities, for `attentionBackward` to read back.
    */
-  attention(q: View, k: View, v: View, mask: View | null, out: View, lse: View, p: AttentionParams): void;
+  attention(q: View, k: View, v: View, mask: View | null, out: View, lse: View, p: AttentionParams, probs?: View | null): void;
   /**
    * The gradients of `attention` from the same operands, its `out` and `lse`, and `gradOut`
    * (shaped like `out`, last dim contiguous): writes all of the contiguous `gradQ`, `gradK` and
    * `gradV` (shaped like q, k, v; laid out otherwise where
-   * {@link Backend.attentionStridedOutputs} says so). No gradient flows to the mask.
+   * {@link Backend.attentionStridedOutputs} says so). No gradient flows to the mask. `probs`: the
+   * forward's saved probabilities (see `attention`), read instead of recomputed.
    */
   attentionBackward(
     q: View, k: View, v: View, mask: View | null, out: View, lse: View, gradOut: View,
-    gradQ: View, gradK: View, gradV: View, p: AttentionParams,
+    gradQ: View, gradK: View, gradV: View, p: AttentionParams, probs?: View | null,
   ): void;
   /**
    * Dynamically quantised linear layer (inference only; the composite default is in @torchlet/nn's
@@ -296,6 +299,13 @@ export interface Backend {
    * back merged by the inverse permute and a reshape without a copy.
    */
   readonly attentionStridedOutputs?: boolean;
+  /**
+   * Up to this many keys the fused `attention` takes a `probs` operand, saving the `L x S`
+   * probabilities for `attentionBackward` to read instead of recomputing them (one product and
+   * one exp per score fewer, for `L x S` floats of memory). Core passes one when gradients will be
+   * needed; absent or 0: never.
+   */
+  readonly attentionProbsKeys?: number;
   /** The backend's own memory figures. */
   memory?(): BackendMemory;
   /** Releases everything; the backend is unusable afterwards. */

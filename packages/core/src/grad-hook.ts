@@ -73,6 +73,11 @@ export interface AttentionAttrs {
   readonly scale: number;
   /** Query i sees keys j <= i only. */
   readonly causal: boolean;
+  /**
+   * The forward saved the probabilities (`Backend.attentionProbsKeys`): `(..., L, S)` contiguous
+   * in the logsumexp's storage, right after its rows.
+   */
+  readonly probs?: boolean;
 }
 
 /**

@@ -131,6 +131,9 @@ describe('fused attention (wasm) vs composite', () => {
     const overlapping = { ...view(out), strides: [0, 8, 8, 1] }; // heads share rows
     expect(() => be.fused!.attention!(view(q), view(q), view(q), null, overlapping, view(lse), { scale: 1, causal: false })).toThrow(/attention needs outputs whose elements do not overlap/);
     expect(() => be.fused!.attention!(view(q), view(q), view(q), null, view(out), view(torch.empty([B, H, L + 1])), { scale: 1, causal: false })).toThrow(/attention shapes do not agree/);
+    const long = torch.randn([B, H, 65, D]), probs = torch.empty([B, H, 65, 65]);
+    expect(() => be.fused!.attention!(view(long), view(long), view(long), null, view(torch.empty([B, H, 65, D])), view(torch.empty([B, H, 65])), { scale: 1, causal: false }, view(probs))).toThrow(/attention saves probabilities for up to 64 keys, got 65/);
+    expect(() => be.fused!.attention!(view(q), view(q), view(q), null, view(out), view(lse), { scale: 1, causal: false }, view(torch.empty([B, H, L, L + 1])))).toThrow(/attention needs probs as contiguous float32 \[1, 2, 4, 4\]/);
   });
 
   it('keeps memory below one L x S matrix on a long sequence (L = S = 1024)', () => {

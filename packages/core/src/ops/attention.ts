@@ -8,9 +8,9 @@
  * calls {@link attentionBackward}.
  */
 import type { AttentionParams, Backend, View } from '../backend.ts';
-import { isGradEnabled, record } from '../grad-hook.ts';
+import { isGradEnabled, record, type AttentionAttrs } from '../grad-hook.ts';
 import { tidy } from '../memory.ts';
-import { broadcastShapes, numel, shapeStr } from '../shape.ts';
+import { broadcastShapes, contiguousStrides, numel, shapeStr } from '../shape.ts';
 import type { Tensor } from '../tensor.ts';
 import { ones } from './creation.ts';
 import { mul, sub } from './elementwise.ts';
@@ -105,18 +105,19 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
     if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
   }
   const backend = q.backend;
-  const params: AttentionParams = { scale, causal };
   const [qc, kc, vc] = [q, k, v].map(unitLastStride) as [Tensor, Tensor, Tensor];
   const out = emptyOrderedLike([...lead, L, v.shape[v.ndim - 1]!], qc);
-  const lse = empty([...lead, L], 'float32', backend);
+  const [lse, probs] = lseAndProbs(backend, lead, L, S, q.requiresGrad || k.requiresGrad || v.requiresGrad);
+  const params: AttentionAttrs = probs ? { scale, causal, probs: true } : { scale, causal };
   try {
-    backend.fused!.attention!(view4(qc), view4(kc), view4(vc), maskView(mask, [...lead, L, S]), view4(out), view4(lse, 3), params);
+    backend.fused!.attention!(view4(qc), view4(kc), view4(vc), maskView(mask, [...lead, L, S]), view4(out), view4(lse, 3), params, probs && view4(probs));
     record('attention', params, mask ? [qc, kc, vc, lse, mask] : [qc, kc, vc, lse], out);
   } catch (e) {
     out.dispose();
     throw e;
   } finally {
-    lse.dispose(); // autograd keeps its own reference when it saved it
+    lse.dispose(); // autograd keeps its own reference when it saved it (probs live in its storage)
+    probs?.dispose();
     for (const [c, t] of [[qc, q], [kc, k], [vc, v]] as const) if (c !== t) c.dispose();
   }
   return out;
@@ -154,17 +155,19 @@ export function fusedAttentionQkv(qkv: Tensor, options: FusedAttentionOptions = 
       const ok = mask.ndim <= scores.length && broadcastShapes(scores, mask.shape).every((d, i) => d === scores[i]);
       if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
     }
-    const params: AttentionParams = { scale: options.scale ?? 1 / Math.sqrt(E), causal };
+    const scale = options.scale ?? 1 / Math.sqrt(E);
     const out = emptyOrderedLike([...lead, L, E], q);
-    const lse = empty([...lead, L], 'float32', q.backend);
+    const [lse, probs] = lseAndProbs(q.backend, lead, L, L, qkv.requiresGrad);
+    const params: AttentionAttrs = probs ? { scale, causal, probs: true } : { scale, causal };
     try {
-      q.backend.fused!.attention!(view4(q), view4(k), view4(v), maskView(mask, [...lead, L, L]), view4(out), view4(lse, 3), params);
+      q.backend.fused!.attention!(view4(q), view4(k), view4(v), maskView(mask, [...lead, L, L]), view4(out), view4(lse, 3), params, probs && view4(probs));
       record('attentionQkv', params, mask ? [qkvc, lse, mask] : [qkvc, lse], out);
     } catch (e) {
       out.dispose();
       throw e;
     } finally {
-      lse.dispose(); // autograd keeps its own reference when it saved it
+      lse.dispose(); // autograd keeps its own reference when it saved it (probs live in its storage)
+      probs?.dispose();
       if (qkvc !== qkv) qkvc.dispose();
     }
     return out;
@@ -219,16 +222,19 @@ function fusedBackwardInto(
   const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
   const gc = unitLastStride(g);
   const [dq, dk, dv] = grads;
+  // The forward's probabilities, right after the logsumexp rows in their storage (lseAndProbs).
+  const probs = (params as AttentionAttrs).probs ? viewOf(lse, [...lse.shape, S], contiguousStrides([...lse.shape, S]), lse.offset + numel(lse.shape)) : null;
   try {
     backend.fused!.attentionBackward!(
       view4(q), view4(k), view4(v), maskView(mask, [...q.shape.slice(0, -2), L, S]), view4(out), view4(lse, 3), view4(gc),
-      view4(dq), view4(dk), view4(dv), params,
+      view4(dq), view4(dk), view4(dv), { scale: params.scale, causal: params.causal }, probs && view4(probs),
     );
   } catch (e) {
     for (const t of [dq, dk, dv]) t.dispose();
     throw e;
   } finally {
     if (gc !== g) gc.dispose();
+    probs?.dispose();
   }
   return [dq, dk, dv];
 }
@@ -286,6 +292,24 @@ function emptyOrderedLike(shape: readonly number[], like: Tensor): Tensor {
     return viewOf(flat, shape, strides, 0);
   } finally {
     flat.dispose();
+  }
+}
+
+/**
+ * The logsumexp rows `(...lead, L)` of an attention forward and, where gradients will be needed
+ * and the backend saves probabilities for S keys (`Backend.attentionProbsKeys`), the
+ * probabilities `(...lead, L, S)` right after them in the same storage, so that autograd's saved
+ * logsumexp keeps them alive and the backward finds them (attrs `probs`).
+ */
+function lseAndProbs(backend: Backend, lead: readonly number[], L: number, S: number, needsGrad: boolean): [Tensor, Tensor | null] {
+  const rows = numel(lead) * L;
+  const save = needsGrad && isGradEnabled() && S <= (backend.attentionProbsKeys ?? 0);
+  const store = empty([rows * (save ? 1 + S : 1)], 'float32', backend);
+  try {
+    const lse = viewOf(store, [...lead, L], contiguousStrides([...lead, L]), 0);
+    return [lse, save ? viewOf(store, [...lead, L, S], contiguousStrides([...lead, L, S]), rows) : null];
+  } finally {
+    store.dispose();
   }
 }
 
