@@ -5,9 +5,10 @@
  * (a scale, two matmuls, the softmax's max, exp, sum and division; backward four matmuls and the
  * softmax's rule) takes seven forward and a dozen backward.
  *
- * Forward: a workgroup of 64 threads per query row; keys go in chunks of 64, one score per
- * thread, with an online softmax (running max `m`, running sum `l`); the output row itself
- * accumulates `sum_j exp(s_j - m) v_j` (each thread owns the columns `d = t, t + 64, ...`) and is
+ * Forward: a workgroup of `bs` threads per query row (64, or 16 or 32 when the rows walked are
+ * that short: {@link attentionBlock}); keys go in chunks of `bs`, one score per thread, with an
+ * online softmax (running max `m`, running sum `l`); the output row itself accumulates
+ * `sum_j exp(s_j - m) v_j` (each thread owns the columns `d = t, t + bs, ...`) and is
  * divided by `l` at the end, and `lse = m + log(l)` is saved. Every thread reads the chunk's
  * scores from workgroup memory in the same order, so `m` and `l` are the same in all of them.
  * Backward (FlashAttention-2's recurrences, with `P = exp(s - lse)`, `delta_i = dO_i . O_i`,
@@ -79,18 +80,30 @@ export function attentionMeta(d: AttentionDims, views: Partial<Record<AttentionO
 }
 
 /**
- * The WGSL of `kernel` with operand `o` read from binding slot `slots[o]` (slot `s` is binding
- * `s + 1`); `writable[s]` says which slots are `read_write`.
+ * The workgroup size (and chunk length) for a kernel that walks `rows` key rows (forward, dQ)
+ * or query rows (dK, dV): the smallest of 16, 32 and 64 that holds them all in one chunk, else
+ * 64. Fewer idle threads per workgroup matter on a CPU adapter (SwiftShader runs every
+ * invocation of a workgroup through each barrier). The same bits as 64: with one chunk either
+ * way, every sum runs over the same terms in the same order, and a column's sum does not depend
+ * on which thread owns it.
  */
-export function attentionSource(kernel: AttentionKernel, slots: Partial<Record<AttentionOperand, number>>, writable: readonly boolean[]): string {
+export function attentionBlock(rows: number): number {
+  return rows <= 16 ? 16 : rows <= 32 ? 32 : 64;
+}
+
+/**
+ * The WGSL of `kernel` with operand `o` read from binding slot `slots[o]` (slot `s` is binding
+ * `s + 1`); `writable[s]` says which slots are `read_write`; `bs` threads per workgroup.
+ */
+export function attentionSource(kernel: AttentionKernel, slots: Partial<Record<AttentionOperand, number>>, writable: readonly boolean[], bs = 64): string {
   const decls = writable.map((w, s) => `@group(0) @binding(${s + 1}) var<storage, ${w ? 'read_write' : 'read'}> buf${s}: array<f32>;`).join('\n');
   const b = (o: AttentionOperand): string => `buf${slots[o] ?? 0}`;
   const mask = slots.mask === undefined ? '' : `if (prm[${W.hasMask}] != 0) { s += ${b('mask')}[mo + j * prm[${W.mask + 4}]]; }`;
   const common = `@group(0) @binding(0) var<storage, read> prm: array<i32>;
 ${decls}
 ${MATH}
-var<workgroup> sa: array<f32, 64>;
-var<workgroup> sb: array<f32, 64>;
+var<workgroup> sa: array<f32, ${bs}>;
+var<workgroup> sb: array<f32, ${bs}>;
 fn ninf_() -> f32 { return bitcast<f32>(0xff800000u | zero_()); }
 fn scale_() -> f32 { return bitcast<f32>(prm[${W.scale}]); }
 /** Offset of row r of the [B, H, rows, *] operand at meta word w, for batch b and head h. */
@@ -118,7 +131,7 @@ fn delta_(go: i32, row: i32) -> f32 {
   return acc;
 }
 `;
-  const head = `@compute @workgroup_size(64)
+  const head = `@compute @workgroup_size(${bs})
 fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let t = i32(li);
   let H = prm[${W.H}]; let L = prm[${W.L}]; let S = prm[${W.S}]; let D = prm[${W.D}]; let Dv = prm[${W.Dv}];
@@ -132,18 +145,18 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
   let qo = row_(${W.q}, bb, h, i);
   let mo = prm[${W.mask}] + bb * prm[${W.mask + 1}] + h * prm[${W.mask + 2}] + i * prm[${W.mask + 3}];
   let oo = prm[${W.out}] + wid * Dv;
-  for (var d = t; d < Dv; d += 64) { ${b('out')}[oo + d] = 0.0; }
+  for (var d = t; d < Dv; d += ${bs}) { ${b('out')}[oo + d] = 0.0; }
   var m = ninf_();
   var l = 0.0;
   var jEnd = S;
   if (causal) { jEnd = min(S, i + 1); }
-  for (var j0 = 0; j0 < jEnd; j0 += 64) {
+  for (var j0 = 0; j0 < jEnd; j0 += ${bs}) {
     let j = j0 + t;
     var s = ninf_();
     if (j < jEnd) { s = score_(qo, row_(${W.k}, bb, h, j), mo, i, j); }
     sa[t] = s;
     workgroupBarrier();
-    let n = min(64, jEnd - j0);
+    let n = min(${bs}, jEnd - j0);
     var mb = ninf_();
     for (var jj = 0; jj < n; jj++) { mb = max(mb, sa[jj]); }
     if (isnan_(mb) || isnan_(m)) { mb = nan_(); }
@@ -158,7 +171,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
     var ls = 0.0;
     for (var jj = 0; jj < n; jj++) { ls += sb[jj]; }
     l = l * corr + ls;
-    for (var d = t; d < Dv; d += 64) {
+    for (var d = t; d < Dv; d += ${bs}) {
       var acc = ${b('out')}[oo + d] * corr;
       for (var jj = 0; jj < n; jj++) { acc += sb[jj] * ${b('v')}[row_(${W.v}, bb, h, j0 + jj) + d]; }
       ${b('out')}[oo + d] = acc;
@@ -168,7 +181,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
   }
   var inv = nan_();
   if (l != 0.0) { inv = 1.0 / l; }
-  for (var d = t; d < Dv; d += 64) { ${b('out')}[oo + d] = ${b('out')}[oo + d] * inv; }
+  for (var d = t; d < Dv; d += ${bs}) { ${b('out')}[oo + d] = ${b('out')}[oo + d] * inv; }
   if (t == 0) {
     var lse = nan_();
     if (l != 0.0) { lse = m + log(l); }
@@ -187,10 +200,10 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
   let lse = ${b('lse')}[prm[${W.lse}] + wid];
   let delta = delta_(go, wid);
   let dqo = prm[${W.dq}] + wid * D;
-  for (var d = t; d < D; d += 64) { ${b('dq')}[dqo + d] = 0.0; }
+  for (var d = t; d < D; d += ${bs}) { ${b('dq')}[dqo + d] = 0.0; }
   var jEnd = S;
   if (causal) { jEnd = min(S, i + 1); }
-  for (var j0 = 0; j0 < jEnd; j0 += 64) {
+  for (var j0 = 0; j0 < jEnd; j0 += ${bs}) {
     let j = j0 + t;
     var ds = 0.0;
     if (j < jEnd) {
@@ -201,8 +214,8 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
     }
     sa[t] = ds;
     workgroupBarrier();
-    let n = min(64, jEnd - j0);
-    for (var d = t; d < D; d += 64) {
+    let n = min(${bs}, jEnd - j0);
+    for (var d = t; d < D; d += ${bs}) {
       var acc = ${b('dq')}[dqo + d];
       for (var jj = 0; jj < n; jj++) { acc += sa[jj] * ${b('k')}[row_(${W.k}, bb, h, j0 + jj) + d]; }
       ${b('dq')}[dqo + d] = acc;
@@ -219,11 +232,11 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
   let vo = row_(${W.v}, bb, h, j);
   let dko = prm[${W.dk}] + wid * D;
   let dvo = prm[${W.dv}] + wid * Dv;
-  for (var d = t; d < D; d += 64) { ${b('dk')}[dko + d] = 0.0; }
-  for (var d = t; d < Dv; d += 64) { ${b('dv')}[dvo + d] = 0.0; }
+  for (var d = t; d < D; d += ${bs}) { ${b('dk')}[dko + d] = 0.0; }
+  for (var d = t; d < Dv; d += ${bs}) { ${b('dv')}[dvo + d] = 0.0; }
   var iStart = 0;
   if (causal) { iStart = j; }
-  for (var i0 = iStart; i0 < L; i0 += 64) {
+  for (var i0 = iStart; i0 < L; i0 += ${bs}) {
     let i = i0 + t;
     var p = 0.0;
     var ds = 0.0;
@@ -239,13 +252,13 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wg: vec
     sa[t] = p;
     sb[t] = ds;
     workgroupBarrier();
-    let n = min(64, L - i0);
-    for (var d = t; d < Dv; d += 64) {
+    let n = min(${bs}, L - i0);
+    for (var d = t; d < Dv; d += ${bs}) {
       var acc = ${b('dv')}[dvo + d];
       for (var ii = 0; ii < n; ii++) { acc += sa[ii] * ${b('gout')}[row_(${W.gout}, bb, h, i0 + ii) + d]; }
       ${b('dv')}[dvo + d] = acc;
     }
-    for (var d = t; d < D; d += 64) {
+    for (var d = t; d < D; d += ${bs}) {
       var acc = ${b('dk')}[dko + d];
       for (var ii = 0; ii < n; ii++) { acc += sb[ii] * ${b('q')}[row_(${W.q}, bb, h, i0 + ii) + d]; }
       ${b('dk')}[dko + d] = acc;

@@ -39,7 +39,7 @@ import { countDeviceCalls, zeroCounters, type WebGpuCounters } from './counters.
 import { BufferPool, type PoolStats } from './pool.ts';
 import { ABSMAX_CHUNK, GEMM_TILE, INT8_ABSMAX_SOURCE, INT8_QUANTIZE_SOURCE, int8GemmSource } from './quant.ts';
 import { TfjsBridge } from './tfjs.ts';
-import { ATTENTION_OPERANDS, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
+import { ATTENTION_OPERANDS, attentionBlock, attentionMeta, attentionSource, type AttentionDims, type AttentionKernel, type AttentionOperand } from './attention.ts';
 import { reductionSource, reductionSourceKey, serialFold, type ReductionLayout } from './reduction.ts';
 import { matmulMeta, matmulSlots, matmulSource } from './matmul.ts';
 import { BindingSlots, checkProgramViews, programBatchSource, programLayout, programLayouts, programSource, programSourceKey } from './program.ts';
@@ -915,8 +915,9 @@ export class WebGpuBackend implements Backend {
       }
     }
     const meta = attentionMeta(dims, rebased, p.scale, p.causal);
-    const key = `attention|${kernel}|${used.map((o) => `${o}${slots[o]}`).join(',')}|${writable.map(Number).join('')}`;
-    const source = this.source(key, () => attentionSource(kernel, slots, writable));
+    const bs = attentionBlock(kernel === 'backwardKV' ? dims.L : dims.S);
+    const key = `attention|${kernel}|${used.map((o) => `${o}${slots[o]}`).join(',')}|${writable.map(Number).join('')}|${bs}`;
+    const source = this.source(key, () => attentionSource(kernel, slots, writable, bs));
     this.dispatch(source, buffers.map((buffer, s) => ({ buffer, writable: writable[s]! })), meta, 0, groups);
     for (const t of temps) this.free(t);
   }

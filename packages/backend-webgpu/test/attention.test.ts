@@ -77,6 +77,8 @@ describe('fused attention (webgpu) vs composite', () => {
     await compare({ B: 2, H: 3, L: 5, S: 7, D: 8 });
     await compare({ B: 1, H: 2, L: 67, S: 70, D: 16 });
     await compare({ B: 1, H: 2, L: 9, S: 3, D: 6, Dv: 5 });
+    // Short rows (16-thread workgroups) with more columns than threads.
+    await compare({ B: 1, H: 2, L: 5, S: 6, D: 40, Dv: 36 });
   });
 
   it('matches with additive -Infinity masks of several shapes, and causal', async () => {
