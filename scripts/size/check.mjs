@@ -70,7 +70,9 @@ const BUDGETS = {
   'whole API': 150 * KB,
   // 152.5 KB with the threaded chunk carrying the fused element-wise interpreter (issue 16).
   // 168.6 KB after torch.compile, callable modules, positional arguments and the worker API.
-  'whole API, threads': 175 * KB,
+  // 175.8 KB (whole API 147.7 KB) with the pool-split fused reductions and element-wise ops, the
+  // stacked q/k/v attention and the compile planner's constant folding and reshaped prologues.
+  'whole API, threads': 180 * KB,
 };
 const PACKAGES = ['core', 'autograd', 'nn', 'optim', 'transformer', 'datasets', 'backend-wasm', 'backend-webgpu', 'torchlet'];
 
