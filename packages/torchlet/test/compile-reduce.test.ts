@@ -223,4 +223,29 @@ describe('torch.compile: constants folded, prologues whose values are read again
     expect(s.fusedReductions).toBe(1);
     expect(s.replayCalls).toBe(1);
   });
+
+  it.each(['composite', 'backend'])('takes a copy before a reduction as an identity prologue, through a reshape that merges dims (%s kernel)', async (kernel) => {
+    if (kernel === 'composite') undo = installComposite().undo;
+    else expect(typeof torch.getBackend().fused?.reduction).toBe('function');
+    const x = torch.keep(torch.randn([4, 5, 6]));
+    // c: a strided view made contiguous (a copy), summed over its first dim as [5, 24], and read
+    // again (stored as the extra output); d: the same, read by nothing else.
+    const f = (t: torch.Tensor): torch.Tensor[] => {
+      const c = t.permute([1, 0, 2]).contiguous();
+      const a = c.reshape([5, 24]).sum(0);
+      const b = c.mul(2).add(1);
+      const d = t.permute([1, 0, 2]).contiguous();
+      return [a, b, d.reshape([5, 24]).sum(0)];
+    };
+    const eager = await Promise.all(f(x).map((t) => t.data()));
+    const step = torch.compile(f, { fullgraph: true });
+    step(x);
+    step(x);
+    const got = await Promise.all(step(x).map((t) => t.data()));
+    expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
+    const s = step.stats().lastPlan!;
+    expect(s.fusedReductions).toBe(2);
+    // Two reductions (each with its copy) and the program.
+    expect(s.replayCalls).toBe(3);
+  });
 });

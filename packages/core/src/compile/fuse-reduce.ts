@@ -92,6 +92,27 @@ function asShape(views: readonly VView[], shape: readonly number[]): VView[] | n
 const reshapeOf = (a: VView, b: VView): boolean =>
   a.vbuf === b.vbuf && a.offset === b.offset && a.dtype === b.dtype && numel(a.shape) === numel(b.shape) && isContiguous(a) && isContiguous(b);
 
+/**
+ * For each dim of `to`, the consecutive dims of `from` whose sizes multiply to it (a reshape that
+ * only merges or splits dims), or null; shapes with a size-1 dim are left alone (null).
+ */
+function dimGroups(from: readonly number[], to: readonly number[]): number[][] | null {
+  if (from.includes(1) || to.includes(1)) return null;
+  const groups: number[][] = [];
+  let f = 0;
+  for (const t of to) {
+    const g: number[] = [];
+    let p = 1;
+    while (f < from.length && p < t) {
+      p *= from[f]!;
+      g.push(f++);
+    }
+    if (p !== t) return null;
+    groups.push(g);
+  }
+  return f === from.length ? groups : null;
+}
+
 /** Fuses reductions with their neighbouring programs (see the file comment). */
 export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: ReadonlySet<number>): readonly Entry[] {
   const lastUse = new Map<number, number>();
@@ -113,6 +134,8 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     const axes = (e.args[2] as { value: readonly number[] }).value;
     const out = (e.args[3] as { v: VView }).v;
     let ops = 1;
+    // The reduction as run: in the shape of a copy taken as its prologue (below), else as called.
+    let rAxes = axes, rOut = out, reshaped = false;
 
     // The prologue: the program just before, when the reduction is the last reader of what it stored.
     let prologue: ElementwiseProgram | null = null;
@@ -148,16 +171,41 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
       }
     }
 
+    // A copy just before (a strided gradient made contiguous for the products after it): an
+    // identity prologue on the copy's source; the destination stays stored (an extra output) when
+    // read again. Through a reshape that only merges or splits dims, the reduction runs in the
+    // copy's shape: each reduced dim is one dim there, so the same elements fold in the same order.
+    if (prologue === null && pe?.kind === 'call' && !pe.fused && pe.method === 'copy' && !drop.has(j)) {
+      const src = (pe.args[0] as { v?: VView }).v, dst = (pe.args[1] as { v?: VView }).v;
+      if (src && dst && src.dtype === 'float32' && dst.dtype === 'float32' && dst.vbuf === x.vbuf && isContiguous(dst)) {
+        const same = keyOf(dst) === keyOf(x);
+        const g = same ? null : reshapeOf(dst, x) && isContiguous(out) ? dimGroups(dst.shape, x.shape) : null;
+        if (same || (g && axes.every((a) => g[a]!.length === 1))) {
+          const keep = !privateTo(x.vbuf, i);
+          prologue = checkProgram(['float32'], [], keep ? [0, 0] : [0]);
+          inputs = [src];
+          extraOutputs = keep ? [dst] : [];
+          ops += 1;
+          if (g) {
+            rAxes = axes.map((a) => g[a]![0]!);
+            const rShape = dst.shape.map((d, a) => (rAxes.includes(a) ? 1 : d));
+            rOut = { ...out, shape: rShape, strides: contiguousStrides(rShape) };
+            reshaped = true;
+          }
+        }
+      }
+    }
+
     // The epilogue: the program just after, when it alone reads the result, by the view written.
     let epilogue: ElementwiseProgram | null = null;
     let epilogueInputs: readonly VView[] = [];
-    let outputs: readonly VView[] = [out];
+    let outputs: readonly VView[] = [rOut];
     const n = k + 1 < compute.length ? compute[k + 1]! : -1;
     const ne = n >= 0 ? entries[n]! : null;
     // Read again later (a mean's sum, saved for backward): the epilogue also stores the reduced
     // value, as one more output (the contract's outputs are contiguous).
     const kept = n >= 0 && !privateTo(out.vbuf, n) && trace.vbufs[out.vbuf]!.origin === 'plan' && isContiguous(out);
-    if (ne?.kind === 'program' && (privateTo(out.vbuf, n) || kept)) {
+    if (!reshaped && ne?.kind === 'program' && (privateTo(out.vbuf, n) || kept)) {
       const reads = ne.inputs.flatMap((v, r) => (v.vbuf === out.vbuf ? [r] : []));
       const sameShape = (s: readonly number[]): boolean => s.length === out.shape.length && s.every((d, a) => d === out.shape[a]);
       let eIn: readonly VView[] | null = ne.inputs, eOut: readonly VView[] | null = ne.outputs;
@@ -177,7 +225,7 @@ export function fuseReductions(entries: readonly Entry[], trace: Trace, owned: R
     }
     if (prologue === null && epilogue === null) return;
     if (prologue !== null) drop.add(j);
-    const program = checkReduction(prologue ?? checkProgram(['float32'], [], [0]), op, axes, epilogue);
+    const program = checkReduction(prologue ?? checkProgram(['float32'], [], [0]), op, rAxes, epilogue);
     if (epilogue !== null) {
       drop.add(i);
       replace.set(n, { kind: 'reduction', program, inputs, extraOutputs, epilogueInputs, outputs, ops });
