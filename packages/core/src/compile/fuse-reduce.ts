@@ -6,12 +6,18 @@
  * touch memory. Runs only for a backend with a `fused.reduction` kernel (elsewhere the fused form
  * would run as the same calls plus copies).
  *
- * Only provably equal computations are fused. A prologue is taken only when the reduction reads
- * exactly the view the program stored and nothing after the reduction reads that buffer (the
- * program's other outputs stay stored, as the kernel's extra outputs); an epilogue only when it
- * reads the reduction's result through exactly the view the reduction wrote, and nothing else
- * reads that buffer. Between the program, the reduction and the epilogue lie only allocations and
- * frees, and the fused entry takes the place of the last of them.
+ * Only provably equal computations are fused. A prologue is taken when the reduction reads the
+ * view the program stored (the program's other outputs stay stored, as the kernel's extra
+ * outputs, and so does the value reduced when something after the reduction reads it, if it is
+ * contiguous); an epilogue when it reads the reduction's result through the view the reduction
+ * wrote, and nothing else does before it (the result is stored as one more output when read
+ * later). Views equal but for a size-1 dim's stride count as the same view; contiguous views of
+ * the same elements in another shape (a reshape between the kernels) too, the program then run
+ * in the reduction's shapes when all its operands are contiguous. A plain copy just before the
+ * reduction is taken as an identity prologue on its source, also through a reshape that only
+ * merges or splits dims (the reduction then runs in the copy's shape, each reduced dim one dim
+ * there). Between the program, the reduction and the epilogue lie only allocations, frees and
+ * `.grad` hand-outs, and the fused entry takes the place of the last of them.
  */
 import { checkProgram, type ElementwiseProgram, type ProgramInstr } from '../fused-program.ts';
 import { checkReduction, type ProgramReduceOp } from '../fused-reduction.ts';
