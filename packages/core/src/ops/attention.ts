@@ -88,7 +88,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
     expectDType(op, t, ['float32'], n);
     if (t.ndim < 2) throw new RangeError(`${op}: expected ${n} to have at least 2 dims (..., seq, features), got shape ${shapeStr(t.shape)}`);
   }
-  const E = q.shape[q.ndim - 1]!, L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
+  const E = q.shape[q.ndim - 1]!, S = k.shape[k.ndim - 2]!;
   if (k.shape[k.ndim - 1] !== E) throw new RangeError(`${op}: query and key must have the same last dim, got ${shapeStr(q.shape)} and ${shapeStr(k.shape)}`);
   if (v.shape[v.ndim - 2] !== S) throw new RangeError(`${op}: key and value must have the same sequence length, got ${shapeStr(k.shape)} and ${shapeStr(v.shape)}`);
   const mask = options.mask ?? null;
@@ -98,27 +98,45 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, options: FusedAt
   const scale = options.scale ?? 1 / Math.sqrt(E);
   if (!canFuseAttention(q, k, v, mask)) return compositeAttention(q, k, v, mask, causal, scale);
 
+  const [qc, kc, vc] = [q, k, v].map(unitLastStride) as [Tensor, Tensor, Tensor];
+  try {
+    const grad = q.requiresGrad || k.requiresGrad || v.requiresGrad;
+    return launchAttention(op, qc, kc, vc, mask, causal, scale, grad, (lse) => ['attention', mask ? [qc, kc, vc, lse, mask] : [qc, kc, vc, lse]]);
+  } finally {
+    for (const [c, t] of [[qc, q], [kc, k], [vc, v]] as const) if (c !== t) c.dispose();
+  }
+}
+
+/**
+ * Runs the backend's fused attention on unit-last-stride q, k, v (after the caller's checks and
+ * canFuseAttention) into a new output laid out like q, and records the primitive that `recorded`
+ * names with the inputs it lists (given the kernel's logsumexp). Checks that the mask broadcasts
+ * to the scores. The caller keeps ownership of q, k, v and the mask.
+ */
+function launchAttention(
+  op: string, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, causal: boolean, scale: number, grad: boolean,
+  recorded: (lse: Tensor) => ['attention' | 'attentionQkv', Tensor[]],
+): Tensor {
+  const L = q.shape[q.ndim - 2]!, S = k.shape[k.ndim - 2]!;
   const lead = q.shape.slice(0, -2);
+  const scores = [...lead, L, S];
   if (mask) {
-    const scores = [...lead, L, S];
     const ok = mask.ndim <= scores.length && broadcastShapes(scores, mask.shape).every((d, i) => d === scores[i]);
     if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
   }
-  const backend = q.backend;
-  const [qc, kc, vc] = [q, k, v].map(unitLastStride) as [Tensor, Tensor, Tensor];
-  const out = emptyOrderedLike([...lead, L, v.shape[v.ndim - 1]!], qc);
-  const [lse, probs] = lseAndProbs(backend, lead, L, S, q.requiresGrad || k.requiresGrad || v.requiresGrad);
+  const out = emptyOrderedLike([...lead, L, v.shape[v.ndim - 1]!], q);
+  const [lse, probs] = lseAndProbs(q.backend, lead, L, S, grad);
   const params: AttentionAttrs = probs ? { scale, causal, probs: true } : { scale, causal };
   try {
-    backend.fused!.attention!(view4(qc), view4(kc), view4(vc), maskView(mask, [...lead, L, S]), view4(out), view4(lse, 3), params, probs && view4(probs));
-    record('attention', params, mask ? [qc, kc, vc, lse, mask] : [qc, kc, vc, lse], out);
+    q.backend.fused!.attention!(view4(q), view4(k), view4(v), maskView(mask, scores), view4(out), view4(lse, 3), params, probs && view4(probs));
+    const [name, inputs] = recorded(lse);
+    record(name, params, inputs, out);
   } catch (e) {
     out.dispose();
     throw e;
   } finally {
     lse.dispose(); // autograd keeps its own reference when it saved it (probs live in its storage)
     probs?.dispose();
-    for (const [c, t] of [[qc, q], [kc, k], [vc, v]] as const) if (c !== t) c.dispose();
   }
   return out;
 }
@@ -148,29 +166,12 @@ export function fusedAttentionQkv(qkv: Tensor, options: FusedAttentionOptions = 
       if (qkvc !== qkv) qkvc.dispose();
       return tidy(() => fusedAttention(select(qkv, 0, 0), select(qkv, 0, 1), select(qkv, 0, 2), options));
     }
-    const E = q.shape[q.ndim - 1]!, L = q.shape[q.ndim - 2]!;
-    const lead = q.shape.slice(0, -2);
-    if (mask) {
-      const scores = [...lead, L, L];
-      const ok = mask.ndim <= scores.length && broadcastShapes(scores, mask.shape).every((d, i) => d === scores[i]);
-      if (!ok) throw new RangeError(`${op}: mask of shape ${shapeStr(mask.shape)} does not broadcast to the scores' shape ${shapeStr(scores)}`);
-    }
-    const scale = options.scale ?? 1 / Math.sqrt(E);
-    const out = emptyOrderedLike([...lead, L, E], q);
-    const [lse, probs] = lseAndProbs(q.backend, lead, L, L, qkv.requiresGrad);
-    const params: AttentionAttrs = probs ? { scale, causal, probs: true } : { scale, causal };
+    const scale = options.scale ?? 1 / Math.sqrt(q.shape[q.ndim - 1]!);
     try {
-      q.backend.fused!.attention!(view4(q), view4(k), view4(v), maskView(mask, [...lead, L, L]), view4(out), view4(lse, 3), params, probs && view4(probs));
-      record('attentionQkv', params, mask ? [qkvc, lse, mask] : [qkvc, lse], out);
-    } catch (e) {
-      out.dispose();
-      throw e;
+      return launchAttention(op, q, k, v, mask, causal, scale, qkv.requiresGrad, (lse) => ['attentionQkv', mask ? [qkvc, lse, mask] : [qkvc, lse]]);
     } finally {
-      lse.dispose(); // autograd keeps its own reference when it saved it (probs live in its storage)
-      probs?.dispose();
       if (qkvc !== qkv) qkvc.dispose();
     }
-    return out;
   } finally {
     for (const t of [q, k, v]) t.dispose();
   }
