@@ -100,15 +100,28 @@ function place(backend, l, seed) {
 }
 
 /**
+ * The products' replay on fresh buffers of the same layouts (filled with small values):
+ * `once()` runs every product once on `backend`'s matmul; `free()` releases the buffers.
+ */
+export function productReplay(backend, products) {
+  const views = products.map((p, i) => ({ a: place(backend, p.a, 3 * i + 1), b: place(backend, p.b, 3 * i + 2), out: place(backend, p.out, 3 * i + 3) }));
+  return {
+    once: () => {
+      for (const v of views) backend.matmul(v.a, v.b, v.out);
+    },
+    free: () => {
+      for (const v of views) for (const x of [v.a, v.b, v.out]) backend.free(x.buffer);
+    },
+  };
+}
+
+/**
  * Median milliseconds of one replay of `products` on `backend` (after `warmup` replays), over
  * `reps` replays.
  */
 export function floorMs(backend, products, { reps = 20, warmup = 3 } = {}) {
-  const views = products.map((p, i) => ({ a: place(backend, p.a, 3 * i + 1), b: place(backend, p.b, 3 * i + 2), out: place(backend, p.out, 3 * i + 3) }));
+  const { once, free } = productReplay(backend, products);
   try {
-    const once = () => {
-      for (const v of views) backend.matmul(v.a, v.b, v.out);
-    };
     for (let i = 0; i < warmup; i++) once();
     const ts = [];
     for (let i = 0; i < reps; i++) {
@@ -118,7 +131,7 @@ export function floorMs(backend, products, { reps = 20, warmup = 3 } = {}) {
     }
     return median(ts);
   } finally {
-    for (const v of views) for (const x of [v.a, v.b, v.out]) backend.free(x.buffer);
+    free();
   }
 }
 

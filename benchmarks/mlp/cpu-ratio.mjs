@@ -10,7 +10,7 @@
 // Usage: node benchmarks/mlp/cpu-ratio.mjs [--rounds 9] [--steps 100] [--warmup 1000] [--variants simd,relaxed]
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
-import { median, recordProducts } from '../floor.mjs';
+import { median, productReplay, recordProducts } from '../floor.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -21,16 +21,6 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-
-/** A buffer laid out as `l` (any strides), filled with small values; its view. */
-function place(backend, l) {
-  let n = 1;
-  l.shape.forEach((d, i) => (n += (d - 1) * Math.abs(l.strides[i])));
-  const buffer = backend.alloc(n * 4);
-  backend.write(buffer, new Float32Array(n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
-  const off = l.shape.reduce((o, d, i) => o + (l.strides[i] < 0 ? -(d - 1) * l.strides[i] : 0), 0);
-  return { buffer, dtype: 'float32', shape: l.shape, strides: l.strides, offset: off };
-}
 
 const setups = [];
 for (const variant of variants) {
@@ -50,10 +40,7 @@ for (const variant of variants) {
     return l.detach();
   };
   const products = recordProducts(be, () => torch.tidy(body).dispose());
-  const views = products.map((p) => ({ a: place(be, p.a), b: place(be, p.b), out: place(be, p.out) }));
-  const floor = () => {
-    for (const v of views) be.matmul(v.a, v.b, v.out);
-  };
+  const floor = productReplay(be, products).once;
   const step = torch.compile(body);
   const run = () => {
     const l = step();

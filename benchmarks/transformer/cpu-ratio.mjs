@@ -5,7 +5,7 @@
 // Usage: node benchmarks/transformer/cpu-ratio.mjs [--rounds 5] [--steps 20] [--variants simd,relaxed]
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
-import { median, recordProducts } from '../floor.mjs';
+import { median, productReplay, recordProducts } from '../floor.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -16,15 +16,6 @@ const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-
-function place(backend, l) {
-  let n = 1;
-  l.shape.forEach((d, i) => (n += (d - 1) * Math.abs(l.strides[i])));
-  const buffer = backend.alloc(n * 4);
-  backend.write(buffer, new Float32Array(n).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
-  const off = l.shape.reduce((o, d, i) => o + (l.strides[i] < 0 ? -(d - 1) * l.strides[i] : 0), 0);
-  return { buffer, dtype: 'float32', shape: l.shape, strides: l.strides, offset: off };
-}
 
 const setups = [];
 for (const variant of variants) {
@@ -49,8 +40,7 @@ for (const variant of variants) {
     ['forward', () => forward().dispose(), forward, (t) => t.dispose()],
   ]) {
     const products = recordProducts(be, eager);
-    const views = products.map((p) => ({ a: place(be, p.a), b: place(be, p.b), out: place(be, p.out) }));
-    const floor = () => { for (const v of views) be.matmul(v.a, v.b, v.out); };
+    const floor = productReplay(be, products).once;
     const c = torch.compile(fn);
     const run = () => read(c());
     for (let i = 0; i < 5; i++) { run(); floor(); }
