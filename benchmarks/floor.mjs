@@ -135,6 +135,45 @@ export function floorMs(backend, products, { reps = 20, warmup = 3 } = {}) {
   }
 }
 
+/** Milliseconds of CPU time this process has used (user + system). */
+export function cpuMs() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * A compiled call against its floor in process CPU time, the two alternating call by call so that
+ * load on a shared machine hits both alike: `rounds` rounds over `setups` (`{ be, run, floor }`,
+ * `be` the registered backend name each runs on), `steps` pairs per round. Adds to each setup
+ * `res`, the per-round `{ c, f }` (compiled and floor ms per call), and returns the setups with
+ * the medians over rounds of `c`, `f` and their ratio `q`.
+ */
+export async function alternateCpu(torch, setups, { rounds, steps }) {
+  for (const u of setups) u.res = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const u of setups) {
+      await torch.setBackend(u.be);
+      let tc = 0, tf = 0;
+      for (let s = 0; s < steps; s++) {
+        let t0 = cpuMs();
+        u.run();
+        tc += cpuMs() - t0;
+        t0 = cpuMs();
+        u.floor();
+        tf += cpuMs() - t0;
+      }
+      u.res.push({ c: tc / steps, f: tf / steps });
+    }
+  }
+  return setups.map((u) => ({
+    ...u,
+    c: median(u.res.map((x) => x.c)),
+    f: median(u.res.map((x) => x.f)),
+    q: median(u.res.map((x) => x.c / x.f)),
+    rounds: u.res.map((x) => (x.c / x.f).toFixed(3)).join(' '),
+  }));
+}
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -5,45 +5,13 @@
 // inflates less than the wall clock; the two kernels alternate step by step, so load hits both alike.
 // Usage: node benchmarks/fused/step-share.mjs [--steps 30]
 import * as torch from 'torchlet';
+import { cpuMs } from '../floor.mjs';
 import { createWasmBackend } from '@torchlet/backend-wasm';
+import { mlpWorkload, transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);
 const steps = argv.includes('--steps') ? Number(argv[argv.indexOf('--steps') + 1]) : 30;
-const { optim, F, nn } = torch;
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function transformer() {
-  torch.manualSeed(0);
-  const layer = new torch.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, batchFirst: true });
-  const adam = new optim.Adam(layer.parameters(), { lr: 1e-3 });
-  const x = torch.keep(torch.randn([16, 64, 128]));
-  const target = torch.keep(torch.randn([16, 64, 128]));
-  return () => {
-    adam.zeroGrad();
-    const l = F.mseLoss(layer.forward(x), target);
-    l.backward();
-    adam.step();
-    return l.detach();
-  };
-}
-
-function mlp() {
-  torch.manualSeed(0);
-  const net = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
-  const sgd = new optim.SGD(net.parameters(), { lr: 0.01, momentum: 0.9 });
-  const x = torch.keep(torch.randn([64, 784]));
-  const y = torch.keep(torch.randint(0, 10, [64]));
-  return () => {
-    sgd.zeroGrad();
-    const l = F.crossEntropy(net.forward(x), y);
-    l.backward();
-    sgd.step();
-    return l.detach();
-  };
-}
+const cpu = cpuMs;
 
 const setups = [];
 for (const generated of [true, false]) {
@@ -59,8 +27,8 @@ for (const generated of [true, false]) {
     acc.ms += cpu() - t0;
     acc.calls++;
   };
-  for (const [wname, make] of [['Transformer step', transformer], ['MLP step', mlp]]) {
-    const step = torch.compile(make());
+  for (const [wname, make] of [['Transformer step', transformerWorkload], ['MLP step', () => mlpWorkload({ momentum: 0.9 })]]) {
+    const step = torch.compile(make().step);
     const run = () => {
       const l = step();
       l.dataSync();

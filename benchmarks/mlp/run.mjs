@@ -11,26 +11,15 @@
 import { availableParallelism } from 'node:os';
 import * as torch from 'torchlet';
 import { median } from '../floor.mjs';
+import { mlpWorkload } from '../steps.mjs';
 import { runTfjs, runTorch } from '../peers/run-peer.mjs';
 import { measure, options, printRows } from '../workloads.mjs';
 
 const opts = options(process.argv.slice(2), { steps: 200, warmup: 20 });
-const { nn, optim, F } = torch;
 const NAME = 'MLP step';
 
 function build() {
-  torch.manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
-  const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
-  const x = torch.keep(torch.randn([64, 784]));
-  const y = torch.keep(torch.randint(0, 10, [64]));
-  const body = () => {
-    opt.zeroGrad();
-    const l = F.crossEntropy(model.forward(x), y);
-    l.backward();
-    opt.step();
-    return l.detach();
-  };
+  const body = mlpWorkload().step;
   const read = (loss) => {
     loss.dataSync();
     loss.dispose();

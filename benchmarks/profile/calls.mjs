@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
+import { mlpWorkload, transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -30,36 +31,6 @@ torch.registerBackend('wasm-profile', () => createWasmBackend({ variant, threads
 const backend = await torch.setBackend('wasm-profile');
 // The steps below never yield, so the generator of fused-program modules would never load.
 await backend.loadGeneratedKernels();
-const { optim, F, nn } = torch;
-
-function transformerStep() {
-  const [D, H, FF, S, B] = [128, 4, 512, 64, 16];
-  torch.manualSeed(0);
-  const layer = new torch.TransformerEncoderLayer(D, H, { dimFeedforward: FF, dropout: 0, batchFirst: true });
-  const adam = new optim.Adam(layer.parameters(), { lr: 1e-3 });
-  const x = torch.keep(torch.randn([B, S, D])), target = torch.keep(torch.randn([B, S, D]));
-  return () => {
-    adam.zeroGrad();
-    const l = F.mseLoss(layer.forward(x), target);
-    l.backward();
-    adam.step();
-    return l.detach();
-  };
-}
-
-function mlpStep() {
-  torch.manualSeed(0);
-  const model = new nn.Sequential(new nn.Linear(784, 128), new nn.ReLU(), new nn.Linear(128, 64), new nn.ReLU(), new nn.Linear(64, 10));
-  const sgd = new optim.SGD(model.parameters(), { lr: 0.01 });
-  const x = torch.keep(torch.randn([64, 784])), y = torch.keep(torch.randint(0, 10, [64]));
-  return () => {
-    sgd.zeroGrad();
-    const l = F.crossEntropy(model.forward(x), y);
-    l.backward();
-    sgd.step();
-    return l.detach();
-  };
-}
 
 /** A short name for one call: the method, and what tells its cost apart. */
 function callKey(method, a) {
@@ -107,7 +78,7 @@ if (timers) {
   Object.defineProperty(backend, 'fused', { value: fused, configurable: true });
 }
 
-const body = workload === 'mlp' ? mlpStep() : transformerStep();
+const body = (workload === 'mlp' ? mlpWorkload() : transformerWorkload()).step;
 const read = (t) => {
   t.dataSync();
   t.dispose();

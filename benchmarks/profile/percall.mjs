@@ -8,7 +8,9 @@
 // are what this is for. The step's own time (plain replays, CPU time) is printed first.
 // Usage: node benchmarks/profile/percall.mjs [--variant simd|relaxed] [--reps 20] [--forward]
 import * as torch from 'torchlet';
+import { cpuMs } from '../floor.mjs';
 import { createWasmBackend } from '@torchlet/backend-wasm';
+import { transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -17,24 +19,9 @@ const forward = argv.includes('--forward');
 torch.registerBackend('percall', () => createWasmBackend({ variant, threads: 1 }));
 const be = await torch.setBackend('percall');
 await be.loadGeneratedKernels?.();
-const { optim, F } = torch;
-torch.manualSeed(0);
-const layer = new torch.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, batchFirst: true });
-const adam = new optim.Adam(layer.parameters(), { lr: 1e-3 });
-const x = torch.keep(torch.randn([16, 64, 128])), target = torch.keep(torch.randn([16, 64, 128]));
-const body = forward
-  ? () => torch.noGrad(() => layer.forward(x))
-  : () => {
-      adam.zeroGrad();
-      const l = F.mseLoss(layer.forward(x), target);
-      l.backward();
-      adam.step();
-      return l.detach();
-    };
-const cpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
+const workload = transformerWorkload();
+const body = forward ? workload.forward : workload.step;
+const cpu = cpuMs;
 
 /** A short name for one call: the method, and the shapes and strides that tell its cost apart. */
 function callKey(method, a) {

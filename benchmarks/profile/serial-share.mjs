@@ -9,12 +9,12 @@
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend, ThreadPool } from '@torchlet/backend-wasm';
+import { transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
 const variant = get('variant', 'relaxed'), rounds = Number(get('rounds', 6)), top = Number(get('top', 12)), mode = get('mode', 'compiled');
 if (mode !== 'compiled' && mode !== 'eager') throw new Error(`--mode: 'compiled' or 'eager', got '${mode}'`);
-const [D, H, FF, S, B] = [128, 4, 512, 64, 16];
 
 // Whether the call being timed ran a pool job.
 let pooled = false;
@@ -58,17 +58,7 @@ function setup(be) {
   const fused = { ...be.fused };
   wrap(fused, 'fused.');
   Object.defineProperty(be, 'fused', { value: fused, configurable: true });
-  torch.manualSeed(0);
-  const layer = new torch.TransformerEncoderLayer(D, H, { dimFeedforward: FF, dropout: 0, batchFirst: true });
-  const adam = new torch.optim.Adam(layer.parameters(), { lr: 1e-3 });
-  const x = torch.keep(torch.randn([B, S, D])), target = torch.keep(torch.randn([B, S, D]));
-  const body = () => {
-    adam.zeroGrad();
-    const l = torch.F.mseLoss(layer.forward(x), target);
-    l.backward();
-    adam.step();
-    return l.detach();
-  };
+  const body = transformerWorkload().step;
   const step = mode === 'compiled' ? torch.compile(body) : () => torch.tidy(body);
   return {
     sites,

@@ -13,30 +13,18 @@
 import { availableParallelism } from 'node:os';
 import * as torch from 'torchlet';
 import { median } from '../floor.mjs';
+import { transformerWorkload } from '../steps.mjs';
 import { runOrt, runTfjs, runTorch } from '../peers/run-peer.mjs';
 import { measure, options, printRows } from '../workloads.mjs';
 
 const argv = process.argv.slice(2);
 const opts = options(argv, { steps: 100, warmup: 10 });
 const tfjsSteps = argv.includes('--tfjs-steps') ? Number(argv[argv.indexOf('--tfjs-steps') + 1]) : 20;
-const { optim, F } = torch;
-const [D, H, FF, S, B] = [128, 4, 512, 64, 16];
+const [D, H, FF, S, B] = [128, 4, 512, 64, 16]; // transformerWorkload's shapes, for the title line
 const STEP = 'Transformer train step', FWD = 'Transformer forward';
 
 function build() {
-  torch.manualSeed(0);
-  const layer = new torch.TransformerEncoderLayer(D, H, { dimFeedforward: FF, dropout: 0, batchFirst: true });
-  const adam = new optim.Adam(layer.parameters(), { lr: 1e-3 });
-  const x = torch.keep(torch.randn([B, S, D]));
-  const target = torch.keep(torch.randn([B, S, D]));
-  const body = () => {
-    adam.zeroGrad();
-    const l = F.mseLoss(layer.forward(x), target);
-    l.backward();
-    adam.step();
-    return l.detach();
-  };
-  const forward = () => torch.noGrad(() => layer.forward(x));
+  const { step: body, forward } = transformerWorkload();
   const read = (t) => {
     t.dataSync();
     t.dispose();
