@@ -68,7 +68,8 @@ export interface WasmBackendOptions {
   /**
    * Threads that run matmul, attention and fused element-wise programs, `'auto'` by default: the hardware concurrency (at
    * most 8) where memory can be shared — Node, Deno, and cross-origin isolated pages — and 1
-   * elsewhere (a page that is not isolated runs on one thread, silently). With n > 1 the kernels
+   * elsewhere (a page that is not isolated runs on one thread, silently; a runtime that shares
+   * memory but will not start workers runs on one thread with a console warning). `backend.threads` tells which. With n > 1 the kernels
    * run on a shared memory and n - 1 pool threads (worker_threads in Node and Deno, Web Workers
    * in browsers) split each large product, attention pass or program with the calling thread; every call
    * stays synchronous and results are bit-for-bit those of one thread. `1` opts out: everything
@@ -1114,8 +1115,11 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   } catch (e) {
     // The default asked for whatever the runtime offers: a runtime that shares memory but will
     // not start workers (some embedded or edge runtimes) runs on one thread, as where memory
-    // cannot be shared. An explicit count is a request, and its failure an error.
+    // cannot be shared. An explicit count is a request, and its failure an error. Unlike a page
+    // without isolation (documented, and told by its headers), this one is unexpected, so it is
+    // said once, with the reason: a user who reads `backend.threads` needs no guessing.
     if ((options.threads ?? 'auto') === 'auto') {
+      console.warn(`wasm backend: threads 'auto' asked for ${threads}, but ${threads - 1} pool threads could not start (${e instanceof Error ? e.message : String(e)}); running on one thread.`);
       const single = await loadKernels({ variant: options.variant });
       return withGenerator(new WasmBackend(single.exports, single.variant, null, threshold, generated));
     }

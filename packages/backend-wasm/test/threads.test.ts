@@ -2,10 +2,12 @@
 // the single-threaded backend (each output element is computed by the same kernel over the same
 // depth order; threads only own different rows or (batch, head) pairs), over odd shapes, every
 // operand layout, batches with broadcasting, and part counts that do not divide the work.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { BINARY_OPS, UNARY_OPS, checkProgram, checkReduction, contiguousStrides, kernelDtypes, opKind, type ReductionProgram, type View } from '@torchlet/core';
 import { createWasmBackend, supportsThreads, type WasmBackend } from '../src/index.ts';
+import { ThreadPool } from '../src/threads.ts';
 import { layoutOf, LAYOUTS, numel, randomValues, rng, type LayoutKind } from './helpers.ts';
 
 const single = await createWasmBackend({ variant: 'simd', threads: 1 });
@@ -215,6 +217,25 @@ describe('wasm thread pool', () => {
       expect(be.threads).toBe(1);
     } finally {
       delete g.crossOriginIsolated;
+    }
+  });
+
+  it("when pool threads will not start, threads: 2 throws naming why and 'auto' runs on one thread with a warning", async () => {
+    const start = vi.spyOn(ThreadPool, 'start').mockRejectedValue(new Error('workers are disabled here'));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await expect(createWasmBackend({ threads: 2 })).rejects.toThrow(/could not start 1 pool threads \(workers are disabled here\); pass `threads: 1`/);
+      expect(warn).not.toHaveBeenCalled();
+      const be = await createWasmBackend({ threads: 'auto' });
+      expect(be.threads).toBe(1);
+      // 'auto' on a one-core machine asks for no pool at all, and so has nothing to warn about.
+      const asked = Math.min(8, availableParallelism());
+      expect(warn).toHaveBeenCalledTimes(asked > 1 ? 1 : 0);
+      if (asked > 1) expect(warn.mock.calls[0]![0]).toMatch(/threads 'auto' asked for \d+, but \d+ pool threads could not start \(workers are disabled here\); running on one thread/);
+      be.destroy();
+    } finally {
+      start.mockRestore();
+      warn.mockRestore();
     }
   });
 

@@ -99,9 +99,13 @@ describe('webgpu backend', () => {
 
   it('a lost device makes calls throw, and setBackend creates a fresh one', async () => {
     const old = backend;
+    const before = torch.tensor([1, 2]);
     old.device.destroy();
     await new Promise((r) => setTimeout(r, 50));
     expect(() => old.alloc(4)).toThrow(/GPU device was lost.*setBackend\('webgpu'\)/);
+    // Its tensors lost their data with it: using one says so instead of reading a dead device.
+    expect(() => before.add(1)).toThrow(/lived on the 'webgpu' backend instance, which was removed \(removeBackendInstance\(\), or a lost GPU device\)/);
+    expect(before.isDisposed).toBe(true);
     backend = (await torch.setBackend('webgpu')) as WebGpuBackend;
     expect(backend).not.toBe(old);
     expect([...(await torch.tensor([1, 2]).add(1).data())]).toEqual([2, 3]);

@@ -1,4 +1,5 @@
 import type { Backend, BackendFactory } from './backend.ts';
+import { orphanStorages } from './storage.ts';
 
 interface Registration {
   factory: BackendFactory;
@@ -151,8 +152,10 @@ export function getBackendName(): string | null {
 }
 
 /**
- * Forgets a backend instance (after a device loss, say); the next `setBackend(name)` creates a
- * fresh one. Tensors on the old instance must not be used afterwards.
+ * Forgets a backend instance (after a device loss, say) and destroys it; the next
+ * `setBackend(name)` creates a fresh one. Tensors on the old instance lose their buffers: using
+ * one throws, and `memory()` stops counting their buffers and bytes at once (their tensor objects
+ * stay in `memory().tensors` until disposed or collected).
  *
  * @example
  * ```ts
@@ -167,6 +170,7 @@ export function removeBackendInstance(name: string): void {
   instances.delete(name);
   createdWith.delete(name);
   if (current === b) current = null;
+  orphanStorages(b);
   b.destroy?.();
 }
 

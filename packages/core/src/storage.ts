@@ -8,6 +8,8 @@ import type { Backend, BufferId } from './backend.ts';
 export class Storage {
   /** Tensors (live views) holding this storage. */
   private refs = 1;
+  /** Set when the backend instance was removed while this storage was live (see {@link orphanStorages}). */
+  orphaned = false;
   /**
    * Bumped by every in-place write, so autograd can tell that a tensor it saved for backward
    * was modified afterwards (PyTorch's version counter, shared by all views of a buffer).
@@ -40,6 +42,12 @@ export class Storage {
     this.refs++;
   }
 
+  /** @internal See {@link orphanStorages}: no reference is left to release. */
+  orphan(): void {
+    this.orphaned = true;
+    this.refs = 0;
+  }
+
   /** Drops one reference; frees the buffer when it was the last. */
   release(): void {
     if (this.refs <= 0) return;
@@ -67,6 +75,26 @@ function liveStorages(backend: Backend): Map<BufferId, Storage> {
   let m = byBackend.get(backend);
   if (!m) byBackend.set(backend, (m = new Map()));
   return m;
+}
+
+/**
+ * @internal Called by `removeBackendInstance` before the instance is destroyed: every storage
+ * still live on it leaves the counters (its buffer went with the backend, so `memory()` stops
+ * counting it) and is marked orphaned, so that a tensor still viewing it throws a clear error
+ * when used and its later dispose or collection frees nothing on the destroyed backend.
+ */
+export function orphanStorages(backend: Backend): void {
+  const live = byBackend.get(backend);
+  if (!live) return;
+  const b = perBackend(backend.name);
+  for (const storage of live.values()) {
+    stats.buffers--;
+    stats.bytes -= storage.bytes;
+    b.buffers--;
+    b.bytes -= storage.bytes;
+    storage.orphan();
+  }
+  byBackend.delete(backend);
 }
 
 /** @internal The live storage holding `buffer` on `backend`, or undefined (freed, or not core's). */

@@ -172,9 +172,9 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** True after `dispose()` (or when the buffer was released). */
+  /** True after `dispose()`, or once `removeBackendInstance` destroyed the backend holding its buffer. */
   get isDisposed(): boolean {
-    return this.#disposed;
+    return this.#disposed || this.storage.orphaned;
   }
 
   /** Number of elements: the product of `shape` (1 for a 0-d tensor, 0 when a dim is 0). */
@@ -197,6 +197,12 @@ export class Tensor {
 
   /** @internal The strided view the backend sees; throws on a disposed tensor. */
   view_(): View {
+    if (this.storage.orphaned) {
+      throw new Error(
+        `Tensor of shape ${shapeStr(this.shape)} (${this.dtype}) lived on the '${this.storage.backend.name}' backend instance, ` +
+          `which was removed (removeBackendInstance(), or a lost GPU device); its data is gone. Create it again on the current backend.`,
+      );
+    }
     if (this.#disposed) {
       throw new Error(
         freedByStepMessage(this) ??
