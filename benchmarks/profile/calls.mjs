@@ -46,29 +46,48 @@ function callKey(method, a) {
 
 const stats = new Map();
 let inside = false;
+/** Runs `run` timed as one call of `method` with arguments `a`. */
+function timed(method, a, run) {
+  if (inside) return run(); // a backend method calling another: counted in the outer one
+  inside = true;
+  const t0 = performance.now();
+  try {
+    return run();
+  } finally {
+    const dt = performance.now() - t0;
+    inside = false;
+    const key = callKey(method, a);
+    const s = stats.get(key) ?? { calls: 0, ms: 0, all: [] };
+    s.calls++;
+    s.ms += dt;
+    s.all.push(dt);
+    stats.set(key, s);
+  }
+}
 function wrap(obj, prefix) {
   const names = new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)]);
   for (const k of names) {
     const f = obj[k];
     if (typeof f !== 'function' || k === 'constructor') continue;
     const method = prefix + k;
-    obj[k] = function (...a) {
-      if (inside) return f.apply(this, a); // a backend method calling another: counted in the outer one
-      inside = true;
-      const t0 = performance.now();
-      try {
-        return f.apply(this, a);
-      } finally {
-        const dt = performance.now() - t0;
-        inside = false;
-        const key = callKey(method, a);
-        const s = stats.get(key) ?? { calls: 0, ms: 0, all: [] };
-        s.calls++;
-        s.ms += dt;
-        s.all.push(dt);
-        stats.set(key, s);
+    // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+    // prepareReduction): each run of one is timed as a call of the kernel.
+    const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : null;
+    obj[k] = prepared
+      ? function (...a) {
+        const was = inside;
+        inside = true; // what preparing calls is not a call of its own
+        let run;
+        try {
+          run = f.apply(this, a);
+        } finally {
+          inside = was;
+        }
+        return run && (() => timed(prepared, a, run));
       }
-    };
+      : function (...a) {
+        return timed(method, a, () => f.apply(this, a));
+      };
   }
 }
 if (timers) {

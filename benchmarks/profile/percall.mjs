@@ -40,27 +40,46 @@ function callKey(method, a) {
 
 const calls = [];
 let recording = false, inside = false;
+/** Runs `run`, a call of `method` with arguments `a`; while recording, first `reps` more times, timed. */
+function timed(method, a, run) {
+  if (inside) return run(); // a backend method calling another: part of the outer call
+  inside = true;
+  try {
+    const key = callKey(method, a);
+    if (recording && !/^(alloc|free|readSync|size|write)\b/.test(key)) {
+      run();
+      const t0 = cpu();
+      for (let r = 0; r < reps; r++) run();
+      calls.push({ key, ms: (cpu() - t0) / reps });
+    }
+    return run();
+  } finally {
+    inside = false;
+  }
+}
 function wrap(obj, prefix) {
   const names = new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)]);
   for (const name of names) {
     const f = obj[name];
     if (typeof f !== 'function' || name === 'constructor') continue;
-    obj[name] = function (...a) {
-      if (inside) return f.apply(this, a); // a backend method calling another: part of the outer call
-      inside = true;
-      try {
-        const key = callKey(prefix + name, a);
-        if (recording && !/^(alloc|free|readSync|size|write)\b/.test(key)) {
-          f.apply(this, a);
-          const t0 = cpu();
-          for (let r = 0; r < reps; r++) f.apply(this, a);
-          calls.push({ key, ms: (cpu() - t0) / reps });
+    // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+    // prepareReduction): each run of one counts as a call of the kernel.
+    const prepared = /^prepare[A-Z]/.test(name) ? `${prefix}${name[7].toLowerCase()}${name.slice(8)}` : null;
+    obj[name] = prepared
+      ? function (...a) {
+        const was = inside;
+        inside = true; // what preparing calls is not a call of its own
+        let run;
+        try {
+          run = f.apply(this, a);
+        } finally {
+          inside = was;
         }
-        return f.apply(this, a);
-      } finally {
-        inside = false;
+        return run && (() => timed(prepared, a, run));
       }
-    };
+      : function (...a) {
+        return timed(prefix + name, a, () => f.apply(this, a));
+      };
   }
 }
 // Wrapped before the trace: a plan binds the backend's methods when it is built.

@@ -33,25 +33,44 @@ const describeArg = (v) =>
 function setup(be) {
   const sites = [];
   let at = 0, inside = false;
+  const timed = (name, a, run) => {
+    if (inside) return run(); // a backend method calling another: counted in the outer one
+    inside = true;
+    pooled = false;
+    const t0 = performance.now();
+    try {
+      return run();
+    } finally {
+      const dt = performance.now() - t0;
+      inside = false;
+      const s = (sites[at++] ??= { name: `${name} ${a.map(describeArg).join(' ')}`.trim(), min: Infinity, pooled: false });
+      s.min = Math.min(s.min, dt);
+      s.pooled ||= pooled;
+    }
+  };
   const wrap = (obj, prefix) => {
     for (const k of new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)])) {
       const f = obj[k];
       if (typeof f !== 'function' || k === 'constructor') continue;
-      obj[k] = function (...a) {
-        if (inside) return f.apply(this, a); // a backend method calling another: counted in the outer one
-        inside = true;
-        pooled = false;
-        const t0 = performance.now();
-        try {
-          return f.apply(this, a);
-        } finally {
-          const dt = performance.now() - t0;
-          inside = false;
-          const s = (sites[at++] ??= { name: `${prefix}${k} ${a.map(describeArg).join(' ')}`.trim(), min: Infinity, pooled: false });
-          s.min = Math.min(s.min, dt);
-          s.pooled ||= pooled;
+      // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+      // prepareReduction), once per site: each run of one is a site's call of the kernel; the
+      // preparing itself is not a site.
+      const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : null;
+      obj[k] = prepared
+        ? function (...a) {
+          const was = inside;
+          inside = true; // what preparing calls is not a call of its own
+          let run;
+          try {
+            run = f.apply(this, a);
+          } finally {
+            inside = was;
+          }
+          return run && (() => timed(prepared, a, run));
         }
-      };
+        : function (...a) {
+          return timed(prefix + k, a, () => f.apply(this, a));
+        };
     }
   };
   wrap(be, '');

@@ -304,6 +304,10 @@ export class WasmBackend implements Backend {
     // reduced dims are the innermost or the outermost; else (and until the generator has loaded)
     // core's composite: the prologue program, `reduce`, the epilogue program.
     reduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.reduction(program, inputs, extraOutputs, epilogueInputs, outputs),
+    // A replay's calls with their checks, site lookups and layouts done once: the function
+    // writes the call's words and runs the generated module.
+    prepareElementwise: (program, inputs, outputs) => this.prepareElementwise(program, inputs, outputs),
+    prepareReduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.prepareReduction(program, inputs, extraOutputs, epilogueInputs, outputs),
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams, probs?: View | null) => {
@@ -425,6 +429,52 @@ export class WasmBackend implements Backend {
     } finally {
       this.free(buffer);
     }
+  }
+
+  /**
+   * `elementwise` on these views, prepared (core's FusedKernels.prepareElementwise): checked
+   * once, the module and its words found once. Null until the generator has loaded (and with
+   * `generatedKernels: false`); a program without a generated module runs the plain call.
+   */
+  private prepareElementwise(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): (() => void) | null {
+    this.check();
+    if (!this.useGenerated || this.generated === null) return null;
+    const c = compileProgram(program);
+    const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
+    if (n === 0) return () => this.check();
+    const prepared = this.generated.prepare(c, inputs, outputs);
+    if (prepared === null) return this.generated.hasPending() ? null : () => this.elementwise(program, inputs, outputs);
+    const { kernel, layout } = prepared;
+    const work = programWork(c, n);
+    return () => {
+      this.check();
+      this.runKernel(kernel, layout.words, n, work, GENERATED_ALIGN);
+    };
+  }
+
+  /** `reduction` on these views, prepared as {@link prepareElementwise} prepares a program. */
+  private prepareReduction(
+    program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[],
+  ): (() => void) | null {
+    this.check();
+    if (!this.useGenerated || this.generated === null) return null;
+    if (program === null || typeof program !== 'object') throw new TypeError('wasm backend: fused reduction: expected a ReductionProgram (from torch.checkReduction)');
+    if (![inputs, extraOutputs, epilogueInputs, outputs].every((g) => Array.isArray(g))) {
+      throw new TypeError('wasm backend: fused reduction: inputs, extraOutputs, epilogueInputs and outputs must be arrays of views');
+    }
+    const ok = checkReductionViews(program, inputs, extraOutputs, epilogueInputs, outputs, (buffer) => this.size(buffer));
+    const run = ok ? this.generated.reduction(program, inputs, extraOutputs, epilogueInputs, outputs) : null;
+    if (run === null) {
+      if (this.generated.hasPending()) return null;
+      return () => {
+        this.check();
+        runReductionComposite(this, program, inputs, extraOutputs, epilogueInputs, outputs);
+      };
+    }
+    return () => {
+      this.check();
+      this.runReduction(program, run);
+    };
   }
 
   /** A fused reduction (core's fused-reduction.ts): a generated module where one applies, else the composite. */

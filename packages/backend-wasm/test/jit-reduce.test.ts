@@ -61,6 +61,14 @@ function same(r: ReductionProgram, inputs: View[], epilogueInputs: View[] = []):
   runReductionComposite(be, r, inputs, e2, epilogueInputs, o2);
   for (const [i, v] of e1.entries()) expect(bits(v), `extra output ${i}`).toEqual(bits(e2[i]!));
   for (const [i, v] of o1.entries()) expect(bits(v), `output ${i}`).toEqual(bits(o2[i]!));
+  // The call prepared as a replay prepares it (prepareReduction), run twice: the same bits.
+  const [e3, o3] = [extras(), outs()];
+  const prepared = be.fused.prepareReduction!(r, inputs, e3, epilogueInputs, o3);
+  expect(prepared).not.toBeNull();
+  prepared!();
+  prepared!();
+  for (const [i, v] of e3.entries()) expect(bits(v), `prepared extra output ${i}`).toEqual(bits(e2[i]!));
+  for (const [i, v] of o3.entries()) expect(bits(v), `prepared output ${i}`).toEqual(bits(o2[i]!));
   return ran;
 }
 

@@ -142,6 +142,48 @@ describe('generated fused-program modules', () => {
     expect(Array.from(be.readSync(outB))).toEqual([-10, -11, -12]);
   });
 
+  it("prepared for a replay (prepareElementwise): the call's bits, checked when prepared, null until the generator has loaded", async () => {
+    const be = await createWasmBackend({ variant: 'simd', threads: 1 });
+    const shape = [5, 7];
+    const x = views(be, shape, (i) => i / 10 - 1), bias = { ...views(be, [7], (i) => i), shape, strides: [0, 1] };
+    const out = views(be, shape, () => 0), want = views(be, shape, () => 0);
+    be.fused.elementwise(program, [x, bias], [want]);
+    const run = be.fused.prepareElementwise!(program, [x, bias], [out]);
+    expect(run).not.toBeNull();
+    run!();
+    run!();
+    expect(Array.from(be.readSync(out))).toEqual(Array.from(be.readSync(want)));
+    // The checks run when it is prepared.
+    expect(() => be.fused.prepareElementwise!(program, [x, bias], [{ ...out, offset: 1 }])).toThrow(/output 0 .* reaches outside its 140-byte buffer/);
+    // With `generatedKernels: false`, and before the generator has loaded (a browser's backend at
+    // first), nothing is prepared: the caller makes the plain call.
+    const interpreter = await createWasmBackend({ variant: 'simd', generatedKernels: false });
+    const xi = views(interpreter, shape, () => 1), bi = { ...views(interpreter, [7], () => 1), shape, strides: [0, 1] };
+    expect(interpreter.fused.prepareElementwise!(program, [xi, bi], [views(interpreter, shape, () => 0)])).toBeNull();
+    const { exports, variant } = await loadKernels({ variant: 'simd' });
+    const fresh = new WasmBackend(exports, variant);
+    const xf = views(fresh, shape, () => 1), bf = { ...views(fresh, [7], () => 1), shape, strides: [0, 1] };
+    expect(fresh.fused.prepareElementwise!(program, [xf, bf], [views(fresh, shape, () => 0)])).toBeNull();
+    // A destroyed backend's prepared call throws, as the call does.
+    be.destroy();
+    expect(() => run!()).toThrow(/used after destroy/);
+  });
+
+  it('prepared on a pool: split as the plain call is, the same bits', async () => {
+    const be = await createWasmBackend({ variant: 'simd', threads: 2, parallelThreshold: 1 });
+    try {
+      const shape = [64, 33];
+      const x = views(be, shape, (i) => (i % 17) / 7 - 1), bias = { ...views(be, [33], (i) => i / 3), shape, strides: [0, 1] };
+      const out = views(be, shape, () => 0), want = views(be, shape, () => 0);
+      be.fused.elementwise(program, [x, bias], [want]);
+      const run = be.fused.prepareElementwise!(program, [x, bias], [out])!;
+      run();
+      expect(Array.from(be.readSync(out))).toEqual(Array.from(be.readSync(want)));
+    } finally {
+      be.destroy();
+    }
+  });
+
   it('the emitter: LEB128 encodings and forms it cannot generate', () => {
     expect(uleb(0)).toEqual([0]);
     expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);

@@ -208,6 +208,20 @@ export interface FusedKernels {
    * `torch.compile` groups consecutive equal programs so (an optimizer's per-parameter updates).
    */
   elementwiseBatch?(program: ElementwiseProgram, calls: readonly ProgramCall[]): void;
+  /**
+   * `elementwise(program, inputs, outputs)` made ready to run again and again on these very
+   * views, as a `torch.compile` replay runs each of its calls: the checks and the layout work are
+   * done here, once, and the returned function runs the kernel (the same bits as the call).
+   * Null where the backend cannot prepare it yet (its kernel generator has not loaded): the
+   * caller makes the plain call and may ask again later. The caller keeps every view's buffer
+   * allocated, with its size, while it uses the function; once the backend is destroyed the
+   * function throws as the call would. Optional: without it, a replay makes the plain call.
+   */
+  prepareElementwise?(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): (() => void) | null;
+  /** `reduction(...)` made ready to run again on these very views, as {@link FusedKernels.prepareElementwise} is. */
+  prepareReduction?(
+    program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[],
+  ): (() => void) | null;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

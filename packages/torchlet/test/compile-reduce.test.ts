@@ -11,17 +11,28 @@ beforeAll(async () => {
   await torch.setBackend('wasm');
 });
 
-/** Installs the composite as the backend's reduction kernel, counting calls; returns the undo. */
+/**
+ * Installs the composite as the backend's reduction kernel, counting calls (and takes away the
+ * backend's prepared reductions, which would run its own kernel); returns the undo.
+ */
 function installComposite(): { calls: () => number; undo: () => void } {
   const b = torch.getBackend();
-  const fused = b.fused as { reduction?: unknown };
-  const own = fused.reduction;
+  const fused = b.fused as { reduction?: unknown; prepareReduction?: unknown };
+  const own = fused.reduction, prepare = fused.prepareReduction;
   let calls = 0;
   fused.reduction = (...a: Parameters<typeof torch.runReductionComposite> extends [unknown, ...infer R] ? R : never) => {
     calls++;
     torch.runReductionComposite(b, ...a);
   };
-  return { calls: () => calls, undo: () => (own === undefined ? delete fused.reduction : (fused.reduction = own)) };
+  delete fused.prepareReduction;
+  return {
+    calls: () => calls,
+    undo: () => {
+      if (own === undefined) delete fused.reduction;
+      else fused.reduction = own;
+      if (prepare !== undefined) fused.prepareReduction = prepare;
+    },
+  };
 }
 
 /** Takes the backend's own reduction kernel away (torch.compile then builds no reduction programs); returns the undo. */

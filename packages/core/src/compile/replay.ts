@@ -29,14 +29,54 @@ function lastView(base: Pick<View, 'dtype' | 'shape' | 'strides'>): (buffer: Buf
   };
 }
 
-/** Resolves `vs` into the same array as the previous replay when every view is the same object. */
-function lastViews(vs: ReadonlyArray<View | ((st: ReplayState) => View)>): (st: ReplayState) => View[] {
-  let last: View[] | null = null;
+/**
+ * Resolves groups of views into the same arrays as the previous replay when every view is the
+ * same object (no allocation then): an identity the step keys its prepared call on.
+ */
+function lastGroups(groups: ReadonlyArray<ReadonlyArray<View | Resolve<View>>>): Resolve<View[][]> {
+  let last: View[][] | null = null;
   return (st) => {
-    const now = vs.map((v) => (typeof v === 'function' ? v(st) : v));
-    if (last !== null && now.every((v, k) => v === last![k])) return last;
-    last = now;
-    return now;
+    if (last !== null) {
+      let same = true;
+      for (let g = 0; g < groups.length && same; g++) {
+        const vs = groups[g]!, was = last[g]!;
+        for (let k = 0; k < vs.length; k++) {
+          const v = vs[k]!;
+          if ((typeof v === 'function' ? v(st) : v) !== was[k]) {
+            same = false;
+            break;
+          }
+        }
+      }
+      if (same) return last;
+    }
+    last = groups.map((vs) => vs.map((v) => (typeof v === 'function' ? v(st) : v)));
+    return last;
+  };
+}
+
+/**
+ * A step that runs a kernel call on the views `resolve` gives: through the function the backend
+ * prepared for those views (FusedKernels.prepareElementwise / prepareReduction: checks and
+ * layout done once), prepared again when a view changes (a replay's fresh buffer at a new
+ * address), and as the plain call while the backend cannot prepare it.
+ */
+function preparedStep(
+  resolve: Resolve<View[][]>,
+  prepare: ((g: View[][]) => (() => void) | null) | null,
+  plain: (g: View[][]) => void,
+): Step {
+  if (prepare === null) return (st) => plain(resolve(st));
+  let views: View[][] | null = null;
+  let run: (() => void) | null = null;
+  return (st) => {
+    const g = resolve(st);
+    if (g !== views) {
+      run = prepare(g);
+      views = run === null ? null : g;
+    }
+    if (run !== null) run();
+    else plain(g);
   };
 }
 
@@ -348,6 +388,26 @@ export class Plan {
     return (st) => b.fused!.elementwiseBatch!(program, resolve(st));
   }
 
+  /** A resolver of view groups: a constant where no view changes between replays. */
+  private groups(groups: ReadonlyArray<ReadonlyArray<View | Resolve<View>>>): Resolve<View[][]> {
+    if (groups.some((vs) => vs.some((v) => typeof v === 'function'))) return lastGroups(groups);
+    const fixed = groups as View[][];
+    return () => fixed;
+  }
+
+  /** A fused element-wise program's step (a fusion pass's group, or an optimizer's traced update). */
+  private compileProgram(e: ProgramEntry, used: Set<number>): Step {
+    const b = this.backend;
+    const groups = [e.inputs.map((v) => this.view(v, used)), e.outputs.map((v) => this.view(v, used))];
+    const program = e.program;
+    const f = b.fused;
+    const plain = f?.elementwise
+      ? (g: View[][]) => f.elementwise!(program, g[0]!, g[1]!)
+      : (g: View[][]) => runProgramComposite(b, program, g[0]!, g[1]!);
+    const prepare = f?.elementwise && f.prepareElementwise ? (g: View[][]) => f.prepareElementwise!(program, g[0]!, g[1]!) : null;
+    return preparedStep(this.groups(groups), prepare, plain);
+  }
+
   private arg(a: TraceArg, used: Set<number>): unknown {
     if (a.k === 'view') return this.view(a.v, used);
     if (a.k === 'views') {
@@ -426,38 +486,21 @@ export class Plan {
           old?.dispose();
         };
       }
-      case 'program': {
-        const ins = e.inputs.map((v) => this.view(v, used));
-        const outs = e.outputs.map((v) => this.view(v, used));
-        const program = e.program;
-        const dynamic = [...ins, ...outs].some((v) => typeof v === 'function');
-        const at = (vs: Array<View | Resolve<View>>, st: ReplayState): View[] => vs.map((v) => (typeof v === 'function' ? v(st) : v));
-        const kernel = b.fused?.elementwise;
-        const run = kernel
-          ? (i: View[], o: View[]) => kernel.call(b.fused, program, i, o)
-          : (i: View[], o: View[]) => runProgramComposite(b, program, i, o);
-        if (!dynamic) {
-          const i = at(ins, null as unknown as ReplayState), o = at(outs, null as unknown as ReplayState);
-          return () => run(i, o);
-        }
-        const i = lastViews(ins), o = lastViews(outs);
-        return (st) => run(i(st), o(st));
-      }
+      case 'program': return this.compileProgram(e, used);
       case 'reduction': {
         const groups = [e.inputs, e.extraOutputs, e.epilogueInputs, e.outputs].map((vs) => vs.map((v) => this.view(v, used)));
         const program = e.program;
-        const kernel = b.fused?.reduction;
-        const run = kernel
-          ? (g: View[][]) => kernel.call(b.fused, program, g[0]!, g[1]!, g[2]!, g[3]!)
+        const f = b.fused;
+        const plain = f?.reduction
+          ? (g: View[][]) => f.reduction!(program, g[0]!, g[1]!, g[2]!, g[3]!)
           : (g: View[][]) => runReductionComposite(b, program, g[0]!, g[1]!, g[2]!, g[3]!);
-        const at = (st: ReplayState): View[][] => groups.map((vs) => vs.map((v) => (typeof v === 'function' ? v(st) : v)));
-        if (!groups.some((vs) => vs.some((v) => typeof v === 'function'))) {
-          const g = at(null as unknown as ReplayState);
-          return () => run(g);
-        }
-        return (st) => run(at(st));
+        // Prepared only alongside the backend's own kernel (the composite has nothing to prepare).
+        const prepare = f?.reduction && f.prepareReduction ? (g: View[][]) => f.prepareReduction!(program, g[0]!, g[1]!, g[2]!, g[3]!) : null;
+        return preparedStep(this.groups(groups), prepare, plain);
       }
       case 'call': {
+        const p = asProgram(e);
+        if (p) return this.compileProgram(p, used);
         const owner = (e.fused ? b.fused : b) as Record<string, (...a: unknown[]) => unknown>;
         const fn = owner[e.method]!;
         const args = e.args.map((a) => this.arg(a, used));
