@@ -1,17 +1,19 @@
 // float32 matrix product C[M,N] = A[M,K] B[K,N] with arbitrary (byte) strides for A and B and a
 // row-major C with unit column stride and byte row stride ldc. Batches are looped by the glue. No allocation and no static
 // data here (the pool threads' module includes this file): callers pass the packing scratch.
-// Register tile: MR rows x NR columns of C held in MR * NR/4 = 8 v128 accumulators; with two
-// B vectors and one broadcast A value that is 11 live v128 values, inside the 15 SIMD registers
-// V8 can allocate on x64.
-const MR = 4;
+// Register tile: MR rows x NR columns of C held in MR * NR/4 = 10 v128 accumulators; with two
+// B vectors, the panel's four A values of rows 0-3 in one v128 and one broadcast A value that is
+// 14 live v128 values, inside the 15 SIMD registers V8 allocates on x64 (it keeps one as scratch).
+// A sixth row (12 accumulators) or a second k step per iteration spills: V8 schedules the
+// iteration's loads ahead of its multiply-adds, and the loads' registers then run out.
+const MR = 5;
 const NR = 8;
-// Cache blocks: a KC x NR panel of packed B (16 KiB) stays in L1/L2 while the micro-kernel
-// sweeps the MC x KC block of packed A (64 KiB, L2); the KC x NC block of packed B (2 MiB, L3)
-// is reused for every MC block. The sizes were tuned on the benchmark machine (n = 128..1024);
-// KC = 256 / MC = 64 was within a few per cent.
-const KC = 512;
-const MC = 32;
+// Cache blocks: a KC x NR panel of packed B (8 KiB) stays in L1 while the micro-kernel sweeps
+// the MC x KC block of packed A (120 KiB, L2); the KC x NC block of packed B (1 MiB, L2/L3) is
+// reused for every MC block. Tuned on the benchmark machine (Zen 4; square n = 256..1024 and the
+// Transformer step's products): KC 384 and 512 and MC 60 and 80 were within the noise.
+const KC = 256;
+const MC = 120;
 const NC = 1024;
 /** Below this many multiply-adds the plain triple loop wins (no packing). */
 export const SMALL: i64 = 4096;
@@ -23,39 +25,43 @@ export const SMALL: i64 = 4096;
 }
 
 /**
- * The micro-kernel: C[0:4, 0:8] (+)= A[0:4, 0:kc] Bp[0:kc, 0:8], where A's element (r, k) is at
- * `a + r * ars + k * aks` (bytes) and the packed B panel holds 8 values of one row per k. A packed
- * A panel (4 values of one column per k) is ars 4, aks 16; an A that is already row-major (ars the
- * row stride, aks 4) is read in place, unpacked: the four broadcasts per k read the same values
- * either way, so the sums are the same.
- * `accumulate` adds to C (later KC blocks) instead of overwriting it (the first).
+ * The micro-kernel: C[0:5, 0:8] (+)= Ap[0:5, 0:kc] Bp[0:kc, 0:8] on packed panels: the A panel
+ * holds the 5 values of one column per k (20 bytes), the B panel the 8 values of one row per k.
+ * Rows 0-3 of A come in one 16-byte load and are splatted lane by lane (a shuffle each); row 4 is
+ * a broadcast load. Either way every C element is the same chain of multiply-adds over k in
+ * order, so the tile an element falls in (and so how a product is cut into blocks) never changes
+ * it. `accumulate` adds to C (later KC blocks) instead of overwriting it (the first).
  */
-function kernel4x8(a: usize, ars: usize, aks: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+function kernel5x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
-  let ak: usize = 0;
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a + ak);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  // One pointer compare per k (the loop's end is B's); a pointer step each, no k counter.
+  const end = b + (<usize>kc << 5);
+  while (b < end) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    const a03 = v128.load(a);
+    let av = v128.shuffle<f32>(a03, a03, 0, 0, 0, 0);
     c00 = madd(av, b0, c00);
     c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a1 + ak);
+    av = v128.shuffle<f32>(a03, a03, 1, 1, 1, 1);
     c10 = madd(av, b0, c10);
     c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a2 + ak);
+    av = v128.shuffle<f32>(a03, a03, 2, 2, 2, 2);
     c20 = madd(av, b0, c20);
     c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a3 + ak);
+    av = v128.shuffle<f32>(a03, a03, 3, 3, 3, 3);
     c30 = madd(av, b0, c30);
     c31 = madd(av, b1, c31);
-    ak += aks;
+    av = v128.load32_splat(a, 16);
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
+    a += MR * 4;
     b += NR * 4;
   }
-  const r1 = c + ldc, r2 = c + 2 * ldc, r3 = c + 3 * ldc;
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc;
   if (accumulate) {
     c00 = f32x4.add(c00, v128.load(c));
     c01 = f32x4.add(c01, v128.load(c, 16));
@@ -65,6 +71,8 @@ function kernel4x8(a: usize, ars: usize, aks: usize, b: usize, kc: i32, c: usize
     c21 = f32x4.add(c21, v128.load(r2, 16));
     c30 = f32x4.add(c30, v128.load(r3));
     c31 = f32x4.add(c31, v128.load(r3, 16));
+    c40 = f32x4.add(c40, v128.load(r4));
+    c41 = f32x4.add(c41, v128.load(r4, 16));
   }
   v128.store(c, c00);
   v128.store(c, c01, 16);
@@ -74,6 +82,8 @@ function kernel4x8(a: usize, ars: usize, aks: usize, b: usize, kc: i32, c: usize
   v128.store(r2, c21, 16);
   v128.store(r3, c30);
   v128.store(r3, c31, 16);
+  v128.store(r4, c40);
+  v128.store(r4, c41, 16);
 }
 
 /**
@@ -91,31 +101,45 @@ function kernel4x8(a: usize, ars: usize, aks: usize, b: usize, kc: i32, c: usize
 
 /**
  * Packs A[0:mc, 0:kc] (strides sam, sak in bytes) into MR-row panels: panel q holds, for each k,
- * the MR values A[q*MR + 0..MR-1, k], zero-padded past mc. Transposes happen here, for free.
+ * the MR values A[q*MR + 0..MR-1, k] (20 bytes), zero-padded past mc. Transposes happen here, for
+ * free. Every A is packed, row-major ones too: the micro-kernel then reads one contiguous stream
+ * with constant offsets instead of five rows a row stride apart.
  */
 function packA(a: usize, sam: i32, sak: i32, mc: i32, kc: i32, dst: usize): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const m = min(MR, mc - i0);
     const panel = dst + <usize>(i0 * kc * 4);
     const src = a + <usize>(i0 * sam);
-    if (m == MR && sam == 4) {
-      // A is column-major here (a transposed operand): each k is one 16-byte load.
-      for (let p = 0; p < kc; p++) v128.store(panel + (<usize>p << 4), v128.load(src + <usize>(p * sak)));
-    } else if (m == MR && sak == 4) {
-      // Row-major A (activations, the usual case): four k at a time, one 16-byte load per row
-      // and a 4 x 4 transpose in registers, instead of sixteen scalar loads and stores.
-      const r1 = src + <usize>sam, r2 = r1 + <usize>sam, r3 = r2 + <usize>sam;
+    if (m == MR && sak == 4) {
+      // Row-major A (activations, the usual case): four k at a time, one 16-byte load per row;
+      // rows 0-3 through a 4 x 4 transpose in registers (16-byte stores 20 bytes apart), row 4
+      // lane by lane into the fifth slot of each k.
+      const r1 = src + <usize>sam, r2 = r1 + <usize>sam, r3 = r2 + <usize>sam, r4 = r3 + <usize>sam;
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
-        const at = <usize>p << 2;
-        transpose4(v128.load(src + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at), panel + (<usize>p << 4), 16);
+        const at = <usize>p << 2, out = panel + <usize>(p * MR * 4);
+        transpose4(v128.load(src + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at), out, MR * 4);
+        const v = v128.load(r4 + at);
+        v128.store32_lane(out, v, 0, 16);
+        v128.store32_lane(out, v, 1, MR * 4 + 16);
+        v128.store32_lane(out, v, 2, MR * 8 + 16);
+        v128.store32_lane(out, v, 3, MR * 12 + 16);
       }
       for (; p < kc; p++) {
-        const at = <usize>p << 2, out = panel + (<usize>p << 4);
+        const at = <usize>p << 2, out = panel + <usize>(p * MR * 4);
         store<f32>(out, load<f32>(src + at));
         store<f32>(out, load<f32>(r1 + at), 4);
         store<f32>(out, load<f32>(r2 + at), 8);
         store<f32>(out, load<f32>(r3 + at), 12);
+        store<f32>(out, load<f32>(r4 + at), 16);
+      }
+    } else if (m == MR && sam == 4) {
+      // Column-major A (a transposed operand, as in a weight gradient X^T dY): each k is 16 + 4
+      // contiguous bytes.
+      for (let p = 0; p < kc; p++) {
+        const s = src + <usize>(p * sak), out = panel + <usize>(p * MR * 4);
+        v128.store(out, v128.load(s));
+        store<f32>(out, load<f32>(s, 16), 16);
       }
     } else {
       if (m < MR) memory.fill(panel, 0, <usize>(kc * MR * 4));
@@ -295,7 +319,7 @@ export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
  *       for ic in 0..M step MC                 pack A[ic:+MC, pc:+KC] -> Ap
  *         for jr in 0..nc step NR              one KC x NR panel of Bp (L1)
  *           for ir in 0..mc step MR            one KC x MR panel of Ap (L2)
- *             kernel4x8: C[ic+ir:+MR, jc+jr:+NR] (+)= Ap panel * Bp panel
+ *             kernel5x8: C[ic+ir:+MR, jc+jr:+NR] (+)= Ap panel * Bp panel
  *
  * Edge tiles (mr < MR or nr < NR) run the same kernel on zero-padded panels into a scratch
  * tile, then copy the valid part out. The first depth block overwrites C, later ones add.
@@ -316,7 +340,6 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
   const ncMax = min(NC, (N + NR - 1) / NR * NR);
   const ap = scratch;
   const bp = ap + <usize>(mcMax * kcMax * 4);
-  const direct = sak == 4;
   const edge = bp + <usize>(kcMax * ncMax * 4);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -326,24 +349,18 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
       packB(b + <usize>(pc * sbk + jc * sbn), sbk, sbn, kc, nc, bp);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        const ablock = a + <usize>(ic * sam + pc * sak);
-        // A row-major A is read in place (see kernel4x8): four rows streaming along k. Only a
-        // last panel of fewer than MR rows is packed, and any other layout (a transposed A
-        // read in place would touch a new cache line per k for 16 bytes of it).
-        if (!direct || mc % MR != 0) packA(ablock, sam, sak, mc, kc, ap);
+        packA(a + <usize>(ic * sam + pc * sak), sam, sak, mc, kc, ap);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bpanel = bp + <usize>(jr * kc * 4);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const inPlace = direct && mr == MR;
-            const apanel = inPlace ? ablock + <usize>(ir * sam) : ap + <usize>(ir * kc * 4);
-            const ars: usize = inPlace ? <usize>sam : 4, aks: usize = inPlace ? <usize>sak : MR * 4;
+            const apanel = ap + <usize>(ir * kc * 4);
             const ct = c + <usize>(ic + ir) * ldc + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
-              kernel4x8(apanel, ars, aks, bpanel, kc, ct, ldc, accumulate);
+              kernel5x8(apanel, bpanel, kc, ct, ldc, accumulate);
             } else {
-              kernel4x8(apanel, ars, aks, bpanel, kc, edge, NR * 4, false);
+              kernel5x8(apanel, bpanel, kc, edge, NR * 4, false);
               for (let i = 0; i < mr; i++) {
                 const crow = ct + <usize>i * ldc;
                 const erow = edge + <usize>(i * NR * 4);

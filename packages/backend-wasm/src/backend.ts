@@ -102,8 +102,11 @@ export interface WasmBackendOptions {
  * takes some microseconds, about what this much matmul work takes on one thread.
  */
 const PARALLEL_THRESHOLD = 1 << 18;
-/** Pool threads split a product into row blocks of a multiple of this (the micro-kernel's rows)... */
-const ROW_ALIGN = 4;
+/**
+ * Pool threads split a product into row blocks of a multiple of this (MR, the micro-kernel's rows
+ * in assembly/matmul.ts: a block of fewer rows would take the few-rows path, another order of sums)...
+ */
+const ROW_ALIGN = 5;
 /** ... or, when it has too few rows (a matrix-vector product), column blocks of a multiple of this. */
 const COL_ALIGN = 8;
 /** Must match SMALL in assembly/matmul.ts: products of at most this many multiply-adds take the plain loop. */

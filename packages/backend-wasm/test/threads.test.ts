@@ -57,7 +57,7 @@ describe('wasm thread pool', () => {
   });
 
   // [batch..., M, K] x [batch..., K, N]: odd sizes, M below and above the row block, K across
-  // the depth block (512), N across the register tile (8).
+  // the depth block (256), N across the register tile (8).
   const shapes: Array<[number[], number, number, number]> = [
     [[], 64, 64, 64],
     [[], 67, 129, 35],
