@@ -70,10 +70,10 @@ function wrap(obj, prefix) {
     const f = obj[k];
     if (typeof f !== 'function' || k === 'constructor') continue;
     const method = prefix + k;
-    // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+    // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
     // prepareReduction): each run of one is timed as a call of the kernel.
-    const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : null;
-    obj[k] = prepared
+    const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : k === 'prepare' ? '' : null;
+    obj[k] = prepared !== null
       ? function (...a) {
         const was = inside;
         inside = true; // what preparing calls is not a call of its own
@@ -83,7 +83,8 @@ function wrap(obj, prefix) {
         } finally {
           inside = was;
         }
-        return run && (() => timed(prepared, a, run));
+        // Backend.prepare(method, args): the run is a call of `method` on `args`.
+        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
       }
       : function (...a) {
         return timed(method, a, () => f.apply(this, a));

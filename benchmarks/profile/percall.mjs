@@ -62,10 +62,10 @@ function wrap(obj, prefix) {
   for (const name of names) {
     const f = obj[name];
     if (typeof f !== 'function' || name === 'constructor') continue;
-    // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+    // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
     // prepareReduction): each run of one counts as a call of the kernel.
-    const prepared = /^prepare[A-Z]/.test(name) ? `${prefix}${name[7].toLowerCase()}${name.slice(8)}` : null;
-    obj[name] = prepared
+    const prepared = /^prepare[A-Z]/.test(name) ? `${prefix}${name[7].toLowerCase()}${name.slice(8)}` : name === 'prepare' ? '' : null;
+    obj[name] = prepared !== null
       ? function (...a) {
         const was = inside;
         inside = true; // what preparing calls is not a call of its own
@@ -75,7 +75,8 @@ function wrap(obj, prefix) {
         } finally {
           inside = was;
         }
-        return run && (() => timed(prepared, a, run));
+        // Backend.prepare(method, args): the run is a call of `method` on `args`.
+        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
       }
       : function (...a) {
         return timed(prefix + name, a, () => f.apply(this, a));

@@ -52,11 +52,11 @@ function setup(be) {
     for (const k of new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)])) {
       const f = obj[k];
       if (typeof f !== 'function' || k === 'constructor') continue;
-      // A replay runs fused kernels through the calls it had the backend prepare (prepareElementwise,
+      // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
       // prepareReduction), once per site: each run of one is a site's call of the kernel; the
       // preparing itself is not a site.
-      const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : null;
-      obj[k] = prepared
+      const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : k === 'prepare' ? '' : null;
+      obj[k] = prepared !== null
         ? function (...a) {
           const was = inside;
           inside = true; // what preparing calls is not a call of its own
@@ -66,7 +66,8 @@ function setup(be) {
           } finally {
             inside = was;
           }
-          return run && (() => timed(prepared, a, run));
+          // Backend.prepare(method, args): the run is a call of `method` on `args`.
+        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
         }
         : function (...a) {
           return timed(prefix + k, a, () => f.apply(this, a));

@@ -756,21 +756,37 @@ export class WasmBackend implements Backend {
 
   unary(op: UnaryOp, x: View, out: View): void {
     this.check();
+    const [fn, code] = this.unaryKernel(op, x, out);
+    if (this.onPool({ kind: 'unary', op, x: 0 }, [x], out)) return;
+    const rank = this.layout(out.shape, [x, out]);
+    if (rank === 0) return;
+    fn(code, this.addr(x), this.addr(out), rank);
+  }
+
+  /** The unary kernel and op code for `op` on these dtypes, or the unsupported error. */
+  private unaryKernel(op: UnaryOp, x: View, out: View): [KernelExports['unaryF32'], number] {
     // Kernel codes and dtype classes come from core's op table (the build generated the
     // AssemblyScript constants from the same table).
     const code = unaryCode(op);
     const ok = code !== undefined && x.dtype === out.dtype && kernelDtypes(opKind('unary', op)).includes(x.dtype);
     if (!ok) throw unsupported(`unary ${op}`, { x: x.dtype, out: out.dtype });
-    if (this.onPool({ kind: 'unary', op, x: 0 }, [x], out)) return;
-    const rank = this.layout(out.shape, [x, out]);
-    if (rank === 0) return;
-    if (x.dtype === 'float32') this.k.unaryF32(code, this.addr(x), this.addr(out), rank);
-    else if (x.dtype === 'int32') this.k.unaryI32(code, this.addr(x), this.addr(out), rank);
-    else this.k.logicalNot(this.addr(x), this.addr(out), rank);
+    return [x.dtype === 'float32' ? this.k.unaryF32 : x.dtype === 'int32' ? this.k.unaryI32 : this.logicalNot, code];
   }
+
+  /** The bool `not` kernel in the unary kernels' form (it takes no op code). */
+  private readonly logicalNot = (_code: number, x: number, out: number, rank: number): void => this.k.logicalNot(x, out, rank);
 
   binary(op: BinaryOp, a: View, b: View, out: View): void {
     this.check();
+    const [fn, code] = this.binaryKernel(op, a, b, out);
+    if (this.onPool({ kind: 'binary', op, a: 0, b: 1 }, [a, b], out)) return;
+    const rank = this.layout(out.shape, [a, b, out]);
+    if (rank === 0) return;
+    fn(code, this.addr(a), this.addr(b), this.addr(out), rank);
+  }
+
+  /** The binary kernel and op code for `op` on these dtypes, or the unsupported error. */
+  private binaryKernel(op: BinaryOp, a: View, b: View, out: View): [KernelExports['binaryF32'], number] {
     const code = binaryCode(op);
     const t = a.dtype;
     const kind = code === undefined ? undefined : opKind('binary', op);
@@ -781,22 +797,101 @@ export class WasmBackend implements Backend {
       kernelDtypes(kind).includes(t) &&
       out.dtype === (kind === 'compare' || kind === 'logical' ? 'bool' : t);
     if (!ok) throw unsupported(`binary ${op}`, { a: a.dtype, b: b.dtype, out: out.dtype });
-    if (this.onPool({ kind: 'binary', op, a: 0, b: 1 }, [a, b], out)) return;
-    const rank = this.layout(out.shape, [a, b, out]);
-    if (rank === 0) return;
-    const fn = t === 'float32' ? this.k.binaryF32 : t === 'int32' ? this.k.binaryI32 : this.k.binaryBool;
-    fn(code, this.addr(a), this.addr(b), this.addr(out), rank);
+    return [t === 'float32' ? this.k.binaryF32 : t === 'int32' ? this.k.binaryI32 : this.k.binaryBool, code];
   }
 
   where(cond: View, a: View, b: View, out: View): void {
     this.check();
-    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype || isHalf(out.dtype)) {
-      throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
-    }
+    this.checkWhere(cond, a, b, out);
     if (this.onPool({ kind: 'where', cond: 0, a: 1, b: 2 }, [cond, a, b], out)) return;
     const rank = this.layout(out.shape, [cond, a, b, out]);
     if (rank === 0) return;
     this.k.where(dtypeSize(out.dtype), this.addr(cond), this.addr(a), this.addr(b), this.addr(out), rank);
+  }
+
+  private checkWhere(cond: View, a: View, b: View, out: View): void {
+    if (cond.dtype !== 'bool' || a.dtype !== out.dtype || b.dtype !== out.dtype || isHalf(out.dtype)) {
+      throw unsupported('where', { cond: cond.dtype, a: a.dtype, b: b.dtype, out: out.dtype });
+    }
+  }
+
+  /**
+   * A compute call prepared for a replay (core's Backend.prepare), on one thread: the
+   * element-wise, copy and index kernels' checks and row layout done once; the function
+   * writes the rows to the scratch area again and calls the kernel. Null with a pool (a call may
+   * split over it) and for the other methods: the caller makes the plain call.
+   */
+  prepare(method: string, args: readonly unknown[]): (() => void) | null {
+    this.check();
+    if (this.pool !== null) return null;
+    const a = args as readonly View[];
+    switch (method) {
+      case 'unary': {
+        const [op, x, out] = args as [UnaryOp, View, View];
+        const [fn, code] = this.unaryKernel(op, x, out);
+        const rank = this.layout(out.shape, [x, out]), rows = this.rows(2), ax = this.addr(x), ao = this.addr(out);
+        return rank === 0 ? () => this.check() : () => {
+          this.writeRowsAgain(rows);
+          fn(code, ax, ao, rank);
+        };
+      }
+      case 'binary': {
+        const [op, x, y, out] = args as [BinaryOp, View, View, View];
+        const [fn, code] = this.binaryKernel(op, x, y, out);
+        const rank = this.layout(out.shape, [x, y, out]), rows = this.rows(3), ax = this.addr(x), ay = this.addr(y), ao = this.addr(out);
+        return rank === 0 ? () => this.check() : () => {
+          this.writeRowsAgain(rows);
+          fn(code, ax, ay, ao, rank);
+        };
+      }
+      case 'where': {
+        const [cond, x, y, out] = a as [View, View, View, View];
+        this.checkWhere(cond, x, y, out);
+        const rank = this.layout(out.shape, [cond, x, y, out]), rows = this.rows(4), size = dtypeSize(out.dtype);
+        const ac = this.addr(cond), ax = this.addr(x), ay = this.addr(y), ao = this.addr(out);
+        return rank === 0 ? () => this.check() : () => {
+          this.writeRowsAgain(rows);
+          this.k.where(size, ac, ax, ay, ao, rank);
+        };
+      }
+      case 'copy': {
+        const [src, dst] = a as [View, View];
+        const rank = this.layout(dst.shape, [src, dst]), rows = this.rows(2), as = this.addr(src), ad = this.addr(dst);
+        const from = DTYPE_CODE[src.dtype], to = DTYPE_CODE[dst.dtype];
+        return rank === 0 ? () => this.check() : () => {
+          this.writeRowsAgain(rows);
+          this.k.copy(from, to, as, ad, rank);
+        };
+      }
+      case 'gather': case 'scatterAdd': {
+        const gather = method === 'gather';
+        // gather(x, dim, index, out) and scatterAdd(dst, dim, index, src): the data operand, then the one shaped like index.
+        const [data, dim, index, other] = args as [View, number, View, View];
+        if (gather ? index.dtype !== 'int32' || other.dtype !== data.dtype || isHalf(data.dtype)
+          : index.dtype !== 'int32' || (data.dtype !== 'float32' && data.dtype !== 'int32') || other.dtype !== data.dtype) return null;
+        const { rank, dimStride, dimLen } = this.indexLayout(data, dim, index, other);
+        const rows = this.rows(3), ai = this.addr(index), ao = this.addr(other), ad = this.addr(data);
+        const size = dtypeSize(data.dtype), code = DTYPE_CODE[data.dtype];
+        return rank === 0 ? () => this.check() : () => {
+          this.writeRowsAgain(rows);
+          const bad = gather ? this.k.gather(size, ai, ao, ad, rank, dimStride, dimLen) : this.k.scatterAdd(code, ai, ao, ad, rank, dimStride, dimLen);
+          if (bad !== 0) throw this.indexError(method, dim, dimLen);
+        };
+      }
+      default: return null;
+    }
+  }
+
+  /** The rows {@link layout} (or indexLayout) just wrote to the scratch area for `views` operands: the shape, then each one's strides. */
+  private rows(views: number): Int32Array {
+    const base = this.scratchPtr >> 2;
+    return this.ints().slice(base, base + (1 + views) * MAX_RANK);
+  }
+
+  /** Writes rows kept by {@link rows} back to the scratch area, for a prepared call's kernel. */
+  private writeRowsAgain(rows: Int32Array): void {
+    this.check();
+    this.ints().set(rows, this.scratchPtr >> 2);
   }
 
   // ---- reductions ----------------------------------------------------------------------------

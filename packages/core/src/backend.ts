@@ -302,6 +302,16 @@ export interface Backend {
   scatterAdd(dst: View, dim: number, index: View, src: View): void;
   /** Fills a contiguous float32 `dst` with Philox random numbers; see {@link RandomParams}. */
   random(dst: View, params: RandomParams): void;
+  /**
+   * The compute call `method(...args)` (one of this interface's methods, its arguments as that
+   * method takes them) made ready to run again and again on these very views, as a
+   * `torch.compile` replay runs each of its calls: the checks and the layout work are done here,
+   * once, and the returned function runs the kernel (the same bits as the call, the same errors
+   * from the kernel itself, such as an index out of range). Null where the backend does not
+   * prepare that call: the caller makes the plain call. The caller keeps every view's buffer
+   * allocated, with its size, while it uses the function. Optional.
+   */
+  prepare?(method: string, args: readonly unknown[]): (() => void) | null;
 
   /** Optional fused kernels, each an override of a composite in core. */
   readonly fused?: Partial<FusedKernels>;

@@ -72,7 +72,7 @@ function preparedStep(
   return (st) => {
     const g = resolve(st);
     if (g !== views) {
-      run = prepare(g);
+      run = prepare(g) ?? null;
       views = run === null ? null : g;
     }
     if (run !== null) run();
@@ -505,7 +505,16 @@ export class Plan {
         const fn = owner[e.method]!;
         const args = e.args.map((a) => this.arg(a, used));
         const dyn = e.args.map((a, i) => a.k !== 'value' && typeof args[i] === 'function');
-        if (!dyn.some(Boolean)) return () => fn.apply(owner, args);
+        if (!dyn.some(Boolean)) {
+          // Views that never change: the backend may prepare the call once (Backend.prepare).
+          if (e.fused || typeof b.prepare !== 'function') return () => fn.apply(owner, args);
+          let run: (() => void) | null | undefined;
+          return () => {
+            if (run === undefined) run = b.prepare!(e.method, args) ?? null;
+            if (run !== null) run();
+            else fn.apply(owner, args);
+          };
+        }
         return (st) => fn.apply(owner, args.map((a, i) => (dyn[i] ? (a as Resolve<unknown>)(st) : a)));
       }
     }
