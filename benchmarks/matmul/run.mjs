@@ -60,7 +60,8 @@ function randomMatrix(n, seed) {
 }
 
 // ---- torchlet ----
-const be = await createWasmBackend(variant ? { variant } : {});
+// One thread, as the header says and as tfjs runs here (the backend's default is every core).
+const be = await createWasmBackend(variant ? { variant, threads: 1 } : { threads: 1 });
 function torchletCase(A, B, n) {
   const a = be.alloc(n * n * 4), b = be.alloc(n * n * 4);
   be.write(a, A);
