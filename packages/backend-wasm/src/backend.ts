@@ -269,12 +269,12 @@ export class WasmBackend implements Backend {
     this.check();
     const n = numel(view.shape);
     const size = dtypeSize(view.dtype);
-    if (n === 0) return this.typed(view.dtype, new ArrayBuffer(0));
-    if (isContiguous(view.shape, view.strides)) return this.typed(view.dtype, this.bytes(this.addr(view), n * size));
+    if (n === 0) return this.copyOut(view.dtype, 0, 0);
+    if (isContiguous(view.shape, view.strides)) return this.copyOut(view.dtype, this.addr(view), n);
     const tmp = this.alloc(n * size);
     try {
       this.copy(view, { buffer: tmp, dtype: view.dtype, shape: view.shape, strides: contiguousStrides(view.shape), offset: 0 });
-      return this.typed(view.dtype, this.bytes(tmp, n * size));
+      return this.copyOut(view.dtype, tmp, n);
     } finally {
       this.free(tmp);
     }
@@ -1115,17 +1115,20 @@ export class WasmBackend implements Backend {
   }
 
   /** A copy of `length` bytes of memory at `start`, in a plain ArrayBuffer (never a view of shared memory). */
-  private bytes(start: number, length: number): ArrayBuffer {
+  /**
+   * `n` elements of `dtype` at byte `start` of linear memory, copied into a new typed array: a
+   * small one lives on the JavaScript heap (an ArrayBuffer slice allocates a backing store for
+   * each read, a loss's `item()` included).
+   */
+  private copyOut(dtype: DType, start: number, n: number): TypedArray {
+    const Ctor = dtype === 'float32' ? Float32Array : dtype === 'int32' ? Int32Array : isHalf(dtype) ? Uint16Array : Uint8Array;
+    const out = new Ctor(n);
     const mem = this.k.memory.buffer;
-    if (mem instanceof ArrayBuffer) return mem.slice(start, start + length);
-    const out = new ArrayBuffer(length);
-    new Uint8Array(out).set(new Uint8Array(mem, start, length));
+    if (start % Ctor.BYTES_PER_ELEMENT === 0) out.set(new Ctor(mem, start, n));
+    else new Uint8Array(out.buffer).set(new Uint8Array(mem, start, n * Ctor.BYTES_PER_ELEMENT));
     return out;
   }
 
-  private typed(dtype: DType, buf: ArrayBuffer): TypedArray {
-    return dtype === 'float32' ? new Float32Array(buf) : dtype === 'int32' ? new Int32Array(buf) : isHalf(dtype) ? new Uint16Array(buf) : new Uint8Array(buf);
-  }
 
   /** An Int32Array over the current memory (re-created after memory.grow detached the old one). */
   private ints(): Int32Array {
