@@ -92,7 +92,7 @@ function check(be: WasmBackend, a: Operand, b: Operand, batch: number[], M: numb
   expect(got.length).toBe(want.length);
 }
 
-const SIZES = [1, 3, 4, 8, 17, 65, 129];
+const SIZES = [1, 3, 4, 5, 8, 17, 65, 129];
 
 describe('matmul', () => {
   it('matches the triple loop for many M, N, K, plain and transposed', async () => {
@@ -139,11 +139,11 @@ describe('matmul', () => {
     // Packing copies each layout into the same panels (row-major A and column-major B through
     // 4 x 4 register transposes, other strides element by element), so the sums, and so the
     // results, cannot depend on the layout. Sizes cross the transposes' 4-wide k steps (K % 4
-    // != 0), the 4-row and 8-column panels, and the 512-deep blocks.
+    // != 0), the 5-row and 8-column panels, the 120-row A blocks and the 256-deep blocks.
     const be = await backend();
     const rand = rng(11);
     const layouts = [{}, { transposed: true }, { flip: true }, { offset: 5 }] as const;
-    for (const [M, N, K] of [[8, 16, 4], [13, 19, 37], [64, 128, 131], [33, 10, 600]] as const) {
+    for (const [M, N, K] of [[8, 16, 4], [5, 8, 9], [13, 19, 37], [64, 128, 131], [33, 10, 600], [127, 9, 261]] as const) {
       const A = Float32Array.from({ length: M * K }, () => rand() * 2 - 1);
       const B = Float32Array.from({ length: K * N }, () => rand() * 2 - 1);
       const results = layouts.flatMap((la) => layouts.map((lb) => {

@@ -73,6 +73,7 @@ describe('wasm thread pool', () => {
     [[2], 2, 100, 77],
     [[], 24, 700, 96], // fewer rows than columns: split by columns (a weight gradient's shape)
     [[], 523, 24, 12], // more row blocks of at least MIN_BLOCK rows than threads, the last one longer
+    [[], 253, 300, 19], // row blocks of whole 5-row panels across 120-row A blocks, K across 256
   ];
   for (const [batch, M, K, N] of shapes) {
     it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
