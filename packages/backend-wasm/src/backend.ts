@@ -1012,6 +1012,14 @@ export class WasmBackend implements Backend {
     const blocks = Math.max(pool.size, Math.floor(extent / MIN_BLOCK));
     let chunks = Math.max(1, Math.min(want, blocks, Math.floor(extent / align)));
     while (chunks > 1 && other * Math.floor(Math.floor(extent / align) / chunks) * align <= SMALL_MATMUL) chunks--;
+    // Whole rounds: as many blocks in all as a multiple of the threads where fewer, larger blocks
+    // allow it, since a last round of fewer blocks than threads leaves threads idle (a 384-row
+    // weight gradient in 3 blocks of 128 rows ran 1.46x faster on 2 threads than on one, in 2 of 192 rows 1.98x).
+    if (total * chunks > pool.size) {
+      let whole = chunks;
+      while (whole > 1 && (total * whole) % pool.size !== 0) whole--;
+      if ((total * whole) % pool.size === 0) chunks = whole;
+    }
     const parts = Math.min(pool.size, total * chunks);
     const rank = batchShape.length;
     if (17 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);

@@ -36,12 +36,15 @@ const GEN_MASK = 0x7fffff;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
 /**
- * Busy-wait iterations (some tens of microseconds) a pool thread spends looking for the next
- * job before it sleeps: jobs come back to back within a layer, and waking a sleeping thread (a
- * futex wake, an interrupt under a hypervisor) costs about as much as a small product. Spinning
- * for milliseconds, as OpenMP runtimes do, measured no faster on the Transformer step.
+ * How long, in ms, a pool thread busy-waits for the next job before it sleeps. A compiled
+ * Transformer step runs 36 jobs with gaps of 15-600 microseconds between them (the serial ops and
+ * the replay's JavaScript); waking a sleeping thread (a futex wake, an interrupt under a
+ * hypervisor) costs some tens to hundreds of microseconds, and a short job is over before a
+ * late thread joins, so the caller runs all of it alone. A fixed 20000 iterations (about 50
+ * microseconds here) let the thread fall asleep before 17-19 of those 36 jobs; spinning by the
+ * clock for 1 ms, before 0.1 of them. Spinning much longer only burns a core after the last job.
  */
-const SPIN = 20000;
+const SPIN_MS = 1;
 /** The longest single Atomics.wait of a sleeping thread, in ms (it then checks again). */
 const WAIT_SLICE_MS = 50;
 /**
@@ -141,7 +144,9 @@ function start(data, post) {
   let gen = Atomics.load(ctl, ${GEN});
   post('ready');
   for (;;) {
-    for (let i = 0; i < ${SPIN} && Atomics.load(ctl, ${GEN}) === gen; i++);
+    // The clock is read every 1024 loads (a load takes some nanoseconds, the clock more).
+    const until = performance.now() + ${SPIN_MS};
+    for (let i = 1; Atomics.load(ctl, ${GEN}) === gen; i++) if ((i & 1023) === 0 && performance.now() > until) break;
     // Sleep in short waits, not one endless one: a runtime ending the process can then stop
     // this thread even where termination does not interrupt a futex wait.
     while (Atomics.load(ctl, ${GEN}) === gen) Atomics.wait(ctl, ${GEN}, gen, ${WAIT_SLICE_MS});
@@ -231,7 +236,7 @@ async function spawn(source: string): Promise<PoolThread> {
 
 /**
  * The pool. `run` is synchronous and not re-entrant (the backend calls it from one thread, one
- * job at a time). Pool threads spin briefly after a job, then sleep in Atomics.wait.
+ * job at a time). Pool threads spin for 1 ms after a job, then sleep in Atomics.wait.
  *
  * @example
  * ```ts

@@ -74,6 +74,8 @@ describe('wasm thread pool', () => {
     [[], 24, 700, 96], // fewer rows than columns: split by columns (a weight gradient's shape)
     [[], 523, 24, 12], // more row blocks of at least MIN_BLOCK rows than threads, the last one longer
     [[], 253, 300, 19], // row blocks of whole 5-row panels across 120-row A blocks, K across 256
+    [[], 400, 24, 12], // 3 row blocks of MIN_BLOCK rows: 2 larger ones on 2 threads (whole rounds), 3 on 3
+    [[], 20, 30, 392], // the same by columns
   ];
   for (const [batch, M, K, N] of shapes) {
     it(`matmul [${[...batch, M, K]}] x [${[...batch, K, N]}] matches one thread on every layout`, () => {
