@@ -64,31 +64,33 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
 }
 
 /**
- * exp on four lanes: Cephes' expf (range reduction by ln 2 split in two parts, a degree-6
- * polynomial, then scaling by 2^n through the exponent bits); relative error about 1e-7.
- * Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
+ * exp on four lanes, relative error below 2e-7 (about 3 ulp): x = n ln 2 + r with n the nearest
+ * integer to x log2(e) and |r| <= ln(2)/2 (Cody-Waite: ln 2 split in two parts, the first exact
+ * in a product with n), then e^r by a degree-5 polynomial (Horner; coefficients fitted for
+ * relative error on that interval, which Taylor's would need degree 6 to match), scaled by 2^n
+ * through the exponent bits. Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
  * The clamps are pmin/pmax, one minps/maxps each on x86, where f32x4.min/max take several
- * instructions for their NaN and -0 rules (neither matters against these constants: NaN still
- * stays NaN). 2^n comes from the float n itself: n + 127 + 2^23 is exact for the clamped range
- * n in [-126, 128], and its low mantissa bits are n + 127, which the shift moves into the
- * exponent field; i32x4.trunc_sat_f32x4_s, its saturating conversion, is a long sequence on x86.
- * Both give the same bits as the conversions they replace.
+ * instructions for their NaN and -0 rules (neither matters against these constants).
+ * n comes by the magic-number rounding: x log2(e) + 1.5 * 2^23 rounds to an integer, and the
+ * sum's low mantissa bits hold n (two's complement), so n + 127 shifted into the exponent field
+ * is 2^n (n in [-126, 128] after the clamps), without roundps or a float-to-int conversion (a
+ * long sequence on x86). Every softmax here runs its inputs through this one routine, so the
+ * forward, its saved log-sum-exp and the backward's recomputed probabilities agree.
  */
 @inline function expv(x: v128): v128 {
   x = f32x4.pmin(x, f32x4.splat(88.3762626647949));
   const under = f32x4.lt(x, f32x4.splat(-87.33654));
   x = f32x4.pmax(x, f32x4.splat(-87.33654));
-  const fx = f32x4.floor(madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(0.5)));
+  const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12582912)); // 12582912 = 1.5 * 2^23
+  const fx = f32x4.sub(t, f32x4.splat(12582912));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
-  let y = f32x4.splat(1.9875691500e-4);
-  y = madd(y, r, f32x4.splat(1.3981999507e-3));
-  y = madd(y, r, f32x4.splat(8.3334519073e-3));
-  y = madd(y, r, f32x4.splat(4.1665795894e-2));
-  y = madd(y, r, f32x4.splat(1.6666665459e-1));
-  y = madd(y, r, f32x4.splat(5.0000001201e-1));
-  y = madd(y, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1)));
-  const pow2 = i32x4.shl(f32x4.add(fx, f32x4.splat(8388735)), 23); // 8388735 = 2^23 + 127
+  let y = madd(f32x4.splat(0.008312533609569073), r, f32x4.splat(0.04189012572169304));
+  y = madd(y, r, f32x4.splat(0.16667114198207855));
+  y = madd(y, r, f32x4.splat(0.499992311000824));
+  y = madd(y, r, f32x4.splat(1));
+  y = madd(y, r, f32x4.splat(1));
+  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
   return v128.andnot(f32x4.mul(y, pow2), under);
 }
 
@@ -146,18 +148,22 @@ function logAtLeastOne(x: f64): f64 {
  * C[0:4, 0:N] += A[0:4, 0:K] B[0:K, 0:N]: A's element (r, k) at `a + r * ars + k * aks`, B's
  * row k at `b + k * ldb` with unit stride, C's rows `ldc` apart (all in bytes). Columns go eight
  * at a time (eight accumulators, two loads of B and four broadcasts of A per k), then four, then
- * one; every element sums its k in order onto C's value.
+ * one; every element sums its k in order onto C's value (or onto zero, without `acc`).
  */
-function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32): void {
+function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
   const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const o = <usize>j << 2;
-    let x00 = v128.load(c + o), x01 = v128.load(c + o, 16);
-    let x10 = v128.load(c1 + o), x11 = v128.load(c1 + o, 16);
-    let x20 = v128.load(c2 + o), x21 = v128.load(c2 + o, 16);
-    let x30 = v128.load(c3 + o), x31 = v128.load(c3 + o, 16);
+    const z = f32x4.splat(0);
+    let x00 = z, x01 = z, x10 = z, x11 = z, x20 = z, x21 = z, x30 = z, x31 = z;
+    if (acc) {
+      x00 = v128.load(c + o); x01 = v128.load(c + o, 16);
+      x10 = v128.load(c1 + o); x11 = v128.load(c1 + o, 16);
+      x20 = v128.load(c2 + o); x21 = v128.load(c2 + o, 16);
+      x30 = v128.load(c3 + o); x31 = v128.load(c3 + o, 16);
+    }
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(bk), b1 = v128.load(bk, 16);
@@ -187,7 +193,11 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
   }
   for (; j + 4 <= N; j += 4) {
     const o = <usize>j << 2;
-    let x0 = v128.load(c + o), x1 = v128.load(c1 + o), x2 = v128.load(c2 + o), x3 = v128.load(c3 + o);
+    const z = f32x4.splat(0);
+    let x0 = z, x1 = z, x2 = z, x3 = z;
+    if (acc) {
+      x0 = v128.load(c + o); x1 = v128.load(c1 + o); x2 = v128.load(c2 + o); x3 = v128.load(c3 + o);
+    }
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(bk);
@@ -205,7 +215,10 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
   }
   for (; j < N; j++) {
     const o = <usize>j << 2;
-    let x0 = load<f32>(c + o), x1 = load<f32>(c1 + o), x2 = load<f32>(c2 + o), x3 = load<f32>(c3 + o);
+    let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0;
+    if (acc) {
+      x0 = load<f32>(c + o); x1 = load<f32>(c1 + o); x2 = load<f32>(c2 + o); x3 = load<f32>(c3 + o);
+    }
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       const bv = load<f32>(bk);
@@ -224,11 +237,14 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
 }
 
 /** One row of `gemm4`: C[0, 0:N] += A[0, 0:K] B[0:K, 0:N]. */
-function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32): void {
+function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32, acc: bool): void {
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const o = <usize>j << 2;
-    let x0 = v128.load(c + o), x1 = v128.load(c + o, 16);
+    let x0 = f32x4.splat(0), x1 = f32x4.splat(0);
+    if (acc) {
+      x0 = v128.load(c + o); x1 = v128.load(c + o, 16);
+    }
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       const av = v128.load32_splat(a + ak);
@@ -242,7 +258,7 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
   }
   for (; j + 4 <= N; j += 4) {
     const o = <usize>j << 2;
-    let x0 = v128.load(c + o);
+    let x0 = acc ? v128.load(c + o) : f32x4.splat(0);
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       x0 = madd(v128.load32_splat(a + ak), v128.load(bk), x0);
@@ -253,7 +269,7 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
   }
   for (; j < N; j++) {
     const o = <usize>j << 2;
-    let x0 = load<f32>(c + o);
+    let x0: f32 = acc ? load<f32>(c + o) : 0;
     let bk = b + o, ak: usize = 0;
     for (let k = 0; k < K; k++) {
       x0 += load<f32>(a + ak) * load<f32>(bk);
@@ -264,11 +280,15 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
   }
 }
 
-/** C[0:M, 0:N] += A[0:M, 0:K] B[0:K, 0:N] (strides as `gemm4`'s), four rows at a time. */
-function gemm(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32): void {
+/**
+ * C[0:M, 0:N] (+)= A[0:M, 0:K] B[0:K, 0:N] (strides as `gemm4`'s), four rows at a time; with
+ * `acc` false C is written, not read (the sums start from zero registers, the same bits as from
+ * zeroed memory, without the pass that zeroes it or the loads).
+ */
+function gemm(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32, acc: bool): void {
   let i = 0;
-  for (; i + 4 <= M; i += 4) gemm4(a + <usize>i * ars, ars, aks, b, ldb, c + <usize>i * ldc, ldc, N, K);
-  for (; i < M; i++) gemm1(a + <usize>i * ars, aks, b, ldb, c + <usize>i * ldc, N, K);
+  for (; i + 4 <= M; i += 4) gemm4(a + <usize>i * ars, ars, aks, b, ldb, c + <usize>i * ldc, ldc, N, K, acc);
+  for (; i < M; i++) gemm1(a + <usize>i * ars, aks, b, ldb, c + <usize>i * ldc, N, K, acc);
 }
 
 /**
@@ -467,8 +487,8 @@ export function attentionPart(
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
       const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
       const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
-      // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end.
-      zeroRows(o, osl, ib, Dv);
+      // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end;
+      // the first key block's product writes them.
       for (let r = 0; r < ib; r++) {
         store<f32>(mBuf + (<usize>r << 2), -Infinity);
         store<f32>(lBuf + (<usize>r << 2), 0);
@@ -477,8 +497,7 @@ export function attentionPart(
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
         if (!oneBlock) packT(kBase, kss, j0, jb, D, kt);
-        zeroRows(sc, BC, ib, jb);
-        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
+        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D, false);
         for (let r = 0; r < ib; r++) {
           const s = sc + <usize>r * row;
           const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
@@ -488,18 +507,20 @@ export function attentionPart(
             continue;
           }
           let m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
-          if (mb > m) {
-            // The running max grows: rescale what was accumulated under the old one.
+          if (mb > m && m != -Infinity) {
+            // The running max grows: rescale what was accumulated under the old one (nothing
+            // before the row's first key with a finite score: its rows are the first block's
+            // product or zero, untouched by this).
             const corr = exps(m - mb);
             l *= corr;
             scal(corr, o + (<usize>(r * osl) << 2), Dv);
-            m = mb;
           }
+          if (mb > m) m = mb;
           l += expRow(s, jb, m);
           store<f32>(mBuf + (<usize>r << 2), m);
           store<f32>(lBuf + (<usize>r << 2), l);
         }
-        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb);
+        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb, j0 != 0);
       }
       for (let r = 0; r < ib; r++) {
         const m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
@@ -545,8 +566,11 @@ export function attentionBackwardPart(
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
     const dkBase = dk + (<usize>(b * dksb + h * dksh) << 2);
     const dvBase = dv + (<usize>(b * dvsb + h * dvsh) << 2);
-    zeroRows(dkBase, dkss, S, D);
-    zeroRows(dvBase, dvss, S, Dv);
+    // Without the causal limit the first query block's products write every row of dK and dV.
+    if (causal) {
+      zeroRows(dkBase, dkss, S, D);
+      zeroRows(dvBase, dvss, S, Dv);
+    }
     // With every key in one block, K^T and V^T are packed once for all the query blocks.
     const oneBlock = S <= BC;
     if (oneBlock) {
@@ -564,7 +588,6 @@ export function attentionBackwardPart(
       for (let r = 0; r < ib; r++) {
         store<f32>(dBuf + (<usize>r << 2), dot(gRow + (<usize>(r * gsl) << 2), o + (<usize>(r * osl) << 2), Dv));
       }
-      zeroRows(dqRow, dqsl, ib, D);
       const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
@@ -572,16 +595,14 @@ export function attentionBackwardPart(
           packT(kBase, kss, j0, jb, D, kt);
           packT(vBase, vss, j0, jb, Dv, vt);
         }
-        zeroRows(ds, BC, ib, jb);
-        gemm(gRow, <usize>gsl << 2, 4, vt, row, ds, row, ib, jb, Dv);
+        gemm(gRow, <usize>gsl << 2, 4, vt, row, ds, row, ib, jb, Dv, false);
         // P: the forward's (S <= BC, one key block), rows S floats apart; else recomputed into sc.
         const pBlock = probs != 0 ? probs + (<usize>((bh * L + i0) * S) << 2) : sc;
         const pRow: usize = probs != 0 ? <usize>S << 2 : row;
         if (probs != 0) {
           for (let r = 0; r < ib; r++) dsRow(pBlock + <usize>r * pRow, ds + <usize>r * row, jb, scale, load<f32>(dBuf + (<usize>r << 2)));
         } else {
-          zeroRows(sc, BC, ib, jb);
-          gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D);
+          gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D, false);
           for (let r = 0; r < ib; r++) {
             const s = sc + <usize>r * row, g = ds + <usize>r * row;
             const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
@@ -589,10 +610,11 @@ export function attentionBackwardPart(
           }
         }
         // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
-        gemm(pBlock, 4, pRow, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib);
-        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib);
-        // dQ += dS K.
-        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb);
+        const first = i0 == 0 && !causal;
+        gemm(pBlock, 4, pRow, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib, !first);
+        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib, !first);
+        // dQ += dS K (the first key block's product writes dQ's rows).
+        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb, j0 != 0);
       }
     }
   }
