@@ -40,11 +40,21 @@ const BR: i32 = 32;
 
 /**
  * Bytes of scratch one part needs: the scores and score gradients (BR x BC each), K^T and V^T of
- * a key block (D x BC and Dv x BC), and three per-row values (max, sum, delta) for BR rows.
+ * a key block (D x BC and Dv x BC), the transposed left operands of the block products (P or dS:
+ * BC x BR; Q and dO of the query block: D x BR and Dv x BR), and three per-row values (max, sum,
+ * delta) for BR rows.
  */
 export function attentionScratchBytes(D: i32, Dv: i32): i32 {
-  return (2 * BR * BC + (D + Dv) * BC + 3 * BR) * 4;
+  return (3 * BR * BC + (D + Dv) * (BC + BR) + 3 * BR) * 4;
 }
+
+/** Offsets (bytes) of the scratch regions `attentionScratchBytes` counts. */
+@inline function ktAt(sBuf: usize): usize { return sBuf + (<usize>(2 * BR * BC) << 2); }
+@inline function vtAt(sBuf: usize, D: i32): usize { return ktAt(sBuf) + (<usize>(D * BC) << 2); }
+@inline function ttAt(sBuf: usize, D: i32, Dv: i32): usize { return vtAt(sBuf, D) + (<usize>(Dv * BC) << 2); }
+@inline function qtAt(sBuf: usize, D: i32, Dv: i32): usize { return ttAt(sBuf, D, Dv) + (<usize>(BC * BR) << 2); }
+@inline function gtAt(sBuf: usize, D: i32, Dv: i32): usize { return qtAt(sBuf, D, Dv) + (<usize>(D * BR) << 2); }
+@inline function rowValsAt(sBuf: usize, D: i32, Dv: i32): usize { return gtAt(sBuf, D, Dv) + (<usize>(Dv * BR) << 2); }
 
 @inline function word(params: usize, i: i32): i32 {
   return load<i32>(params + (<usize>i << 2));
@@ -83,8 +93,16 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
   x = f32x4.pmax(x, f32x4.splat(-87.33654));
   const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12582912)); // 12582912 = 1.5 * 2^23
   const fx = f32x4.sub(t, f32x4.splat(12582912));
-  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  // fx * 0.693359375 is exact (n has at most 8 bits, the constant 9), so the first fused form
+  // rounds as the separate one does.
+  let r: v128;
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    r = f32x4.relaxed_madd(fx, f32x4.splat(-0.693359375), x);
+    r = f32x4.relaxed_madd(fx, f32x4.splat(2.12194440e-4), r);
+  } else {
+    r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+    r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  }
   let y = madd(f32x4.splat(0.008312533609569073), r, f32x4.splat(0.04189012572169304));
   y = madd(y, r, f32x4.splat(0.16667114198207855));
   y = madd(y, r, f32x4.splat(0.499992311000824));
@@ -145,13 +163,14 @@ function logAtLeastOne(x: f64): f64 {
 }
 
 /**
- * C[0:4, 0:N] += A[0:4, 0:K] B[0:K, 0:N]: A's element (r, k) at `a + r * ars + k * aks`, B's
- * row k at `b + k * ldb` with unit stride, C's rows `ldc` apart (all in bytes). Columns go eight
- * at a time (eight accumulators, two loads of B and four broadcasts of A per k), then four, then
- * one; every element sums its k in order onto C's value (or onto zero, without `acc`).
+ * C[0:4, 0:N] (+)= A[0:4, 0:K] B[0:K, 0:N]: A's column k holds its four rows side by side at
+ * `a + k * lda` (the layout a transposed read of a row-major block has, and the one `packT`
+ * writes), so one pointer and immediate offsets reach them; B's row k at `b + k * ldb` with unit
+ * stride, C's rows `ldc` apart (all in bytes). Columns go eight at a time (eight accumulators, two
+ * loads of B and four broadcasts of A per k), then four, then one; every element sums its k in
+ * order onto C's value, or from zero registers without `acc` (the same bits as from zeroed memory).
  */
-function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
-  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
+function gemm4(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   let j = 0;
   for (; j + 8 <= N; j += 8) {
@@ -164,22 +183,22 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
       x20 = v128.load(c2 + o); x21 = v128.load(c2 + o, 16);
       x30 = v128.load(c3 + o); x31 = v128.load(c3 + o, 16);
     }
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(bk), b1 = v128.load(bk, 16);
-      let av = v128.load32_splat(a + ak);
+      let av = v128.load32_splat(ak);
       x00 = madd(av, b0, x00);
       x01 = madd(av, b1, x01);
-      av = v128.load32_splat(a1 + ak);
+      av = v128.load32_splat(ak, 4);
       x10 = madd(av, b0, x10);
       x11 = madd(av, b1, x11);
-      av = v128.load32_splat(a2 + ak);
+      av = v128.load32_splat(ak, 8);
       x20 = madd(av, b0, x20);
       x21 = madd(av, b1, x21);
-      av = v128.load32_splat(a3 + ak);
+      av = v128.load32_splat(ak, 12);
       x30 = madd(av, b0, x30);
       x31 = madd(av, b1, x31);
-      ak += aks;
+      ak += lda;
       bk += ldb;
     }
     v128.store(c + o, x00);
@@ -198,14 +217,14 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
     if (acc) {
       x0 = v128.load(c + o); x1 = v128.load(c1 + o); x2 = v128.load(c2 + o); x3 = v128.load(c3 + o);
     }
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
       const b0 = v128.load(bk);
-      x0 = madd(v128.load32_splat(a + ak), b0, x0);
-      x1 = madd(v128.load32_splat(a1 + ak), b0, x1);
-      x2 = madd(v128.load32_splat(a2 + ak), b0, x2);
-      x3 = madd(v128.load32_splat(a3 + ak), b0, x3);
-      ak += aks;
+      x0 = madd(v128.load32_splat(ak), b0, x0);
+      x1 = madd(v128.load32_splat(ak, 4), b0, x1);
+      x2 = madd(v128.load32_splat(ak, 8), b0, x2);
+      x3 = madd(v128.load32_splat(ak, 12), b0, x3);
+      ak += lda;
       bk += ldb;
     }
     v128.store(c + o, x0);
@@ -219,14 +238,14 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
     if (acc) {
       x0 = load<f32>(c + o); x1 = load<f32>(c1 + o); x2 = load<f32>(c2 + o); x3 = load<f32>(c3 + o);
     }
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
       const bv = load<f32>(bk);
-      x0 += load<f32>(a + ak) * bv;
-      x1 += load<f32>(a1 + ak) * bv;
-      x2 += load<f32>(a2 + ak) * bv;
-      x3 += load<f32>(a3 + ak) * bv;
-      ak += aks;
+      x0 += load<f32>(ak) * bv;
+      x1 += load<f32>(ak, 4) * bv;
+      x2 += load<f32>(ak, 8) * bv;
+      x3 += load<f32>(ak, 12) * bv;
+      ak += lda;
       bk += ldb;
     }
     store<f32>(c + o, x0);
@@ -236,8 +255,8 @@ function gemm4(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize,
   }
 }
 
-/** One row of `gemm4`: C[0, 0:N] += A[0, 0:K] B[0:K, 0:N]. */
-function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32, acc: bool): void {
+/** One row of `gemm4`: C[0, 0:N] (+)= A[0, 0:K] B[0:K, 0:N], A's column k at `a + k * lda`. */
+function gemm1(a: usize, lda: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32, acc: bool): void {
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const o = <usize>j << 2;
@@ -245,12 +264,12 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
     if (acc) {
       x0 = v128.load(c + o); x1 = v128.load(c + o, 16);
     }
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
-      const av = v128.load32_splat(a + ak);
+      const av = v128.load32_splat(ak);
       x0 = madd(av, v128.load(bk), x0);
       x1 = madd(av, v128.load(bk, 16), x1);
-      ak += aks;
+      ak += lda;
       bk += ldb;
     }
     v128.store(c + o, x0);
@@ -259,10 +278,10 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
   for (; j + 4 <= N; j += 4) {
     const o = <usize>j << 2;
     let x0 = acc ? v128.load(c + o) : f32x4.splat(0);
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
-      x0 = madd(v128.load32_splat(a + ak), v128.load(bk), x0);
-      ak += aks;
+      x0 = madd(v128.load32_splat(ak), v128.load(bk), x0);
+      ak += lda;
       bk += ldb;
     }
     v128.store(c + o, x0);
@@ -270,10 +289,10 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
   for (; j < N; j++) {
     const o = <usize>j << 2;
     let x0: f32 = acc ? load<f32>(c + o) : 0;
-    let bk = b + o, ak: usize = 0;
+    let bk = b + o, ak = a;
     for (let k = 0; k < K; k++) {
-      x0 += load<f32>(a + ak) * load<f32>(bk);
-      ak += aks;
+      x0 += load<f32>(ak) * load<f32>(bk);
+      ak += lda;
       bk += ldb;
     }
     store<f32>(c + o, x0);
@@ -281,23 +300,22 @@ function gemm1(a: usize, aks: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
 }
 
 /**
- * C[0:M, 0:N] (+)= A[0:M, 0:K] B[0:K, 0:N] (strides as `gemm4`'s), four rows at a time; with
- * `acc` false C is written, not read (the sums start from zero registers, the same bits as from
- * zeroed memory, without the pass that zeroes it or the loads).
+ * C[0:M, 0:N] (+)= A[0:M, 0:K] B[0:K, 0:N] (layouts as `gemm4`'s: A transposed, its column k
+ * at `a + k * lda`), four rows at a time.
  */
-function gemm(a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32, acc: bool): void {
+function gemm(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32, acc: bool): void {
   let i = 0;
-  for (; i + 4 <= M; i += 4) gemm4(a + <usize>i * ars, ars, aks, b, ldb, c + <usize>i * ldc, ldc, N, K, acc);
-  for (; i < M; i++) gemm1(a + <usize>i * ars, aks, b, ldb, c + <usize>i * ldc, N, K, acc);
+  for (; i + 4 <= M; i += 4) gemm4(a + (<usize>i << 2), lda, b, ldb, c + <usize>i * ldc, ldc, N, K, acc);
+  for (; i < M; i++) gemm1(a + (<usize>i << 2), lda, b, ldb, c + <usize>i * ldc, N, K, acc);
 }
 
 /**
  * Packs rows j0..j0+n-1 of `src` (rows `rs` floats apart, unit stride along d) transposed into
- * `dst`: dst[d * BC + jj] = src[j0 + jj, d] for d < width. Four rows by four columns at a time
+ * `dst`: dst[d * ld + jj] = src[j0 + jj, d] for d < width. Four rows by four columns at a time
  * through a transpose in registers; the edges one value at a time.
  */
-function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize): void {
-  const step = <usize>BC << 2;
+function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize, ld: i32): void {
+  const step = <usize>ld << 2;
   let jj = 0;
   for (; jj + 4 <= n; jj += 4) {
     const r0 = src + (<usize>((j0 + jj) * rs) << 2), r1 = r0 + (<usize>rs << 2), r2 = r1 + (<usize>rs << 2), r3 = r2 + (<usize>rs << 2);
@@ -375,6 +393,38 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
     mx = max(mx, x);
   }
   return mx;
+}
+
+/** The max of s[0:n] (pmax, as scoreRow's: a NaN leaves it alone in the vector part). */
+@inline function maxRow(s: usize, n: i32): f32 {
+  let vmx = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) vmx = f32x4.pmax(vmx, v128.load(s + (<usize>j << 2)));
+  let mx = hmax(vmx);
+  for (; j < n; j++) mx = max(mx, load<f32>(s + (<usize>j << 2)));
+  return mx;
+}
+
+/**
+ * s[0:n] = exp(scale s - shift), returns their sum: scoreRow then expRow without a mask or the
+ * causal limit, in one pass, with the same operations in the same order (so the same bits).
+ */
+@inline function expScaledRow(s: usize, n: i32, scale: f32, shift: f32): f32 {
+  const vScale = f32x4.splat(scale), vs = f32x4.splat(shift);
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const p = expv(f32x4.sub(f32x4.mul(vScale, v128.load(s + (<usize>j << 2))), vs));
+    v128.store(s + (<usize>j << 2), p);
+    acc = f32x4.add(acc, p);
+  }
+  let sum = hsum(acc);
+  for (; j < n; j++) {
+    const p = exps(scale * load<f32>(s + (<usize>j << 2)) - shift);
+    store<f32>(s + (<usize>j << 2), p);
+    sum += p;
+  }
+  return sum;
 }
 
 /** s[0:n] = exp(s - shift); returns their sum. */
@@ -472,8 +522,9 @@ export function attentionPart(
   const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
   const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
   const probs = S <= BC ? <usize>word(params, 34) : 0;
-  const sc = sBuf, kt = sc + (<usize>(2 * BR * BC) << 2);
-  const mBuf = kt + (<usize>((D + Dv) * BC) << 2), lBuf = mBuf + (<usize>BR << 2);
+  const sc = sBuf, kt = ktAt(sBuf), pt = ttAt(sBuf, D, Dv), qt = qtAt(sBuf, D, Dv);
+  const mBuf = rowValsAt(sBuf, D, Dv), lBuf = mBuf + (<usize>BR << 2);
+  const tRow = <usize>BR << 2;
   const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
@@ -481,12 +532,13 @@ export function attentionPart(
     const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
     // With every key in one block, K^T is packed once for all the query blocks.
     const oneBlock = S <= BC;
-    if (oneBlock) packT(kBase, kss, 0, S, D, kt);
+    if (oneBlock) packT(kBase, kss, 0, S, D, kt, BC);
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
       const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
       const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
       const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
+      packT(qRow, qsl, 0, ib, D, qt, BR);
       // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end;
       // the first key block's product writes them.
       for (let r = 0; r < ib; r++) {
@@ -496,12 +548,16 @@ export function attentionPart(
       const jEnd = causal ? min(S, i0 + ib) : S;
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
-        if (!oneBlock) packT(kBase, kss, j0, jb, D, kt);
-        gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D, false);
+        if (!oneBlock) packT(kBase, kss, j0, jb, D, kt, BC);
+        gemm(qt, tRow, kt, row, sc, row, ib, jb, D, false);
         for (let r = 0; r < ib; r++) {
           const s = sc + <usize>r * row;
           const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
-          const mb = scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
+          // Without a mask or the causal limit (and scale > 0, so that rounding keeps the
+          // order) the max of the scaled scores is the scaled max, and the scaling goes into
+          // the exp's pass: one pass fewer over the block.
+          const plain = mask == 0 && !causal && scale > 0;
+          const mb = plain ? scale * maxRow(s, jb) : scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
           if (mb == -Infinity) {
             memory.fill(s, 0, <usize>jb << 2); // every key in the block is masked: adds nothing
             continue;
@@ -516,11 +572,12 @@ export function attentionPart(
             scal(corr, o + (<usize>(r * osl) << 2), Dv);
           }
           if (mb > m) m = mb;
-          l += expRow(s, jb, m);
+          l += plain ? expScaledRow(s, jb, scale, m) : expRow(s, jb, m);
           store<f32>(mBuf + (<usize>r << 2), m);
           store<f32>(lBuf + (<usize>r << 2), l);
         }
-        gemm(sc, row, 4, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb, j0 != 0);
+        packT(sc, BC, 0, ib, jb, pt, BR);
+        gemm(pt, tRow, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb, j0 != 0);
       }
       for (let r = 0; r < ib; r++) {
         const m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
@@ -557,8 +614,10 @@ export function attentionBackwardPart(
   const dksb = word(params, 28), dksh = word(params, 29), dkss = word(params, 30);
   const dvsb = word(params, 31), dvsh = word(params, 32), dvss = word(params, 33);
   const probs = S <= BC ? <usize>word(params, 34) : 0;
-  const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ds + (<usize>(BR * BC) << 2), vt = kt + (<usize>(D * BC) << 2);
-  const dBuf = vt + (<usize>(Dv * BC) << 2) + (<usize>(2 * BR) << 2);
+  const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ktAt(sBuf), vt = vtAt(sBuf, D);
+  const dst = ttAt(sBuf, D, Dv), qt = qtAt(sBuf, D, Dv), gt = gtAt(sBuf, D, Dv);
+  const dBuf = rowValsAt(sBuf, D, Dv) + (<usize>(2 * BR) << 2);
+  const tRow = <usize>BR << 2;
   const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
@@ -574,8 +633,8 @@ export function attentionBackwardPart(
     // With every key in one block, K^T and V^T are packed once for all the query blocks.
     const oneBlock = S <= BC;
     if (oneBlock) {
-      packT(kBase, kss, 0, S, D, kt);
-      packT(vBase, vss, 0, S, Dv, vt);
+      packT(kBase, kss, 0, S, D, kt, BC);
+      packT(vBase, vss, 0, S, Dv, vt, BC);
     }
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
@@ -585,6 +644,8 @@ export function attentionBackwardPart(
       const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
       const lp = lse + (<usize>(bh * L + i0) << 2);
       const dqRow = dq + (<usize>(b * dqsb + h * dqsh + i0 * dqsl) << 2);
+      packT(gRow, gsl, 0, ib, Dv, gt, BR);
+      if (probs == 0) packT(qRow, qsl, 0, ib, D, qt, BR);
       for (let r = 0; r < ib; r++) {
         store<f32>(dBuf + (<usize>r << 2), dot(gRow + (<usize>(r * gsl) << 2), o + (<usize>(r * osl) << 2), Dv));
       }
@@ -592,17 +653,17 @@ export function attentionBackwardPart(
       for (let j0 = 0; j0 < jEnd; j0 += BC) {
         const jb = min(BC, jEnd - j0);
         if (!oneBlock) {
-          packT(kBase, kss, j0, jb, D, kt);
-          packT(vBase, vss, j0, jb, Dv, vt);
+          packT(kBase, kss, j0, jb, D, kt, BC);
+          packT(vBase, vss, j0, jb, Dv, vt, BC);
         }
-        gemm(gRow, <usize>gsl << 2, 4, vt, row, ds, row, ib, jb, Dv, false);
+        gemm(gt, tRow, vt, row, ds, row, ib, jb, Dv, false);
         // P: the forward's (S <= BC, one key block), rows S floats apart; else recomputed into sc.
         const pBlock = probs != 0 ? probs + (<usize>((bh * L + i0) * S) << 2) : sc;
         const pRow: usize = probs != 0 ? <usize>S << 2 : row;
         if (probs != 0) {
           for (let r = 0; r < ib; r++) dsRow(pBlock + <usize>r * pRow, ds + <usize>r * row, jb, scale, load<f32>(dBuf + (<usize>r << 2)));
         } else {
-          gemm(qRow, <usize>qsl << 2, 4, kt, row, sc, row, ib, jb, D, false);
+          gemm(qt, tRow, kt, row, sc, row, ib, jb, D, false);
           for (let r = 0; r < ib; r++) {
             const s = sc + <usize>r * row, g = ds + <usize>r * row;
             const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
@@ -611,10 +672,11 @@ export function attentionBackwardPart(
         }
         // dV[j0:] += P^T dO and dK[j0:] += dS^T Q: the blocks read transposed.
         const first = i0 == 0 && !causal;
-        gemm(pBlock, 4, pRow, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib, !first);
-        gemm(ds, 4, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib, !first);
+        gemm(pBlock, pRow, gRow, <usize>gsl << 2, dvBase + (<usize>(j0 * dvss) << 2), <usize>dvss << 2, jb, Dv, ib, !first);
+        gemm(ds, row, qRow, <usize>qsl << 2, dkBase + (<usize>(j0 * dkss) << 2), <usize>dkss << 2, jb, D, ib, !first);
         // dQ += dS K (the first key block's product writes dQ's rows).
-        gemm(ds, row, 4, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb, j0 != 0);
+        packT(ds, BC, 0, ib, jb, dst, BR);
+        gemm(dst, tRow, kBase + (<usize>(j0 * kss) << 2), <usize>kss << 2, dqRow, <usize>dqsl << 2, ib, D, jb, j0 != 0);
       }
     }
   }
