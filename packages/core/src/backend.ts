@@ -213,8 +213,9 @@ export interface FusedKernels {
    * views, as a `torch.compile` replay runs each of its calls: the checks and the layout work are
    * done here, once, and the returned function runs the kernel (the same bits as the call).
    * Null where the backend cannot prepare it yet (its kernel generator has not loaded): the
-   * caller makes the plain call and may ask again later. The caller keeps every view's buffer
-   * allocated, with its size, while it uses the function; once the backend is destroyed the
+   * caller makes the plain call and may ask again later. Whenever the caller runs the function,
+   * every view's elements lie in a live buffer at the view's address (a buffer freed and
+   * allocated again at that address will do); once the backend is destroyed the
    * function throws as the call would. Optional: without it, a replay makes the plain call.
    */
   prepareElementwise?(program: ElementwiseProgram, inputs: readonly View[], outputs: readonly View[]): (() => void) | null;
@@ -308,8 +309,8 @@ export interface Backend {
    * `torch.compile` replay runs each of its calls: the checks and the layout work are done here,
    * once, and the returned function runs the kernel (the same bits as the call, the same errors
    * from the kernel itself, such as an index out of range). Null where the backend does not
-   * prepare that call: the caller makes the plain call. The caller keeps every view's buffer
-   * allocated, with its size, while it uses the function. Optional.
+   * prepare that call: the caller makes the plain call. Whenever the caller runs the function,
+   * every view's elements lie in a live buffer at the view's address. Optional.
    */
   prepare?(method: string, args: readonly unknown[]): (() => void) | null;
 

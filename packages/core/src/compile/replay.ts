@@ -17,49 +17,62 @@ import { ARENA_ALIGN, arenaElementOffset, type Layout } from './plan.ts';
 import type { Entry, GradTarget, OutSpec, Trace, TraceArg, VView } from './trace.ts';
 
 /**
- * A view maker that hands back the same View object while its buffer and offset stay the same (a
- * replay's fresh buffers usually come back at the same address from the allocator): no
- * allocation per replay, and an identity a backend may key per-call work on.
+ * Views (and groups of views) a step remembers: a replay's fresh buffer usually comes back at the
+ * address it had, but where the caller keeps earlier results alive it may alternate between a
+ * few addresses, each of which then finds its View objects and its prepared call again.
+ */
+const RECENT = 4;
+
+/**
+ * A view maker that hands back the same View object for a buffer and offset it made one for
+ * recently: no allocation per replay, and an identity a backend may key per-call work on.
  */
 function lastView(base: Pick<View, 'dtype' | 'shape' | 'strides'>): (buffer: BufferId, offset: number) => View {
-  let last: View | null = null;
+  const recent: View[] = [];
   return (buffer, offset) => {
-    if (last === null || last.buffer !== buffer || last.offset !== offset) last = { ...base, buffer, offset };
-    return last;
+    for (let i = 0; i < recent.length; i++) {
+      const v = recent[i]!;
+      if (v.buffer === buffer && v.offset === offset) return v;
+    }
+    const v = { ...base, buffer, offset };
+    if (recent.unshift(v) > RECENT) recent.pop();
+    return v;
   };
 }
 
+/** Whether `vs` resolves, view for view, to the very objects of `was`. */
+function sameResolved(vs: ReadonlyArray<View | Resolve<View>>, was: readonly View[], st: ReplayState): boolean {
+  for (let k = 0; k < vs.length; k++) {
+    const v = vs[k]!;
+    if ((typeof v === 'function' ? v(st) : v) !== was[k]) return false;
+  }
+  return true;
+}
+
 /**
- * Resolves groups of views into the same arrays as the previous replay when every view is the
- * same object (no allocation then): an identity the step keys its prepared call on.
+ * Resolves groups of views into the same arrays as a recent replay when every view is the same
+ * object (no allocation then): an identity the step keys its prepared call on.
  */
 function lastGroups(groups: ReadonlyArray<ReadonlyArray<View | Resolve<View>>>): Resolve<View[][]> {
-  let last: View[][] | null = null;
+  const recent: View[][][] = [];
   return (st) => {
-    if (last !== null) {
+    for (let i = 0; i < recent.length; i++) {
+      const was = recent[i]!;
       let same = true;
-      for (let g = 0; g < groups.length && same; g++) {
-        const vs = groups[g]!, was = last[g]!;
-        for (let k = 0; k < vs.length; k++) {
-          const v = vs[k]!;
-          if ((typeof v === 'function' ? v(st) : v) !== was[k]) {
-            same = false;
-            break;
-          }
-        }
-      }
-      if (same) return last;
+      for (let g = 0; g < groups.length && same; g++) same = sameResolved(groups[g]!, was[g]!, st);
+      if (same) return was;
     }
-    last = groups.map((vs) => vs.map((v) => (typeof v === 'function' ? v(st) : v)));
-    return last;
+    const now = groups.map((vs) => vs.map((v) => (typeof v === 'function' ? v(st) : v)));
+    if (recent.unshift(now) > RECENT) recent.pop();
+    return now;
   };
 }
 
 /**
  * A step that runs a kernel call on the views `resolve` gives: through the function the backend
- * prepared for those views (FusedKernels.prepareElementwise / prepareReduction: checks and
- * layout done once), prepared again when a view changes (a replay's fresh buffer at a new
- * address), and as the plain call while the backend cannot prepare it.
+ * prepared for those views (Backend.prepare, FusedKernels.prepareElementwise / prepareReduction:
+ * checks and layout done once), prepared again for views it has not seen (a replay's fresh
+ * buffer at a new address), and as the plain call while the backend cannot prepare it.
  */
 function preparedStep(
   resolve: Resolve<View[][]>,
@@ -67,16 +80,21 @@ function preparedStep(
   plain: (g: View[][]) => void,
 ): Step {
   if (prepare === null) return (st) => plain(resolve(st));
-  let views: View[][] | null = null;
-  let run: (() => void) | null = null;
+  const prepared = new WeakMap<View[][], () => void>();
+  let last: View[][] | null = null, lastRun: (() => void) | null = null;
   return (st) => {
     const g = resolve(st);
-    if (g !== views) {
-      run = prepare(g) ?? null;
-      views = run === null ? null : g;
+    if (g !== last) {
+      let run = prepared.get(g);
+      if (run === undefined) {
+        const made = prepare(g) ?? null;
+        if (made === null) return plain(g);
+        prepared.set(g, (run = made));
+      }
+      last = g;
+      lastRun = run;
     }
-    if (run !== null) run();
-    else plain(g);
+    lastRun!();
   };
 }
 
