@@ -255,6 +255,68 @@ function gemm4(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize,
   }
 }
 
+/**
+ * `gemm4` on five rows (A's five values per k side by side): ten accumulators, two loads of B,
+ * one 16-byte load of rows 0-3 splatted lane by lane and one broadcast of row 4 per k for ten
+ * multiply-adds, where four rows take eight. V8 (x64) has 15 SIMD registers: five broadcasts
+ * from memory get scheduled ahead of the multiply-adds and spill two accumulators; the 16-byte
+ * load and shuffles fit (as assembly/matmul.ts found). Columns
+ * past the last eight go to gemm4 and gemm1, which sum in the same order.
+ */
+function gemm5(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const o = <usize>j << 2;
+    const z = f32x4.splat(0);
+    let x00 = z, x01 = z, x10 = z, x11 = z, x20 = z, x21 = z, x30 = z, x31 = z, x40 = z, x41 = z;
+    if (acc) {
+      x00 = v128.load(c + o); x01 = v128.load(c + o, 16);
+      x10 = v128.load(c1 + o); x11 = v128.load(c1 + o, 16);
+      x20 = v128.load(c2 + o); x21 = v128.load(c2 + o, 16);
+      x30 = v128.load(c3 + o); x31 = v128.load(c3 + o, 16);
+      x40 = v128.load(c4 + o); x41 = v128.load(c4 + o, 16);
+    }
+    let bk = b + o, ak = a;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(bk), b1 = v128.load(bk, 16);
+      const a03 = v128.load(ak);
+      let av = v128.shuffle<f32>(a03, a03, 0, 0, 0, 0);
+      x00 = madd(av, b0, x00);
+      x01 = madd(av, b1, x01);
+      av = v128.shuffle<f32>(a03, a03, 1, 1, 1, 1);
+      x10 = madd(av, b0, x10);
+      x11 = madd(av, b1, x11);
+      av = v128.shuffle<f32>(a03, a03, 2, 2, 2, 2);
+      x20 = madd(av, b0, x20);
+      x21 = madd(av, b1, x21);
+      av = v128.shuffle<f32>(a03, a03, 3, 3, 3, 3);
+      x30 = madd(av, b0, x30);
+      x31 = madd(av, b1, x31);
+      av = v128.load32_splat(ak, 16);
+      x40 = madd(av, b0, x40);
+      x41 = madd(av, b1, x41);
+      ak += lda;
+      bk += ldb;
+    }
+    v128.store(c + o, x00);
+    v128.store(c + o, x01, 16);
+    v128.store(c1 + o, x10);
+    v128.store(c1 + o, x11, 16);
+    v128.store(c2 + o, x20);
+    v128.store(c2 + o, x21, 16);
+    v128.store(c3 + o, x30);
+    v128.store(c3 + o, x31, 16);
+    v128.store(c4 + o, x40);
+    v128.store(c4 + o, x41, 16);
+  }
+  if (j < N) {
+    const o = <usize>j << 2;
+    gemm4(a, lda, b + o, ldb, c + o, ldc, N - j, K, acc);
+    gemm1(a + 16, lda, b + o, ldb, c4 + o, N - j, K, acc);
+  }
+}
+
 /** One row of `gemm4`: C[0, 0:N] (+)= A[0, 0:K] B[0:K, 0:N], A's column k at `a + k * lda`. */
 function gemm1(a: usize, lda: usize, b: usize, ldb: usize, c: usize, N: i32, K: i32, acc: bool): void {
   let j = 0;
@@ -301,10 +363,15 @@ function gemm1(a: usize, lda: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
 
 /**
  * C[0:M, 0:N] (+)= A[0:M, 0:K] B[0:K, 0:N] (layouts as `gemm4`'s: A transposed, its column k
- * at `a + k * lda`), four rows at a time.
+ * at `a + k * lda`): as many five-row tiles as leave a multiple of four rows (32 = 4 x 5 + 3 x 4,
+ * 64 = 12 x 5 + 4), then four rows at a time, then single rows. Every element of C sums the same
+ * products in the same order whichever tile holds it.
  */
 function gemm(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32, acc: bool): void {
+  let fives = M / 5;
+  while (fives > 0 && (fives & 3) != (M & 3)) fives--;
   let i = 0;
+  for (; i < fives * 5; i += 5) gemm5(a + (<usize>i << 2), lda, b, ldb, c + <usize>i * ldc, ldc, N, K, acc);
   for (; i + 4 <= M; i += 4) gemm4(a + (<usize>i << 2), lda, b, ldb, c + <usize>i * ldc, ldc, N, K, acc);
   for (; i < M; i++) gemm1(a + (<usize>i << 2), lda, b, ldb, c + <usize>i * ldc, N, K, acc);
 }
@@ -395,10 +462,22 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
   return mx;
 }
 
-/** The max of s[0:n] (pmax, as scoreRow's: a NaN leaves it alone in the vector part). */
+/**
+ * The max of s[0:n] (pmax, as scoreRow's: a NaN leaves it alone in the vector part). Four
+ * running maxima, sixteen values a step: one chain of maxps, three cycles each, made this pass
+ * cost a fifth of the forward's row work.
+ */
 @inline function maxRow(s: usize, n: i32): f32 {
-  let vmx = f32x4.splat(-Infinity);
+  let m0 = f32x4.splat(-Infinity), m1 = m0, m2 = m0, m3 = m0;
   let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const at = s + (<usize>j << 2);
+    m0 = f32x4.pmax(m0, v128.load(at));
+    m1 = f32x4.pmax(m1, v128.load(at, 16));
+    m2 = f32x4.pmax(m2, v128.load(at, 32));
+    m3 = f32x4.pmax(m3, v128.load(at, 48));
+  }
+  let vmx = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
   for (; j + 4 <= n; j += 4) vmx = f32x4.pmax(vmx, v128.load(s + (<usize>j << 2)));
   let mx = hmax(vmx);
   for (; j < n; j++) mx = max(mx, load<f32>(s + (<usize>j << 2)));
@@ -523,7 +602,7 @@ export function attentionPart(
   const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
   const probs = S <= BC ? <usize>word(params, 34) : 0;
   const sc = sBuf, kt = ktAt(sBuf), pt = ttAt(sBuf, D, Dv), qt = qtAt(sBuf, D, Dv);
-  const mBuf = rowValsAt(sBuf, D, Dv), lBuf = mBuf + (<usize>BR << 2);
+  const mBuf = rowValsAt(sBuf, D, Dv), lBuf = mBuf + (<usize>BR << 2), mbBuf = lBuf + (<usize>BR << 2);
   const tRow = <usize>BR << 2;
   const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
@@ -550,14 +629,22 @@ export function attentionPart(
         const jb = min(BC, jEnd - j0);
         if (!oneBlock) packT(kBase, kss, j0, jb, D, kt, BC);
         gemm(qt, tRow, kt, row, sc, row, ib, jb, D, false);
+        // Two passes over the block's rows, each free of dependences from row to row, so
+        // that the processor overlaps rows (one row's max, then its exp pass, chained ~500
+        // cycles per row): the block maxima first (into the third per-row area, unused here),
+        // then the online-softmax step and the exp pass.
+        // Without a mask or the causal limit (and scale > 0, so that rounding keeps the
+        // order) the max of the scaled scores is the scaled max, and the scaling goes into
+        // the exp's pass: one pass fewer over the block.
+        const plain = mask == 0 && !causal && scale > 0;
         for (let r = 0; r < ib; r++) {
           const s = sc + <usize>r * row;
           const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
-          // Without a mask or the causal limit (and scale > 0, so that rounding keeps the
-          // order) the max of the scaled scores is the scaled max, and the scaling goes into
-          // the exp's pass: one pass fewer over the block.
-          const plain = mask == 0 && !causal && scale > 0;
-          const mb = plain ? scale * maxRow(s, jb) : scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale);
+          store<f32>(mbBuf + (<usize>r << 2), plain ? scale * maxRow(s, jb) : scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale));
+        }
+        for (let r = 0; r < ib; r++) {
+          const s = sc + <usize>r * row;
+          const mb = load<f32>(mbBuf + (<usize>r << 2));
           if (mb == -Infinity) {
             memory.fill(s, 0, <usize>jb << 2); // every key in the block is masked: adds nothing
             continue;
