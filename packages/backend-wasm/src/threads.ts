@@ -36,15 +36,17 @@ const GEN_MASK = 0x7fffff;
 /** Float64 words of job arguments (see runPart for each job's layout). */
 export const ARG_WORDS = 192;
 /**
- * How long, in ms, a pool thread busy-waits for the next job before it sleeps. A compiled
- * Transformer step runs 36 jobs with gaps of 15-600 microseconds between them (the serial ops and
- * the replay's JavaScript); waking a sleeping thread (a futex wake, an interrupt under a
- * hypervisor) costs some tens to hundreds of microseconds, and a short job is over before a
- * late thread joins, so the caller runs all of it alone. A fixed 20000 iterations (about 50
- * microseconds here) let the thread fall asleep before 17-19 of those 36 jobs; spinning by the
- * clock for 1 ms, before 0.1 of them. Spinning much longer only burns a core after the last job.
+ * How long, in ms, a pool thread busy-waits for the next job before it sleeps (by the clock, the
+ * same on any machine). A compiled Transformer step runs 36 jobs with gaps of 15-600 microseconds
+ * between them (the serial ops and the replay's JavaScript), so at 50 microseconds the thread
+ * sleeps before about half of them, pays a wake-up (a futex wake, an interrupt under a
+ * hypervisor) and misses short jobs, whose items the caller then runs alone. Spinning for 1 ms
+ * keeps it awake through a step (asleep before 0.1 jobs per step) and made the step 0-15% faster
+ * on a quiet 2-core machine, but 11-35% slower with one other busy process on it (the spinning
+ * thread takes the core the caller needs between jobs); backing off once the spinning thread is
+ * preempted recovered under half of that. Measured in one process, alternating (2026-12-03).
  */
-const SPIN_MS = 1;
+const SPIN_MS = 0.05;
 /** The longest single Atomics.wait of a sleeping thread, in ms (it then checks again). */
 const WAIT_SLICE_MS = 50;
 /**
@@ -236,7 +238,7 @@ async function spawn(source: string): Promise<PoolThread> {
 
 /**
  * The pool. `run` is synchronous and not re-entrant (the backend calls it from one thread, one
- * job at a time). Pool threads spin for 1 ms after a job, then sleep in Atomics.wait.
+ * job at a time). Pool threads spin for 50 microseconds after a job, then sleep in Atomics.wait.
  *
  * @example
  * ```ts
