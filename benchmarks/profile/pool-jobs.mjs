@@ -5,7 +5,9 @@
 // Usage: node benchmarks/profile/pool-jobs.mjs [--variant relaxed|simd] [--steps 40]
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
-import { createWasmBackend, ThreadPool } from '@torchlet/backend-wasm';
+import { createWasmBackend, loadThreadPool } from '@torchlet/backend-wasm';
+
+const ThreadPool = await loadThreadPool();
 import { transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);

@@ -8,7 +8,9 @@
 // Usage: node benchmarks/profile/serial-share.mjs [--variant relaxed|simd] [--mode compiled|eager] [--rounds 6] [--top 12]
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
-import { createWasmBackend, ThreadPool } from '@torchlet/backend-wasm';
+import { createWasmBackend, loadThreadPool } from '@torchlet/backend-wasm';
+
+const ThreadPool = await loadThreadPool();
 import { transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);

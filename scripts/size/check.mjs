@@ -41,8 +41,9 @@ const BUDGETS = {
   // element-wise interpreter (issue 16), whose pool-thread copy brings the math library's code and
   // tables into the pool threads' module (23 -> 54 KiB raw; the threaded chunk 51.3 -> 72.0 KB).
   // 88.1 KB with the prepared replay calls (Backend.prepare) and the faster attention kernels
-  // (issue 16, 2026-12-03).
-  '@torchlet/backend-wasm': 89 * KB,
+  // (issue 16, 2026-12-03); 86.0 KB once the thread pool's code became a chunk loaded only when a
+  // backend starts pool threads (its JS 15.5 -> 13.5 KB).
+  '@torchlet/backend-wasm': 88 * KB,
   // Its own code (WGSL kernels included); tfjs-core and tfjs-backend-webgpu are its dependencies.
   '@torchlet/backend-webgpu': 60 * KB,
   // 4.4 KB with trainInWorker / serveTraining and their checkpoint format (0.3 KB of re-exports
@@ -60,13 +61,13 @@ const BUDGETS = {
   // ops they call): JS 58.5 -> 53.3 KB. 94.6 KB with the fused-program generator a chunk of its
   // own, loaded on the first fused program. 100.4 KB (2026-12-03) with issue 16's prepared replay
   // calls in backend-wasm's JS (~0.8 KB) and the 5x8 matmul and faster attention kernels in the
-  // one-thread wasm chunk: raised to 101 KB until the trim it needs lands (the thread pool's code,
-  // unused on one thread, could become a chunk loaded only with threads > 1).
-  app: 101 * KB,
+  // one-thread wasm chunk; 98.2 KB once the thread pool's code (threads.ts) became a chunk loaded
+  // only when a backend starts pool threads, which a one-thread app never does.
+  app: 100 * KB,
   // The same app with per-package imports (@torchlet/core, /autograd, /nn, /optim, /backend-wasm):
-  // what it costs must not depend on the import style (94.2 KB when this line was added; 100.6 KB
-  // on 2026-12-03, raised with the app's budget).
-  'app, per-package imports': 101 * KB,
+  // what it costs must not depend on the import style (94.2 KB when this line was added; 98.4 KB
+  // on 2026-12-03).
+  'app, per-package imports': 100 * KB,
   // Ceilings, not targets: the whole APIs with nothing tree-shaken (100.6 KB when this line was
   // added; 120.6 / 128.9 KB after issue 12's ops and dtypes and the Llama family).
   // 139.2 KB with torch.compile, callable modules, positional arguments and the worker API

@@ -36,7 +36,8 @@ import {
   runReductionComposite,
 } from '@torchlet/core';
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
-import { ARG_WORDS, JOB, ThreadPool, isNode } from './threads.ts';
+import { ARG_WORDS, JOB, isNode } from './pool-words.ts';
+import type { ThreadPool } from './threads.ts';
 import { areaBytes, checkProgramViews, compileProgram, flattenViews, programWords, sameViews, type CompiledProgram, type LastCall } from './program.ts';
 import type { GeneratedKernel, GeneratedModules } from './jit.ts';
 import type { ReductionLayout } from './jit-reduce.ts';
@@ -1270,6 +1271,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const { exports, variant, workerModule } = await loadKernels({ variant: options.variant, shared: true });
   let pool: ThreadPool;
   try {
+    // The pool's code is a chunk of its own: a one-thread app never loads it.
+    const { ThreadPool } = await import('./threads.ts');
     pool = await ThreadPool.start(threads, workerModule!, exports.memory);
   } catch (e) {
     // The default asked for whatever the runtime offers: a runtime that shares memory but will

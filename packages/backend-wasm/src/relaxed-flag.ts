@@ -2,7 +2,7 @@
 // Node 22, Deno and Chromium run it by default. V8 reads its wasm feature flags when it validates
 // or compiles a module, so setting the flag at run time, before the kernels compile, lets Node 20
 // run the relaxed build (fused multiply-add in matmul) without a command-line flag.
-import { isNode } from './threads.ts';
+import { isNode } from './pool-words.ts';
 
 /** The V8 flag that turns relaxed SIMD on in Node 20. */
 export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';

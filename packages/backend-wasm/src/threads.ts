@@ -5,12 +5,12 @@
 // the backend stays synchronous, as every other backend call. Coordination is through
 // Atomics on a small SharedArrayBuffer (the same pattern as Emscripten's pthreads).
 import type { PartKernels } from './load.ts';
+import { ARG_WORDS, JOB, isNode } from './pool-words.ts';
+
 
 /** A thread's `run(words, from, to)` of generated module `id` (whose `length` bytes are at `bytes` in the shared memory). */
 export type GeneratedRun = (id: number, bytes: number, length: number) => (words: number, from: number, to: number) => void;
 
-/** Job kinds (control word KIND); 0 tells the threads to exit. */
-export const JOB = { stop: 0, matmul: 1, attention: 2, attentionBackward: 3, elementwise: 4, generated: 5 } as const;
 
 /** Control words (Int32Array indices). */
 const GEN = 0; // bumped once per job; threads wait on it
@@ -33,8 +33,6 @@ const CONTROL_WORDS = 8;
 const OPEN = 0x80;
 /** JOIN's generation bits (the job generation modulo 2^23, enough to tell a stale job from the current one). */
 const GEN_MASK = 0x7fffff;
-/** Float64 words of job arguments (see runPart for each job's layout). */
-export const ARG_WORDS = 192;
 /**
  * How long, in ms, a pool thread busy-waits for the next job before it sleeps (by the clock, the
  * same on any machine). A compiled Transformer step runs 36 jobs with gaps of 15-600 microseconds
@@ -192,9 +190,6 @@ interface PoolThread {
   terminate(): Promise<void>;
 }
 
-/** Whether this is Node. */
-export const isNode = (): boolean =>
-  !('Deno' in globalThis) && typeof process === 'object' && typeof process.versions?.node === 'string';
 
 /**
  * Whether pool threads are worker_threads: in Node, and in Deno, whose Web Workers would keep
