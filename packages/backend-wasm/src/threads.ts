@@ -7,10 +7,8 @@
 import type { PartKernels } from './load.ts';
 import { ARG_WORDS, JOB, isNode } from './pool-words.ts';
 
-
 /** A thread's `run(words, from, to)` of generated module `id` (whose `length` bytes are at `bytes` in the shared memory). */
 export type GeneratedRun = (id: number, bytes: number, length: number) => (words: number, from: number, to: number) => void;
-
 
 /** Control words (Int32Array indices). */
 const GEN = 0; // bumped once per job; threads wait on it
