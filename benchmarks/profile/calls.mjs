@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend } from '@torchlet/backend-wasm';
 import { mlpWorkload, transformerWorkload } from '../steps.mjs';
+import { timeBackendCalls } from '../timed-calls.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -45,17 +46,13 @@ function callKey(method, a) {
 }
 
 const stats = new Map();
-let inside = false;
 /** Runs `run` timed as one call of `method` with arguments `a`. */
 function timed(method, a, run) {
-  if (inside) return run(); // a backend method calling another: counted in the outer one
-  inside = true;
   const t0 = performance.now();
   try {
     return run();
   } finally {
     const dt = performance.now() - t0;
-    inside = false;
     const key = callKey(method, a);
     const s = stats.get(key) ?? { calls: 0, ms: 0, all: [] };
     s.calls++;
@@ -64,39 +61,7 @@ function timed(method, a, run) {
     stats.set(key, s);
   }
 }
-function wrap(obj, prefix) {
-  const names = new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)]);
-  for (const k of names) {
-    const f = obj[k];
-    if (typeof f !== 'function' || k === 'constructor') continue;
-    const method = prefix + k;
-    // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
-    // prepareReduction): each run of one is timed as a call of the kernel.
-    const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : k === 'prepare' ? '' : null;
-    obj[k] = prepared !== null
-      ? function (...a) {
-        const was = inside;
-        inside = true; // what preparing calls is not a call of its own
-        let run;
-        try {
-          run = f.apply(this, a);
-        } finally {
-          inside = was;
-        }
-        // Backend.prepare(method, args): the run is a call of `method` on `args`.
-        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
-      }
-      : function (...a) {
-        return timed(method, a, () => f.apply(this, a));
-      };
-  }
-}
-if (timers) {
-  wrap(backend, '');
-  const fused = { ...backend.fused };
-  wrap(fused, 'fused.');
-  Object.defineProperty(backend, 'fused', { value: fused, configurable: true });
-}
+if (timers) timeBackendCalls(backend, timed);
 
 const body = (workload === 'mlp' ? mlpWorkload() : transformerWorkload()).step;
 const read = (t) => {

@@ -11,6 +11,7 @@ import * as torch from 'torchlet';
 import { cpuMs } from '../floor.mjs';
 import { createWasmBackend } from '@torchlet/backend-wasm';
 import { transformerWorkload } from '../steps.mjs';
+import { timeBackendCalls } from '../timed-calls.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -39,55 +40,20 @@ function callKey(method, a) {
 }
 
 const calls = [];
-let recording = false, inside = false;
+let recording = false;
 /** Runs `run`, a call of `method` with arguments `a`; while recording, first `reps` more times, timed. */
 function timed(method, a, run) {
-  if (inside) return run(); // a backend method calling another: part of the outer call
-  inside = true;
-  try {
-    const key = callKey(method, a);
-    if (recording && !/^(alloc|free|readSync|size|write)\b/.test(key)) {
-      run();
-      const t0 = cpu();
-      for (let r = 0; r < reps; r++) run();
-      calls.push({ key, ms: (cpu() - t0) / reps });
-    }
-    return run();
-  } finally {
-    inside = false;
+  const key = callKey(method, a);
+  if (recording && !/^(alloc|free|readSync|size|write)\b/.test(key)) {
+    run();
+    const t0 = cpu();
+    for (let r = 0; r < reps; r++) run();
+    calls.push({ key, ms: (cpu() - t0) / reps });
   }
-}
-function wrap(obj, prefix) {
-  const names = new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)]);
-  for (const name of names) {
-    const f = obj[name];
-    if (typeof f !== 'function' || name === 'constructor') continue;
-    // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
-    // prepareReduction): each run of one counts as a call of the kernel.
-    const prepared = /^prepare[A-Z]/.test(name) ? `${prefix}${name[7].toLowerCase()}${name.slice(8)}` : name === 'prepare' ? '' : null;
-    obj[name] = prepared !== null
-      ? function (...a) {
-        const was = inside;
-        inside = true; // what preparing calls is not a call of its own
-        let run;
-        try {
-          run = f.apply(this, a);
-        } finally {
-          inside = was;
-        }
-        // Backend.prepare(method, args): the run is a call of `method` on `args`.
-        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
-      }
-      : function (...a) {
-        return timed(prefix + name, a, () => f.apply(this, a));
-      };
-  }
+  return run();
 }
 // Wrapped before the trace: a plan binds the backend's methods when it is built.
-wrap(be, '');
-const fused = { ...be.fused };
-wrap(fused, 'fused.');
-Object.defineProperty(be, 'fused', { value: fused, configurable: true });
+timeBackendCalls(be, timed);
 
 const step = torch.compile(body);
 for (let i = 0; i < 5; i++) step().dispose();

@@ -9,9 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import * as torch from 'torchlet';
 import { createWasmBackend, loadThreadPool } from '@torchlet/backend-wasm';
+import { transformerWorkload } from '../steps.mjs';
+import { timeBackendCalls } from '../timed-calls.mjs';
 
 const ThreadPool = await loadThreadPool();
-import { transformerWorkload } from '../steps.mjs';
 
 const argv = process.argv.slice(2);
 const get = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
@@ -34,52 +35,19 @@ const describeArg = (v) =>
 /** Wraps `be`'s methods and fused kernels; returns the per-site records and a replayed step. */
 function setup(be) {
   const sites = [];
-  let at = 0, inside = false;
-  const timed = (name, a, run) => {
-    if (inside) return run(); // a backend method calling another: counted in the outer one
-    inside = true;
+  let at = 0;
+  timeBackendCalls(be, (name, a, run) => {
     pooled = false;
     const t0 = performance.now();
     try {
       return run();
     } finally {
       const dt = performance.now() - t0;
-      inside = false;
       const s = (sites[at++] ??= { name: `${name} ${a.map(describeArg).join(' ')}`.trim(), min: Infinity, pooled: false });
       s.min = Math.min(s.min, dt);
       s.pooled ||= pooled;
     }
-  };
-  const wrap = (obj, prefix) => {
-    for (const k of new Set([...Object.getOwnPropertyNames(Object.getPrototypeOf(obj)), ...Object.keys(obj)])) {
-      const f = obj[k];
-      if (typeof f !== 'function' || k === 'constructor') continue;
-      // A replay runs calls it had the backend prepare (Backend.prepare, prepareElementwise,
-      // prepareReduction), once per site: each run of one is a site's call of the kernel; the
-      // preparing itself is not a site.
-      const prepared = /^prepare[A-Z]/.test(k) ? `${prefix}${k[7].toLowerCase()}${k.slice(8)}` : k === 'prepare' ? '' : null;
-      obj[k] = prepared !== null
-        ? function (...a) {
-          const was = inside;
-          inside = true; // what preparing calls is not a call of its own
-          let run;
-          try {
-            run = f.apply(this, a);
-          } finally {
-            inside = was;
-          }
-          // Backend.prepare(method, args): the run is a call of `method` on `args`.
-        return run && (prepared === '' ? () => timed(a[0], a[1], run) : () => timed(prepared, a, run));
-        }
-        : function (...a) {
-          return timed(prefix + k, a, () => f.apply(this, a));
-        };
-    }
-  };
-  wrap(be, '');
-  const fused = { ...be.fused };
-  wrap(fused, 'fused.');
-  Object.defineProperty(be, 'fused', { value: fused, configurable: true });
+  });
   const body = transformerWorkload().step;
   const step = mode === 'compiled' ? torch.compile(body) : () => torch.tidy(body);
   return {
