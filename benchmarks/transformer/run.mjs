@@ -3,7 +3,7 @@
 // One command prints, for its training step (zeroGrad, forward, loss, backward, Adam step,
 // loss.item()) and its forward (no grad, training mode, as PyTorch's generic path), per kernel
 // build (plain SIMD; relaxed SIMD, which Node 20 gets by the loader setting V8's flag) and per
-// thread count (one; the default 'auto'), medians of three runs of: eager ms (median over
+// thread count (one; the default 'auto'), medians of three runs (rounds, each with a PyTorch run) of: eager ms (median over
 // --steps), the matmul floor (the workload's products alone on the same backend, ../floor.mjs),
 // eager/floor, the ratio to PyTorch CPU on one thread, and the same through torch.compile where
 // it exists. Then the other peers: PyTorch on as many threads, TensorFlow.js (wasm, one thread),
@@ -49,15 +49,15 @@ function build() {
   ];
 }
 
-const rows = await measure(build, opts);
-
 const torchRun = (threads) => {
   const { results, reason } = runTorch(['--only', 'transformer', '--tf-steps', String(opts.steps)], { threads });
   const pick = (bench) => results?.find((o) => o.bench === bench)?.ms ?? NaN;
   return { train: pick('transformer_train'), fwd: pick('transformer_fwd'), note: reason ?? `BLAS ${results?.[0]?.blas}` };
 };
-const torch1Runs = Array.from({ length: opts.runs }, () => torchRun(1));
-const torch1 = { [STEP]: median(torch1Runs.map((r) => r.train)), [FWD]: median(torch1Runs.map((r) => r.fwd)) };
+// PyTorch on one thread runs once a round, right after torchlet's configurations (see measure).
+const torch1Runs = [];
+const rows = await measure(build, opts, () => torch1Runs.push(torchRun(1)));
+const torch1 = { [STEP]: torch1Runs.map((r) => r.train), [FWD]: torch1Runs.map((r) => r.fwd) };
 
 console.log(`TransformerEncoderLayer d=${D} h=${H} ff=${FF}, batch ${B} x seq ${S}, post-norm, MSE, Adam 1e-3; Node ${process.version}, ${availableParallelism()} cores`);
 printRows(rows, torch1, opts);
@@ -81,4 +81,4 @@ if (opts.peers) {
   }
   for (const p of peers) console.log(`${p.impl} ${p.threads} thr: train ${fmt(p.train)}, forward ${fmt(p.fwd)}  ${p.note ?? ''}`);
 }
-console.log(JSON.stringify({ bench: 'transformer', torch1, rows: rows.map(({ runs, ...r }) => r), peers }));
+console.log(JSON.stringify({ bench: 'transformer', torch1: { [STEP]: median(torch1[STEP]), [FWD]: median(torch1[FWD]) }, torch1Runs: torch1, rows: rows.map(({ runs, ...r }) => r), peers }));
