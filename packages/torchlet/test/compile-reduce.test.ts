@@ -117,146 +117,163 @@ async function trainBoth(make: () => Net, makeOpt: (n: Net) => torch.optim.Optim
   return { la, lb, pa, pb, stats: step.stats() };
 }
 
-describe('torch.compile: reductions fused with their prologue and epilogue', () => {
-  it('the MLP with cross-entropy (log-softmax, bias-gradient sums): the eager bits, fewer calls', async () => {
-    torch.manualSeed(2);
-    const data = [0, 1].map(() => [torch.keep(torch.randn([8, 20])), torch.keep(torch.randint(0, 5, [8]))] as const);
-    const make = (): Net => new nn.Sequential(new nn.Linear(20, 16), new nn.ReLU(), new nn.Linear(16, 5));
-    undo = removeKernel();
-    const plain = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
-    undo();
-    // The wasm backend's own kernel (generated modules, backend-wasm/src/jit-reduce.ts).
-    const own = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
-    expect(own.lb).toEqual(own.la);
-    expect(own.pb).toEqual(own.pa);
-    expect(own.lb).toEqual(plain.lb);
-    expect(own.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(2);
-    const k = installComposite();
-    undo = k.undo;
-    const r = await trainBoth(make, (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }), (o, y) => F.crossEntropy(o, y), data, 4);
-    expect(r.lb).toEqual(r.la);
-    expect(r.pb).toEqual(r.pa);
-    expect(r.lb).toEqual(plain.lb);
-    const s = r.stats.lastPlan!;
-    expect(s.fusedReductions).toBeGreaterThanOrEqual(2);
-    expect(k.calls()).toBeGreaterThanOrEqual(2 * s.fusedReductions);
-    expect(s.replayCalls).toBeLessThan(plain.stats.lastPlan!.replayCalls);
-  });
+/** A training loop that the reduction pass must leave at the eager bits. */
+interface TrainingCase {
+  name: string;
+  seed: number;
+  data: () => ReadonlyArray<readonly [torch.Tensor, torch.Tensor]>;
+  make: () => Net;
+  opt: (n: Net) => torch.optim.Optimizer;
+  loss: (o: torch.Tensor, y: torch.Tensor) => torch.Tensor;
+  /** The fewest reductions the plan must fuse. */
+  fusedReductions: number;
+}
 
-  it('a Transformer encoder layer (LayerNorm forward and backward, GELU, Adam): the eager bits', async () => {
-    torch.manualSeed(3);
-    const data = [[torch.keep(torch.randn([2, 5, 16])), torch.keep(torch.randn([2, 5, 16]))] as const];
-    const make = (): Net => new torch.transformer.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: 'gelu', batchFirst: true });
-    const own = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), (o, y) => F.mseLoss(o, y), data, 4);
-    expect(own.lb).toEqual(own.la);
-    expect(own.pb).toEqual(own.pa);
-    expect(own.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
+const trainingCases: TrainingCase[] = [
+  {
+    name: 'the MLP with cross-entropy (log-softmax, bias-gradient sums)',
+    seed: 2,
+    data: () => [0, 1].map(() => [torch.keep(torch.randn([8, 20])), torch.keep(torch.randint(0, 5, [8]))] as const),
+    make: () => new nn.Sequential(new nn.Linear(20, 16), new nn.ReLU(), new nn.Linear(16, 5)),
+    opt: (n) => new optim.SGD(n.parameters(), { lr: 0.1, momentum: 0.9 }),
+    loss: (o, y) => F.crossEntropy(o, y),
+    fusedReductions: 2,
+  },
+  {
+    name: 'a Transformer encoder layer (LayerNorm forward and backward, GELU, Adam)',
+    seed: 3,
+    data: () => [[torch.keep(torch.randn([2, 5, 16])), torch.keep(torch.randn([2, 5, 16]))] as const],
+    make: () => new torch.transformer.TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0.1, activation: 'gelu', batchFirst: true }),
+    opt: (n) => new optim.Adam(n.parameters(), { lr: 0.01 }),
+    loss: (o, y) => F.mseLoss(o, y),
+    fusedReductions: 4,
+  },
+];
+
+describe('torch.compile: reductions fused with their prologue and epilogue', () => {
+  for (const c of trainingCases) it(`${c.name}: the eager bits with either kernel, fewer calls`, async () => {
+    torch.manualSeed(c.seed);
+    const data = c.data();
+    const train = () => trainBoth(c.make, c.opt, c.loss, data, 4);
+    // No reduction kernel: torch.compile fuses no reductions; the loss the others must give.
+    undo = removeKernel();
+    const plain = await train();
+    undo();
+    undo = null;
+    expect(plain.lb).toEqual(plain.la);
+    // The wasm backend's own kernel (generated modules, backend-wasm/src/jit-reduce.ts), then the composite.
+    const own = await train();
     const k = installComposite();
     undo = k.undo;
-    const r = await trainBoth(make, (n) => new optim.Adam(n.parameters(), { lr: 0.01 }), (o, y) => F.mseLoss(o, y), data, 4);
-    expect(r.lb).toEqual(r.la);
-    expect(r.pb).toEqual(r.pa);
-    expect(r.lb).toEqual(own.lb);
-    expect(r.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(4);
+    const composite = await train();
+    for (const r of [own, composite]) {
+      expect(r.lb).toEqual(r.la);
+      expect(r.pb).toEqual(r.pa);
+      expect(r.lb).toEqual(plain.lb);
+      expect(r.stats.lastPlan!.fusedReductions).toBeGreaterThanOrEqual(c.fusedReductions);
+      expect(r.stats.lastPlan!.replayCalls).toBeLessThan(plain.stats.lastPlan!.replayCalls);
+    }
+    expect(k.calls()).toBeGreaterThanOrEqual(2 * composite.stats.lastPlan!.fusedReductions);
   });
 });
 
-describe('torch.compile: constants folded, prologues whose values are read again', () => {
-  it('folds arithmetic on traced scalars into the program constants, with the kernel\'s f32 bits', async () => {
-    const x = torch.keep(torch.randn([4, 3]));
+/** A traced function whose compiled plan must give the eager bits, and the plan it must make. */
+interface PlanCase {
+  name: string;
+  /** Which reduction kernel runs the fused reductions: the composite (whose calls are counted) or the backend's own. */
+  kernel: 'composite' | 'backend';
+  shape: number[];
+  f: (t: torch.Tensor) => torch.Tensor | torch.Tensor[];
+  fusedReductions: number;
+  replayCalls: number;
+  fusedGroups?: number;
+}
+
+// c: a strided view made contiguous (a copy), summed over its first dim as [5, 24], and read
+// again (stored as the extra output); d: the same, read by nothing else.
+const copyBeforeReduction = (t: torch.Tensor): torch.Tensor[] => {
+  const c = t.permute([1, 0, 2]).contiguous();
+  const a = c.reshape([5, 24]).sum(0);
+  const b = c.mul(2).add(1);
+  const d = t.permute([1, 0, 2]).contiguous();
+  return [a, b, d.reshape([5, 24]).sum(0)];
+};
+
+const planCases: PlanCase[] = [
+  {
     // n * m of two traced scalars (LayerNorm backward's n * n): a 0-dim call between two [4, 3]
     // calls, which would split the run; folded, div and neg are one program.
-    const f = (t: torch.Tensor): torch.Tensor => t.div(torch.tensor(0.1).mul(torch.tensor(0.3))).neg();
-    const eager = await f(x).data();
-    const step = torch.compile(f, { fullgraph: true });
-    await step(x).data();
-    const got = await step(x).data();
-    expect(Array.from(got)).toEqual(Array.from(eager));
-    const s = step.stats().lastPlan!;
-    expect(s.replayCalls).toBe(1);
-    expect(s.fusedGroups).toBe(1);
-  });
-
-  it('a reduction takes the program before it as its prologue when that program\'s output is read again', async () => {
-    const k = installComposite();
-    undo = k.undo;
-    const x = torch.keep(torch.randn([6, 5]));
-    const f = (t: torch.Tensor): torch.Tensor[] => {
+    name: 'folds arithmetic on traced scalars into the program constants, with the kernel\'s f32 bits',
+    kernel: 'backend',
+    shape: [4, 3],
+    f: (t) => t.div(torch.tensor(0.1).mul(torch.tensor(0.3))).neg(),
+    fusedReductions: 0,
+    replayCalls: 1,
+    fusedGroups: 1,
+  },
+  {
+    // The reduction (with y stored as its extra output) and the program after it.
+    name: 'a reduction takes the program before it as its prologue when that program\'s output is read again',
+    kernel: 'composite',
+    shape: [6, 5],
+    f: (t) => {
       const y = t.mul(2).add(1);
       return [y.sum(0), y.mul(3).sub(t)];
-    };
-    const eager = await Promise.all(f(x).map((t) => t.data()));
-    const step = torch.compile(f, { fullgraph: true });
-    step(x);
-    step(x);
-    const before = k.calls();
-    const got = await Promise.all(step(x).map((t) => t.data()));
-    expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
-    const s = step.stats().lastPlan!;
-    expect(s.fusedReductions).toBe(1);
-    expect(k.calls() - before).toBe(1);
-    // The reduction (with y stored as its extra output) and the program after it.
-    expect(s.replayCalls).toBe(2);
-  });
-
-  it('a reduction takes the program after it as its epilogue when its result is read again', async () => {
-    const k = installComposite();
-    undo = k.undo;
-    const x = torch.keep(torch.randn([6, 5]));
+    },
+    fusedReductions: 1,
+    replayCalls: 2,
+  },
+  {
     // s leaves the call (read after the epilogue): the epilogue stores it as one more output.
-    const f = (t: torch.Tensor): torch.Tensor[] => {
+    name: 'a reduction takes the program after it as its epilogue when its result is read again',
+    kernel: 'composite',
+    shape: [6, 5],
+    f: (t) => {
       const s = t.sum(1, true);
       return [s.div(4).exp(), t.mul(3).add(1), s];
-    };
-    const eager = await Promise.all(f(x).map((t) => t.data()));
-    const step = torch.compile(f, { fullgraph: true });
-    step(x);
-    step(x);
-    const got = await Promise.all(step(x).map((t) => t.data()));
-    expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
-    const s = step.stats().lastPlan!;
-    expect(s.fusedReductions).toBe(1);
-    expect(s.replayCalls).toBe(2);
-  });
-
-  it('takes a prologue and an epilogue across a reshape (the program runs in the reduction\'s shapes)', async () => {
-    const k = installComposite();
-    undo = k.undo;
-    const x = torch.keep(torch.randn([6, 5]));
+    },
+    fusedReductions: 1,
+    replayCalls: 2,
+  },
+  {
     // y stored [6, 5], reduced as [5, 6]; the sum's [1, 1] result read as [] by the epilogue.
-    const f = (t: torch.Tensor): torch.Tensor => t.mul(2).add(1).reshape([5, 6]).sum().mul(3).exp();
-    const eager = await f(x).data();
-    const step = torch.compile(f, { fullgraph: true });
-    step(x);
-    step(x);
-    expect(Array.from(await step(x).data())).toEqual(Array.from(eager));
-    const s = step.stats().lastPlan!;
-    expect(s.fusedReductions).toBe(1);
-    expect(s.replayCalls).toBe(1);
-  });
+    name: 'takes a prologue and an epilogue across a reshape (the program runs in the reduction\'s shapes)',
+    kernel: 'composite',
+    shape: [6, 5],
+    f: (t) => t.mul(2).add(1).reshape([5, 6]).sum().mul(3).exp(),
+    fusedReductions: 1,
+    replayCalls: 1,
+  },
+  ...(['composite', 'backend'] as const).map((kernel): PlanCase => ({
+    // Two reductions (each with its copy) and the program.
+    name: `takes a copy before a reduction as an identity prologue, through a reshape that merges dims (${kernel} kernel)`,
+    kernel,
+    shape: [4, 5, 6],
+    f: copyBeforeReduction,
+    fusedReductions: 2,
+    replayCalls: 3,
+  })),
+];
 
-  it.each(['composite', 'backend'])('takes a copy before a reduction as an identity prologue, through a reshape that merges dims (%s kernel)', async (kernel) => {
-    if (kernel === 'composite') undo = installComposite().undo;
-    else expect(typeof torch.getBackend().fused?.reduction).toBe('function');
-    const x = torch.keep(torch.randn([4, 5, 6]));
-    // c: a strided view made contiguous (a copy), summed over its first dim as [5, 24], and read
-    // again (stored as the extra output); d: the same, read by nothing else.
-    const f = (t: torch.Tensor): torch.Tensor[] => {
-      const c = t.permute([1, 0, 2]).contiguous();
-      const a = c.reshape([5, 24]).sum(0);
-      const b = c.mul(2).add(1);
-      const d = t.permute([1, 0, 2]).contiguous();
-      return [a, b, d.reshape([5, 24]).sum(0)];
-    };
+describe('torch.compile: constants folded, prologues whose values are read again', () => {
+  for (const c of planCases) it(c.name, async () => {
+    const k = c.kernel === 'composite' ? installComposite() : null;
+    undo = k?.undo ?? null;
+    if (!k) expect(typeof torch.getBackend().fused?.reduction).toBe('function');
+    const x = torch.keep(torch.randn(c.shape));
+    const f = (t: torch.Tensor): torch.Tensor[] => [c.f(t)].flat();
     const eager = await Promise.all(f(x).map((t) => t.data()));
     const step = torch.compile(f, { fullgraph: true });
+    step(x); // the trace
     step(x);
-    step(x);
+    const before = k?.calls() ?? 0;
     const got = await Promise.all(step(x).map((t) => t.data()));
     expect(got.map((a) => Array.from(a))).toEqual(eager.map((a) => Array.from(a)));
     const s = step.stats().lastPlan!;
-    expect(s.fusedReductions).toBe(2);
-    // Two reductions (each with its copy) and the program.
-    expect(s.replayCalls).toBe(3);
+    expect(s.fusedReductions).toBe(c.fusedReductions);
+    expect(s.replayCalls).toBe(c.replayCalls);
+    if (c.fusedGroups !== undefined) expect(s.fusedGroups).toBe(c.fusedGroups);
+    // One call of the kernel per fused reduction in a replay.
+    if (k) expect(k.calls() - before).toBe(c.fusedReductions);
   });
 });
