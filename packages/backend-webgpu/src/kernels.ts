@@ -83,12 +83,21 @@ export interface FoldParts {
   better: string;
   /** The statement folding `v` at index `j` into `acc` / `accI`. */
   fold: string;
+  /** The workgroup arrays the tree combines in (module scope; a 64-thread workgroup). */
+  treeVars: string;
+  /**
+   * The statements, run by all 64 threads after each folded its share into `acc` / `accI`
+   * (`lid` its local index), that combine the shares in a tree, leaving the result in `sv[0]`
+   * and, for arg*, its index in `si[0]`.
+   */
+  tree: string;
 }
 
 /**
- * What both reduction kernels fold with: the WGSL type, the initial value, `better(v, w)` (true
- * when v should replace the current extreme w, v coming later in order) and the fold of one
- * value `v` at index `j` into `acc` / `accI`.
+ * What the reduction kernels (these and reduction.ts's fused ones) fold with: the WGSL type, the
+ * initial value, `better(v, w)` (true when v should replace the current extreme w, v coming
+ * later in order), the fold of one value `v` at index `j` into `acc` / `accI`, and the
+ * workgroup tree that combines 64 threads' folds.
  */
 export function foldParts(op: ReduceOp, d: DType): FoldParts {
   const T = wgslType(d);
@@ -102,7 +111,24 @@ export function foldParts(op: ReduceOp, d: DType): FoldParts {
   const fold = op === 'sum' ? 'acc = acc + v;'
     : op === 'prod' ? 'acc = acc * v;'
     : `if (accI < 0 || better_(v, acc)) { acc = v; accI = j; }`;
-  return { T, arg, init, better, fold };
+  // Combine partial (v, vi) into (w, wi) from another thread; indices decide ties.
+  const combine = op === 'sum' ? 'sv[l] = sv[l] + sv[l + s];'
+    : op === 'prod' ? 'sv[l] = sv[l] * sv[l + s];'
+    : `let w = sv[l]; let wi = si[l]; let v = sv[l + s]; let vi = si[l + s];
+      if (vi >= 0 && (wi < 0 || better_(v, w) || (!better_(w, v) && !better_(v, w) && vi < wi))) { sv[l] = v; si[l] = vi; }`;
+  const treeVars = `var<workgroup> sv: array<${T}, 64>;
+var<workgroup> si: array<i32, 64>;`;
+  const tree = `sv[lid] = acc;
+  si[lid] = accI;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      let l = lid;
+      ${combine}
+    }
+    workgroupBarrier();
+  }`;
+  return { T, arg, init, better, fold, treeVars, tree };
 }
 
 /**
@@ -115,20 +141,14 @@ export function foldParts(op: ReduceOp, d: DType): FoldParts {
  *        outerShape, outerStrideX, outerStrideOut, innerShape, innerStrideX]
  */
 export function reduceSource(op: ReduceOp, d: DType): string {
-  const { T, arg, init, better, fold } = foldParts(op, d);
-  // Combine partial (v, vi) into (w, wi) from another thread; indices decide ties.
-  const combine = op === 'sum' ? 'sv[l] = sv[l] + sv[l + s];'
-    : op === 'prod' ? 'sv[l] = sv[l] * sv[l + s];'
-    : `let w = sv[l]; let wi = si[l]; let v = sv[l + s]; let vi = si[l + s];
-      if (vi >= 0 && (wi < 0 || better_(v, w) || (!better_(w, v) && !better_(v, w) && vi < wi))) { sv[l] = v; si[l] = vi; }`;
+  const { T, arg, init, better, fold, treeVars, tree } = foldParts(op, d);
   const result = arg ? 'bitcast<u32>(si[0])' : `bitcast<u32>(sv[0])`;
   return `@group(0) @binding(0) var<storage, read> prm: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<u32>;
 @group(0) @binding(2) var<storage, read> x: array<u32>;
 ${MATH}
 ${REDUCE_OFFSETS}
-var<workgroup> sv: array<${T}, 64>;
-var<workgroup> si: array<i32, 64>;
+${treeVars}
 fn better_(v: ${T}, w: ${T}) -> bool { return ${better}; }
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -146,16 +166,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       ${fold}
     }
   }
-  sv[lid] = acc;
-  si[lid] = accI;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      let l = lid;
-      ${combine}
-    }
-    workgroupBarrier();
-  }
+  ${tree}
   if (live_ && lid == 0u) { out[u32(offs.y)] = ${result}; }
 }
 `;

@@ -55,7 +55,7 @@ export function reductionSource(p: ReductionProgram, l: ReductionLayout, serial:
   const nP = nIn + nExtra;
   const nEpiIn = epi ? epi.inputs.length - 1 : 0;
   const nE = nEpiIn + (epi ? epi.outputs.length : 1);
-  const { T, init, better, fold } = foldParts(p.op, 'float32');
+  const { T, init, better, fold, treeVars, tree } = foldParts(p.op, 'float32');
   const decls = l.writable.map((w, s) =>
     `@group(0) @binding(${s + 1}) var<storage, ${w ? 'read_write' : 'read'}> buf${s}: array<${l.atomic[s] ? 'atomic<u32>' : 'u32'}>;`);
   // Prologue: loads ldP<k>, extra stores stP<k> (k = 1.. as the program's output index).
@@ -157,13 +157,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
   }
-  const combine = p.op === 'sum' ? 'sv[l] = sv[l] + sv[l + s];'
-    : p.op === 'prod' ? 'sv[l] = sv[l] * sv[l + s];'
-    : `let w = sv[l]; let wi = si[l]; let v = sv[l + s]; let vi = si[l + s];
-      if (vi >= 0 && (wi < 0 || better_(v, w) || (!better_(w, v) && !better_(v, w) && vi < wi))) { sv[l] = v; si[l] = vi; }`;
   return `${common}
-var<workgroup> sv: array<${T}, 64>;
-var<workgroup> si: array<i32, 64>;
+${treeVars}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = i32(wid.x + wid.y * nwg.x);
@@ -178,16 +173,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       ${fold}
     }
   }
-  sv[lid] = acc;
-  si[lid] = accI;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      let l = lid;
-      ${combine}
-    }
-    workgroupBarrier();
-  }
+  ${tree}
   if (live_ && lid == 0u) {
     red_ = sv[0];
     epilogue_();
