@@ -33,10 +33,13 @@
 /** Keys per block. */
 export const BC: i32 = 64;
 /**
- * Query rows per block: the block's scores and their gradients (2 x BR x BC floats, 16 KiB) and
- * the transposed key and value blocks stay in L1/L2 while the products run.
+ * Query rows per block: the block's scores and their gradients (2 x BR x BC floats, 20 KiB) and
+ * the transposed key and value blocks stay in L1/L2 while the products run. 40 = 8 x 5 rows
+ * puts more of the products on `gemm5`'s tile than 32 = 4 x 5 + 3 x 4 did (L = 64 runs as
+ * 40 + 24: twelve five-row tiles and one four-row tile, against eight and six), the same bits:
+ * every element sums its products in the same order whatever tile or block holds it.
  */
-const BR: i32 = 32;
+const BR: i32 = 40;
 
 /**
  * Bytes of scratch one part needs: the scores and score gradients (BR x BC each), K^T and V^T of
@@ -78,17 +81,19 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
  * integer to x log2(e) and |r| <= ln(2)/2 (Cody-Waite: ln 2 split in two parts, the first exact
  * in a product with n), then e^r by a degree-5 polynomial (Horner; coefficients fitted for
  * relative error on that interval, which Taylor's would need degree 6 to match), scaled by 2^n
- * through the exponent bits. Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
- * The clamps are pmin/pmax, one minps/maxps each on x86, where f32x4.min/max take several
- * instructions for their NaN and -0 rules (neither matters against these constants).
+ * through the exponent bits. Only for x <= 0 (NaN allowed): every input here is a score minus
+ * a max or a log-sum-exp at least as large, so there is no clamp above (one constant and one
+ * instruction fewer in the softmax's inner loops; the routine took 88.38 as its upper clamp, a
+ * no-op on these inputs). Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
+ * The clamp is pmax, one maxps on x86, where f32x4.max takes several instructions for its NaN
+ * and -0 rules (neither matters against this constant).
  * n comes by the magic-number rounding: x log2(e) + 1.5 * 2^23 rounds to an integer, and the
  * sum's low mantissa bits hold n (two's complement), so n + 127 shifted into the exponent field
- * is 2^n (n in [-126, 128] after the clamps), without roundps or a float-to-int conversion (a
+ * is 2^n (n in [-126, 0] after the clamp), without roundps or a float-to-int conversion (a
  * long sequence on x86). Every softmax here runs its inputs through this one routine, so the
  * forward, its saved log-sum-exp and the backward's recomputed probabilities agree.
  */
 @inline function expv(x: v128): v128 {
-  x = f32x4.pmin(x, f32x4.splat(88.3762626647949));
   const under = f32x4.lt(x, f32x4.splat(-87.33654));
   x = f32x4.pmax(x, f32x4.splat(-87.33654));
   const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12582912)); // 12582912 = 1.5 * 2^23
@@ -118,30 +123,48 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
 }
 
 /**
- * ln(x) for finite x >= 1 (the softmax denominator, whose largest term is exp(0) = 1), without
- * Math.log, whose lookup tables would put static data into the pool threads' module: with
- * x = 2^e f, f in [sqrt(1/2), sqrt(2)), ln f = 2 atanh(t), t = (f - 1) / (f + 1), |t| < 0.172,
- * whose odd series to t^17 is below 1e-15 relative error.
+ * ln(x) on two f64 lanes, for finite x >= 1 (the softmax denominator, whose largest term is
+ * exp(0) = 1), without Math.log, whose lookup tables would put static data into the pool threads'
+ * module: with x = 2^e f, f in [sqrt(1/2), sqrt(2)), ln f = 2 atanh(t), t = (f - 1) / (f + 1),
+ * |t| < 0.172, whose odd series to t^17 is below 1e-15 relative error. Two rows per call (the
+ * division and the series' chain of multiply-adds dominate a block's last pass when one row at a
+ * time); every lane takes the operations a scalar version would, so the same bits. e comes
+ * exactly as a double from its biased bits: 2^52 + k (k < 2^11) has k in its low mantissa bits.
  */
-function logAtLeastOne(x: f64): f64 {
-  const bits = reinterpret<u64>(x);
-  let e = <i32>((bits >> 52) & 0x7ff) - 1023;
-  let f = reinterpret<f64>((bits & 0x000fffffffffffff) | 0x3ff0000000000000);
-  if (f > 1.4142135623730951) {
-    f *= 0.5;
-    e++;
+@inline function logPairAtLeastOne(x: v128): v128 {
+  const bits = x;
+  const biased = v128.or(i64x2.shr_u(bits, 52), i64x2.splat(0x4330000000000000)); // 2^52 + (bits >> 52)
+  let e = f64x2.sub(biased, f64x2.splat(4503599627371519)); // 2^52 + 1023
+  let f = v128.or(v128.and(bits, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000));
+  const big = f64x2.gt(f, f64x2.splat(1.4142135623730951));
+  f = v128.bitselect(f64x2.mul(f, f64x2.splat(0.5)), f, big);
+  e = f64x2.add(e, v128.and(big, f64x2.splat(1)));
+  const one = f64x2.splat(1);
+  const t = f64x2.div(f64x2.sub(f, one), f64x2.add(f, one)), t2 = f64x2.mul(t, t);
+  let series = f64x2.splat(1.0 / 17);
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 15));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 13));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 11));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 9));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 7));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 5));
+  series = f64x2.add(f64x2.mul(series, t2), f64x2.splat(1.0 / 3));
+  series = f64x2.add(f64x2.mul(series, t2), one);
+  return f64x2.add(f64x2.mul(e, f64x2.splat(0.6931471805599453)), f64x2.mul(f64x2.mul(f64x2.splat(2), t), series));
+}
+
+/**
+ * lse[r] = m[r] + ln(l[r]) for rows [0, n) (NaN where l is 0: every key masked), two rows at a
+ * time through `logPairAtLeastOne`.
+ */
+function lseRows(mBuf: usize, lBuf: usize, lse: usize, n: i32): void {
+  for (let r = 0; r < n; r += 2) {
+    const at = <usize>r << 2;
+    const l0 = load<f32>(lBuf + at), l1 = r + 1 < n ? load<f32>(lBuf + at, 4) : <f32>1;
+    const ln = logPairAtLeastOne(f64x2(<f64>l0, <f64>l1));
+    store<f32>(lse + at, l0 == 0 ? NaN : load<f32>(mBuf + at) + <f32>f64x2.extract_lane(ln, 0));
+    if (r + 1 < n) store<f32>(lse + at, l1 == 0 ? NaN : load<f32>(mBuf + at, 4) + <f32>f64x2.extract_lane(ln, 1), 4);
   }
-  const t = (f - 1) / (f + 1), t2 = t * t;
-  let series = 1.0 / 17;
-  series = series * t2 + 1.0 / 15;
-  series = series * t2 + 1.0 / 13;
-  series = series * t2 + 1.0 / 11;
-  series = series * t2 + 1.0 / 9;
-  series = series * t2 + 1.0 / 7;
-  series = series * t2 + 1.0 / 5;
-  series = series * t2 + 1.0 / 3;
-  series = series * t2 + 1;
-  return <f64>e * 0.6931471805599453 + 2 * t * series;
 }
 
 /** dot(a[0:n], b[0:n]), both contiguous. */
@@ -363,8 +386,8 @@ function gemm1(a: usize, lda: usize, b: usize, ldb: usize, c: usize, N: i32, K: 
 
 /**
  * C[0:M, 0:N] (+)= A[0:M, 0:K] B[0:K, 0:N] (layouts as `gemm4`'s: A transposed, its column k
- * at `a + k * lda`): as many five-row tiles as leave a multiple of four rows (32 = 4 x 5 + 3 x 4,
- * 64 = 12 x 5 + 4), then four rows at a time, then single rows. Every element of C sums the same
+ * at `a + k * lda`): as many five-row tiles as leave a multiple of four rows (40 = 8 x 5,
+ * 24 = 4 x 5 + 4, 64 = 12 x 5 + 4), then four rows at a time, then single rows. Every element of C sums the same
  * products in the same order whichever tile holds it.
  */
 function gemm(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, M: i32, N: i32, K: i32, acc: bool): void {
@@ -666,11 +689,11 @@ export function attentionPart(
         packT(sc, BC, 0, ib, jb, pt, BR);
         gemm(pt, tRow, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb, j0 != 0);
       }
+      lseRows(mBuf, lBuf, lse + (<usize>(bh * L + i0) << 2), ib);
       for (let r = 0; r < ib; r++) {
-        const m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
+        const l = load<f32>(lBuf + (<usize>r << 2));
         // A row with every key masked gives NaN, as softmax over all -Infinity does.
         scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * osl) << 2), Dv);
-        store<f32>(lse + (<usize>(bh * L + i0 + r) << 2), l == 0 ? NaN : m + <f32>logAtLeastOne(<f64>l));
         // S <= BC: the one key block's exp(s - m) are still in the scores' rows.
         if (probs != 0) saveProbs(sc + <usize>r * row, probs + (<usize>((bh * L + i0 + r) * S) << 2), jEnd, S, l == 0 ? <f32>NaN : 1 / l);
       }
