@@ -77,27 +77,24 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
 }
 
 /**
- * exp on four lanes, relative error below 2e-7 (about 3 ulp): x = n ln 2 + r with n the nearest
- * integer to x log2(e) and |r| <= ln(2)/2 (Cody-Waite: ln 2 split in two parts, the first exact
- * in a product with n), then e^r by a degree-5 polynomial (Horner; coefficients fitted for
- * relative error on that interval, which Taylor's would need degree 6 to match), scaled by 2^n
- * through the exponent bits. Only for x <= 0 (NaN allowed): every input here is a score minus
- * a max or a log-sum-exp at least as large, so there is no clamp above (one constant and one
- * instruction fewer in the softmax's inner loops; the routine took 88.38 as its upper clamp, a
- * no-op on these inputs). Inputs below -87.3 give 0 (so -Infinity gives 0), NaN stays NaN.
- * The clamp is pmax, one maxps on x86, where f32x4.max takes several instructions for its NaN
- * and -0 rules (neither matters against this constant).
- * n comes by the magic-number rounding: x log2(e) + 1.5 * 2^23 rounds to an integer, and the
- * sum's low mantissa bits hold n (two's complement), so n + 127 shifted into the exponent field
- * is 2^n (n in [-126, 0] after the clamp), without roundps or a float-to-int conversion (a
- * long sequence on x86). Every softmax here runs its inputs through this one routine, so the
- * forward, its saved log-sum-exp and the backward's recomputed probabilities agree.
+ * exp on four lanes for x <= 0 (NaN allowed: every input here is a score minus a max or a
+ * log-sum-exp at least as large), relative error below 2e-7 (about 3 ulp): x = n ln 2 + r with
+ * n the nearest integer to x log2(e) and |r| <= ln(2)/2 (Cody-Waite: ln 2 split in two parts,
+ * the first exact in a product with n), then e^r by a degree-5 polynomial (Horner; coefficients
+ * fitted for relative error on that interval, which Taylor's would need degree 6 to match),
+ * scaled by 2^n through the exponent bits. n comes by the magic-number rounding: x log2(e) +
+ * (1.5 * 2^23 + 127) rounds to an integer whose low mantissa bits hold n + 127, so that the sum
+ * shifted into the exponent field is 2^n, without roundps or a float-to-int conversion (a long
+ * sequence on x86). x is clamped at -88 (pmax, one maxps on x86, where f32x4.max takes several
+ * instructions for its NaN and -0 rules): below about -87.68 n is -127, whose exponent field
+ * 0 makes 2^n and the result exactly 0 (so -Infinity gives 0), with no compare and mask. NaN
+ * stays NaN. Every softmax here runs its inputs through this one routine, so the forward, its
+ * saved log-sum-exp and the backward's recomputed probabilities agree.
  */
 @inline function expv(x: v128): v128 {
-  const under = f32x4.lt(x, f32x4.splat(-87.33654));
-  x = f32x4.pmax(x, f32x4.splat(-87.33654));
-  const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12582912)); // 12582912 = 1.5 * 2^23
-  const fx = f32x4.sub(t, f32x4.splat(12582912));
+  x = f32x4.pmax(x, f32x4.splat(-88));
+  const t = madd(x, f32x4.splat(1.44269504088896341), f32x4.splat(12583039)); // 1.5 * 2^23 + 127
+  const fx = f32x4.sub(t, f32x4.splat(12583039));
   // fx * 0.693359375 is exact (n has at most 8 bits, the constant 9), so the first fused form
   // rounds as the separate one does.
   let r: v128;
@@ -113,8 +110,7 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
   y = madd(y, r, f32x4.splat(0.499992311000824));
   y = madd(y, r, f32x4.splat(1));
   y = madd(y, r, f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
-  return v128.andnot(f32x4.mul(y, pow2), under);
+  return f32x4.mul(y, i32x4.shl(t, 23));
 }
 
 /** exp of one value through the vector routine, so that scalar tails round like the body. */
@@ -438,6 +434,61 @@ function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize, ld:
 }
 
 /**
+ * The probabilities of a query block's one key block: p = e * inv[r] over rows [0, rows) of `e`
+ * (rows `BC` floats apart, n keys each), packed transposed into `pt` as `packT` packs them
+ * (pt[j * BR + r]) for the product with V, and, where `probs` is not 0, stored there too (rows
+ * S floats apart, keys n..S zero: past the causal limit). Four rows by four keys at a time:
+ * scaled, stored, transposed in registers; the edges one value at a time (the same product).
+ */
+function packProbs(e: usize, rows: i32, n: i32, inv: usize, pt: usize, probs: usize, S: i32): void {
+  const step = <usize>BR << 2, row = <usize>BC << 2, pRow = <usize>S << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const e0 = e + <usize>r * row, e1 = e0 + row, e2 = e1 + row, e3 = e2 + row;
+    const p0 = probs + <usize>r * pRow, p1 = p0 + pRow, p2 = p1 + pRow, p3 = p2 + pRow;
+    const out = pt + (<usize>r << 2);
+    const vi = v128.load(inv + (<usize>r << 2));
+    const i0 = v128.shuffle<f32>(vi, vi, 0, 0, 0, 0), i1 = v128.shuffle<f32>(vi, vi, 1, 1, 1, 1);
+    const i2 = v128.shuffle<f32>(vi, vi, 2, 2, 2, 2), i3 = v128.shuffle<f32>(vi, vi, 3, 3, 3, 3);
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const at = <usize>j << 2;
+      const a = f32x4.mul(v128.load(e0 + at), i0), b = f32x4.mul(v128.load(e1 + at), i1);
+      const c = f32x4.mul(v128.load(e2 + at), i2), d = f32x4.mul(v128.load(e3 + at), i3);
+      if (probs != 0) {
+        v128.store(p0 + at, a);
+        v128.store(p1 + at, b);
+        v128.store(p2 + at, c);
+        v128.store(p3 + at, d);
+      }
+      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+      const o = out + <usize>j * step;
+      v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(o + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(o + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(o + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; j < n; j++) {
+      for (let rr = 0; rr < 4; rr++) probAt(e, r + rr, j, inv, pt, probs, S);
+    }
+  }
+  for (; r < rows; r++) {
+    for (let j = 0; j < n; j++) probAt(e, r, j, inv, pt, probs, S);
+  }
+  if (probs != 0 && n < S) {
+    for (r = 0; r < rows; r++) memory.fill(probs + <usize>r * pRow + (<usize>n << 2), 0, <usize>(S - n) << 2);
+  }
+}
+
+/** One value of `packProbs`: p = e[r][j] * inv[r] into pt and probs. */
+@inline function probAt(e: usize, r: i32, j: i32, inv: usize, pt: usize, probs: usize, S: i32): void {
+  const p = load<f32>(e + (<usize>(r * BC + j) << 2)) * load<f32>(inv + (<usize>r << 2));
+  store<f32>(pt + (<usize>(j * BR + r) << 2), p);
+  if (probs != 0) store<f32>(probs + (<usize>(r * S + j) << 2), p);
+}
+
+/**
  * Zeroes rows [0, n) of `c`, `w` floats each, rows `ld` floats apart. Rows that touch (w == ld,
  * the usual full block) go as one memory.fill: each fill is a call out of the wasm code, which
  * costs as much as zeroing a few hundred bytes.
@@ -508,44 +559,48 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
 }
 
 /**
- * s[0:n] = exp(scale s - shift), returns their sum: scoreRow then expRow without a mask or the
- * causal limit, in one pass, with the same operations in the same order (so the same bits).
+ * The forward's exp pass over a block's rows [0, rows) (rows `BC` floats apart):
+ * s[r][0:n] = exp(scale s - shift[r]), and l[r] += their sum. scale is 1 (exact: the same bits
+ * as no product) where the scores are already scaled (scoreRow). With n >= 4 the rows and their
+ * vector loop run as do-while loops, so that V8 builds the exp's constants once per call, not
+ * once per row (it hoists loop-invariant values only out of a loop whose body always runs).
  */
-@inline function expScaledRow(s: usize, n: i32, scale: f32, shift: f32): f32 {
-  const vScale = f32x4.splat(scale), vs = f32x4.splat(shift);
-  let acc = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const p = expv(f32x4.sub(f32x4.mul(vScale, v128.load(s + (<usize>j << 2))), vs));
-    v128.store(s + (<usize>j << 2), p);
-    acc = f32x4.add(acc, p);
+function expRows(s: usize, rows: i32, n: i32, scale: f32, shift: usize, l: usize): void {
+  const vScale = f32x4.splat(scale);
+  let r = 0;
+  if (n >= 4) {
+    do {
+      const at = s + <usize>r * (<usize>BC << 2);
+      const vs = v128.load32_splat(shift + (<usize>r << 2));
+      let acc = f32x4.splat(0);
+      let j = 0;
+      do {
+        const p = expv(f32x4.sub(f32x4.mul(vScale, v128.load(at + (<usize>j << 2))), vs));
+        v128.store(at + (<usize>j << 2), p);
+        acc = f32x4.add(acc, p);
+        j += 4;
+      } while (j + 4 <= n);
+      let sum = hsum(acc);
+      for (; j < n; j++) {
+        const p = exps(scale * load<f32>(at + (<usize>j << 2)) - load<f32>(shift + (<usize>r << 2)));
+        store<f32>(at + (<usize>j << 2), p);
+        sum += p;
+      }
+      store<f32>(l + (<usize>r << 2), load<f32>(l + (<usize>r << 2)) + sum);
+      r++;
+    } while (r < rows);
+    return;
   }
-  let sum = hsum(acc);
-  for (; j < n; j++) {
-    const p = exps(scale * load<f32>(s + (<usize>j << 2)) - shift);
-    store<f32>(s + (<usize>j << 2), p);
-    sum += p;
+  for (; r < rows; r++) {
+    const at = s + <usize>r * (<usize>BC << 2);
+    let sum: f32 = 0;
+    for (let j = 0; j < n; j++) {
+      const p = exps(scale * load<f32>(at + (<usize>j << 2)) - load<f32>(shift + (<usize>r << 2)));
+      store<f32>(at + (<usize>j << 2), p);
+      sum += p;
+    }
+    store<f32>(l + (<usize>r << 2), load<f32>(l + (<usize>r << 2)) + sum);
   }
-  return sum;
-}
-
-/** s[0:n] = exp(s - shift); returns their sum. */
-@inline function expRow(s: usize, n: i32, shift: f32): f32 {
-  const vs = f32x4.splat(shift);
-  let acc = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const p = expv(f32x4.sub(v128.load(s + (<usize>j << 2)), vs));
-    v128.store(s + (<usize>j << 2), p);
-    acc = f32x4.add(acc, p);
-  }
-  let sum = hsum(acc);
-  for (; j < n; j++) {
-    const p = exps(load<f32>(s + (<usize>j << 2)) - shift);
-    store<f32>(s + (<usize>j << 2), p);
-    sum += p;
-  }
-  return sum;
 }
 
 /**
@@ -583,15 +638,6 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
     store<f32>(s + at, p);
     store<f32>(g + at, scale * (p * (load<f32>(g + at) - delta)));
   }
-}
-
-/** dst[0:n] = src[0:n] * inv, dst[n:S] = 0 (keys past the causal limit). */
-@inline function saveProbs(src: usize, dst: usize, n: i32, S: i32, inv: f32): void {
-  const vi = f32x4.splat(inv);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), f32x4.mul(v128.load(src + (<usize>j << 2)), vi));
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)) * inv);
-  if (n < S) memory.fill(dst + (<usize>n << 2), 0, <usize>(S - n) << 2);
 }
 
 /** dS (times scale) = scale p (dP - delta) over dP in g, from saved probabilities p[0:n] (gradRow's last step). */
@@ -642,7 +688,8 @@ export function attentionPart(
       const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
       packT(qRow, qsl, 0, ib, D, qt, BR);
       // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end;
-      // the first key block's product writes them.
+      // the first key block's product writes them. With one key block the product takes the
+      // probabilities themselves (divided by l first).
       for (let r = 0; r < ib; r++) {
         store<f32>(mBuf + (<usize>r << 2), -Infinity);
         store<f32>(lBuf + (<usize>r << 2), 0);
@@ -665,37 +712,45 @@ export function attentionPart(
           const mRow = mask == 0 ? 0 : mRow0 + (<usize>(r * msl) << 2);
           store<f32>(mbBuf + (<usize>r << 2), plain ? scale * maxRow(s, jb) : scoreRow(s, jb, j0, i0 + r, causal, mRow, mss, scale));
         }
+        // The online-softmax step of each row: its new running max, what was accumulated
+        // under the old one rescaled, and the shift of its exp pass (+Infinity where every key
+        // in the block is masked: their -Infinity scores give 0, adding nothing).
         for (let r = 0; r < ib; r++) {
-          const s = sc + <usize>r * row;
           const mb = load<f32>(mbBuf + (<usize>r << 2));
-          if (mb == -Infinity) {
-            memory.fill(s, 0, <usize>jb << 2); // every key in the block is masked: adds nothing
-            continue;
-          }
-          let m = load<f32>(mBuf + (<usize>r << 2)), l = load<f32>(lBuf + (<usize>r << 2));
+          let m = load<f32>(mBuf + (<usize>r << 2));
           if (mb > m && m != -Infinity) {
             // The running max grows: rescale what was accumulated under the old one (nothing
             // before the row's first key with a finite score: its rows are the first block's
             // product or zero, untouched by this).
             const corr = exps(m - mb);
-            l *= corr;
+            store<f32>(lBuf + (<usize>r << 2), load<f32>(lBuf + (<usize>r << 2)) * corr);
             scal(corr, o + (<usize>(r * osl) << 2), Dv);
           }
           if (mb > m) m = mb;
-          l += plain ? expScaledRow(s, jb, scale, m) : expRow(s, jb, m);
           store<f32>(mBuf + (<usize>r << 2), m);
-          store<f32>(lBuf + (<usize>r << 2), l);
+          store<f32>(mbBuf + (<usize>r << 2), mb == -Infinity ? Infinity : m);
         }
-        packT(sc, BC, 0, ib, jb, pt, BR);
+        expRows(sc, ib, jb, plain ? scale : 1, mbBuf, lBuf);
+        if (oneBlock) {
+          // The only key block: the probabilities (exp(s - m) / l) go into the product, which
+          // writes the output rows as they are, and into probs where the backward takes them.
+          for (let r = 0; r < ib; r++) {
+            const l = load<f32>(lBuf + (<usize>r << 2));
+            // A row with every key masked gives NaN, as softmax over all -Infinity does.
+            store<f32>(mbBuf + (<usize>r << 2), l == 0 ? <f32>NaN : 1 / l);
+          }
+          packProbs(sc, ib, jb, mbBuf, pt, probs == 0 ? 0 : probs + (<usize>((bh * L + i0) * S) << 2), S);
+        } else {
+          packT(sc, BC, 0, ib, jb, pt, BR);
+        }
         gemm(pt, tRow, vBase + (<usize>(j0 * vss) << 2), <usize>vss << 2, o, <usize>osl << 2, ib, Dv, jb, j0 != 0);
       }
       lseRows(mBuf, lBuf, lse + (<usize>(bh * L + i0) << 2), ib);
-      for (let r = 0; r < ib; r++) {
-        const l = load<f32>(lBuf + (<usize>r << 2));
-        // A row with every key masked gives NaN, as softmax over all -Infinity does.
-        scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * osl) << 2), Dv);
-        // S <= BC: the one key block's exp(s - m) are still in the scores' rows.
-        if (probs != 0) saveProbs(sc + <usize>r * row, probs + (<usize>((bh * L + i0 + r) * S) << 2), jEnd, S, l == 0 ? <f32>NaN : 1 / l);
+      if (!oneBlock) {
+        for (let r = 0; r < ib; r++) {
+          const l = load<f32>(lBuf + (<usize>r << 2));
+          scal(l == 0 ? NaN : 1 / l, o + (<usize>(r * osl) << 2), Dv);
+        }
       }
     }
   }
