@@ -306,10 +306,35 @@ export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
 }
 
 /**
+ * Runs the epilogue over the finished block C[i0:i1, j0:j1] of a part: function table entry `epi`
+ * is a module generated for a fused element-wise program (src/jit.ts), `run(words, from, to)`
+ * over elements [from, to) of the whole product, row-major with rows `ldc` bytes apart; `base`
+ * is the element of the part's C[0, 0]. One call where the block is whole rows, else one per row.
+ * The block is final (the last depth block has been added), and an element-wise program computes
+ * each element alone, so where the product is cut (threads, blocks) never changes a result.
+ */
+function epilogue(epi: u32, words: usize, base: i32, ldc: usize, i0: i32, i1: i32, j0: i32, j1: i32): void {
+  const row = <i32>(ldc >> 2);
+  if (j0 == 0 && j1 == row) {
+    call_indirect<void>(epi, <i32>words, base + i0 * row, base + i1 * row);
+    return;
+  }
+  for (let i = i0; i < i1; i++) {
+    const at = base + i * row;
+    call_indirect<void>(epi, <i32>words, at + j0, at + j1);
+  }
+}
+
+/**
  * C = A B, C's rows `ldc` bytes apart, with the caller's packing `scratch` of
  * `matmulScratchBytes(M, N, K)` bytes (unused, and may be 0, when K is 0 or the product is small
  * enough for the plain loop). Pool threads each run their own rows, columns or products of a
  * batch, with their own scratch.
+ *
+ * With `epi` (a function table index; 0: none), the epilogue of a fused matmul (core's
+ * fused-matmul.ts) runs on each block of C as soon as it is final, while it is still in cache:
+ * per MC-row block of the blocked product, once after the small and few-row paths (see epilogue;
+ * `words` and `base` are its arguments).
  *
  * Blocking (Goto & van de Geijn, "Anatomy of high-performance matrix multiplication", 2008;
  * the BLIS loop order):
@@ -324,17 +349,25 @@ export function matmulScratchBytes(M: i32, N: i32, K: i32): i32 {
  * Edge tiles (mr < MR or nr < NR) run the same kernel on zero-padded panels into a scratch
  * tile, then copy the valid part out. The first depth block overwrites C, later ones add.
  */
-export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, ldc: usize, scratch: usize): void {
+export function matmulPart(
+  a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, ldc: usize, scratch: usize,
+  epi: u32, words: usize, base: i32,
+): void {
   if (M == 0 || N == 0) return;
   if (K == 0) {
     for (let i = 0; i < M; i++) memory.fill(c + <usize>i * ldc, 0, <usize>N << 2);
+    if (epi) epilogue(epi, words, base, ldc, 0, M, 0, N);
     return;
   }
   if (<i64>M * <i64>N * <i64>K <= SMALL) {
     small(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc);
+    if (epi) epilogue(epi, words, base, ldc, 0, M, 0, N);
     return;
   }
-  if (M < MR && fewRows(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc)) return;
+  if (M < MR && fewRows(a, b, c, M, N, K, sam, sak, sbk, sbn, ldc)) {
+    if (epi) epilogue(epi, words, base, ldc, 0, M, 0, N);
+    return;
+  }
   const kcMax = min(KC, K);
   const mcMax = min(MC, (M + MR - 1) / MR * MR);
   const ncMax = min(NC, (N + NR - 1) / NR * NR);
@@ -373,6 +406,8 @@ export function matmulPart(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
             }
           }
         }
+        // The last depth block: C[ic:+mc, jc:+nc] is final and still in cache.
+        if (epi && pc + kc >= K) epilogue(epi, words, base, ldc, ic, ic + mc, jc, jc + nc);
       }
     }
   }

@@ -7,16 +7,19 @@ import { SCRATCH } from './iter';
 import { SMALL, matmulPart, matmulScratchBytes } from './matmul';
 import { attentionPart, attentionBackwardPart, attentionScratchBytes } from './attention';
 
-/** C = A B (see matmulPart). Returns 0, or 1 when the packing buffers cannot be allocated. */
-export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32): i32 {
+/**
+ * C = A B (see matmulPart), then the epilogue `epi` (a function table index, 0: none) with its
+ * `words` on each block as it is final. Returns 0, or 1 when the packing buffers cannot be allocated.
+ */
+export function matmul(a: usize, b: usize, c: usize, M: i32, N: i32, K: i32, sam: i32, sak: i32, sbk: i32, sbn: i32, epi: u32, words: usize): i32 {
   if (M == 0 || N == 0) return 0;
   if (K == 0 || <i64>M * <i64>N * <i64>K <= SMALL) {
-    matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, 0);
+    matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, 0, epi, words, 0);
     return 0;
   }
   const scratch = alloc(<usize>matmulScratchBytes(M, N, K));
   if (!scratch) return 1;
-  matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, scratch);
+  matmulPart(a, b, c, M, N, K, sam, sak, sbk, sbn, <usize>N << 2, scratch, epi, words, 0);
   free(scratch);
   return 0;
 }

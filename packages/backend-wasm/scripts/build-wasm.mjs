@@ -58,6 +58,9 @@ async function compileHere(entry, features, name, outDir) {
   const args = [
     path.join(root, 'assembly', entry), ...features,
     '-O3', '--runtime', 'stub', '--noAssert', '--outFile', wasm, '--textFile', wat,
+    // The function table, exported (and growable): a fused matmul's epilogue, a module generated
+    // per program (src/jit.ts), is put in it and called from the matmul kernel (assembly/matmul.ts).
+    '--exportTable',
   ];
   const { error, stderr } = await asc.main(args);
   if (error) {

@@ -34,6 +34,8 @@ import {
   type UnaryOp,
   type View,
   runReductionComposite,
+  checkMatmulEpilogue,
+  runMatmulComposite,
 } from '@torchlet/core';
 import { loadKernels, supportsThreads, type KernelExports, type KernelVariant } from './load.ts';
 import { ARG_WORDS, JOB, isNode } from './pool-words.ts';
@@ -193,6 +195,8 @@ export class WasmBackend implements Backend {
   private readonly parallelThreshold: number;
   /** Whether fused element-wise programs run as generated modules (see {@link WasmBackendOptions.generatedKernels}). */
   private readonly useGenerated: boolean;
+  /** The kernels' function table index of each generated module a fused matmul calls (assembly/matmul.ts), by module id. */
+  private readonly tableSlots = new Map<number, number>();
   /** The generated modules, once src/jit.ts has loaded (until then the interpreter runs programs). */
   private generated: GeneratedModules | null = null;
   private generatedLoad: Promise<void> | null = null;
@@ -312,6 +316,15 @@ export class WasmBackend implements Backend {
     // writes the call's words and runs the generated module.
     prepareElementwise: (program, inputs, outputs) => this.prepareElementwise(program, inputs, outputs),
     prepareReduction: (program, inputs, extraOutputs, epilogueInputs, outputs) => this.prepareReduction(program, inputs, extraOutputs, epilogueInputs, outputs),
+    // assembly/matmul.ts calls the epilogue's generated module (src/jit.ts, through the kernels'
+    // function table) on each block of the product as soon as it is final, while it is in cache;
+    // with a pool, or before the generator has loaded: the matmul, then the program.
+    matmulEpilogue: (program, a, b, epilogueInputs, outputs) => this.matmulEpilogueRun(program, a, b, epilogueInputs, outputs)(),
+    prepareMatmulEpilogue: (program, a, b, epilogueInputs, outputs) => {
+      this.check();
+      if (!this.useGenerated || this.generated === null) return null;
+      return this.matmulEpilogueRun(program, a, b, epilogueInputs, outputs);
+    },
     // assembly/attention.ts: flash-attention style, no L x S buffer; shapes and strides go
     // through the scratch area.
     attention: (q, k, v, mask, out, lse, p: AttentionParams, probs?: View | null) => {
@@ -453,6 +466,63 @@ export class WasmBackend implements Backend {
     return () => {
       this.check();
       this.runKernel(kernel, layout.words, n, work, GENERATED_ALIGN);
+    };
+  }
+
+  /**
+   * A fused matmul (core's fused-matmul.ts) on these views, ready to run: the product goes to the
+   * first float32 output that no operand overlaps (its home; the epilogue then runs in place
+   * there), and the kernel runs the epilogue's generated module on each finished block. Without a
+   * module (the interpreter, a generator still loading), with a pool, or for a batch of products:
+   * the matmul into the home, then the program. Without a home, or with an output overlapping
+   * `a` or `b` (the kernel writes outputs while it still reads them): core's composite.
+   */
+  private matmulEpilogueRun(program: ElementwiseProgram, a: View, b: View, epilogueInputs: readonly View[], outputs: readonly View[]): () => void {
+    this.check();
+    checkMatmulEpilogue(program);
+    if (!Array.isArray(epilogueInputs) || !Array.isArray(outputs)) throw new TypeError('wasm backend: fused matmul: epilogueInputs and outputs must be arrays of views');
+    if (epilogueInputs.length !== program.inputs.length - 1 || outputs.length !== program.outputs.length) {
+      throw new TypeError(`wasm backend: fused matmul: the epilogue takes ${program.inputs.length - 1} inputs and stores ${program.outputs.length} outputs, got ${epilogueInputs.length} and ${outputs.length}`);
+    }
+    const composite = (): void => runMatmulComposite(this, program, a, b, epilogueInputs, outputs);
+    const overlaps = (x: View, y: View): boolean => {
+      if (x.buffer !== y.buffer) return false;
+      const [xl, xh] = extent(x), [yl, yh] = extent(y);
+      return xl <= yh && yl <= xh;
+    };
+    if (outputs.some((o) => overlaps(o, a) || overlaps(o, b))) return composite;
+    const home = outputs.find((o, k) => o.dtype === 'float32' && program.dtypes[program.outputs[k]!] === 'float32' && !epilogueInputs.some((v) => overlaps(o, v)));
+    if (home === undefined) return composite;
+    const c = compileProgram(program);
+    const inputs = [home, ...epilogueInputs];
+    const n = checkProgramViews(c, inputs, outputs, (buffer) => this.size(buffer));
+    const unfused = (): void => {
+      this.matmul(a, b, home);
+      if (n > 0) this.elementwise(program, inputs, outputs);
+    };
+    if (n === 0 || !this.useGenerated) return unfused;
+    if (this.generated === null) {
+      this.loadGeneratedKernels().catch(() => {});
+      return unfused;
+    }
+    const prepared = this.generated.prepare(c, inputs, outputs);
+    if (prepared === null) return unfused;
+    const { kernel, layout } = prepared;
+    const words = layout.words, work = programWork(c, n);
+    let slot = this.tableSlots.get(kernel.id);
+    if (slot === undefined) this.tableSlots.set(kernel.id, (slot = this.k.table.grow(1, kernel.run)));
+    const epi = slot;
+    return () => {
+      this.check();
+      // The words stay put while the kernel runs: in the scratch area (matmul does not use it) where they fit.
+      const block = words.length > SCRATCH_WORDS ? this.alloc(words.length * 4) : 0;
+      const at = block || this.scratchPtr;
+      try {
+        this.ints().set(words, at >>> 2);
+        if (!this.matmulWith(a, b, home, epi, at)) this.runKernel(kernel, words, n, work, GENERATED_ALIGN);
+      } finally {
+        if (block) this.free(block);
+      }
     };
   }
 
@@ -942,10 +1012,20 @@ export class WasmBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
+    this.matmulWith(a, b, out, 0, 0);
+  }
+
+  /**
+   * `matmul`, with the epilogue at table index `epi` (0: none; `words`: its call's words) run by
+   * the kernel on each block of the product as soon as it is final. Returns whether the epilogue
+   * ran: only for one product (a batch folded into rows counts as one) on this thread; otherwise
+   * the caller runs it after.
+   */
+  private matmulWith(a: View, b: View, out: View, epi: number, words: number): boolean {
     const checked = checkMatmulViews('wasm', a, b, out);
     const { rank: r, N, K } = checked;
     let M = checked.M;
-    if (numel(out.shape) === 0) return;
+    if (numel(out.shape) === 0) return true;
     const batchShape = out.shape.slice(0, r - 2);
     let batch = coalesce(batchShape, [a.strides.slice(0, r - 2), b.strides.slice(0, r - 2), out.strides.slice(0, r - 2)]);
     let [sa, sb, so] = batch.strides as [number[], number[], number[]];
@@ -964,13 +1044,14 @@ export class WasmBackend implements Backend {
     }
     if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN || N >= 2 * COL_ALIGN)) {
       this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so]);
-      return;
+      return false;
     }
     // Odometer over the (coalesced) batch dims.
     const rank = batch.shape.length;
     const idx = new Array<number>(rank).fill(0);
+    if (total !== 1) epi = 0;
     for (let t = 0; t < total; t++) {
-      if (this.k.matmul(pa, pb, pc, M, N, K, sam, sak, sbk, sbn) !== 0) {
+      if (this.k.matmul(pa, pb, pc, M, N, K, sam, sak, sbk, sbn, epi, words) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating matmul packing buffers');
       }
       for (let d = rank - 1; d >= 0; d--) {
@@ -983,6 +1064,7 @@ export class WasmBackend implements Backend {
         pa -= sa[d]! * 4 * back; pb -= sb[d]! * 4 * back; pc -= so[d]! * 4 * back;
       }
     }
+    return epi !== 0;
   }
 
   /**

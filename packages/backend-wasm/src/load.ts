@@ -9,6 +9,11 @@ export interface KernelExports extends PartKernels {
    */
   readonly memory: WebAssembly.Memory;
   /**
+   * The module's function table: a fused matmul's epilogue (a module generated per program,
+   * src/jit.ts) is added to it, and `matmul` calls it by index (assembly/matmul.ts).
+   */
+  readonly table: WebAssembly.Table;
+  /**
    * Allocates `bytes` bytes, 16-byte aligned; returns the pointer, or 0 when memory cannot grow. The
    * caller frees it.
    */
@@ -53,10 +58,12 @@ export interface KernelExports extends PartKernels {
   reduce(op: number, dtype: number, x: number, out: number, rank: number, reducedRank: number): void;
   /**
    * One float32 product `C[m, n] = A[m, k] B[k, n]`: A and B with arbitrary byte strides (`sam`, `sak`,
-   * `sbk`, `sbn`), C contiguous row-major. The glue loops over batches. Returns 0, or 1 when the
-   * packing buffers cannot be allocated.
+   * `sbk`, `sbn`), C contiguous row-major. The glue loops over batches. With `epi` (a `table`
+   * index, 0 for none), the generated module there runs `run(words, from, to)` on each block of C
+   * as soon as it is final (a fused matmul's epilogue). Returns 0, or 1 when the packing buffers
+   * cannot be allocated.
    */
-  matmul(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number): number;
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, epi: number, words: number): number;
   /** Bytes of packing scratch `matmulPart` needs for an m x n x k product. */
   matmulScratchBytes(m: number, n: number, k: number): number;
   /**
@@ -129,9 +136,13 @@ export interface KernelExports extends PartKernels {
 export interface PartKernels {
   /**
    * `matmul` without allocation: C[m, n] = A[m, k] B[k, n], C's rows `ldc` bytes apart, with the
-   * caller's packing `scratch` of `matmulScratchBytes(m, n, k)` bytes.
+   * caller's packing `scratch` of `matmulScratchBytes(m, n, k)` bytes; `epi`, `words` and `base`
+   * as `matmul`'s epilogue, `base` the element of the whole product at this part's C[0, 0] (0s: none).
    */
-  matmulPart(a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, ldc: number, scratch: number): void;
+  matmulPart(
+    a: number, b: number, c: number, m: number, n: number, k: number, sam: number, sak: number, sbk: number, sbn: number, ldc: number, scratch: number,
+    epi: number, words: number, base: number,
+  ): void;
   /** `attention` over the (batch, head) pairs [bh0, bh1) with operand words at `params` and `attentionScratchBytes(D, Dv)` bytes of scratch. */
   attentionPart(params: number, q: number, k: number, v: number, mask: number, out: number, lse: number, scale: number, causal: number, bh0: number, bh1: number, sBuf: number): void;
   /** `attentionBackward` over the (batch, head) pairs [bh0, bh1), as `attentionPart`. */

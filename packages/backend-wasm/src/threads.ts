@@ -96,8 +96,8 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
       const extent = byCols ? N : M, groups = Math.floor(extent / align);
       const from = Math.floor((c * groups) / chunks) * align;
       const to = c === chunks - 1 ? extent : Math.floor(((c + 1) * groups) / chunks) * align;
-      if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch);
-      else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch);
+      if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch, 0, 0, 0);
+      else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch, 0, 0, 0);
     }
   } else if (kind === 5) {
     const run = generated(a[3]!, a[4]!, a[5]!), n = a[1]!, chunk = a[2]!;

@@ -201,6 +201,16 @@ export interface FusedKernels {
    */
   reduction(program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[]): void;
   /**
+   * A fused matmul (fused-matmul.ts; built by `torch.compile`): the product of `a` and `b` (as
+   * `matmul` takes them), then the `epilogue` program per element of it, the product's element
+   * being its input 0 and `epilogueInputs` its inputs 1.. (shaped like the product, any strides:
+   * a bias broadcast along rows), stored to `outputs` (shaped like the product, contiguous). An
+   * output may be exactly an epilogue input's view; nothing else overlaps. The default is core's
+   * `runMatmulComposite` (`matmul`, then the program); the result must match it bit for bit.
+   * `torch.compile` builds fused matmuls only for a backend that has this kernel.
+   */
+  matmulEpilogue(epilogue: ElementwiseProgram, a: View, b: View, epilogueInputs: readonly View[], outputs: readonly View[]): void;
+  /**
    * Several calls of one program (each as `elementwise` takes it, shapes free to differ), on
    * operands that are independent across calls: no call reads or writes a buffer range another
    * call writes. One kernel launch where the backend can (a GPU dispatch costs more than its
@@ -223,6 +233,8 @@ export interface FusedKernels {
   prepareReduction?(
     program: ReductionProgram, inputs: readonly View[], extraOutputs: readonly View[], epilogueInputs: readonly View[], outputs: readonly View[],
   ): (() => void) | null;
+  /** `matmulEpilogue(...)` made ready to run again on these very views, as {@link FusedKernels.prepareElementwise} is. */
+  prepareMatmulEpilogue?(epilogue: ElementwiseProgram, a: View, b: View, epilogueInputs: readonly View[], outputs: readonly View[]): (() => void) | null;
 }
 
 /** What a backend reports about its own memory, beyond the bytes core has allocated. */

@@ -4,6 +4,7 @@ export { encodeHalf, decodeHalf } from './half.ts';
 export * from './backend.ts';
 export { checkProgram, evalProgramRef, runProgramComposite, type ElementwiseProgram, type ProgramCall, type ProgramInstr, type ProgramDType, type UnaryInstr, type BinaryInstr, type WhereInstr, type ConstInstr } from './fused-program.ts';
 export { checkReduction, evalReductionRef, runReductionComposite, type ReductionProgram, type ProgramReduceOp, type ReductionRefResult } from './fused-reduction.ts';
+export { checkMatmulEpilogue, runMatmulComposite } from './fused-matmul.ts';
 export * from './registry.ts';
 export {
   UNARY_TABLE, BINARY_TABLE, KIND_DTYPES, type UnaryKind, type BinaryKind, type UnaryRef, type BinaryRef, type OpTableEntry, unaryCode, binaryCode, unaryRef, binaryRef, opKind, kernelDtypes, wgslExpr,

@@ -6,6 +6,7 @@ import { checkOptions } from '../args.ts';
 import type { Tensor } from '../tensor.ts';
 import { fuseEntries } from './fuse.ts';
 import { fuseReductions } from './fuse-reduce.ts';
+import { fuseMatmuls } from './fuse-matmul.ts';
 import { layoutArena, ownedBuffers } from './plan.ts';
 import { Plan, type PlanCounts } from './replay.ts';
 import { signatureOf } from './signature.ts';
@@ -84,7 +85,8 @@ const isThenable = (r: unknown): boolean => r !== null && typeof r === 'object' 
  * gradients appear), the second runs eagerly while recording every backend call, and later calls
  * replay the recording: intermediates live in one arena buffer laid out by liveness, chains of
  * element-wise ops run as fused programs (`backend.fused.elementwise`, or op by op where a backend
- * has none), and no op code or Tensor object runs except for the tensors returned and the
+ * has none), reductions and matmuls take the chains around them where a backend has the kernels
+ * (`fused.reduction`, `fused.matmulEpilogue`: a Linear's bias add and activation), and no op code or Tensor object runs except for the tensors returned and the
  * gradients attached to parameters. `optimizer.step()` and `zeroGrad()` re-run as host steps, so
  * step counts and scheduled learning rates stay live.
  *
@@ -169,8 +171,11 @@ export function compile<A extends unknown[], R>(fn: (...args: A) => R, options: 
     }
     // Reductions fuse with their neighbouring programs only where a kernel runs them as one.
     const reductions = fusion && typeof t.backend.fused?.reduction === 'function';
-    const fused = fusion ? fuseEntries(t, owned, reductions) : t.entries;
-    const entries = reductions ? fuseReductions(fused, t, owned) : fused;
+    // Matmuls take their element-wise epilogue likewise (a Linear's bias add and activation).
+    const matmuls = fusion && typeof t.backend.fused?.matmulEpilogue === 'function';
+    const fused = fusion ? fuseEntries(t, owned, reductions, matmuls) : t.entries;
+    const reduced = reductions ? fuseReductions(fused, t, owned) : fused;
+    const entries = matmuls ? fuseMatmuls(reduced, t, owned) : reduced;
     const layout = layoutArena(entries, t, owned);
     state.plan = new Plan(t.backend, t, entries, layout, tensors.map((x) => x.offset));
     stats.plans++;

@@ -41,7 +41,7 @@ function renumber(program: ElementwiseProgram, inputs: readonly number[], map: (
 }
 
 /** `program` with input `k` moved to register 0. */
-function inputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram {
+export function inputFirst(program: ElementwiseProgram, k: number): ElementwiseProgram {
   const n = program.inputs.length;
   const order = [k, ...[...Array(n).keys()].filter((i) => i !== k)];
   const map = (r: number): number => (r >= n ? r : r === k ? 0 : r < k ? r + 1 : r);
@@ -60,7 +60,7 @@ function withOutputFirst(program: ElementwiseProgram, k: number): ElementwisePro
 }
 
 /** Row-major contiguous (a size-1 dim's stride does not matter). */
-function isContiguous(v: VView): boolean {
+export function isContiguous(v: VView): boolean {
   let want = 1;
   for (let d = v.shape.length - 1; d >= 0; d--) {
     if (v.shape[d] !== 1 && v.strides[d] !== want) return false;
@@ -84,7 +84,7 @@ function contiguousStrides(shape: readonly number[]): number[] {
  * reshape of all its operands), or null when one cannot be: each must be contiguous with as many
  * elements, or a single element.
  */
-function asShape(views: readonly VView[], shape: readonly number[]): VView[] | null {
+export function asShape(views: readonly VView[], shape: readonly number[]): VView[] | null {
   const n = numel(shape);
   const out: VView[] = [];
   for (const v of views) {
@@ -95,7 +95,7 @@ function asShape(views: readonly VView[], shape: readonly number[]): VView[] | n
 }
 
 /** Two contiguous views of the same elements in another shape (a reshape between two kernels). */
-const reshapeOf = (a: VView, b: VView): boolean =>
+export const reshapeOf = (a: VView, b: VView): boolean =>
   a.vbuf === b.vbuf && a.offset === b.offset && a.dtype === b.dtype && numel(a.shape) === numel(b.shape) && isContiguous(a) && isContiguous(b);
 
 /**

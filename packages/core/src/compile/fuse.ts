@@ -80,6 +80,12 @@ export function isFloatReduce(e: Entry): boolean {
   return (op === 'sum' || op === 'max' || op === 'min' || op === 'prod') && x?.dtype === 'float32' && out?.dtype === 'float32';
 }
 
+/** Whether `e` is a plain float32 `matmul` call (what fuse-matmul.ts can give an epilogue). */
+export function isFloatMatmul(e: Entry): boolean {
+  if (e.kind !== 'call' || e.fused || e.method !== 'matmul') return false;
+  return e.args.length === 3 && e.args.every((a) => a.k === 'view' && a.v.dtype === 'float32');
+}
+
 /** Whether one instruction on operands of these dtypes is a valid program (the op table's rules). */
 function validInstr(ew: Elementwise): boolean {
   const dts = ew.operands.map((o) => o.dtype);
@@ -269,17 +275,20 @@ class Run {
  * run's last call; only allocations, frees and constant writes lie between a run's calls, and
  * none of them computes). `owned` buffers leave the call as tensors, so a run always stores them.
  */
-export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReductions = false): readonly Entry[] {
+export function fuseEntries(trace: Trace, owned: ReadonlySet<number>, nearReductions = false, nearMatmuls = false): readonly Entry[] {
   const entries = trace.entries;
   const consts = constants(trace);
   const folded = foldConstants(trace, owned, consts);
   // With `nearReductions`, a lone element-wise call next to a float32 reduction becomes a program
-  // too, so that the reduction pass (fuse-reduce.ts) can take it as a prologue or an epilogue.
+  // too, so that the reduction pass (fuse-reduce.ts) can take it as a prologue or an epilogue;
+  // with `nearMatmuls`, one just after a float32 matmul (a bias add), for the matmul pass
+  // (fuse-matmul.ts) to take as an epilogue.
   const near = new Set<number>();
-  if (nearReductions) {
+  if (nearReductions || nearMatmuls) {
     const compute = entries.flatMap((e, i) => (e.kind === 'alloc' || e.kind === 'free' || e.kind === 'grad' || (e.kind === 'write' && consts.has(e.vbuf)) ? [] : [i]));
     compute.forEach((i, k) => {
-      if (!isFloatReduce(entries[i]!)) return;
+      if (nearMatmuls && isFloatMatmul(entries[i]!) && k + 1 < compute.length) near.add(compute[k + 1]!);
+      if (!nearReductions || !isFloatReduce(entries[i]!)) return;
       if (k > 0) near.add(compute[k - 1]!);
       if (k + 1 < compute.length) near.add(compute[k + 1]!);
     });

@@ -35,6 +35,7 @@ export function entryViews(e: Entry): VView[] {
     case 'grad': return [e.ref];
     case 'program': return [...e.inputs, ...e.outputs];
     case 'reduction': return [...e.inputs, ...e.extraOutputs, ...e.epilogueInputs, ...e.outputs];
+    case 'matmul': return [e.a, e.b, ...e.epilogueInputs, ...e.outputs];
     default: return [];
   }
 }

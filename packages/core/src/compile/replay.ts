@@ -9,6 +9,7 @@ import type { Backend, BufferId, View } from '../backend.ts';
 import { dtypeSize } from '../dtype.ts';
 import { runProgramComposite, type ElementwiseProgram, type ProgramCall } from '../fused-program.ts';
 import { runReductionComposite } from '../fused-reduction.ts';
+import { runMatmulComposite } from '../fused-matmul.ts';
 import { keep } from '../memory.ts';
 import { getRngState, setRngState, type RngState } from '../random.ts';
 import { Storage, storageOf } from '../storage.ts';
@@ -129,6 +130,8 @@ export interface PlanCounts {
   readonly fusedOps: number;
   /** Reductions fused with their element-wise prologue and epilogue (one kernel each). */
   readonly fusedReductions: number;
+  /** Matmuls fused with their element-wise epilogue (one kernel each: a Linear's bias add and activation). */
+  readonly fusedMatmuls: number;
   /** Bytes of the plan's arena (intermediates). */
   readonly arenaBytes: number;
   /** Host steps re-run at each replay (optimizer steps, zeroGrad). */
@@ -217,7 +220,7 @@ export class Plan {
     this.arena = layout.arenaBytes > 0 ? Storage.alloc(backend, layout.arenaBytes) : null;
     this.planGradSlots(entries);
     const used = new Set<number>();
-    let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, fusedReductions = 0, hostSteps = 0;
+    let replayCalls = 0, replayAllocs = 0, fusedGroups = 0, fusedOps = 0, fusedReductions = 0, fusedMatmuls = 0, hostSteps = 0;
     let seenHost = false, gradsCounted = false;
     const batches = backend.fused?.elementwiseBatch ? programBatches(entries) : new Map<number, number[]>();
     const batched = new Set<number>();
@@ -227,8 +230,9 @@ export class Plan {
       // A batch runs at its last member's position (only allocations and frees lie between its members).
       const step = batch ? this.compileBatch(batch.map((m) => asProgram(entries[m]!)!), used) : batched.has(i) ? null : this.compileEntry(e, used);
       if (step) this.steps.push(step);
-      if (((e.kind === 'call' || e.kind === 'program') && (!batched.has(i) || batch)) || e.kind === 'random' || e.kind === 'write' || e.kind === 'reduction') replayCalls++;
+      if (((e.kind === 'call' || e.kind === 'program') && (!batched.has(i) || batch)) || e.kind === 'random' || e.kind === 'write' || e.kind === 'reduction' || e.kind === 'matmul') replayCalls++;
       if (e.kind === 'reduction') fusedReductions++;
+      if (e.kind === 'matmul') fusedMatmuls++;
       // The gradients in one storage (gradSlots) are one allocation.
       if (e.kind === 'alloc' && layout.owned.has(e.vbuf)) {
         if (!this.gradSlots.has(e.vbuf)) replayAllocs++;
@@ -259,6 +263,7 @@ export class Plan {
       fusedGroups,
       fusedOps,
       fusedReductions,
+      fusedMatmuls,
       arenaBytes: layout.arenaBytes,
       hostSteps,
     };
@@ -514,6 +519,16 @@ export class Plan {
           : (g: View[][]) => runReductionComposite(b, program, g[0]!, g[1]!, g[2]!, g[3]!);
         // Prepared only alongside the backend's own kernel (the composite has nothing to prepare).
         const prepare = f?.reduction && f.prepareReduction ? (g: View[][]) => f.prepareReduction!(program, g[0]!, g[1]!, g[2]!, g[3]!) : null;
+        return preparedStep(this.groups(groups), prepare, plain);
+      }
+      case 'matmul': {
+        const groups = [[e.a, e.b], e.epilogueInputs, e.outputs].map((vs) => vs.map((v) => this.view(v, used)));
+        const program = e.program;
+        const f = b.fused;
+        const plain = f?.matmulEpilogue
+          ? (g: View[][]) => f.matmulEpilogue!(program, g[0]![0]!, g[0]![1]!, g[1]!, g[2]!)
+          : (g: View[][]) => runMatmulComposite(b, program, g[0]![0]!, g[0]![1]!, g[1]!, g[2]!);
+        const prepare = f?.matmulEpilogue && f.prepareMatmulEpilogue ? (g: View[][]) => f.prepareMatmulEpilogue!(program, g[0]![0]!, g[0]![1]!, g[1]!, g[2]!) : null;
         return preparedStep(this.groups(groups), prepare, plain);
       }
       case 'call': {

@@ -51,6 +51,11 @@ export type Entry =
   | {
     readonly kind: 'reduction'; readonly program: ReductionProgram; readonly inputs: readonly VView[]; readonly extraOutputs: readonly VView[];
     readonly epilogueInputs: readonly VView[]; readonly outputs: readonly VView[]; readonly ops: number;
+  }
+  /** Made by the matmul pass (compile/fuse-matmul.ts): a product with its element-wise epilogue. */
+  | {
+    readonly kind: 'matmul'; readonly program: ElementwiseProgram; readonly a: VView; readonly b: VView;
+    readonly epilogueInputs: readonly VView[]; readonly outputs: readonly VView[]; readonly ops: number;
   };
 
 /** Where a virtual buffer came from, and what the trace saw happen to it. */
