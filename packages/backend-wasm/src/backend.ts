@@ -147,6 +147,27 @@ interface ReductionCall {
   readonly run: { kernel: GeneratedKernel; layout: ReductionLayout } | null;
 }
 
+/**
+ * A generated module's `run` that a fused matmul calls from the kernels (assembly/matmul.ts): its
+ * index in this thread's kernels' function table, set when first put there (pool threads keep
+ * their own on their own instances; see threads.ts runPart).
+ */
+type EpilogueRun = GeneratedKernel['run'] & { epilogueSlot?: number };
+
+/** A fused matmul's epilogue as the matmul glue passes it to the kernels (see matmulWith). */
+interface MatmulEpilogueCall {
+  /** The module's run on this thread, its table index set. */
+  readonly run: EpilogueRun;
+  /** The address of the call's words. */
+  readonly words: number;
+  /** The module's id (pool threads cache their instances by it). */
+  readonly id: number;
+  /** The address of the module's bytes in the memory, for pool threads to compile. */
+  readonly bytes: number;
+  /** The bytes' length (0: none copied, as there is no pool). */
+  readonly length: number;
+}
+
 /** Whether `a` and `b` hold, in order, the very objects of `all` (no copy made). */
 function sameObjects(all: readonly View[], a: readonly View[], b: readonly View[]): boolean {
   if (all.length !== a.length + b.length) return false;
@@ -195,8 +216,6 @@ export class WasmBackend implements Backend {
   private readonly parallelThreshold: number;
   /** Whether fused element-wise programs run as generated modules (see {@link WasmBackendOptions.generatedKernels}). */
   private readonly useGenerated: boolean;
-  /** The kernels' function table index of each generated module a fused matmul calls (assembly/matmul.ts), by module id. */
-  private readonly tableSlots = new Map<number, number>();
   /** The generated modules, once src/jit.ts has loaded (until then the interpreter runs programs). */
   private generated: GeneratedModules | null = null;
   private generatedLoad: Promise<void> | null = null;
@@ -509,17 +528,22 @@ export class WasmBackend implements Backend {
     if (prepared === null) return unfused;
     const { kernel, layout } = prepared;
     const words = layout.words, work = programWork(c, n);
-    let slot = this.tableSlots.get(kernel.id);
-    if (slot === undefined) this.tableSlots.set(kernel.id, (slot = this.k.table.grow(1, kernel.run)));
-    const epi = slot;
+    const run = kernel.run as EpilogueRun;
+    run.epilogueSlot ??= this.k.table.grow(1, run);
     return () => {
       this.check();
-      // The words stay put while the kernel runs: in the scratch area (matmul does not use it) where they fit.
-      const block = words.length > SCRATCH_WORDS ? this.alloc(words.length * 4) : 0;
+      // The words stay put while the kernel runs: in the scratch area (matmul does not use it)
+      // where they fit and no pool may run the product; with a pool, in a block with the module's
+      // bytes (each pool thread compiles them once, as for a fused program).
+      const wordBytes = Math.ceil((words.length * 4) / 16) * 16;
+      const bytes = this.pool ? kernel.bytes.length : 0;
+      const block = bytes || words.length > SCRATCH_WORDS ? this.alloc(wordBytes + bytes) : 0;
       const at = block || this.scratchPtr;
       try {
         this.ints().set(words, at >>> 2);
-        if (!this.matmulWith(a, b, home, epi, at)) this.runKernel(kernel, words, n, work, GENERATED_ALIGN);
+        if (bytes) new Uint8Array(this.k.memory.buffer, at + wordBytes, bytes).set(kernel.bytes);
+        const epilogue: MatmulEpilogueCall = { run, words: at, id: kernel.id, bytes: at + wordBytes, length: bytes };
+        if (!this.matmulWith(a, b, home, epilogue)) this.runKernel(kernel, words, n, work, GENERATED_ALIGN);
       } finally {
         if (block) this.free(block);
       }
@@ -1012,16 +1036,16 @@ export class WasmBackend implements Backend {
 
   matmul(a: View, b: View, out: View): void {
     this.check();
-    this.matmulWith(a, b, out, 0, 0);
+    this.matmulWith(a, b, out, null);
   }
 
   /**
-   * `matmul`, with the epilogue at table index `epi` (0: none; `words`: its call's words) run by
-   * the kernel on each block of the product as soon as it is final. Returns whether the epilogue
-   * ran: only for one product (a batch folded into rows counts as one) on this thread; otherwise
-   * the caller runs it after.
+   * `matmul`, with a fused matmul's epilogue (or null) run by the kernel on each block of the
+   * product as soon as it is final, on this thread or on the pool's. Returns whether the epilogue
+   * ran: only for one product (a batch folded into rows counts as one); otherwise the caller runs
+   * it after.
    */
-  private matmulWith(a: View, b: View, out: View, epi: number, words: number): boolean {
+  private matmulWith(a: View, b: View, out: View, epilogue: MatmulEpilogueCall | null): boolean {
     const checked = checkMatmulViews('wasm', a, b, out);
     const { rank: r, N, K } = checked;
     let M = checked.M;
@@ -1043,13 +1067,14 @@ export class WasmBackend implements Backend {
       [sa, sb, so] = [[], [], []];
     }
     if (this.pool && total * M * N * K >= this.parallelThreshold && (total > 1 || M >= 2 * ROW_ALIGN || N >= 2 * COL_ALIGN)) {
-      this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so]);
-      return false;
+      const onPool = total === 1 ? epilogue : null;
+      this.matmulOnPool([N, K, M, sam, sak, sbk, sbn, pa, pb, pc], total, batch.shape, [sa, sb, so], onPool);
+      return onPool !== null;
     }
     // Odometer over the (coalesced) batch dims.
     const rank = batch.shape.length;
     const idx = new Array<number>(rank).fill(0);
-    if (total !== 1) epi = 0;
+    const epi = total === 1 && epilogue ? epilogue.run.epilogueSlot! : 0, words = epilogue?.words ?? 0;
     for (let t = 0; t < total; t++) {
       if (this.k.matmul(pa, pb, pc, M, N, K, sam, sak, sbk, sbn, epi, words) !== 0) {
         throw new RangeError('wasm backend: out of memory allocating matmul packing buffers');
@@ -1072,7 +1097,7 @@ export class WasmBackend implements Backend {
    * each product into row blocks, or column blocks when it has too few rows. `head` is N K M sam
    * sak sbk sbn pa pb pc (see threads.ts, runPart).
    */
-  private matmulOnPool(head: number[], total: number, batchShape: readonly number[], batchStrides: readonly number[][]): void {
+  private matmulOnPool(head: number[], total: number, batchShape: readonly number[], batchStrides: readonly number[][], epilogue: MatmulEpilogueCall | null): void {
     const pool = this.pool!;
     const [N, K, M] = head as [number, number, number];
     // A few blocks per thread, taken one at a time, so that a slower thread takes fewer (each
@@ -1105,12 +1130,13 @@ export class WasmBackend implements Backend {
     }
     const parts = Math.min(pool.size, total * chunks);
     const rank = batchShape.length;
-    if (17 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
+    if (21 + 4 * rank > ARG_WORDS) throw new Error(`wasm backend: matmul batch rank ${rank} is too large for the thread pool`);
     const stride = Math.ceil(this.k.matmulScratchBytes(M, N, K) / 64) * 64;
     const scratch = this.alloc(parts * stride);
     try {
-      pool.args.set([...head, chunks, align, total, rank, scratch, stride, byCols ? 1 : 0, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
-      pool.run(JOB.matmul, parts, this.k);
+      const epi = epilogue ? [epilogue.id, epilogue.bytes, epilogue.length, epilogue.words] : [0, 0, 0, 0];
+      pool.args.set([...head, chunks, align, total, rank, scratch, stride, byCols ? 1 : 0, ...epi, ...batchShape, ...batchStrides.flatMap((s) => s.map((x) => x * 4))]);
+      pool.run(JOB.matmul, parts, this.k, epilogue ? () => epilogue.run : undefined);
     } finally {
       this.free(scratch);
     }

@@ -9,11 +9,6 @@ export interface KernelExports extends PartKernels {
    */
   readonly memory: WebAssembly.Memory;
   /**
-   * The module's function table: a fused matmul's epilogue (a module generated per program,
-   * src/jit.ts) is added to it, and `matmul` calls it by index (assembly/matmul.ts).
-   */
-  readonly table: WebAssembly.Table;
-  /**
    * Allocates `bytes` bytes, 16-byte aligned; returns the pointer, or 0 when memory cannot grow. The
    * caller frees it.
    */
@@ -134,6 +129,11 @@ export interface KernelExports extends PartKernels {
 
 /** The kernels that pool threads run one part of (see threads.ts), also exported by the main module. */
 export interface PartKernels {
+  /**
+   * The module's function table: a fused matmul's epilogue (a module generated per program,
+   * src/jit.ts) is added to it, and `matmul` / `matmulPart` call it by index (assembly/matmul.ts).
+   */
+  readonly table: WebAssembly.Table;
   /**
    * `matmul` without allocation: C[m, n] = A[m, k] B[k, n], C's rows `ldc` bytes apart, with the
    * caller's packing `scratch` of `matmulScratchBytes(m, n, k)` bytes; `epi`, `words` and `base`

@@ -61,8 +61,12 @@ const WAIT_SPIN_MS = 2;
  * JOB.attentionBackward, JOB.elementwise, and 5 is NEXT).
  *
  * Argument layouts (`a`, float64 words):
- * - matmul: N K M sam sak sbk sbn pa pb pc chunks align total rank scratch scratchStride byCols,
- *   then the batch shape and the batch strides (bytes) of A, B and C, `rank` words each. Work
+ * - matmul: N K M sam sak sbk sbn pa pb pc chunks align total rank scratch scratchStride byCols
+ *   epiId epiBytes epiLength epiWords, then the batch shape and the batch strides (bytes) of A, B
+ *   and C, `rank` words each. With `epiId` (0: none; one product only), each block runs the
+ *   epilogue of a fused matmul: generated module `epiId` (as for `generated` below; its table
+ *   index in this thread's kernels is kept on its run function as `epilogueSlot`) on its call's
+ *   words at `epiWords`, as soon as the block's part of the product is final. Work
  *   item i (of total * chunks) is block c = i % chunks of product p = i / chunks: its rows (its
  *   columns with byCols) cut into `chunks` runs of whole `align`-sized groups, the last run taking
  *   the remainder, so no block is smaller than `align` (a block of fewer rows than the
@@ -82,22 +86,29 @@ export function runPart(x: PartKernels, kind: number, a: Float64Array, part: num
     const chunks = a[10]!, align = a[11]!, total = a[12]!, rank = a[13]!, byCols = a[16] === 1;
     const scratch = a[14]! + part * a[15]!;
     const items = total * chunks;
+    // The epilogue's run in this thread's kernels' function table (put there on first use).
+    let epi = 0;
+    if (a[17] !== 0) {
+      const run = generated(a[17]!, a[18]!, a[19]!) as ((words: number, from: number, to: number) => void) & { epilogueSlot?: number };
+      epi = run.epilogueSlot ?? (run.epilogueSlot = x.table.grow(1, run));
+    }
+    const words = a[20]!;
     for (let i = Atomics.add(ctl, 5, 1); i < items; i = Atomics.add(ctl, 5, 1)) {
       const p = Math.floor(i / chunks), c = i % chunks;
       // The product's offsets from its batch index (row-major over the batch shape).
       let pa = a[7]!, pb = a[8]!, pc = a[9]!;
       for (let d = rank - 1, rest = p; d >= 0; d--) {
-        const size = a[17 + d]!, at = rest % size;
+        const size = a[21 + d]!, at = rest % size;
         rest = Math.floor(rest / size);
-        pa += at * a[17 + rank + d]!;
-        pb += at * a[17 + 2 * rank + d]!;
-        pc += at * a[17 + 3 * rank + d]!;
+        pa += at * a[21 + rank + d]!;
+        pb += at * a[21 + 2 * rank + d]!;
+        pc += at * a[21 + 3 * rank + d]!;
       }
       const extent = byCols ? N : M, groups = Math.floor(extent / align);
       const from = Math.floor((c * groups) / chunks) * align;
       const to = c === chunks - 1 ? extent : Math.floor(((c + 1) * groups) / chunks) * align;
-      if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch, 0, 0, 0);
-      else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch, 0, 0, 0);
+      if (byCols) x.matmulPart(pa, pb + from * sbn, pc + from * 4, M, to - from, K, sam, sak, sbk, sbn, N * 4, scratch, epi, words, from);
+      else x.matmulPart(pa + from * sam, pb, pc + from * N * 4, to - from, N, K, sam, sak, sbk, sbn, N * 4, scratch, epi, words, from * N);
     }
   } else if (kind === 5) {
     const run = generated(a[3]!, a[4]!, a[5]!), n = a[1]!, chunk = a[2]!;

@@ -69,6 +69,19 @@ describe('fused matmul epilogue (wasm)', () => {
     const one = await createWasmBackend({ variant: 'simd', threads: 1 });
     const pool = await createWasmBackend({ variant: 'simd', threads: 2, parallelThreshold: 1 });
     const interp = await createWasmBackend({ variant: 'simd', threads: 1, generatedKernels: false });
+    // On the pool each thread runs the epilogue on its own row (column) blocks: no pass after.
+    const passes = (be: WasmBackend): { n: number } => {
+      const count = { n: 0 };
+      const own = be as unknown as { runKernel: (...a: unknown[]) => void };
+      const runKernel = own.runKernel.bind(be);
+      own.runKernel = (...a: unknown[]) => {
+        count.n++;
+        runKernel(...a);
+      };
+      return count;
+    };
+    const afterwards = passes(pool);
+    // Row blocks, then column blocks (4 rows: the epilogue runs row by row in each block).
     for (const [M, K, N] of [[131, 33, 517], [4, 64, 300]] as const) {
       const ref = both(one, M, K, N, biasRelu).got;
       for (const be of [pool, interp]) {
@@ -77,6 +90,8 @@ describe('fused matmul epilogue (wasm)', () => {
         expect(got).toEqual(ref);
       }
     }
+    // The composite's own program runs are the only passes after a product.
+    expect(afterwards.n).toBe(2);
     for (const be of [one, pool, interp]) be.destroy();
   });
 
