@@ -82,9 +82,11 @@ export interface WasmBackendOptions {
   threads?: number | 'auto';
   /**
    * With threads: the multiply-adds below which a product or an attention pass runs on the
-   * calling thread alone (for a fused element-wise program, or a large float32 element-wise op,
-   * which then runs as one: elements times its instructions and operands), because waking the pool would cost more than it saves (default
-   * 262144, about 10 microseconds of work; 0 sends everything the pool can split to it).
+   * calling thread alone (for a fused element-wise program: elements times its instructions and
+   * operands), because waking the pool would cost more than it saves (default 262144, about 10
+   * microseconds of work; 0 sends everything the pool can split to it). An eager float32
+   * element-wise op or copy splits from twice this many elements, an eager reduction from four
+   * times (their operands then outgrow one core's cache).
    */
   parallelThreshold?: number;
   /**
@@ -122,6 +124,22 @@ const BLOCKS_PER_THREAD = 3;
  * 131072 elements moves 1.5 MB, some tens of microseconds on one thread).
  */
 const programWork = (c: CompiledProgram, n: number): number => n * (c.program.instrs.length + c.program.inputs.length + c.program.outputs.length);
+/**
+ * An eager float32 element-wise op or copy runs split over the pool (onPool) from this many times
+ * `parallelThreshold` elements (524288 by default: a 2 MB float32 output, about one core's L2),
+ * an eager reduction (reduceOnPool) from EAGER_REDUCE_SPLIT times. Below that its operands mostly
+ * sit in the cache of the core that wrote them, and in a training step the eager kernel on the
+ * calling thread beat the split: per-call minima, 2 threads, the split against the eager kernel
+ * over the same alternating steps (relaxed SIMD, 2-core machine, 2026-12-03): compiled
+ * Transformer step, its in-projection's bias add [16, 64, 384] 0.190 vs 0.126 ms and that bias's
+ * gradient sum 0.214 vs 0.134 ms; eager step, 21 muls of [16, 64, 128] 0.84 vs 0.70 ms, 14 adds
+ * 0.71 vs 0.59 ms, 15 sums 0.85 vs 0.46 ms, a sum of [16, 64, 512] 0.26 vs 0.17 ms. From 524288
+ * elements the split won: an add 0.106 vs 0.168 ms, a ReLU 0.075 vs 0.121 ms. (A reduction of a
+ * [4096, 384] tensor, repeated alone, ran 1.6-1.7x faster split.)
+ */
+const EAGER_SPLIT = 2;
+/** See {@link EAGER_SPLIT}. */
+const EAGER_REDUCE_SPLIT = 4;
 /** The prologue of an eager reduction run as a fused one (reduceOnPool): the value itself. */
 const IDENTITY = checkProgram(['float32'], [], [0]);
 /** The first and last byte a view reaches (from its buffer's start; views of one buffer may differ in dtype). */
@@ -636,7 +654,7 @@ export class WasmBackend implements Backend {
    */
   private reduceOnPool(op: ReduceOp, x: View, axes: readonly number[], out: View): boolean {
     if (this.pool === null || this.generated === null || x.dtype !== 'float32' || !(op === 'sum' || op === 'max' || op === 'min' || op === 'prod')) return false;
-    if (numel(x.shape) * 2 < this.parallelThreshold || !isContiguous(x.shape, x.strides) || !isContiguous(out.shape, out.strides)) return false;
+    if (numel(x.shape) < EAGER_REDUCE_SPLIT * this.parallelThreshold || !isContiguous(x.shape, x.strides) || !isContiguous(out.shape, out.strides)) return false;
     const sorted = [...axes].sort((a, b) => a - b);
     if (sorted.some((a, i) => !Number.isInteger(a) || a < 0 || a >= x.shape.length || (i > 0 && a === sorted[i - 1]))) return false;
     if (out.shape.length !== x.shape.length || out.shape.some((d, i) => d !== (sorted.includes(i) ? 1 : x.shape[i]))) return false;
@@ -807,7 +825,7 @@ export class WasmBackend implements Backend {
     const dtypes = inputs.map((_, i) => (instr?.kind === 'where' && i === 0 ? 'bool' : 'float32') as ProgramDType);
     if (out.dtype !== (compare ? 'bool' : 'float32') || inputs.some((v, i) => v.dtype !== dtypes[i])) return false;
     const n = numel(out.shape);
-    if (n * ((instr ? 1 : 0) + inputs.length + 1) < this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
+    if (n < EAGER_SPLIT * this.parallelThreshold || !isContiguous(out.shape, out.strides)) return false;
     const [lo, hi] = extent(out);
     for (const v of inputs) {
       // A compiled step's intermediates share one planned buffer: what matters is whether the ranges meet.
