@@ -113,8 +113,11 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
   return f32x4.mul(y, i32x4.shl(t, 23));
 }
 
-/** exp of one value through the vector routine, so that scalar tails round like the body. */
-@inline function exps(x: f32): f32 {
+/**
+ * exp of one value through the vector routine, so that scalar tails round like the body (a call:
+ * only edges and once-per-row values take it, and each inlined copy of the routine is ~100 bytes).
+ */
+function exps(x: f32): f32 {
   return f32x4.extract_lane(expv(f32x4.splat(x)), 0);
 }
 
@@ -186,8 +189,9 @@ function lseRows(mBuf: usize, lBuf: usize, lse: usize, n: i32): void {
  * `a + k * lda` (the layout a transposed read of a row-major block has, and the one `packT`
  * writes), so one pointer and immediate offsets reach them; B's row k at `b + k * ldb` with unit
  * stride, C's rows `ldc` apart (all in bytes). Columns go eight at a time (eight accumulators, two
- * loads of B and four broadcasts of A per k), then four, then one; every element sums its k in
- * order onto C's value, or from zero registers without `acc` (the same bits as from zeroed memory).
+ * loads of B and four broadcasts of A per k), the rest through `gemm1`; every element sums its k
+ * in order onto C's value, or from zero registers without `acc` (the same bits as from zeroed
+ * memory).
  */
 function gemm4(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
@@ -229,48 +233,13 @@ function gemm4(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize,
     v128.store(c3 + o, x30);
     v128.store(c3 + o, x31, 16);
   }
-  for (; j + 4 <= N; j += 4) {
+  // Columns past the last eight: gemm1 row by row (the same sums in the same order).
+  if (j < N) {
     const o = <usize>j << 2;
-    const z = f32x4.splat(0);
-    let x0 = z, x1 = z, x2 = z, x3 = z;
-    if (acc) {
-      x0 = v128.load(c + o); x1 = v128.load(c1 + o); x2 = v128.load(c2 + o); x3 = v128.load(c3 + o);
-    }
-    let bk = b + o, ak = a;
-    for (let k = 0; k < K; k++) {
-      const b0 = v128.load(bk);
-      x0 = madd(v128.load32_splat(ak), b0, x0);
-      x1 = madd(v128.load32_splat(ak, 4), b0, x1);
-      x2 = madd(v128.load32_splat(ak, 8), b0, x2);
-      x3 = madd(v128.load32_splat(ak, 12), b0, x3);
-      ak += lda;
-      bk += ldb;
-    }
-    v128.store(c + o, x0);
-    v128.store(c1 + o, x1);
-    v128.store(c2 + o, x2);
-    v128.store(c3 + o, x3);
-  }
-  for (; j < N; j++) {
-    const o = <usize>j << 2;
-    let x0: f32 = 0, x1: f32 = 0, x2: f32 = 0, x3: f32 = 0;
-    if (acc) {
-      x0 = load<f32>(c + o); x1 = load<f32>(c1 + o); x2 = load<f32>(c2 + o); x3 = load<f32>(c3 + o);
-    }
-    let bk = b + o, ak = a;
-    for (let k = 0; k < K; k++) {
-      const bv = load<f32>(bk);
-      x0 += load<f32>(ak) * bv;
-      x1 += load<f32>(ak, 4) * bv;
-      x2 += load<f32>(ak, 8) * bv;
-      x3 += load<f32>(ak, 12) * bv;
-      ak += lda;
-      bk += ldb;
-    }
-    store<f32>(c + o, x0);
-    store<f32>(c1 + o, x1);
-    store<f32>(c2 + o, x2);
-    store<f32>(c3 + o, x3);
+    gemm1(a, lda, b + o, ldb, c + o, N - j, K, acc);
+    gemm1(a + 4, lda, b + o, ldb, c1 + o, N - j, K, acc);
+    gemm1(a + 8, lda, b + o, ldb, c2 + o, N - j, K, acc);
+    gemm1(a + 12, lda, b + o, ldb, c3 + o, N - j, K, acc);
   }
 }
 
@@ -280,7 +249,7 @@ function gemm4(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize,
  * multiply-adds, where four rows take eight. V8 (x64) has 15 SIMD registers: five broadcasts
  * from memory get scheduled ahead of the multiply-adds and spill two accumulators; the 16-byte
  * load and shuffles fit (as assembly/matmul.ts found). Columns
- * past the last eight go to gemm4 and gemm1, which sum in the same order.
+ * past the last eight go to gemm4 (so gemm1) and gemm1, which sum in the same order.
  */
 function gemm5(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, N: i32, K: i32, acc: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc;
@@ -396,6 +365,19 @@ function gemm(a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, 
 }
 
 /**
+ * Stores the 4 x 4 transpose of rows r0..r3: column q (r0[q], r1[q], r2[q], r3[q]) goes to
+ * `dst + q * step` (as assembly/matmul.ts packs its panels). Pure data movement.
+ */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(dst + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+}
+
+/**
  * Packs rows j0..j0+n-1 of `src` (rows `rs` floats apart, unit stride along d) transposed into
  * `dst`: dst[d * ld + jj] = src[j0 + jj, d] for d < width. Four rows by four columns at a time
  * through a transpose in registers; the edges one value at a time.
@@ -409,14 +391,7 @@ function packT(src: usize, rs: i32, j0: i32, n: i32, width: i32, dst: usize, ld:
     let d = 0;
     for (; d + 4 <= width; d += 4) {
       const at = <usize>d << 2;
-      const a = v128.load(r0 + at), b = v128.load(r1 + at), c = v128.load(r2 + at), e = v128.load(r3 + at);
-      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(c, e, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, e, 2, 6, 3, 7);
-      const o = out + <usize>d * step;
-      v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(o + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(o + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(o + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      transpose4(v128.load(r0 + at), v128.load(r1 + at), v128.load(r2 + at), v128.load(r3 + at), out + <usize>d * step, step);
     }
     for (; d < width; d++) {
       const at = <usize>d << 2, o = out + <usize>d * step;
@@ -461,13 +436,7 @@ function packProbs(e: usize, rows: i32, n: i32, inv: usize, pt: usize, probs: us
         v128.store(p2 + at, c);
         v128.store(p3 + at, d);
       }
-      const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(c, d, 0, 4, 1, 5), t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
-      const o = out + <usize>j * step;
-      v128.store(o, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(o + step, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(o + 2 * step, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(o + 3 * step, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      transpose4(a, b, c, d, out + <usize>j * step, step);
     }
     for (; j < n; j++) {
       for (let rr = 0; rr < 4; rr++) probAt(e, r + rr, j, inv, pt, probs, S);
@@ -481,8 +450,8 @@ function packProbs(e: usize, rows: i32, n: i32, inv: usize, pt: usize, probs: us
   }
 }
 
-/** One value of `packProbs`: p = e[r][j] * inv[r] into pt and probs. */
-@inline function probAt(e: usize, r: i32, j: i32, inv: usize, pt: usize, probs: usize, S: i32): void {
+/** One value of `packProbs`: p = e[r][j] * inv[r] into pt and probs (edges only: a call). */
+function probAt(e: usize, r: i32, j: i32, inv: usize, pt: usize, probs: usize, S: i32): void {
   const p = load<f32>(e + (<usize>(r * BC + j) << 2)) * load<f32>(inv + (<usize>r << 2));
   store<f32>(pt + (<usize>(j * BR + r) << 2), p);
   if (probs != 0) store<f32>(probs + (<usize>(r * S + j) << 2), p);
@@ -502,24 +471,55 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
 }
 
 /**
+ * Scores as the softmax takes them: scale s + mask for four raw scores of query row i (keys
+ * j0 + j..), -Infinity past the causal limit (j > i); `scoreAt` for one. scoreRow (the forward)
+ * and gradRow (the backward's recomputation) both go through these, so they agree to the bit.
+ */
+@inline function scoreVec(s: v128, j: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, vScale: v128): v128 {
+  let x = f32x4.mul(vScale, s);
+  if (mRow != 0) {
+    const m0 = mRow + (<usize>((j0 + j) * mss) << 2), ms = <usize>mss << 2;
+    x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
+  }
+  if (causal && j0 + j + 3 > i) {
+    const visible = i32x4.le_s(i32x4.add(i32x4.splat(j0 + j), i32x4(0, 1, 2, 3)), i32x4.splat(i));
+    x = v128.bitselect(x, f32x4.splat(-Infinity), visible);
+  }
+  return x;
+}
+
+/** One value of `scoreVec`. */
+@inline function scoreAt(s: f32, j: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, scale: f32): f32 {
+  let x = scale * s;
+  if (mRow != 0) x += load<f32>(mRow + (<usize>((j0 + j) * mss) << 2));
+  if (causal && j0 + j > i) x = -Infinity;
+  return x;
+}
+
+/**
+ * dS times scale (which both dQ and dK take) from probabilities p and score gradients dP:
+ * scale p (dP - delta), four at a time; `dsAt` for one.
+ */
+@inline function dsVec(p: v128, dp: v128, vd: v128, vScale: v128): v128 {
+  return f32x4.mul(vScale, f32x4.mul(p, f32x4.sub(dp, vd)));
+}
+
+/** One value of `dsVec`. */
+@inline function dsAt(p: f32, dp: f32, delta: f32, scale: f32): f32 {
+  return scale * (p * (dp - delta));
+}
+
+/**
  * Turns one row of raw scores s[0:n] (keys j0.., query row i) into scale * s + mask, with keys the
  * causal limit hides (j > i) set to -Infinity, in place; returns the row's max.
  */
 @inline function scoreRow(s: usize, n: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, scale: f32): f32 {
-  const vScale = f32x4.splat(scale), vi = i32x4.splat(i), ninf = f32x4.splat(-Infinity);
-  let vmx = ninf;
+  const vScale = f32x4.splat(scale);
+  let vmx = f32x4.splat(-Infinity);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const at = s + (<usize>j << 2);
-    let x = f32x4.mul(vScale, v128.load(at));
-    if (mRow != 0) {
-      const m0 = mRow + (<usize>((j0 + j) * mss) << 2), ms = <usize>mss << 2;
-      x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
-    }
-    if (causal && j0 + j + 3 > i) {
-      const visible = i32x4.le_s(i32x4.add(i32x4.splat(j0 + j), i32x4(0, 1, 2, 3)), vi);
-      x = v128.bitselect(x, ninf, visible);
-    }
+    const x = scoreVec(v128.load(at), j, j0, i, causal, mRow, mss, vScale);
     v128.store(at, x);
     // pmax (one maxps): a NaN score leaves the max alone, and its row still comes out NaN.
     vmx = f32x4.pmax(vmx, x);
@@ -527,9 +527,7 @@ function zeroRows(c: usize, ld: i32, n: i32, w: i32): void {
   let mx = hmax(vmx);
   for (; j < n; j++) {
     const at = s + (<usize>j << 2);
-    let x = scale * load<f32>(at);
-    if (mRow != 0) x += load<f32>(mRow + (<usize>((j0 + j) * mss) << 2));
-    if (causal && j0 + j > i) x = -Infinity;
+    const x = scoreAt(load<f32>(at), j, j0, i, causal, mRow, mss, scale);
     store<f32>(at, x);
     mx = max(mx, x);
   }
@@ -581,76 +579,63 @@ function expRows(s: usize, rows: i32, n: i32, scale: f32, shift: usize, l: usize
         j += 4;
       } while (j + 4 <= n);
       let sum = hsum(acc);
-      for (; j < n; j++) {
-        const p = exps(scale * load<f32>(at + (<usize>j << 2)) - load<f32>(shift + (<usize>r << 2)));
-        store<f32>(at + (<usize>j << 2), p);
-        sum += p;
-      }
+      if (j < n) sum = expTail(at, j, n, scale, load<f32>(shift + (<usize>r << 2)), sum);
       store<f32>(l + (<usize>r << 2), load<f32>(l + (<usize>r << 2)) + sum);
       r++;
     } while (r < rows);
-    return;
-  }
-  for (; r < rows; r++) {
-    const at = s + <usize>r * (<usize>BC << 2);
-    let sum: f32 = 0;
-    for (let j = 0; j < n; j++) {
-      const p = exps(scale * load<f32>(at + (<usize>j << 2)) - load<f32>(shift + (<usize>r << 2)));
-      store<f32>(at + (<usize>j << 2), p);
-      sum += p;
+  } else {
+    for (; r < rows; r++) {
+      const sum = expTail(s + <usize>r * (<usize>BC << 2), 0, n, scale, load<f32>(shift + (<usize>r << 2)), 0);
+      store<f32>(l + (<usize>r << 2), load<f32>(l + (<usize>r << 2)) + sum);
     }
-    store<f32>(l + (<usize>r << 2), load<f32>(l + (<usize>r << 2)) + sum);
   }
+}
+
+/** expRows' keys [j, n) of one row, one at a time: returns `sum` plus their sum. */
+function expTail(at: usize, j: i32, n: i32, scale: f32, shift: f32, sum: f32): f32 {
+  for (; j < n; j++) {
+    const p = exps(scale * load<f32>(at + (<usize>j << 2)) - shift);
+    store<f32>(at + (<usize>j << 2), p);
+    sum += p;
+  }
+  return sum;
 }
 
 /**
  * The backward's per-row work on one block row, in one pass: the probabilities
  * p = exp(scale s + mask - lse) over the raw scores s[0:n] (keys j0.., query row i; keys the
  * causal limit hides give 0), stored over s for dV, and dS (times scale, which both dQ and dK
- * take) = scale p (dP - delta) over the score gradients dP in g. Each value takes the operations
- * scoreRow and expRow apply, in their order, so the bits are theirs.
+ * take) = scale p (dP - delta) over the score gradients dP in g. The scores go through
+ * `scoreVec` as scoreRow's do, so the bits are the forward's.
  */
 @inline function gradRow(s: usize, g: usize, n: i32, j0: i32, i: i32, causal: i32, mRow: usize, mss: i32, scale: f32, lse: f32, delta: f32): void {
-  const vScale = f32x4.splat(scale), vi = i32x4.splat(i), ninf = f32x4.splat(-Infinity);
-  const vl = f32x4.splat(lse), vd = f32x4.splat(delta);
+  const vScale = f32x4.splat(scale), vl = f32x4.splat(lse), vd = f32x4.splat(delta);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const at = <usize>j << 2;
-    let x = f32x4.mul(vScale, v128.load(s + at));
-    if (mRow != 0) {
-      const m0 = mRow + (<usize>((j0 + j) * mss) << 2), ms = <usize>mss << 2;
-      x = f32x4.add(x, f32x4(load<f32>(m0), load<f32>(m0 + ms), load<f32>(m0 + 2 * ms), load<f32>(m0 + 3 * ms)));
-    }
-    if (causal && j0 + j + 3 > i) {
-      const visible = i32x4.le_s(i32x4.add(i32x4.splat(j0 + j), i32x4(0, 1, 2, 3)), vi);
-      x = v128.bitselect(x, ninf, visible);
-    }
-    const p = expv(f32x4.sub(x, vl));
+    const p = expv(f32x4.sub(scoreVec(v128.load(s + at), j, j0, i, causal, mRow, mss, vScale), vl));
     v128.store(s + at, p);
-    v128.store(g + at, f32x4.mul(vScale, f32x4.mul(p, f32x4.sub(v128.load(g + at), vd))));
+    v128.store(g + at, dsVec(p, v128.load(g + at), vd, vScale));
   }
   for (; j < n; j++) {
     const at = <usize>j << 2;
-    let x = scale * load<f32>(s + at);
-    if (mRow != 0) x += load<f32>(mRow + (<usize>((j0 + j) * mss) << 2));
-    if (causal && j0 + j > i) x = -Infinity;
-    const p = exps(x - lse);
+    const p = exps(scoreAt(load<f32>(s + at), j, j0, i, causal, mRow, mss, scale) - lse);
     store<f32>(s + at, p);
-    store<f32>(g + at, scale * (p * (load<f32>(g + at) - delta)));
+    store<f32>(g + at, dsAt(p, load<f32>(g + at), delta, scale));
   }
 }
 
-/** dS (times scale) = scale p (dP - delta) over dP in g, from saved probabilities p[0:n] (gradRow's last step). */
+/** dS (times scale) over dP in g from saved probabilities p[0:n] (gradRow's last step, the same bits). */
 @inline function dsRow(p: usize, g: usize, n: i32, scale: f32, delta: f32): void {
   const vScale = f32x4.splat(scale), vd = f32x4.splat(delta);
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const at = <usize>j << 2;
-    v128.store(g + at, f32x4.mul(vScale, f32x4.mul(v128.load(p + at), f32x4.sub(v128.load(g + at), vd))));
+    v128.store(g + at, dsVec(v128.load(p + at), v128.load(g + at), vd, vScale));
   }
   for (; j < n; j++) {
     const at = <usize>j << 2;
-    store<f32>(g + at, scale * (load<f32>(p + at) * (load<f32>(g + at) - delta)));
+    store<f32>(g + at, dsAt(load<f32>(p + at), load<f32>(g + at), delta, scale));
   }
 }
 
