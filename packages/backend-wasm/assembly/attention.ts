@@ -63,6 +63,17 @@ export function attentionScratchBytes(D: i32, Dv: i32): i32 {
   return load<i32>(params + (<usize>i << 2));
 }
 
+/** The first of each operand's three stride words (b, h, then rows or keys), and probs' word. */
+const Q_W = 6, K_W = 9, V_W = 12, MASK_W = 15, GOUT_W = 19, OUT_W = 22, DQ_W = 25, DK_W = 28, DV_W = 31, PROBS_W = 34;
+
+/**
+ * Row i of (batch b, head h) of the operand at `ptr` whose strides start at word `w`; 0 for an
+ * absent one (the mask).
+ */
+@inline function rowAt(params: usize, w: i32, ptr: usize, b: i32, h: i32, i: i32): usize {
+  return ptr == 0 ? 0 : ptr + (<usize>(b * word(params, w) + h * word(params, w + 1) + i * word(params, w + 2)) << 2);
+}
+
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
@@ -649,28 +660,23 @@ export function attentionPart(
   bh0: i32, bh1: i32, sBuf: usize,
 ): void {
   const H = word(params, 1), L = word(params, 2), S = word(params, 3), D = word(params, 4), Dv = word(params, 5);
-  const qsb = word(params, 6), qsh = word(params, 7), qsl = word(params, 8);
-  const ksb = word(params, 9), ksh = word(params, 10), kss = word(params, 11);
-  const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
-  const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
-  const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
-  const probs = S <= BC ? <usize>word(params, 34) : 0;
+  const qsl = word(params, Q_W + 2), kss = word(params, K_W + 2), vss = word(params, V_W + 2);
+  const msl = word(params, MASK_W + 2), mss = word(params, MASK_W + 3), osl = word(params, OUT_W + 2);
+  const probs = S <= BC ? <usize>word(params, PROBS_W) : 0;
   const sc = sBuf, kt = ktAt(sBuf), pt = ttAt(sBuf, D, Dv), qt = qtAt(sBuf, D, Dv);
   const mBuf = rowValsAt(sBuf, D, Dv), lBuf = mBuf + (<usize>BR << 2), mbBuf = lBuf + (<usize>BR << 2);
   const tRow = <usize>BR << 2;
   const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
-    const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
-    const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
+    const kBase = rowAt(params, K_W, k, b, h, 0), vBase = rowAt(params, V_W, v, b, h, 0);
     // With every key in one block, K^T is packed once for all the query blocks.
     const oneBlock = S <= BC;
     if (oneBlock) packT(kBase, kss, 0, S, D, kt, BC);
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
-      const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
-      const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
-      const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
+      const qRow = rowAt(params, Q_W, q, b, h, i0), mRow0 = rowAt(params, MASK_W, mask, b, h, i0);
+      const o = rowAt(params, OUT_W, out, b, h, i0);
       packT(qRow, qsl, 0, ib, D, qt, BR);
       // The output rows themselves accumulate sum_j exp(s_j - m) v_j, divided by l at the end;
       // the first key block's product writes them. With one key block the product takes the
@@ -754,16 +760,10 @@ export function attentionBackwardPart(
   dq: usize, dk: usize, dv: usize, scale: f32, causal: i32, bh0: i32, bh1: i32, sBuf: usize,
 ): void {
   const H = word(params, 1), L = word(params, 2), S = word(params, 3), D = word(params, 4), Dv = word(params, 5);
-  const qsb = word(params, 6), qsh = word(params, 7), qsl = word(params, 8);
-  const ksb = word(params, 9), ksh = word(params, 10), kss = word(params, 11);
-  const vsb = word(params, 12), vsh = word(params, 13), vss = word(params, 14);
-  const msb = word(params, 15), msh = word(params, 16), msl = word(params, 17), mss = word(params, 18);
-  const gsb = word(params, 19), gsh = word(params, 20), gsl = word(params, 21);
-  const osb = word(params, 22), osh = word(params, 23), osl = word(params, 24);
-  const dqsb = word(params, 25), dqsh = word(params, 26), dqsl = word(params, 27);
-  const dksb = word(params, 28), dksh = word(params, 29), dkss = word(params, 30);
-  const dvsb = word(params, 31), dvsh = word(params, 32), dvss = word(params, 33);
-  const probs = S <= BC ? <usize>word(params, 34) : 0;
+  const qsl = word(params, Q_W + 2), kss = word(params, K_W + 2), vss = word(params, V_W + 2);
+  const msl = word(params, MASK_W + 2), mss = word(params, MASK_W + 3), gsl = word(params, GOUT_W + 2);
+  const osl = word(params, OUT_W + 2), dqsl = word(params, DQ_W + 2), dkss = word(params, DK_W + 2), dvss = word(params, DV_W + 2);
+  const probs = S <= BC ? <usize>word(params, PROBS_W) : 0;
   const sc = sBuf, ds = sc + (<usize>(BR * BC) << 2), kt = ktAt(sBuf), vt = vtAt(sBuf, D);
   const dst = ttAt(sBuf, D, Dv), qt = qtAt(sBuf, D, Dv), gt = gtAt(sBuf, D, Dv);
   const dBuf = rowValsAt(sBuf, D, Dv) + (<usize>(2 * BR) << 2);
@@ -771,10 +771,8 @@ export function attentionBackwardPart(
   const row = <usize>BC << 2;
   for (let bh = bh0; bh < bh1; bh++) {
     const b = bh / H, h = bh % H;
-    const kBase = k + (<usize>(b * ksb + h * ksh) << 2);
-    const vBase = v + (<usize>(b * vsb + h * vsh) << 2);
-    const dkBase = dk + (<usize>(b * dksb + h * dksh) << 2);
-    const dvBase = dv + (<usize>(b * dvsb + h * dvsh) << 2);
+    const kBase = rowAt(params, K_W, k, b, h, 0), vBase = rowAt(params, V_W, v, b, h, 0);
+    const dkBase = rowAt(params, DK_W, dk, b, h, 0), dvBase = rowAt(params, DV_W, dv, b, h, 0);
     // Without the causal limit the first query block's products write every row of dK and dV.
     if (causal) {
       zeroRows(dkBase, dkss, S, D);
@@ -788,12 +786,10 @@ export function attentionBackwardPart(
     }
     for (let i0 = 0; i0 < L; i0 += BR) {
       const ib = min(BR, L - i0);
-      const qRow = q + (<usize>(b * qsb + h * qsh + i0 * qsl) << 2);
-      const gRow = gout + (<usize>(b * gsb + h * gsh + i0 * gsl) << 2);
-      const mRow0 = mask == 0 ? 0 : mask + (<usize>(b * msb + h * msh + i0 * msl) << 2);
-      const o = out + (<usize>(b * osb + h * osh + i0 * osl) << 2);
+      const qRow = rowAt(params, Q_W, q, b, h, i0), gRow = rowAt(params, GOUT_W, gout, b, h, i0);
+      const mRow0 = rowAt(params, MASK_W, mask, b, h, i0), o = rowAt(params, OUT_W, out, b, h, i0);
       const lp = lse + (<usize>(bh * L + i0) << 2);
-      const dqRow = dq + (<usize>(b * dqsb + h * dqsh + i0 * dqsl) << 2);
+      const dqRow = rowAt(params, DQ_W, dq, b, h, i0);
       packT(gRow, gsl, 0, ib, Dv, gt, BR);
       if (probs == 0) packT(qRow, qsl, 0, ib, D, qt, BR);
       for (let r = 0; r < ib; r++) {
